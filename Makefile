@@ -1,0 +1,52 @@
+# Logement accompagné Caen — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOUSEHOLDS ?= 300
+
+.PHONY: run test lint install migrate demo worker beat bench e2e clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo --households $(HOUSEHOLDS)
+
+## Serve on http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set).
+run: demo
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## The whole suite (PostgreSQL via DATABASE_URL; browser journeys need Debian's chromium).
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SECRET_KEY=lint $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/djlint templates --lint
+
+worker: install
+	$(BIN)/celery -A caen_accompagnement worker --loglevel=info
+
+beat: install
+	$(BIN)/celery -A caen_accompagnement beat --loglevel=info
+
+## Query counts and timings of the list pages on a large data set (see README).
+bench: install
+	$(BIN)/python manage.py bench
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccompanimentsConfig(AppConfig):
+    name = "accompaniments"
+    verbose_name = "Accompagnements"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class HousingConfig(AppConfig):
+    name = "accompaniments.housing"
+    label = "housing"
+    verbose_name = "Offre de logement et relogements"

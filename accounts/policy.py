@@ -1,0 +1,148 @@
+"""Who may do what to which household: the one place where ACCESS.md is written as code.
+
+Every view asks this module, either through a scoped QuerySet
+(`Household.objects.visible_to(user)`, `Diagnostic.objects.visible_to(user)`, …, all built on
+`household_q`) or through `can` / `require` for an action on one object.
+
+A rule maps an action to the roles allowed and, for each role, the *scope* of households it
+covers:
+- ALL: every household of the programme;
+- OWN: households where the user is the référent or the named substitute;
+- TENANTS: Caen habitat tenants (households with a tenant account);
+- AGENDA: households on a published agenda of a cellule meeting the user sits in.
+Actions that are not about one household (reading minutes, dashboards) use NONE: the role
+alone decides.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from .enums import Role
+
+ALL, OWN, TENANTS, AGENDA, NONE = "all", "own", "tenants", "agenda", "none"
+
+SW = Role.SOCIAL_WORKER
+MGR = Role.CCAS_MANAGER
+LET = Role.LETTING_OFFICER
+DEBT = Role.DEBT_OFFICER
+TEN = Role.TENANCY_OFFICER
+CELL = Role.CELLULE_MEMBER
+STATE = Role.STATE_READER
+ADMIN = Role.ADMIN
+
+RULES: dict[str, dict[str, str]] = {
+    # identity, composition, status, référent
+    "household.view": {SW: ALL, MGR: ALL, LET: ALL, DEBT: TENANTS, TEN: TENANTS, CELL: AGENDA},
+    "household.create": {SW: NONE, MGR: NONE, LET: NONE},
+    "household.change": {SW: OWN, MGR: ALL, LET: ALL},
+    "household.import": {MGR: NONE, LET: NONE},
+    "household.assign_referent": {MGR: ALL},
+    "household.change_status": {SW: OWN, MGR: ALL, LET: ALL},
+    # diagnostic detail: five themes, budget, health, addiction
+    "diagnostic.view_detail": {SW: ALL, MGR: ALL},
+    "diagnostic.change": {SW: OWN},
+    "diagnostic.set_level": {MGR: ALL},
+    "diagnostic.review": {MGR: ALL},
+    # diagnostic synthesis: level, obstacles by category, proposal
+    "diagnostic.view_synthesis": {SW: ALL, MGR: ALL, LET: ALL, DEBT: ALL, CELL: AGENDA},
+    # rent debt, plan d'apurement
+    "debt.view": {SW: OWN, MGR: ALL, LET: ALL, DEBT: TENANTS, TEN: TENANTS, CELL: AGENDA},
+    "debt.change": {SW: OWN, DEBT: TENANTS},
+    # contacts (visits, calls) and notes
+    "contact.view": {SW: ALL, MGR: ALL},
+    "contact.change": {SW: OWN},
+    "accompaniment.view": {SW: ALL, MGR: ALL},
+    "accompaniment.change": {SW: OWN, MGR: ALL},
+    "accompaniment.approve": {MGR: ALL},
+    # signals (unpaid rent, trouble, upkeep)
+    "signal.view": {SW: OWN, MGR: ALL, LET: ALL, DEBT: ALL, TEN: ALL},
+    "signal.create": {LET: ALL, DEBT: ALL, TEN: ALL},
+    "signal.create_adhesion_loss": {SW: OWN, MGR: ALL},
+    "signal.acknowledge": {SW: OWN, MGR: ALL},
+    # rehousing, dwellings, conventions
+    "housing.view": {SW: OWN, MGR: ALL, LET: ALL, DEBT: ALL, TEN: ALL},
+    "housing.change": {LET: ALL},
+    # meetings, decisions, minutes (not about one household)
+    "meeting.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE},
+    "meeting.change": {MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE},
+    "meeting.plan": {MGR: NONE},
+    "minutes.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE, STATE: NONE},
+    "minutes.approve": {MGR: NONE},
+    # dashboards, bilans, exports (aggregated)
+    "reporting.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE, STATE: NONE},
+    "reporting.small_cells": {SW: NONE, MGR: NONE},
+    # the access log
+    "audit.view": {MGR: NONE},
+}
+
+
+def scopes(user, action: str) -> set[str]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    rule = RULES[action]
+    return {scope for role, scope in rule.items() if role in user.roles}
+
+
+def household_q(user, action: str, prefix: str = "") -> Q:
+    """A filter on Household (or on a model reaching it through `prefix`, e.g. "household__")."""
+    found = scopes(user, action)
+    if ALL in found or NONE in found:
+        return Q()
+    q = Q(pk__in=[]) if not prefix else Q(**{f"{prefix}pk__in": []})
+    if OWN in found:
+        q |= Q(**{f"{prefix}referent": user}) | Q(**{f"{prefix}substitute": user})
+    if TENANTS in found:
+        q |= Q(**{f"{prefix}tenant_account__gt": ""})
+    if AGENDA in found:
+        q |= Q(
+            **{
+                f"{prefix}agenda_items__meeting__agenda_published_at__isnull": False,
+                f"{prefix}agenda_items__meeting__members": user,
+            }
+        )
+    return q
+
+
+def can(user, action: str, household=None) -> bool:
+    """May `user` do `action` (to `household`, when the action is about one)?"""
+    found = scopes(user, action)
+    if not found:
+        return False
+    if household is None or ALL in found or NONE in found:
+        return True
+    if OWN in found and user.pk in (household.referent_id, household.substitute_id):
+        return True
+    if TENANTS in found and household.tenant_account:
+        return True
+    if AGENDA in found:
+        return (
+            type(household)
+            .objects.filter(pk=household.pk)
+            .filter(household_q(user, action))
+            .exists()
+        )
+    return False
+
+
+def require(user, action: str, household=None) -> None:
+    if not can(user, action, household):
+        raise PermissionDenied("Vous n'avez pas accès à cette page.")
+
+
+def allowed_roles(action: str) -> set[str]:
+    return set(RULES[action])
+
+
+def action_required(action: str):
+    """View decorator: the user must hold a role allowed for `action` (object checks stay in the view)."""
+    from functools import wraps
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            require(request.user, action)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

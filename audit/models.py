@@ -1,0 +1,106 @@
+"""The append-only access log (CNIL logging recommendation, 2021).
+
+One row per read of sensitive data, create, change, delete, export or import: who, which
+object, which action, when, from which IP. Rows are written in the request's transaction (so a
+change and its trace commit or roll back together) and carry no note text. The application has
+no code path that edits or deletes a row, except the retention purge (`AuditEntry.purge_expired`).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Action(models.TextChoices):
+    VIEW = "view", "Consultation"
+    CREATE = "create", "Création"
+    UPDATE = "update", "Modification"
+    DELETE = "delete", "Suppression"
+    EXPORT = "export", "Export"
+    IMPORT = "import", "Import"
+    DENIED = "denied", "Accès refusé"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Le journal des accès ne peut pas être modifié.")
+
+    def delete(self):
+        raise AppendOnlyError("Le journal des accès ne peut pas être supprimé.")
+
+
+class AuditEntry(models.Model):
+    at = models.DateTimeField("date", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField("action", max_length=10, choices=Action.choices)
+    object_type = models.CharField("type d'objet", max_length=60)
+    object_id = models.CharField("identifiant", max_length=40, blank=True)
+    household_id = models.BigIntegerField("ménage", null=True, blank=True, db_index=True)
+    label = models.CharField("libellé", max_length=200, blank=True)
+    ip = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "entrée du journal"
+        verbose_name_plural = "journal des accès"
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["actor", "-at"]),
+            models.Index(fields=["object_type", "-at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%d/%m/%Y %H:%M} {self.actor} {self.get_action_display()} {self.object_type} {self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Le journal des accès ne peut pas être modifié.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Le journal des accès ne peut pas être supprimé.")
+
+    @classmethod
+    def purge_expired(cls, now=None):
+        """Retention: drop rows older than AUDIT_RETENTION_DAYS. The only deletion path."""
+        limit = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+        expired = models.QuerySet(cls).filter(at__lt=limit)
+        return expired._raw_delete(expired.db)
+
+
+def client_ip(request):
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def log(request, action, obj=None, *, household=None, label="", actor=None, object_type=None):
+    """Write one audit row. `obj` is any model instance; `household` the household it concerns."""
+    if household is None and obj is not None:
+        household = getattr(obj, "household", None)
+        if household is None and obj._meta.label == "households.Household":
+            household = obj
+    user = actor if actor is not None else getattr(request, "user", None)
+    return AuditEntry.objects.create(
+        actor=user if user is not None and user.is_authenticated else None,
+        action=action,
+        object_type=object_type or (obj._meta.label if obj is not None else ""),
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        household_id=household.pk if household is not None else None,
+        label=label[:200],
+        ip=client_ip(request),
+    )

@@ -1,0 +1,63 @@
+"""Deterministic demo data: accounts of every role, then each app's own demo data.
+
+Each app that has demo data exposes `<app>.demo.seed(ctx)`, called in pipeline order with a
+shared `DemoContext` (same seed → same data). Running the command twice is harmless: every
+`seed` function must be idempotent (the households step does nothing when the demo households
+are already there).
+"""
+
+import importlib
+import random
+import time
+from dataclasses import dataclass, field
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+DEMO_APPS = [
+    "accounts",
+    "households",
+    "diagnostics",
+    "accompaniments.housing",
+    "accompaniments",
+    "coordination",
+    "reporting",
+]
+
+
+@dataclass
+class DemoContext:
+    rng: random.Random
+    households: int
+    now: object
+    stdout: object
+    users: dict = field(default_factory=dict)  # "ts1" → User, "direction" → User, …
+
+
+class Command(BaseCommand):
+    help = "Crée des données de démonstration fictives (ménages de Caen, comptes de chaque rôle)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--households", type=int, default=300)
+        parser.add_argument("--seed", type=int, default=14)
+
+    def handle(self, *args, households, seed, **options):
+        started = time.monotonic()
+        ctx = DemoContext(
+            rng=random.Random(seed), households=households, now=timezone.now(), stdout=self.stdout
+        )
+        for app in DEMO_APPS:
+            try:
+                module = importlib.import_module(f"{app}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{app}.demo":
+                    raise
+                continue
+            with transaction.atomic():
+                module.seed(ctx)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Données de démonstration prêtes en {time.monotonic() - started:.1f} s."
+            )
+        )

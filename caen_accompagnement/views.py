@@ -1,0 +1,74 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.enums import Role
+from audit.models import Action, log
+
+# Where each role's work is; the first role of the user (in this order) wins.
+HOME_OF_ROLE = [
+    (Role.SOCIAL_WORKER, "accompaniments:caseload"),
+    (Role.CCAS_MANAGER, "households:list"),
+    (Role.LETTING_OFFICER, "households:list"),
+    (Role.DEBT_OFFICER, "households:list"),
+    (Role.TENANCY_OFFICER, "households:list"),
+    (Role.CELLULE_MEMBER, "coordination:list"),
+    (Role.STATE_READER, "coordination:list"),
+    (Role.ADMIN, "admin:index"),
+]
+
+
+def home(request):
+    from django.urls import NoReverseMatch, reverse
+
+    for role, url_name in HOME_OF_ROLE:
+        if role in request.user.roles:
+            try:
+                return redirect(reverse(url_name))
+            except NoReverseMatch:  # the page of that role is not installed in this build
+                continue
+    return render(request, "home.html")
+
+
+@login_not_required
+@require_GET
+@never_cache
+def health(request):
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means the service is down
+        checks["database"] = f"erreur : {exc.__class__.__name__}"
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+            ).ping()
+            checks["redis"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["redis"] = f"erreur : {exc.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "erreur", "services": checks},
+        status=200 if healthy else 503,
+    )
+
+
+@login_not_required
+def accessibility(request):
+    return render(request, "accessibility.html")
+
+
+def permission_denied(request, exception=None):
+    """Every refused access is logged (ACCESS.md), outside the rolled-back request transaction."""
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        log(request, Action.DENIED, object_type="url", label=request.path[:200])
+    return render(request, "403.html", status=403)

@@ -1,0 +1,429 @@
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from accounts import policy
+from caen_accompagnement.versioning import save_if_unchanged
+
+from .enums import (
+    IN_PROGRAMME_STATUSES,
+    ORIGIN_OF_PUBLIC,
+    TRANSITIONS,
+    AgeBand,
+    Employment,
+    ExitReason,
+    FamilyStructure,
+    Gender,
+    Origin,
+    Public,
+    Quartier,
+    Relation,
+    Source,
+    Status,
+)
+from .text import normalize_name, normalize_search
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def visible_to(self, user, action="household.view"):
+        return self.filter(policy.household_q(user, action))
+
+    def in_programme(self):
+        return self.filter(status__in=IN_PROGRAMME_STATUSES)
+
+    def search(self, text):
+        """Accent-, case- and hyphen-insensitive search on any member's name or the file reference."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        pk = Household.pk_from_reference(text)
+        if pk is not None:
+            return self.filter(pk=pk)
+        words = normalize_search(text).split()
+        qs = self
+        for word in words:
+            qs = qs.filter(
+                Exists(Person.objects.filter(household=OuterRef("pk"), search_key__contains=word))
+                | Q(sne_number__iexact=word)
+            )
+        return qs
+
+    def with_list_data(self):
+        """What the list page shows, in a constant number of queries."""
+        return self.select_related("referent").prefetch_related(
+            models.Prefetch("members", queryset=Person.objects.order_by("position", "pk")),
+            "sources",
+        )
+
+
+class Household(models.Model):
+    public = models.CharField("public", max_length=30, choices=Public.choices)
+    status = models.CharField(
+        "statut", max_length=30, choices=Status.choices, default=Status.PRESELECTED, db_index=True
+    )
+    status_changed_at = models.DateTimeField("statut depuis le", default=timezone.now)
+    exit_reason = models.CharField(
+        "motif de sortie", max_length=20, choices=ExitReason.choices, blank=True
+    )
+    referent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="référent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referent_households",
+    )
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="référent suppléant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="substitute_households",
+    )
+    sne_number = models.CharField(
+        "numéro unique (SNE)", max_length=30, unique=True, null=True, blank=True
+    )
+    tenant_account = models.CharField("compte locataire Caen habitat", max_length=30, blank=True)
+    declared_size = models.PositiveSmallIntegerField(
+        "nombre de personnes déclaré", null=True, blank=True
+    )
+    address = models.CharField("adresse actuelle", max_length=250, blank=True)
+    quartier = models.CharField("quartier", max_length=30, choices=Quartier.choices, blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    accommodation = models.CharField("hébergement actuel", max_length=250, blank=True)
+    has_codesi_social_report = models.BooleanField(
+        "rapport social présenté en CODESI", default=False
+    )
+    rent_debt = models.DecimalField(
+        "dette locative (€)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    months_unpaid = models.PositiveSmallIntegerField("mois d'impayés", null=True, blank=True)
+    diagnostic_level = models.PositiveSmallIntegerField(
+        "niveau de diagnostic",
+        choices=[(1, "Niveau 1"), (2, "Niveau 2"), (3, "Niveau 3")],
+        null=True,
+        blank=True,
+    )
+    observations = models.TextField("observations", blank=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+    # Optimistic concurrency: a form posts the version it was read at (see `check_version`).
+    version = models.PositiveIntegerField(default=1)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "ménage"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["public"]),
+            models.Index(fields=["referent", "status"]),
+            models.Index(fields=["tenant_account"]),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — {self.display_name}"
+
+    # --- identity ---------------------------------------------------------------------
+    @property
+    def reference(self) -> str:
+        year = timezone.localtime(self.created_at).year if self.created_at else timezone.now().year
+        return f"LA-{year}-{self.pk:04d}" if self.pk else "LA-nouveau"
+
+    @staticmethod
+    def pk_from_reference(text):
+        parts = text.strip().upper().split("-")
+        if len(parts) == 3 and parts[0] == "LA" and parts[1].isdigit() and parts[2].isdigit():
+            return int(parts[2])
+        return None
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("households:detail", args=[self.pk])
+
+    @property
+    def members_list(self):
+        """Members in display order (uses the prefetch when there is one)."""
+        return sorted(self.members.all(), key=lambda p: (p.position, p.pk or 0))
+
+    @property
+    def reference_person(self):
+        members = self.members_list
+        for person in members:
+            if person.relation == Relation.REFERENCE:
+                return person
+        return members[0] if members else None
+
+    @property
+    def display_name(self) -> str:
+        person = self.reference_person
+        return person.full_name if person else "(sans membre)"
+
+    @property
+    def initials(self) -> str:
+        """What minutes and pre-read packs show instead of names."""
+        person = self.reference_person
+        if not person:
+            return "—"
+        return f"{(person.first_name[:1] or '?').upper()}. {(person.last_name[:1] or '?').upper()}."
+
+    # --- derived characteristics (§7.1) -----------------------------------------------
+    @property
+    def origin(self):
+        return ORIGIN_OF_PUBLIC.get(self.public, Origin.EMERGENCY)
+
+    def get_origin_display(self):
+        return Origin(self.origin).label
+
+    @property
+    def size(self) -> int:
+        return max(len(self.members_list), self.declared_size or 0)
+
+    @property
+    def family_structure(self):
+        members = self.members_list
+        adults_in_couple = sum(
+            1 for p in members if p.relation in (Relation.REFERENCE, Relation.SPOUSE)
+        )
+        has_spouse = any(p.relation == Relation.SPOUSE for p in members)
+        children = sum(1 for p in members if p.relation == Relation.CHILD)
+        others = sum(1 for p in members if p.relation == Relation.OTHER)
+        if not members:
+            return None
+        if others:
+            return FamilyStructure.OTHER
+        if has_spouse:
+            return FamilyStructure.COUPLE_CHILDREN if children else FamilyStructure.COUPLE
+        if children:
+            return FamilyStructure.SINGLE_PARENT
+        return FamilyStructure.SINGLE if adults_in_couple <= 1 else FamilyStructure.OTHER
+
+    def get_family_structure_display(self):
+        value = self.family_structure
+        return FamilyStructure(value).label if value else "—"
+
+    @property
+    def age_band(self):
+        person = self.reference_person
+        age = person.age() if person else None
+        if age is None:
+            return None
+        if age < 25:
+            return AgeBand.UNDER_25
+        if age < 35:
+            return AgeBand.FROM_25
+        if age < 60:
+            return AgeBand.FROM_35
+        return AgeBand.OVER_60
+
+    def get_age_band_display(self):
+        value = self.age_band
+        return AgeBand(value).label if value else "—"
+
+    @property
+    def suggested_diagnostic_level(self) -> int:
+        """Rule of §2.1.1: supported collective structure → 1; CODESI social report → 2; else 3."""
+        from .enums import SUPPORTED_STRUCTURE_PUBLICS
+
+        if self.public in SUPPORTED_STRUCTURE_PUBLICS:
+            return 1
+        if self.has_codesi_social_report:
+            return 2
+        return 3
+
+    @property
+    def in_programme(self) -> bool:
+        return self.status in IN_PROGRAMME_STATUSES
+
+    # --- state changes ----------------------------------------------------------------
+    def save_if_unchanged(self, expected_version, fields):
+        """Save `fields` only if nobody saved since `expected_version` was read (optimistic lock)."""
+        save_if_unchanged(self, expected_version, fields)
+
+    def can_move_to(self, status) -> bool:
+        return status in TRANSITIONS[self.status]
+
+    @transaction.atomic
+    def move_to(self, status, *, by, reason="", decision="", exit_reason=""):
+        """The one way a household's pipeline status changes; writes the history row."""
+        if not self.can_move_to(status):
+            raise ValidationError(
+                f"Passage impossible de « {self.get_status_display()} » à « {Status(status).label} »."
+            )
+        if status == Status.EXITED and not exit_reason:
+            raise ValidationError("Indiquez le motif de sortie du dispositif.")
+        previous = self.status
+        now = timezone.now()
+        self.status = status
+        self.status_changed_at = now
+        if status == Status.EXITED:
+            self.exit_reason = exit_reason
+        self.save(update_fields=["status", "status_changed_at", "exit_reason", "updated_at"])
+        return StatusChange.objects.create(
+            household=self,
+            from_status=previous,
+            to_status=status,
+            at=now,
+            by=by,
+            reason=reason,
+            decision=decision,
+        )
+
+    @transaction.atomic
+    def assign_referent(self, referent, *, by, substitute=None, reason=""):
+        self.referent = referent
+        self.substitute = substitute
+        self.save(update_fields=["referent", "substitute", "updated_at"])
+        return ReferentAssignment.objects.create(
+            household=self, referent=referent, substitute=substitute, by=by, reason=reason
+        )
+
+
+class Person(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    position = models.PositiveSmallIntegerField("ordre", default=0)
+    last_name = models.CharField("nom", max_length=100)
+    first_name = models.CharField("prénom", max_length=100)
+    birth_date = models.DateField("date de naissance", null=True, blank=True)
+    gender = models.CharField("sexe", max_length=1, choices=Gender.choices, blank=True)
+    relation = models.CharField(
+        "lien avec la personne de référence",
+        max_length=20,
+        choices=Relation.choices,
+        default=Relation.REFERENCE,
+    )
+    employment = models.CharField(
+        "rapport à l'emploi", max_length=20, choices=Employment.choices, blank=True
+    )
+    # Derived keys for accent-insensitive search and duplicate matching, kept on the row so
+    # both run as indexed SQL on PostgreSQL and SQLite alike.
+    search_key = models.CharField(max_length=210, editable=False, db_index=True)
+    match_key = models.CharField(max_length=210, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = "membre du ménage"
+        verbose_name_plural = "membres du ménage"
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        # Not business logic: the two keys are pure functions of the name, kept in step here.
+        self.refresh_keys()
+        super().save(*args, **kwargs)
+
+    def refresh_keys(self):
+        self.search_key = normalize_search(f"{self.last_name} {self.first_name}")
+        self.match_key = normalize_name(self.last_name) + "|" + normalize_name(self.first_name)
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name.upper()}".strip()
+
+    def age(self, on: date | None = None):
+        if not self.birth_date:
+            return None
+        on = on or timezone.localdate()
+        years = on.year - self.birth_date.year
+        if (on.month, on.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+
+class HouseholdSource(models.Model):
+    """A priority list the household came from, with the list's own reference and decision date."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="sources")
+    source = models.CharField("liste", max_length=20, choices=Source.choices)
+    reference = models.CharField("référence sur la liste", max_length=60)
+    decision_date = models.DateField("date de décision", null=True, blank=True)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
+    first_imported_at = models.DateTimeField("importé le", default=timezone.now)
+    last_imported_at = models.DateTimeField("dernier import", default=timezone.now)
+
+    class Meta:
+        verbose_name = "source"
+        ordering = ["first_imported_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "reference"], name="unique_source_reference")
+        ]
+
+    def __str__(self):
+        return f"{self.get_source_display()} {self.reference}"
+
+
+class StatusChange(models.Model):
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(
+        "statut précédent", max_length=30, choices=Status.choices, blank=True
+    )
+    to_status = models.CharField("nouveau statut", max_length=30, choices=Status.choices)
+    at = models.DateTimeField("date", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="par",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    reason = models.TextField("motif", blank=True)
+    # Which cellule decision (or other act) this applies, as the cellule names it.
+    decision = models.CharField("décision", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "changement de statut"
+        verbose_name_plural = "changements de statut"
+        ordering = ["at", "pk"]
+
+
+class ReferentAssignment(models.Model):
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="referent_assignments"
+    )
+    referent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    at = models.DateTimeField("date", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    reason = models.CharField("motif", max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = "affectation de référent"
+        ordering = ["at", "pk"]
+
+
+class PossibleDuplicate(models.Model):
+    """Same name, different birth date: a human decides whether they are one household."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="possible_duplicates"
+    )
+    other = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField("motif", max_length=250)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution = models.CharField("décision", max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = "doublon possible"
+        verbose_name_plural = "doublons possibles"
+        constraints = [
+            models.UniqueConstraint(fields=["household", "other"], name="unique_possible_duplicate")
+        ]

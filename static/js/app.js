@@ -1,0 +1,1 @@
+// Small shared behaviours. Kept dependency-free (htmx and Bootstrap are vendored beside).

@@ -1,0 +1,85 @@
+import os
+
+import pytest
+from django.test.utils import CaptureQueriesContext
+
+from accounts.enums import Role
+
+from .factories import HouseholdFactory, make_user
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def service_unavailable(reason):
+    """A test needing a service fails under REQUIRE_SERVICES=1 (CI), else it is skipped."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"Service requis indisponible : {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SECURE_COOKIES = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.AXES_ENABLED = True
+
+
+@pytest.fixture
+def social_worker(db):
+    return make_user(Role.SOCIAL_WORKER, email="ts@test.caen.fr")
+
+
+@pytest.fixture
+def other_social_worker(db):
+    return make_user(Role.SOCIAL_WORKER, email="ts2@test.caen.fr")
+
+
+@pytest.fixture
+def ccas_manager(db):
+    return make_user(Role.CCAS_MANAGER, email="direction@test.caen.fr")
+
+
+@pytest.fixture
+def letting_officer(db):
+    return make_user(Role.LETTING_OFFICER, email="location@test.caen.fr")
+
+
+@pytest.fixture
+def debt_officer(db):
+    return make_user(Role.DEBT_OFFICER, email="contentieux@test.caen.fr")
+
+
+@pytest.fixture
+def tenancy_officer(db):
+    return make_user(Role.TENANCY_OFFICER, email="gestion@test.caen.fr")
+
+
+@pytest.fixture
+def cellule_member(db):
+    return make_user(Role.CELLULE_MEMBER, email="cellule@test.caen.fr")
+
+
+@pytest.fixture
+def state_reader(db):
+    return make_user(Role.STATE_READER, email="ddcs@test.caen.fr")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user(Role.ADMIN, email="admin@test.caen.fr", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def household(db, social_worker):
+    return HouseholdFactory(referent=social_worker)
+
+
+@pytest.fixture
+def count_queries(django_assert_max_num_queries):
+    """`with count_queries() as ctx:` then `len(ctx.captured_queries)`."""
+    from django.db import connection
+
+    return lambda: CaptureQueriesContext(connection)
