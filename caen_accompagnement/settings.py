@@ -162,7 +162,7 @@ WHITENOISE_USE_FINDERS = True
 # Uploads (social reports, signed scans) are never served directly: views stream them
 # after the access policy says yes.
 MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
-MEDIA_URL = None
+MEDIA_URL = "/fichiers-prives/"  # never routed: no URL serves MEDIA_ROOT directly
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

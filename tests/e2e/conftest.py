@@ -1,0 +1,94 @@
+"""Browser journeys: Debian's Chromium driven by Playwright, against pytest-django's live server."""
+
+import os
+import shutil
+
+import pytest
+
+from tests.conftest import service_unavailable
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
+# itself (factories, assertions) are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PASSWORD = "Mot-de-passe-Test-2026!"  # tests.factories.UserFactory's password
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        service_unavailable(f"Chromium introuvable ({CHROMIUM})")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def viewport():
+    return {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def page(browser, live_server, viewport):
+    context = browser.new_context(
+        base_url=live_server.url, viewport=viewport, locale="fr-FR", timezone_id="Europe/Paris"
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login_as(page):
+    def login(user, password=PASSWORD):
+        page.goto("/connexion/")
+        page.get_by_label("Adresse e-mail").fill(user.email)
+        page.get_by_label("Mot de passe").fill(password)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_load_state("networkidle")
+        return page
+
+    return login
+
+
+@pytest.fixture
+def check_axe():
+    """Run axe-core on the current page; fail on any serious or critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page):
+        results = axe.run(page)
+        bad = [
+            v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+        ]
+        details = "\n".join(
+            f"- {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in bad
+        )
+        assert not bad, f"Violations d'accessibilité sur {page.url}:\n{details}"
+
+    return check
