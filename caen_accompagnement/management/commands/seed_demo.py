@@ -3,7 +3,9 @@
 Each app that has demo data exposes `<app>.demo.seed(ctx)`, called in pipeline order with a
 shared `DemoContext` (same seed → same data). Running the command twice is harmless: every
 `seed` function must be idempotent (the households step does nothing when the demo households
-are already there).
+are already there). The periodic jobs (`setup_schedules`) are set up at the end.
+
+Timing: 10,000 households on PostgreSQL take about 8 s (see README, "Performances").
 """
 
 import importlib
@@ -14,6 +16,8 @@ from dataclasses import dataclass, field
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+
+from .setup_schedules import setup_schedules
 
 DEMO_APPS = [
     "accounts",
@@ -39,8 +43,12 @@ class Command(BaseCommand):
     help = "Crée des données de démonstration fictives (ménages de Caen, comptes de chaque rôle)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--households", type=int, default=300)
-        parser.add_argument("--seed", type=int, default=14)
+        parser.add_argument(
+            "--households", type=int, default=300, help="nombre de ménages fictifs (300)"
+        )
+        parser.add_argument(
+            "--seed", type=int, default=14, help="graine : même graine, mêmes données (14)"
+        )
 
     def handle(self, *args, households, seed, **options):
         started = time.monotonic()
@@ -54,8 +62,12 @@ class Command(BaseCommand):
                 if exc.name != f"{app}.demo":
                     raise
                 continue
+            step = time.monotonic()
             with transaction.atomic():
                 module.seed(ctx)
+            if options["verbosity"] > 1:
+                self.stdout.write(f"  {app} : {time.monotonic() - step:.1f} s")
+        setup_schedules()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Données de démonstration prêtes en {time.monotonic() - started:.1f} s."

@@ -1,0 +1,53 @@
+"""Create or update the periodic jobs that Celery beat runs (django-celery-beat's tables).
+
+Idempotent; run after `migrate` on every deployment (the Makefile, docker-compose and
+`seed_demo` do). The schedules live here, in code, so every environment gets the same ones;
+an administrator may still disable one in the admin (its `enabled` flag is left alone).
+"""
+
+from django.core.management.base import BaseCommand
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+# name → (task, crontab fields, description)
+SCHEDULES = {
+    "Purge du journal des accès (rétention)": (
+        "audit.purge_expired_entries",
+        {
+            "minute": "15",
+            "hour": "3",
+            "day_of_week": "*",
+            "day_of_month": "*",
+            "month_of_year": "*",
+        },
+        "Supprime les entrées du journal plus anciennes que AUDIT_RETENTION_DAYS (ACCESS.md).",
+    ),
+}
+
+
+def setup_schedules():
+    """Returns the names of the periodic tasks created (not those only updated)."""
+    created_names = []
+    for name, (task, crontab, description) in SCHEDULES.items():
+        schedule, _ = CrontabSchedule.objects.get_or_create(timezone="Europe/Paris", **crontab)
+        _, created = PeriodicTask.objects.update_or_create(
+            name=name,
+            defaults={
+                "task": task,
+                "crontab": schedule,
+                "interval": None,
+                "description": description,
+            },
+        )
+        if created:
+            created_names.append(name)
+    return created_names
+
+
+class Command(BaseCommand):
+    help = "Crée ou met à jour les tâches périodiques (Celery beat)."
+
+    def handle(self, *args, **options):
+        created = setup_schedules()
+        self.stdout.write(
+            f"Tâches périodiques : {len(SCHEDULES)} déclarée(s), {len(created)} créée(s)."
+        )
