@@ -171,3 +171,25 @@ def test_seed_sets_up_the_audit_purge_schedule():
     task = PeriodicTask.objects.get(task="audit.purge_expired_entries")
     assert task.enabled and task.crontab.hour == "3"
     assert str(task.crontab.timezone) == "Europe/Paris"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_bench_measures_the_list_pages_that_exist(db):
+    out = io.StringIO()
+    call_command("bench", households=15, repeat=3, stdout=out)
+    report = out.getvalue()
+    assert Household.objects.count() == 15
+    assert "requêtes" in report and "médiane" in report
+    line = next(line for line in report.splitlines() if line.startswith("/journal/"))
+    assert " 200 " in line and "direction" in line
+
+
+def test_bench_refuses_a_database_with_real_households(db):
+    from django.core.management.base import CommandError
+
+    from .factories import HouseholdFactory
+
+    HouseholdFactory()
+    with pytest.raises(CommandError, match="--force"):
+        call_command("bench", households=5, repeat=1, stdout=io.StringIO())
+    assert Household.objects.count() == 1
