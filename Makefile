@@ -20,6 +20,7 @@ install: $(VENV)/.installed
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_schedules
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo --households $(HOUSEHOLDS)
@@ -45,8 +46,10 @@ beat: install
 	$(BIN)/celery -A caen_accompagnement beat --loglevel=info
 
 ## Query counts and timings of the list pages on a large data set (see README).
-bench: install
-	$(BIN)/python manage.py bench
+## Uses the current database (DATABASE_URL, else SQLite), topped up to BENCH_HOUSEHOLDS demo households.
+BENCH_HOUSEHOLDS ?= 10000
+bench: migrate
+	$(BIN)/python manage.py bench --households $(BENCH_HOUSEHOLDS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
