@@ -6,6 +6,7 @@ broker. The worker runs in its own thread, with its own database connection, so 
 `transactional_db`: the rows must be committed for the worker to see them.
 """
 
+import io
 import os
 import threading
 import time
@@ -24,9 +25,6 @@ from audit.tasks import purge_expired_entries
 from caen_accompagnement.celery import app
 
 from .conftest import service_unavailable
-
-pytestmark = pytest.mark.celery_worker
-
 
 RAN_IN = {}
 
@@ -59,6 +57,7 @@ def celery_worker(transactional_db, settings):
         app.conf.task_always_eager, app.conf.broker_url = previous
 
 
+@pytest.mark.celery_worker
 def test_worker_purges_expired_audit_entries(celery_worker, settings):
     settings.AUDIT_RETENTION_DAYS = 180
     now = timezone.now()
@@ -78,3 +77,31 @@ def test_worker_purges_expired_audit_entries(celery_worker, settings):
     assert not AuditEntry.objects.filter(pk=old.pk).exists()
     assert AuditEntry.objects.filter(pk=recent.pk).exists()
     assert RAN_IN[result.id] != threading.get_ident()  # in the worker's thread
+
+
+@pytest.mark.django_db
+def test_every_schedule_names_a_registered_task_and_setup_is_idempotent():
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    from caen_accompagnement.management.commands.setup_schedules import SCHEDULES
+
+    app.loader.import_default_modules()  # what a worker does at start: autodiscover tasks
+    call_command("setup_schedules", stdout=io.StringIO())
+    call_command("setup_schedules", stdout=io.StringIO())
+    assert PeriodicTask.objects.count() == len(SCHEDULES)
+    for task in PeriodicTask.objects.all():
+        assert task.task in app.tasks, task.task
+        assert task.enabled and task.crontab is not None
+    purge = PeriodicTask.objects.get(task="audit.purge_expired_entries")
+    assert (purge.crontab.hour, purge.crontab.minute) == ("3", "15")
+
+
+@pytest.mark.django_db
+def test_the_purge_task_body_keeps_recent_entries(settings):
+    settings.AUDIT_RETENTION_DAYS = 30
+    now = timezone.now()
+    AuditEntry.objects.create(action=Action.VIEW, object_type="test", at=now - timedelta(days=31))
+    AuditEntry.objects.create(action=Action.VIEW, object_type="test", at=now - timedelta(days=29))
+    assert purge_expired_entries.apply().get() == 1
+    assert AuditEntry.objects.count() == 1
