@@ -221,13 +221,19 @@ STAY = {
 CELLULE_EVERY = 42  # days: the cellule meets every six weeks (at least once a quarter, §5.1)
 
 
+# Fixed-date public holidays: a cellule falling on one meets the day before.
+HOLIDAYS = {(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)}
+
+
 def cellule_on_or_before(day: date, today: date) -> date:
     """The cellule meets on Tuesdays every six weeks, the last one at least 3 days before today."""
     anchor = today - timedelta(days=3)
     anchor -= timedelta(days=(anchor.weekday() - 1) % 7)  # back to a Tuesday
-    if day >= anchor:
-        return anchor
-    return anchor - timedelta(days=CELLULE_EVERY * -(-(anchor - day).days // CELLULE_EVERY))
+    if day < anchor:
+        anchor -= timedelta(days=CELLULE_EVERY * -(-(anchor - day).days // CELLULE_EVERY))
+    if (anchor.month, anchor.day) in HOLIDAYS:
+        anchor -= timedelta(days=1)
+    return anchor
 
 
 def fr(day: date) -> str:
