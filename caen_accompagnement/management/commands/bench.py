@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 
 from accounts.demo import email_of
 from accounts.models import User
@@ -33,15 +33,46 @@ PAGES = [
     ("households:list", "ts1", "q=mar"),
     ("diagnostics:list", "direction", ""),
     ("accompaniments:caseload", "ts1", ""),
-    ("accompaniments:list", "direction", ""),
-    ("accompaniments:signal_list", "gestion", ""),
     ("housing:list", "location", ""),
-    ("housing:dwelling_list", "location", ""),
-    ("housing:rehousing_list", "location", ""),
     ("coordination:list", "cellule", ""),
-    ("coordination:meeting_list", "direction", ""),
     ("audit:list", "direction", ""),
 ]
+# Other list pages found in the URLconf (names "list", "caseload" or "…_list" without
+# parameters) are measured too, as the account of their app.
+ACCOUNT_OF_APP = {
+    "households": "direction",
+    "diagnostics": "direction",
+    "accompaniments": "ts1",
+    "housing": "location",
+    "coordination": "cellule",
+    "reporting": "direction",
+    "audit": "direction",
+}
+
+
+def list_pages():
+    """Every list page of the URLconf as (URL name, account, query), the PAGES ones first."""
+    found = []
+
+    def walk(patterns, namespaces):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = namespaces + [pattern.namespace] if pattern.namespace else namespaces
+                if not pattern.pattern.converters:
+                    walk(pattern.url_patterns, inner)
+            elif pattern.name and namespaces and not pattern.pattern.converters:
+                name = pattern.name
+                if name in ("list", "caseload") or name.endswith("_list"):
+                    found.append((":".join(namespaces + [name]), namespaces[0]))
+
+    walk(get_resolver().url_patterns, [])
+    pages = list(PAGES)
+    known = {name for name, _account, _query in PAGES}
+    for name, app in found:
+        if name not in known and app in ACCOUNT_OF_APP:
+            pages.append((name, ACCOUNT_OF_APP[app], ""))
+            known.add(name)
+    return pages
 
 
 def rows_of(context):
@@ -96,7 +127,7 @@ class Command(BaseCommand):
         header = f"{'page':<42} {'compte':<12} {'statut':>6} {'requêtes':>8} {'médiane':>9} {'p95':>9} {'lignes':>14}"
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
-        for name, account, query in PAGES:
+        for name, account, query in list_pages():
             try:
                 url = reverse(name)
             except NoReverseMatch:
