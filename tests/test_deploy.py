@@ -25,7 +25,9 @@ def test_static_files_collect_with_the_manifest_storage(settings, tmp_path, clie
 
 
 @pytest.mark.django_db
-def test_check_deploy_has_no_error_and_only_the_documented_warnings(settings):
+def test_check_deploy_has_no_error_and_only_the_documented_warnings(settings, monkeypatch):
+    # Set by the Playwright fixtures of tests/e2e for the test server, never in production.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     settings.DEBUG = False
     settings.SECRET_KEY = secrets.token_urlsafe(50)
     settings.ALLOWED_HOSTS = ["logement-accompagne.example.fr"]
