@@ -112,6 +112,14 @@ class PersonForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["birth_date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        # A new row states its relation explicitly (no accidental second reference person),
+        # and a row left blank stays unchanged, so it is ignored.
+        relation = self.fields["relation"]
+        relation.choices = [("", "—"), *Relation.choices]
+        relation.initial = None
+        relation.error_messages["required"] = "Indiquez le lien avec la personne de référence."
+        if self.instance.pk is None and "relation" not in (kwargs.get("initial") or {}):
+            self.initial.pop("relation", None)
 
     def clean_last_name(self):
         return " ".join(self.cleaned_data["last_name"].split())
@@ -129,6 +137,12 @@ class PersonForm(forms.ModelForm):
 
 
 class BaseMemberFormSet(BaseInlineFormSet):
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index == 0 and self.instance.pk is None:  # a new household starts with its reference
+            kwargs["initial"] = {"relation": Relation.REFERENCE}
+        return kwargs
+
     def clean(self):
         super().clean()
         if any(self.errors):

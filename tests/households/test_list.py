@@ -149,4 +149,6 @@ def test_query_count_does_not_grow_with_rows(client, count_queries, role):
     assert len(many.captured_queries) == len(few.captured_queries)
     # session, user, roles, count, rows, members, sources, the filter's référent choices,
     # the session save and the request's savepoints.
-    assert len(many.captured_queries) <= 13, "\n".join(q["sql"][:150] for q in many.captured_queries)
+    assert len(many.captured_queries) <= 13, "\n".join(
+        q["sql"][:150] for q in many.captured_queries
+    )
