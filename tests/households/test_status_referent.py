@@ -7,7 +7,7 @@ from accounts.enums import Role
 from audit.models import Action, AuditEntry
 from households.enums import ExitReason, Status
 from households.models import Household, ReferentAssignment, StatusChange
-from tests.factories import HouseholdFactory, make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
