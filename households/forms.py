@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .enums import ExitReason, Public, Relation, Status
+from .enums import Employment, ExitReason, Gender, Public, Quartier, Relation, Status
 from .models import Household, Person
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -58,6 +58,7 @@ class HouseholdForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].validators.append(phone_validator)
+        self.fields["quartier"].choices = [("", "—"), *Quartier.choices]
         self.fields["declared_size"].widget.attrs["min"] = 1
         if not self.is_bound:
             self.initial["version"] = self.instance.version
@@ -117,6 +118,8 @@ class PersonForm(forms.ModelForm):
         relation = self.fields["relation"]
         relation.choices = [("", "—"), *Relation.choices]
         relation.initial = None
+        self.fields["gender"].choices = [("", "—"), *Gender.choices]
+        self.fields["employment"].choices = [("", "—"), *Employment.choices]
         relation.error_messages["required"] = "Indiquez le lien avec la personne de référence."
         if self.instance.pk is None and "relation" not in (kwargs.get("initial") or {}):
             self.initial.pop("relation", None)
