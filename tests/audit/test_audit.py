@@ -156,7 +156,7 @@ def test_admin_is_read_only(client, admin_user, entry):
 
 def test_the_journal_page_changes_nothing_on_post(client, ccas_manager, entry):
     client.force_login(ccas_manager)
-    client.post(JOURNAL, {"action": "delete", "pk": entry.pk})
+    assert client.post(JOURNAL, {"action": "delete", "pk": entry.pk}).status_code == 405
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
 
