@@ -470,6 +470,8 @@ def plan_household(base_seed: int, n: int, today: date) -> Plan:
         has_codesi_social_report=(main == Source.CODESI and rng.random() < 0.6),
         observations=f"Ressources déclarées : {label}, environ {income} € par mois.",
     )
+    if housed_by_caen_habitat and public != Public.EVICTION_THREAT:
+        household.accommodation = "Logement Caen habitat (relogé dans le cadre du dispositif)"
     if public == Public.EVICTION_THREAT:
         months = rng.randint(3, 18)
         household.months_unpaid = months
