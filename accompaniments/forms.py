@@ -165,7 +165,12 @@ class SignalForm(forms.Form):
     household = HouseholdReferenceField()
     kind = forms.ChoiceField(label="Type de signalement", choices=CAEN_HABITAT_SIGNAL_KINDS)
     amount = forms.DecimalField(
-        label="Montant impayé (€)", min_value=0, max_digits=10, decimal_places=2, required=False
+        label="Montant impayé (€)",
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+        localize=True,
     )
     months = forms.IntegerField(label="Nombre de mois d'impayés", min_value=1, required=False)
     description = forms.CharField(
