@@ -590,6 +590,16 @@ class SignalQuerySet(models.QuerySet):
     def unacknowledged(self):
         return self.filter(acknowledged_at__isnull=True)
 
+    def incident_counts(self, start=None, end=None):
+        """§7.2 counts: signals by kind recorded between two dates (inclusive), one query."""
+        qs = self
+        if start:
+            qs = qs.filter(created_at__date__gte=start)
+        if end:
+            qs = qs.filter(created_at__date__lte=end)
+        counts = dict(qs.order_by().values_list("kind").annotate(n=Count("pk")))
+        return {kind: counts.get(kind, 0) for kind in SignalKind.values}
+
 
 class Signal(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="signals")

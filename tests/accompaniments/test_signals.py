@@ -162,3 +162,23 @@ def test_signal_list_scope(client, in_programme, social_worker, other_social_wor
     assert client.get(url).context["signals"] == []
     client.force_login(debt_officer)
     assert client.get(url).context["signals"] == [signal]
+
+
+@pytest.mark.django_db
+def test_incident_counts_for_reporting(in_programme):
+    import datetime
+
+    SignalFactory(household=in_programme, kind=SignalKind.UNPAID_RENT)
+    SignalFactory(household=in_programme, kind=SignalKind.UNPAID_RENT)
+    SignalFactory(
+        household=in_programme,
+        kind=SignalKind.NEIGHBOUR_TROUBLE,
+        created_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
+    )
+    counts = Signal.objects.incident_counts(start=datetime.date(2021, 1, 1))
+    assert counts == {
+        "unpaid_rent": 2,
+        "neighbour_trouble": 0,
+        "lack_of_upkeep": 0,
+        "adhesion_loss": 0,
+    }
