@@ -566,8 +566,12 @@ def survey_create(request, pk):
 @policy.action_required("signal.view")
 def signals(request):
     user = request.user
-    qs = Signal.objects.visible_to(user).select_related(
-        "household", "household__referent", "created_by", "acknowledged_by"
+    qs = (
+        Signal.objects.visible_to(user)
+        .select_related("household", "household__referent", "created_by", "acknowledged_by")
+        .prefetch_related(
+            Prefetch("household__members", queryset=Person.objects.order_by("position", "pk"))
+        )
     )
     show = request.GET.get("etat", "")
     if show == "a-traiter":

@@ -338,3 +338,38 @@ def test_survey_is_recorded_round_after_round(client, settings, acc, social_work
         {**answers, "done_on": timezone.localdate().replace(year=2030).isoformat()},
     )
     assert acc.surveys.count() == 2
+
+
+@pytest.mark.django_db
+def test_survey_list_queries_do_not_grow(client, settings, social_worker, count_queries):
+    url = reverse("accompaniments:surveys")
+    client.force_login(social_worker)
+
+    def closed_one():
+        household = HouseholdFactory(referent=social_worker, status=Status.POST_AUTONOMY)
+        AccompanimentFactory(
+            household=household, status="closed", closed_on=D(2026, 8, 1), closure_reason="autonomy"
+        )
+
+    def measure():
+        client.get(url)
+        with count_queries() as ctx:
+            response = client.get(url)
+        return len(ctx.captured_queries), len(response.context["due"])
+
+    closed_one()
+    few, rows = measure()
+    for _ in range(5):
+        closed_one()
+    assert measure() == (few, rows + 5)
+
+
+@pytest.mark.django_db
+def test_closed_file_shows_the_survey_schedule(client, settings, acc, social_worker):
+    settings.POST_AUTONOMY_SURVEY_ROUNDS = 2
+    acc.close(reason="rehousing", on=D(2026, 8, 31), by=social_worker, note="", bilans={})
+    client.force_login(social_worker)
+    text = client.get(reverse("accompaniments:detail", args=[acc.pk])).content.decode()
+    assert "Enquête n°1 prévue le 28/02/2027" in text
+    assert "Enquête n°2 prévue le 31/08/2027" in text
+    assert "Saisir un contact" not in text

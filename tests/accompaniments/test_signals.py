@@ -182,3 +182,21 @@ def test_incident_counts_for_reporting(in_programme):
         "lack_of_upkeep": 0,
         "adhesion_loss": 0,
     }
+
+
+@pytest.mark.django_db
+def test_signal_list_queries_do_not_grow(client, social_worker, ccas_manager, count_queries):
+    client.force_login(ccas_manager)
+    url = reverse("accompaniments:signals")
+
+    def measure():
+        client.get(url)
+        with count_queries() as ctx:
+            client.get(url)
+        return len(ctx.captured_queries)
+
+    SignalFactory(household=HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED))
+    few = measure()
+    for _ in range(6):
+        SignalFactory(household=HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED))
+    assert measure() == few
