@@ -38,6 +38,11 @@ urlpatterns = [
         views.interview_detail,
         name="interview_detail",
     ),
+    path(
+        "accompagnements/<int:pk>/entretiens/<int:interview_pk>/pdf/",
+        views.interview_pdf,
+        name="interview_pdf",
+    ),
     path("accompagnements/<int:pk>/cloture/", views.close, name="close"),
     path("accompagnements/<int:pk>/enquetes/nouvelle/", views.survey_create, name="survey_create"),
     path("enquetes/", views.surveys, name="surveys"),

@@ -502,6 +502,24 @@ def interview_detail(request, pk, interview_pk):
     return render(request, "accompaniments/interview.html", {"acc": acc, "interview": interview})
 
 
+@policy.action_required("accompaniment.view")
+def interview_pdf(request, pk, interview_pk):
+    from caen_accompagnement.pdf import pdf_response, render_pdf
+
+    acc = _accompaniment(request, pk)
+    interview = get_object_or_404(
+        acc.interviews.select_related("social_worker", "tenancy_officer"), pk=interview_pk
+    )
+    pdf = render_pdf(
+        "accompaniments/pdf/social_report.html",
+        {"acc": acc, "interview": interview, "objectives": list(acc.objectives.all())},
+        request=request,
+    )
+    log(request, Action.EXPORT, interview, household=acc.household, label="Rapport social (PDF)")
+    filename = f"rapport-social-{acc.household.reference}-{interview.held_on:%Y%m%d}.pdf"
+    return pdf_response(pdf, filename)
+
+
 @policy.action_required("accompaniment.change")
 def close(request, pk):
     acc = _accompaniment(request, pk, "accompaniment.change")

@@ -144,6 +144,10 @@ ROWS = {
         lambda w: {"pk": w.accompaniment.pk, "interview_pk": w.interview.pk},
         expect(403, social_worker=200, ccas_manager=200),
     ),
+    "accompaniments:interview_pdf": (
+        lambda w: {"pk": w.accompaniment.pk, "interview_pk": w.interview.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
     "accompaniments:close": (
         lambda w: {"pk": w.accompaniment.pk},
         expect(403, social_worker=200, ccas_manager=200),

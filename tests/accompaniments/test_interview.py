@@ -44,3 +44,31 @@ def test_joint_interview_produces_the_social_report(
     assert client.get(response.url).status_code == 403
     client.force_login(other_social_worker)
     assert client.post(url, data).status_code == 404
+
+
+@pytest.mark.django_db
+def test_social_report_pdf(client, social_worker, tenancy_officer):
+    import io
+
+    from pypdf import PdfReader
+
+    acc = AccompanimentFactory(
+        household=HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+    )
+    interview = acc.interviews.create(
+        kind="end",
+        held_on=datetime.date(2027, 3, 1),
+        social_worker=social_worker,
+        tenancy_officer=tenancy_officer,
+        difficulties="Retards de loyer",
+        changes="Prélèvement automatique",
+        outcome="Budget stabilisé",
+        worries="La fin des aides",
+    )
+    client.force_login(social_worker)
+    response = client.get(reverse("accompaniments:interview_pdf", args=[acc.pk, interview.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Rapport social" in text and "Prélèvement automatique" in text
+    assert acc.household.display_name not in text  # reference and initials only
+    assert AuditEntry.objects.filter(action="export", object_type="accompaniments.Interview")
