@@ -110,7 +110,8 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = ["kind", "at", "duration_minutes", "axes", "partner", "note", "next_step"]
+        # Note and next step before the long list of axes (pre-ticked from the last contact).
+        fields = ["kind", "at", "duration_minutes", "note", "next_step", "partner", "axes"]
         widgets = {
             "kind": forms.RadioSelect,
             "at": DATETIME,
@@ -122,6 +123,7 @@ class ContactForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
         self.fields["partner"].help_text = "Pour une démarche accompagnée."
+        self.fields["kind"].choices = ContactKind.choices  # no empty radio
 
     def clean_at(self):
         at = self.cleaned_data["at"]
