@@ -39,6 +39,7 @@ from .models import (
     MIN_MONTHS,
     Accompaniment,
     AccompanimentStatus,
+    AdhesionDegree,
     Contact,
     ContactKind,
     ExtensionStatus,
@@ -181,6 +182,8 @@ def start(request, household_pk):
     }
     form = StartForm(request.POST or None, initial=initial)
     signed = agreements_signed(household)
+    if signed or not request.user.has_role(Role.CCAS_MANAGER):
+        del form.fields["override_reason"]  # only the manager may start without signatures
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -194,7 +197,7 @@ def start(request, household_pk):
                     (axis, f"Travailler : {taxonomy.ITEMS[axis]}") for axis in data["axes"]
                 ],
                 diagnostic=diagnostic,
-                override_reason=data["override_reason"],
+                override_reason=data.get("override_reason", ""),
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -456,6 +459,12 @@ def adhesion(request, pk):
         else:
             log(request, Action.UPDATE, record, household=acc.household, label="Adhésion du mois")
             messages.success(request, "Le degré d'adhésion a été enregistré.")
+            if record.degree == AdhesionDegree.BROKEN:
+                messages.warning(
+                    request,
+                    "Adhésion rompue : signalez la perte d'adhésion pour prévenir Caen habitat "
+                    "et inscrire le dossier à la prochaine cellule.",
+                )
             return redirect(acc)
     return render(
         request, "accompaniments/form.html", {"acc": acc, "form": form, "title": "Adhésion du mois"}

@@ -373,3 +373,27 @@ def test_closed_file_shows_the_survey_schedule(client, settings, acc, social_wor
     assert "Enquête n°1 prévue le 28/02/2027" in text
     assert "Enquête n°2 prévue le 31/08/2027" in text
     assert "Saisir un contact" not in text
+
+
+@pytest.mark.django_db
+def test_only_the_manager_is_offered_the_override(client, admitted, social_worker, ccas_manager):
+    url = reverse("accompaniments:start", args=[admitted.pk])
+    client.force_login(social_worker)
+    assert "override_reason" not in client.get(url).context["form"].fields
+    response = client.post(
+        url, {"start": "2027-03-15", "planned_end": "2027-09-15", "intensity": "medium"}
+    )
+    assert "doivent être signés" in response.content.decode()
+    client.force_login(ccas_manager)
+    response = client.post(
+        url,
+        {
+            "start": "2027-03-15",
+            "planned_end": "2027-09-15",
+            "intensity": "medium",
+            "override_reason": "Convention signée, en attente du retour de Caen habitat",
+        },
+    )
+    assert response.status_code == 302
+    admitted.refresh_from_db()
+    assert admitted.status == Status.ACCOMPANIED
