@@ -265,6 +265,9 @@ def referent_change(request, pk):
 @policy.action_required("accompaniment.change")
 def objective_edit(request, pk, objective_pk=None):
     acc = _accompaniment(request, pk, "accompaniment.change")
+    if not acc.is_active:
+        messages.error(request, "Cet accompagnement est clôturé : ses objectifs ne changent plus.")
+        return redirect(acc)
     objective = get_object_or_404(acc.objectives, pk=objective_pk) if objective_pk else None
     form = ObjectiveForm(request.POST or None, instance=objective)
     if request.method == "POST" and form.is_valid():
@@ -449,6 +452,9 @@ def contact_create(request, pk):
 @policy.action_required("accompaniment.change")
 def adhesion(request, pk):
     acc = _accompaniment(request, pk, "accompaniment.change")
+    if not acc.is_active:
+        messages.error(request, "Cet accompagnement est clôturé.")
+        return redirect(acc)
     today = timezone.localdate()
     form = AdhesionForm(request.POST or None, initial={"month": today.replace(day=1)})
     if request.method == "POST" and form.is_valid():

@@ -397,3 +397,36 @@ def test_only_the_manager_is_offered_the_override(client, admitted, social_worke
     assert response.status_code == 302
     admitted.refresh_from_db()
     assert admitted.status == Status.ACCOMPANIED
+
+
+@pytest.mark.django_db
+def test_a_closed_accompaniment_is_read_only(client, acc, social_worker):
+    objective = ObjectiveFactory(accompaniment=acc)
+    acc.close(
+        reason="autonomy",
+        on=D(2027, 3, 1),
+        by=social_worker,
+        note="",
+        bilans={objective.pk: ("reached", "Fait")},
+    )
+    client.force_login(social_worker)
+    for name, kwargs, data in [
+        (
+            "objective_edit",
+            {"objective_pk": objective.pk},
+            {"axis": "budget.choices", "description": "X", "status": "planned"},
+        ),
+        ("adhesion", {}, {"month": "2027-02", "degree": "constant"}),
+        (
+            "contact_create",
+            {},
+            {"kind": "phone_call", "at": "2027-03-10T10:00", "duration_minutes": "5"},
+        ),
+    ]:
+        response = client.post(
+            reverse(f"accompaniments:{name}", kwargs={"pk": acc.pk, **kwargs}), data
+        )
+        assert response.status_code == 302
+    objective.refresh_from_db()
+    assert objective.description != "X"
+    assert not acc.adhesion_records.exists() and not acc.contacts.exists()
