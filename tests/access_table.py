@@ -51,6 +51,41 @@ def build_world(users):
     # --- diagnostics ------------------------------------------------------------------
     # --- housing ----------------------------------------------------------------------
     # --- accompaniments ---------------------------------------------------------------
+    from accompaniments.models import ClosureReason, InterviewKind, SignalKind
+    from households.enums import Status
+    from tests.accompaniments.factories import (
+        AccompanimentFactory,
+        ObjectiveFactory,
+        SignalFactory,
+    )
+
+    w.acc_household = HouseholdFactory(referent=users[SW], tenant=True, status=Status.ACCOMPANIED)
+    w.accompaniment = AccompanimentFactory(household=w.acc_household)
+    w.objective = ObjectiveFactory(accompaniment=w.accompaniment)
+    w.extension = w.accompaniment.extensions.create(
+        until=w.accompaniment.planned_end.replace(year=w.accompaniment.planned_end.year + 1),
+        justification="Relogement en cours",
+        requested_by=users[SW],
+    )
+    w.interview = w.accompaniment.interviews.create(
+        kind=InterviewKind.DURING,
+        held_on=w.accompaniment.start,
+        social_worker=users[SW],
+        tenancy_officer=users[TEN],
+        difficulties="…",
+        changes="…",
+        outcome="…",
+    )
+    w.signal = SignalFactory(
+        household=w.acc_household, kind=SignalKind.UNPAID_RENT, amount=300, months=1
+    )
+    w.admitted_household = HouseholdFactory(referent=users[SW], status=Status.ADMITTED)
+    w.closed_accompaniment = AccompanimentFactory(
+        household=HouseholdFactory(referent=users[SW], status=Status.POST_AUTONOMY),
+        status="closed",
+        closed_on=w.accompaniment.start,
+        closure_reason=ClosureReason.AUTONOMY,
+    )
     # --- coordination -----------------------------------------------------------------
     # --- reporting --------------------------------------------------------------------
     return w
@@ -65,6 +100,7 @@ ROWS = {
         expect(
             200,
             anonymous=302,
+            social_worker=302,  # now sent to accompaniments:caseload
             ccas_manager=302,
             letting_officer=302,
             debt_officer=302,
@@ -96,6 +132,99 @@ ROWS = {
     # --- diagnostics ------------------------------------------------------------------
     # --- housing ----------------------------------------------------------------------
     # --- accompaniments ---------------------------------------------------------------
+    "accompaniments:caseload": (None, expect(403, social_worker=200, ccas_manager=200)),
+    "accompaniments:surveys": (None, expect(403, social_worker=200, ccas_manager=200)),
+    "accompaniments:start": (
+        lambda w: {"household_pk": w.admitted_household.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:detail": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:edit_plan": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:objective_create": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:objective_edit": (
+        lambda w: {"pk": w.accompaniment.pk, "objective_pk": w.objective.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:contact_create": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200),
+    ),
+    "accompaniments:extension_request": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:extension_decide": (  # POST only
+        lambda w: {"pk": w.accompaniment.pk, "extension_pk": w.extension.pk},
+        expect(405),
+    ),
+    "accompaniments:referent_change": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, ccas_manager=200),
+    ),
+    "accompaniments:adhesion": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:interview_create": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:interview_detail": (
+        lambda w: {"pk": w.accompaniment.pk, "interview_pk": w.interview.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:interview_pdf": (
+        lambda w: {"pk": w.accompaniment.pk, "interview_pk": w.interview.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:close": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:survey_create": (
+        lambda w: {"pk": w.closed_accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:signals": (
+        None,
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            tenancy_officer=200,
+        ),
+    ),
+    "accompaniments:signal_create": (
+        None,
+        expect(403, letting_officer=200, debt_officer=200, tenancy_officer=200),
+    ),
+    "accompaniments:adhesion_loss_create": (
+        lambda w: {"household_pk": w.acc_household.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:signal_detail": (
+        lambda w: {"pk": w.signal.pk},
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            tenancy_officer=200,
+        ),
+    ),
+    "accompaniments:signal_acknowledge": (lambda w: {"pk": w.signal.pk}, expect(405)),  # POST only
     # --- coordination -----------------------------------------------------------------
     # --- reporting --------------------------------------------------------------------
 }
