@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import timedelta
 
+import kombu.pools
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
@@ -47,6 +48,7 @@ def celery_worker(transactional_db, settings):
     previous = app.conf.task_always_eager, app.conf.broker_url
     app.conf.task_always_eager = False
     app.conf.broker_url = url
+    drop_broker_connections()  # a pool an earlier test built for another broker
     task_postrun.connect(close_worker_connections, weak=False)
     try:
         app.control.purge()  # messages left over by an interrupted run
@@ -55,6 +57,15 @@ def celery_worker(transactional_db, settings):
     finally:
         task_postrun.disconnect(close_worker_connections)
         app.conf.task_always_eager, app.conf.broker_url = previous
+        drop_broker_connections()
+
+
+def drop_broker_connections():
+    """Forget broker connection pools. kombu keeps them in a global registry keyed by URL:
+    closing one without `pools.reset()` leaves a closed pool that the next `app.pool` returns."""
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.mark.celery_worker

@@ -53,7 +53,10 @@ def test_signal_mail_sent_by_a_real_worker(social_worker, tenancy_officer):
 
 
 def _drop_cached_connections(app):
+    import kombu.pools
+
+    # kombu keeps pools in a global registry keyed by URL: reset it, or app.pool gets the
+    # closed pool back ("Acquire on closed pool").
+    kombu.pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
