@@ -33,6 +33,9 @@ PAGES = [
     ("households:list", "ts1", "q=mar"),
     ("diagnostics:list", "direction", ""),
     ("accompaniments:caseload", "ts1", ""),
+    ("accompaniments:signals", "gestion", ""),
+    ("accompaniments:signals", "direction", ""),
+    ("accompaniments:surveys", "ts1", ""),
     ("housing:list", "location", ""),
     ("coordination:list", "cellule", ""),
     ("audit:list", "direction", ""),
@@ -76,17 +79,18 @@ def list_pages():
 
 
 def rows_of(context):
-    """(rows shown, rows in total) from the template context, when it says."""
+    """(rows shown, rows in total) from the template context: its page, else its longest list."""
     if context is None:
         return None, None
-    for key in ("page_obj", "page"):
-        page = context.get(key)
-        if page is not None and hasattr(page, "paginator"):
-            return len(page.object_list), page.paginator.count
-    for key in ("object_list", "households", "rows", "items"):
-        value = context.get(key)
-        if value is not None and hasattr(value, "__len__"):
-            return len(value), None
+    values = {}
+    for ctx in context if isinstance(context, list) else [context]:
+        values.update(ctx.flatten())
+    for value in values.values():
+        if hasattr(value, "paginator") and hasattr(value, "object_list"):
+            return len(value.object_list), value.paginator.count
+    lists = [value for value in values.values() if isinstance(value, list | tuple)]
+    if lists:
+        return max(len(value) for value in lists), None
     return None, None
 
 
