@@ -38,6 +38,14 @@ def build_world(users):
     w = SimpleNamespace(users=users)
     # --- households -------------------------------------------------------------------
     w.household = HouseholdFactory(referent=users[SW], tenant=True)
+    from households.models import ImportBatch
+
+    w.import_batch = ImportBatch.objects.create(
+        source="dalo",
+        filename="liste.csv",
+        content=b"reference;nom;prenom\nD-1;Martin;Lucie\n",
+        uploaded_by=users[LET],
+    )
     # --- diagnostics ------------------------------------------------------------------
     # --- housing ----------------------------------------------------------------------
     # --- accompaniments ---------------------------------------------------------------
@@ -56,6 +64,13 @@ ROWS = {
     "accounts:logout": (None, expect(405, anonymous=LOGIN)),  # POST only
     "audit:list": (None, expect(403, ccas_manager=200)),
     # --- households -------------------------------------------------------------------
+    "households:import": (None, expect(403, ccas_manager=200, letting_officer=200)),
+    "households:import_preview": (
+        lambda w: {"pk": w.import_batch.pk},
+        expect(403, ccas_manager=200, letting_officer=200),
+    ),
+    "households:import_confirm": (lambda w: {"pk": w.import_batch.pk}, expect(405)),  # POST only
+    "households:import_cancel": (lambda w: {"pk": w.import_batch.pk}, expect(405)),  # POST only
     # --- diagnostics ------------------------------------------------------------------
     # --- housing ----------------------------------------------------------------------
     # --- accompaniments ---------------------------------------------------------------

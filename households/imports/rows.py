@@ -189,7 +189,7 @@ def parse_rows(table: Table, source: str, filename: str = "fichier"):
 
         errors = []
 
-        def error(column, message, line=line):
+        def error(column, message, line=line, errors=errors):
             errors.append(f"Ligne {line}, colonne « {labels.get(column, column)} » : {message}.")
 
         fields = {}
