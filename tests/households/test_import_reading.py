@@ -89,7 +89,9 @@ def test_column_names_ignore_case_accents_spaces_and_underscores():
 def test_xlsx_with_excel_dates_serials_and_numbers(tmp_path):
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["Référence", "Nom", "Prénom", "Date de naissance", "Sexe", "Dette", "Mois impayés"])
+    sheet.append(
+        ["Référence", "Nom", "Prénom", "Date de naissance", "Sexe", "Dette", "Mois impayés"]
+    )
     sheet.append(["X-1", "Leroy", "Anne", date(1980, 5, 17), "Femme", 1234.5, 3])
     sheet.append([1002, "Petit", "Marc", 29221, "H", "1 234,50", "2"])  # 29221 = 01/01/1980
     sheet.append(["X-3", "Faure", "Lou", "17/05/1980", "F", None, None])
@@ -112,7 +114,9 @@ def test_rejected_rows_name_line_and_column_in_french():
     assert [r.reference for r in rows] == ["CX-1"]
     by_line = {r.line: r.errors for r in rejected}
     assert set(by_line) == {3, 4, 5, 6}
-    assert by_line[3] == ["Ligne 3, colonne « date_naissance » : la date « 31/02/1980 » n'existe pas."]
+    assert by_line[3] == [
+        "Ligne 3, colonne « date_naissance » : la date « 31/02/1980 » n'existe pas."
+    ]
     assert any("colonne « dette »" in e and "« beaucoup »" in e for e in by_line[4])
     assert any("colonne « public »" in e and "« Sans abri »" in e for e in by_line[4])
     assert by_line[5] == ["Ligne 5, colonne « nom » : valeur obligatoire manquante."]
