@@ -208,3 +208,11 @@ def test_not_a_table(tmp_path):
         read_table(b"PK\x03\x04 not really a zip", "faux.xlsx")
     with pytest.raises(ImportFileError, match=r"Excel 97-2003 \(\.xls\)"):
         read_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "ancien.xls")
+
+
+def test_utf16_tab_export_of_excel():
+    content = "reference\tnom\tprénom\nU-1\tÉtienne\tRené\n".encode("utf-16")
+    table = read_table(content, "texte-unicode.txt")
+    assert (table.encoding, table.delimiter) == ("utf-16", "\t")
+    rows, rejected, _ = parse_rows(table, "dalo")
+    assert (rows[0].last_name, rows[0].first_name) == ("Étienne", "René")
