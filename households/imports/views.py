@@ -6,6 +6,7 @@ moment and writes it in the request's transaction.
 """
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -106,7 +107,17 @@ def confirm(request, pk):
     except ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect("households:import_preview", pk=batch.pk)
-    plan.apply(by=request.user, request=request, batch=batch)
+    try:
+        plan.apply(by=request.user, request=request, batch=batch)
+    except IntegrityError:
+        # Another import wrote the same households between this plan and its writing; the
+        # savepoint of `apply` is rolled back, nothing of this import is kept.
+        messages.error(
+            request,
+            "Un autre import a modifié les mêmes ménages au même moment : rien n'a été "
+            "enregistré. Rechargez l'aperçu puis confirmez de nouveau.",
+        )
+        return redirect("households:import_preview", pk=batch.pk)
     counts = plan.summary()
     messages.success(
         request,
