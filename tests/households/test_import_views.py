@@ -203,3 +203,19 @@ def test_preview_query_count_does_not_grow_with_rows(client, letting_officer):
         assert f"{size} à mettre à jour" in response.content.decode()
         counts.append(len(context.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_preview_of_a_changed_list_lists_each_change(client, letting_officer):
+    client.force_login(letting_officer)
+    upload(client, "codesi", "codesi_utf8_bom.csv")
+    client.post(reverse("households:import_confirm", args=[ImportBatch.objects.get().pk]))
+    household = Household.objects.get(sources__reference="LAP-002")
+    changed = (FILES / "codesi_utf8_bom.csv").read_bytes().replace(b";1;0141", b";4;0141")
+    upload(client, "codesi", "codesi.csv", changed)
+    batch = ImportBatch.objects.filter(state="pending").get()
+    body = client.get(reverse("households:import_preview", args=[batch.pk])).content.decode()
+    assert "1 à mettre à jour" in body and "2 inchangée(s)" in body
+    assert "nombre de personnes : 1 → 4" in body
+    assert household.reference in body
+    household.refresh_from_db()
+    assert household.declared_size == 1  # still nothing written
