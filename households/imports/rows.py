@@ -176,75 +176,75 @@ TEXTS = {
 }
 
 
+REQUIRED_TEXTS = {"reference": "reference", "nom": "last_name", "prenom": "first_name"}
+
+
 def parse_rows(table: Table, source: str, filename: str = "fichier"):
     """Validate every row. Returns (valid ListRows, RejectedRows, ignored column titles)."""
     mapping, labels, ignored = match_columns(table.header, source, filename)
-    today = timezone.localdate()
     valid, rejected, seen = [], [], {}
     for line, cells in table.rows:
-
-        def cell(column, cells=cells):
-            index = mapping.get(column)
-            return cells[index] if index is not None and index < len(cells) else ""
-
-        errors = []
-
-        def error(column, message, line=line, errors=errors):
-            errors.append(f"Ligne {line}, colonne « {labels.get(column, column)} » : {message}.")
-
-        fields = {}
-        for column, attribute in (
-            ("reference", "reference"),
-            ("nom", "last_name"),
-            ("prenom", "first_name"),
-        ):
-            text = values.as_text(cell(column))
-            if not text:
-                error(column, "valeur obligatoire manquante")
-            fields[attribute] = text
-        if fields["reference"]:
-            fields["reference"] = fields["reference"].upper()
-        for column, attribute in TEXTS.items():
-            if column in mapping and not values.is_blank(cell(column)):
-                fields[attribute] = _text(column, cell(column))
-        for column, (attribute, parse) in PARSERS.items():
-            if column in mapping and not values.is_blank(cell(column)):
-                try:
-                    fields[attribute] = parse(cell(column))
-                except values.CellError as exc:
-                    error(column, str(exc))
-        for column, limit in MAX_LENGTHS.items():
-            attribute = {"reference": "reference", "nom": "last_name", "prenom": "first_name"}.get(
-                column, TEXTS.get(column)
-            )
-            if fields.get(attribute) and len(fields[attribute]) > limit:
-                error(
-                    column,
-                    f"texte trop long ({len(fields[attribute])} caractères, {limit} au plus)",
-                )
-        birth = fields.get("birth_date")
-        if birth and not date(1900, 1, 1) <= birth <= today:
-            error("date_naissance", f"date de naissance {birth:%d/%m/%Y} impossible")
-        if fields.get("sne_number"):
-            fields["sne_number"] = fields["sne_number"].replace(" ", "").upper()
-        if fields.get("phone") and fields["phone"].isdigit() and len(fields["phone"]) == 9:
-            fields["phone"] = "0" + fields["phone"]  # Excel drops the leading zero of 02…/06…
-        public_given = "public" in mapping and not values.is_blank(cell("public"))
-        if not public_given:
-            if source in DEFAULT_PUBLIC:
-                fields["public"] = DEFAULT_PUBLIC[source]
-            else:
-                error("public", f"valeur obligatoire pour la liste {Source(source).label}")
+        fields, errors = _parse_row(line, cells, mapping, labels, source)
         reference = fields.get("reference")
         if reference and reference in seen and not errors:
-            error("reference", f"référence « {reference} » déjà présente ligne {seen[reference]}")
-        name = f"{fields.get('first_name', '')} {fields.get('last_name', '').upper()}".strip()
+            errors.append(
+                f"Ligne {line}, colonne « {labels['reference']} » : référence « {reference} » "
+                f"déjà présente ligne {seen[reference]}."
+            )
         if errors:
-            rejected.append(RejectedRow(line, errors, reference or "", name))
+            name = f"{fields.get('first_name', '')} {fields.get('last_name', '').upper()}"
+            rejected.append(RejectedRow(line, errors, reference or "", name.strip()))
             continue
         seen[reference] = line
         valid.append(ListRow(line=line, **fields))
     return valid, rejected, ignored
+
+
+def _parse_row(line, cells, mapping, labels, source):
+    """One row → (fields of a ListRow, French errors naming the line and the column)."""
+    fields, errors = {}, []
+
+    def cell(column):
+        index = mapping.get(column)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    def given(column):
+        return column in mapping and not values.is_blank(cell(column))
+
+    def error(column, message):
+        errors.append(f"Ligne {line}, colonne « {labels.get(column, column)} » : {message}.")
+
+    for column, attribute in REQUIRED_TEXTS.items():
+        fields[attribute] = values.as_text(cell(column))
+        if not fields[attribute]:
+            error(column, "valeur obligatoire manquante")
+    fields["reference"] = fields["reference"].upper()
+    for column, attribute in TEXTS.items():
+        if given(column):
+            fields[attribute] = _text(column, cell(column))
+    if fields.get("sne_number"):
+        fields["sne_number"] = fields["sne_number"].replace(" ", "").upper()
+    if fields.get("phone", "").isdigit() and len(fields["phone"]) == 9:
+        fields["phone"] = "0" + fields["phone"]  # Excel drops the leading zero of 02…/06…
+    for column, limit in MAX_LENGTHS.items():
+        text = fields.get(REQUIRED_TEXTS.get(column) or TEXTS[column])
+        if text and len(text) > limit:
+            error(column, f"texte trop long ({len(text)} caractères, {limit} au plus)")
+    for column, (attribute, parse) in PARSERS.items():
+        if given(column):
+            try:
+                fields[attribute] = parse(cell(column))
+            except values.CellError as exc:
+                error(column, str(exc))
+    birth = fields.get("birth_date")
+    if birth and not date(1900, 1, 1) <= birth <= timezone.localdate():
+        error("date_naissance", f"date de naissance {birth:%d/%m/%Y} impossible")
+    if not given("public"):
+        if source in DEFAULT_PUBLIC:
+            fields["public"] = DEFAULT_PUBLIC[source]
+        else:
+            error("public", f"valeur obligatoire pour la liste {Source(source).label}")
+    return fields, errors
 
 
 def _text(column, value) -> str:

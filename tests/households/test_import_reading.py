@@ -216,3 +216,12 @@ def test_utf16_tab_export_of_excel():
     assert (table.encoding, table.delimiter) == ("utf-16", "\t")
     rows, rejected, _ = parse_rows(table, "dalo")
     assert (rows[0].last_name, rows[0].first_name) == ("Étienne", "René")
+
+
+def test_too_long_text_and_future_birth_date_are_rejected():
+    content = f"reference;nom;prenom;date_naissance\nA-1;{'X' * 101};Une;01/01/2090\n"
+    _, rejected, _ = parse_rows(read_table(content.encode(), "f.csv"), "dalo")
+    assert rejected[0].errors == [
+        "Ligne 2, colonne « nom » : texte trop long (101 caractères, 100 au plus).",
+        "Ligne 2, colonne « date_naissance » : date de naissance 01/01/2090 impossible.",
+    ]
