@@ -38,6 +38,16 @@ def build_world(users):
     w = SimpleNamespace(users=users)
     # --- households -------------------------------------------------------------------
     w.household = HouseholdFactory(referent=users[SW], tenant=True)
+    # The cellule member reads households on a published agenda of a meeting they sit in.
+    from django.utils import timezone
+
+    from coordination.models import AgendaItem, Meeting
+
+    w.agenda_meeting = Meeting.objects.create(
+        date=timezone.now(), agenda_published_at=timezone.now()
+    )
+    w.agenda_meeting.members.add(users[CELL])
+    AgendaItem.objects.create(meeting=w.agenda_meeting, kind="level", household=w.household)
     from households.models import ImportBatch
 
     w.import_batch = ImportBatch.objects.create(
@@ -49,6 +59,41 @@ def build_world(users):
     # --- diagnostics ------------------------------------------------------------------
     # --- housing ----------------------------------------------------------------------
     # --- accompaniments ---------------------------------------------------------------
+    from accompaniments.models import ClosureReason, InterviewKind, SignalKind
+    from households.enums import Status
+    from tests.accompaniments.factories import (
+        AccompanimentFactory,
+        ObjectiveFactory,
+        SignalFactory,
+    )
+
+    w.acc_household = HouseholdFactory(referent=users[SW], tenant=True, status=Status.ACCOMPANIED)
+    w.accompaniment = AccompanimentFactory(household=w.acc_household)
+    w.objective = ObjectiveFactory(accompaniment=w.accompaniment)
+    w.extension = w.accompaniment.extensions.create(
+        until=w.accompaniment.planned_end.replace(year=w.accompaniment.planned_end.year + 1),
+        justification="Relogement en cours",
+        requested_by=users[SW],
+    )
+    w.interview = w.accompaniment.interviews.create(
+        kind=InterviewKind.DURING,
+        held_on=w.accompaniment.start,
+        social_worker=users[SW],
+        tenancy_officer=users[TEN],
+        difficulties="…",
+        changes="…",
+        outcome="…",
+    )
+    w.signal = SignalFactory(
+        household=w.acc_household, kind=SignalKind.UNPAID_RENT, amount=300, months=1
+    )
+    w.admitted_household = HouseholdFactory(referent=users[SW], status=Status.ADMITTED)
+    w.closed_accompaniment = AccompanimentFactory(
+        household=HouseholdFactory(referent=users[SW], status=Status.POST_AUTONOMY),
+        status="closed",
+        closed_on=w.accompaniment.start,
+        closure_reason=ClosureReason.AUTONOMY,
+    )
     # --- coordination -----------------------------------------------------------------
     # --- reporting --------------------------------------------------------------------
     return w
@@ -56,14 +101,42 @@ def build_world(users):
 
 ROWS = {
     # --- project ----------------------------------------------------------------------
-    # Each role is redirected to its work page once that page exists; until then, a welcome page.
-    "home": (None, expect(200, anonymous=302, admin=302)),
+    # Each role is redirected to its work page once that page exists; until then, a welcome page
+    # (social worker: accompaniments:caseload; cellule member and state reader: coordination:list).
+    "home": (
+        None,
+        expect(
+            200,
+            anonymous=302,
+            social_worker=302,  # now sent to accompaniments:caseload
+            ccas_manager=302,
+            letting_officer=302,
+            debt_officer=302,
+            tenancy_officer=302,
+            admin=302,
+        ),
+    ),
     "health": (None, expect(200, anonymous=200)),
     "accessibility": (None, expect(200, anonymous=200)),
     "accounts:login": (None, expect(302, anonymous=200)),  # a logged-in user is sent home
     "accounts:logout": (None, expect(405, anonymous=LOGIN)),  # POST only
     "audit:list": (None, expect(403, ccas_manager=200)),
     # --- households -------------------------------------------------------------------
+    "households:list": (None, expect(200, state_reader=403, admin=403)),
+    "households:detail": (
+        lambda w: {"pk": w.household.pk},
+        expect(200, state_reader=403, admin=403),
+    ),
+    "households:create": (
+        None,
+        expect(403, social_worker=200, ccas_manager=200, letting_officer=200),
+    ),
+    "households:edit": (
+        lambda w: {"pk": w.household.pk},
+        expect(403, social_worker=200, ccas_manager=200, letting_officer=200),
+    ),
+    "households:change_status": (lambda w: {"pk": w.household.pk}, expect(405)),  # POST only
+    "households:assign_referent": (lambda w: {"pk": w.household.pk}, expect(405)),  # POST only
     "households:import": (None, expect(403, ccas_manager=200, letting_officer=200)),
     "households:import_preview": (
         lambda w: {"pk": w.import_batch.pk},
@@ -74,6 +147,99 @@ ROWS = {
     # --- diagnostics ------------------------------------------------------------------
     # --- housing ----------------------------------------------------------------------
     # --- accompaniments ---------------------------------------------------------------
+    "accompaniments:caseload": (None, expect(403, social_worker=200, ccas_manager=200)),
+    "accompaniments:surveys": (None, expect(403, social_worker=200, ccas_manager=200)),
+    "accompaniments:start": (
+        lambda w: {"household_pk": w.admitted_household.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:detail": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:edit_plan": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:objective_create": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:objective_edit": (
+        lambda w: {"pk": w.accompaniment.pk, "objective_pk": w.objective.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:contact_create": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200),
+    ),
+    "accompaniments:extension_request": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:extension_decide": (  # POST only
+        lambda w: {"pk": w.accompaniment.pk, "extension_pk": w.extension.pk},
+        expect(405),
+    ),
+    "accompaniments:referent_change": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, ccas_manager=200),
+    ),
+    "accompaniments:adhesion": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:interview_create": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:interview_detail": (
+        lambda w: {"pk": w.accompaniment.pk, "interview_pk": w.interview.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:interview_pdf": (
+        lambda w: {"pk": w.accompaniment.pk, "interview_pk": w.interview.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:close": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:survey_create": (
+        lambda w: {"pk": w.closed_accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:signals": (
+        None,
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            tenancy_officer=200,
+        ),
+    ),
+    "accompaniments:signal_create": (
+        None,
+        expect(403, letting_officer=200, debt_officer=200, tenancy_officer=200),
+    ),
+    "accompaniments:adhesion_loss_create": (
+        lambda w: {"household_pk": w.acc_household.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:signal_detail": (
+        lambda w: {"pk": w.signal.pk},
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            tenancy_officer=200,
+        ),
+    ),
+    "accompaniments:signal_acknowledge": (lambda w: {"pk": w.signal.pk}, expect(405)),  # POST only
     # --- coordination -----------------------------------------------------------------
     # --- reporting --------------------------------------------------------------------
 }
