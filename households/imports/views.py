@@ -8,7 +8,7 @@ moment and writes it in the request's transaction.
 from django.contrib import messages
 from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -28,13 +28,6 @@ def _batches(user):
     # Both roles allowed to import (Service Location, CCAS direction) see every batch.
     policy.require(user, IMPORT)
     return ImportBatch.objects.select_related("uploaded_by")
-
-
-def household_url(pk):
-    try:
-        return reverse("households:detail", args=[pk])
-    except NoReverseMatch:  # the household file page is not installed in this build
-        return None
 
 
 @policy.action_required(IMPORT)
@@ -70,7 +63,7 @@ def preview(request, pk):
     batch = get_object_or_404(_batches(request.user), pk=pk)
     if batch.state == ImportBatch.State.CONFIRMED:
         households = [
-            {**entry, "url": household_url(entry["household"])}
+            {**entry, "url": reverse("households:detail", args=[entry["household"]])}
             for entry in batch.summary.get("households", [])
         ]
         return render(

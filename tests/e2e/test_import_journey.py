@@ -1,6 +1,5 @@
 """A letting officer imports a priority list: upload, preview, confirm, then finds a household."""
 
-import re
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,12 @@ SAMPLES = Path(settings.BASE_DIR) / "docs" / "samples"
 
 
 @pytest.mark.e2e
-def test_letting_officer_imports_a_list(page, login_as, check_axe, letting_officer):
+def test_letting_officer_imports_a_list_and_finds_a_household(
+    page, login_as, check_axe, letting_officer
+):
     login_as(letting_officer)
-    page.goto("/menages/import/")
+    assert page.url.endswith("/menages/")
+    page.get_by_role("link", name="Importer une liste").click()
     expect(page.get_by_role("heading", name="Importer une liste prioritaire")).to_be_visible()
     check_axe(page)
 
@@ -36,7 +38,19 @@ def test_letting_officer_imports_a_list(page, login_as, check_axe, letting_offic
     check_axe(page)
     assert Household.objects.count() == 4
     assert ImportBatch.objects.get().state == ImportBatch.State.CONFIRMED
-
     household = Household.objects.get(sources__reference="LAP-2026-001")
-    row = page.get_by_role("row", name=re.compile("Amandine LEFÈVRE"))
-    expect(row).to_contain_text(household.reference)
+
+    # Find the household from the list's search, accents and case aside, and open its file.
+    page.get_by_role("link", name="Ménages", exact=True).first.click()
+    page.get_by_label("Nom, n° de dossier ou n° unique").fill("lefevre AMANDINE")
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page.get_by_role("link", name=household.reference)).to_be_visible()
+    expect(page.get_by_role("link", name="LA-", exact=False)).to_have_count(1)
+    check_axe(page)
+    page.get_by_role("link", name=household.reference).click()
+    expect(
+        page.get_by_role("heading", name=f"{household.reference} — Amandine LEFÈVRE")
+    ).to_be_visible()
+    expect(page.get_by_role("cell", name="LAP-2026-001", exact=True)).to_be_visible()
+    expect(page.get_by_text("Import de la liste CODESI")).to_be_visible()
+    check_axe(page)

@@ -84,8 +84,9 @@ def test_confirm_writes_everything_with_history_and_audit(client, letting_office
     assert imports.filter(object_type="households.ImportBatch").count() == 1
     page = client.get(response.url).content.decode()
     assert "Import enregistré" in page
-    reference = Household.objects.get(sources__reference="LAP-001").reference
-    assert reference in page and "Amandine LEFÈVRE" in page
+    household = Household.objects.get(sources__reference="LAP-001")
+    assert household.reference in page and "Amandine LEFÈVRE" in page
+    assert f'href="{reverse("households:detail", args=[household.pk])}"' in page
 
 
 def test_preview_shows_merges_updates_and_possible_duplicates(client, letting_officer):
@@ -219,3 +220,12 @@ def test_preview_of_a_changed_list_lists_each_change(client, letting_officer):
     assert household.reference in body
     household.refresh_from_db()
     assert household.declared_size == 1  # still nothing written
+
+
+def test_the_household_list_links_to_the_import_for_importers_only(
+    client, letting_officer, social_worker
+):
+    client.force_login(letting_officer)
+    assert f'href="{URL}"' in client.get(reverse("households:list")).content.decode()
+    client.force_login(social_worker)
+    assert f'href="{URL}"' not in client.get(reverse("households:list")).content.decode()
