@@ -4,7 +4,6 @@ from decimal import Decimal as D
 import pytest
 
 from diagnostics.enums import Severity
-
 from households.enums import Relation
 from tests.factories import HouseholdFactory
 
