@@ -218,6 +218,7 @@ class Diagnostic(models.Model):
                 | models.Q(proposed_duration_months__gte=MIN_DURATION)
                 & models.Q(proposed_duration_months__lte=MAX_DURATION),
                 name="diagnostic_duration_3_to_12_months",
+                violation_error_message="La durée proposée doit être comprise entre 3 et 12 mois.",
             ),
         ]
 
@@ -386,6 +387,36 @@ class Diagnostic(models.Model):
             kind=EventKind.CREATED, by=by, note=f"Reprise de la version {self.number}"
         )
         return new
+
+    def replace_lines(self, resources, charges):
+        """The budget lines become exactly `resources` and `charges` ({kind: amount})."""
+        self.budget_lines.all().delete()
+        BudgetLine.objects.bulk_create(
+            [
+                BudgetLine(diagnostic=self, direction=direction, kind=kind, amount=amount)
+                for direction, lines in (
+                    (BudgetLine.RESOURCE, resources),
+                    (BudgetLine.CHARGE, charges),
+                )
+                for kind, amount in lines.items()
+            ]
+        )
+
+    def replace_obstacles(self, obstacles):
+        """The obstacles become exactly `obstacles` ({taxonomy item: severity})."""
+        self.obstacles.all().delete()
+        Obstacle.objects.bulk_create(
+            [Obstacle(diagnostic=self, item=item, severity=sev) for item, sev in obstacles.items()]
+        )
+
+    @transaction.atomic
+    def attach_social_report(self, upload, *, by, suffix):
+        if not self.is_draft:
+            raise ValidationError("Ce diagnostic a été transmis : il n'est plus modifiable.")
+        self.social_report_name = upload.name[:200]
+        self.social_report.save(f"rapport{suffix}", upload, save=False)
+        self.save(update_fields=["social_report", "social_report_name", "updated_at"])
+        return self.events.create(kind=EventKind.REPORT_UPLOADED, by=by)
 
     # --- budget ----------------------------------------------------------------------
     def resource_amounts(self):
