@@ -276,6 +276,20 @@ def edit(request, pk):
     return redirect("diagnostics:detail", pk=diagnostic.pk)
 
 
+def _method_response(request, diagnostic, message="", status=200, **overrides):
+    """After a step or report change: with htmx, only the method section (the main form and
+    what is typed in it stay untouched); without, back to the page."""
+    if request.htmx:
+        context = _edit_context(request, diagnostic, method_message=message, **overrides)
+        # htmx swaps only 2xx answers: errors come back as 200 with the form's messages.
+        return render(request, "diagnostics/edit.html#method", context)
+    if status != 200:
+        context = _edit_context(request, diagnostic, **overrides)
+        return render(request, "diagnostics/edit.html", context, status=status)
+    messages.success(request, message)
+    return redirect(reverse("diagnostics:edit", args=[diagnostic.pk]) + "#methode")
+
+
 @require_POST
 @policy.action_required("diagnostic.change")
 def add_step(request, pk):
@@ -284,15 +298,13 @@ def add_step(request, pk):
         return refused
     form = StepForm(request.POST, level=diagnostic.level)
     if not form.is_valid():
-        context = _edit_context(request, diagnostic, step_form=form)
-        return render(request, "diagnostics/edit.html", context, status=400)
+        return _method_response(request, diagnostic, status=400, step_form=form)
     step = form.save(commit=False)
     step.diagnostic = diagnostic
     step.recorded_by = request.user
     step.save()
     log(request, Action.CREATE, step, household=diagnostic.household, label="Étape du diagnostic")
-    messages.success(request, f"Étape enregistrée : {step}.")
-    return redirect(reverse("diagnostics:edit", args=[diagnostic.pk]) + "#methode")
+    return _method_response(request, diagnostic, f"Étape enregistrée : {step}.")
 
 
 @require_POST
@@ -304,8 +316,7 @@ def delete_step(request, pk, step_pk):
     step = get_object_or_404(DiagnosticStep, pk=step_pk, diagnostic=diagnostic)
     log(request, Action.DELETE, step, household=diagnostic.household, label="Étape du diagnostic")
     step.delete()
-    messages.success(request, "Étape supprimée.")
-    return redirect(reverse("diagnostics:edit", args=[diagnostic.pk]) + "#methode")
+    return _method_response(request, diagnostic, "Étape supprimée.")
 
 
 @require_POST
@@ -320,13 +331,11 @@ def upload_report(request, pk):
             None, "Le rapport social CODESI ne concerne que les diagnostics de niveau 2."
         )
     if not form.is_valid():
-        context = _edit_context(request, diagnostic, report_form=form)
-        return render(request, "diagnostics/edit.html", context, status=400)
+        return _method_response(request, diagnostic, status=400, report_form=form)
     upload = form.cleaned_data["social_report"]
     diagnostic.attach_social_report(upload, by=request.user, suffix=upload.detected_suffix)
     log(request, Action.IMPORT, diagnostic, label="Rapport social CODESI joint")
-    messages.success(request, "Rapport social joint au diagnostic.")
-    return redirect(reverse("diagnostics:edit", args=[diagnostic.pk]) + "#methode")
+    return _method_response(request, diagnostic, "Rapport social joint au diagnostic.")
 
 
 @require_POST

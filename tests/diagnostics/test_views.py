@@ -338,3 +338,18 @@ def test_synthesis_pdf_text(client, social_worker, draft):
     assert "1 000,00" in text.replace("\u202f", " ").replace("\u00a0", " ")  # reste à vivre
     assert "33,3" in text  # effort rate 500 / 1500
     assert AuditEntry.objects.filter(action=Action.EXPORT, object_id=str(draft.pk)).exists()
+
+
+def test_add_step_with_htmx_returns_the_method_section(client, social_worker, draft):
+    client.force_login(social_worker)
+    url = reverse("diagnostics:add_step", args=[draft.pk])
+    response = client.post(
+        url, {"step-kind": "interview", "step-date": "2026-10-01"}, HTTP_HX_REQUEST="true"
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.strip().startswith('<section id="methode"') and "<html" not in page
+    assert "Étape enregistrée" in page and "Fait" in page
+    response = client.post(url, {"step-kind": "interview"}, HTTP_HX_REQUEST="true")
+    assert "Indiquez la date." in response.content.decode()
+    assert draft.steps.count() == 1

@@ -28,11 +28,14 @@ def test_level_3_diagnostic_journey(page, login_as, check_axe, social_worker):
     expect(page.get_by_role("heading", name=re.compile("Diagnostic de niveau 3"))).to_be_visible()
     check_axe(page)
 
-    # Method of level 3: an in-depth interview.
+    # Method of level 3: an in-depth interview, recorded without losing what is typed below.
+    page.locator("#id_socio_observation").fill("Emploi stable à temps partiel.")
     page.locator("#id_step-date").fill("2026-10-02")
     page.get_by_label("Avec qui").fill("Mme Martin")
     page.get_by_role("button", name="Ajouter l'étape").click()
     expect(page.get_by_text("Étape enregistrée")).to_be_visible()
+    expect(page.locator("#methode").get_by_text("Fait", exact=True)).to_be_visible()
+    expect(page.locator("#id_socio_observation")).to_have_value("Emploi stable à temps partiel.")
 
     # 1. Socio-professional.
     page.get_by_label("Situation administrative").select_option(label="Titre de séjour")
@@ -40,7 +43,6 @@ def test_level_3_diagnostic_journey(page, login_as, check_axe, social_worker):
     page.get_by_label("Situation matrimoniale").select_option(label="Célibataire")
     page.get_by_label(re.compile("Situation professionnelle — Inès")).select_option(label="Salarié")
     page.get_by_label("Typologie souhaitée").select_option(label="T2")
-    page.locator("#id_socio_observation").fill("Emploi stable à temps partiel.")
 
     # 2. Budget: the totals follow the typing.
     totals = page.locator("#budget-totals")
