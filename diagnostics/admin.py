@@ -57,3 +57,20 @@ class DiagnosticAdmin(admin.ModelAdmin):
         ObstacleInline,
         EventInline,
     ]
+
+    # The IT admin role manages users and settings, never case content (ACCESS.md): the
+    # diagnostic stays registered for the record but nobody reads or edits it here.
+    def has_module_permission(self, request):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

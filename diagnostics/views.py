@@ -193,6 +193,8 @@ def _edit_context(request, diagnostic, **overrides):
         "step_form": StepForm(level=diagnostic.level),
         "report_form": SocialReportForm(),
         "submit_errors": [],
+        "budget_errors": False,
+        "method_message": "",
     }
     context.update(overrides)
     if "form" not in context:

@@ -134,3 +134,11 @@ def test_worklist_constant_queries(client, social_worker, ccas_manager, count_qu
         counts.append(len(large.captured_queries))
     page = response.content.decode()
     assert "Niveau de diagnostic à fixer" in page and "En cours" in page
+
+
+def test_it_admin_reads_no_diagnostic_in_the_django_admin(client, admin_user, social_worker):
+    diagnostic = DiagnosticFactory(household__referent=social_worker)
+    client.force_login(admin_user)
+    url = f"/admin/diagnostics/diagnostic/{diagnostic.pk}/change/"
+    assert client.get(url).status_code == 403
+    assert client.get("/admin/diagnostics/diagnostic/").status_code == 403
