@@ -38,6 +38,16 @@ def build_world(users):
     w = SimpleNamespace(users=users)
     # --- households -------------------------------------------------------------------
     w.household = HouseholdFactory(referent=users[SW], tenant=True)
+    # The cellule member reads households on a published agenda of a meeting they sit in.
+    from django.utils import timezone
+
+    from coordination.models import AgendaItem, Meeting
+
+    w.agenda_meeting = Meeting.objects.create(
+        date=timezone.now(), agenda_published_at=timezone.now()
+    )
+    w.agenda_meeting.members.add(users[CELL])
+    AgendaItem.objects.create(meeting=w.agenda_meeting, kind="level", household=w.household)
     # --- diagnostics ------------------------------------------------------------------
     # world.household: level 2, version 1 submitted (with its CODESI report), version 2 a
     # draft; on a published agenda of a meeting the cellule member sits in.
@@ -76,14 +86,41 @@ def build_world(users):
 
 ROWS = {
     # --- project ----------------------------------------------------------------------
-    # Each role is redirected to its work page once that page exists; until then, a welcome page.
-    "home": (None, expect(200, anonymous=302, admin=302)),
+    # Each role is redirected to its work page once that page exists; until then, a welcome page
+    # (social worker: accompaniments:caseload; cellule member and state reader: coordination:list).
+    "home": (
+        None,
+        expect(
+            200,
+            anonymous=302,
+            ccas_manager=302,
+            letting_officer=302,
+            debt_officer=302,
+            tenancy_officer=302,
+            admin=302,
+        ),
+    ),
     "health": (None, expect(200, anonymous=200)),
     "accessibility": (None, expect(200, anonymous=200)),
     "accounts:login": (None, expect(302, anonymous=200)),  # a logged-in user is sent home
     "accounts:logout": (None, expect(405, anonymous=LOGIN)),  # POST only
     "audit:list": (None, expect(403, ccas_manager=200)),
     # --- households -------------------------------------------------------------------
+    "households:list": (None, expect(200, state_reader=403, admin=403)),
+    "households:detail": (
+        lambda w: {"pk": w.household.pk},
+        expect(200, state_reader=403, admin=403),
+    ),
+    "households:create": (
+        None,
+        expect(403, social_worker=200, ccas_manager=200, letting_officer=200),
+    ),
+    "households:edit": (
+        lambda w: {"pk": w.household.pk},
+        expect(403, social_worker=200, ccas_manager=200, letting_officer=200),
+    ),
+    "households:change_status": (lambda w: {"pk": w.household.pk}, expect(405)),  # POST only
+    "households:assign_referent": (lambda w: {"pk": w.household.pk}, expect(405)),  # POST only
     # --- diagnostics ------------------------------------------------------------------
     "diagnostics:list": (None, expect(403, social_worker=200, ccas_manager=200)),
     "diagnostics:detail": (
