@@ -75,6 +75,20 @@ CONCLUSION_FIELDS = [
 OBSERVATION_HELP = "Quelques lignes : seulement ce qui éclaire la décision."
 
 
+def french_blanks(form):
+    """Django's "---------" empty choice reads as "—" in French forms."""
+    for field in form.fields.values():
+        choices = getattr(field, "choices", None)
+        if (
+            choices
+            and isinstance(field, forms.ChoiceField)
+            and not field.widget.allow_multiple_selected
+        ):
+            choices = list(choices)
+            if choices[0][0] in ("", None) and choices[0][1] == "---------":
+                field.choices = [("", "—"), *choices[1:]]
+
+
 def amount_field(label):
     return forms.DecimalField(
         label=label,
@@ -198,6 +212,7 @@ class DiagnosticForm(forms.ModelForm):
                 self.fields[name].initial = severities.get(code, "")
                 names.append(name)
             self.obstacle_groups.append((label, names))
+        french_blanks(self)
 
     # --- layout helpers for the template -----------------------------------------------
     def themes(self):
@@ -355,6 +370,10 @@ class HousingHistoryForm(forms.ModelForm):
             "place": {"required": "Indiquez la commune ou l'adresse."},
             "status": {"required": "Indiquez le statut d'occupation."},
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        french_blanks(self)
 
 
 DebtFormSet = forms.inlineformset_factory(Diagnostic, Debt, form=DebtForm, extra=1, can_delete=True)
