@@ -625,6 +625,7 @@ class Debt(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amount__gte=0, monthly_repayment__gte=0),
                 name="debt_amounts_positive",
+                violation_error_message="Les montants d'une dette ne peuvent pas être négatifs.",
             ),
         ]
 

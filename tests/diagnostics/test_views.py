@@ -353,3 +353,28 @@ def test_add_step_with_htmx_returns_the_method_section(client, social_worker, dr
     response = client.post(url, {"step-kind": "interview"}, HTTP_HX_REQUEST="true")
     assert "Indiquez la date." in response.content.decode()
     assert draft.steps.count() == 1
+
+
+def test_bad_debt_rows_are_refused_in_french(client, social_worker, draft):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(
+            draft,
+            **{
+                "debts-TOTAL_FORMS": "2",
+                "debts-0-creditor": "Caen habitat",
+                "debts-0-amount": "-10",
+                "debts-1-amount": "300",
+                "history-TOTAL_FORMS": "1",
+                "history-0-period": "2019 – 2023",
+            },
+        ),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Le montant ne peut pas être négatif." in page
+    assert "Indiquez le créancier." in page
+    assert "Indiquez la commune ou l&#x27;adresse." in page
+    assert 'value="Caen habitat"' in page and 'value="2019 – 2023"' in page
+    assert not draft.debts.exists() and not draft.housing_history.exists()
