@@ -476,6 +476,7 @@ class Diagnostic(models.Model):
         household = self.household
         return {
             "diagnostic_id": self.pk,
+            "household_id": self.household_id,
             "reference": household.reference,
             "initials": household.initials,
             "level": self.level,
