@@ -57,6 +57,34 @@ def build_world(users):
         uploaded_by=users[LET],
     )
     # --- diagnostics ------------------------------------------------------------------
+    # world.household: level 2, version 1 submitted (with its CODESI report), version 2 a
+    # draft; on a published agenda of a meeting the cellule member sits in.
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from coordination.models import AgendaItem, ItemKind, Meeting
+    from diagnostics.models import Capacity, Diagnostic, DiagnosticStep
+
+    w.household.diagnostic_level = 2
+    w.household.save(update_fields=["diagnostic_level"])
+    w.diagnostic_v1 = Diagnostic.objects.create(
+        household=w.household,
+        level=2,
+        author=users[SW],
+        capacity=Capacity.YES,
+        intensity="medium",
+        proposed_duration_months=6,
+    )
+    w.diagnostic_v1.social_report.save("r.pdf", ContentFile(b"%PDF-1.4 walk"))
+    DiagnosticStep.objects.create(
+        diagnostic=w.diagnostic_v1, kind="family_meeting", date=timezone.localdate()
+    )
+    w.diagnostic_v1.submit(by=users[SW])
+    w.diagnostic = w.diagnostic_v1.reopen(by=users[SW])
+    w.diagnostic_step = w.diagnostic.steps.get()
+    meeting = Meeting.objects.create(date=timezone.now(), agenda_published_at=timezone.now())
+    meeting.members.add(users[CELL])
+    AgendaItem.objects.create(meeting=meeting, kind=ItemKind.ADMISSION, household=w.household)
     # --- housing ----------------------------------------------------------------------
     # --- accompaniments ---------------------------------------------------------------
     from accompaniments.models import ClosureReason, InterviewKind, SignalKind
@@ -145,6 +173,56 @@ ROWS = {
     "households:import_confirm": (lambda w: {"pk": w.import_batch.pk}, expect(405)),  # POST only
     "households:import_cancel": (lambda w: {"pk": w.import_batch.pk}, expect(405)),  # POST only
     # --- diagnostics ------------------------------------------------------------------
+    "diagnostics:list": (None, expect(403, social_worker=200, ccas_manager=200)),
+    "diagnostics:detail": (
+        lambda w: {"pk": w.diagnostic_v1.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "diagnostics:edit": (lambda w: {"pk": w.diagnostic.pk}, expect(403, social_worker=200)),
+    "diagnostics:compare": (
+        lambda w: {"pk": w.diagnostic.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "diagnostics:social_report": (
+        lambda w: {"pk": w.diagnostic_v1.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "diagnostics:synthesis": (
+        lambda w: {"pk": w.diagnostic_v1.pk},
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            cellule_member=200,
+        ),
+    ),
+    "diagnostics:synthesis_pdf": (
+        lambda w: {"pk": w.diagnostic_v1.pk},
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            cellule_member=200,
+        ),
+    ),
+    "diagnostics:set_level": (
+        lambda w: {"household_pk": w.household.pk},
+        expect(403, ccas_manager=200),
+    ),
+    # POST only.
+    "diagnostics:add_step": (lambda w: {"pk": w.diagnostic.pk}, expect(405)),
+    "diagnostics:delete_step": (
+        lambda w: {"pk": w.diagnostic.pk, "step_pk": w.diagnostic_step.pk},
+        expect(405),
+    ),
+    "diagnostics:upload_report": (lambda w: {"pk": w.diagnostic.pk}, expect(405)),
+    "diagnostics:reopen": (lambda w: {"pk": w.diagnostic_v1.pk}, expect(405)),
+    "diagnostics:review": (lambda w: {"pk": w.diagnostic_v1.pk}, expect(405)),
+    "diagnostics:start": (lambda w: {"household_pk": w.household.pk}, expect(405)),
     # --- housing ----------------------------------------------------------------------
     # --- accompaniments ---------------------------------------------------------------
     "accompaniments:caseload": (None, expect(403, social_worker=200, ccas_manager=200)),
