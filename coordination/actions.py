@@ -94,10 +94,10 @@ def current_diagnostic(household):
     )
 
 
-def _mark_reviewed(diagnostic, by):
+def _mark_reviewed(diagnostic, by, label):
     if diagnostic is None or diagnostic.status != DiagnosticStatus.SUBMITTED:
         return
-    diagnostic.mark_reviewed(by=by)
+    diagnostic.mark_reviewed(by=by, decision=label)
 
 
 def _active_accompaniment(household):
@@ -206,7 +206,7 @@ def _decide_admission(decision, household, by, label, cap_override_reason):
     elif outcome == Outcome.NOT_ADMITTED:
         household.move_to(Status.NOT_ADMITTED, by=by, reason=decision.reason, decision=label)
     if outcome in (Outcome.ADMITTED, Outcome.NOT_ADMITTED):
-        _mark_reviewed(current_diagnostic(household), by)
+        _mark_reviewed(current_diagnostic(household), by, label)
 
 
 def _decide_review(decision, household, by, label, extend_until):
