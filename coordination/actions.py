@@ -7,7 +7,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
 from accompaniments.models import Accompaniment, AccompanimentStatus
 from accounts import policy
@@ -227,13 +226,11 @@ def _decide_review(decision, household, by, label, extend_until):
         decision.extend_until = extend_until
         accompaniment.planned_end = extend_until
         accompaniment.save(update_fields=["planned_end"])
-    elif outcome == Outcome.CLOSE:
-        if accompaniment is not None:
-            accompaniment.status = AccompanimentStatus.CLOSED
-            accompaniment.closed_on = timezone.localdate()
-            accompaniment.save(update_fields=["status", "closed_on"])
-        if household.status == Status.ACCOMPANIED:
-            household.move_to(Status.POST_AUTONOMY, by=by, reason=decision.reason, decision=label)
+    elif outcome == Outcome.CLOSE and accompaniment is not None:
+        # The cellule decides the end; the référent closes the accompaniment with the end
+        # bilan of each objective (§2.2.3), which the cellule does not write. The decision is
+        # what the référent's closing refers to.
+        pass
     elif outcome == Outcome.BACK_TO_CELLULE:
         if not household.can_move_to(Status.AWAITING_ADMISSION):
             raise ValidationError(

@@ -23,7 +23,7 @@ class Outcome(models.TextChoices):
     # review of a finished accompaniment or a file in difficulty
     CONTINUE = "continue", "Poursuite de l'accompagnement"
     EXTEND = "extend", "Prolongation de l'accompagnement"
-    CLOSE = "close", "Clôture de l'accompagnement"
+    CLOSE = "close", "Fin de l'accompagnement (clôture par le référent avec le bilan)"
     BACK_TO_CELLULE = "back", "Retour en cellule (réexamen de l'admission)"
     # manual item
     NOTED = "noted", "Point examiné"

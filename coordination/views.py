@@ -96,6 +96,8 @@ def meeting_list(request):
         comites=meetings.comites().order_by("-date"),
         can_plan=policy.can(user, "meeting.plan"),
         no_cellule_next_quarter=policy.can(user, "meeting.plan") and next_quarter_gap(now),
+        no_comite_this_year=policy.can(user, "meeting.plan")
+        and not Meeting.objects.comites().filter(date__year=timezone.localtime(now).year).exists(),
         share=eviction_share() if policy.can(user, "meeting.plan") else None,
     )
     return render(request, "coordination/list.html", context)

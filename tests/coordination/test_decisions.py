@@ -172,17 +172,17 @@ def test_not_admitted_and_deferred_need_a_reason(meeting, cellule_member):
 
 
 # --- review -----------------------------------------------------------------------------------
-def test_review_close_closes_the_accompaniment(meeting, cellule_member):
+def test_review_close_leaves_the_closing_bilan_to_the_referent(meeting, cellule_member):
     accompaniment = AccompanimentFactory()
     item = AgendaItemFactory(
         meeting=meeting, kind=ItemKind.REVIEW, household=accompaniment.household
     )
-    do_record_decision(item, by=cellule_member, outcome=Outcome.CLOSE, reason="Objectifs atteints")
+    decision = do_record_decision(
+        item, by=cellule_member, outcome=Outcome.CLOSE, reason="Objectifs atteints"
+    )
     accompaniment.refresh_from_db()
-    accompaniment.household.refresh_from_db()
-    assert accompaniment.status == "closed"
-    assert accompaniment.closed_on == timezone.localdate()
-    assert accompaniment.household.status == Status.POST_AUTONOMY
+    assert accompaniment.status == "active"  # closed by the référent, with the end bilan
+    assert decision.summary.startswith("Fin de l'accompagnement")
 
 
 def test_review_extend_needs_a_later_end_and_a_reason(meeting, cellule_member):
