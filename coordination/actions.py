@@ -224,8 +224,15 @@ def _decide_review(decision, household, by, label, extend_until):
                 }
             )
         decision.extend_until = extend_until
-        accompaniment.planned_end = extend_until
-        accompaniment.save(update_fields=["planned_end"])
+        # The accompaniment records the extension, granted by this cellule decision (§2.2.2).
+        try:
+            accompaniment.request_extension(
+                until=extend_until, justification=decision.reason, by=by, cellule_decision=label
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                {"extend_until": exc.messages} if hasattr(exc, "error_dict") else exc.messages
+            ) from exc
     elif outcome == Outcome.CLOSE and accompaniment is not None:
         # The cellule decides the end; the référent closes the accompaniment with the end
         # bilan of each objective (§2.2.3), which the cellule does not write. The decision is

@@ -3,7 +3,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -47,15 +46,6 @@ from .models import (
     StandingMember,
     next_quarter_gap,
 )
-
-
-def _household_url(household):
-    # The household page belongs to the households app; until it is installed, go back to the
-    # partners directory.
-    try:
-        return household.get_absolute_url()
-    except NoReverseMatch:
-        return reverse("coordination:partners")
 
 
 def _errors(exc):
@@ -743,7 +733,7 @@ def orientation_create(request, household_pk):
             label="Orientation vers un partenaire",
         )
         messages.success(request, f"Orientation vers {orientation.partner} enregistrée.")
-        return redirect(_household_url(household))
+        return redirect(household)
     return render(
         request,
         "coordination/orientation_form.html",
@@ -768,4 +758,4 @@ def orientation_outcome(request, pk):
         messages.success(request, "Suite de l'orientation enregistrée.")
     else:
         messages.error(request, "Choisissez la suite donnée à l'orientation.")
-    return redirect(_household_url(orientation.household))
+    return redirect(orientation.household)

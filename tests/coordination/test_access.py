@@ -81,3 +81,42 @@ def test_state_reader_sees_only_approved_minutes(client, state_reader, ccas_mana
     ):
         assert client.get(url).status_code == 403, url
     assert not policy.can(state_reader, "household.view", item.household)
+
+
+def test_preread_page_and_pack_show_syntheses_without_special_category_detail(
+    client, cellule_member, ccas_manager
+):
+    import io
+
+    from pypdf import PdfReader
+
+    from audit.models import AuditEntry
+    from tests.diagnostics.factories import add_obstacle
+
+    from .factories import DiagnosticFactory
+
+    meeting = MeetingFactory(members=[cellule_member], published=True)
+    household = HouseholdFactory(status=Status.AWAITING_ADMISSION)
+    diagnostic = DiagnosticFactory(
+        household=household,
+        proposed_axes=["insertion.health", "budget.addiction", "housing_path.no_experience"],
+    )
+    add_obstacle(diagnostic, "insertion.health", "3")
+    add_obstacle(diagnostic, "budget.addiction", "2")
+    add_obstacle(diagnostic, "housing_path.no_experience", "1")
+    AgendaItemFactory(meeting=meeting, household=household, kind=ItemKind.ADMISSION)
+    client.force_login(cellule_member)
+
+    html = client.get(f"/cellule/{meeting.pk}/pre-lecture/").content.decode()
+    assert "Synthèse du diagnostic" in html and household.reference in html
+    assert "Insertion sociale et professionnelle" in html and "Parcours locatif" in html
+    response = client.get(f"/cellule/{meeting.pk}/pre-lecture.pdf")
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split()
+    )
+    assert household.reference in text and household.initials in text
+    assert "Gestion budgétaire" in text and "Caen habitat · CCAS" in text
+    for word in ("Santé", "santé", "addictive", "Addiction", household.display_name):
+        assert word not in html and word not in text
+    assert AuditEntry.objects.filter(household_id=household.pk, action="view").exists()
+    assert AuditEntry.objects.filter(household_id=household.pk, action="export").exists()

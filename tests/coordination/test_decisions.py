@@ -158,6 +158,19 @@ def test_a_household_not_under_eviction_threat_is_never_capped(meeting, cellule_
     assert item.household.status == Status.ADMITTED
 
 
+def test_admission_marks_the_diagnostic_reviewed(meeting, cellule_member):
+    from diagnostics.models import DiagnosticStatus
+
+    from .factories import DiagnosticFactory
+
+    item = item_for(meeting, ItemKind.ADMISSION, status=Status.AWAITING_ADMISSION)
+    diagnostic = DiagnosticFactory(household=item.household)
+    do_record_decision(item, by=cellule_member, outcome=Outcome.ADMITTED)
+    diagnostic.refresh_from_db()
+    assert diagnostic.status == DiagnosticStatus.REVIEWED
+    assert diagnostic.reviewed_by == cellule_member
+
+
 def test_not_admitted_and_deferred_need_a_reason(meeting, cellule_member):
     refused = item_for(meeting, ItemKind.ADMISSION, status=Status.AWAITING_ADMISSION)
     deferred = item_for(meeting, ItemKind.ADMISSION, status=Status.AWAITING_ADMISSION)
@@ -204,6 +217,9 @@ def test_review_extend_needs_a_later_end_and_a_reason(meeting, cellule_member):
     )
     accompaniment.refresh_from_db()
     assert accompaniment.planned_end == until
+    extension = accompaniment.extensions.get()
+    assert extension.status == "approved"
+    assert extension.cellule_decision == meeting.decision_label
     assert decision.summary.startswith("Prolongation de l'accompagnement jusqu'au")
 
 
