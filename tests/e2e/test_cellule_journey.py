@@ -84,3 +84,30 @@ def test_meeting_from_agenda_to_approved_minutes(
     assert household.reference not in page.content()
     check_axe(page)
     assert Meeting.objects.get(pk=meeting.pk).minutes_versions.count() == 1
+
+
+def test_comite_and_partners_pages_are_accessible(
+    e2e_settings, page, login_as, check_axe, ccas_manager
+):
+    from coordination.enums import MeetingKind
+    from tests.coordination.factories import PartnerFactory
+
+    comite = MeetingFactory(kind=MeetingKind.COMITE)
+    PartnerFactory(name="CAF du Calvados")
+    login_as(ccas_manager)
+    page.goto(f"/cellule/comite/{comite.pk}/")
+    page.get_by_label("Nom").fill("Mme Durand")
+    page.get_by_label("Organisation").select_option("ddcs")
+    page.get_by_role("button", name="Ajouter le membre").click()
+    assert page.get_by_text("Mme Durand — DDCS du Calvados").is_visible()
+    page.get_by_label("Ajustement").fill("Point trimestriel avec le SIAO")
+    page.get_by_label("Porté par").fill("CCAS")
+    page.get_by_role("button", name="Ajouter l'ajustement").click()
+    assert page.get_by_role("cell", name="Point trimestriel avec le SIAO", exact=True).is_visible()
+    check_axe(page)
+    page.goto("/cellule/partenaires/")
+    check_axe(page)
+    page.get_by_role("link", name="CAF du Calvados").click()
+    check_axe(page)
+    page.goto("/cellule/planifier/")
+    check_axe(page)
