@@ -84,13 +84,24 @@ def eviction_share() -> EvictionShare:
     )
 
 
-def current_diagnostic(household):
-    return (
-        Diagnostic.objects.filter(household=household, superseded_by__isnull=True)
+def submitted_diagnostics(household_ids):
+    """The latest diagnostic transmitted to the cellule of each household (a newer draft, being
+    reworked by the référent, is not what the cellule reads), in a fixed number of queries."""
+    found = {}
+    rows = (
+        Diagnostic.objects.filter(household_id__in=household_ids)
         .exclude(status=DiagnosticStatus.DRAFT)
-        .order_by("-created_at", "-pk")
-        .first()
+        .with_budget()
+        .prefetch_related("obstacles")
+        .order_by("household_id", "-number", "-created_at", "-pk")
     )
+    for diagnostic in rows:
+        found.setdefault(diagnostic.household_id, diagnostic)
+    return found
+
+
+def current_diagnostic(household):
+    return submitted_diagnostics([household.pk]).get(household.pk)
 
 
 def _mark_reviewed(diagnostic, by, label):

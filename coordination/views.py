@@ -15,9 +15,9 @@ from households.models import Household
 from . import agenda as agenda_module
 from .actions import (
     check_no_sensitive_words,
-    current_diagnostic,
     do_record_decision,
     eviction_share,
+    submitted_diagnostics,
 )
 from .enums import ItemKind, MeetingKind, PartnerCategory
 from .forms import (
@@ -377,11 +377,12 @@ def _preread_context(request, meeting):
         .filter(policy.household_q(request.user, "diagnostic.view_synthesis"))
         .values_list("pk", flat=True)
     )
+    diagnostics = submitted_diagnostics(visible)
     files = []
     for item in items:
         if item.household_id not in visible:
             continue
-        diagnostic = current_diagnostic(item.household)
+        diagnostic = diagnostics.get(item.household_id)
         files.append(
             {
                 "item": item,

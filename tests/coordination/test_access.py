@@ -120,3 +120,47 @@ def test_preread_page_and_pack_show_syntheses_without_special_category_detail(
         assert word not in html and word not in text
     assert AuditEntry.objects.filter(household_id=household.pk, action="view").exists()
     assert AuditEntry.objects.filter(household_id=household.pk, action="export").exists()
+
+
+def test_preread_query_count_does_not_grow_with_the_agenda(
+    client, cellule_member, django_assert_max_num_queries
+):
+    from tests.diagnostics.factories import add_obstacle
+
+    from .factories import DiagnosticFactory
+
+    meeting = MeetingFactory(members=[cellule_member], published=True)
+
+    def add_file():
+        household = HouseholdFactory(status=Status.AWAITING_ADMISSION)
+        add_obstacle(DiagnosticFactory(household=household), "housing_path.instability")
+        AgendaItemFactory(meeting=meeting, household=household, kind=ItemKind.ADMISSION)
+
+    add_file()
+    client.force_login(cellule_member)
+    url = f"/cellule/{meeting.pk}/pre-lecture/"
+    client.get(url)
+    with django_assert_max_num_queries(100) as one:
+        client.get(url)
+    for _ in range(5):
+        add_file()
+    # Only the audit rows (one per file read) grow with the agenda.
+    with django_assert_max_num_queries(len(one.captured_queries) + 5):
+        assert client.get(url).status_code == 200
+
+
+def test_the_cellule_reads_the_submitted_version_not_a_newer_draft(client, cellule_member):
+    from diagnostics.models import DiagnosticStatus
+
+    from .factories import DiagnosticFactory
+
+    meeting = MeetingFactory(members=[cellule_member], published=True)
+    household = HouseholdFactory(status=Status.AWAITING_ADMISSION)
+    submitted = DiagnosticFactory(household=household, number=1, dwelling_type_sought="T3")
+    DiagnosticFactory(
+        household=household, number=2, previous=submitted, status=DiagnosticStatus.DRAFT
+    )
+    AgendaItemFactory(meeting=meeting, household=household, kind=ItemKind.ADMISSION)
+    client.force_login(cellule_member)
+    html = client.get(f"/cellule/{meeting.pk}/pre-lecture/").content.decode()
+    assert "Transmis à la cellule (version 1" in html
