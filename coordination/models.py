@@ -28,17 +28,8 @@ __all__ = ["ItemKind", "MeetingKind", "Outcome"]
 ALL_MEETINGS_ROLES = frozenset(
     {Role.SOCIAL_WORKER, Role.CCAS_MANAGER, Role.LETTING_OFFICER, Role.DEBT_OFFICER}
 )
-# Who may sit in a cellule (standing or for one meeting).
-MEMBER_ROLES = frozenset(
-    {
-        Role.SOCIAL_WORKER,
-        Role.CCAS_MANAGER,
-        Role.LETTING_OFFICER,
-        Role.DEBT_OFFICER,
-        Role.TENANCY_OFFICER,
-        Role.CELLULE_MEMBER,
-    }
-)
+# Who may sit in a cellule (standing or for one meeting): the roles that read meetings.
+MEMBER_ROLES = ALL_MEETINGS_ROLES | {Role.CELLULE_MEMBER}
 # Seed §5.1: "au moins une fois tous les trois mois".
 QUARTER = timedelta(days=92)
 
