@@ -248,6 +248,12 @@ class Meeting(models.Model):
 
         if self.kind != MeetingKind.CELLULE:
             raise ValidationError("Seules les cellules de coordination ont un compte rendu.")
+        # Two managers approving at once: the second waits, then sees the first approval.
+        self.minutes_approved_at = (
+            Meeting.objects.select_for_update()
+            .values_list("minutes_approved_at", flat=True)
+            .get(pk=self.pk)
+        )
         if not self.is_published:
             raise ValidationError("L'ordre du jour n'a pas été publié.")
         if self.date > timezone.now():

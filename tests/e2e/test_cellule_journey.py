@@ -45,6 +45,12 @@ def test_meeting_from_agenda_to_approved_minutes(
         [ccas_manager.email, cellule_member.email]
     )
     check_axe(page)
+    page.get_by_role("link", name="Synthèses à lire avant la réunion").click()
+    assert page.get_by_role(
+        "heading", name=f"{household.reference} — {household.initials}"
+    ).is_visible()
+    check_axe(page)
+    page.go_back()
 
     page.get_by_role("link", name=f"Décider — {household.reference}").click()
     assert page.get_by_label("Niveau 1").is_checked()  # the §2.1.1 rule, pre-selected
