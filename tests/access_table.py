@@ -48,6 +48,14 @@ def build_world(users):
     )
     w.agenda_meeting.members.add(users[CELL])
     AgendaItem.objects.create(meeting=w.agenda_meeting, kind="level", household=w.household)
+    from households.models import ImportBatch
+
+    w.import_batch = ImportBatch.objects.create(
+        source="dalo",
+        filename="liste.csv",
+        content=b"reference;nom;prenom\nD-1;Martin;Lucie\n",
+        uploaded_by=users[LET],
+    )
     # --- diagnostics ------------------------------------------------------------------
     # world.household: level 2, version 1 submitted (with its CODESI report), version 2 a
     # draft; on a published agenda of a meeting the cellule member sits in.
@@ -192,6 +200,13 @@ ROWS = {
     ),
     "households:change_status": (lambda w: {"pk": w.household.pk}, expect(405)),  # POST only
     "households:assign_referent": (lambda w: {"pk": w.household.pk}, expect(405)),  # POST only
+    "households:import": (None, expect(403, ccas_manager=200, letting_officer=200)),
+    "households:import_preview": (
+        lambda w: {"pk": w.import_batch.pk},
+        expect(403, ccas_manager=200, letting_officer=200),
+    ),
+    "households:import_confirm": (lambda w: {"pk": w.import_batch.pk}, expect(405)),  # POST only
+    "households:import_cancel": (lambda w: {"pk": w.import_batch.pk}, expect(405)),  # POST only
     # --- diagnostics ------------------------------------------------------------------
     "diagnostics:list": (None, expect(403, social_worker=200, ccas_manager=200)),
     "diagnostics:detail": (
