@@ -17,6 +17,7 @@ import warnings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.db.models import QuerySet
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
@@ -32,6 +33,7 @@ PAGES = [
     ("households:list", "location", ""),
     ("households:list", "ts1", "q=mar"),
     ("diagnostics:list", "direction", ""),
+    ("diagnostics:list", "ts1", ""),
     ("accompaniments:caseload", "ts1", ""),
     ("accompaniments:signals", "gestion", ""),
     ("accompaniments:signals", "direction", ""),
@@ -88,6 +90,14 @@ def rows_of(context):
     for value in values.values():
         if hasattr(value, "paginator") and hasattr(value, "object_list"):
             return len(value.object_list), value.paginator.count
+    # Query sets the template went through (a work list of several sections): their rows.
+    evaluated = [
+        value._result_cache
+        for value in values.values()
+        if isinstance(value, QuerySet) and value._result_cache is not None
+    ]
+    if evaluated:
+        return sum(len(rows) for rows in evaluated), None
     lists = [value for value in values.values() if isinstance(value, list | tuple)]
     if lists:
         return max(len(value) for value in lists), None
