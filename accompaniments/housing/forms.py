@@ -37,7 +37,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label="Fichier du parc (CSV ou Excel .xlsx)",
         help_text="Colonnes : référence, adresse, quartier, typologie, loyer ; au choix : collectif, "
-        "étage, ascenseur, charges, disponible le, bailleur, loué.",
+        "étage, ascenseur, charges, disponible le, bailleur, loué. Un logement non loué sans date "
+        "de disponibilité n'est pas proposé aux ménages.",
         error_messages={"required": "Choisissez un fichier à importer."},
     )
 

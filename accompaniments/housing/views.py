@@ -153,6 +153,7 @@ def _pathway_page(request, household, status=200, **forms):
     ]
     context = {
         "household": household,
+        "on_pathway_page": True,
         "can_change": can_change,
         "can_contract": can_manage_document(request.user, DocumentKind.CONTRACT, household),
         "decision_forms": [

@@ -9,8 +9,8 @@ from ..models import AgreementDocument, DocumentKind, stays_in_place
 register = template.Library()
 
 
-@register.simple_tag
-def housing_pathway(household, user):
+@register.simple_tag(takes_context=True)
+def housing_pathway(context, household, user):
     if not policy.can(user, "housing.view", household):
         return {"visible": False}
     documents = list(
@@ -32,4 +32,6 @@ def housing_pathway(household, user):
         "stays_in_place": not rehousings and stays_in_place(household),
         "both_signed": AgreementDocument.objects.both_signed(household),
         "can_change": policy.can(user, "housing.change", household),
+        # No link to the pathway page from the pathway page itself.
+        "link": not context.get("on_pathway_page", False),
     }
