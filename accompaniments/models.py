@@ -1,9 +1,21 @@
+from datetime import date
+
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts import policy
+from accounts.enums import Role
+from diagnostics.models import Intensity
+from households import taxonomy
+from households.enums import ExitReason, Status
 from households.models import Household
+
+from . import cadence as rhythm
+
+MIN_MONTHS, MAX_MONTHS = 3, 12
 
 
 class AccompanimentStatus(models.TextChoices):
@@ -17,12 +29,66 @@ class AdhesionDegree(models.TextChoices):
     BROKEN = "broken", "Rompue"
 
 
+class ClosureReason(models.TextChoices):
+    AUTONOMY = "autonomy", "Autonomie"
+    REHOUSING = "rehousing", "Relogement"
+    DEPARTURE = "departure", "Départ"
+    ADHESION_BREAK = "adhesion_break", "Rupture d'adhésion"
+    OTHER = "other", "Autre"
+
+
+# Where the household goes when its accompaniment closes: post-autonomy follow-up, except a
+# departure or a broken adhesion, which end the household's time in the programme.
+EXIT_OF_CLOSURE = {
+    ClosureReason.DEPARTURE: ExitReason.DEPARTURE,
+    ClosureReason.ADHESION_BREAK: ExitReason.REFUSAL,
+}
+
+
+def agreements_signed(household) -> bool:
+    """The start gate (§2.3): the latest convention and the latest contract are both signed."""
+    latest = {}
+    for doc in household.agreement_documents.order_by("kind", "-number", "-pk"):
+        latest.setdefault(doc.kind, doc)
+    return all(
+        kind in latest and latest[kind].status == "signed" for kind in ("convention", "contract")
+    )
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
 class AccompanimentQuerySet(models.QuerySet):
     def visible_to(self, user, action="accompaniment.view"):
         return self.filter(policy.household_q(user, action, prefix="household__"))
 
     def active(self):
         return self.filter(status=AccompanimentStatus.ACTIVE)
+
+    def closed(self):
+        return self.filter(status=AccompanimentStatus.CLOSED)
+
+    def caseload_of(self, user):
+        """What /mon-suivi/ lists: the user's own households, or the team's for a manager."""
+        qs = self.active()
+        if user.has_role(Role.CCAS_MANAGER):
+            return qs
+        return qs.filter(Q(household__referent=user) | Q(household__substitute=user))
+
+    def with_cadence(self):
+        """Last visit, last contact and open signals, in the same single query (no N+1)."""
+        contacts = Contact.objects.filter(accompaniment=OuterRef("pk")).order_by()
+        last = contacts.values("accompaniment").annotate(m=Max("at")).values("m")
+        return self.annotate(
+            last_visit_at=Subquery(last.filter(kind=ContactKind.HOME_VISIT)),
+            last_contact_at=Subquery(last.filter(kind__in=CONTACT_KINDS_REACHING)),
+            open_signals=Count(
+                "household__signals",
+                filter=Q(household__signals__acknowledged_at__isnull=True),
+                distinct=True,
+            ),
+        )
 
 
 class Accompaniment(models.Model):
@@ -43,12 +109,445 @@ class Accompaniment(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
+    diagnostic = models.ForeignKey(
+        "diagnostics.Diagnostic",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="accompaniments",
+    )
+    intensity = models.CharField(
+        "intensité", max_length=10, choices=Intensity.choices, default=Intensity.MEDIUM
+    )
+    gate_override_reason = models.TextField("motif du démarrage sans documents signés", blank=True)
+    closure_reason = models.CharField(
+        "motif de fin", max_length=20, choices=ClosureReason.choices, blank=True
+    )
+    closure_note = models.TextField("bilan de fin d'accompagnement", blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
 
     objects = AccompanimentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "accompagnement"
         ordering = ["-start", "-pk"]
+
+    def __str__(self):
+        return f"Accompagnement {self.household.reference} du {self.start:%d/%m/%Y}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("accompaniments:detail", args=[self.pk])
+
+    @property
+    def is_active(self):
+        return self.status == AccompanimentStatus.ACTIVE
+
+    # --- duration rules (§2.2.2) ----------------------------------------------------------
+    @staticmethod
+    def check_duration(start, planned_end, *, allow_beyond=False):
+        """3 to 12 months after the start; beyond 12 only through an approved extension."""
+        if start is None or planned_end is None:
+            return
+        if planned_end <= start:
+            raise ValidationError({"planned_end": "La fin prévue doit être postérieure au début."})
+        if planned_end < rhythm.add_months(start, MIN_MONTHS):
+            raise ValidationError(
+                {"planned_end": "Un accompagnement dure au moins 3 mois après son début."}
+            )
+        if not allow_beyond and planned_end > rhythm.add_months(start, MAX_MONTHS):
+            raise ValidationError(
+                {
+                    "planned_end": "Au-delà de 12 mois, demandez une prolongation justifiée "
+                    "(accord de la direction ou décision de la cellule)."
+                }
+            )
+
+    @property
+    def max_regular_end(self):
+        return rhythm.add_months(self.start, MAX_MONTHS)
+
+    @property
+    def is_extended(self):
+        return self.planned_end > self.max_regular_end
+
+    @classmethod
+    @transaction.atomic
+    def begin(
+        cls,
+        household,
+        *,
+        by,
+        start,
+        planned_end,
+        intensity,
+        objectives=(),
+        diagnostic=None,
+        override_reason="",
+    ):
+        """Start the accompaniment of an admitted household; it becomes « accompagné »."""
+        if household.status != Status.ADMITTED:
+            raise ValidationError("Seul un ménage admis peut commencer un accompagnement.")
+        if household.accompaniments.active().exists():
+            raise ValidationError("Ce ménage a déjà un accompagnement en cours.")
+        override_reason = (override_reason or "").strip()
+        if not agreements_signed(household):
+            if not override_reason:
+                raise ValidationError(
+                    "La convention tripartite et le contrat d'accompagnement doivent être "
+                    "signés avant de commencer (ou une dérogation motivée de la direction)."
+                )
+            if not by.has_role(Role.CCAS_MANAGER):
+                raise ValidationError("Seule la direction du CCAS peut accorder une dérogation.")
+        else:
+            override_reason = ""
+        if start > timezone.localdate():
+            raise ValidationError({"start": "Le début ne peut pas être dans le futur."})
+        cls.check_duration(start, planned_end)
+        acc = cls.objects.create(
+            household=household,
+            start=start,
+            planned_end=planned_end,
+            intensity=intensity,
+            diagnostic=diagnostic,
+            gate_override_reason=override_reason,
+            created_by=by,
+        )
+        Objective.objects.bulk_create(
+            Objective(accompaniment=acc, axis=axis, description=text, position=i)
+            for i, (axis, text) in enumerate(objectives)
+        )
+        household.move_to(Status.ACCOMPANIED, by=by, reason="Début de l'accompagnement")
+        acc.events.create(
+            kind=EventKind.STARTED,
+            by=by,
+            detail=f"Du {start:%d/%m/%Y} au {planned_end:%d/%m/%Y}"
+            + (" (dérogation de la direction)" if override_reason else ""),
+        )
+        return acc
+
+    @transaction.atomic
+    def change_plan(self, *, planned_end, intensity, by):
+        self._require_active()
+        self.check_duration(self.start, planned_end, allow_beyond=planned_end == self.planned_end)
+        changes = []
+        if planned_end != self.planned_end:
+            changes.append(f"fin prévue {self.planned_end:%d/%m/%Y} → {planned_end:%d/%m/%Y}")
+        if intensity != self.intensity:
+            changes.append(
+                f"intensité {self.get_intensity_display()} → {Intensity(intensity).label}"
+            )
+        self.planned_end, self.intensity = planned_end, intensity
+        self.save(update_fields=["planned_end", "intensity"])
+        if changes:
+            self.events.create(kind=EventKind.PLAN_CHANGED, by=by, detail=" ; ".join(changes))
+
+    @transaction.atomic
+    def request_extension(self, *, until, justification, by, cellule_decision=""):
+        """An extension past 12 months (§2.2.2): written reason, then a manager or the cellule."""
+        self._require_active()
+        if not (justification or "").strip():
+            raise ValidationError({"justification": "Justifiez la prolongation par écrit."})
+        if until <= self.planned_end:
+            raise ValidationError(
+                {"until": "La nouvelle fin doit être postérieure à la fin prévue actuelle."}
+            )
+        if self.extensions.filter(status=ExtensionStatus.PENDING).exists():
+            raise ValidationError("Une demande de prolongation attend déjà une décision.")
+        ext = self.extensions.create(
+            until=until, justification=justification.strip(), requested_by=by
+        )
+        self.events.create(
+            kind=EventKind.EXTENSION_REQUESTED, by=by, detail=f"Jusqu'au {until:%d/%m/%Y}"
+        )
+        if (cellule_decision or "").strip():
+            ext.decide(approve=True, by=by, cellule_decision=cellule_decision.strip())
+        return ext
+
+    @transaction.atomic
+    def change_referent(self, referent, *, by, reason):
+        self._require_active()
+        if not (reason or "").strip():
+            raise ValidationError({"reason": "Indiquez le motif du changement de référent."})
+        household = self.household
+        before = household.referent
+        household.assign_referent(referent, by=by, substitute=household.substitute, reason=reason)
+        self.events.create(
+            kind=EventKind.REFERENT_CHANGED,
+            by=by,
+            detail=f"{before or '—'} → {referent} : {reason.strip()}",
+        )
+
+    @transaction.atomic
+    def set_adhesion(self, *, month, degree, by, note=""):
+        month = month_start(month)
+        if month < month_start(self.start) or month > month_start(timezone.localdate()):
+            raise ValidationError(
+                {"month": "Choisissez un mois de l'accompagnement, jusqu'au mois en cours."}
+            )
+        record, _ = AdhesionRecord.objects.update_or_create(
+            accompaniment=self,
+            month=month,
+            defaults={"degree": degree, "recorded_by": by, "note": note},
+        )
+        return record
+
+    @transaction.atomic
+    def close(self, *, reason, on, by, note, bilans):
+        """Close with an end bilan per objective (§2.2.3); the household moves on."""
+        self._require_active()
+        errors = {}
+        if on > timezone.localdate():
+            errors["closed_on"] = "La date de fin ne peut pas être dans le futur."
+        elif on < self.start:
+            errors["closed_on"] = "La date de fin ne peut pas précéder le début."
+        objectives = list(self.objectives.all())
+        if any(not (bilans.get(o.pk, ("", ""))[1] or "").strip() for o in objectives):
+            errors["__all__"] = "Rédigez le bilan de chaque objectif."
+        if errors:
+            raise ValidationError(errors)
+        for objective in objectives:
+            objective.status, objective.end_bilan = bilans[objective.pk]
+        Objective.objects.bulk_update(objectives, ["status", "end_bilan"])
+        self.status = AccompanimentStatus.CLOSED
+        self.closed_on, self.closure_reason, self.closure_note, self.closed_by = (
+            on,
+            reason,
+            note,
+            by,
+        )
+        self.save(
+            update_fields=["status", "closed_on", "closure_reason", "closure_note", "closed_by"]
+        )
+        label = ClosureReason(reason).label
+        if reason in EXIT_OF_CLOSURE:
+            self.household.move_to(
+                Status.EXITED,
+                by=by,
+                reason=f"Fin d'accompagnement : {label}",
+                exit_reason=EXIT_OF_CLOSURE[reason],
+            )
+        else:
+            self.household.move_to(
+                Status.POST_AUTONOMY, by=by, reason=f"Fin d'accompagnement : {label}"
+            )
+        self.events.create(kind=EventKind.CLOSED, by=by, detail=label)
+
+    def _require_active(self):
+        if not self.is_active:
+            raise ValidationError("Cet accompagnement est clôturé.")
+
+    # --- cadence ----------------------------------------------------------------------
+    def cadence(self, today=None):
+        """Uses the `with_cadence` annotations when present."""
+        today = today or timezone.localdate()
+        if hasattr(self, "last_visit_at"):
+            last_visit, last_contact = self.last_visit_at, self.last_contact_at
+        else:
+            contacts = self.contacts.order_by("-at")
+            visit = contacts.filter(kind=ContactKind.HOME_VISIT).first()
+            contact = contacts.filter(kind__in=CONTACT_KINDS_REACHING).first()
+            last_visit, last_contact = visit and visit.at, contact and contact.at
+        return rhythm.cadence(self.start, _local(last_visit), _local(last_contact), today)
+
+    def compliance(self, today=None):
+        end = self.closed_on or min(today or timezone.localdate(), self.planned_end)
+        rows = list(self.contacts.filter(kind__in=CONTACT_KINDS_REACHING).values_list("kind", "at"))
+        visits = [_local(at) for kind, at in rows if kind == ContactKind.HOME_VISIT]
+        return rhythm.compliance(self.start, end, visits, [_local(at) for _, at in rows])
+
+    # --- post-autonomy survey (§7) ----------------------------------------------------
+    def survey_schedule(self):
+        """[(round, due_on, survey or None)]: 6 months after closure, then every 6 months."""
+        if not self.closed_on or self.closure_reason in EXIT_OF_CLOSURE:
+            return []
+        done = {s.round: s for s in self.surveys.all()}
+        return [
+            (n, rhythm.add_months(self.closed_on, 6 * n), done.get(n))
+            for n in range(1, settings.POST_AUTONOMY_SURVEY_ROUNDS + 1)
+        ]
+
+    def next_survey(self):
+        for n, due, survey in self.survey_schedule():
+            if survey is None:
+                return n, due
+        return None
+
+
+def _local(value):
+    return timezone.localdate(value) if value is not None else None
+
+
+class EventKind(models.TextChoices):
+    STARTED = "started", "Début"
+    PLAN_CHANGED = "plan_changed", "Modification"
+    EXTENSION_REQUESTED = "extension_requested", "Demande de prolongation"
+    EXTENSION_APPROVED = "extension_approved", "Prolongation accordée"
+    EXTENSION_REFUSED = "extension_refused", "Prolongation refusée"
+    REFERENT_CHANGED = "referent_changed", "Changement de référent"
+    CLOSED = "closed", "Clôture"
+
+
+class AccompanimentEvent(models.Model):
+    """The history of an accompaniment: every state change writes one row."""
+
+    accompaniment = models.ForeignKey(
+        Accompaniment, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField("événement", max_length=30, choices=EventKind.choices)
+    at = models.DateTimeField("date", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    detail = models.CharField("détail", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "historique de l'accompagnement"
+        ordering = ["at", "pk"]
+
+
+class ObjectiveStatus(models.TextChoices):
+    PLANNED = "planned", "À engager"
+    IN_PROGRESS = "in_progress", "En cours"
+    REACHED = "reached", "Atteint"
+    PARTLY = "partly", "Partiellement atteint"
+    NOT_REACHED = "not_reached", "Non atteint"
+
+
+class Objective(models.Model):
+    accompaniment = models.ForeignKey(
+        Accompaniment, on_delete=models.CASCADE, related_name="objectives"
+    )
+    axis = models.CharField("axe", max_length=40, choices=list(taxonomy.ITEMS.items()))
+    description = models.CharField("objectif", max_length=300)
+    status = models.CharField(
+        "état", max_length=20, choices=ObjectiveStatus.choices, default=ObjectiveStatus.PLANNED
+    )
+    progress_notes = models.TextField("notes de progression", blank=True)
+    end_bilan = models.TextField("bilan de fin", blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "objectif"
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return f"{self.get_axis_display()} — {self.description}"
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", "En attente de décision"
+    APPROVED = "approved", "Accordée"
+    REFUSED = "refused", "Refusée"
+
+
+class Extension(models.Model):
+    accompaniment = models.ForeignKey(
+        Accompaniment, on_delete=models.CASCADE, related_name="extensions"
+    )
+    until = models.DateField("nouvelle fin prévue")
+    justification = models.TextField("justification")
+    status = models.CharField(
+        "décision", max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    requested_at = models.DateTimeField("demandée le", default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField("décidée le", null=True, blank=True)
+    cellule_decision = models.CharField("décision de la cellule", max_length=200, blank=True)
+    decision_note = models.TextField("motif de la décision", blank=True)
+
+    class Meta:
+        verbose_name = "prolongation"
+        ordering = ["-requested_at", "-pk"]
+
+    @transaction.atomic
+    def decide(self, *, approve, by, cellule_decision="", note=""):
+        """A manager (or a recorded cellule decision) approves or refuses the extension."""
+        if self.status != ExtensionStatus.PENDING:
+            raise ValidationError("Cette demande a déjà été décidée.")
+        if not cellule_decision and not by.has_role(Role.CCAS_MANAGER):
+            raise ValidationError(
+                "Une prolongation est accordée par la direction ou par la cellule."
+            )
+        if not approve and not (note or "").strip():
+            raise ValidationError({"note": "Motivez le refus."})
+        self.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+        self.decided_by, self.decided_at = by, timezone.now()
+        self.cellule_decision, self.decision_note = cellule_decision, note
+        self.save()
+        acc = self.accompaniment
+        if approve:
+            acc.planned_end = self.until
+            acc.save(update_fields=["planned_end"])
+        source = f"cellule : {cellule_decision}" if cellule_decision else "direction"
+        acc.events.create(
+            kind=EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_REFUSED,
+            by=by,
+            detail=f"Jusqu'au {self.until:%d/%m/%Y} ({source})",
+        )
+
+
+class ContactKind(models.TextChoices):
+    HOME_VISIT = "home_visit", "Visite à domicile"
+    PHONE_CALL = "phone_call", "Appel téléphonique"
+    OFFICE = "office", "Entretien au bureau"
+    ACCOMPANIED_STEP = "accompanied_step", "Démarche accompagnée (partenaire)"
+    FAILED = "failed", "Tentative sans contact"
+
+
+# Contacts that reached the household: they count for the 15-day rhythm (cadence.py).
+CONTACT_KINDS_REACHING = [
+    ContactKind.HOME_VISIT,
+    ContactKind.PHONE_CALL,
+    ContactKind.OFFICE,
+    ContactKind.ACCOMPANIED_STEP,
+]
+
+
+class ContactQuerySet(models.QuerySet):
+    def visible_to(self, user, action="contact.view"):
+        return self.filter(policy.household_q(user, action, prefix="accompaniment__household__"))
+
+
+class Contact(models.Model):
+    accompaniment = models.ForeignKey(
+        Accompaniment, on_delete=models.PROTECT, related_name="contacts"
+    )
+    kind = models.CharField("type de contact", max_length=20, choices=ContactKind.choices)
+    at = models.DateTimeField("date et heure")
+    duration_minutes = models.PositiveSmallIntegerField("durée (minutes)", default=30)
+    axes = models.JSONField("axes travaillés", default=list, blank=True)
+    partner = models.CharField("partenaire", max_length=200, blank=True)
+    note = models.TextField("note", blank=True)
+    next_step = models.CharField("prochaine étape", max_length=300, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set by the browser-side draft, so a form posted twice (lost answer, retry) saves once.
+    client_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "contact"
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["accompaniment", "kind", "-at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} du {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
+
+    @property
+    def axes_labels(self):
+        return [taxonomy.ITEMS.get(code, code) for code in self.axes]
 
 
 class AdhesionRecord(models.Model):
@@ -60,9 +559,11 @@ class AdhesionRecord(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
+    note = models.CharField("observation", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "adhésion du mois"
+        ordering = ["-month"]
         constraints = [
             models.UniqueConstraint(fields=["accompaniment", "month"], name="unique_adhesion_month")
         ]
@@ -75,6 +576,31 @@ class SignalKind(models.TextChoices):
     ADHESION_LOSS = "adhesion_loss", "Perte d'adhésion"
 
 
+CAEN_HABITAT_SIGNAL_KINDS = [
+    (SignalKind.UNPAID_RENT, SignalKind.UNPAID_RENT.label),
+    (SignalKind.NEIGHBOUR_TROUBLE, SignalKind.NEIGHBOUR_TROUBLE.label),
+    (SignalKind.LACK_OF_UPKEEP, SignalKind.LACK_OF_UPKEEP.label),
+]
+
+
+class SignalQuerySet(models.QuerySet):
+    def visible_to(self, user, action="signal.view"):
+        return self.filter(policy.household_q(user, action, prefix="household__"))
+
+    def unacknowledged(self):
+        return self.filter(acknowledged_at__isnull=True)
+
+    def incident_counts(self, start=None, end=None):
+        """§7.2 counts: signals by kind recorded between two dates (inclusive), one query."""
+        qs = self
+        if start:
+            qs = qs.filter(created_at__date__gte=start)
+        if end:
+            qs = qs.filter(created_at__date__lte=end)
+        counts = dict(qs.order_by().values_list("kind").annotate(n=Count("pk")))
+        return {kind: counts.get(kind, 0) for kind in SignalKind.values}
+
+
 class Signal(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="signals")
     kind = models.CharField("type", max_length=30, choices=SignalKind.choices)
@@ -83,7 +609,153 @@ class Signal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
     acknowledged_at = models.DateTimeField("pris en compte le", null=True, blank=True)
+    amount = models.DecimalField(
+        "montant impayé (€)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    months = models.PositiveSmallIntegerField("mois d'impayés", null=True, blank=True)
+    description = models.TextField("description", blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    acknowledgement_note = models.TextField("suite donnée", blank=True)
+    notified_at = models.DateTimeField("notifié le", null=True, blank=True)
+
+    objects = SignalQuerySet.as_manager()
 
     class Meta:
         verbose_name = "signalement"
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.household.reference}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("accompaniments:signal_detail", args=[self.pk])
+
+    @classmethod
+    @transaction.atomic
+    def record(cls, household, *, kind, by, amount=None, months=None, description=""):
+        """Record a signal (§3.2.3) and queue the e-mail once the transaction commits."""
+        from .tasks import notify_signal
+
+        if not household.in_programme:
+            raise ValidationError(
+                "Ce ménage n'est pas dans le dispositif (admis, accompagné ou en suivi "
+                "post-autonomie) : le signalement ne peut pas être enregistré."
+            )
+        if kind == SignalKind.UNPAID_RENT:
+            errors = {}
+            if amount is None or amount <= 0:
+                errors["amount"] = "Indiquez le montant impayé."
+            if not months:
+                errors["months"] = "Indiquez le nombre de mois d'impayés."
+            if errors:
+                raise ValidationError(errors)
+        else:
+            amount = months = None
+        signal = cls.objects.create(
+            household=household,
+            kind=kind,
+            created_by=by,
+            amount=amount,
+            months=months,
+            description=description,
+        )
+        transaction.on_commit(lambda: notify_signal.delay(signal.pk))
+        return signal
+
+    @transaction.atomic
+    def acknowledge(self, *, by, note=""):
+        if self.acknowledged_at:
+            raise ValidationError("Ce signalement a déjà été pris en compte.")
+        self.acknowledged_at, self.acknowledged_by = timezone.now(), by
+        self.acknowledgement_note = note
+        self.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])
+
+    @property
+    def needs_acknowledgement(self):
+        return self.kind != SignalKind.ADHESION_LOSS and not self.acknowledged_at
+
+
+class InterviewKind(models.TextChoices):
+    DURING = "during", "En cours d'accompagnement"
+    END = "end", "En fin d'accompagnement"
+
+
+class Interview(models.Model):
+    """The semi-directive interview (§7), held by the référent and the tenancy officer together."""
+
+    accompaniment = models.ForeignKey(
+        Accompaniment, on_delete=models.PROTECT, related_name="interviews"
+    )
+    kind = models.CharField("moment", max_length=10, choices=InterviewKind.choices)
+    held_on = models.DateField("date de l'entretien")
+    social_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="travailleur social",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    tenancy_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="chargé(e) de gestion locative",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    difficulties = models.TextField("difficultés rencontrées")
+    changes = models.TextField("évolutions constatées")
+    outcome = models.TextField("freins restants ou objectifs atteints")
+    autonomy_words = models.TextField("parole du ménage : autonomie retrouvée", blank=True)
+    worries = models.TextField("parole du ménage : inquiétudes", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "entretien semi-directif"
+        ordering = ["-held_on", "-pk"]
+
+
+class RentPaid(models.TextChoices):
+    YES = "yes", "Oui, régulièrement"
+    PARTLY = "partly", "Avec des retards"
+    NO = "no", "Non"
+
+
+class AutonomyLevel(models.TextChoices):
+    FULL = "full", "Autonome"
+    PARTIAL = "partial", "Partiellement autonome"
+    NONE = "none", "Pas autonome"
+
+
+class Survey(models.Model):
+    """The post-autonomy survey (§7): 6 months after closure, then every 6 months."""
+
+    accompaniment = models.ForeignKey(
+        Accompaniment, on_delete=models.PROTECT, related_name="surveys"
+    )
+    round = models.PositiveSmallIntegerField("enquête n°")
+    due_on = models.DateField("prévue le")
+    done_on = models.DateField("réalisée le")
+    rent_paid = models.CharField(
+        "loyer payé régulièrement", max_length=10, choices=RentPaid.choices
+    )
+    had_incidents = models.BooleanField("incidents depuis la dernière enquête", default=False)
+    incidents = models.TextField("incidents", blank=True)
+    autonomy = models.CharField("autonomie", max_length=10, choices=AutonomyLevel.choices)
+    difficulties = models.TextField("difficultés", blank=True)
+    worries = models.TextField("inquiétudes", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "enquête post-autonomie"
+        ordering = ["accompaniment", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["accompaniment", "round"], name="unique_survey_round")
+        ]

@@ -1,5 +1,6 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from accounts.policy import action_required
 
@@ -7,6 +8,7 @@ from .filters import AuditFilter
 from .models import AuditEntry
 
 
+@require_GET
 @action_required("audit.view")
 def entry_list(request):
     filterset = AuditFilter(request.GET, queryset=AuditEntry.objects.select_related("actor"))

@@ -183,6 +183,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 ACTIVE_RETENTION_YEARS = env.int("ACTIVE_RETENTION_YEARS", default=2)
 PROGRAMME_TARGET_HOUSEHOLDS = 120
+# Post-autonomy surveys (§7): how many, one every 6 months from the closure of the accompaniment.
+POST_AUTONOMY_SURVEY_ROUNDS = env.int("POST_AUTONOMY_SURVEY_ROUNDS", default=4)
 SMALL_CELL_THRESHOLD = 5
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="Caen-Accompagne-2026!")
 

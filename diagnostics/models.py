@@ -1,9 +1,32 @@
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts import policy
+from caen_accompagnement.versioning import save_if_unchanged
+from households import taxonomy
+from households.enums import Quartier, Status
 from households.models import Household
+
+from . import budget as budget_rules
+from .enums import (
+    AdminSituation,
+    ArrearsTrigger,
+    Assessment,
+    DwellingType,
+    EventKind,
+    HousingStatus,
+    LeftBecause,
+    MaritalStatus,
+    Neighbourhood,
+    Severity,
+    StepKind,
+    Support,
+)
 
 
 class DiagnosticStatus(models.TextChoices):
@@ -24,6 +47,23 @@ class Intensity(models.TextChoices):
     STRONG = "strong", "Renforcée"
 
 
+LEVEL_CHOICES = [(1, "Niveau 1"), (2, "Niveau 2"), (3, "Niveau 3")]
+LEVEL_METHODS = {
+    1: "Famille en structure d'hébergement collectif avec accompagnement social : échange avec "
+    "les travailleurs sociaux de la structure ou l'agence Caen habitat, avec l'accord de la "
+    "famille ; rencontre facultative.",
+    2: "Rapport social présenté en CODESI : s'appuyer sur le rapport et rencontrer la famille.",
+    3: "Aucune information sociale préalable : entretien approfondi avec la famille.",
+}
+MIN_DURATION, MAX_DURATION = 3, 12
+
+
+def social_report_path(instance, filename):
+    """Private path with a random name: the original name may carry the family's name."""
+    suffix = PurePath(filename).suffix.lower()[:6]
+    return f"diagnostics/rapports-codesi/{uuid.uuid4().hex}{suffix}"
+
+
 class DiagnosticQuerySet(models.QuerySet):
     def detail_visible_to(self, user):
         return self.filter(policy.household_q(user, "diagnostic.view_detail", prefix="household__"))
@@ -31,18 +71,24 @@ class DiagnosticQuerySet(models.QuerySet):
     def synthesis_visible_to(self, user):
         return self.filter(
             policy.household_q(user, "diagnostic.view_synthesis", prefix="household__")
-        )
+        ).distinct()
 
     def current(self):
         """The latest version of each household's diagnostic."""
         return self.filter(superseded_by__isnull=True)
 
+    def drafts(self):
+        return self.filter(status=DiagnosticStatus.DRAFT)
+
+    def with_budget(self):
+        return self.select_related("household").prefetch_related(
+            "budget_lines", "household__members"
+        )
+
 
 class Diagnostic(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="diagnostics")
-    level = models.PositiveSmallIntegerField(
-        "niveau", choices=[(1, "Niveau 1"), (2, "Niveau 2"), (3, "Niveau 3")]
-    )
+    level = models.PositiveSmallIntegerField("niveau", choices=LEVEL_CHOICES)
     status = models.CharField(
         "état",
         max_length=20,
@@ -61,13 +107,98 @@ class Diagnostic(models.Model):
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     submitted_at = models.DateTimeField("transmis le", null=True, blank=True)
     reviewed_at = models.DateTimeField("examiné le", null=True, blank=True)
-    # Conclusion and proposal (§2.1.2): what the cellule and the accompaniment build on.
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="examiné par",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    # --- method by level (§2.1.1) ----------------------------------------------------
+    family_agreement_on = models.DateField(
+        "accord de la famille pour l'échange d'informations recueilli le", null=True, blank=True
+    )
+    social_report = models.FileField(
+        "rapport social CODESI", upload_to=social_report_path, blank=True, max_length=200
+    )
+    social_report_name = models.CharField("nom du fichier joint", max_length=200, blank=True)
+
+    # --- theme 1: socio-professional -------------------------------------------------
+    admin_situation = models.CharField(
+        "situation administrative", max_length=20, choices=AdminSituation.choices, blank=True
+    )
+    residence_permit_valid_until = models.DateField(
+        "titre de séjour valable jusqu'au", null=True, blank=True
+    )
+    marital_status = models.CharField(
+        "situation matrimoniale", max_length=20, choices=MaritalStatus.choices, blank=True
+    )
+    # {person pk (str): households.enums.Employment code} for each adult of the household.
+    adult_employment = models.JSONField("situation professionnelle des adultes", default=dict)
+    wished_dwelling_type = models.CharField(
+        "typologie souhaitée", max_length=10, choices=DwellingType.choices, blank=True
+    )
+    wished_quartier = models.CharField(
+        "quartier souhaité par le ménage", max_length=30, choices=Quartier.choices, blank=True
+    )
+    wished_environment = models.CharField("environnement souhaité", max_length=250, blank=True)
+    socio_observation = models.TextField("observation", max_length=1500, blank=True)
+
+    # --- theme 2: budget (lines and debts are rows, see BudgetLine and Debt) ----------
+    arrears_triggers = models.JSONField("fait(s) générateur(s) de l'impayé", default=list)
+    budget_observation = models.TextField("observation", max_length=1500, blank=True)
+
+    # --- theme 3: housing history (past addresses are rows, see HousingHistoryEntry) --
+    eviction_count = models.PositiveSmallIntegerField(
+        "nombre d'expulsions subies", null=True, blank=True
+    )
+    past_rent_debts = models.BooleanField("dettes locatives antérieures", null=True, blank=True)
+    stabilisation_capacity = models.CharField(
+        "capacité à se stabiliser dans un logement",
+        max_length=10,
+        choices=Assessment.choices,
+        blank=True,
+    )
+    housing_observation = models.TextField("observation", max_length=1500, blank=True)
+
+    # --- theme 4: life in the dwelling -------------------------------------------------
+    upkeep = models.CharField(
+        "entretien du logement", max_length=10, choices=Assessment.choices, blank=True
+    )
+    neighbourhood = models.CharField(
+        "relations de voisinage", max_length=12, choices=Neighbourhood.choices, blank=True
+    )
+    adaptability = models.CharField(
+        "capacité d'adaptation à un nouvel environnement",
+        max_length=10,
+        choices=Assessment.choices,
+        blank=True,
+    )
+    dwelling_observation = models.TextField("observation", max_length=1500, blank=True)
+
+    # --- theme 5: social follow-up -------------------------------------------------------
+    current_supports = models.JSONField("accompagnements en cours", default=list)
+    adhesion_capacity = models.CharField(
+        "capacité d'adhésion au suivi proposé",
+        max_length=10,
+        choices=Assessment.choices,
+        blank=True,
+    )
+    follow_up_observation = models.TextField("observation", max_length=1500, blank=True)
+
+    # --- conclusion and proposal (§2.1.2): what the cellule and the accompaniment build on.
     capacity = models.CharField(
         "capacité à intégrer le dispositif", max_length=10, choices=Capacity.choices, blank=True
     )
     capacity_reason = models.TextField("motif", blank=True)
-    dwelling_type_sought = models.CharField("typologie recherchée", max_length=10, blank=True)
-    quartier_sought = models.CharField("quartier souhaité", max_length=30, blank=True)
+    dwelling_type_sought = models.CharField(
+        "typologie recherchée", max_length=10, choices=DwellingType.choices, blank=True
+    )
+    quartier_sought = models.CharField(
+        "quartier recherché", max_length=30, choices=Quartier.choices, blank=True
+    )
     proposed_axes = models.JSONField("axes d'accompagnement proposés", default=list, blank=True)
     intensity = models.CharField("intensité", max_length=10, choices=Intensity.choices, blank=True)
     proposed_duration_months = models.PositiveSmallIntegerField(
@@ -81,6 +212,489 @@ class Diagnostic(models.Model):
     class Meta:
         verbose_name = "diagnostic"
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(proposed_duration_months__isnull=True)
+                | models.Q(proposed_duration_months__gte=MIN_DURATION)
+                & models.Q(proposed_duration_months__lte=MAX_DURATION),
+                name="diagnostic_duration_3_to_12_months",
+                violation_error_message="La durée proposée doit être comprise entre 3 et 12 mois.",
+            ),
+        ]
 
     def __str__(self):
         return f"Diagnostic niveau {self.level} — {self.household.reference} (v{self.number})"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("diagnostics:detail", args=[self.pk])
+
+    # --- state -----------------------------------------------------------------------
+    @property
+    def is_draft(self):
+        return self.status == DiagnosticStatus.DRAFT
+
+    @property
+    def is_current(self):
+        try:
+            self.superseded_by  # noqa: B018 - reverse one-to-one: raises when none
+        except Diagnostic.DoesNotExist:
+            return True
+        return False
+
+    @property
+    def level_method(self):
+        return LEVEL_METHODS[self.level]
+
+    def checklist(self):
+        """The level's steps as [(label, done, required)], in the order the worker does them."""
+        steps = list(self.steps.all())
+        kinds = {step.kind for step in steps}
+        if self.level == 1:
+            return [
+                (
+                    "Échange avec les travailleurs sociaux de la structure ou l'agence Caen habitat",
+                    bool(kinds & {StepKind.STRUCTURE_CONTACT, StepKind.AGENCY_CONTACT}),
+                    True,
+                ),
+                (
+                    "Accord de la famille pour l'échange d'informations",
+                    self.family_agreement_on is not None,
+                    True,
+                ),
+                (
+                    "Rencontre avec la famille (facultative)",
+                    bool(kinds & {StepKind.FAMILY_MEETING, StepKind.INTERVIEW}),
+                    False,
+                ),
+            ]
+        if self.level == 2:
+            return [
+                ("Rapport social CODESI joint", bool(self.social_report), True),
+                (
+                    "Rencontre avec la famille",
+                    bool(kinds & {StepKind.FAMILY_MEETING, StepKind.INTERVIEW}),
+                    True,
+                ),
+            ]
+        return [
+            (
+                "Au moins un entretien approfondi avec la famille",
+                StepKind.INTERVIEW in kinds,
+                True,
+            )
+        ]
+
+    def missing_for_submission(self) -> list[str]:
+        """French reasons why the diagnostic cannot be submitted yet (empty: it can)."""
+        missing = [
+            f"Étape manquante : {label}."
+            for label, done, required in self.checklist()
+            if required and not done
+        ]
+        if not self.capacity:
+            missing.append("Conclusion manquante : indiquez la capacité à intégrer le dispositif.")
+        elif self.capacity != Capacity.YES and not self.capacity_reason.strip():
+            missing.append("Conclusion incomplète : indiquez le motif de la réserve ou du refus.")
+        if self.capacity and self.capacity != Capacity.NO:
+            if not self.proposed_duration_months:
+                missing.append("Proposition incomplète : indiquez la durée proposée (3 à 12 mois).")
+            if not self.intensity:
+                missing.append("Proposition incomplète : indiquez l'intensité de l'accompagnement.")
+        return missing
+
+    def save_draft(self, expected_version, fields):
+        """Save `fields` of a draft unless someone saved since `expected_version` (optimistic lock)."""
+        if not self.is_draft:
+            raise ValidationError("Ce diagnostic a été transmis : il n'est plus modifiable.")
+        save_if_unchanged(self, expected_version, fields)
+
+    @transaction.atomic
+    def submit(self, *, by):
+        locked = Diagnostic.objects.select_for_update().get(pk=self.pk)
+        if locked.status != DiagnosticStatus.DRAFT:
+            raise ValidationError("Ce diagnostic a déjà été transmis.")
+        missing = self.missing_for_submission()
+        if missing:
+            raise ValidationError(missing)
+        now = timezone.now()
+        self.status = DiagnosticStatus.SUBMITTED
+        self.submitted_at = now
+        self.save(update_fields=["status", "submitted_at", "updated_at"])
+        household = self.household
+        if household.status == Status.DIAGNOSTIC and household.can_move_to(
+            Status.AWAITING_ADMISSION
+        ):
+            household.move_to(
+                Status.AWAITING_ADMISSION, by=by, reason=f"Diagnostic v{self.number} transmis"
+            )
+        return self.events.create(kind=EventKind.SUBMITTED, at=now, by=by)
+
+    @transaction.atomic
+    def mark_reviewed(self, *, by, decision=""):
+        """The cellule examined this diagnostic (called by the cellule, or by a CCAS manager)."""
+        if self.status != DiagnosticStatus.SUBMITTED:
+            raise ValidationError("Seul un diagnostic transmis peut être marqué comme examiné.")
+        now = timezone.now()
+        self.status = DiagnosticStatus.REVIEWED
+        self.reviewed_at = now
+        self.reviewed_by = by
+        self.save(update_fields=["status", "reviewed_at", "reviewed_by", "updated_at"])
+        return self.events.create(kind=EventKind.REVIEWED, at=now, by=by, note=decision[:250])
+
+    @transaction.atomic
+    def reopen(self, *, by):
+        """A new draft version copying this one; this one stays as it was, readable."""
+        if self.is_draft:
+            raise ValidationError("Ce diagnostic est déjà un brouillon.")
+        if not self.is_current:
+            raise ValidationError("Une version plus récente de ce diagnostic existe déjà.")
+        new = Diagnostic.objects.get(pk=self.pk)
+        new.pk = new.id = None
+        new._state.adding = True
+        new.previous = self
+        new.number = self.number + 1
+        new.status = DiagnosticStatus.DRAFT
+        new.author = by
+        new.created_at = timezone.now()
+        new.submitted_at = new.reviewed_at = None
+        new.reviewed_by = None
+        new.version = 1
+        new.level = self.household.diagnostic_level or self.level
+        new.save()
+        for model, related in (
+            (DiagnosticStep, self.steps),
+            (BudgetLine, self.budget_lines),
+            (Debt, self.debts),
+            (HousingHistoryEntry, self.housing_history),
+            (Obstacle, self.obstacles),
+        ):
+            rows = list(related.all())
+            for row in rows:
+                row.pk = row.id = None
+                row.diagnostic = new
+            model.objects.bulk_create(rows)
+        household = self.household
+        if household.status == Status.AWAITING_ADMISSION and household.can_move_to(
+            Status.DIAGNOSTIC
+        ):
+            household.move_to(
+                Status.DIAGNOSTIC, by=by, reason=f"Diagnostic rouvert (version {new.number})"
+            )
+        self.events.create(kind=EventKind.REOPENED, by=by, note=f"Version {new.number} créée")
+        new.events.create(
+            kind=EventKind.CREATED, by=by, note=f"Reprise de la version {self.number}"
+        )
+        return new
+
+    def replace_lines(self, resources, charges):
+        """The budget lines become exactly `resources` and `charges` ({kind: amount})."""
+        self.budget_lines.all().delete()
+        BudgetLine.objects.bulk_create(
+            [
+                BudgetLine(diagnostic=self, direction=direction, kind=kind, amount=amount)
+                for direction, lines in (
+                    (BudgetLine.RESOURCE, resources),
+                    (BudgetLine.CHARGE, charges),
+                )
+                for kind, amount in lines.items()
+            ]
+        )
+
+    def replace_obstacles(self, obstacles):
+        """The obstacles become exactly `obstacles` ({taxonomy item: severity})."""
+        self.obstacles.all().delete()
+        Obstacle.objects.bulk_create(
+            [Obstacle(diagnostic=self, item=item, severity=sev) for item, sev in obstacles.items()]
+        )
+
+    @transaction.atomic
+    def attach_social_report(self, upload, *, by, suffix):
+        if not self.is_draft:
+            raise ValidationError("Ce diagnostic a été transmis : il n'est plus modifiable.")
+        self.social_report_name = upload.name[:200]
+        self.social_report.save(f"rapport{suffix}", upload, save=False)
+        self.save(update_fields=["social_report", "social_report_name", "updated_at"])
+        return self.events.create(kind=EventKind.REPORT_UPLOADED, by=by)
+
+    # --- budget ----------------------------------------------------------------------
+    def resource_amounts(self):
+        return {
+            line.kind: line.amount
+            for line in self.budget_lines.all()
+            if line.direction == BudgetLine.RESOURCE
+        }
+
+    def charge_amounts(self):
+        return {
+            line.kind: line.amount
+            for line in self.budget_lines.all()
+            if line.direction == BudgetLine.CHARGE
+        }
+
+    def member_ages(self):
+        on = timezone.localdate(self.submitted_at) if self.submitted_at else timezone.localdate()
+        return [person.age(on) for person in self.household.members.all()]
+
+    def budget(self) -> budget_rules.BudgetResult:
+        return budget_rules.compute_budget(
+            self.resource_amounts(), self.charge_amounts(), self.member_ages()
+        )
+
+    def budget_after_rehousing(self, rent_and_charges, estimated_apl=0):
+        return budget_rules.after_rehousing(self, rent_and_charges, estimated_apl)
+
+    # --- what leaves the CCAS ----------------------------------------------------------
+    def obstacle_categories(self):
+        """[(category code, label, highest severity code, severity label)], taxonomy order."""
+        highest = {}
+        for obstacle in self.obstacles.all():
+            category = taxonomy.category_of(obstacle.item)
+            highest[category] = max(highest.get(category, ""), obstacle.severity)
+        return [
+            (code, label, highest[code], Severity(highest[code]).label)
+            for code, label in taxonomy.CATEGORIES.items()
+            if code in highest
+        ]
+
+    def synthesis(self) -> dict:
+        """What the cellule and Caen habitat read: no notes, no health or addiction detail.
+
+        Obstacles and axes are given by category only when they are special-category items
+        (taxonomy.SPECIAL_CATEGORY_ITEMS); obstacles are always summarised by category.
+        """
+        result = self.budget()
+        axes = []
+        for code in self.proposed_axes:
+            if code in taxonomy.SPECIAL_CATEGORY_ITEMS or code not in taxonomy.ITEMS:
+                label = taxonomy.CATEGORIES.get(taxonomy.category_of(code), "")
+            else:
+                label = f"{taxonomy.category_label(code)} — {taxonomy.ITEMS[code]}"
+            if label and label not in axes:
+                axes.append(label)
+        household = self.household
+        return {
+            "diagnostic_id": self.pk,
+            "household_id": self.household_id,
+            "reference": household.reference,
+            "initials": household.initials,
+            "level": self.level,
+            "level_label": self.get_level_display(),
+            "status": self.status,
+            "status_label": self.get_status_display(),
+            "number": self.number,
+            "submitted_at": self.submitted_at,
+            "obstacles": [
+                {"category": code, "label": label, "severity": sev, "severity_label": sev_label}
+                for code, label, sev, sev_label in self.obstacle_categories()
+            ],
+            "capacity": self.capacity,
+            "capacity_label": self.get_capacity_display() if self.capacity else "",
+            "capacity_reason": self.capacity_reason,
+            "proposal": {
+                "dwelling_type": self.dwelling_type_sought,
+                "dwelling_type_label": self.get_dwelling_type_sought_display()
+                if self.dwelling_type_sought
+                else "",
+                "quartier": self.quartier_sought,
+                "quartier_label": self.get_quartier_sought_display()
+                if self.quartier_sought
+                else "",
+                "axes": axes,
+                "intensity": self.intensity,
+                "intensity_label": self.get_intensity_display() if self.intensity else "",
+                "duration_months": self.proposed_duration_months,
+            },
+            "budget": {
+                "resources": result.resources,
+                "charges": result.charges,
+                "remaining_month": result.remaining_month,
+                "remaining_day_per_unit": result.remaining_day_per_unit,
+                "units": result.units,
+                "housing_cost": result.housing_cost,
+                "housing_allowance": result.housing_allowance,
+                "effort_rate": result.effort_rate,
+            },
+        }
+
+
+def start_diagnostic(household, *, by):
+    """Open the first (or next) draft diagnostic of `household`, at the level set for it."""
+    if not household.diagnostic_level:
+        raise ValidationError("Le niveau de diagnostic de ce ménage n'a pas encore été fixé.")
+    current = household.diagnostics.current().first()
+    if current is not None:
+        if current.is_draft:
+            return current
+        return current.reopen(by=by)
+    diagnostic = Diagnostic.objects.create(
+        household=household, level=household.diagnostic_level, author=by
+    )
+    diagnostic.events.create(kind=EventKind.CREATED, by=by)
+    return diagnostic
+
+
+@transaction.atomic
+def set_diagnostic_level(household, level, *, by, reason=""):
+    """Record the level the cellule chose (§2.1.1); a CCAS manager may do it until the cellule
+    module lands. The household moves to « diagnostic en cours » when its status allows it, and
+    an open draft follows the new level."""
+    if level not in (1, 2, 3):
+        raise ValidationError("Choisissez le niveau 1, 2 ou 3.")
+    household.diagnostic_level = level
+    household.save(update_fields=["diagnostic_level", "updated_at"])
+    Diagnostic.objects.filter(household=household, status=DiagnosticStatus.DRAFT).update(
+        level=level
+    )
+    if household.status != Status.DIAGNOSTIC and household.can_move_to(Status.DIAGNOSTIC):
+        household.move_to(
+            Status.DIAGNOSTIC, by=by, reason=reason or f"Diagnostic de niveau {level} décidé"
+        )
+
+
+class DiagnosticStep(models.Model):
+    """One contact, meeting or interview the diagnostic was built from."""
+
+    diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField("étape", max_length=20, choices=StepKind.choices)
+    date = models.DateField("date")
+    with_whom = models.CharField("avec qui", max_length=150, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = "étape du diagnostic"
+        verbose_name_plural = "étapes du diagnostic"
+        ordering = ["date", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} le {self.date:%d/%m/%Y}"
+
+
+class BudgetLine(models.Model):
+    RESOURCE, CHARGE = "resource", "charge"
+    DIRECTIONS = [(RESOURCE, "Ressource"), (CHARGE, "Charge")]
+
+    diagnostic = models.ForeignKey(
+        Diagnostic, on_delete=models.CASCADE, related_name="budget_lines"
+    )
+    direction = models.CharField("sens", max_length=10, choices=DIRECTIONS)
+    kind = models.CharField("nature", max_length=30)
+    amount = models.DecimalField("montant mensuel (€)", max_digits=9, decimal_places=2)
+
+    class Meta:
+        verbose_name = "ligne de budget"
+        verbose_name_plural = "lignes de budget"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["diagnostic", "direction", "kind"], name="unique_budget_line"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="budget_amount_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label} : {self.amount} €"
+
+    @property
+    def label(self):
+        kinds = (
+            budget_rules.RESOURCE_KINDS
+            if self.direction == self.RESOURCE
+            else budget_rules.CHARGE_KINDS
+        )
+        return kinds.get(self.kind, self.kind)
+
+
+class Debt(models.Model):
+    diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="debts")
+    creditor = models.CharField("créancier", max_length=150)
+    amount = models.DecimalField("montant dû (€)", max_digits=10, decimal_places=2)
+    monthly_repayment = models.DecimalField(
+        "remboursement mensuel (€)", max_digits=9, decimal_places=2, default=0
+    )
+    repayment_plan = models.BooleanField("plan d'apurement", default=False)
+    banque_de_france = models.BooleanField("dossier Banque de France", default=False)
+
+    class Meta:
+        verbose_name = "dette"
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0, monthly_repayment__gte=0),
+                name="debt_amounts_positive",
+                violation_error_message="Les montants d'une dette ne peuvent pas être négatifs.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.creditor} : {self.amount} €"
+
+
+class HousingHistoryEntry(models.Model):
+    diagnostic = models.ForeignKey(
+        Diagnostic, on_delete=models.CASCADE, related_name="housing_history"
+    )
+    period = models.CharField("période", max_length=40, help_text="Par exemple : 2019 – 2023")
+    place = models.CharField("commune ou adresse", max_length=200)
+    status = models.CharField("statut d'occupation", max_length=20, choices=HousingStatus.choices)
+    left_because = models.CharField(
+        "motif de départ", max_length=20, choices=LeftBecause.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = "étape du parcours locatif"
+        verbose_name_plural = "parcours locatif"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.period} — {self.place}"
+
+
+class Obstacle(models.Model):
+    diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="obstacles")
+    item = models.CharField("frein", max_length=40, choices=list(taxonomy.ITEMS.items()))
+    severity = models.CharField("importance", max_length=1, choices=Severity.choices)
+
+    class Meta:
+        verbose_name = "frein"
+        ordering = ["item"]
+        constraints = [
+            models.UniqueConstraint(fields=["diagnostic", "item"], name="unique_obstacle_item")
+        ]
+
+    def __str__(self):
+        return f"{self.get_item_display()} ({self.get_severity_display()})"
+
+    @property
+    def category(self):
+        return taxonomy.category_of(self.item)
+
+
+class DiagnosticEvent(models.Model):
+    """The diagnostic's history: started, submitted, reviewed, reopened, report attached."""
+
+    diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField("événement", max_length=20, choices=EventKind.choices)
+    at = models.DateTimeField("date", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="par",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+    )
+    note = models.CharField("précision", max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = "événement du diagnostic"
+        verbose_name_plural = "historique du diagnostic"
+        ordering = ["at", "pk"]
+
+
+# Labels the forms and pages reuse.
+ARREARS_TRIGGER_CHOICES = ArrearsTrigger.choices
+SUPPORT_CHOICES = Support.choices

@@ -30,7 +30,11 @@ from .text import normalize_name, normalize_search
 
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user, action="household.view"):
-        return self.filter(policy.household_q(user, action))
+        q = policy.household_q(user, action)
+        if not q:  # every household: no filter, no join
+            return self.all()
+        # The agenda scope joins meetings: a subquery keeps one row per household.
+        return self.filter(pk__in=Household.objects.filter(q).values("pk"))
 
     def in_programme(self):
         return self.filter(status__in=IN_PROGRAMME_STATUSES)
@@ -54,9 +58,18 @@ class HouseholdQuerySet(models.QuerySet):
 
     def with_list_data(self):
         """What the list page shows, in a constant number of queries."""
-        return self.select_related("referent").prefetch_related(
-            models.Prefetch("members", queryset=Person.objects.order_by("position", "pk")),
-            "sources",
+        return (
+            self.select_related("referent")
+            .prefetch_related(
+                models.Prefetch("members", queryset=Person.objects.order_by("position", "pk")),
+                "sources",
+            )
+            .annotate(has_open_duplicate=Exists(PossibleDuplicate.objects.open_for(OuterRef("pk"))))
+        )
+
+    def with_source(self, source):
+        return self.filter(
+            Exists(HouseholdSource.objects.filter(household=OuterRef("pk"), source=source))
         )
 
 
@@ -249,6 +262,23 @@ class Household(models.Model):
     def can_move_to(self, status) -> bool:
         return status in TRANSITIONS[self.status]
 
+    @property
+    def next_statuses(self):
+        """The statuses this household may move to, in pipeline order, as (value, label)."""
+        allowed = TRANSITIONS[self.status]
+        return [(value, label) for value, label in Status.choices if value in allowed]
+
+    def open_duplicates(self):
+        """Unresolved possible duplicates, whichever side of the pair this household is on."""
+        return PossibleDuplicate.objects.open_for(self.pk).select_related("household", "other")
+
+    @transaction.atomic
+    def record_creation(self, *, by, reason="Création du dossier"):
+        """First row of the status timeline of a file created by hand (imports write their own)."""
+        return StatusChange.objects.create(
+            household=self, from_status="", to_status=self.status, by=by, reason=reason
+        )
+
     @transaction.atomic
     def move_to(self, status, *, by, reason="", decision="", exit_reason=""):
         """The one way a household's pipeline status changes; writes the history row."""
@@ -406,6 +436,12 @@ class ReferentAssignment(models.Model):
         ordering = ["at", "pk"]
 
 
+class PossibleDuplicateQuerySet(models.QuerySet):
+    def open_for(self, household):
+        """Unresolved pairs involving `household` (a pk, an instance or an OuterRef)."""
+        return self.filter(Q(household=household) | Q(other=household), resolved_at__isnull=True)
+
+
 class PossibleDuplicate(models.Model):
     """Same name, different birth date: a human decides whether they are one household."""
 
@@ -420,6 +456,8 @@ class PossibleDuplicate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolution = models.CharField("décision", max_length=250, blank=True)
+
+    objects = PossibleDuplicateQuerySet.as_manager()
 
     class Meta:
         verbose_name = "doublon possible"

@@ -38,7 +38,45 @@ def build_world(users):
     w = SimpleNamespace(users=users)
     # --- households -------------------------------------------------------------------
     w.household = HouseholdFactory(referent=users[SW], tenant=True)
+    # The cellule member reads households on a published agenda of a meeting they sit in.
+    from django.utils import timezone
+
+    from coordination.models import AgendaItem, Meeting
+
+    w.agenda_meeting = Meeting.objects.create(
+        date=timezone.now(), agenda_published_at=timezone.now()
+    )
+    w.agenda_meeting.members.add(users[CELL])
+    AgendaItem.objects.create(meeting=w.agenda_meeting, kind="level", household=w.household)
     # --- diagnostics ------------------------------------------------------------------
+    # world.household: level 2, version 1 submitted (with its CODESI report), version 2 a
+    # draft; on a published agenda of a meeting the cellule member sits in.
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from coordination.models import AgendaItem, ItemKind, Meeting
+    from diagnostics.models import Capacity, Diagnostic, DiagnosticStep
+
+    w.household.diagnostic_level = 2
+    w.household.save(update_fields=["diagnostic_level"])
+    w.diagnostic_v1 = Diagnostic.objects.create(
+        household=w.household,
+        level=2,
+        author=users[SW],
+        capacity=Capacity.YES,
+        intensity="medium",
+        proposed_duration_months=6,
+    )
+    w.diagnostic_v1.social_report.save("r.pdf", ContentFile(b"%PDF-1.4 walk"))
+    DiagnosticStep.objects.create(
+        diagnostic=w.diagnostic_v1, kind="family_meeting", date=timezone.localdate()
+    )
+    w.diagnostic_v1.submit(by=users[SW])
+    w.diagnostic = w.diagnostic_v1.reopen(by=users[SW])
+    w.diagnostic_step = w.diagnostic.steps.get()
+    meeting = Meeting.objects.create(date=timezone.now(), agenda_published_at=timezone.now())
+    meeting.members.add(users[CELL])
+    AgendaItem.objects.create(meeting=meeting, kind=ItemKind.ADMISSION, household=w.household)
     # --- housing ----------------------------------------------------------------------
     from django.core.files.base import ContentFile
 
@@ -60,6 +98,41 @@ def build_world(users):
 
     w.dwelling_import = DwellingImport.objects.create(filename="parc.csv", created_by=users[LET])
     # --- accompaniments ---------------------------------------------------------------
+    from accompaniments.models import ClosureReason, InterviewKind, SignalKind
+    from households.enums import Status
+    from tests.accompaniments.factories import (
+        AccompanimentFactory,
+        ObjectiveFactory,
+        SignalFactory,
+    )
+
+    w.acc_household = HouseholdFactory(referent=users[SW], tenant=True, status=Status.ACCOMPANIED)
+    w.accompaniment = AccompanimentFactory(household=w.acc_household)
+    w.objective = ObjectiveFactory(accompaniment=w.accompaniment)
+    w.extension = w.accompaniment.extensions.create(
+        until=w.accompaniment.planned_end.replace(year=w.accompaniment.planned_end.year + 1),
+        justification="Relogement en cours",
+        requested_by=users[SW],
+    )
+    w.interview = w.accompaniment.interviews.create(
+        kind=InterviewKind.DURING,
+        held_on=w.accompaniment.start,
+        social_worker=users[SW],
+        tenancy_officer=users[TEN],
+        difficulties="…",
+        changes="…",
+        outcome="…",
+    )
+    w.signal = SignalFactory(
+        household=w.acc_household, kind=SignalKind.UNPAID_RENT, amount=300, months=1
+    )
+    w.admitted_household = HouseholdFactory(referent=users[SW], status=Status.ADMITTED)
+    w.closed_accompaniment = AccompanimentFactory(
+        household=HouseholdFactory(referent=users[SW], status=Status.POST_AUTONOMY),
+        status="closed",
+        closed_on=w.accompaniment.start,
+        closure_reason=ClosureReason.AUTONOMY,
+    )
     # --- coordination -----------------------------------------------------------------
     # --- reporting --------------------------------------------------------------------
     return w
@@ -67,15 +140,93 @@ def build_world(users):
 
 ROWS = {
     # --- project ----------------------------------------------------------------------
-    # Each role is redirected to its work page once that page exists; until then, a welcome page.
-    "home": (None, expect(200, anonymous=302, admin=302)),
+    # Each role is redirected to its work page once that page exists; until then, a welcome page
+    # (social worker: accompaniments:caseload; cellule member and state reader: coordination:list).
+    "home": (
+        None,
+        expect(
+            200,
+            anonymous=302,
+            social_worker=302,  # now sent to accompaniments:caseload
+            ccas_manager=302,
+            letting_officer=302,
+            debt_officer=302,
+            tenancy_officer=302,
+            admin=302,
+        ),
+    ),
     "health": (None, expect(200, anonymous=200)),
     "accessibility": (None, expect(200, anonymous=200)),
     "accounts:login": (None, expect(302, anonymous=200)),  # a logged-in user is sent home
     "accounts:logout": (None, expect(405, anonymous=LOGIN)),  # POST only
     "audit:list": (None, expect(403, ccas_manager=200)),
     # --- households -------------------------------------------------------------------
+    "households:list": (None, expect(200, state_reader=403, admin=403)),
+    "households:detail": (
+        lambda w: {"pk": w.household.pk},
+        expect(200, state_reader=403, admin=403),
+    ),
+    "households:create": (
+        None,
+        expect(403, social_worker=200, ccas_manager=200, letting_officer=200),
+    ),
+    "households:edit": (
+        lambda w: {"pk": w.household.pk},
+        expect(403, social_worker=200, ccas_manager=200, letting_officer=200),
+    ),
+    "households:change_status": (lambda w: {"pk": w.household.pk}, expect(405)),  # POST only
+    "households:assign_referent": (lambda w: {"pk": w.household.pk}, expect(405)),  # POST only
     # --- diagnostics ------------------------------------------------------------------
+    "diagnostics:list": (None, expect(403, social_worker=200, ccas_manager=200)),
+    "diagnostics:detail": (
+        lambda w: {"pk": w.diagnostic_v1.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "diagnostics:edit": (lambda w: {"pk": w.diagnostic.pk}, expect(403, social_worker=200)),
+    "diagnostics:compare": (
+        lambda w: {"pk": w.diagnostic.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "diagnostics:social_report": (
+        lambda w: {"pk": w.diagnostic_v1.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "diagnostics:synthesis": (
+        lambda w: {"pk": w.diagnostic_v1.pk},
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            cellule_member=200,
+        ),
+    ),
+    "diagnostics:synthesis_pdf": (
+        lambda w: {"pk": w.diagnostic_v1.pk},
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            cellule_member=200,
+        ),
+    ),
+    "diagnostics:set_level": (
+        lambda w: {"household_pk": w.household.pk},
+        expect(403, ccas_manager=200),
+    ),
+    # POST only.
+    "diagnostics:add_step": (lambda w: {"pk": w.diagnostic.pk}, expect(405)),
+    "diagnostics:delete_step": (
+        lambda w: {"pk": w.diagnostic.pk, "step_pk": w.diagnostic_step.pk},
+        expect(405),
+    ),
+    "diagnostics:upload_report": (lambda w: {"pk": w.diagnostic.pk}, expect(405)),
+    "diagnostics:reopen": (lambda w: {"pk": w.diagnostic_v1.pk}, expect(405)),
+    "diagnostics:review": (lambda w: {"pk": w.diagnostic_v1.pk}, expect(405)),
+    "diagnostics:start": (lambda w: {"household_pk": w.household.pk}, expect(405)),
     # --- housing ----------------------------------------------------------------------
     # Stock and board: every Caen habitat / CCAS role of "rehousing, dwellings, conventions".
     "housing:dwelling_list": (
@@ -120,6 +271,99 @@ ROWS = {
         expect(404, **{SW: 200, MGR: 200, LET: 200, DEBT: 200, TEN: 200}),
     ),
     # --- accompaniments ---------------------------------------------------------------
+    "accompaniments:caseload": (None, expect(403, social_worker=200, ccas_manager=200)),
+    "accompaniments:surveys": (None, expect(403, social_worker=200, ccas_manager=200)),
+    "accompaniments:start": (
+        lambda w: {"household_pk": w.admitted_household.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:detail": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:edit_plan": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:objective_create": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:objective_edit": (
+        lambda w: {"pk": w.accompaniment.pk, "objective_pk": w.objective.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:contact_create": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200),
+    ),
+    "accompaniments:extension_request": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:extension_decide": (  # POST only
+        lambda w: {"pk": w.accompaniment.pk, "extension_pk": w.extension.pk},
+        expect(405),
+    ),
+    "accompaniments:referent_change": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, ccas_manager=200),
+    ),
+    "accompaniments:adhesion": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:interview_create": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:interview_detail": (
+        lambda w: {"pk": w.accompaniment.pk, "interview_pk": w.interview.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:interview_pdf": (
+        lambda w: {"pk": w.accompaniment.pk, "interview_pk": w.interview.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:close": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:survey_create": (
+        lambda w: {"pk": w.closed_accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:signals": (
+        None,
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            tenancy_officer=200,
+        ),
+    ),
+    "accompaniments:signal_create": (
+        None,
+        expect(403, letting_officer=200, debt_officer=200, tenancy_officer=200),
+    ),
+    "accompaniments:adhesion_loss_create": (
+        lambda w: {"household_pk": w.acc_household.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:signal_detail": (
+        lambda w: {"pk": w.signal.pk},
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            tenancy_officer=200,
+        ),
+    ),
+    "accompaniments:signal_acknowledge": (lambda w: {"pk": w.signal.pk}, expect(405)),  # POST only
     # --- coordination -----------------------------------------------------------------
     # --- reporting --------------------------------------------------------------------
 }

@@ -1,0 +1,220 @@
+"""Household pages: the list, the file, its create/edit forms, status and référent changes.
+
+Every household is loaded through `Household.objects.visible_to(request.user)`, so a forged or
+out-of-scope id answers 404; what the user may then do to it is asked of `accounts.policy`.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import models, transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import policy
+from accounts.enums import Role
+from audit.models import Action, log
+from caen_accompagnement.versioning import STALE_MESSAGE
+
+from .filters import HouseholdFilter
+from .forms import HouseholdForm, ReferentForm, StatusChangeForm, member_formset
+from .models import Household, Person
+
+PAGE_SIZE = 25
+
+
+@policy.action_required("household.view")
+def household_list(request):
+    households = Household.objects.visible_to(request.user).with_list_data()
+    filterset = HouseholdFilter(request.GET, queryset=households, request=request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "households/list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "querystring": query.urlencode(),
+            "can_create": policy.can(request.user, "household.create"),
+        },
+    )
+
+
+def _visible_household(request, pk):
+    queryset = (
+        Household.objects.visible_to(request.user)
+        .select_related("referent", "substitute")
+        .prefetch_related(
+            models.Prefetch("members", queryset=Person.objects.order_by("position", "pk")),
+            "sources",
+        )
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _detail(request, household, *, status_form=None, referent_form=None):
+    """Render the household file (also after a refused status or référent form)."""
+    user = request.user
+    log(request, Action.VIEW, household)
+    can_change_status = policy.can(user, "household.change_status", household)
+    can_assign = policy.can(user, "household.assign_referent", household)
+    if status_form is None and can_change_status and household.next_statuses:
+        status_form = StatusChangeForm(household)
+    if referent_form is None and can_assign:
+        referent_form = ReferentForm(household=household)
+    pairs = list(household.open_duplicates())
+    others = {
+        pair.other_id if pair.household_id == household.pk else pair.household_id for pair in pairs
+    }
+    visible = set(
+        Household.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)
+    )
+    duplicates = []
+    for pair in pairs:
+        other = pair.other if pair.household_id == household.pk else pair.household
+        duplicates.append({"pair": pair, "other": other, "visible": other.pk in visible})
+    return render(
+        request,
+        "households/detail.html",
+        {
+            "household": household,
+            "members": household.members_list,
+            "sources": list(household.sources.all()),
+            "timeline": household.status_changes.select_related("by"),
+            "referent_history": household.referent_assignments.select_related(
+                "referent", "substitute", "by"
+            ),
+            "duplicates": duplicates,
+            "can_change": policy.can(user, "household.change", household),
+            "can_see_debt": policy.can(user, "debt.view", household),
+            "status_form": status_form if can_change_status else None,
+            "referent_form": referent_form if can_assign else None,
+        },
+    )
+
+
+@policy.action_required("household.view")
+def household_detail(request, pk):
+    return _detail(request, _visible_household(request, pk))
+
+
+@policy.action_required("household.create")
+def household_create(request):
+    return _edit(request, Household(), creating=True)
+
+
+@policy.action_required("household.change")
+def household_edit(request, pk):
+    household = _visible_household(request, pk)
+    policy.require(request.user, "household.change", household)
+    return _edit(request, household, creating=False)
+
+
+def _edit(request, household, *, creating):
+    MemberFormSet = member_formset(extra=2 if creating else 1)
+    if request.method != "POST":
+        form = HouseholdForm(instance=household)
+        formset = MemberFormSet(instance=household, prefix="members")
+        return _render_form(request, household, form, formset, creating)
+
+    form = HouseholdForm(request.POST, instance=household)
+    formset = MemberFormSet(request.POST, instance=household, prefix="members")
+    form_ok, formset_ok = form.is_valid(), formset.is_valid()
+    if not creating and not formset_ok and any("id" in f.errors for f in formset.forms):
+        # A member row was removed by someone else since this page was read.
+        form.add_error(None, STALE_MESSAGE)
+    if form_ok and formset_ok:
+        try:
+            with transaction.atomic():
+                household = _save(request, form, formset, creating)
+        except ValidationError as error:  # stale version: nothing was written
+            form.add_error(None, error)
+        else:
+            if creating:
+                messages.success(request, f"Le dossier {household.reference} a été créé.")
+            else:
+                messages.success(request, "Les modifications ont été enregistrées.")
+            return redirect(household)
+    return _render_form(request, household, form, formset, creating)
+
+
+def _save(request, form, formset, creating):
+    user = request.user
+    if creating:
+        household = form.save()
+        household.record_creation(by=user)
+        if user.has_role(Role.SOCIAL_WORKER) and not user.has_role(Role.CCAS_MANAGER):
+            # A social worker who opens a file follows it (and may then edit it).
+            household.assign_referent(user, by=user, reason="Dossier ouvert par son référent")
+    else:
+        household = form.instance
+        household.save_if_unchanged(form.cleaned_data.get("version"), form.saved_fields)
+    formset.instance = household
+    formset.save()
+    log(
+        request,
+        Action.CREATE if creating else Action.UPDATE,
+        household,
+        label="Création du dossier" if creating else "Identité et composition",
+    )
+    return household
+
+
+def _render_form(request, household, form, formset, creating):
+    return render(
+        request,
+        "households/form.html",
+        {"household": household, "form": form, "formset": formset, "creating": creating},
+    )
+
+
+@require_POST
+@policy.action_required("household.change_status")
+def change_status(request, pk):
+    household = _visible_household(request, pk)
+    policy.require(request.user, "household.change_status", household)
+    form = StatusChangeForm(household, request.POST)
+    if form.is_valid():
+        previous = household.get_status_display()
+        try:
+            household.move_to(
+                form.cleaned_data["to_status"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                decision=form.cleaned_data["decision"],
+                exit_reason=form.cleaned_data["exit_reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            log(
+                request,
+                Action.UPDATE,
+                household,
+                label=f"Statut : {previous} → {household.get_status_display()}",
+            )
+            messages.success(request, f"Statut changé : « {household.get_status_display()} ».")
+            return redirect(household)
+    return _detail(request, household, status_form=form)
+
+
+@require_POST
+@policy.action_required("household.assign_referent")
+def assign_referent(request, pk):
+    household = _visible_household(request, pk)
+    policy.require(request.user, "household.assign_referent", household)
+    form = ReferentForm(request.POST, household=household)
+    if form.is_valid():
+        referent = form.cleaned_data["referent"]
+        household.assign_referent(
+            referent,
+            by=request.user,
+            substitute=form.cleaned_data["substitute"],
+            reason=form.cleaned_data["reason"],
+        )
+        log(request, Action.UPDATE, household, label=f"Référent : {referent}")
+        messages.success(request, f"{referent} est désormais référent(e) de ce ménage.")
+        return redirect(household)
+    return _detail(request, household, referent_form=form)

@@ -1,0 +1,199 @@
+"""/mon-suivi/ (ordering, counts, team view, constant queries) and the contact form."""
+
+import datetime
+import html
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from accompaniments.models import Contact, ContactKind
+from audit.models import AuditEntry
+from households.enums import Status
+from tests.factories import HouseholdFactory
+
+from .factories import AccompanimentFactory, ContactFactory, SignalFactory
+
+D = datetime.date
+START = datetime.date(2027, 1, 4)
+NOW = datetime.datetime(2027, 3, 15, 10, tzinfo=datetime.UTC)  # a Monday
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def accompaniment_of(referent, *, start=START, visit=None, call=None):
+    household = HouseholdFactory(referent=referent, status=Status.ACCOMPANIED)
+    acc = AccompanimentFactory(household=household, start=start, planned_end=D(2027, 10, 4))
+    if visit:
+        ContactFactory(
+            accompaniment=acc,
+            kind=ContactKind.HOME_VISIT,
+            at=datetime.datetime.combine(visit, datetime.time(9), tzinfo=datetime.UTC),
+        )
+    if call:
+        ContactFactory(
+            accompaniment=acc,
+            kind=ContactKind.PHONE_CALL,
+            at=datetime.datetime.combine(call, datetime.time(9), tzinfo=datetime.UTC),
+        )
+    return acc
+
+
+@pytest.mark.django_db
+def test_caseload_sorted_by_urgency_with_counts(client, social_worker, other_social_worker):
+    up_to_date = accompaniment_of(social_worker, visit=D(2027, 3, 10))
+    this_week = accompaniment_of(social_worker, visit=D(2027, 3, 1), call=D(2027, 3, 4))
+    very_late = accompaniment_of(social_worker, visit=D(2027, 1, 5))
+    late = accompaniment_of(social_worker, visit=D(2027, 2, 10), call=D(2027, 2, 26))
+    accompaniment_of(other_social_worker, visit=D(2027, 1, 5))  # not mine
+    client.force_login(social_worker)
+    response = client.get(reverse("accompaniments:caseload"))
+    assert response.status_code == 200
+    order = [acc.pk for acc, _ in response.context["rows"]]
+    assert order == [very_late.pk, late.pk, this_week.pk, up_to_date.pk]
+    assert response.context["counts"] == {"total": 4, "overdue": 2, "week": 1, "up_to_date": 1}
+
+
+@pytest.mark.django_db
+def test_manager_sees_the_whole_team(client, ccas_manager, social_worker, other_social_worker):
+    mine = accompaniment_of(social_worker)
+    theirs = accompaniment_of(other_social_worker)
+    client.force_login(ccas_manager)
+    rows = client.get(reverse("accompaniments:caseload")).context["rows"]
+    assert {acc.pk for acc, _ in rows} == {mine.pk, theirs.pk}
+    url = reverse("accompaniments:caseload") + f"?referent={other_social_worker.pk}"
+    assert [acc.pk for acc, _ in client.get(url).context["rows"]] == [theirs.pk]
+
+
+@pytest.mark.django_db
+def test_caseload_queries_do_not_grow_with_households(client, social_worker, count_queries):
+    client.force_login(social_worker)
+    url = reverse("accompaniments:caseload")
+
+    def measure():
+        client.get(url)  # warm the session and role caches
+        with count_queries() as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    accompaniment_of(social_worker, visit=D(2027, 3, 1))
+    few = measure()
+    for i in range(8):
+        acc = accompaniment_of(social_worker, visit=D(2027, 2, 1 + i), call=D(2027, 3, 1))
+        SignalFactory(household=acc.household)
+    assert measure() == few
+
+
+@pytest.mark.django_db
+def test_home_sends_social_workers_to_their_caseload(client, social_worker):
+    client.force_login(social_worker)
+    assert client.get("/").url == reverse("accompaniments:caseload")
+
+
+@pytest.mark.django_db
+def test_other_roles_have_no_caseload(client, letting_officer):
+    client.force_login(letting_officer)
+    assert client.get(reverse("accompaniments:caseload")).status_code == 403
+
+
+# --- contact form -----------------------------------------------------------------------
+@pytest.fixture
+def acc(social_worker):
+    return accompaniment_of(social_worker)
+
+
+def contact_data(**kw):
+    data = {
+        "kind": ContactKind.HOME_VISIT,
+        "at": "2027-03-15T10:30",
+        "duration_minutes": "45",
+        "axes": ["budget.choices"],
+        "note": "Courrier CAF reçu, à traiter.",
+        "next_step": "Appeler la CAF",
+    }
+    data.update(kw)
+    return data
+
+
+@pytest.mark.django_db
+def test_contact_form_defaults(client, acc, social_worker):
+    ContactFactory(accompaniment=acc, kind=ContactKind.PHONE_CALL, axes=["dwelling_use.upkeep"])
+    client.force_login(social_worker)
+    form = client.get(reverse("accompaniments:contact_create", args=[acc.pk])).context["form"]
+    assert form.initial["kind"] == ContactKind.HOME_VISIT
+    assert form.initial["at"].date() == D(2027, 3, 15)
+    assert form.initial["axes"] == ["dwelling_use.upkeep"]
+    assert form.initial["client_id"]
+
+
+@pytest.mark.django_db
+def test_logging_a_visit_shows_in_the_caseload(client, acc, social_worker):
+    client.force_login(social_worker)
+    url = reverse("accompaniments:contact_create", args=[acc.pk])
+    response = client.post(url, contact_data(client_id="8b7a3a52-8f4e-4b0a-9f0c-5b2d0d1f0a11"))
+    assert response.status_code == 302
+    assert (
+        response.url
+        == reverse("accompaniments:caseload") + f"?brouillon_enregistre=contact-{acc.pk}"
+    )
+    contact = Contact.objects.get()
+    assert (contact.author, contact.axes) == (social_worker, ["budget.choices"])
+    entry = AuditEntry.objects.get(object_type="accompaniments.Contact", action="create")
+    assert "CAF" not in entry.label  # no note text in the log
+    page = client.get(response.url)
+    acc_row, cadence = page.context["rows"][0]
+    assert cadence.visit_due == D(2027, 4, 15)
+    assert f'data-draft-confirmed="contact-{acc.pk}"' in page.content.decode()
+    # The same draft posted again (answer lost on the way back) is saved once.
+    client.post(url, contact_data(client_id="8b7a3a52-8f4e-4b0a-9f0c-5b2d0d1f0a11"))
+    assert Contact.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_contact_in_the_future_is_refused_and_kept(client, acc, social_worker):
+    client.force_login(social_worker)
+    url = reverse("accompaniments:contact_create", args=[acc.pk])
+    response = client.post(url, contact_data(at="2027-03-16T10:00"))
+    assert response.status_code == 200
+    assert "Un contact ne peut pas être daté dans le futur." in response.content.decode()
+    assert "Courrier CAF reçu" in html.unescape(response.content.decode())
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.django_db
+def test_accompanied_step_needs_a_partner(client, acc, social_worker):
+    client.force_login(social_worker)
+    url = reverse("accompaniments:contact_create", args=[acc.pk])
+    response = client.post(url, contact_data(kind=ContactKind.ACCOMPANIED_STEP))
+    assert "Indiquez le partenaire" in response.content.decode()
+    client.post(url, contact_data(kind=ContactKind.ACCOMPANIED_STEP, partner="CAF du Calvados"))
+    assert Contact.objects.get().partner == "CAF du Calvados"
+
+
+@pytest.mark.django_db
+def test_contact_form_access(client, acc, other_social_worker, ccas_manager):
+    url = reverse("accompaniments:contact_create", args=[acc.pk])
+    client.force_login(other_social_worker)
+    assert client.get(url).status_code == 404
+    assert client.post(url, contact_data()).status_code == 404
+    client.force_login(ccas_manager)
+    assert client.post(url, contact_data()).status_code == 403
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.django_db
+def test_reading_notes_is_audited_and_limited(client, acc, other_social_worker, tenancy_officer):
+    ContactFactory(accompaniment=acc, note="Note confidentielle sur la santé")
+    url = reverse("accompaniments:detail", args=[acc.pk])
+    client.force_login(other_social_worker)  # R programme (ACCESS.md)
+    response = client.get(url)
+    assert "Note confidentielle" in response.content.decode()
+    entry = AuditEntry.objects.get(object_type="accompaniments.Contact", action="view")
+    assert entry.actor == other_social_worker and entry.household_id == acc.household_id
+    assert "santé" not in entry.label
+    client.force_login(tenancy_officer)
+    assert client.get(url).status_code == 403

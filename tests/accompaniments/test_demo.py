@@ -1,0 +1,44 @@
+import io
+import random
+
+import pytest
+from django.utils import timezone
+
+from accompaniments import demo
+from accompaniments.cadence import OVERDUE
+from accompaniments.models import Accompaniment, Contact, Interview, Signal, Survey
+from accounts.enums import Role
+from caen_accompagnement.management.commands.seed_demo import DemoContext
+from households.enums import Status
+from tests.factories import HouseholdFactory, make_user
+
+
+@pytest.mark.django_db
+def test_demo_is_realistic_and_idempotent():
+    workers = [make_user(Role.SOCIAL_WORKER) for _ in range(2)]
+    make_user(Role.CCAS_MANAGER)
+    make_user(Role.TENANCY_OFFICER)
+    make_user(Role.LETTING_OFFICER)
+    for i in range(14):
+        HouseholdFactory(referent=workers[i % 2], status=Status.ACCOMPANIED)
+    for _ in range(4):
+        HouseholdFactory(referent=workers[0], status=Status.POST_AUTONOMY)
+    ctx = DemoContext(
+        rng=random.Random(14), households=18, now=timezone.now(), stdout=io.StringIO()
+    )
+    demo.seed(ctx)
+    active = list(Accompaniment.objects.active().with_cadence())
+    assert len(active) == 14
+    assert any(a.cadence().urgency == OVERDUE for a in active)
+    assert any(a.cadence().urgency != OVERDUE for a in active)
+    assert any(a.is_extended for a in active)
+    closed = Accompaniment.objects.closed()
+    assert closed.count() == 4
+    assert Survey.objects.exists() and Interview.objects.exists()
+    assert Signal.objects.filter(kind="adhesion_loss").exists()
+    assert Signal.objects.exclude(kind="adhesion_loss").exists()
+    contacts = Contact.objects.count()
+    assert contacts > 100
+    demo.seed(ctx)
+    assert Contact.objects.count() == contacts
+    assert Accompaniment.objects.count() == 18

@@ -1,0 +1,239 @@
+"""The access log: written in the change's transaction, append-only, read by managers only."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.enums import Role
+from audit.models import Action, AppendOnlyError, AuditEntry, log
+from households.enums import Status
+from households.models import Household, StatusChange
+from tests.factories import HouseholdFactory, make_user
+
+JOURNAL = reverse("audit:list")
+
+
+# --- same transaction as the change ---------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rolled_back_change_leaves_no_audit_row():
+    manager = make_user(Role.CCAS_MANAGER)
+    household = HouseholdFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        household.move_to(Status.AWAITING_LEVEL, by=manager)
+        log(None, Action.UPDATE, household, actor=manager, label="Statut")
+        raise RuntimeError("échec après l'écriture")
+    assert not AuditEntry.objects.exists()
+    assert not StatusChange.objects.exists()
+    assert Household.objects.get().status == Status.PRESELECTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_change_and_audit_row_commit_together(client):
+    manager = make_user(Role.CCAS_MANAGER)
+    household = HouseholdFactory()
+    client.force_login(manager)
+    client.post(
+        reverse("households:change_status", args=[household.pk]),
+        {"current_status": "preselected", "to_status": "awaiting_level", "reason": "Complet"},
+    )
+    change = StatusChange.objects.get()
+    entry = AuditEntry.objects.get(action=Action.UPDATE)
+    assert (entry.actor, entry.household_id, change.by) == (manager, household.pk, manager)
+
+
+@pytest.fixture
+def failing_commit(django_db_blocker):
+    """A deferred PostgreSQL trigger that refuses, at COMMIT, any transaction that changed a
+    household: the request's writes all happened, then the database rolls them back."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL deferred triggers")
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE OR REPLACE FUNCTION test_fail_at_commit() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'refusé au commit'; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE CONSTRAINT TRIGGER test_fail_at_commit AFTER UPDATE ON households_household "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_fail_at_commit()"
+        )
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS test_fail_at_commit ON households_household")
+        cursor.execute("DROP FUNCTION IF EXISTS test_fail_at_commit()")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_request_whose_commit_fails_leaves_no_audit_row(client, failing_commit):
+    manager = make_user(Role.CCAS_MANAGER)
+    household = HouseholdFactory()
+    client.force_login(manager)
+    with pytest.raises(DatabaseError, match="refusé au commit"):
+        client.post(
+            reverse("households:change_status", args=[household.pk]),
+            {"current_status": "preselected", "to_status": "awaiting_level", "reason": "Complet"},
+        )
+    assert not StatusChange.objects.exists()
+    assert not AuditEntry.objects.filter(action=Action.UPDATE).exists()
+    assert Household.objects.get().status == Status.PRESELECTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refused_access_is_logged_even_though_the_request_rolls_back(client):
+    social_worker = make_user(Role.SOCIAL_WORKER)
+    household = HouseholdFactory()  # not theirs
+    client.force_login(social_worker)
+    url = reverse("households:change_status", args=[household.pk])
+    assert client.post(url, {"to_status": "exited"}).status_code == 403
+    entry = AuditEntry.objects.get(action=Action.DENIED)
+    assert (entry.actor, entry.label) == (social_worker, url)
+
+
+@pytest.mark.django_db
+def test_entry_records_who_what_when_and_ip(rf, letting_officer):
+    household = HouseholdFactory()
+    request = rf.get("/", REMOTE_ADDR="203.0.113.5")
+    request.user = letting_officer
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.UTC), tick=False):
+        entry = log(request, Action.EXPORT, household, label="Export de la liste")
+    assert entry.actor == letting_officer
+    assert entry.action == Action.EXPORT
+    assert (entry.object_type, entry.object_id) == ("households.Household", str(household.pk))
+    assert entry.household_id == household.pk
+    assert entry.ip == "203.0.113.5"
+    assert entry.at == datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.UTC)
+
+
+# --- append-only ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def entry(db, ccas_manager):
+    return log(None, Action.VIEW, HouseholdFactory(), actor=ccas_manager)
+
+
+def test_an_entry_cannot_be_changed_or_deleted_through_the_model(entry):
+    entry.label = "falsifié"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).update(label="falsifié")
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+    with pytest.raises(AppendOnlyError), transaction.atomic():
+        AuditEntry.objects.bulk_update([entry], ["label"])
+    entry.refresh_from_db()
+    assert entry.label == ""
+    assert AuditEntry.objects.count() == 1
+
+
+def test_admin_is_read_only(client, admin_user, entry):
+    client.force_login(admin_user)
+    changelist = reverse("admin:audit_auditentry_changelist")
+    change = reverse("admin:audit_auditentry_change", args=[entry.pk])
+    assert client.get(changelist).status_code == 200
+    page = client.get(change)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="_save"' not in html and "Supprimer" not in html
+    assert client.post(change, {"label": "falsifié"}).status_code == 403
+    delete = reverse("admin:audit_auditentry_delete", args=[entry.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert client.get(reverse("admin:audit_auditentry_add")).status_code == 403
+    response = client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"}
+    )
+    assert AuditEntry.objects.filter(pk=entry.pk, label="").exists()
+    assert response.status_code in (200, 302)
+
+
+def test_the_journal_page_changes_nothing_on_post(client, ccas_manager, entry):
+    client.force_login(ccas_manager)
+    assert client.post(JOURNAL, {"action": "delete", "pk": entry.pk}).status_code == 405
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_only_the_retention_purge_deletes(db, settings, ccas_manager):
+    settings.AUDIT_RETENTION_DAYS = 180
+    now = timezone.now()
+    with time_machine.travel(now - datetime.timedelta(days=200)):
+        old = log(None, Action.VIEW, actor=ccas_manager, object_type="x")
+    recent = log(None, Action.VIEW, actor=ccas_manager, object_type="x")
+    AuditEntry.purge_expired(now=now)
+    assert list(AuditEntry.objects.all()) == [recent]
+    assert not AuditEntry.objects.filter(pk=old.pk).exists()
+
+
+# --- the manager's page ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        Role.SOCIAL_WORKER,
+        Role.LETTING_OFFICER,
+        Role.DEBT_OFFICER,
+        Role.TENANCY_OFFICER,
+        Role.CELLULE_MEMBER,
+        Role.STATE_READER,
+        Role.ADMIN,
+    ],
+)
+def test_journal_is_for_managers_only(client, db, role):
+    client.force_login(make_user(role))
+    assert client.get(JOURNAL).status_code == 403
+
+
+@pytest.fixture
+def journal(db, ccas_manager, social_worker, letting_officer):
+    one, two = HouseholdFactory(), HouseholdFactory()
+    with time_machine.travel(datetime.datetime(2026, 1, 10, 10, tzinfo=datetime.UTC)):
+        log(None, Action.VIEW, one, actor=social_worker)
+    with time_machine.travel(datetime.datetime(2026, 2, 10, 10, tzinfo=datetime.UTC)):
+        log(None, Action.UPDATE, one, actor=letting_officer, label="Identité et composition")
+        log(None, Action.VIEW, two, actor=letting_officer)
+    return one, two
+
+
+def shown(response):
+    return [(e.actor.email, e.action, e.household_id) for e in response.context["page"]]
+
+
+def test_journal_lists_entries_newest_first(client, ccas_manager, journal):
+    client.force_login(ccas_manager)
+    response = client.get(JOURNAL)
+    assert response.status_code == 200
+    assert len(shown(response)) == 3
+    html = response.content.decode()
+    assert "Identité et composition" in html and "Modification" in html
+    assert "10/02/2026" in html
+
+
+def test_journal_filters(client, ccas_manager, social_worker, letting_officer, journal):
+    one, two = journal
+    client.force_login(ccas_manager)
+    assert shown(client.get(JOURNAL, {"actor": social_worker.pk})) == [
+        (social_worker.email, "view", one.pk)
+    ]
+    assert shown(client.get(JOURNAL, {"action": "update"})) == [
+        (letting_officer.email, "update", one.pk)
+    ]
+    assert {h for *_, h in shown(client.get(JOURNAL, {"household_id": two.pk}))} == {two.pk}
+    assert len(shown(client.get(JOURNAL, {"after": "2026-02-01"}))) == 2
+    assert len(shown(client.get(JOURNAL, {"before": "2026-01-31"}))) == 1
+    assert shown(client.get(JOURNAL, {"action": "export"})) == []
+
+
+def test_journal_paginates(client, ccas_manager):
+    for _ in range(55):
+        log(None, Action.VIEW, actor=ccas_manager, object_type="x")
+    client.force_login(ccas_manager)
+    assert len(shown(client.get(JOURNAL))) == 50
+    assert len(shown(client.get(JOURNAL, {"page": 2}))) == 5

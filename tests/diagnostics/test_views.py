@@ -1,0 +1,380 @@
+import datetime
+import io
+from decimal import Decimal as D
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from pypdf import PdfReader
+
+from audit.models import Action, AuditEntry
+from caen_accompagnement.versioning import STALE_MESSAGE
+from diagnostics.enums import Severity, StepKind
+from diagnostics.models import Diagnostic, DiagnosticStatus
+from households.enums import Relation, Status
+from tests.factories import HouseholdFactory
+
+from .factories import DiagnosticFactory, add_lines, add_obstacle, add_step, ready_to_submit
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(diagnostic, **overrides):
+    """What the edit page posts for an untouched draft, plus `overrides`."""
+    data = {
+        "version": diagnostic.version,
+        "debts-TOTAL_FORMS": "0",
+        "debts-INITIAL_FORMS": "0",
+        "history-TOTAL_FORMS": "0",
+        "history-INITIAL_FORMS": "0",
+        "past_rent_debts": "unknown",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def draft(social_worker):
+    household = HouseholdFactory(
+        referent=social_worker,
+        status=Status.DIAGNOSTIC,
+        diagnostic_level=3,
+        members=[
+            {"relation": Relation.REFERENCE, "first_name": "Awa", "last_name": "Diallo"},
+            {"relation": Relation.CHILD, "birth_date": datetime.date(2020, 3, 1)},
+        ],
+    )
+    return DiagnosticFactory(household=household)
+
+
+def test_edit_page_renders_and_is_audited(client, social_worker, draft):
+    client.force_login(social_worker)
+    response = client.get(reverse("diagnostics:edit", args=[draft.pk]))
+    assert response.status_code == 200
+    assert "Éléments socio-professionnels" in response.content.decode()
+    assert AuditEntry.objects.filter(action=Action.VIEW, object_id=str(draft.pk)).count() == 1
+
+
+def test_save_draft_writes_lines_obstacles_and_version(client, social_worker, draft):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(
+            draft,
+            res_salaries="1 200,50".replace(" ", ""),
+            chg_rent="400",
+            obs_budget__addiction=Severity.HIGH,
+            admin_situation="permit",
+            residence_permit_valid_until="2027-06-30",
+            proposed_duration_months="6",
+            **{"debts-TOTAL_FORMS": "1", "debts-0-creditor": "EDF", "debts-0-amount": "320"},
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    draft.refresh_from_db()
+    assert draft.version == 2
+    assert draft.resource_amounts() == {"salaries": D("1200.50")}
+    assert draft.charge_amounts() == {"rent": D("400.00")}
+    assert [o.item for o in draft.obstacles.all()] == ["budget.addiction"]
+    assert draft.residence_permit_valid_until == datetime.date(2027, 6, 30)
+    assert draft.debts.get().creditor == "EDF"
+    assert AuditEntry.objects.filter(action=Action.UPDATE, object_id=str(draft.pk)).exists()
+
+
+def test_bad_input_is_refused_in_french_and_typed_input_kept(client, social_worker, draft):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(
+            draft,
+            res_salaries="-50",
+            chg_rent="999999",
+            proposed_duration_months="15",
+            admin_situation="permit",
+            socio_observation="Texte saisi à garder",
+        ),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Le montant ne peut pas être négatif." in page
+    assert "Montant improbable" in page
+    assert "La durée proposée doit être comprise entre 3 et 12 mois." in page
+    assert "Indiquez jusqu&#x27;à quelle date le titre de séjour" in page
+    assert "Texte saisi à garder" in page
+    assert 'value="-50"' in page
+    draft.refresh_from_db()
+    assert draft.version == 1 and not draft.budget_lines.exists()
+
+
+def test_conflict_when_two_people_edit_the_same_draft(client, social_worker, draft):
+    client.force_login(social_worker)
+    url = reverse("diagnostics:edit", args=[draft.pk])
+    first = client.post(url, form_data(draft, socio_observation="Première saisie"))
+    assert first.status_code == 302
+    # The second tab still carries version 1.
+    second = client.post(url, form_data(draft, socio_observation="Seconde saisie, gardée"))
+    assert second.status_code == 400
+    page = second.content.decode()
+    assert "modifié par quelqu&#x27;un d&#x27;autre" in page
+    assert "Seconde saisie, gardée" in page
+    draft.refresh_from_db()
+    assert draft.socio_observation == "Première saisie"
+    assert draft.version == 2
+    assert STALE_MESSAGE.startswith("Ce dossier a été modifié")
+
+
+def test_live_budget_totals_partial(client, social_worker, draft):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(draft, preview="budget", res_salaries="1300", chg_rent="400", chg_energy="abc"),
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.strip().startswith('<div id="budget-totals"')
+    assert "1\u202f300,00\u00a0€" in page
+    assert "900,00\u00a0€" in page  # reste à vivre
+    assert "30,8\u00a0%" in page  # 400 / 1300
+    assert "invalides" in page  # "abc" is not counted
+    assert "<html" not in page
+    draft.refresh_from_db()
+    assert draft.version == 1 and not draft.budget_lines.exists()  # a preview writes nothing
+
+
+def test_submit_refused_while_level_steps_missing(client, social_worker, draft):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(draft, action="submit", socio_observation="Gardé"),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Le diagnostic ne peut pas être transmis" in page
+    assert "Au moins un entretien approfondi avec la famille" in page
+    assert "capacité à intégrer le dispositif" in page
+    draft.refresh_from_db()
+    assert draft.status == DiagnosticStatus.DRAFT
+    assert draft.socio_observation == "Gardé"  # the draft itself was saved
+
+
+def test_submit_then_read_only(client, social_worker, draft):
+    add_step(draft, StepKind.INTERVIEW)
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(
+            draft, action="submit", capacity="yes", intensity="medium", proposed_duration_months="6"
+        ),
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    draft.household.refresh_from_db()
+    assert draft.status == DiagnosticStatus.SUBMITTED and draft.submitted_at
+    assert draft.household.status == Status.AWAITING_ADMISSION
+    # Read-only: the edit page sends back to the detail, a post changes nothing.
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]), form_data(draft, socio_observation="Non")
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.socio_observation == ""
+
+
+def test_reopen_creates_a_new_version_and_comparison(client, social_worker, draft):
+    add_lines(draft, {"salaries": "1000"}, {"rent": "300"})
+    add_obstacle(draft, "dwelling_use.upkeep", Severity.LOW)
+    ready_to_submit(draft)
+    draft.submit(by=social_worker)
+    client.force_login(social_worker)
+    response = client.post(reverse("diagnostics:reopen", args=[draft.pk]))
+    new = Diagnostic.objects.get(previous=draft)
+    assert response.status_code == 302 and response.url == reverse(
+        "diagnostics:edit", args=[new.pk]
+    )
+    assert new.number == 2 and new.status == DiagnosticStatus.DRAFT
+    assert new.resource_amounts() == {"salaries": D("1000.00")}
+    assert new.steps.count() == 1 and new.obstacles.count() == 1
+    client.post(
+        reverse("diagnostics:edit", args=[new.pk]),
+        form_data(new, res_salaries="1100", chg_rent="300", obs_dwelling_use__upkeep="1"),
+    )
+    # The previous version is still readable and unchanged.
+    draft.refresh_from_db()
+    assert draft.status == DiagnosticStatus.SUBMITTED
+    assert draft.resource_amounts() == {"salaries": D("1000.00")}
+    assert client.get(reverse("diagnostics:detail", args=[draft.pk])).status_code == 200
+    response = client.get(reverse("diagnostics:compare", args=[new.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Ressource — Salaires" in page
+    assert "1\u202f000,00\u00a0€" in page and "1\u202f100,00\u00a0€" in page
+    assert AuditEntry.objects.filter(action=Action.VIEW, label__contains="comparaison").exists()
+    # Reopening an old version again is refused.
+    response = client.post(reverse("diagnostics:reopen", args=[draft.pk]), follow=True)
+    assert "Une version plus récente" in response.content.decode()
+
+
+def test_add_step_and_refuse_future_date(client, social_worker, draft):
+    client.force_login(social_worker)
+    url = reverse("diagnostics:add_step", args=[draft.pk])
+    response = client.post(url, {"step-kind": "interview", "step-date": "2099-01-01"})
+    assert response.status_code == 400
+    assert "La date ne peut pas être dans le futur." in response.content.decode()
+    response = client.post(
+        url, {"step-kind": "interview", "step-date": "2026-10-01", "step-with_whom": "Mme D."}
+    )
+    assert response.status_code == 302
+    step = draft.steps.get()
+    assert client.get(url).status_code == 405
+    client.post(reverse("diagnostics:delete_step", args=[draft.pk, step.pk]))
+    assert not draft.steps.exists()
+
+
+@pytest.fixture
+def level2(social_worker):
+    household = HouseholdFactory(
+        referent=social_worker, status=Status.DIAGNOSTIC, diagnostic_level=2
+    )
+    return DiagnosticFactory(household=household, level=2)
+
+
+def test_codesi_report_upload_rules(client, social_worker, level2, settings):
+    client.force_login(social_worker)
+    url = reverse("diagnostics:upload_report", args=[level2.pk])
+    fake = SimpleUploadedFile("rapport.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
+    response = client.post(url, {"social_report": fake})
+    assert response.status_code == 400
+    assert "ni un PDF ni une image" in response.content.decode()
+    big = SimpleUploadedFile(
+        "gros.pdf", b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024), "application/pdf"
+    )
+    response = client.post(url, {"social_report": big})
+    assert "dépasse 10 Mo" in response.content.decode()
+    good = SimpleUploadedFile("Rapport DUPONT.pdf", b"%PDF-1.4 rapport", "application/pdf")
+    response = client.post(url, {"social_report": good})
+    assert response.status_code == 302
+    level2.refresh_from_db()
+    assert level2.social_report.name.startswith("diagnostics/rapports-codesi/")
+    assert "DUPONT" not in level2.social_report.name
+    assert str(settings.MEDIA_ROOT) in level2.social_report.path
+    download = client.get(reverse("diagnostics:social_report", args=[level2.pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 rapport"
+    assert download["Content-Type"] == "application/pdf"
+
+
+def test_codesi_report_served_only_through_the_policy(
+    client, level2, letting_officer, cellule_member, ccas_manager
+):
+    from django.core.files.base import ContentFile
+
+    level2.social_report.save("r.pdf", ContentFile(b"%PDF-1.4 x"))
+    url = reverse("diagnostics:social_report", args=[level2.pk])
+    for user in (letting_officer, cellule_member):
+        client.force_login(user)
+        assert client.get(url).status_code == 403
+    client.force_login(ccas_manager)
+    assert client.get(url).status_code == 200
+    assert AuditEntry.objects.filter(actor=ccas_manager, label__contains="CODESI").exists()
+
+
+def test_manager_sets_level_and_household_moves(client, ccas_manager, social_worker):
+    household = HouseholdFactory(referent=social_worker, status=Status.AWAITING_LEVEL)
+    client.force_login(ccas_manager)
+    url = reverse("diagnostics:set_level", args=[household.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"level": "4"})
+    assert response.status_code == 400
+    response = client.post(url, {"level": "2", "reason": "Cellule du 12/10"})
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert household.diagnostic_level == 2
+    assert household.status == Status.DIAGNOSTIC
+    assert household.status_changes.get().reason == "Cellule du 12/10"
+    client.force_login(social_worker)
+    assert client.get(url).status_code == 403
+    # The worker now sees it "to do" and starts it.
+    page = client.get(reverse("diagnostics:list")).content.decode()
+    assert household.reference in page
+    response = client.post(reverse("diagnostics:start", args=[household.pk]))
+    diagnostic = household.diagnostics.get()
+    assert diagnostic.level == 2 and response.url == reverse(
+        "diagnostics:edit", args=[diagnostic.pk]
+    )
+
+
+def test_manager_marks_reviewed(client, ccas_manager, social_worker, draft):
+    ready_to_submit(draft)
+    draft.submit(by=social_worker)
+    client.force_login(social_worker)
+    assert client.post(reverse("diagnostics:review", args=[draft.pk])).status_code == 403
+    client.force_login(ccas_manager)
+    assert client.post(reverse("diagnostics:review", args=[draft.pk])).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == DiagnosticStatus.REVIEWED and draft.reviewed_by == ccas_manager
+
+
+def test_synthesis_pdf_text(client, social_worker, draft):
+    add_lines(draft, {"salaries": "1500"}, {"rent": "450", "energy": "50"})
+    add_obstacle(draft, "insertion.health", Severity.HIGH)
+    add_obstacle(draft, "housing_path.past_eviction", Severity.MEDIUM)
+    draft.capacity_reason = ""
+    ready_to_submit(draft)
+    draft.socio_observation = "Observation très confidentielle"
+    draft.save()
+    draft.submit(by=social_worker)
+    client.force_login(social_worker)
+    response = client.get(reverse("diagnostics:synthesis_pdf", args=[draft.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    household = draft.household
+    assert household.reference in text
+    assert "A. D." in text  # initials only
+    assert "Diallo" not in text and "DIALLO" not in text and "Awa" not in text
+    assert "Insertion sociale et professionnelle" in text and "Parcours locatif" in text
+    assert "Santé" not in text and "Expulsion antérieure" not in text
+    assert "confidentielle" not in text.replace("document confidentiel", "")
+    assert "1 000,00" in text.replace("\u202f", " ").replace("\u00a0", " ")  # reste à vivre
+    assert "33,3" in text  # effort rate 500 / 1500
+    assert AuditEntry.objects.filter(action=Action.EXPORT, object_id=str(draft.pk)).exists()
+
+
+def test_add_step_with_htmx_returns_the_method_section(client, social_worker, draft):
+    client.force_login(social_worker)
+    url = reverse("diagnostics:add_step", args=[draft.pk])
+    response = client.post(
+        url, {"step-kind": "interview", "step-date": "2026-10-01"}, HTTP_HX_REQUEST="true"
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.strip().startswith('<section id="methode"') and "<html" not in page
+    assert "Étape enregistrée" in page and "Fait" in page
+    response = client.post(url, {"step-kind": "interview"}, HTTP_HX_REQUEST="true")
+    assert "Indiquez la date." in response.content.decode()
+    assert draft.steps.count() == 1
+
+
+def test_bad_debt_rows_are_refused_in_french(client, social_worker, draft):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(
+            draft,
+            **{
+                "debts-TOTAL_FORMS": "2",
+                "debts-0-creditor": "Caen habitat",
+                "debts-0-amount": "-10",
+                "debts-1-amount": "300",
+                "history-TOTAL_FORMS": "1",
+                "history-0-period": "2019 – 2023",
+            },
+        ),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Le montant ne peut pas être négatif." in page
+    assert "Indiquez le créancier." in page
+    assert "Indiquez la commune ou l&#x27;adresse." in page
+    assert 'value="Caen habitat"' in page and 'value="2019 – 2023"' in page
+    assert not draft.debts.exists() and not draft.housing_history.exists()

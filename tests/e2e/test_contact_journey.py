@@ -1,0 +1,65 @@
+"""At the door, on a phone (360×740): log a home visit from /mon-suivi/ and see it there."""
+
+import datetime
+import time
+
+import pytest
+
+from accompaniments.models import ContactKind
+from households.enums import Status
+from tests.accompaniments.factories import AccompanimentFactory, ContactFactory
+from tests.factories import HouseholdFactory
+
+
+@pytest.fixture
+def viewport():
+    return {"width": 360, "height": 740}
+
+
+def no_horizontal_scroll(page):
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_log_a_home_visit_on_a_phone(page, login_as, check_axe, social_worker):
+    household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+    acc = AccompanimentFactory(household=household)
+    ContactFactory(
+        accompaniment=acc,
+        kind=ContactKind.HOME_VISIT,
+        at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=45),
+    )
+    started = time.monotonic()
+    login_as(social_worker)
+    assert page.url.endswith("/mon-suivi/")  # home sends social workers to their caseload
+    card = page.locator(f'[data-household="{household.reference}"]')
+    assert "En retard" in card.inner_text()
+    check_axe(page)
+    assert no_horizontal_scroll(page)
+
+    card.get_by_role("link", name="Saisir un contact").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_label("Visite à domicile").is_checked()  # sensible default
+    check_axe(page)
+    assert no_horizontal_scroll(page)
+    page.get_by_label("Note").fill("Visite faite, courrier CAF à traiter.")
+    page.get_by_label("Prochaine étape").fill("Appeler la CAF")
+
+    # Interrupted (the page is reloaded): the browser-side draft brings the text back.
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_label("Note").input_value() == "Visite faite, courrier CAF à traiter."
+    assert "Brouillon" in page.locator("#draft-status").inner_text()
+
+    page.get_by_role("button", name="Enregistrer le contact").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.split("?")[0].endswith("/mon-suivi/")
+    card = page.locator(f'[data-household="{household.reference}"]')
+    today = datetime.date.today().strftime("%d/%m/%Y")
+    assert card.locator(".last-visit").inner_text() == today
+    assert "En retard" not in card.inner_text()
+    assert time.monotonic() - started < 60
+    # The server confirmed: the draft is gone from the device.
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('caen-draft:'))") == []
+    contact = acc.contacts.order_by("-at").first()
+    assert contact.note == "Visite faite, courrier CAF à traiter."
+    assert contact.kind == ContactKind.HOME_VISIT

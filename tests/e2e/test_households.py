@@ -1,0 +1,43 @@
+"""Browser journey on the household pages, with an axe-core check of each page visited."""
+
+from households.enums import Status
+from households.models import Household
+
+
+def test_letting_officer_creates_finds_and_moves_a_household(
+    page, login_as, check_axe, letting_officer
+):
+    login_as(letting_officer)
+    assert page.url.endswith("/menages/")  # the home page sends the letting officer here
+    check_axe(page)
+
+    page.get_by_role("link", name="Nouveau ménage").click()
+    check_axe(page)
+    page.get_by_label("Public (§1.2 de la convention)").select_option("third_party")
+    page.locator("#id_members-0-last_name").fill("Lefèvre")
+    page.locator("#id_members-0-first_name").fill("Noémie")
+    page.locator("#id_members-0-birth_date").fill("1990-05-17")
+    page.get_by_role("button", name="Ajouter un membre").click()
+    page.locator("#id_members-2-last_name").fill("Lefèvre")
+    page.locator("#id_members-2-first_name").fill("Jules")
+    page.locator("#id_members-2-relation").select_option("child")
+    page.get_by_role("button", name="Enregistrer").click()
+
+    household = Household.objects.get()
+    assert page.url.endswith(f"/menages/{household.pk}/")
+    assert page.get_by_role("heading", name=f"{household.reference} — Noémie LEFÈVRE").is_visible()
+    assert page.get_by_text("Famille monoparentale").is_visible()
+    check_axe(page)
+
+    page.get_by_label("Nouveau statut").select_option(Status.AWAITING_LEVEL)
+    page.get_by_label("Motif du changement").fill("Dossier complet")
+    page.get_by_role("button", name="Enregistrer le changement de statut").click()
+    assert page.get_by_text("Statut changé").is_visible()
+    household.refresh_from_db()
+    assert household.status == Status.AWAITING_LEVEL
+
+    page.get_by_role("link", name="Ménages", exact=True).first.click()
+    page.get_by_label("Nom, n° de dossier ou n° unique").fill("LEFEVRE noemie")
+    page.get_by_role("button", name="Filtrer").click()
+    assert page.get_by_role("link", name=household.reference).is_visible()
+    check_axe(page)

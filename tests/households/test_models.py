@@ -1,0 +1,303 @@
+"""The household model: derived characteristics, file reference, pipeline, référent history."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from accounts.enums import Role
+from households.enums import (
+    TRANSITIONS,
+    AgeBand,
+    ExitReason,
+    FamilyStructure,
+    Origin,
+    Public,
+    Relation,
+    Status,
+)
+from households.models import Household, PossibleDuplicate, ReferentAssignment, StatusChange
+from tests.factories import HouseholdFactory, PersonFactory, make_user
+
+pytestmark = pytest.mark.django_db
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def household_of(*relations):
+    return HouseholdFactory(members=[{"relation": r} for r in relations])
+
+
+@pytest.mark.parametrize(
+    "relations, expected",
+    [
+        ([Relation.REFERENCE], FamilyStructure.SINGLE),
+        ([Relation.REFERENCE, Relation.CHILD], FamilyStructure.SINGLE_PARENT),
+        ([Relation.REFERENCE, Relation.CHILD, Relation.CHILD], FamilyStructure.SINGLE_PARENT),
+        ([Relation.REFERENCE, Relation.SPOUSE], FamilyStructure.COUPLE),
+        ([Relation.REFERENCE, Relation.SPOUSE, Relation.CHILD], FamilyStructure.COUPLE_CHILDREN),
+        ([Relation.REFERENCE, Relation.OTHER], FamilyStructure.OTHER),
+    ],
+)
+def test_family_structure_is_derived_from_members(relations, expected):
+    household = household_of(*relations)
+    assert household.family_structure == expected
+    assert household.get_family_structure_display() == expected.label
+
+
+def test_family_structure_of_a_household_without_members():
+    household = HouseholdFactory(members=[])
+    assert household.family_structure is None
+    assert household.get_family_structure_display() == "—"
+    assert household.display_name == "(sans membre)"
+
+
+@pytest.mark.parametrize(
+    "birth_date, expected",
+    [
+        (datetime.date(2002, 3, 16), AgeBand.UNDER_25),  # 24 the day before the birthday
+        (datetime.date(2001, 3, 15), AgeBand.FROM_25),  # 25 on the day
+        (datetime.date(1991, 3, 16), AgeBand.FROM_25),  # 34
+        (datetime.date(1991, 3, 15), AgeBand.FROM_35),  # 35
+        (datetime.date(1966, 3, 16), AgeBand.FROM_35),  # 59
+        (datetime.date(1966, 3, 15), AgeBand.OVER_60),  # 60
+    ],
+)
+def test_age_band_of_the_reference_person(birth_date, expected):
+    household = HouseholdFactory(
+        members=[
+            {"relation": Relation.CHILD, "birth_date": datetime.date(2020, 1, 1), "position": 0},
+            {"relation": Relation.REFERENCE, "birth_date": birth_date, "position": 1},
+        ]
+    )
+    with time_machine.travel(datetime.datetime(2026, 3, 15, 12, tzinfo=PARIS), tick=False):
+        assert household.age_band == expected
+        assert household.get_age_band_display() == expected.label
+
+
+def test_age_band_unknown_without_birth_date():
+    household = HouseholdFactory(members=[{"birth_date": None}])
+    assert household.age_band is None
+    assert household.get_age_band_display() == "—"
+
+
+@pytest.mark.parametrize(
+    "public, origin",
+    [
+        (Public.EMERGENCY_SHELTER, Origin.EMERGENCY),
+        (Public.FIXED_TERM_PERMIT, Origin.EMERGENCY),
+        (Public.AHI_STRUCTURE, Origin.EMERGENCY),
+        (Public.THIRD_PARTY, Origin.EMERGENCY),
+        (Public.ALT, Origin.EMERGENCY),
+        (Public.EVICTION_THREAT, Origin.EVICTION),
+        (Public.DALO, Origin.MEDIATION),
+    ],
+)
+def test_origin_is_derived_from_the_public(public, origin):
+    household = HouseholdFactory(public=public)
+    assert household.origin == origin
+    assert household.get_origin_display() == origin.label
+
+
+def test_every_public_has_an_origin():
+    assert {HouseholdFactory(public=p).origin for p in Public} == set(Origin)
+
+
+def test_file_reference_is_year_and_padded_number():
+    household = HouseholdFactory(created_at=datetime.datetime(2026, 5, 4, 10, tzinfo=PARIS))
+    assert household.reference == f"LA-2026-{household.pk:04d}"
+    assert len(household.reference.split("-")[2]) >= 4
+    assert Household.pk_from_reference(household.reference.lower()) == household.pk
+    assert Household.pk_from_reference("Dupont") is None
+    assert Household().reference == "LA-nouveau"
+
+
+def test_file_reference_year_is_the_paris_year():
+    # 31 December 23:30 UTC is already 1 January in Caen.
+    household = HouseholdFactory(
+        created_at=datetime.datetime(2025, 12, 31, 23, 30, tzinfo=datetime.UTC)
+    )
+    assert household.reference.startswith("LA-2026-")
+
+
+def test_search_by_file_reference():
+    wanted, _other = HouseholdFactory(), HouseholdFactory()
+    assert list(Household.objects.search(wanted.reference)) == [wanted]
+
+
+def test_search_ignores_accents_case_and_hyphens():
+    heloise = HouseholdFactory(members=[{"last_name": "Lefèvre-Martin", "first_name": "Héloïse"}])
+    HouseholdFactory(members=[{"last_name": "Durand", "first_name": "Paul"}])
+    for text in ["lefevre", "LEFÈVRE MARTIN", "heloise lefevre", "Martin", "  héloïse  "]:
+        assert list(Household.objects.search(text)) == [heloise], text
+    assert not Household.objects.search("lefevre paul").exists()
+
+
+def test_search_finds_any_member_and_the_sne_number():
+    household = HouseholdFactory(
+        sne_number="014123456789",
+        members=[
+            {"last_name": "Benali", "first_name": "Samir"},
+            {"last_name": "Benali", "first_name": "Inès", "relation": Relation.CHILD},
+        ],
+    )
+    assert list(Household.objects.search("ines")) == [household]  # one row, not one per member
+    assert list(Household.objects.search("benali")) == [household]
+    assert list(Household.objects.search("014123456789")) == [household]
+
+
+def test_allowed_transition_writes_history_row(social_worker):
+    household = HouseholdFactory()
+    change = household.move_to(
+        Status.AWAITING_LEVEL, by=social_worker, reason="Dossier complet", decision=""
+    )
+    household.refresh_from_db()
+    assert household.status == Status.AWAITING_LEVEL
+    assert change.from_status == Status.PRESELECTED
+    assert change.to_status == Status.AWAITING_LEVEL
+    assert change.by == social_worker
+    assert change.reason == "Dossier complet"
+    assert household.status_changed_at == change.at
+
+
+def test_forbidden_transition_is_refused_and_writes_nothing(social_worker):
+    household = HouseholdFactory()
+    with pytest.raises(ValidationError) as error:
+        household.move_to(Status.ACCOMPANIED, by=social_worker, reason="trop tôt")
+    assert "Passage impossible" in error.value.messages[0]
+    household.refresh_from_db()
+    assert household.status == Status.PRESELECTED
+    assert not StatusChange.objects.exists()
+
+
+def test_exit_needs_a_reason(social_worker):
+    household = HouseholdFactory()
+    with pytest.raises(ValidationError, match="motif de sortie"):
+        household.move_to(Status.EXITED, by=social_worker)
+    household.move_to(Status.EXITED, by=social_worker, exit_reason=ExitReason.NO_CONTACT)
+    household.refresh_from_db()
+    assert household.exit_reason == ExitReason.NO_CONTACT
+
+
+def test_whole_pipeline_is_recorded_step_by_step(ccas_manager):
+    household = HouseholdFactory()
+    path = [
+        Status.AWAITING_LEVEL,
+        Status.DIAGNOSTIC,
+        Status.AWAITING_ADMISSION,
+        Status.ADMITTED,
+        Status.ACCOMPANIED,
+        Status.POST_AUTONOMY,
+        Status.ARCHIVED,
+    ]
+    for status in path:
+        household.move_to(status, by=ccas_manager, decision=f"cellule {status}")
+    history = list(household.status_changes.values_list("from_status", "to_status"))
+    assert history == list(zip([Status.PRESELECTED, *path[:-1]], path, strict=True))
+    assert household.next_statuses == []  # archived is terminal
+
+
+def test_next_statuses_follow_the_transition_table():
+    for status in Status:
+        household = Household(status=status)
+        assert {value for value, _label in household.next_statuses} == set(TRANSITIONS[status])
+
+
+def test_record_creation_opens_the_timeline(letting_officer):
+    household = HouseholdFactory()
+    change = household.record_creation(by=letting_officer)
+    assert (change.from_status, change.to_status, change.by) == (
+        "",
+        Status.PRESELECTED,
+        letting_officer,
+    )
+
+
+def test_referent_assignment_keeps_history(ccas_manager, social_worker, other_social_worker):
+    household = HouseholdFactory()
+    household.assign_referent(social_worker, by=ccas_manager, reason="Secteur nord")
+    household.assign_referent(
+        other_social_worker, by=ccas_manager, substitute=social_worker, reason="Congé"
+    )
+    household.refresh_from_db()
+    assert household.referent == other_social_worker
+    assert household.substitute == social_worker
+    rows = list(
+        ReferentAssignment.objects.filter(household=household).values_list(
+            "referent", "substitute", "by", "reason"
+        )
+    )
+    assert rows == [
+        (social_worker.pk, None, ccas_manager.pk, "Secteur nord"),
+        (other_social_worker.pk, social_worker.pk, ccas_manager.pk, "Congé"),
+    ]
+
+
+def test_stale_version_is_refused():
+    household = HouseholdFactory()
+    first, second = Household.objects.get(pk=household.pk), Household.objects.get(pk=household.pk)
+    first.phone = "02 31 00 00 01"
+    first.save_if_unchanged(first.version, ["phone"])
+    second.phone = "02 31 00 00 02"
+    with pytest.raises(ValidationError, match="modifié par quelqu'un d'autre"):
+        second.save_if_unchanged(second.version, ["phone"])
+    household.refresh_from_db()
+    assert household.phone == "02 31 00 00 01"
+    assert household.version == 2
+
+
+def test_open_duplicates_both_sides(ccas_manager):
+    one, two, three = HouseholdFactory(), HouseholdFactory(), HouseholdFactory()
+    PossibleDuplicate.objects.create(household=one, other=two, reason="Même nom")
+    PossibleDuplicate.objects.create(
+        household=one,
+        other=three,
+        reason="Même nom",
+        resolved_by=ccas_manager,
+        resolved_at=one.created_at,
+        resolution="Deux personnes différentes",
+    )
+    assert [d.other for d in one.open_duplicates()] == [two]
+    assert [d.household for d in two.open_duplicates()] == [one]
+    assert not three.open_duplicates().exists()
+    flags = dict(Household.objects.with_list_data().values_list("pk", "has_open_duplicate"))
+    assert flags == {one.pk: True, two.pk: True, three.pk: False}
+
+
+def test_visible_to_follows_the_policy(social_worker, other_social_worker):
+    own = HouseholdFactory(referent=social_worker)
+    tenant = HouseholdFactory(tenant=True)
+    other = HouseholdFactory(referent=other_social_worker)
+    debt = make_user(Role.DEBT_OFFICER)
+    state = make_user(Role.STATE_READER)
+    assert set(Household.objects.visible_to(social_worker)) == {own, tenant, other}
+    assert set(Household.objects.visible_to(social_worker, "household.change")) == {own}
+    assert set(Household.objects.visible_to(debt)) == {tenant}
+    assert not Household.objects.visible_to(state).exists()
+
+
+def test_visible_to_agenda_gives_one_row_per_household(cellule_member):
+    from django.utils import timezone
+
+    from coordination.models import AgendaItem, Meeting
+
+    on_agenda = HouseholdFactory()
+    HouseholdFactory()  # on no agenda
+    for _ in range(2):
+        meeting = Meeting.objects.create(date=timezone.now(), agenda_published_at=timezone.now())
+        meeting.members.add(cellule_member)
+        AgendaItem.objects.create(meeting=meeting, kind="level", household=on_agenda)
+    unpublished = Meeting.objects.create(date=timezone.now())
+    unpublished.members.add(cellule_member)
+    hidden = HouseholdFactory()
+    AgendaItem.objects.create(meeting=unpublished, kind="level", household=hidden)
+    assert list(Household.objects.visible_to(cellule_member)) == [on_agenda]
+
+
+def test_person_keys_follow_the_name():
+    person = PersonFactory(last_name="N'Diaye-Sow", first_name="Aïssatou")
+    assert person.search_key == "n diaye sow aissatou"
+    assert person.match_key == "ndiayesow|aissatou"
+    assert person.full_name == "Aïssatou N'DIAYE-SOW"

@@ -1,0 +1,167 @@
+"""Status-change and référent-assignment forms of the household file."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.enums import Role
+from audit.models import Action, AuditEntry
+from households.enums import ExitReason, Status
+from households.models import Household, ReferentAssignment, StatusChange
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def status_url(household):
+    return reverse("households:change_status", args=[household.pk])
+
+
+def referent_url(household):
+    return reverse("households:assign_referent", args=[household.pk])
+
+
+def test_referent_moves_own_household_with_a_reason(client, social_worker, household):
+    client.force_login(social_worker)
+    response = client.post(
+        status_url(household),
+        {
+            "current_status": Status.PRESELECTED,
+            "to_status": Status.AWAITING_LEVEL,
+            "reason": "Éléments réunis pour la cellule",
+            "decision": "",
+        },
+    )
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert household.status == Status.AWAITING_LEVEL
+    change = StatusChange.objects.get(household=household)
+    assert (change.by, change.reason) == (social_worker, "Éléments réunis pour la cellule")
+    entry = AuditEntry.objects.get(action=Action.UPDATE, household_id=household.pk)
+    assert "Éléments réunis" not in entry.label  # the reason is free text: not in the log
+    assert "Présélectionné" in entry.label
+
+
+def test_transition_not_allowed_is_refused_in_french(client, ccas_manager, household):
+    client.force_login(ccas_manager)
+    response = client.post(
+        status_url(household),
+        {"current_status": Status.PRESELECTED, "to_status": Status.ACCOMPANIED, "reason": "x"},
+    )
+    assert response.status_code == 200
+    assert (
+        "Ce passage n&#x27;est pas possible depuis le statut actuel." in response.content.decode()
+    )
+    household.refresh_from_db()
+    assert household.status == Status.PRESELECTED
+    assert not StatusChange.objects.exists()
+    assert not AuditEntry.objects.filter(action=Action.UPDATE).exists()
+
+
+def test_reason_is_required_and_kept(client, ccas_manager, household):
+    client.force_login(ccas_manager)
+    response = client.post(
+        status_url(household),
+        {
+            "current_status": Status.PRESELECTED,
+            "to_status": Status.AWAITING_LEVEL,
+            "reason": "",
+            "decision": "Cellule du 12/03",
+        },
+    )
+    html = response.content.decode()
+    assert "Indiquez le motif du changement." in html
+    assert 'value="Cellule du 12/03"' in html
+    assert not StatusChange.objects.exists()
+
+
+def test_exit_needs_its_reason(client, ccas_manager, household):
+    client.force_login(ccas_manager)
+    data = {"current_status": Status.PRESELECTED, "to_status": Status.EXITED, "reason": "Parti"}
+    response = client.post(status_url(household), data)
+    assert "Indiquez le motif de sortie du dispositif." in response.content.decode()
+    client.post(status_url(household), {**data, "exit_reason": ExitReason.DEPARTURE})
+    household.refresh_from_db()
+    assert (household.status, household.exit_reason) == (Status.EXITED, ExitReason.DEPARTURE)
+
+
+def test_status_changed_meanwhile_is_a_conflict(client, ccas_manager, household):
+    household.move_to(Status.AWAITING_LEVEL, by=ccas_manager)
+    client.force_login(ccas_manager)
+    response = client.post(
+        status_url(household),
+        {
+            "current_status": Status.PRESELECTED,
+            "to_status": Status.EXITED,
+            "reason": "x",
+            "exit_reason": ExitReason.REFUSAL,
+        },
+    )
+    assert "modifié par quelqu&#x27;un d&#x27;autre" in response.content.decode()
+    household.refresh_from_db()
+    assert household.status == Status.AWAITING_LEVEL
+
+
+def test_status_change_is_post_only(client, ccas_manager, household):
+    client.force_login(ccas_manager)
+    assert client.get(status_url(household)).status_code == 405
+
+
+def test_who_may_change_status(client, household, other_social_worker):
+    data = {"current_status": Status.PRESELECTED, "to_status": Status.AWAITING_LEVEL, "reason": "x"}
+    client.force_login(other_social_worker)  # not the référent
+    assert client.post(status_url(household), data).status_code == 403
+    for role in (Role.DEBT_OFFICER, Role.TENANCY_OFFICER, Role.STATE_READER):
+        client.force_login(make_user(role))
+        assert client.post(status_url(household), data).status_code == 403
+    client.force_login(make_user(Role.LETTING_OFFICER))
+    assert client.post(reverse("households:change_status", args=[424242]), data).status_code == 404
+    assert Household.objects.get().status == Status.PRESELECTED
+
+
+def test_manager_assigns_a_referent_with_history(
+    client, ccas_manager, household, other_social_worker, social_worker
+):
+    client.force_login(ccas_manager)
+    response = client.post(
+        referent_url(household),
+        {"referent": other_social_worker.pk, "substitute": social_worker.pk, "reason": "Congé"},
+    )
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert (household.referent, household.substitute) == (other_social_worker, social_worker)
+    assignment = ReferentAssignment.objects.get(household=household)
+    assert (assignment.by, assignment.reason) == (ccas_manager, "Congé")
+    assert AuditEntry.objects.filter(action=Action.UPDATE, household_id=household.pk).exists()
+    html = client.get(reverse("households:detail", args=[household.pk])).content.decode()
+    assert "Historique des affectations" in html and "Congé" in html
+
+
+def test_referent_must_be_a_social_worker(client, ccas_manager, household, letting_officer):
+    client.force_login(ccas_manager)
+    response = client.post(referent_url(household), {"referent": letting_officer.pk})
+    assert "Choisissez un travailleur social du CCAS." in response.content.decode()
+    response = client.post(referent_url(household), {"referent": ""})
+    assert "Choisissez le référent." in response.content.decode()
+    assert not ReferentAssignment.objects.exists()
+
+
+def test_substitute_differs_from_referent(client, ccas_manager, household, social_worker):
+    client.force_login(ccas_manager)
+    response = client.post(
+        referent_url(household), {"referent": social_worker.pk, "substitute": social_worker.pk}
+    )
+    assert "Le suppléant doit être une autre personne" in response.content.decode()
+    assert not ReferentAssignment.objects.exists()
+
+
+@pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.LETTING_OFFICER, Role.DEBT_OFFICER])
+def test_only_the_manager_assigns_referents(client, household, other_social_worker, role):
+    client.force_login(make_user(role))
+    response = client.post(referent_url(household), {"referent": other_social_worker.pk})
+    assert response.status_code == 403
+    assert not ReferentAssignment.objects.exists()
+
+
+def test_referent_assignment_is_post_only(client, ccas_manager, household):
+    client.force_login(ccas_manager)
+    assert client.get(referent_url(household)).status_code == 405
