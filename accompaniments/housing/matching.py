@@ -16,13 +16,14 @@ So: 1 person T1–T2; 2 persons T1–T3; 3 persons T2–T4; 4 persons T3–T5; 5
   R0 = 550 € + 250 € per further person (never below 37 €);
 - APL = max(0, L + C − Pp), rounded to the euro.
 
-**Budget** — with the diagnostic's monthly resources (housing allowance excluded) and
-charges (housing excluded), after the dwelling's rent + charges and the APL estimate:
-- effort rate = (rent + charges − APL) / resources;
-- reste à vivre = resources + APL − charges − (rent + charges), per month, and per day and
-  consumption unit = reste à vivre / 30 / units;
+**Budget** — the diagnostic's own rules (`diagnostics/budget.py`, `after_rehousing`): in the
+new dwelling, its rent + charges minus the APL estimate (paid to Caen habitat, tiers payant)
+becomes the "loyer résiduel" line, the current APL/AL resource line stops, energy, water and
+every other line stay as declared. From those lines:
+- effort rate = (loyer résiduel + énergie + eau) / resources (APL/AL excluded);
+- reste à vivre = resources − charges, per month, and per day and consumption unit;
 - "adapté" if effort ≤ 30 % and ≥ 10 €/jour/UC; "tendu" if effort ≤ 35 % and ≥ 7 €/jour/UC;
-  else "hors budget".
+  else "hors budget". The APL estimate uses the resources without the current APL/AL.
 
 **Wishes** — quartier (the household's wishes, else the diagnostic's quartier sought),
 floor (maximum floor without lift, or lift/ground floor required) and the typology sought
@@ -35,7 +36,10 @@ then rent.
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-CENT = Decimal("0.01")
+from diagnostics import budget as budget_rules
+from diagnostics.budget import HOUSING_ALLOWANCE
+from diagnostics.models import DiagnosticStatus
+
 EURO = Decimal("1")
 
 # APL estimate parameters (see the module docstring).
@@ -90,22 +94,34 @@ def estimate_apl(rent, resources, persons: int) -> Decimal:
 
 @dataclass
 class BudgetInputs:
-    """Monthly figures from the diagnostic: resources without housing allowance, charges
-    without housing, consumption units."""
+    """The diagnostic's monthly budget lines by kind and the members' ages."""
 
-    resources: Decimal
-    charges: Decimal
-    units: Decimal
+    resource_lines: dict
+    charge_lines: dict
+    ages: list
+
+    @property
+    def own_resources(self) -> Decimal:
+        """Resources without the housing allowance (what the APL estimate is based on)."""
+        return sum(
+            (
+                Decimal(str(v or 0))
+                for k, v in self.resource_lines.items()
+                if k != HOUSING_ALLOWANCE
+            ),
+            Decimal(0),
+        )
 
 
 @dataclass
 class BudgetAfter:
     apl: Decimal
-    housing_cost: Decimal  # rent + charges
-    net_housing_cost: Decimal  # rent + charges − APL
+    housing_cost: Decimal  # the dwelling's rent + charges
+    net_rent: Decimal  # rent + charges − APL: the new "loyer résiduel"
     effort_rate: Decimal | None  # percent
     remaining_month: Decimal
-    remaining_day_per_unit: Decimal | None
+    remaining_day_per_unit: Decimal
+    units: Decimal
     level: int
 
     @property
@@ -115,21 +131,14 @@ class BudgetAfter:
 
 def budget_after(inputs: BudgetInputs, rent, charges, persons: int) -> BudgetAfter:
     rent, charges = Decimal(rent), Decimal(charges)
-    apl = estimate_apl(rent, inputs.resources, persons)
+    apl = estimate_apl(rent, inputs.own_resources, persons)
     housing_cost = rent + charges
-    net = housing_cost - apl
-    effort = (
-        (net / inputs.resources * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-        if inputs.resources > 0
-        else None
+    resources, charge_lines = budget_rules.rehoused_lines(
+        inputs.resource_lines, inputs.charge_lines, housing_cost, apl
     )
-    remaining = (inputs.resources + apl - inputs.charges - housing_cost).quantize(CENT)
-    per_day = (
-        (remaining / 30 / inputs.units).quantize(CENT, rounding=ROUND_HALF_UP)
-        if inputs.units > 0
-        else None
-    )
-    if effort is None or per_day is None:
+    result = budget_rules.compute_budget(resources, charge_lines, inputs.ages)
+    effort, per_day = result.effort_rate, result.remaining_day_per_unit
+    if effort is None:
         level = BUDGET_OVER
     elif effort <= EFFORT_OK and per_day >= RAV_OK:
         level = BUDGET_OK
@@ -137,48 +146,34 @@ def budget_after(inputs: BudgetInputs, rent, charges, persons: int) -> BudgetAft
         level = BUDGET_TIGHT
     else:
         level = BUDGET_OVER
-    return BudgetAfter(apl, housing_cost, net, effort, remaining, per_day, level)
-
-
-def oecd_units(household) -> Decimal:
-    """Modified OECD scale: 1 for the first person, 0.5 per person of 14 or more, 0.3 below 14."""
-    members = household.members_list
-    units = Decimal(0)
-    for index, person in enumerate(members):
-        if index == 0:
-            units += 1
-        else:
-            age = person.age()
-            units += Decimal("0.3") if age is not None and age < 14 else Decimal("0.5")
-    missing = max((household.declared_size or 0) - len(members), 0)
-    if not members and missing:
-        units, missing = Decimal(1), missing - 1
-    units += Decimal("0.5") * missing
-    return units or Decimal(1)
+    return BudgetAfter(
+        apl=apl,
+        housing_cost=housing_cost,
+        net_rent=max(housing_cost - apl, Decimal(0)),
+        effort_rate=effort,
+        remaining_month=result.remaining_month,
+        remaining_day_per_unit=per_day,
+        units=result.units,
+        level=level,
+    )
 
 
 def current_diagnostic(household):
-    return household.diagnostics.filter(superseded_by__isnull=True).order_by("-created_at").first()
+    """The household's latest diagnostic version, preferring one sent to the cellule."""
+    current = household.diagnostics.current().order_by("-created_at", "-pk")
+    return current.exclude(status=DiagnosticStatus.DRAFT).first() or current.first()
 
 
-def budget_inputs(diagnostic, household) -> BudgetInputs | None:
-    """The diagnostic's budget (diagnostics' `Diagnostic.budget()`), when it is filled in."""
-    budget_method = getattr(diagnostic, "budget", None) if diagnostic is not None else None
-    if budget_method is None:
+def budget_inputs(diagnostic) -> BudgetInputs | None:
+    """The diagnostic's budget, when its resources are filled in."""
+    if diagnostic is None:
         return None
-    budget = budget_method() if callable(budget_method) else budget_method
-    if budget is None:
-        return None
-
-    def read(name):
-        value = budget.get(name) if isinstance(budget, dict) else getattr(budget, name, None)
-        return None if value is None else Decimal(str(value))
-
-    resources, charges = read("resources"), read("charges")
-    if not resources:
-        return None
-    units = read("units") or oecd_units(household)
-    return BudgetInputs(resources=resources, charges=charges or Decimal(0), units=units)
+    inputs = BudgetInputs(
+        resource_lines=diagnostic.resource_amounts(),
+        charge_lines=diagnostic.charge_amounts(),
+        ages=diagnostic.member_ages(),
+    )
+    return inputs if inputs.own_resources > 0 else None
 
 
 @dataclass
@@ -288,7 +283,7 @@ def rank(household, dwellings, *, inputs=None, wishes=None, persons=None) -> lis
 def matches_for(household, dwellings):
     """Everything the matching page needs for `household` among `dwellings`."""
     diagnostic = current_diagnostic(household)
-    inputs = budget_inputs(diagnostic, household)
+    inputs = budget_inputs(diagnostic)
     wishes = wishes_for(household, diagnostic)
     return {
         "diagnostic": diagnostic,
