@@ -4,7 +4,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.utils import timezone
 
 from accounts.enums import Role
 from households.enums import Public, Quartier, Status
@@ -132,12 +132,17 @@ def _rehousings(ctx):
     rng = ctx.rng
     today = ctx.now.date()
     officer = _letting_officer(ctx)
-    households = list(
-        Household.objects.filter(status__in=[Status.ADMITTED, Status.ACCOMPANIED])
-        .exclude(public=Public.EVICTION_THREAT)
+    # Admitted households are where rehousing happens; a few accompanied ones were rehoused
+    # before their accompaniment started.
+    candidates = (
+        Household.objects.exclude(public=Public.EVICTION_THREAT)
         .prefetch_related("members")
-        .order_by("pk")[: len(SOLUTIONS_CYCLE)]
+        .order_by("pk")
     )
+    households = (
+        list(candidates.filter(status=Status.ADMITTED))
+        + list(candidates.filter(status=Status.ACCOMPANIED))
+    )[: len(SOLUTIONS_CYCLE)]
     available = list(Dwelling.objects.available().filter(landlord="Caen habitat").order_by("pk"))
     created = 0
     for index, household in enumerate(households):
@@ -168,19 +173,36 @@ def _rehousings(ctx):
     return created
 
 
+SCAN = b"%PDF-1.4\n% exemplaire signe (demonstration)\n"
+
+
 def _documents(ctx):
+    """Conventions and contracts for the rehoused households: generated for the admitted ones,
+    signed for those already accompanied."""
+    from django.core.files.base import ContentFile
+
     from households.models import Household
 
     if AgreementDocument.objects.exists():
         return 0
     officer = _letting_officer(ctx)
-    households = Household.objects.filter(
-        Q(rehousings__isnull=False), status__in=[Status.ADMITTED, Status.ACCOMPANIED]
-    ).distinct()[:3]
+    households = (
+        Household.objects.filter(
+            rehousings__isnull=False, status__in=[Status.ADMITTED, Status.ACCOMPANIED]
+        )
+        .distinct()
+        .order_by("pk")[:6]
+    )
     count = 0
     for household in households:
         for kind in (DocumentKind.CONVENTION, DocumentKind.CONTRACT):
-            AgreementDocument.generate(household, kind, by=officer)
+            document = AgreementDocument.generate(household, kind, by=officer)
+            if household.status == Status.ACCOMPANIED:
+                document.mark_signed(
+                    on=timezone.localdate(document.generated_at),
+                    scan=ContentFile(SCAN, name="exemplaire-signe.pdf"),
+                    by=officer,
+                )
             count += 1
     return count
 

@@ -19,8 +19,8 @@ def context(users):
 
 @pytest.mark.django_db
 def test_demo_stock_and_rehousings_idempotent(letting_officer):
-    for _ in range(8):
-        HouseholdFactory(status=Status.ADMITTED, members=[{"relation": Relation.REFERENCE}])
+    for status in [Status.ADMITTED] * 4 + [Status.ACCOMPANIED] * 4:
+        HouseholdFactory(status=status, members=[{"relation": Relation.REFERENCE}])
     demo.seed(context({"location": letting_officer}))
     assert Dwelling.objects.count() == demo.DWELLINGS
     assert Dwelling.objects.values("quartier").distinct().count() >= 10
@@ -28,7 +28,10 @@ def test_demo_stock_and_rehousings_idempotent(letting_officer):
         low, high = (280, 450) if dwelling.typology == "T2" else (280, 750)
         assert low <= dwelling.rent <= high
     assert set(Rehousing.objects.values_list("solution", flat=True)) == set(Solution.values)
-    assert AgreementDocument.objects.count() == 6
+    assert AgreementDocument.objects.count() == 12
+    signed = AgreementDocument.objects.filter(status="signed")
+    assert signed.count() == 4  # the two accompanied households among the six rehoused first
+    assert all(d.household.status == Status.ACCOMPANIED and d.signed_scan for d in signed)
     counts = (
         Dwelling.objects.count(),
         Rehousing.objects.count(),
