@@ -149,3 +149,19 @@ def test_rent_debt_shown_only_to_roles_reading_debts(client, social_worker, othe
     assert "1\u202f234,50\u00a0€" in client.get(detail(household)).content.decode()
     client.force_login(other_social_worker)  # debts: own households only
     assert "234,50" not in client.get(detail(household)).content.decode()
+
+
+def test_file_shows_the_pathway_panels_for_ccas(client, social_worker, household):
+    client.force_login(social_worker)
+    html = client.get(household.get_absolute_url()).content.decode()
+    assert 'id="titre-diagnostics-' in html
+    assert 'id="accompaniment-title"' in html
+
+
+def test_file_hides_the_diagnostic_panel_from_tenancy_officers(client, tenancy_officer):
+    from tests.factories import HouseholdFactory
+
+    tenant = HouseholdFactory(tenant=True)
+    client.force_login(tenancy_officer)
+    html = client.get(tenant.get_absolute_url()).content.decode()
+    assert 'id="titre-diagnostics-' not in html
