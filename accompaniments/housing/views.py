@@ -19,6 +19,7 @@ from .filters import DwellingFilter
 from .forms import DecisionForm, GlideForm, ImportForm, RehousingForm, SignForm, WishForm
 from .matching import matches_for
 from .models import (
+    REHOUSABLE_STATUSES,
     AgreementDocument,
     DocumentKind,
     Dwelling,
@@ -202,6 +203,7 @@ def matching(request, pk):
             "persons": data["persons"],
             "wishes": data["wishes"],
             "has_budget": data["inputs"] is not None,
+            "rehousable": household.status in REHOUSABLE_STATUSES,
             "diagnostic": data["diagnostic"],
             "wish_form": wish_form,
             "open_proposals": household.dwelling_proposals.filter(
