@@ -68,6 +68,11 @@ RULES: dict[str, dict[str, str]] = {
     "meeting.plan": {MGR: NONE},
     "minutes.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE, STATE: NONE},
     "minutes.approve": {MGR: NONE},
+    # admitting past the 50 % cap of eviction-threat accompaniments, with a written reason
+    "admission.override_cap": {MGR: NONE},
+    # partners directory (seed §4); orientations themselves follow contact.view
+    "partner.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, TEN: NONE, CELL: NONE},
+    "partner.change": {MGR: NONE},
     # dashboards, bilans, exports (aggregated)
     "reporting.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE, STATE: NONE},
     "reporting.small_cells": {SW: NONE, MGR: NONE},

@@ -1,20 +1,82 @@
+from datetime import timedelta
+
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 
+from accounts import policy
+from accounts.enums import Role
 from households.models import Household
 
+from .enums import (
+    OUTCOMES_OF_KIND,
+    AdjustmentStatus,
+    ComiteOrganisation,
+    DeliveryStatus,
+    ItemKind,
+    MeetingKind,
+    OrientationOutcome,
+    Outcome,
+    PartnerCategory,
+)
 
-class MeetingKind(models.TextChoices):
-    CELLULE = "cellule", "Cellule de coordination"
-    COMITE = "comite", "Comité de suivi"
+__all__ = ["ItemKind", "MeetingKind", "Outcome"]
+
+# Roles that read every meeting (ACCESS.md "meetings, decisions, minutes"); a cellule member
+# without one of them reads only the meetings they sit in.
+ALL_MEETINGS_ROLES = frozenset(
+    {Role.SOCIAL_WORKER, Role.CCAS_MANAGER, Role.LETTING_OFFICER, Role.DEBT_OFFICER}
+)
+# Who may sit in a cellule (standing or for one meeting): the roles that read meetings.
+MEMBER_ROLES = ALL_MEETINGS_ROLES | {Role.CELLULE_MEMBER}
+# Seed §5.1: "au moins une fois tous les trois mois".
+QUARTER = timedelta(days=92)
 
 
-class ItemKind(models.TextChoices):
-    LEVEL = "level", "Choix du niveau de diagnostic"
-    ADMISSION = "admission", "Examen du diagnostic et admission"
-    REVIEW = "review", "Accompagnement terminé ou en difficulté"
-    MANUAL = "manual", "Autre point"
+def possible_members():
+    from accounts.models import User
+
+    return (
+        User.objects.filter(is_active=True, role_assignments__role__in=MEMBER_ROLES)
+        .select_related("organisation")
+        .distinct()
+        .order_by("last_name", "first_name", "email")
+    )
+
+
+class MeetingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not policy.can(user, "meeting.view"):
+            return self.none()
+        if user.roles & ALL_MEETINGS_ROLES:
+            return self
+        return self.filter(members=user)
+
+    def cellules(self):
+        return self.filter(kind=MeetingKind.CELLULE)
+
+    def comites(self):
+        return self.filter(kind=MeetingKind.COMITE)
+
+    def upcoming(self, now=None):
+        return self.filter(date__gte=now or timezone.now()).order_by("date")
+
+    def past(self, now=None):
+        return self.filter(date__lt=now or timezone.now()).order_by("-date")
+
+    def with_minutes(self):
+        return self.filter(minutes_approved_at__isnull=False)
+
+
+def next_quarter_gap(now=None):
+    """True when no cellule is planned within the next quarter (the manager is warned)."""
+    now = now or timezone.now()
+    return not Meeting.objects.cellules().filter(date__gte=now, date__lte=now + QUARTER).exists()
+
+
+def _bilan_path(instance, filename):
+    return f"coordination/bilans/{instance.date:%Y}/comite-{instance.pk or 'nouveau'}.pdf"
 
 
 class Meeting(models.Model):
@@ -26,13 +88,212 @@ class Meeting(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="meetings", blank=True, verbose_name="membres"
     )
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="meetings_attended",
+        blank=True,
+        verbose_name="présents",
+    )
     agenda_published_at = models.DateTimeField("ordre du jour publié le", null=True, blank=True)
+    agenda_published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     minutes_approved_at = models.DateTimeField("compte rendu approuvé le", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Comité de suivi: the year's bilan (a private upload, served through the policy).
+    bilan = models.FileField("bilan de l'année", upload_to=_bilan_path, blank=True)
+    bilan_uploaded_at = models.DateTimeField("bilan déposé le", null=True, blank=True)
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "réunion"
         ordering = ["-date"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def local_date(self):
+        return timezone.localtime(self.date)
+
+    @property
+    def label(self):
+        name = "Cellule" if self.kind == MeetingKind.CELLULE else "Comité de suivi"
+        return f"{name} du {self.local_date:%d/%m/%Y}"
+
+    @property
+    def decision_label(self):
+        """How a household's status history names the decision ("Cellule du 12/03/2026")."""
+        return f"Cellule du {self.local_date:%d/%m/%Y}"
+
+    @property
+    def is_published(self):
+        return self.agenda_published_at is not None
+
+    @property
+    def is_locked(self):
+        return self.minutes_approved_at is not None
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        if self.kind == MeetingKind.COMITE:
+            return reverse("coordination:comite", args=[self.pk])
+        return reverse("coordination:detail", args=[self.pk])
+
+    def previous_cellule(self):
+        return Meeting.objects.cellules().filter(date__lt=self.date).order_by("-date").first()
+
+    def check_not_locked(self):
+        if self.is_locked:
+            raise ValidationError(
+                "Le compte rendu de cette réunion est approuvé : elle ne peut plus être modifiée "
+                "(une correction passe par une nouvelle version du compte rendu)."
+            )
+
+    # --- agenda ---------------------------------------------------------------------
+    @transaction.atomic
+    def add_item(self, *, kind, household=None, title="", reason="", by=None):
+        self.check_not_locked()
+        if self.is_published:
+            raise ValidationError("L'ordre du jour est déjà publié : il ne peut plus être modifié.")
+        if household is not None and self.items.filter(household=household, kind=kind).exists():
+            raise ValidationError("Ce ménage est déjà inscrit à l'ordre du jour pour ce motif.")
+        if kind == ItemKind.MANUAL and not title.strip():
+            raise ValidationError("Indiquez l'intitulé du point.")
+        last = self.items.aggregate(models.Max("position"))["position__max"] or 0
+        return self.items.create(
+            kind=kind,
+            household=household,
+            title=title.strip(),
+            reason=reason,
+            position=last + 1,
+            added_by=by,
+        )
+
+    @transaction.atomic
+    def remove_item(self, item):
+        if self.is_published:
+            raise ValidationError("L'ordre du jour est déjà publié : il ne peut plus être modifié.")
+        item.delete()
+
+    @transaction.atomic
+    def publish_agenda(self, *, by):
+        """Members get access to the syntheses of the households on the agenda (ACCESS.md)."""
+        self.check_not_locked()
+        if self.is_published:
+            raise ValidationError("L'ordre du jour est déjà publié.")
+        if not self.items.exists():
+            raise ValidationError("L'ordre du jour est vide : ajoutez au moins un point.")
+        self.agenda_published_at = timezone.now()
+        self.agenda_published_by = by
+        self.save(update_fields=["agenda_published_at", "agenda_published_by"])
+        from .tasks import send_agenda_published
+
+        meeting_pk = self.pk
+        transaction.on_commit(lambda: send_agenda_published.delay(meeting_pk))
+
+    # --- members and attendance -------------------------------------------------------
+    def add_member(self, user):
+        self.check_not_locked()
+        if not (user.roles & MEMBER_ROLES):
+            raise ValidationError("Cette personne ne peut pas siéger en cellule.")
+        self.members.add(user)
+
+    def remove_member(self, user):
+        self.check_not_locked()
+        self.members.remove(user)
+        self.attendees.remove(user)
+
+    @transaction.atomic
+    def record_attendance(self, present):
+        self.check_not_locked()
+        present = list(present)
+        members = set(self.members.values_list("pk", flat=True))
+        if any(user.pk not in members for user in present):
+            raise ValidationError("Seuls les membres de la réunion peuvent être notés présents.")
+        self.attendees.set(present)
+
+    # --- minutes ----------------------------------------------------------------------
+    def minutes_context(self, correction=None):
+        items = list(
+            self.items.select_related("household", "decision__recorded_by").prefetch_related(
+                "household__members"
+            )
+        )
+        attendees = set(self.attendees.values_list("pk", flat=True))
+        members = list(self.members.select_related("organisation").order_by("last_name"))
+        return {
+            "meeting": self,
+            "items": items,
+            "present": [m for m in members if m.pk in attendees],
+            "absent": [m for m in members if m.pk not in attendees],
+            "correction": correction,
+            "versions": list(self.minutes_versions.all()),
+        }
+
+    def render_minutes_pdf(self, correction=None) -> bytes:
+        from caen_accompagnement.pdf import render_pdf
+
+        return render_pdf("coordination/pdf/minutes.html", self.minutes_context(correction))
+
+    @transaction.atomic
+    def approve_minutes(self, *, by, correction=""):
+        """Lock the meeting and store the approved PDF; a correction is a new version."""
+        from django.core.files.base import ContentFile
+
+        if self.kind != MeetingKind.CELLULE:
+            raise ValidationError("Seules les cellules de coordination ont un compte rendu.")
+        # Two managers approving at once: the second waits, then sees the first approval.
+        self.minutes_approved_at = (
+            Meeting.objects.select_for_update()
+            .values_list("minutes_approved_at", flat=True)
+            .get(pk=self.pk)
+        )
+        if not self.is_published:
+            raise ValidationError("L'ordre du jour n'a pas été publié.")
+        if self.date > timezone.now():
+            raise ValidationError("La réunion n'a pas encore eu lieu.")
+        if self.is_locked and not correction.strip():
+            raise ValidationError("Décrivez la correction apportée au compte rendu.")
+        if not self.is_locked and not self.attendees.exists():
+            raise ValidationError("Notez les présents avant d'approuver le compte rendu.")
+        number = self.minutes_versions.count() + 1
+        minutes = Minutes(
+            meeting=self, number=number, correction=correction.strip(), approved_by=by
+        )
+        pdf = self.render_minutes_pdf(correction=minutes)
+        minutes.pdf.save(
+            f"compte-rendu-{self.local_date:%Y-%m-%d}-v{number}.pdf", ContentFile(pdf), save=False
+        )
+        minutes.save()
+        if not self.is_locked:
+            self.minutes_approved_at = minutes.approved_at
+            self.save(update_fields=["minutes_approved_at"])
+        from .tasks import send_minutes
+
+        transaction.on_commit(lambda: send_minutes.delay(minutes.pk))
+        return minutes
+
+    # --- comité de suivi --------------------------------------------------------------
+    @transaction.atomic
+    def attach_bilan(self, uploaded):
+        if self.kind != MeetingKind.COMITE:
+            raise ValidationError("Le bilan se joint à un comité de suivi.")
+        if self.bilan:
+            self.bilan.delete(save=False)
+        self.bilan.save(uploaded.name, uploaded, save=False)
+        self.bilan_uploaded_at = timezone.now()
+        self.save(update_fields=["bilan", "bilan_uploaded_at"])
+
+
+class AgendaItemQuerySet(models.QuerySet):
+    def undecided(self):
+        return self.filter(decision__isnull=True)
 
 
 class AgendaItem(models.Model):
@@ -43,7 +304,285 @@ class AgendaItem(models.Model):
     )
     title = models.CharField("intitulé", max_length=250, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Why the pipeline proposed it ("Adhésion rompue", "3 signalements en 3 mois", …).
+    reason = models.CharField("motif d'inscription", max_length=250, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = AgendaItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = "point de l'ordre du jour"
         ordering = ["position", "pk"]
+
+    def __str__(self):
+        if self.household_id:
+            return f"{self.get_kind_display()} — {self.household.reference}"
+        return self.title
+
+    @property
+    def outcomes(self):
+        return OUTCOMES_OF_KIND[self.kind]
+
+    @property
+    def decided(self):
+        return hasattr(self, "decision")
+
+    def still_open(self):
+        """Has the household's situation been decided elsewhere since the item was added?"""
+        if self.household_id is None:
+            return True
+        from households.enums import Status
+
+        expected = {
+            ItemKind.LEVEL: {Status.AWAITING_LEVEL},
+            ItemKind.ADMISSION: {Status.AWAITING_ADMISSION},
+            ItemKind.REVIEW: {Status.ACCOMPANIED, Status.POST_AUTONOMY},
+        }.get(self.kind)
+        return expected is None or self.household.status in expected
+
+
+class Decision(models.Model):
+    """One decision per agenda item, attributable, frozen once the minutes are approved."""
+
+    item = models.OneToOneField(AgendaItem, on_delete=models.PROTECT, related_name="decision")
+    outcome = models.CharField("décision", max_length=20, choices=Outcome.choices)
+    level = models.PositiveSmallIntegerField(
+        "niveau de diagnostic",
+        choices=[(1, "Niveau 1"), (2, "Niveau 2"), (3, "Niveau 3")],
+        null=True,
+        blank=True,
+    )
+    suggested_level = models.PositiveSmallIntegerField("niveau suggéré", null=True, blank=True)
+    reason = models.TextField("motif", blank=True)
+    cap_override_reason = models.TextField("motif de dépassement du plafond", blank=True)
+    extend_until = models.DateField("prolongé jusqu'au", null=True, blank=True)
+    # Share of eviction-threat accompaniments when the decision was taken (admissions).
+    eviction_share = models.DecimalField(
+        "part des ménages menacés d'expulsion", max_digits=5, decimal_places=2, null=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="saisie par",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField("saisie le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "décision"
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self):
+        return self.summary
+
+    @property
+    def summary(self):
+        if self.outcome == Outcome.LEVEL:
+            return f"Diagnostic de niveau {self.level}"
+        if self.outcome == Outcome.EXTEND and self.extend_until:
+            return f"{self.get_outcome_display()} jusqu'au {self.extend_until:%d/%m/%Y}"
+        return self.get_outcome_display()
+
+
+def _minutes_path(instance, filename):
+    return f"coordination/comptes-rendus/{instance.meeting.date:%Y}/{filename}"
+
+
+class Minutes(models.Model):
+    """An approved version of a cellule's minutes; a correction adds a version."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="minutes_versions")
+    number = models.PositiveSmallIntegerField("version")
+    correction = models.TextField("correction apportée", blank=True)
+    pdf = models.FileField("compte rendu (PDF)", upload_to=_minutes_path)
+    approved_at = models.DateTimeField("approuvé le", default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="approuvé par",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "compte rendu"
+        verbose_name_plural = "comptes rendus"
+        ordering = ["meeting", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "number"], name="unique_minutes_version")
+        ]
+
+    def __str__(self):
+        return f"Compte rendu — {self.meeting.label} (version {self.number})"
+
+    @property
+    def filename(self):
+        return f"compte-rendu-cellule-{self.meeting.local_date:%Y-%m-%d}-v{self.number}.pdf"
+
+
+class MinutesRecipient(models.Model):
+    """Who receives approved minutes besides the members (DDCS); edited in the admin."""
+
+    name = models.CharField("nom", max_length=150)
+    email = models.EmailField("adresse e-mail", unique=True)
+    organisation = models.CharField("organisation", max_length=150, blank=True)
+    active = models.BooleanField("actif", default=True)
+
+    class Meta:
+        verbose_name = "destinataire des comptes rendus"
+        verbose_name_plural = "destinataires des comptes rendus"
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+def ddcs_recipients():
+    emails = list(settings.DDCS_MINUTES_RECIPIENTS)
+    emails += list(MinutesRecipient.objects.filter(active=True).values_list("email", flat=True))
+    return list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
+
+
+class MinutesDelivery(models.Model):
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="deliveries")
+    email = models.EmailField("destinataire")
+    is_member = models.BooleanField("membre de la cellule", default=False)
+    status = models.CharField("état", max_length=10, choices=DeliveryStatus.choices)
+    error = models.CharField("erreur", max_length=250, blank=True)
+    at = models.DateTimeField("le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "envoi du compte rendu"
+        verbose_name_plural = "envois des comptes rendus"
+        ordering = ["at", "pk"]
+
+
+class StandingMember(models.Model):
+    """A standing member of the cellule: added to every meeting planned afterwards."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standing_membership"
+    )
+    since = models.DateField("depuis le", default=timezone.localdate)
+
+    class Meta:
+        verbose_name = "membre permanent"
+        verbose_name_plural = "membres permanents"
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self):
+        return str(self.user)
+
+
+# --- comité de suivi --------------------------------------------------------------------
+class ComiteParticipant(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
+    name = models.CharField("nom", max_length=150)
+    organisation = models.CharField(
+        "organisation", max_length=20, choices=ComiteOrganisation.choices
+    )
+    function = models.CharField("fonction", max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "membre du comité de suivi"
+        verbose_name_plural = "membres du comité de suivi"
+        ordering = ["organisation", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Adjustment(models.Model):
+    """An adjustment of the programme approved by the comité de suivi (seed §5.2)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="adjustments")
+    title = models.CharField("ajustement", max_length=250)
+    owner = models.CharField("porté par", max_length=150)
+    status = models.CharField(
+        "état", max_length=20, choices=AdjustmentStatus.choices, default=AdjustmentStatus.APPROVED
+    )
+    due_on = models.DateField("échéance", null=True, blank=True)
+    updated_at = models.DateTimeField("mis à jour le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "ajustement"
+        ordering = ["meeting", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def set_status(self, status):
+        self.status = status
+        self.updated_at = timezone.now()
+        self.save(update_fields=["status", "updated_at"])
+
+
+# --- partners (seed §4) -----------------------------------------------------------------
+class Partner(models.Model):
+    name = models.CharField("nom", max_length=200, unique=True)
+    category = models.CharField("catégorie", max_length=20, choices=PartnerCategory.choices)
+    description = models.TextField("rôle dans le dispositif", blank=True)
+    address = models.CharField("adresse", max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = "partenaire"
+        ordering = ["category", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PartnerContact(models.Model):
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField("nom", max_length=150)
+    function = models.CharField("fonction", max_length=150, blank=True)
+    email = models.EmailField("adresse e-mail", blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = "contact"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class OrientationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # An orientation can reveal a health follow-up (e.g. to the EPSM): CCAS only.
+        return self.filter(policy.household_q(user, "contact.view", prefix="household__"))
+
+
+class Orientation(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="orientations")
+    partner = models.ForeignKey(
+        Partner, verbose_name="partenaire", on_delete=models.PROTECT, related_name="orientations"
+    )
+    on = models.DateField("date", default=timezone.localdate)
+    reason = models.CharField("motif", max_length=250)
+    outcome = models.CharField(
+        "suite donnée",
+        max_length=20,
+        choices=OrientationOutcome.choices,
+        default=OrientationOutcome.PENDING,
+    )
+    outcome_note = models.CharField("précision", max_length=250, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrientationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "orientation"
+        ordering = ["-on", "-pk"]
+
+    def __str__(self):
+        return f"{self.household.reference} → {self.partner}"
+
+    def set_outcome(self, outcome, note=""):
+        self.outcome = outcome
+        self.outcome_note = note
+        self.save(update_fields=["outcome", "outcome_note"])

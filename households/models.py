@@ -465,3 +465,42 @@ class PossibleDuplicate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["household", "other"], name="unique_possible_duplicate")
         ]
+
+
+class ImportBatch(models.Model):
+    """One uploaded priority list, kept from the upload until it is confirmed or cancelled.
+
+    Nothing is written to households before `confirmed`; the file itself is dropped once the
+    batch is settled (data minimisation), the summary stays as the trace of what was done.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "En attente de confirmation"
+        CONFIRMED = "confirmed", "Confirmé"
+        CANCELLED = "cancelled", "Annulé"
+
+    source = models.CharField("liste", max_length=20, choices=Source.choices)
+    filename = models.CharField("fichier", max_length=255)
+    content = models.BinaryField("contenu du fichier", null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="déposé par",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("déposé le", default=timezone.now)
+    state = models.CharField(
+        "état", max_length=20, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    settled_at = models.DateTimeField("confirmé ou annulé le", null=True, blank=True)
+    summary = models.JSONField("bilan", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "import de liste"
+        verbose_name_plural = "imports de listes"
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_source_display()} — {self.filename}"

@@ -38,6 +38,7 @@ def household_list(request):
             "page": page,
             "querystring": query.urlencode(),
             "can_create": policy.can(request.user, "household.create"),
+            "can_import": policy.can(request.user, "household.import"),
         },
     )
 

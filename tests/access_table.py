@@ -48,6 +48,14 @@ def build_world(users):
     )
     w.agenda_meeting.members.add(users[CELL])
     AgendaItem.objects.create(meeting=w.agenda_meeting, kind="level", household=w.household)
+    from households.models import ImportBatch
+
+    w.import_batch = ImportBatch.objects.create(
+        source="dalo",
+        filename="liste.csv",
+        content=b"reference;nom;prenom\nD-1;Martin;Lucie\n",
+        uploaded_by=users[LET],
+    )
     # --- diagnostics ------------------------------------------------------------------
     # world.household: level 2, version 1 submitted (with its CODESI report), version 2 a
     # draft; on a published agenda of a meeting the cellule member sits in.
@@ -134,27 +142,62 @@ def build_world(users):
         closure_reason=ClosureReason.AUTONOMY,
     )
     # --- coordination -----------------------------------------------------------------
+    _coordination_world(w, users)
     # --- reporting --------------------------------------------------------------------
     return w
 
 
+def _coordination_world(w, users):
+    """A held cellule whose published agenda carries `w.household`, with the cellule member
+    sitting in it; approved minutes of an earlier cellule; a comité de suivi; a partner."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from coordination.enums import ItemKind, MeetingKind, PartnerCategory
+    from coordination.models import (
+        Adjustment,
+        AgendaItem,
+        Meeting,
+        Minutes,
+        Orientation,
+        Partner,
+    )
+
+    now = timezone.now()
+    w.meeting = Meeting.objects.create(
+        date=now - datetime.timedelta(hours=2), agenda_published_at=now - datetime.timedelta(days=7)
+    )
+    w.meeting.members.set([users[CELL], users[MGR], users[LET], users[DEBT]])
+    w.agenda_item = AgendaItem.objects.create(
+        meeting=w.meeting, kind=ItemKind.LEVEL, household=w.household, position=1
+    )
+    w.approved_meeting = Meeting.objects.create(
+        date=now - datetime.timedelta(days=90),
+        agenda_published_at=now - datetime.timedelta(days=97),
+        minutes_approved_at=now - datetime.timedelta(days=85),
+    )
+    w.approved_meeting.members.set([users[CELL]])
+    w.minutes = Minutes(meeting=w.approved_meeting, number=1, approved_by=users[MGR])
+    w.minutes.pdf.save("cr.pdf", ContentFile(b"%PDF-1.4 compte rendu"), save=False)
+    w.minutes.save()
+    w.comite = Meeting.objects.create(
+        kind=MeetingKind.COMITE, date=now - datetime.timedelta(days=30)
+    )
+    w.comite.bilan.save("bilan.pdf", ContentFile(b"%PDF-1.4 bilan"), save=True)
+    w.adjustment = Adjustment.objects.create(meeting=w.comite, title="Ajustement", owner="CCAS")
+    w.partner = Partner.objects.create(name="SIAO", category=PartnerCategory.SIGNALEMENT)
+    w.orientation = Orientation.objects.create(
+        household=w.household, partner=w.partner, reason="Orientation", created_by=users[SW]
+    )
+
+
 ROWS = {
     # --- project ----------------------------------------------------------------------
-    # Each role is redirected to its work page once that page exists; until then, a welcome page
-    # (social worker: accompaniments:caseload; cellule member and state reader: coordination:list).
-    "home": (
-        None,
-        expect(
-            200,
-            anonymous=302,
-            social_worker=302,  # now sent to accompaniments:caseload
-            ccas_manager=302,
-            letting_officer=302,
-            debt_officer=302,
-            tenancy_officer=302,
-            admin=302,
-        ),
-    ),
+    # Every role is sent to its work page (social worker: accompaniments:caseload; managers and
+    # Caen habitat: households:list; cellule member and state reader: coordination:list).
+    "home": (None, expect(302)),
     "health": (None, expect(200, anonymous=200)),
     "accessibility": (None, expect(200, anonymous=200)),
     "accounts:login": (None, expect(302, anonymous=200)),  # a logged-in user is sent home
@@ -176,6 +219,13 @@ ROWS = {
     ),
     "households:change_status": (lambda w: {"pk": w.household.pk}, expect(405)),  # POST only
     "households:assign_referent": (lambda w: {"pk": w.household.pk}, expect(405)),  # POST only
+    "households:import": (None, expect(403, ccas_manager=200, letting_officer=200)),
+    "households:import_preview": (
+        lambda w: {"pk": w.import_batch.pk},
+        expect(403, ccas_manager=200, letting_officer=200),
+    ),
+    "households:import_confirm": (lambda w: {"pk": w.import_batch.pk}, expect(405)),  # POST only
+    "households:import_cancel": (lambda w: {"pk": w.import_batch.pk}, expect(405)),  # POST only
     # --- diagnostics ------------------------------------------------------------------
     "diagnostics:list": (None, expect(403, social_worker=200, ccas_manager=200)),
     "diagnostics:detail": (
@@ -365,5 +415,119 @@ ROWS = {
     ),
     "accompaniments:signal_acknowledge": (lambda w: {"pk": w.signal.pk}, expect(405)),  # POST only
     # --- coordination -----------------------------------------------------------------
+    "coordination:list": (None, expect(200, tenancy_officer=403, admin=403)),
+    "coordination:plan": (None, expect(403, ccas_manager=200)),
+    "coordination:standing_members": (None, expect(403, ccas_manager=200)),
+    "coordination:detail": (
+        lambda w: {"pk": w.meeting.pk},
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            cellule_member=200,
+        ),
+    ),
+    "coordination:agenda": (lambda w: {"pk": w.meeting.pk}, expect(403, ccas_manager=200)),
+    "coordination:agenda_add": (lambda w: {"pk": w.meeting.pk}, expect(405)),
+    "coordination:agenda_manual": (lambda w: {"pk": w.meeting.pk}, expect(405)),
+    "coordination:agenda_remove": (
+        lambda w: {"pk": w.meeting.pk, "item_pk": w.agenda_item.pk},
+        expect(405),
+    ),
+    "coordination:publish": (lambda w: {"pk": w.meeting.pk}, expect(405)),
+    "coordination:member_add": (lambda w: {"pk": w.meeting.pk}, expect(405)),
+    "coordination:member_remove": (
+        lambda w: {"pk": w.meeting.pk, "user_pk": w.users[CELL].pk},
+        expect(405),
+    ),
+    "coordination:attendance": (lambda w: {"pk": w.meeting.pk}, expect(405)),
+    "coordination:preread": (
+        lambda w: {"pk": w.meeting.pk},
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            cellule_member=200,
+        ),
+    ),
+    "coordination:preread_pdf": (
+        lambda w: {"pk": w.meeting.pk},
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            cellule_member=200,
+        ),
+    ),
+    "coordination:decide": (
+        lambda w: {"pk": w.meeting.pk, "item_pk": w.agenda_item.pk},
+        expect(403, ccas_manager=200, letting_officer=200, debt_officer=200, cellule_member=200),
+    ),
+    "coordination:minutes_preview": (
+        lambda w: {"pk": w.meeting.pk},
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            cellule_member=200,
+        ),
+    ),
+    "coordination:minutes_approve": (lambda w: {"pk": w.meeting.pk}, expect(405)),
+    "coordination:minutes_correct": (lambda w: {"pk": w.meeting.pk}, expect(405)),
+    # The DDCS downloads every approved minutes; a cellule member those of their meetings.
+    "coordination:minutes_download": (
+        lambda w: {"minutes_pk": w.minutes.pk},
+        expect(200, tenancy_officer=403, admin=403),
+    ),
+    # A cellule member does not sit in the comité de suivi: it does not exist for them.
+    "coordination:comite": (
+        lambda w: {"pk": w.comite.pk},
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            cellule_member=404,
+        ),
+    ),
+    "coordination:comite_participant_add": (lambda w: {"pk": w.comite.pk}, expect(405)),
+    "coordination:adjustment_add": (lambda w: {"pk": w.comite.pk}, expect(405)),
+    "coordination:adjustment_status": (
+        lambda w: {"pk": w.comite.pk, "adjustment_pk": w.adjustment.pk},
+        expect(405),
+    ),
+    "coordination:bilan_upload": (lambda w: {"pk": w.comite.pk}, expect(405)),
+    "coordination:bilan_download": (
+        lambda w: {"pk": w.comite.pk},
+        expect(
+            403,
+            social_worker=200,
+            ccas_manager=200,
+            letting_officer=200,
+            debt_officer=200,
+            cellule_member=404,
+        ),
+    ),
+    "coordination:partners": (None, expect(200, state_reader=403, admin=403)),
+    "coordination:partner_create": (None, expect(403, ccas_manager=200)),
+    "coordination:partner": (
+        lambda w: {"pk": w.partner.pk},
+        expect(200, state_reader=403, admin=403),
+    ),
+    # Orientations can reveal a health follow-up: the référent and the CCAS manager only.
+    "coordination:orientation_create": (
+        lambda w: {"household_pk": w.household.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "coordination:orientation_outcome": (lambda w: {"pk": w.orientation.pk}, expect(405)),
     # --- reporting --------------------------------------------------------------------
 }

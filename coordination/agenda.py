@@ -1,0 +1,176 @@
+"""The agenda a cellule is proposed, read from the pipeline (seed §3.2.2).
+
+Three groups: households awaiting a level decision; submitted diagnostics awaiting admission;
+accompaniments finished since the last cellule and files in difficulty. What is already on an
+agenda waiting for a decision, or already decided, is not proposed again.
+
+A file is "in difficulty" when, since the last cellule (or the last three months when there is
+none):
+- its latest monthly adhesion degree is "rompue" (seed §2.3: a break goes to the cellule);
+- the CCAS reported a loss of adhesion (signal `adhesion_loss`, seed §3.2.3);
+- it received repeated signals: at least REPEATED_SIGNALS signals of any kind within
+  REPEATED_WINDOW (three months), the programme's own threshold for "repeated".
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from accompaniments.models import (
+    Accompaniment,
+    AccompanimentStatus,
+    AdhesionDegree,
+    AdhesionRecord,
+    Signal,
+    SignalKind,
+)
+from households.enums import Status
+from households.models import Household
+
+from .enums import ItemKind
+from .models import AgendaItem, Meeting
+
+REPEATED_SIGNALS = 2
+REPEATED_WINDOW = timedelta(days=91)
+
+
+@dataclass
+class Proposal:
+    kind: str
+    household: Household
+    reasons: list = field(default_factory=list)
+
+    @property
+    def reason(self):
+        return " ; ".join(self.reasons)[:250]
+
+
+def _pending_elsewhere(meeting, kind):
+    """Households already on an agenda (this one or a coming one) for `kind`, not yet decided."""
+    return AgendaItem.objects.filter(kind=kind, decision__isnull=True).filter(
+        Q(meeting=meeting) | Q(meeting__date__gte=timezone.now(), meeting__minutes_approved_at=None)
+    )
+
+
+def since_date(meeting):
+    previous = meeting.previous_cellule()
+    if previous is not None:
+        return previous.date
+    return meeting.date - REPEATED_WINDOW
+
+
+def propose(meeting: Meeting) -> dict[str, list[Proposal]]:
+    groups = {ItemKind.LEVEL: [], ItemKind.ADMISSION: [], ItemKind.REVIEW: []}
+    base = Household.objects.prefetch_related("members").order_by("status_changed_at", "pk")
+
+    pending = _pending_elsewhere(meeting, ItemKind.LEVEL).values("household")
+    for household in base.filter(status=Status.AWAITING_LEVEL).exclude(pk__in=pending):
+        groups[ItemKind.LEVEL].append(
+            Proposal(
+                ItemKind.LEVEL,
+                household,
+                [f"Niveau suggéré : {household.suggested_diagnostic_level}"],
+            )
+        )
+
+    pending = _pending_elsewhere(meeting, ItemKind.ADMISSION).values("household")
+    for household in base.filter(status=Status.AWAITING_ADMISSION).exclude(pk__in=pending):
+        groups[ItemKind.ADMISSION].append(
+            Proposal(ItemKind.ADMISSION, household, ["Diagnostic transmis à la cellule"])
+        )
+
+    groups[ItemKind.REVIEW] = _review_proposals(meeting)
+    return groups
+
+
+def _review_proposals(meeting):
+    since = since_date(meeting)
+    until = max(meeting.date, timezone.now())
+    reasons: dict[int, list[str]] = {}
+    triggered_at: dict[int, object] = {}
+
+    def add(household_id, text, at):
+        reasons.setdefault(household_id, []).append(text)
+        triggered_at[household_id] = max(triggered_at.get(household_id, at), at)
+
+    closed = Accompaniment.objects.filter(
+        status=AccompanimentStatus.CLOSED, closed_on__gte=timezone.localtime(since).date()
+    )
+    for household_id, closed_on in closed.values_list("household_id", "closed_on"):
+        add(
+            household_id, f"Accompagnement clôturé le {closed_on:%d/%m/%Y}", _as_datetime(closed_on)
+        )
+
+    latest_degree = Subquery(
+        AdhesionRecord.objects.filter(accompaniment=OuterRef("pk"))
+        .order_by("-month")
+        .values("degree")[:1]
+    )
+    latest_month = Subquery(
+        AdhesionRecord.objects.filter(accompaniment=OuterRef("pk"))
+        .order_by("-month")
+        .values("month")[:1]
+    )
+    broken = (
+        Accompaniment.objects.filter(status=AccompanimentStatus.ACTIVE)
+        .annotate(latest_degree=latest_degree, latest_month=latest_month)
+        .filter(latest_degree=AdhesionDegree.BROKEN)
+    )
+    for household_id, month in broken.values_list("household_id", "latest_month"):
+        add(household_id, "Adhésion rompue", _as_datetime(month))
+
+    losses = (
+        Signal.objects.filter(kind=SignalKind.ADHESION_LOSS, created_at__gte=since)
+        .values("household_id")
+        .annotate(last=Max("created_at"))
+    )
+    for row in losses:
+        add(
+            row["household_id"],
+            f"Perte d'adhésion signalée le {timezone.localtime(row['last']):%d/%m/%Y}",
+            row["last"],
+        )
+
+    repeated = (
+        Signal.objects.filter(created_at__gte=until - REPEATED_WINDOW, created_at__lte=until)
+        .values("household_id")
+        .annotate(n=Count("pk"), last=Max("created_at"))
+        .filter(n__gte=REPEATED_SIGNALS)
+    )
+    for row in repeated:
+        add(row["household_id"], f"{row['n']} signalements en 3 mois", row["last"])
+
+    if not reasons:
+        return []
+    pending = set(
+        _pending_elsewhere(meeting, ItemKind.REVIEW).values_list("household_id", flat=True)
+    )
+    # Already reviewed by a cellule after the event that triggers the review: drop out.
+    reviewed = dict(
+        AgendaItem.objects.filter(
+            kind=ItemKind.REVIEW, household_id__in=reasons, decision__isnull=False
+        )
+        .values("household_id")
+        .annotate(last=Max("meeting__date"))
+        .values_list("household_id", "last")
+    )
+    households = Household.objects.prefetch_related("members").in_bulk(list(reasons))
+    proposals = []
+    for household_id in sorted(reasons):
+        if household_id in pending:
+            continue
+        if household_id in reviewed and reviewed[household_id] >= triggered_at[household_id]:
+            continue
+        household = households[household_id]
+        if household.status not in (Status.ACCOMPANIED, Status.POST_AUTONOMY):
+            continue
+        proposals.append(Proposal(ItemKind.REVIEW, household, reasons[household_id]))
+    return proposals
+
+
+def _as_datetime(day):
+    from datetime import datetime, time
+
+    return timezone.make_aware(datetime.combine(day, time.min))

@@ -1,0 +1,263 @@
+"""Demo data of the cellule: a past year of quarterly meetings with decisions and approved
+minutes, the next meeting with its agenda ready to publish, a comité de suivi, the partners of
+seed §4.1. Idempotent (does nothing when meetings exist) and deterministic (`ctx.rng`)."""
+
+from datetime import datetime, time, timedelta
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from accounts.enums import Role
+from accounts.models import User
+from households.enums import Status
+from households.models import Household
+
+from .agenda import propose
+from .enums import (
+    AdjustmentStatus,
+    ComiteOrganisation,
+    ItemKind,
+    MeetingKind,
+    OrientationOutcome,
+    Outcome,
+    PartnerCategory,
+)
+from .models import (
+    Adjustment,
+    AgendaItem,
+    ComiteParticipant,
+    Decision,
+    Meeting,
+    Minutes,
+    MinutesRecipient,
+    Orientation,
+    Partner,
+    PartnerContact,
+    StandingMember,
+)
+
+PARTNERS = [
+    (
+        "DDCS du Calvados — secrétariat CODESI, CCAPEX, Commission de médiation",
+        PartnerCategory.SIGNALEMENT,
+    ),
+    ("SIAO du Calvados", PartnerCategory.SIGNALEMENT),
+    ("Structures d'hébergement (CHRS, FJT)", PartnerCategory.SIGNALEMENT),
+    ("Caen habitat — Direction des Services à la Clientèle", PartnerCategory.SIGNALEMENT),
+    ("Caen habitat — Service Location", PartnerCategory.OFFRE),
+    ("Maison de l'habitat (contingent Ville de Caen)", PartnerCategory.OFFRE),
+    ("Autres bailleurs sociaux de l'agglomération", PartnerCategory.OFFRE),
+    ("USDA — Conseil départemental", PartnerCategory.ACCOMPAGNEMENT),
+    (
+        "CAF du Calvados — Service d'information et d'accompagnement des familles",
+        PartnerCategory.ACCOMPAGNEMENT,
+    ),
+    ("Organismes tutélaires", PartnerCategory.ACCOMPAGNEMENT),
+    ("Centres médico-sociaux de l'EPSM", PartnerCategory.ACCOMPAGNEMENT),
+]
+
+REASONS = {
+    Outcome.NOT_ADMITTED: "Relogement déjà engagé par un autre dispositif",
+    Outcome.DEFERRED: "Compléments attendus sur le budget",
+    Outcome.CONTINUE: "Reprise des contacts, à revoir au prochain trimestre",
+}
+
+
+def _at(day, hour=14):
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+def _first_user(role):
+    return User.objects.with_role(role).order_by("pk").first()
+
+
+def seed(ctx):
+    for name, category in PARTNERS:
+        partner, created = Partner.objects.get_or_create(name=name, defaults={"category": category})
+        if created and category == PartnerCategory.ACCOMPAGNEMENT:
+            PartnerContact.objects.create(
+                partner=partner, name="Accueil", function="Secrétariat", phone="02 31 00 00 00"
+            )
+    MinutesRecipient.objects.get_or_create(
+        email="ddcs-hal@demo.invalid",
+        defaults={
+            "name": "Pôle Hébergement et Accès au Logement",
+            "organisation": "DDCS du Calvados",
+        },
+    )
+    if Meeting.objects.exists():
+        return
+    manager = _first_user(Role.CCAS_MANAGER)
+    if manager is None:
+        return
+    members = [manager] + [
+        u
+        for u in (
+            _first_user(Role.LETTING_OFFICER),
+            _first_user(Role.DEBT_OFFICER),
+            _first_user(Role.CELLULE_MEMBER),
+        )
+        if u is not None
+    ]
+    for user in members:
+        StandingMember.objects.get_or_create(user=user)
+    recorder = members[-1]
+    today = timezone.localtime(ctx.now).date()
+
+    # A past year: four quarterly cellules, each with decisions and approved minutes.
+    decided = list(
+        Household.objects.exclude(status__in=[Status.PRESELECTED, Status.AWAITING_LEVEL])
+        .order_by("pk")
+        .values_list("pk", "status", "diagnostic_level", "public", "has_codesi_social_report")
+    )
+    ctx.rng.shuffle(decided)
+    for quarter in range(4):
+        day = today - timedelta(days=365 - quarter * 91)
+        meeting = Meeting.objects.create(
+            date=_at(day),
+            place="Caen habitat, 16 rue de la Arcisse — salle du conseil",
+            agenda_published_at=_at(day - timedelta(days=7), 9),
+            agenda_published_by=manager,
+            created_by=manager,
+        )
+        meeting.members.set(members)
+        meeting.attendees.set(members[:-1] if quarter == 2 else members)
+        batch = decided[quarter * 6 : quarter * 6 + 6]
+        items, decisions = [], []
+        for position, (pk, status, level, *_rest) in enumerate(batch, start=1):
+            if status == Status.DIAGNOSTIC or (position % 3 == 1 and level):
+                kind, outcome = ItemKind.LEVEL, Outcome.LEVEL
+            elif status == Status.NOT_ADMITTED:
+                kind, outcome = ItemKind.ADMISSION, Outcome.NOT_ADMITTED
+            elif status in (Status.ACCOMPANIED, Status.POST_AUTONOMY) and position % 2:
+                kind, outcome = ItemKind.REVIEW, Outcome.CONTINUE
+            elif status == Status.AWAITING_ADMISSION:
+                kind, outcome = ItemKind.ADMISSION, Outcome.DEFERRED
+            else:
+                kind, outcome = ItemKind.ADMISSION, Outcome.ADMITTED
+            items.append(AgendaItem(meeting=meeting, kind=kind, household_id=pk, position=position))
+            decisions.append((outcome, level or 3))
+        items.append(
+            AgendaItem(
+                meeting=meeting,
+                kind=ItemKind.MANUAL,
+                title="Point sur le calendrier et les relogements du trimestre",
+                position=len(items) + 1,
+            )
+        )
+        decisions.append((Outcome.NOTED, None))
+        AgendaItem.objects.bulk_create(items)
+        Decision.objects.bulk_create(
+            Decision(
+                item=item,
+                outcome=outcome,
+                level=level if outcome == Outcome.LEVEL else None,
+                reason=REASONS.get(
+                    outcome, "Calendrier validé" if outcome == Outcome.NOTED else ""
+                ),
+                recorded_by=recorder,
+                recorded_at=meeting.date + timedelta(minutes=20 + 5 * n),
+            )
+            for n, (item, (outcome, level)) in enumerate(zip(items, decisions, strict=True))
+        )
+        approved_at = meeting.date + timedelta(days=3)
+        minutes = Minutes(meeting=meeting, number=1, approved_by=manager, approved_at=approved_at)
+        minutes.pdf.save(
+            f"compte-rendu-{day:%Y-%m-%d}-v1.pdf",
+            ContentFile(meeting.render_minutes_pdf(correction=minutes)),
+            save=False,
+        )
+        minutes.save()
+        meeting.minutes_approved_at = approved_at
+        meeting.save(update_fields=["minutes_approved_at"])
+
+    # The calendar ahead: the next cellule with its agenda ready to publish, then the others.
+    for n, offset in enumerate((12, 103, 194, 285)):
+        meeting = Meeting.objects.create(
+            date=_at(today + timedelta(days=offset)),
+            place="Caen habitat, 16 rue de la Arcisse — salle du conseil",
+            created_by=manager,
+        )
+        meeting.members.set(members)
+        if n == 0:
+            items = []
+            for kind, proposals in propose(meeting).items():
+                for proposal in proposals[:6]:
+                    items.append(
+                        AgendaItem(
+                            meeting=meeting,
+                            kind=kind,
+                            household=proposal.household,
+                            reason=proposal.reason,
+                            position=len(items) + 1,
+                            added_by=manager,
+                        )
+                    )
+            AgendaItem.objects.bulk_create(items)
+
+    # Last year's comité de suivi.
+    comite = Meeting.objects.create(
+        kind=MeetingKind.COMITE,
+        date=_at(today - timedelta(days=60), 10),
+        place="CCAS de Caen — salle Pierre Heuzé",
+        created_by=manager,
+    )
+    ComiteParticipant.objects.bulk_create(
+        ComiteParticipant(meeting=comite, name=name, organisation=org, function=function)
+        for name, org, function in [
+            (
+                "Direction des Services à la Clientèle",
+                ComiteOrganisation.CAEN_HABITAT,
+                "Directrice",
+            ),
+            ("Direction de l'Action Sociale", ComiteOrganisation.CCAS, "Directeur"),
+            ("Pôle Hébergement et Accès au Logement", ComiteOrganisation.DDCS, "Chef de pôle"),
+            (
+                "Direction de l'Insertion et du Logement",
+                ComiteOrganisation.DEPARTEMENT,
+                "Chargée de mission",
+            ),
+        ]
+    )
+    Adjustment.objects.bulk_create(
+        [
+            Adjustment(
+                meeting=comite,
+                title="Ouvrir la présélection aux signalements de la CCAPEX",
+                owner="Caen habitat — Service Location",
+                status=AdjustmentStatus.IN_PROGRESS,
+                due_on=today + timedelta(days=90),
+            ),
+            Adjustment(
+                meeting=comite,
+                title="Entretien semi-directif à mi-parcours pour chaque accompagnement",
+                owner="CCAS — Pôle Logement",
+                status=AdjustmentStatus.DONE,
+            ),
+        ]
+    )
+    _orientations(ctx)
+    ctx.stdout.write("  cellule : 4 cellules passées, calendrier à venir, comité de suivi")
+
+
+def _orientations(ctx):
+    households = list(
+        Household.objects.filter(status=Status.ACCOMPANIED, referent__isnull=False).order_by("pk")[
+            :8
+        ]
+    )
+    partners = list(Partner.objects.filter(category=PartnerCategory.ACCOMPAGNEMENT).order_by("pk"))
+    if not partners:
+        return
+    today = timezone.localtime(ctx.now).date()
+    Orientation.objects.bulk_create(
+        Orientation(
+            household=household,
+            partner=partners[ctx.rng.randrange(len(partners))],
+            on=today - timedelta(days=ctx.rng.randrange(10, 120)),
+            reason="Ouverture de droits et relais du suivi",
+            outcome=ctx.rng.choice(list(OrientationOutcome.values)),
+            created_by=household.referent,
+        )
+        for household in households
+    )

@@ -1,0 +1,41 @@
+from django import forms
+
+from households.models import ImportBatch
+
+from .reading import ImportFileError, read_table
+from .rows import match_columns
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class ImportForm(forms.ModelForm):
+    file = forms.FileField(
+        label="Fichier de la liste",
+        help_text="CSV (séparateur point-virgule, virgule ou tabulation ; UTF-8 ou Windows-1252) "
+        "ou Excel (.xlsx), 5 Mo au plus. La première ligne porte les noms des colonnes.",
+    )
+
+    class Meta:
+        model = ImportBatch
+        fields = ["source"]
+        labels = {"source": "Liste d'origine"}
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        source = cleaned.get("source")
+        if upload is None:
+            return cleaned
+        if upload.size > MAX_UPLOAD_BYTES:
+            self.add_error("file", "Le fichier dépasse 5 Mo : découpez la liste.")
+            return cleaned
+        content = upload.read()
+        try:
+            table = read_table(content, upload.name)
+            if source:
+                match_columns(table.header, source, upload.name)
+        except ImportFileError as exc:
+            self.add_error("file", str(exc))
+            return cleaned
+        cleaned["content"] = content
+        return cleaned

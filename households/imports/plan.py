@@ -1,0 +1,484 @@
+"""What an import would do (the preview) and doing it (the confirmation).
+
+`build_plan` reads the database only; `ImportPlan.apply` writes everything in one transaction.
+Rules (docs/imports.md):
+- natural key: list + the list's reference. A known reference whose row changed updates its
+  household in place (values given in the row replace the stored ones; empty cells erase
+  nothing); an identical row is left alone.
+- a new reference joins an existing household when the SNE number matches, else when a member
+  has the same last name, first name (ignoring accents, case, hyphens, spaces) and birth date:
+  the household gains a source and only its empty fields are filled.
+- same names with another (or no) birth date: a new household, plus a `PossibleDuplicate`
+  for a human to decide.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.models import Action, log
+from households.enums import Gender, Public, Relation, Source, Status
+from households.models import (
+    Household,
+    HouseholdSource,
+    ImportBatch,
+    Person,
+    PossibleDuplicate,
+    StatusChange,
+)
+
+from .reading import read_table
+from .rows import ListRow, RejectedRow, parse_rows
+
+CREATE, MERGE, UPDATE, UNCHANGED = "create", "merge", "update", "unchanged"
+ACTION_LABELS = {
+    CREATE: "Nouveau ménage",
+    MERGE: "Rattaché à un ménage existant",
+    UPDATE: "Mis à jour",
+    UNCHANGED: "Inchangé",
+}
+
+# Household fields a row may set: (ListRow attribute, model field, French label).
+HOUSEHOLD_FIELDS = [
+    ("public", "public", "public"),
+    ("sne_number", "sne_number", "numéro unique"),
+    ("declared_size", "declared_size", "nombre de personnes"),
+    ("accommodation", "accommodation", "hébergement"),
+    ("has_codesi_social_report", "has_codesi_social_report", "rapport social CODESI"),
+    ("phone", "phone", "téléphone"),
+    ("observations", "observations", "observations"),
+    ("tenant_account", "tenant_account", "compte locataire"),
+    ("rent_debt", "rent_debt", "dette"),
+    ("months_unpaid", "months_unpaid", "mois d'impayés"),
+]
+PERSON_FIELDS = [
+    ("last_name", "last_name", "nom"),
+    ("first_name", "first_name", "prénom"),
+    ("birth_date", "birth_date", "date de naissance"),
+    ("gender", "gender", "sexe"),
+]
+
+
+def _display(attribute, value):
+    if value in (None, ""):
+        return "—"
+    if attribute == "public":
+        return Public(value).label
+    if attribute == "gender":
+        return Gender(value).label
+    if attribute in ("birth_date", "decision_date"):
+        return value.strftime("%d/%m/%Y")
+    if attribute == "has_codesi_social_report":
+        return "oui" if value else "non"
+    if attribute == "rent_debt":
+        return f"{value:,.2f} €".replace(",", " ").replace(".", ",")
+    return str(value)
+
+
+@dataclass
+class Change:
+    attribute: str
+    label: str
+    old: object
+    new: object
+
+    @property
+    def text(self):
+        return f"{self.label} : {_display(self.attribute, self.old)} → {_display(self.attribute, self.new)}"
+
+
+@dataclass
+class PlannedRow:
+    row: ListRow
+    action: str
+    household: Household | None = None  # the existing household (merge, update, unchanged)
+    source_row: HouseholdSource | None = None  # update, unchanged
+    into: "PlannedRow | None" = None  # merge into a household created earlier in this file
+    changes: list[Change] = field(default_factory=list)
+    person_changes: list[Change] = field(default_factory=list)
+    duplicates: list[Household] = field(default_factory=list)
+    duplicates_pending: list["PlannedRow"] = field(default_factory=list)
+    created: Household | None = None  # set by apply
+
+    @property
+    def action_label(self):
+        return ACTION_LABELS[self.action]
+
+    @property
+    def public_label(self):
+        return _display("public", self.row.public)
+
+    @property
+    def target(self) -> Household | None:
+        return self.household or (self.into.created if self.into else self.created)
+
+    @property
+    def target_label(self) -> str:
+        if self.household:
+            return self.household.reference
+        if self.into:
+            return f"ménage de la ligne {self.into.row.line}"
+        return ""
+
+    @property
+    def duplicate_labels(self) -> list[str]:
+        labels = [
+            f"{h.reference} ({h.display_name}, né(e) le {_display('birth_date', _birth_of(h))})"
+            for h in self.duplicates
+        ]
+        labels += [
+            f"ménage de la ligne {p.row.line} ({p.row.full_name}, né(e) le "
+            f"{_display('birth_date', p.row.birth_date)})"
+            for p in self.duplicates_pending
+        ]
+        return labels
+
+
+def _birth_of(household):
+    person = household.reference_person
+    return person.birth_date if person else None
+
+
+@dataclass
+class ImportPlan:
+    source: str
+    filename: str
+    planned: list[PlannedRow]
+    rejected: list[RejectedRow]
+    ignored_columns: list[str]
+    table_description: str = ""
+
+    def of(self, action):
+        return [p for p in self.planned if p.action == action]
+
+    @property
+    def counts(self):
+        return {
+            CREATE: len(self.of(CREATE)),
+            MERGE: len(self.of(MERGE)),
+            UPDATE: len(self.of(UPDATE)),
+            UNCHANGED: len(self.of(UNCHANGED)),
+        }
+
+    @property
+    def flagged(self):
+        return [p for p in self.planned if p.duplicates or p.duplicates_pending]
+
+    def summary(self) -> dict:
+        """The shape printed by `import_list --json`."""
+        counts = self.counts
+        return {
+            "created": counts[CREATE],
+            "merged": counts[MERGE],
+            "updated": counts[UPDATE],
+            "unchanged": counts[UNCHANGED],
+            "rejected": [{"line": r.line, "errors": r.errors} for r in self.rejected],
+        }
+
+    @property
+    def has_changes(self) -> bool:
+        counts = self.counts
+        return bool(counts[CREATE] or counts[MERGE] or counts[UPDATE])
+
+    # --- writing ----------------------------------------------------------------------
+    @transaction.atomic
+    def apply(self, *, by=None, request=None, batch=None) -> ImportBatch:
+        """Write the plan; returns the (confirmed) batch, created when none is given."""
+        now = timezone.now()
+        label = Source(self.source).label
+        if batch is None:
+            batch = ImportBatch.objects.create(
+                source=self.source, filename=self.filename[:255], uploaded_by=by
+            )
+        done = []
+        for planned in self.planned:
+            if planned.action == CREATE:
+                household = self._create(planned, by, now, label)
+            elif planned.action == MERGE:
+                household = self._merge(planned, now)
+            elif planned.action == UPDATE:
+                household = self._update(planned, now)
+            else:
+                continue
+            log(
+                request,
+                Action.IMPORT,
+                household,
+                actor=by,
+                label=f"Import {label} « {self.filename} », ligne {planned.row.line} : "
+                f"{planned.action_label.lower()}",
+            )
+            done.append(
+                {
+                    "line": planned.row.line,
+                    "action": planned.action,
+                    "household": household.pk,
+                    "reference": household.reference,
+                    "name": planned.row.full_name,
+                    "flagged": bool(planned.duplicates or planned.duplicates_pending),
+                }
+            )
+        batch.state = ImportBatch.State.CONFIRMED
+        batch.settled_at = now
+        batch.content = None  # the file is not kept once its content is in the households
+        batch.summary = {**self.summary(), "households": done, "flagged": len(self.flagged)}
+        batch.save()
+        counts = self.counts
+        log(
+            request,
+            Action.IMPORT,
+            batch,
+            actor=by,
+            label=f"Import {label} « {self.filename} » : {counts[CREATE]} créé(s), "
+            f"{counts[MERGE]} rattaché(s), {counts[UPDATE]} mis à jour, "
+            f"{counts[UNCHANGED]} inchangé(s), {len(self.rejected)} rejeté(s)",
+        )
+        return batch
+
+    def _create(self, planned, by, now, label):
+        row = planned.row
+        household = Household(status=Status.PRESELECTED, status_changed_at=now, created_at=now)
+        for attribute, model_field, _ in HOUSEHOLD_FIELDS:
+            value = getattr(row, attribute)
+            if value is not None:
+                setattr(household, model_field, value)
+        household.save()
+        Person.objects.create(
+            household=household,
+            position=0,
+            relation=Relation.REFERENCE,
+            last_name=row.last_name,
+            first_name=row.first_name,
+            birth_date=row.birth_date,
+            gender=row.gender or "",
+        )
+        self._add_source(household, row, now)
+        # The initial history row: where the file comes from and who brought it in.
+        StatusChange.objects.create(
+            household=household,
+            from_status="",
+            to_status=Status.PRESELECTED,
+            at=now,
+            by=by,
+            reason=f"Import de la liste {label} (« {self.filename} », ligne {row.line}, "
+            f"référence {row.reference})",
+        )
+        planned.created = household
+        for other in planned.duplicates + [p.created for p in planned.duplicates_pending]:
+            PossibleDuplicate.objects.get_or_create(
+                household=household,
+                other=other,
+                defaults={
+                    "reason": f"Même nom et prénom que {other.reference}, date de naissance "
+                    f"différente ou absente (import {label}, ligne {row.line})"
+                },
+            )
+        return household
+
+    def _merge(self, planned, now):
+        household = planned.household or planned.into.created
+        if planned.into:  # planned against a row of this file: compute against what it wrote
+            household.refresh_from_db()
+            planned.changes, planned.person_changes = _fill_blanks(household, planned.row)
+        _write_changes(household, planned)
+        self._add_source(household, planned.row, now)
+        return household
+
+    def _update(self, planned, now):
+        household = planned.household
+        _write_changes(household, planned)
+        source_row = planned.source_row
+        source_row.decision_date = planned.row.decision_date or source_row.decision_date
+        source_row.row_hash = planned.row.digest()
+        source_row.last_imported_at = now
+        source_row.save(update_fields=["decision_date", "row_hash", "last_imported_at"])
+        return household
+
+    def _add_source(self, household, row, now):
+        HouseholdSource.objects.create(
+            household=household,
+            source=self.source,
+            reference=row.reference,
+            decision_date=row.decision_date,
+            row_hash=row.digest(),
+            first_imported_at=now,
+            last_imported_at=now,
+        )
+
+
+def _write_changes(household, planned):
+    fields = [c.attribute for c in planned.changes if c.attribute != "decision_date"]
+    for change in planned.changes:
+        if change.attribute != "decision_date":
+            setattr(household, change.attribute, change.new)
+    if fields:
+        household.version += 1
+        household.save(update_fields=[*fields, "version", "updated_at"])
+    if planned.person_changes:
+        person = household.reference_person
+        if person is None:
+            person = Person(household=household, relation=Relation.REFERENCE)
+        for change in planned.person_changes:
+            setattr(person, change.attribute, change.new)
+        person.save()
+
+
+def _fill_blanks(household, row):
+    """A merge: the household keeps what it has and gains what it lacked."""
+    changes = []
+    for attribute, model_field, label in HOUSEHOLD_FIELDS:
+        new, old = getattr(row, attribute), getattr(household, model_field)
+        if attribute == "public" or new is None:
+            continue  # one public per household: the first list decided it
+        if attribute == "has_codesi_social_report":
+            if new and not old:
+                changes.append(Change(model_field, label, old, new))
+        elif old in (None, ""):
+            changes.append(Change(model_field, label, old, new))
+    person_changes = []
+    person = household.reference_person
+    for attribute, model_field, label in PERSON_FIELDS[2:]:
+        new = getattr(row, attribute)
+        old = getattr(person, model_field) if person else None
+        if new is not None and old in (None, ""):
+            person_changes.append(Change(model_field, label, old, new))
+    return changes, person_changes
+
+
+def _overwrite(household, row, source_row):
+    """An update: what the row now says replaces what is stored; empty cells erase nothing."""
+    changes = []
+    for attribute, model_field, label in HOUSEHOLD_FIELDS:
+        new, old = getattr(row, attribute), getattr(household, model_field)
+        if new is not None and new != old:
+            changes.append(Change(model_field, label, old, new))
+    if row.decision_date and row.decision_date != source_row.decision_date:
+        changes.append(
+            Change("decision_date", "date de décision", source_row.decision_date, row.decision_date)
+        )
+    person_changes = []
+    person = household.reference_person
+    for attribute, model_field, label in PERSON_FIELDS:
+        new = getattr(row, attribute)
+        old = getattr(person, model_field) if person else None
+        if new not in (None, "") and new != old:
+            person_changes.append(Change(model_field, label, old, new))
+    return changes, person_changes
+
+
+def build_plan(content: bytes, filename: str, source: str) -> ImportPlan:
+    """Read the file and decide, row by row, what confirming it would do. Reads only."""
+    table = read_table(content, filename)
+    rows, rejected, ignored = parse_rows(table, source, filename)
+    member_prefetch = "members"
+
+    known_sources = {
+        s.reference: s
+        for s in HouseholdSource.objects.filter(
+            source=source, reference__in=[r.reference for r in rows]
+        ).select_related("household")
+    }
+    snes = {r.sne_number for r in rows if r.sne_number}
+    by_sne = {h.sne_number: h for h in Household.objects.filter(sne_number__in=snes)}
+    by_name: dict[str, list[Person]] = {}
+    for person in Person.objects.filter(match_key__in={r.match_key for r in rows}).select_related(
+        "household"
+    ):
+        by_name.setdefault(person.match_key, []).append(person)
+    # One prefetch of members for every household the plan will show or diff.
+    households = {s.household_id: s.household for s in known_sources.values()}
+    households.update({h.pk: h for h in by_sne.values()})
+    for persons in by_name.values():
+        households.update({p.household_id: p.household for p in persons})
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(list(households.values()), member_prefetch)
+    for source_row in known_sources.values():
+        source_row.household = households[source_row.household_id]
+    by_sne = {sne: households[h.pk] for sne, h in by_sne.items()}
+    for persons in by_name.values():
+        for person in persons:
+            person.household = households[person.household_id]
+
+    planned: list[PlannedRow] = []
+    new_by_sne: dict[str, PlannedRow] = {}
+    new_by_name: dict[str, list[PlannedRow]] = {}
+    kept_rejected = list(rejected)
+    for row in rows:
+        source_row = known_sources.get(row.reference)
+        if source_row is not None:
+            household = source_row.household
+            owner = by_sne.get(row.sne_number) if row.sne_number else None
+            if row.sne_number and (
+                (owner is not None and owner.pk != household.pk) or row.sne_number in new_by_sne
+            ):
+                kept_rejected.append(_sne_taken(row, owner))
+                continue
+            if source_row.row_hash == row.digest():
+                planned.append(PlannedRow(row, UNCHANGED, household, source_row))
+                continue
+            changes, person_changes = _overwrite(household, row, source_row)
+            action = UPDATE if changes or person_changes else UNCHANGED
+            planned.append(
+                PlannedRow(row, action, household, source_row, None, changes, person_changes)
+            )
+            continue
+        # A reference new to this list: someone we already know, or a new household.
+        if row.sne_number and row.sne_number in by_sne:
+            household = by_sne[row.sne_number]
+            changes, person_changes = _fill_blanks(household, row)
+            planned.append(PlannedRow(row, MERGE, household, None, None, changes, person_changes))
+            continue
+        if row.sne_number and row.sne_number in new_by_sne:
+            planned.append(PlannedRow(row, MERGE, into=new_by_sne[row.sne_number]))
+            continue
+        homonyms = by_name.get(row.match_key, [])
+        same = [
+            p
+            for p in homonyms
+            if row.birth_date
+            and p.birth_date == row.birth_date
+            and not (row.sne_number and p.household.sne_number)  # two SNE numbers: two people
+        ]
+        same_new = [
+            p
+            for p in new_by_name.get(row.match_key, [])
+            if row.birth_date
+            and p.row.birth_date == row.birth_date
+            and not (row.sne_number and p.row.sne_number)
+        ]
+        if same:
+            household = min((p.household for p in same), key=lambda h: h.pk)
+            changes, person_changes = _fill_blanks(household, row)
+            planned.append(PlannedRow(row, MERGE, household, None, None, changes, person_changes))
+            continue
+        if same_new:
+            planned.append(PlannedRow(row, MERGE, into=same_new[0]))
+            continue
+        create = PlannedRow(row, CREATE)
+        seen = set()
+        for person in homonyms:
+            if person.household_id not in seen:
+                seen.add(person.household_id)
+                create.duplicates.append(person.household)
+        create.duplicates_pending = list(new_by_name.get(row.match_key, []))
+        planned.append(create)
+        if row.sne_number:
+            new_by_sne[row.sne_number] = create
+        new_by_name.setdefault(row.match_key, []).append(create)
+    kept_rejected.sort(key=lambda r: r.line)
+    return ImportPlan(source, filename, planned, kept_rejected, ignored, table.description)
+
+
+def _sne_taken(row, owner):
+    where = owner.reference if owner is not None else "créé par une autre ligne du fichier"
+    return RejectedRow(
+        row.line,
+        [
+            f"Ligne {row.line}, colonne « numero_unique » : le numéro unique {row.sne_number} "
+            f"est déjà celui d'un autre ménage ({where})."
+        ],
+        row.reference,
+        row.full_name,
+    )

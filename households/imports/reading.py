@@ -1,0 +1,177 @@
+"""Turn the bytes of an uploaded list into a header and numbered rows.
+
+Lists arrive as whatever the sender's office suite produced: XLSX, CSV from Excel
+(Windows-1252, `;`), CSV from LibreOffice or a web tool (UTF-8, with or without BOM, `,`),
+tab-separated "texte Unicode" exports (UTF-16). Anything else gets one clear French error.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+MAX_ROWS = 20_000
+
+
+class ImportFileError(Exception):
+    """The file is not a table we can read: one message for the user, nothing written."""
+
+
+@dataclass
+class Table:
+    header: list[str]
+    header_line: int
+    # (line of the file, cells); the header is line 1 when the file starts with it.
+    rows: list[tuple[int, list]] = field(default_factory=list)
+    kind: str = "csv"  # "csv" or "xlsx"
+    encoding: str = ""
+    delimiter: str = ""
+
+    @property
+    def description(self) -> str:
+        if self.kind == "xlsx":
+            return "classeur Excel (XLSX)"
+        names = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
+        encodings = {
+            "utf-8-sig": "UTF-8 avec BOM",
+            "utf-8": "UTF-8",
+            "cp1252": "Windows-1252",
+            "utf-16": "UTF-16",
+        }
+        return (
+            f"CSV ({encodings.get(self.encoding, self.encoding)}, "
+            f"séparateur {names.get(self.delimiter, self.delimiter)})"
+        )
+
+
+NOT_A_TABLE = (
+    "Le fichier « {name} » n'est pas un tableau lisible : enregistrez la liste au format "
+    "CSV (séparateur point-virgule, virgule ou tabulation) ou Excel (.xlsx)."
+)
+
+
+def read_table(content: bytes, filename: str = "fichier") -> Table:
+    if not content or not content.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise ImportFileError(f"Le fichier « {filename} » est vide.")
+    if content.startswith(b"PK\x03\x04"):
+        return _read_xlsx(content, filename)
+    if content.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError(
+            f"Le fichier « {filename} » est au format Excel 97-2003 (.xls), qui n'est pas pris "
+            "en charge : ouvrez-le dans Excel ou LibreOffice et enregistrez-le en .xlsx ou en CSV."
+        )
+    text, encoding = _decode(content, filename)
+    return _read_csv(text, encoding, filename)
+
+
+def _decode(content: bytes, filename: str) -> tuple[str, str]:
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return content.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise ImportFileError(NOT_A_TABLE.format(name=filename)) from None
+    if b"\x00" in content:
+        raise ImportFileError(NOT_A_TABLE.format(name=filename))
+    try:
+        return content.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = content.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ImportFileError(NOT_A_TABLE.format(name=filename)) from None
+    # Windows-1252 maps almost every byte: a binary file decodes too, but full of controls.
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\r\n\t")
+    if controls > max(2, len(text) // 100):
+        raise ImportFileError(NOT_A_TABLE.format(name=filename))
+    return text, "cp1252"
+
+
+def _detect_delimiter(header_line: str) -> str:
+    # Column names never contain a separator, so the header line alone decides; on a tie
+    # the French default (";") wins, then tab, then comma.
+    counts = {d: header_line.count(d) for d in (";", "\t", ",")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ";"
+
+
+def _read_csv(text: str, encoding: str, filename: str) -> Table:
+    controls = sum(1 for c in text[:4000] if ord(c) < 32 and c not in "\r\n\t")
+    if controls > 2:
+        raise ImportFileError(NOT_A_TABLE.format(name=filename))
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    delimiter = _detect_delimiter(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header, header_line, rows = None, 0, []
+    previous_end = 0
+    try:
+        for record in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header, header_line = record, start
+                continue
+            rows.append((start, record))
+            if len(rows) > MAX_ROWS:
+                raise ImportFileError(
+                    f"Le fichier « {filename} » dépasse {MAX_ROWS} lignes : découpez-le."
+                )
+    except csv.Error as exc:
+        raise ImportFileError(
+            f"Le fichier « {filename} » est mal formé à la ligne {reader.line_num} "
+            f"(guillemet non fermé ?) : {exc}"
+        ) from None
+    if header is None:
+        raise ImportFileError(f"Le fichier « {filename} » est vide.")
+    if len(header) < 2:
+        raise ImportFileError(NOT_A_TABLE.format(name=filename))
+    return Table(header, header_line, rows, "csv", encoding, delimiter)
+
+
+def _read_xlsx(content: bytes, filename: str) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        raise ImportFileError(NOT_A_TABLE.format(name=filename)) from None
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a corrupt archive
+        raise ImportFileError(NOT_A_TABLE.format(name=filename)) from None
+    try:
+        for sheet in workbook.worksheets:
+            header, header_line, rows = None, 0, []
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = [_xlsx_cell(v) for v in values]
+                if not any(c not in ("", None) for c in cells):
+                    continue
+                if header is None:
+                    header, header_line = [str(c or "") for c in cells], number
+                    continue
+                rows.append((number, cells))
+                if len(rows) > MAX_ROWS:
+                    raise ImportFileError(
+                        f"Le fichier « {filename} » dépasse {MAX_ROWS} lignes : découpez-le."
+                    )
+            if header is not None:
+                return Table(header, header_line, rows, "xlsx")
+    finally:
+        workbook.close()
+    raise ImportFileError(f"Le fichier « {filename} » est vide.")
+
+
+def _xlsx_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return value
+    return value  # int, float, bool: parsed by the column's own rule

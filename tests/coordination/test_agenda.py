@@ -1,0 +1,195 @@
+"""Agenda assembly from the pipeline (issue 4, point 2)."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from coordination.agenda import propose
+from coordination.enums import ItemKind
+from households.enums import Status
+from tests.factories import HouseholdFactory
+
+from .factories import (
+    AccompanimentFactory,
+    AdhesionRecordFactory,
+    AgendaItemFactory,
+    MeetingFactory,
+    SignalFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.timedelta(days=1)
+
+
+def households_of(groups, kind):
+    return {p.household.pk for p in groups[kind]}
+
+
+def test_level_and_admission_groups_follow_household_status():
+    meeting = MeetingFactory()
+    awaiting_level = HouseholdFactory(status=Status.AWAITING_LEVEL)
+    awaiting_admission = HouseholdFactory(status=Status.AWAITING_ADMISSION)
+    HouseholdFactory(status=Status.PRESELECTED)
+    HouseholdFactory(status=Status.DIAGNOSTIC)
+
+    groups = propose(meeting)
+
+    assert households_of(groups, ItemKind.LEVEL) == {awaiting_level.pk}
+    assert households_of(groups, ItemKind.ADMISSION) == {awaiting_admission.pk}
+    assert households_of(groups, ItemKind.REVIEW) == set()
+
+
+def test_what_is_already_on_a_coming_agenda_or_decided_drops_out():
+    meeting = MeetingFactory()
+    other = MeetingFactory(date=meeting.date + 30 * DAY)
+    on_this = HouseholdFactory(status=Status.AWAITING_LEVEL)
+    on_other = HouseholdFactory(status=Status.AWAITING_LEVEL)
+    on_a_past_meeting_undecided = HouseholdFactory(status=Status.AWAITING_LEVEL)
+    AgendaItemFactory(meeting=meeting, household=on_this, kind=ItemKind.LEVEL)
+    AgendaItemFactory(meeting=other, household=on_other, kind=ItemKind.LEVEL)
+    AgendaItemFactory(
+        meeting=MeetingFactory(past=True),
+        household=on_a_past_meeting_undecided,
+        kind=ItemKind.LEVEL,
+    )
+    # Decided elsewhere: the level was set, the household moved on.
+    HouseholdFactory(status=Status.DIAGNOSTIC)
+
+    assert households_of(propose(meeting), ItemKind.LEVEL) == {on_a_past_meeting_undecided.pk}
+
+
+def test_accompaniments_closed_since_the_last_cellule():
+    last = MeetingFactory(date=timezone.now() - 60 * DAY)
+    meeting = MeetingFactory()
+    recent = AccompanimentFactory(
+        status="closed",
+        closed_on=timezone.localdate() - 10 * DAY,
+        household__status=Status.POST_AUTONOMY,
+    )
+    AccompanimentFactory(
+        status="closed",
+        closed_on=timezone.localdate() - 70 * DAY,
+        household__status=Status.POST_AUTONOMY,
+    )
+    assert last.date < meeting.date
+
+    review = propose(meeting)[ItemKind.REVIEW]
+
+    assert [p.household.pk for p in review] == [recent.household.pk]
+    assert "Accompagnement clôturé le" in review[0].reason
+
+
+def test_files_in_difficulty_broken_adhesion_loss_and_repeated_signals():
+    meeting = MeetingFactory()
+    this_month = timezone.localdate().replace(day=1)
+    previous_month = (this_month - DAY).replace(day=1)
+
+    broken = AccompanimentFactory()
+    AdhesionRecordFactory(accompaniment=broken, month=this_month, degree="broken")
+    mended = AccompanimentFactory()  # broken last month, constant again since: not proposed
+    AdhesionRecordFactory(accompaniment=mended, month=previous_month, degree="broken")
+    AdhesionRecordFactory(accompaniment=mended, month=this_month, degree="constant")
+
+    loss = SignalFactory(kind="adhesion_loss")
+    repeated = HouseholdFactory(status=Status.ACCOMPANIED)
+    SignalFactory(household=repeated, kind="unpaid_rent")
+    SignalFactory(household=repeated, kind="neighbour_trouble")
+    single = SignalFactory(kind="lack_of_upkeep").household
+    spread = HouseholdFactory(status=Status.ACCOMPANIED)  # 2 signals, but 4 months apart
+    SignalFactory(household=spread)
+    SignalFactory(household=spread, created_at=timezone.now() - 120 * DAY)
+
+    review = {p.household.pk: p.reason for p in propose(meeting)[ItemKind.REVIEW]}
+
+    assert review.keys() == {broken.household.pk, loss.household.pk, repeated.pk}
+    assert review[broken.household.pk] == "Adhésion rompue"
+    assert "Perte d'adhésion signalée" in review[loss.household.pk]
+    assert review[repeated.pk] == "2 signalements en 3 mois"
+    assert single.pk not in review and spread.pk not in review
+
+
+def test_a_file_reviewed_after_its_last_signal_drops_out(ccas_manager):
+    from coordination.models import Decision
+
+    household = HouseholdFactory(status=Status.ACCOMPANIED)
+    SignalFactory(household=household, created_at=timezone.now() - 20 * DAY)
+    SignalFactory(household=household, created_at=timezone.now() - 15 * DAY)
+    past = MeetingFactory(date=timezone.now() - 5 * DAY, published=True)
+    item = AgendaItemFactory(meeting=past, household=household, kind=ItemKind.REVIEW)
+    Decision.objects.create(item=item, outcome="continue", recorded_by=ccas_manager)
+
+    assert propose(MeetingFactory())[ItemKind.REVIEW] == []
+
+    SignalFactory(household=household)  # a new signal after the review: back on the agenda
+    assert households_of(propose(MeetingFactory()), ItemKind.REVIEW) == {household.pk}
+
+
+def test_publishing_drops_items_decided_elsewhere(
+    client, ccas_manager, django_capture_on_commit_callbacks
+):
+    meeting = MeetingFactory(members=[ccas_manager])
+    still = AgendaItemFactory(
+        meeting=meeting, household__status=Status.AWAITING_LEVEL, kind=ItemKind.LEVEL
+    )
+    stale = AgendaItemFactory(
+        meeting=meeting, household__status=Status.DIAGNOSTIC, kind=ItemKind.LEVEL
+    )
+    client.force_login(ccas_manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/cellule/{meeting.pk}/publier/")
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.is_published
+    assert list(meeting.items.values_list("pk", flat=True)) == [still.pk]
+    assert stale.household.agenda_items.count() == 0
+
+
+def test_agenda_page_proposes_groups_and_adds_checked_and_manual_items(client, ccas_manager):
+    meeting = MeetingFactory()
+    level = HouseholdFactory(status=Status.AWAITING_LEVEL)
+    admission = HouseholdFactory(status=Status.AWAITING_ADMISSION)
+    client.force_login(ccas_manager)
+
+    page = client.get(f"/cellule/{meeting.pk}/ordre-du-jour/")
+    assert page.status_code == 200
+    assert level.reference in page.content.decode()
+    assert "Examen du diagnostic et admission" in page.content.decode()
+
+    response = client.post(
+        f"/cellule/{meeting.pk}/ordre-du-jour/inscrire/", {"proposal": [f"level:{level.pk}"]}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        f"/cellule/{meeting.pk}/ordre-du-jour/point/", {"title": "Bilan du trimestre"}
+    )
+    assert response.status_code == 302
+    assert list(meeting.items.values_list("kind", "household", "title")) == [
+        ("level", level.pk, ""),
+        ("manual", None, "Bilan du trimestre"),
+    ]
+    assert admission.agenda_items.count() == 0
+
+    # An empty manual title is refused with a French message and nothing is written.
+    response = client.post(f"/cellule/{meeting.pk}/ordre-du-jour/point/", {"title": ""})
+    assert response.status_code == 400
+    assert "Ce champ est obligatoire" in response.content.decode()
+    assert meeting.items.count() == 2
+
+    # Once published, the agenda cannot be changed.
+    meeting.agenda_published_at = timezone.now()
+    meeting.save()
+    client.post(
+        f"/cellule/{meeting.pk}/ordre-du-jour/inscrire/",
+        {"proposal": [f"admission:{admission.pk}"]},
+    )
+    assert admission.agenda_items.count() == 0
+
+
+def test_agenda_is_built_by_the_manager_only(client, cellule_member, letting_officer):
+    meeting = MeetingFactory(members=[cellule_member])
+    HouseholdFactory(status=Status.AWAITING_LEVEL)
+    for user in (cellule_member, letting_officer):
+        client.force_login(user)
+        assert client.get(f"/cellule/{meeting.pk}/ordre-du-jour/").status_code == 403
