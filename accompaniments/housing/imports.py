@@ -4,24 +4,23 @@ Same guarantees as the household list imports: nothing is written at preview; a 
 invalid row cannot be applied; applying is one transaction; the dwelling reference is the key,
 so importing the same file twice changes nothing the second time.
 
-(A small parser of our own: the shared parsing utilities of `households/imports/` had not
-landed on main when this was written.)
+Reading the file (CSV in any of the usual encodings and separators, or XLSX) and parsing
+dates, amounts, numbers and yes/no reuse the household list imports (`households/imports/`);
+only the columns and the quartier/typology vocabulary are the stock's own.
 """
 
-import csv
-import io
 import unicodedata
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from households.enums import Quartier
+from households.imports import values
+from households.imports.reading import ImportFileError, read_table
 
 from .models import Dwelling, DwellingImport, ImportStatus, Typology
-
-MAX_ROWS = 20_000
 
 # normalised header → field
 HEADERS = {
@@ -76,10 +75,6 @@ def compared(row) -> list[str]:
     return [name for name in COMPARED if name in row]
 
 
-class ImportFileError(Exception):
-    pass
-
-
 def normalise(text) -> str:
     text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
     return " ".join(text.lower().replace("_", " ").replace("-", " ").replace("'", " ").split())
@@ -93,119 +88,54 @@ for _value, _label in Quartier.choices:
     QUARTIERS[normalise(_label).removeprefix("la ")] = _value
 
 
-def read_table(uploaded) -> list[list]:
-    name = (uploaded.name or "").lower()
-    data = uploaded.read()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook
-            raise ImportFileError("Le fichier Excel est illisible.") from exc
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        first = text.splitlines()[0] if text else ""
-        delimiter = ";" if first.count(";") >= first.count(",") else ","
-        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    raise ImportFileError("Format non reconnu : déposez un fichier CSV ou Excel (.xlsx).")
-
-
-def parse_bool(value):
-    text = normalise(value)
-    if text in {"oui", "o", "1", "vrai", "true", "x", "yes"}:
-        return True
-    if text in {"non", "n", "0", "faux", "false", "", "no"}:
-        return False
-    raise ValueError("attendu : oui ou non")
-
-
-def parse_amount(value):
-    if isinstance(value, int | float | Decimal):
-        return Decimal(str(value)).quantize(Decimal("0.01"))
-    text = str(value or "").replace("€", "").replace("\u202f", "").replace("\u00a0", "")
-    text = text.replace(" ", "").replace(",", ".")
-    try:
-        amount = Decimal(text).quantize(Decimal("0.01"))
-    except InvalidOperation as exc:
-        raise ValueError("montant illisible") from exc
-    if amount < 0:
-        raise ValueError("montant négatif")
-    return amount
-
-
-def parse_date(value):
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError("date attendue au format JJ/MM/AAAA")
+def _blank(value) -> bool:
+    return values.is_blank(value)
 
 
 def parse_row(raw: dict) -> tuple[dict, list[str]]:
-    values, errors = {}, []
+    out, errors = {}, []
 
     def field(name, parser):
         try:
-            values[name] = parser(raw.get(name))
-        except ValueError as exc:
+            out[name] = parser(raw.get(name))
+        except ValueError as exc:  # values.CellError, with its French message
             errors.append(f"{FIELD_LABELS[name]} : {exc}")
 
     for name in REQUIRED:
-        if raw.get(name) in (None, ""):
+        if _blank(raw.get(name)):
             errors.append(f"{FIELD_LABELS[name]} : obligatoire")
-    values["reference"] = str(raw.get("reference") or "").strip()[:30]
-    values["address"] = str(raw.get("address") or "").strip()[:250]
-    quartier = QUARTIERS.get(normalise(raw.get("quartier")))
-    if raw.get("quartier") not in (None, "") and not quartier:
+    out["reference"] = values.as_text(raw.get("reference"))[:30]
+    out["address"] = values.as_text(raw.get("address"))[:250]
+    quartier = QUARTIERS.get(normalise(values.as_text(raw.get("quartier"))))
+    if not _blank(raw.get("quartier")) and not quartier:
         errors.append(f"quartier : « {raw.get('quartier')} » n'est pas un quartier de Caen connu")
-    values["quartier"] = quartier or ""
-    typology = normalise(raw.get("typology")).upper().replace(" ", "")
+    out["quartier"] = quartier or ""
+    typology = normalise(values.as_text(raw.get("typology"))).upper().replace(" ", "")
     typology = f"T{typology}" if typology.isdigit() else typology
-    if raw.get("typology") not in (None, "") and typology not in Typology.values:
+    if not _blank(raw.get("typology")) and typology not in Typology.values:
         errors.append(f"typologie : « {raw.get('typology')} » (attendu T1 à T5)")
-    values["typology"] = typology if typology in Typology.values else ""
-    field("is_collective", lambda v: True if v in (None, "") else parse_bool(v))
-    field("has_lift", parse_bool)
+    out["typology"] = typology if typology in Typology.values else ""
+    field("is_collective", lambda v: True if _blank(v) else values.parse_yes_no(v))
+    field("has_lift", lambda v: False if _blank(v) else values.parse_yes_no(v))
     if "is_let" in raw:  # without the column, availability stays as the app knows it
-        field("is_let", parse_bool)
+        field("is_let", lambda v: False if _blank(v) else values.parse_yes_no(v))
 
     def floor(v):
-        if v in (None, ""):
+        if _blank(v) or normalise(values.as_text(v)) in {"rdc", "rez de chaussee"}:
             return 0
-        text = normalise(v)
-        if text in {"rdc", "rez de chaussee"}:
-            return 0
-        try:
-            return int(float(str(v).replace(",", ".")))
-        except ValueError as exc:
-            raise ValueError("nombre attendu (0 pour le rez-de-chaussée)") from exc
+        return values.parse_int(v, low=0, high=30)
 
     field("floor", floor)
-    if raw.get("rent") not in (None, ""):
-        field("rent", parse_amount)
-    field("charges", lambda v: Decimal("0.00") if v in (None, "") else parse_amount(v))
-    field("available_from", parse_date)
-    values["landlord"] = str(raw.get("landlord") or "").strip()[:100] or "Caen habitat"
-    return values, errors
+    if not _blank(raw.get("rent")):
+        field("rent", values.parse_amount)
+    field("charges", lambda v: Decimal("0.00") if _blank(v) else values.parse_amount(v))
+    field("available_from", lambda v: None if _blank(v) else values.parse_date(v))
+    out["landlord"] = values.as_text(raw.get("landlord"))[:100] or "Caen habitat"
+    return out, errors
 
 
-def to_json(values: dict) -> dict:
-    out = dict(values)
+def to_json(row: dict) -> dict:
+    out = dict(row)
     for key in ("rent", "charges"):
         if key in out and out[key] is not None:
             out[key] = str(out[key])
@@ -214,8 +144,8 @@ def to_json(values: dict) -> dict:
     return out
 
 
-def from_json(values: dict) -> dict:
-    out = dict(values)
+def from_json(row: dict) -> dict:
+    out = dict(row)
     out["rent"] = Decimal(out["rent"])
     out["charges"] = Decimal(out["charges"])
     out["available_from"] = (
@@ -227,10 +157,8 @@ def from_json(values: dict) -> dict:
 def preview(uploaded, *, by) -> DwellingImport:
     """Parse the file and classify each row (new / updated / unchanged / error). Writes only
     the preview record, never a dwelling."""
-    table = [row for row in read_table(uploaded) if any(c not in (None, "") for c in row)]
-    if not table:
-        raise ImportFileError("Le fichier est vide.")
-    header = [HEADERS.get(normalise(cell)) for cell in table[0]]
+    table = read_table(uploaded.read(), uploaded.name or "fichier")
+    header = [HEADERS.get(normalise(cell)) for cell in table.header]
     missing = [FIELD_LABELS[name] for name in REQUIRED if name not in header]
     if missing:
         raise ImportFileError(
@@ -238,20 +166,18 @@ def preview(uploaded, *, by) -> DwellingImport:
             "Colonnes attendues : référence, adresse, quartier, typologie, loyer "
             "(et, au choix, collectif, étage, ascenseur, charges, disponible le, bailleur, loué)."
         )
-    if len(table) - 1 > MAX_ROWS:
-        raise ImportFileError(f"Le fichier dépasse {MAX_ROWS} lignes.")
     parsed, errors, seen = [], [], {}
-    for line, cells in enumerate(table[1:], start=2):
+    for line, cells in table.rows:
         raw = {name: cells[i] for i, name in enumerate(header) if name and i < len(cells)}
-        values, row_errors = parse_row(raw)
-        ref = values["reference"]
+        row, row_errors = parse_row(raw)
+        ref = row["reference"]
         if ref and ref in seen:
             row_errors.append(f"référence {ref} déjà présente ligne {seen[ref]}")
         seen.setdefault(ref, line)
         if row_errors:
             errors.append({"line": line, "reference": ref, "errors": row_errors})
         else:
-            parsed.append({"line": line, **to_json(values)})
+            parsed.append({"line": line, **to_json(row)})
     existing = Dwelling.objects.in_bulk(
         [row["reference"] for row in parsed], field_name="reference"
     )
@@ -289,12 +215,12 @@ def apply(dwelling_import: DwellingImport) -> DwellingImport:
     now = timezone.now()
     to_create, to_update = [], []
     for row in rows:
-        values = {name: row[name] for name in compared(row)}
+        fields = {name: row[name] for name in compared(row)}
         current = existing.get(row["reference"])
         if current is None:
-            to_create.append(Dwelling(reference=row["reference"], updated_at=now, **values))
-        elif any(getattr(current, name) != values[name] for name in values):
-            for name, value in values.items():
+            to_create.append(Dwelling(reference=row["reference"], updated_at=now, **fields))
+        elif any(getattr(current, name) != fields[name] for name in fields):
+            for name, value in fields.items():
                 setattr(current, name, value)
             current.updated_at = now
             to_update.append(current)

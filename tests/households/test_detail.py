@@ -167,7 +167,9 @@ def test_file_hides_the_diagnostic_panel_from_tenancy_officers(client, tenancy_o
     assert 'id="titre-diagnostics-' not in html
 
 
-def test_file_shows_partner_orientations_to_ccas_only(client, social_worker, letting_officer, household):
+def test_file_shows_partner_orientations_to_ccas_only(
+    client, social_worker, letting_officer, household
+):
     client.force_login(social_worker)
     ccas_html = client.get(household.get_absolute_url()).content.decode()
     client.force_login(letting_officer)

@@ -79,7 +79,9 @@ def test_file_with_errors_imports_nothing(client, letting_officer):
     upload(client, bad.encode("utf-8"))
     preview = DwellingImport.objects.get()
     page = client.get(reverse("housing:import_detail", args=[preview.pk])).content.decode()
-    assert "Paris 15e" in page and "quartier de Caen" in page and "montant illisible" in page
+    assert (
+        "Paris 15e" in page and "quartier de Caen" in page and "« trois cents » illisible" in page
+    )
     assert "Confirmer l&#x27;import" not in page
     client.post(reverse("housing:import_apply", args=[preview.pk]))
     assert Dwelling.objects.count() == 1
@@ -145,3 +147,11 @@ def test_import_is_for_letting_officers(client, social_worker, debt_officer):
         client.force_login(user)
         assert upload(client, CSV.encode()).status_code == 403
     assert not DwellingImport.objects.exists()
+
+
+def test_windows_excel_csv(client, letting_officer):
+    """CSV saved by Excel under Windows: Windows-1252, semicolons (read by households/imports)."""
+    client.force_login(letting_officer)
+    upload(client, CSV.encode("cp1252"))
+    client.post(reverse("housing:import_apply", args=[DwellingImport.objects.get().pk]))
+    assert Dwelling.objects.get(reference="CH-101").address == "8 place de la Guérinière"
