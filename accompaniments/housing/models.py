@@ -422,15 +422,16 @@ class AgreementDocumentQuerySet(models.QuerySet):
         return self.filter(household=household, kind=kind).order_by("-number").first()
 
     def both_signed(self, household) -> bool:
-        """May the accompaniment start? The latest contract is signed, and so is the latest
-        convention — unless the household stays in place (no rehousing, no convention)."""
-        contract = self.latest_of(household, DocumentKind.CONTRACT)
-        if contract is None or contract.status != DocumentStatus.SIGNED:
-            return False
-        convention = self.latest_of(household, DocumentKind.CONVENTION)
-        if convention is None:
-            return stays_in_place(household)
-        return convention.status == DocumentStatus.SIGNED
+        """May the accompaniment start (§2.3)? The latest convention and the latest contract are
+        both signed. A household staying in place has no rehousing: its convention is one of
+        "maintien dans les lieux" (see `documents.document_context`)."""
+        latest = {}
+        for document in self.filter(household=household).order_by("kind", "-number"):
+            latest.setdefault(document.kind, document)
+        return all(
+            kind in latest and latest[kind].status == DocumentStatus.SIGNED
+            for kind in DocumentKind.values
+        )
 
 
 class AgreementDocument(models.Model):

@@ -13,6 +13,7 @@ from accompaniments.housing.models import (
     ProposalStatus,
     Rehousing,
     Solution,
+    stays_in_place,
 )
 from households.enums import Public, Status
 from tests.factories import HouseholdFactory
@@ -227,15 +228,15 @@ def test_eviction_prevention_household_staying_in_place_needs_no_rehousing(letti
         status=Status.ADMITTED, public=Public.EVICTION_THREAT, tenant_account="CH1"
     )
     other = admitted_household()
-    for household in (staying, other):
-        AgreementDocumentFactory(household=household, kind="contract", status="signed")
-    assert AgreementDocument.objects.both_signed(staying)
-    assert not AgreementDocument.objects.both_signed(other)  # needs a signed convention
-    # A later move to cheaper housing is a rehousing like any other: the convention is due.
+    assert stays_in_place(staying) and not stays_in_place(other)
+    # The staying household's convention (maintien dans les lieux) needs no rehousing…
+    AgreementDocument.generate(staying, "convention", by=letting_officer)
+    # …any other household's convention is attached to its lease.
+    with pytest.raises(ValidationError, match="relogement"):
+        AgreementDocument.generate(other, "convention", by=letting_officer)
+    # A later move to cheaper housing is a rehousing like any other.
     record(staying, letting_officer, solution=Solution.DIRECT, dwelling=DwellingFactory())
-    assert not AgreementDocument.objects.both_signed(staying)
-    AgreementDocumentFactory(household=staying, kind="convention", status="signed")
-    assert AgreementDocument.objects.both_signed(staying)
+    assert not stays_in_place(staying)
 
 
 def test_both_signed_looks_at_the_latest_versions():
@@ -245,3 +246,6 @@ def test_both_signed_looks_at_the_latest_versions():
     assert AgreementDocument.objects.both_signed(household)
     AgreementDocumentFactory(household=household, kind="convention", number=2)
     assert not AgreementDocument.objects.both_signed(household)
+    only_contract = admitted_household()
+    AgreementDocumentFactory(household=only_contract, kind="contract", status="signed")
+    assert not AgreementDocument.objects.both_signed(only_contract)
