@@ -238,3 +238,34 @@ def test_household_page_partial(rf, household, social_worker, state_reader):
         ).strip()
         == ""
     )
+
+
+@time_machine.travel(NOW)
+def test_board_and_matching_constant_queries(
+    client, letting_officer, django_assert_max_num_queries
+):
+    household = admitted_household()
+    client.force_login(letting_officer)
+    board = reverse("housing:letting_board")
+    matching = reverse("housing:matching", args=[household.pk])
+
+    def add_rows(n):
+        for i in range(n):
+            RehousingFactory(
+                lease_start=datetime.date(2026, 7, 1), planned_glide_date=datetime.date(2027, 1, 1)
+            )
+            ProposalFactory()
+            DwellingFactory(typology="T1", available_from=datetime.date(2026, 12, 1))
+
+    add_rows(2)
+    with django_assert_max_num_queries(30) as few_board:
+        client.get(board)
+    with django_assert_max_num_queries(30) as few_matching:
+        client.get(matching)
+    add_rows(15)
+    with django_assert_max_num_queries(len(few_board.captured_queries)):
+        response = client.get(board)
+    assert len(response.context["glides"]) == 17
+    with django_assert_max_num_queries(len(few_matching.captured_queries)):
+        response = client.get(matching)
+    assert response.context["match_count"] == 17
