@@ -139,10 +139,9 @@ def _rehousings(ctx):
         .prefetch_related("members")
         .order_by("pk")
     )
-    households = (
-        list(candidates.filter(status=Status.ADMITTED))
-        + list(candidates.filter(status=Status.ACCOMPANIED))
-    )[: len(SOLUTIONS_CYCLE)]
+    households = list(candidates.filter(status=Status.ADMITTED)[:5]) + list(
+        candidates.filter(status=Status.ACCOMPANIED)[:3]
+    )
     available = list(Dwelling.objects.available().filter(landlord="Caen habitat").order_by("pk"))
     created = 0
     for index, household in enumerate(households):
@@ -177,8 +176,8 @@ SCAN = b"%PDF-1.4\n% exemplaire signe (demonstration)\n"
 
 
 def _documents(ctx):
-    """Conventions and contracts for the rehoused households: generated for the admitted ones,
-    signed for those already accompanied."""
+    """Conventions and contracts for the rehoused households: generated (awaiting signature)
+    for the admitted ones, signed for those already accompanied."""
     from django.core.files.base import ContentFile
 
     from households.models import Household
@@ -191,7 +190,7 @@ def _documents(ctx):
             rehousings__isnull=False, status__in=[Status.ADMITTED, Status.ACCOMPANIED]
         )
         .distinct()
-        .order_by("pk")[:6]
+        .order_by("pk")
     )
     count = 0
     for household in households:

@@ -250,7 +250,7 @@ def test_board_and_matching_constant_queries(
     matching = reverse("housing:matching", args=[household.pk])
 
     def add_rows(n):
-        for i in range(n):
+        for _ in range(n):
             RehousingFactory(
                 lease_start=datetime.date(2026, 7, 1), planned_glide_date=datetime.date(2027, 1, 1)
             )
