@@ -22,6 +22,7 @@ from .models import (
     REHOUSABLE_STATUSES,
     AgreementDocument,
     DocumentKind,
+    DocumentStatus,
     Dwelling,
     DwellingImport,
     DwellingProposal,
@@ -144,6 +145,13 @@ def import_apply(request, pk):
 # --- a household's pathway ----------------------------------------------------------------
 
 
+def _latest_documents(household):
+    latest = {}
+    for document in household.agreement_documents.order_by("kind", "-number"):
+        latest.setdefault(document.kind, document)
+    return list(latest.values())
+
+
 def _pathway_page(request, household, status=200, **forms):
     can_change = policy.can(request.user, "housing.change", household)
     pending = [p for p in household.dwelling_proposals.all() if p.status == ProposalStatus.PENDING]
@@ -164,10 +172,13 @@ def _pathway_page(request, household, status=200, **forms):
         "glide_forms": [
             (r, forms.get(f"glide_{r.pk}") or GlideForm(prefix=f"g{r.pk}")) for r in sliding
         ],
-        "sign_forms": {
-            doc.pk: forms.get(f"sign_{doc.pk}") or SignForm(prefix=f"s{doc.pk}")
-            for doc in household.agreement_documents.all()
-        },
+        # Only the latest version of each document can be signed.
+        "sign_forms": [
+            (doc, forms.get(f"sign_{doc.pk}") or SignForm(prefix=f"s{doc.pk}"))
+            for doc in _latest_documents(household)
+            if doc.status == DocumentStatus.GENERATED
+            and can_manage_document(request.user, doc.kind, household)
+        ],
         "errors": forms.get("errors", []),
     }
     return render(request, "housing/pathway.html", context, status=status)
