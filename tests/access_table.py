@@ -86,6 +86,25 @@ def build_world(users):
     meeting.members.add(users[CELL])
     AgendaItem.objects.create(meeting=meeting, kind=ItemKind.ADMISSION, household=w.household)
     # --- housing ----------------------------------------------------------------------
+    from django.core.files.base import ContentFile
+
+    from tests.housing.factories import (
+        AgreementDocumentFactory,
+        DwellingFactory,
+        ProposalFactory,
+        RehousingFactory,
+    )
+
+    w.dwelling = DwellingFactory()
+    w.proposal = ProposalFactory(household=w.household, dwelling=w.dwelling)
+    w.rehousing = RehousingFactory(household=w.household)
+    w.document = AgreementDocumentFactory(
+        household=w.household,
+        signed_scan=ContentFile(b"%PDF-1.4 scan", name="scan.pdf"),
+    )
+    from accompaniments.housing.models import DwellingImport
+
+    w.dwelling_import = DwellingImport.objects.create(filename="parc.csv", created_by=users[LET])
     # --- accompaniments ---------------------------------------------------------------
     from accompaniments.models import ClosureReason, InterviewKind, SignalKind
     from households.enums import Status
@@ -259,6 +278,48 @@ ROWS = {
     "diagnostics:review": (lambda w: {"pk": w.diagnostic_v1.pk}, expect(405)),
     "diagnostics:start": (lambda w: {"household_pk": w.household.pk}, expect(405)),
     # --- housing ----------------------------------------------------------------------
+    # Stock and board: every Caen habitat / CCAS role of "rehousing, dwellings, conventions".
+    "housing:dwelling_list": (
+        None,
+        expect(403, **{SW: 200, MGR: 200, LET: 200, DEBT: 200, TEN: 200}),
+    ),
+    "housing:letting_board": (
+        None,
+        expect(403, **{SW: 200, MGR: 200, LET: 200, DEBT: 200, TEN: 200}),
+    ),
+    "housing:import": (None, expect(403, letting_officer=200)),
+    "housing:import_detail": (
+        lambda w: {"pk": w.dwelling_import.pk},
+        expect(403, letting_officer=200),
+    ),
+    "housing:import_apply": (lambda w: {"pk": w.dwelling_import.pk}, expect(405)),
+    # A household's pathway and documents: 404 where the household is out of scope.
+    "housing:pathway": (
+        lambda w: {"pk": w.household.pk},
+        expect(404, **{SW: 200, MGR: 200, LET: 200, DEBT: 200, TEN: 200}),
+    ),
+    "housing:matching": (lambda w: {"pk": w.household.pk}, expect(403, letting_officer=200)),
+    "housing:wishes": (lambda w: {"pk": w.household.pk}, expect(405)),
+    "housing:propose": (
+        lambda w: {"pk": w.household.pk, "dwelling_pk": w.dwelling.pk},
+        expect(405),
+    ),
+    "housing:rehousing_create": (lambda w: {"pk": w.household.pk}, expect(405)),
+    "housing:document_generate": (
+        lambda w: {"pk": w.household.pk, "kind": "convention"},
+        expect(405),
+    ),
+    "housing:proposal_decide": (lambda w: {"pk": w.proposal.pk}, expect(405)),
+    "housing:glide": (lambda w: {"pk": w.rehousing.pk}, expect(405)),
+    "housing:document_download": (
+        lambda w: {"pk": w.document.pk},
+        expect(404, **{SW: 200, MGR: 200, LET: 200, DEBT: 200, TEN: 200}),
+    ),
+    "housing:document_sign": (lambda w: {"pk": w.document.pk}, expect(405)),
+    "housing:document_scan": (
+        lambda w: {"pk": w.document.pk},
+        expect(404, **{SW: 200, MGR: 200, LET: 200, DEBT: 200, TEN: 200}),
+    ),
     # --- accompaniments ---------------------------------------------------------------
     "accompaniments:caseload": (None, expect(403, social_worker=200, ccas_manager=200)),
     "accompaniments:surveys": (None, expect(403, social_worker=200, ccas_manager=200)),

@@ -1,9 +1,30 @@
+"""Caen habitat's stock, proposals to admitted households, rehousings and the two agreements.
+
+State changes are explicit methods (`Dwelling.propose_to`, `DwellingProposal.accept/refuse`,
+`Rehousing.record`, `Rehousing.record_glide`, `AgreementDocument.generate/mark_signed`), each
+atomic, each leaving its trace on the row it changes (who, when) in the same transaction.
+"""
+
+import uuid
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
-from households.enums import Quartier
+from accounts import policy
+from households.enums import Public, Quartier, Status
 from households.models import Household
+
+# Households a dwelling may be proposed to / a rehousing recorded for: admitted, or already
+# accompanied (a household staying in place may later move to cheaper housing, seed §1.2).
+REHOUSABLE_STATUSES = frozenset({Status.ADMITTED, Status.ACCOMPANIED})
+
+GLIDE_MIN_MONTHS, GLIDE_MAX_MONTHS = 3, 12  # bail glissant (seed §3.2)
+SUBLET_MAX_YEARS = 3  # sous-location (seed §3.2)
 
 
 class Typology(models.TextChoices):
@@ -21,6 +42,22 @@ class Solution(models.TextChoices):
     SOCIAL_RESIDENCE = "residence", "Résidence sociale"
 
 
+class DwellingQuerySet(models.QuerySet):
+    def with_open_proposal(self):
+        open_proposals = DwellingProposal.objects.filter(
+            dwelling=OuterRef("pk"), status__in=OPEN_PROPOSALS
+        )
+        return self.annotate(has_open_proposal=Exists(open_proposals))
+
+    def available(self):
+        """Not let, and not reserved by a pending or accepted proposal."""
+        return (
+            self.with_open_proposal()
+            .filter(is_let=False, has_open_proposal=False)
+            .exclude(available_from__isnull=True)
+        )
+
+
 class Dwelling(models.Model):
     reference = models.CharField("référence", max_length=30, unique=True)
     address = models.CharField("adresse", max_length=250)
@@ -33,13 +70,161 @@ class Dwelling(models.Model):
     charges = models.DecimalField("charges (€)", max_digits=8, decimal_places=2, default=0)
     available_from = models.DateField("disponible le", null=True, blank=True)
     landlord = models.CharField("bailleur", max_length=100, default="Caen habitat")
+    is_let = models.BooleanField("loué", default=False, db_index=True)
+    updated_at = models.DateTimeField("modifié le", default=timezone.now)
+
+    objects = DwellingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "logement"
         ordering = ["reference"]
+        indexes = [models.Index(fields=["quartier", "typology"])]
 
     def __str__(self):
         return f"{self.reference} — {self.typology} {self.get_quartier_display()}"
+
+    @property
+    def rooms(self) -> int:
+        return int(self.typology[1:])
+
+    @property
+    def total_cost(self):
+        return self.rent + self.charges
+
+    @property
+    def is_other_landlord(self) -> bool:
+        return self.landlord.strip().lower() != "caen habitat"
+
+    def proposable_error(self, household=None):
+        """Why this dwelling cannot be proposed now (French), or None."""
+        if self.is_let:
+            return "Ce logement est déjà loué : il ne peut pas être proposé."
+        others = self.proposals.filter(status__in=OPEN_PROPOSALS)
+        if household is not None:
+            if others.filter(household=household).exists():
+                return "Ce logement est déjà proposé à ce ménage."
+        if others.exists():
+            return "Ce logement est déjà réservé par une autre proposition en cours."
+        return None
+
+    @transaction.atomic
+    def propose_to(self, household, *, by, figures=None):
+        locked = Dwelling.objects.select_for_update().get(pk=self.pk)
+        if household.status not in REHOUSABLE_STATUSES:
+            raise ValidationError(
+                "Seul un ménage admis dans le dispositif peut recevoir une proposition."
+            )
+        error = locked.proposable_error(household)
+        if error:
+            raise ValidationError(error)
+        return DwellingProposal.objects.create(
+            household=household,
+            dwelling=locked,
+            proposed_by=by,
+            figures=figures or {},
+        )
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", "En attente de réponse"
+    ACCEPTED = "accepted", "Acceptée"
+    REFUSED = "refused", "Refusée"
+
+
+# The statuses that keep the dwelling reserved.
+OPEN_PROPOSALS = frozenset({ProposalStatus.PENDING, ProposalStatus.ACCEPTED})
+
+
+class ProposalQuerySet(models.QuerySet):
+    def visible_to(self, user, action="housing.view"):
+        return self.filter(policy.household_q(user, action, prefix="household__"))
+
+
+class DwellingProposal(models.Model):
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="dwelling_proposals"
+    )
+    dwelling = models.ForeignKey(Dwelling, on_delete=models.PROTECT, related_name="proposals")
+    status = models.CharField(
+        "réponse", max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    proposed_at = models.DateTimeField("proposé le", default=timezone.now)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    # Matching figures at the time of the proposal (rent, APL estimate, effort rate…).
+    figures = models.JSONField("chiffres au moment de la proposition", default=dict, blank=True)
+    decided_at = models.DateTimeField("réponse le", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    refusal_reason = models.TextField("motif du refus", blank=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "proposition de logement"
+        verbose_name_plural = "propositions de logement"
+        ordering = ["-proposed_at", "-pk"]
+
+    def __str__(self):
+        return f"Proposition {self.dwelling.reference} à {self.household.reference}"
+
+    def _check_pending(self):
+        if self.status != ProposalStatus.PENDING:
+            raise ValidationError("La réponse du ménage à cette proposition est déjà enregistrée.")
+
+    @transaction.atomic
+    def accept(self, *, by):
+        self._check_pending()
+        self.status = ProposalStatus.ACCEPTED
+        self.decided_at = timezone.now()
+        self.decided_by = by
+        self.save(update_fields=["status", "decided_at", "decided_by"])
+
+    @transaction.atomic
+    def refuse(self, *, by, reason):
+        self._check_pending()
+        if not (reason or "").strip():
+            raise ValidationError({"refusal_reason": "Indiquez le motif du refus du ménage."})
+        self.status = ProposalStatus.REFUSED
+        self.decided_at = timezone.now()
+        self.decided_by = by
+        self.refusal_reason = reason.strip()
+        self.save(update_fields=["status", "decided_at", "decided_by", "refusal_reason"])
+
+
+class HousingWish(models.Model):
+    """What the household wishes beyond the diagnostic's proposal: quartiers, floor, lift."""
+
+    household = models.OneToOneField(
+        Household, on_delete=models.CASCADE, related_name="housing_wish"
+    )
+    quartiers = models.JSONField("quartiers souhaités", default=list, blank=True)
+    max_floor = models.SmallIntegerField("étage maximum sans ascenseur", null=True, blank=True)
+    needs_lift = models.BooleanField("rez-de-chaussée ou ascenseur indispensable", default=False)
+    updated_at = models.DateTimeField("modifié le", default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = "souhaits de logement"
+        verbose_name_plural = "souhaits de logement"
+
+
+def add_months(day: date, months: int) -> date:
+    return day + relativedelta(months=months)
+
+
+class RehousingQuerySet(models.QuerySet):
+    def visible_to(self, user, action="housing.view"):
+        return self.filter(policy.household_q(user, action, prefix="household__"))
+
+    def glides_to_come(self):
+        return self.filter(solution=Solution.SLIDING_LEASE, glided_on__isnull=True).order_by(
+            "planned_glide_date", "pk"
+        )
 
 
 class Rehousing(models.Model):
@@ -54,10 +239,158 @@ class Rehousing(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
+    proposal = models.OneToOneField(
+        DwellingProposal,
+        verbose_name="proposition acceptée",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rehousing",
+    )
+    lease_reference = models.CharField("référence du bail", max_length=40, blank=True)
+    planned_glide_date = models.DateField("glissement prévu le", null=True, blank=True)
+    glided_on = models.DateField("bail glissé le", null=True, blank=True)
+    glide_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    planned_end = models.DateField("fin de la sous-location", null=True, blank=True)
+    exceptional_reason = models.TextField("motif exceptionnel (sous-location)", blank=True)
+
+    objects = RehousingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "relogement"
         ordering = ["-lease_start", "-pk"]
+
+    def __str__(self):
+        where = self.dwelling.reference if self.dwelling_id else self.structure_name
+        return f"{self.get_solution_display()} — {where} ({self.lease_start:%d/%m/%Y})"
+
+    @property
+    def place_label(self) -> str:
+        if self.dwelling_id:
+            d = self.dwelling
+            return f"{d.reference}, {d.address} ({d.typology}, {d.get_quartier_display()})"
+        return self.structure_name
+
+    def rule_errors(self) -> dict:
+        """The rules of seed §3.2 for this solution, as {field: French message}."""
+        errors = {}
+        start = self.lease_start
+        if self.solution == Solution.SOCIAL_RESIDENCE:
+            if not self.structure_name.strip():
+                errors["structure_name"] = "Indiquez la résidence sociale qui accueille le ménage."
+            if self.dwelling_id:
+                errors["dwelling"] = (
+                    "Une résidence sociale n'occupe pas un logement du parc : laissez le logement vide."
+                )
+        elif not self.dwelling_id:
+            errors["dwelling"] = "Choisissez le logement attribué."
+        if self.solution == Solution.SLIDING_LEASE:
+            if not self.planned_glide_date:
+                errors["planned_glide_date"] = "Indiquez la date prévue du glissement du bail."
+            elif start and not (
+                add_months(start, GLIDE_MIN_MONTHS)
+                <= self.planned_glide_date
+                <= add_months(start, GLIDE_MAX_MONTHS)
+            ):
+                errors["planned_glide_date"] = (
+                    "Le glissement du bail doit intervenir entre 3 et 12 mois après le début du bail "
+                    f"(entre le {add_months(start, GLIDE_MIN_MONTHS):%d/%m/%Y} et le "
+                    f"{add_months(start, GLIDE_MAX_MONTHS):%d/%m/%Y})."
+                )
+        elif self.planned_glide_date:
+            errors["planned_glide_date"] = (
+                "Une date de glissement ne concerne que le bail glissant."
+            )
+        if self.solution == Solution.SUBLET:
+            if not self.exceptional_reason.strip():
+                errors["exceptional_reason"] = (
+                    "La sous-location est très exceptionnelle : indiquez par écrit le motif."
+                )
+            if not self.planned_end:
+                errors["planned_end"] = "Indiquez la date de fin de la sous-location."
+            elif start and self.planned_end > add_months(start, 12 * SUBLET_MAX_YEARS):
+                errors["planned_end"] = (
+                    "Une sous-location ne peut pas dépasser 3 ans "
+                    f"(fin au plus tard le {add_months(start, 12 * SUBLET_MAX_YEARS):%d/%m/%Y})."
+                )
+            elif start and self.planned_end <= start:
+                errors["planned_end"] = "La fin de la sous-location doit suivre le début du bail."
+        elif self.planned_end:
+            errors["planned_end"] = "Une date de fin ne concerne que la sous-location."
+        return errors
+
+    @classmethod
+    @transaction.atomic
+    def record(cls, *, household, by, **fields):
+        """Record a rehousing; the dwelling becomes let. Refused (nothing written) if a rule fails."""
+        rehousing = cls(household=household, created_by=by, **fields)
+        errors = rehousing.rule_errors()
+        if household.status not in REHOUSABLE_STATUSES:
+            errors["__all__"] = "Seul un ménage admis dans le dispositif peut être relogé."
+        dwelling = None
+        if rehousing.dwelling_id:
+            dwelling = Dwelling.objects.select_for_update().get(pk=rehousing.dwelling_id)
+            if dwelling.is_let:
+                errors["dwelling"] = "Ce logement est déjà loué : il ne peut pas être attribué."
+            elif (
+                dwelling.proposals.filter(status__in=OPEN_PROPOSALS)
+                .exclude(household=household)
+                .exists()
+            ):
+                errors["dwelling"] = (
+                    "Ce logement est réservé par une proposition faite à un autre ménage."
+                )
+        proposal = rehousing.proposal
+        if proposal is not None:
+            if proposal.household_id != household.pk or proposal.status != ProposalStatus.ACCEPTED:
+                errors["proposal"] = (
+                    "La proposition doit être une proposition acceptée par ce ménage."
+                )
+            elif proposal.dwelling_id != rehousing.dwelling_id:
+                errors["dwelling"] = "Le logement doit être celui de la proposition acceptée."
+        if errors:
+            raise ValidationError(errors)
+        rehousing.save()
+        if dwelling is not None:
+            dwelling.is_let = True
+            dwelling.updated_at = timezone.now()
+            dwelling.save(update_fields=["is_let", "updated_at"])
+        return rehousing
+
+    @transaction.atomic
+    def record_glide(self, *, on, by):
+        """The bail glissant is transferred to the household (seed §3.2)."""
+        if self.solution != Solution.SLIDING_LEASE:
+            raise ValidationError("Seul un bail glissant peut glisser.")
+        if self.glided_on:
+            raise ValidationError(
+                f"Le glissement est déjà enregistré au {self.glided_on:%d/%m/%Y}."
+            )
+        low, high = (
+            add_months(self.lease_start, GLIDE_MIN_MONTHS),
+            add_months(self.lease_start, GLIDE_MAX_MONTHS),
+        )
+        if not (low <= on <= high):
+            raise ValidationError(
+                {
+                    "glided_on": "Le bail glisse entre 3 et 12 mois après son début "
+                    f"(entre le {low:%d/%m/%Y} et le {high:%d/%m/%Y})."
+                }
+            )
+        if on > timezone.localdate():
+            raise ValidationError(
+                {"glided_on": "Le glissement ne peut pas être daté dans le futur."}
+            )
+        self.glided_on = on
+        self.glide_recorded_by = by
+        self.save(update_fields=["glided_on", "glide_recorded_by"])
+
+
+def stays_in_place(household) -> bool:
+    """An eviction-prevention household with no rehousing stays in its dwelling (seed §1.2)."""
+    return household.public == Public.EVICTION_THREAT and not household.rehousings.exists()
 
 
 class DocumentKind(models.TextChoices):
@@ -68,6 +401,37 @@ class DocumentKind(models.TextChoices):
 class DocumentStatus(models.TextChoices):
     GENERATED = "generated", "Générée"
     SIGNED = "signed", "Signée"
+
+
+def _document_path(instance, filename):
+    return (
+        f"housing/{instance.household_id}/{instance.kind}-v{instance.number}-{uuid.uuid4().hex}.pdf"
+    )
+
+
+def _scan_path(instance, filename):
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"housing/{instance.household_id}/{instance.kind}-v{instance.number}-signe-{uuid.uuid4().hex}.{extension}"
+
+
+class AgreementDocumentQuerySet(models.QuerySet):
+    def visible_to(self, user, action="housing.view"):
+        return self.filter(policy.household_q(user, action, prefix="household__"))
+
+    def latest_of(self, household, kind):
+        return self.filter(household=household, kind=kind).order_by("-number").first()
+
+    def both_signed(self, household) -> bool:
+        """May the accompaniment start (§2.3)? The latest convention and the latest contract are
+        both signed. A household staying in place has no rehousing: its convention is one of
+        "maintien dans les lieux" (see `documents.document_context`)."""
+        latest = {}
+        for document in self.filter(household=household).order_by("kind", "-number"):
+            latest.setdefault(document.kind, document)
+        return all(
+            kind in latest and latest[kind].status == DocumentStatus.SIGNED
+            for kind in DocumentKind.values
+        )
 
 
 class AgreementDocument(models.Model):
@@ -81,7 +445,139 @@ class AgreementDocument(models.Model):
     )
     generated_at = models.DateTimeField(default=timezone.now)
     signed_on = models.DateField("signé le", null=True, blank=True)
+    # The convention is attached to the lease (seed §2.3): the rehousing it seals.
+    rehousing = models.ForeignKey(
+        Rehousing,
+        verbose_name="relogement (bail)",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreement_documents",
+    )
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    pdf = models.FileField(
+        "document généré", upload_to=_document_path, max_length=200, blank=True, default=""
+    )
+    signed_scan = models.FileField(
+        "exemplaire signé", upload_to=_scan_path, max_length=200, blank=True
+    )
+    signed_recorded_at = models.DateTimeField("signature enregistrée le", null=True, blank=True)
+    signed_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    objects = AgreementDocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "document contractuel"
         ordering = ["kind", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "kind", "number"], name="unique_agreement_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} v{self.number} — {self.household.reference}"
+
+    @property
+    def filename(self) -> str:
+        stem = (
+            "convention-tripartite"
+            if self.kind == DocumentKind.CONVENTION
+            else "contrat-accompagnement"
+        )
+        return f"{stem}-{self.household.reference}-v{self.number}.pdf"
+
+    @classmethod
+    @transaction.atomic
+    def generate(cls, household, kind, *, by, request=None):
+        """Render the document from today's data as a new version (status: generated)."""
+        from django.core.files.base import ContentFile
+
+        from .documents import document_context, render_document
+
+        # Lock the household row so two generations cannot take the same version number.
+        Household.objects.select_for_update().filter(pk=household.pk).first()
+        context = document_context(household, kind)
+        number = (
+            cls.objects.filter(household=household, kind=kind).aggregate(n=Max("number"))["n"] or 0
+        ) + 1
+        document = cls(
+            household=household,
+            kind=kind,
+            number=number,
+            generated_by=by,
+            generated_at=timezone.now(),
+            rehousing=context.get("rehousing") if kind == DocumentKind.CONVENTION else None,
+        )
+        context["document"] = document
+        pdf = render_document(kind, context, request=request)
+        document.pdf.save("document.pdf", ContentFile(pdf), save=False)
+        document.save()
+        return document
+
+    @transaction.atomic
+    def mark_signed(self, *, on, scan, by):
+        if self.status == DocumentStatus.SIGNED:
+            raise ValidationError("Ce document est déjà enregistré comme signé.")
+        latest = AgreementDocument.objects.latest_of(self.household, self.kind)
+        if latest.pk != self.pk:
+            raise ValidationError(
+                f"Une version plus récente (v{latest.number}) existe : c'est elle qui doit être signée."
+            )
+        generated_day = timezone.localdate(self.generated_at)
+        if on < generated_day:
+            raise ValidationError(
+                {
+                    "signed_on": f"La signature ne peut pas précéder la génération ({generated_day:%d/%m/%Y})."
+                }
+            )
+        if on > timezone.localdate():
+            raise ValidationError(
+                {"signed_on": "La date de signature ne peut pas être dans le futur."}
+            )
+        self.status = DocumentStatus.SIGNED
+        self.signed_on = on
+        self.signed_recorded_at = timezone.now()
+        self.signed_recorded_by = by
+        self.signed_scan.save(scan.name, scan, save=False)
+        self.save(
+            update_fields=[
+                "status",
+                "signed_on",
+                "signed_recorded_at",
+                "signed_recorded_by",
+                "signed_scan",
+            ]
+        )
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEW = "preview", "Aperçu"
+    APPLIED = "applied", "Importé"
+
+
+class DwellingImport(models.Model):
+    """An uploaded stock file: parsed rows kept for the preview, applied at once on confirmation."""
+
+    filename = models.CharField("fichier", max_length=200)
+    status = models.CharField(
+        "état", max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
+    )
+    rows = models.JSONField(default=list)
+    errors = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "import du parc"
+        ordering = ["-created_at", "-pk"]

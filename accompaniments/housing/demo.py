@@ -1,0 +1,215 @@
+"""Demo data: a stock of Caen habitat dwellings across the quartiers, with the rents of seed
+§3.1, and rehousings of every solution type for admitted demo households. Idempotent."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts.enums import Role
+from households.enums import Public, Quartier, Status
+
+from .matching import size_fits
+from .models import (
+    AgreementDocument,
+    DocumentKind,
+    Dwelling,
+    Rehousing,
+    Solution,
+    add_months,
+)
+
+DWELLINGS = 320
+
+STREETS = {
+    Quartier.CENTRE: ["rue Saint-Jean", "rue Écuyère", "rue de Strasbourg"],
+    Quartier.VAUCELLES: ["rue d'Auge", "rue de Falaise", "rue Saint-Michel"],
+    Quartier.RIVE_DROITE: ["rue de la Demi-Lune", "quai de Juillet"],
+    Quartier.GUERINIERE: ["boulevard de la Guérinière", "place de la Guérinière"],
+    Quartier.GRACE_DE_DIEU: ["rue de Champagne", "rue d'Alsace"],
+    Quartier.SAINTE_THERESE: ["rue de la Délivrande", "rue Sainte-Thérèse"],
+    Quartier.CHEMIN_VERT: ["rue du Chemin Vert", "boulevard Pompidou"],
+    Quartier.FOLIE_COUVRECHEF: ["boulevard Weygand", "avenue de la Folie"],
+    Quartier.PIERRE_HEUZE: ["rue de la Pierre Heuzé", "rue du Bouquet"],
+    Quartier.CALVAIRE_SAINT_PIERRE: ["rue du Calvaire Saint-Pierre", "rue de Bayeux"],
+    Quartier.SAINT_JEAN_EUDES: ["rue Saint-Jean-Eudes", "rue Général Moulin"],
+    Quartier.MALADRERIE: ["rue de la Maladrerie", "rue Henri Chéron"],
+    Quartier.BEAULIEU: ["rue de Beaulieu", "boulevard Détolle"],
+    Quartier.VENOIX: ["rue de Venoix", "avenue des Chevaliers"],
+    Quartier.SAINT_PAUL: ["rue Saint-Paul", "rue de Bretagne"],
+}
+
+# (three quarters of the stock, the remaining quarter) rent ranges. T2 and T4 are seed §3.1;
+# T1, T3 and T5 are interpolated around them.
+RENTS = {
+    "T1": ((220, 300), (260, 360)),
+    "T2": ((280, 370), (310, 450)),
+    "T3": ((280, 380), (360, 560)),
+    "T4": ((280, 390), (408, 750)),
+    "T5": ((330, 450), (480, 820)),
+}
+CHARGES = {"T1": (35, 60), "T2": (45, 75), "T3": (55, 95), "T4": (65, 110), "T5": (75, 130)}
+TYPOLOGY_WEIGHTS = [("T1", 12), ("T2", 28), ("T3", 32), ("T4", 20), ("T5", 8)]
+OTHER_LANDLORDS = ["Partélios Habitat", "Inolya"]
+
+SOLUTIONS_CYCLE = [
+    Solution.DIRECT,
+    Solution.SLIDING_LEASE,
+    Solution.SOCIAL_RESIDENCE,
+    Solution.SUBLET,
+    Solution.DIRECT,
+    Solution.SLIDING_LEASE,
+    Solution.DIRECT,
+    Solution.SLIDING_LEASE,
+]
+RESIDENCES = ["Résidence sociale Les Tilleuls", "Résidence sociale du Port"]
+
+
+def _amount(rng, low, high):
+    return Decimal(rng.randint(low * 2, high * 2)) / 2
+
+
+def _dwellings(ctx):
+    rng = ctx.rng
+    today = ctx.now.date()
+    existing = set(Dwelling.objects.values_list("reference", flat=True))
+    quartiers = list(STREETS)
+    typologies = [t for t, w in TYPOLOGY_WEIGHTS for _ in range(w)]
+    new = []
+    for n in range(1, DWELLINGS + 1):
+        reference = f"CH-{n:05d}"
+        # Draw every value even for existing rows, so the sequence stays deterministic.
+        quartier = quartiers[(n - 1) % len(quartiers)]
+        typology = rng.choice(typologies)
+        modest = rng.random() < 0.75
+        low, high = RENTS[typology][0 if modest else 1]
+        rent = _amount(rng, low, high)
+        charges = _amount(rng, *CHARGES[typology])
+        collective = rng.random() < 0.93
+        floor = rng.randint(0, 9) if collective else 0
+        lift = collective and (floor >= 4 or rng.random() < 0.3)
+        street = rng.choice(STREETS[quartier])
+        number = rng.randint(1, 120)
+        let = rng.random() < 0.35
+        available = today + timedelta(days=rng.randint(-30, 150))
+        landlord = rng.choice(OTHER_LANDLORDS) if rng.random() < 0.03 else "Caen habitat"
+        if reference in existing:
+            continue
+        new.append(
+            Dwelling(
+                reference=reference,
+                address=f"{number} {street}, 14000 Caen",
+                quartier=quartier,
+                typology=typology,
+                is_collective=collective,
+                floor=floor,
+                has_lift=lift,
+                rent=rent,
+                charges=charges,
+                available_from=available,
+                landlord=landlord,
+                is_let=let,
+            )
+        )
+    Dwelling.objects.bulk_create(new, batch_size=500)
+    return len(new)
+
+
+def _letting_officer(ctx):
+    from accounts.models import User
+
+    for user in ctx.users.values():
+        if Role.LETTING_OFFICER in getattr(user, "roles", ()):
+            return user
+    return User.objects.filter(role_assignments__role=Role.LETTING_OFFICER).order_by("pk").first()
+
+
+def _rehousings(ctx):
+    from households.models import Household
+
+    if Rehousing.objects.exists():
+        return 0
+    rng = ctx.rng
+    today = ctx.now.date()
+    officer = _letting_officer(ctx)
+    # Admitted households are where rehousing happens; a few accompanied ones were rehoused
+    # before their accompaniment started.
+    candidates = (
+        Household.objects.exclude(public=Public.EVICTION_THREAT)
+        .prefetch_related("members")
+        .order_by("pk")
+    )
+    households = list(candidates.filter(status=Status.ADMITTED)[:5]) + list(
+        candidates.filter(status=Status.ACCOMPANIED)[:3]
+    )
+    available = list(Dwelling.objects.available().filter(landlord="Caen habitat").order_by("pk"))
+    created = 0
+    for index, household in enumerate(households):
+        solution = SOLUTIONS_CYCLE[index]
+        start = today - timedelta(days=rng.randint(20, 200))
+        fields = {"solution": solution, "lease_start": start}
+        if solution == Solution.SOCIAL_RESIDENCE:
+            fields["structure_name"] = RESIDENCES[index % len(RESIDENCES)]
+        else:
+            dwelling = next((d for d in available if size_fits(d.rooms, household.size)), None)
+            if dwelling is None:
+                continue
+            available.remove(dwelling)
+            fields["dwelling"] = dwelling
+            fields["lease_reference"] = f"BAIL-{start:%Y}-{dwelling.pk:05d}"
+        if solution == Solution.SLIDING_LEASE:
+            fields["planned_glide_date"] = add_months(start, 6)
+        if solution == Solution.SUBLET:
+            fields["planned_end"] = add_months(start, 24)
+            fields["exceptional_reason"] = (
+                "Ménage sans titre locatif possible à court terme : sous-location le temps de "
+                "régulariser la situation administrative."
+            )
+        rehousing = Rehousing.record(household=household, by=officer, **fields)
+        created += 1
+        if solution == Solution.SLIDING_LEASE and add_months(start, 3) <= today and index > 2:
+            rehousing.record_glide(on=max(add_months(start, 3), start), by=officer)
+    return created
+
+
+SCAN = b"%PDF-1.4\n% exemplaire signe (demonstration)\n"
+
+
+def _documents(ctx):
+    """Conventions and contracts for the rehoused households: generated (awaiting signature)
+    for the admitted ones, signed for those already accompanied."""
+    from django.core.files.base import ContentFile
+
+    from households.models import Household
+
+    if AgreementDocument.objects.exists():
+        return 0
+    officer = _letting_officer(ctx)
+    households = (
+        Household.objects.filter(
+            rehousings__isnull=False, status__in=[Status.ADMITTED, Status.ACCOMPANIED]
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    count = 0
+    for household in households:
+        for kind in (DocumentKind.CONVENTION, DocumentKind.CONTRACT):
+            document = AgreementDocument.generate(household, kind, by=officer)
+            if household.status == Status.ACCOMPANIED:
+                document.mark_signed(
+                    on=timezone.localdate(document.generated_at),
+                    scan=ContentFile(SCAN, name="exemplaire-signe.pdf"),
+                    by=officer,
+                )
+            count += 1
+    return count
+
+
+def seed(ctx):
+    dwellings = _dwellings(ctx)
+    rehousings = _rehousings(ctx)
+    documents = _documents(ctx)
+    ctx.stdout.write(
+        f"Logements : {dwellings} créés, {rehousings} relogements, {documents} documents générés."
+    )

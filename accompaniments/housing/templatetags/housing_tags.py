@@ -1,0 +1,37 @@
+"""`{% housing_pathway household user as pathway %}`: what `housing/_household_pathway.html` shows."""
+
+from django import template
+
+from accounts import policy
+
+from ..models import AgreementDocument, DocumentKind, stays_in_place
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def housing_pathway(context, household, user):
+    if not policy.can(user, "housing.view", household):
+        return {"visible": False}
+    documents = list(
+        household.agreement_documents.select_related("rehousing").order_by("kind", "-number")
+    )
+    latest = {}
+    for document in documents:
+        latest.setdefault(document.kind, document)
+    rehousings = list(household.rehousings.select_related("dwelling"))
+    return {
+        "visible": True,
+        "proposals": list(
+            household.dwelling_proposals.select_related("dwelling").order_by("-proposed_at")
+        ),
+        "rehousings": rehousings,
+        "documents": documents,
+        "convention": latest.get(DocumentKind.CONVENTION),
+        "contract": latest.get(DocumentKind.CONTRACT),
+        "stays_in_place": not rehousings and stays_in_place(household),
+        "both_signed": AgreementDocument.objects.both_signed(household),
+        "can_change": policy.can(user, "housing.change", household),
+        # No link to the pathway page from the pathway page itself.
+        "link": not context.get("on_pathway_page", False),
+    }

@@ -1,0 +1,77 @@
+"""Letting officer: proposes a dwelling, records the acceptance and a bail glissant, generates
+the convention and records it signed; axe on every page of the journey."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from accompaniments.housing.models import AgreementDocument, DwellingProposal, Rehousing
+from households.enums import Relation, Status
+from tests.factories import HouseholdFactory
+from tests.housing.factories import DwellingFactory
+
+pytestmark = pytest.mark.e2e
+
+
+def test_letting_officer_journey(page, login_as, check_axe, letting_officer, social_worker):
+    household = HouseholdFactory(
+        status=Status.ADMITTED,
+        referent=social_worker,
+        members=[{"relation": Relation.REFERENCE}, {"relation": Relation.CHILD}],
+    )
+    DwellingFactory(reference="CH-03100", typology="T2", rent=Decimal("310"), charges=Decimal("55"))
+    DwellingFactory(reference="CH-03200", typology="T3", rent=Decimal("365"), charges=Decimal("70"))
+    login_as(letting_officer)
+
+    page.goto(f"/logements/menage/{household.pk}/rapprochement/")
+    assert page.get_by_role("heading", name="Logements adaptés").is_visible()
+    check_axe(page)
+    page.get_by_role("button", name="Proposer le logement CH-03100").click()
+    page.wait_for_load_state("networkidle")
+    assert "Logement CH-03100 proposé" in page.content()
+    check_axe(page)
+
+    page.get_by_role("radio", name="Acceptée").check()
+    page.get_by_role("button", name="Enregistrer la réponse").click()
+    page.wait_for_load_state("networkidle")
+    assert DwellingProposal.objects.get().status == "accepted"
+
+    lease_start = datetime.date.today()
+    glide = lease_start.replace(day=1) + datetime.timedelta(days=31 * 6)
+    page.get_by_role("radio", name="Bail glissant").check()
+    assert page.get_by_label("Référence du logement").input_value() == "CH-03100"
+    page.get_by_label("Début du bail").fill(lease_start.isoformat())
+    page.get_by_label("Glissement prévu le (bail glissant)").fill(glide.isoformat())
+    page.get_by_role("button", name="Enregistrer le relogement").click()
+    page.wait_for_load_state("networkidle")
+    rehousing = Rehousing.objects.get()
+    assert rehousing.solution == "sliding" and rehousing.planned_glide_date == glide
+    assert f"Glissement prévu le {glide:%d/%m/%Y}" in page.content()
+    check_axe(page)
+
+    page.get_by_role("button", name="Générer la convention tripartite").click()
+    page.wait_for_load_state("networkidle")
+    assert "Convention tripartite générée (version 1)" in page.content()
+    page.get_by_label("Signé le").fill(lease_start.isoformat())
+    page.get_by_label("Exemplaire signé (PDF ou image)").set_input_files(
+        files=[
+            {
+                "name": "convention-signee.pdf",
+                "mimeType": "application/pdf",
+                "buffer": b"%PDF-1.4\nsigne\n",
+            }
+        ]
+    )
+    page.get_by_role("button", name="Enregistrer la signature (convention tripartite v1)").click()
+    page.wait_for_load_state("networkidle")
+    document = AgreementDocument.objects.get()
+    assert document.status == "signed" and document.rehousing == rehousing
+    assert "Convention tripartite enregistrée comme signée" in page.content()
+    check_axe(page)
+
+    page.goto("/logements/suivi/")
+    assert page.get_by_role("heading", name="Glissements à venir").is_visible()
+    check_axe(page)
+    page.goto("/logements/")
+    check_axe(page)

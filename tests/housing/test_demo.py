@@ -1,0 +1,46 @@
+import io
+import random
+
+import pytest
+from django.utils import timezone
+
+from accompaniments.housing import demo
+from accompaniments.housing.models import AgreementDocument, Dwelling, Rehousing, Solution
+from caen_accompagnement.management.commands.seed_demo import DemoContext
+from households.enums import Relation, Status
+from tests.factories import HouseholdFactory
+
+
+def context(users):
+    return DemoContext(
+        rng=random.Random(14), households=10, now=timezone.now(), stdout=io.StringIO(), users=users
+    )
+
+
+@pytest.mark.django_db
+def test_demo_stock_and_rehousings_idempotent(letting_officer):
+    for status in [Status.ADMITTED] * 4 + [Status.ACCOMPANIED] * 4:
+        HouseholdFactory(status=status, members=[{"relation": Relation.REFERENCE}])
+    demo.seed(context({"location": letting_officer}))
+    assert Dwelling.objects.count() == demo.DWELLINGS
+    assert Dwelling.objects.values("quartier").distinct().count() >= 10
+    for dwelling in Dwelling.objects.filter(typology__in=["T2", "T4"]):
+        low, high = (280, 450) if dwelling.typology == "T2" else (280, 750)
+        assert low <= dwelling.rent <= high
+    assert set(Rehousing.objects.values_list("solution", flat=True)) == set(Solution.values)
+    # 4 admitted + 3 accompanied households rehoused, two documents each.
+    assert AgreementDocument.objects.count() == 14
+    signed = AgreementDocument.objects.filter(status="signed")
+    assert signed.count() == 6
+    assert all(d.household.status == Status.ACCOMPANIED and d.signed_scan for d in signed)
+    counts = (
+        Dwelling.objects.count(),
+        Rehousing.objects.count(),
+        AgreementDocument.objects.count(),
+    )
+    demo.seed(context({"location": letting_officer}))
+    assert (
+        Dwelling.objects.count(),
+        Rehousing.objects.count(),
+        AgreementDocument.objects.count(),
+    ) == counts

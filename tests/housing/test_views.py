@@ -1,0 +1,271 @@
+"""Pages: stock list, matching, pathway actions, letting board, the household-page partial."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from accompaniments.housing.models import (
+    Dwelling,
+    DwellingProposal,
+    HousingWish,
+    ProposalStatus,
+    Rehousing,
+    Solution,
+)
+from households.enums import Quartier, Relation, Status
+
+from .factories import DwellingFactory, ProposalFactory, RehousingFactory, admitted_household
+
+pytestmark = pytest.mark.django_db
+NOW = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=datetime.UTC)
+
+
+def test_dwelling_list_filters(client, letting_officer):
+    DwellingFactory(
+        reference="VAU-T2", quartier=Quartier.VAUCELLES, typology="T2", rent=Decimal("300")
+    )
+    DwellingFactory(
+        reference="CV-T4", quartier=Quartier.CHEMIN_VERT, typology="T4", rent=Decimal("390")
+    )
+    DwellingFactory(reference="CV-LET", quartier=Quartier.CHEMIN_VERT, typology="T4", is_let=True)
+    ProposalFactory(dwelling=DwellingFactory(reference="CV-PROP", quartier=Quartier.CHEMIN_VERT))
+    client.force_login(letting_officer)
+    url = reverse("housing:dwelling_list")
+
+    def refs(**params):
+        page = client.get(url, params).context["dwellings"]
+        return sorted(d.reference for d in page)
+
+    assert refs() == ["CV-LET", "CV-PROP", "CV-T4", "VAU-T2"]
+    assert refs(quartier="chemin_vert", availability="available") == ["CV-T4"]
+    assert refs(availability="let") == ["CV-LET"]
+    assert refs(availability="reserved") == ["CV-PROP"]
+    assert refs(typology=["T2"], max_rent="350") == ["CV-PROP", "VAU-T2"]
+    assert refs(q="vau") == ["VAU-T2"]
+
+
+def test_dwelling_list_constant_queries(client, letting_officer, django_assert_max_num_queries):
+    client.force_login(letting_officer)
+    url = reverse("housing:dwelling_list")
+    DwellingFactory.create_batch(3)
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    DwellingFactory.create_batch(40)
+    for dwelling in Dwelling.objects.all()[:10]:
+        ProposalFactory(dwelling=dwelling)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["dwellings"]) == 43
+
+
+@time_machine.travel(NOW)
+def test_matching_page_and_proposal(client, letting_officer):
+    household = admitted_household(
+        members=[{"relation": Relation.REFERENCE}, {"relation": Relation.SPOUSE}]
+    )
+    good = DwellingFactory(
+        reference="GOOD-T2", typology="T2", rent=Decimal("330"), charges=Decimal("60")
+    )
+    DwellingFactory(reference="TOO-BIG-T5", typology="T5")
+    DwellingFactory(reference="LET-T2", typology="T2", is_let=True)
+    client.force_login(letting_officer)
+    response = client.get(reverse("housing:matching", args=[household.pk]))
+    page = response.content.decode()
+    assert "GOOD-T2" in page and "TOO-BIG-T5" not in page and "LET-T2" not in page
+    assert "330,00\u00a0€ + 60,00\u00a0€" in page
+
+    url = reverse("housing:propose", args=[household.pk, good.pk])
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 302
+    proposal = DwellingProposal.objects.get()
+    assert proposal.proposed_by == letting_officer and proposal.figures["rent"] == "330.00"
+    # Proposed twice: refused with a French message, nothing written.
+    response = client.post(url, follow=True)
+    assert "déjà proposé" in response.content.decode()
+    assert DwellingProposal.objects.count() == 1
+
+
+def test_wishes_rank_the_matching(client, letting_officer):
+    household = admitted_household()
+    DwellingFactory(
+        reference="A-CENTRE", typology="T1", quartier=Quartier.CENTRE, rent=Decimal("250")
+    )
+    DwellingFactory(
+        reference="B-VENOIX", typology="T1", quartier=Quartier.VENOIX, rent=Decimal("260")
+    )
+    client.force_login(letting_officer)
+    url = reverse("housing:wishes", args=[household.pk])
+    client.post(url, {"quartiers": ["venoix"], "max_floor": "2"})
+    wish = HousingWish.objects.get(household=household)
+    assert wish.quartiers == ["venoix"] and wish.max_floor == 2
+    matches = client.get(reverse("housing:matching", args=[household.pk])).context["matches"]
+    assert [m.dwelling.reference for m in matches] == ["B-VENOIX", "A-CENTRE"]
+
+
+@time_machine.travel(NOW)
+def test_decision_and_rehousing_through_the_pathway(client, letting_officer):
+    household = admitted_household()
+    proposal = ProposalFactory(household=household, dwelling=DwellingFactory(reference="CH-777"))
+    client.force_login(letting_officer)
+    decide = reverse("housing:proposal_decide", args=[proposal.pk])
+    prefix = f"p{proposal.pk}"
+    response = client.post(
+        decide, {f"{prefix}-decision": "refused", f"{prefix}-refusal_reason": ""}
+    )
+    assert response.status_code == 422 and "Indiquez le motif du refus" in response.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.PENDING
+    assert client.post(decide, {f"{prefix}-decision": "accepted"}).status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ACCEPTED
+
+    # The rehousing form is prefilled with the accepted dwelling.
+    page = client.get(reverse("housing:pathway", args=[household.pk])).content.decode()
+    assert 'value="CH-777"' in page
+    url = reverse("housing:rehousing_create", args=[household.pk])
+    data = {
+        "solution": Solution.SLIDING_LEASE,
+        "dwelling_reference": "CH-777",
+        "lease_start": "2026-12-01",
+        "planned_glide_date": "2027-01-15",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "entre 3 et 12 mois" in body and 'value="2027-01-15"' in body
+    assert not Rehousing.objects.exists()
+
+    response = client.post(url, {**data, "planned_glide_date": "2027-06-01"})
+    assert response.status_code == 302
+    rehousing = Rehousing.objects.get()
+    assert rehousing.proposal == proposal and rehousing.dwelling.is_let
+
+    # A sublet without reason, on a dwelling already let: refused field by field.
+    response = client.post(
+        url,
+        {
+            "solution": Solution.SUBLET,
+            "dwelling_reference": "CH-777",
+            "lease_start": "2026-12-01",
+            "planned_end": "2030-01-01",
+        },
+    )
+    body = response.content.decode()
+    assert "déjà loué" in body and "motif" in body and "3 ans" in body
+    assert Rehousing.objects.count() == 1
+
+
+def test_glide_through_the_pathway(client, letting_officer):
+    rehousing = RehousingFactory(
+        lease_start=datetime.date(2026, 10, 1), planned_glide_date=datetime.date(2027, 4, 1)
+    )
+    url = reverse("housing:glide", args=[rehousing.pk])
+    with time_machine.travel(datetime.datetime(2027, 4, 3, 9, 0, tzinfo=datetime.UTC)):
+        client.force_login(letting_officer)  # sessions expire after 30 idle minutes
+        response = client.post(url, {f"g{rehousing.pk}-glided_on": "2026-11-01"})
+        assert response.status_code == 422 and "entre 3 et 12 mois" in response.content.decode()
+        assert client.post(url, {f"g{rehousing.pk}-glided_on": "2027-04-02"}).status_code == 302
+    rehousing.refresh_from_db()
+    assert rehousing.glided_on == datetime.date(2027, 4, 2)
+
+
+def test_actions_are_for_the_letting_officer(
+    client, household, social_worker, debt_officer, state_reader
+):
+    household.status = Status.ADMITTED
+    household.save()
+    dwelling = DwellingFactory()
+    url = reverse("housing:propose", args=[household.pk, dwelling.pk])
+    for user in (social_worker, debt_officer, state_reader):
+        client.force_login(user)
+        assert client.post(url).status_code == 403
+    assert not DwellingProposal.objects.exists()
+
+
+def test_pathway_scope(
+    client, household, social_worker, other_social_worker, state_reader, ccas_manager
+):
+    url = reverse("housing:pathway", args=[household.pk])
+    client.force_login(social_worker)  # the référent
+    assert client.get(url).status_code == 200
+    for user in (other_social_worker, state_reader):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+    client.force_login(ccas_manager)
+    assert client.get(url).status_code == 200
+
+
+@time_machine.travel(NOW)
+def test_letting_board(client, letting_officer, social_worker, other_social_worker):
+    soon = RehousingFactory(
+        household=admitted_household(referent=social_worker),
+        lease_start=datetime.date(2026, 7, 1),
+        planned_glide_date=datetime.date(2027, 1, 10),
+    )
+    RehousingFactory(
+        lease_start=datetime.date(2026, 10, 1), planned_glide_date=datetime.date(2027, 9, 1)
+    )  # later
+    RehousingFactory(
+        lease_start=datetime.date(2026, 5, 1),
+        planned_glide_date=datetime.date(2026, 11, 1),
+        glided_on=datetime.date(2026, 11, 2),
+    )
+    DwellingFactory(reference="FREE-SOON", available_from=datetime.date(2026, 12, 10))
+    DwellingFactory(reference="FREE-LATER", available_from=datetime.date(2027, 5, 1))
+    client.force_login(letting_officer)
+    response = client.get(reverse("housing:letting_board"))
+    assert list(response.context["glides"]) == [soon]
+    page = response.content.decode()
+    assert "10/01/2027" in page and "FREE-SOON" in page and "FREE-LATER" not in page
+    # A social worker sees only the glides of the households they follow.
+    client.force_login(other_social_worker)
+    assert list(client.get(reverse("housing:letting_board")).context["glides"]) == []
+
+
+def test_household_page_partial(rf, household, social_worker, state_reader):
+    RehousingFactory(household=household, planned_glide_date=datetime.date(2027, 4, 1))
+    html = render_to_string(
+        "housing/_household_pathway.html", {"household": household, "user": social_worker}
+    )
+    assert "Bail glissant" in html and "Glissement prévu le 01/04/2027" in html
+    assert (
+        render_to_string(
+            "housing/_household_pathway.html", {"household": household, "user": state_reader}
+        ).strip()
+        == ""
+    )
+
+
+@time_machine.travel(NOW)
+def test_board_and_matching_constant_queries(
+    client, letting_officer, django_assert_max_num_queries
+):
+    household = admitted_household()
+    client.force_login(letting_officer)
+    board = reverse("housing:letting_board")
+    matching = reverse("housing:matching", args=[household.pk])
+
+    def add_rows(n):
+        for _ in range(n):
+            RehousingFactory(
+                lease_start=datetime.date(2026, 7, 1), planned_glide_date=datetime.date(2027, 1, 1)
+            )
+            ProposalFactory()
+            DwellingFactory(typology="T1", available_from=datetime.date(2026, 12, 1))
+
+    add_rows(2)
+    with django_assert_max_num_queries(30) as few_board:
+        client.get(board)
+    with django_assert_max_num_queries(30) as few_matching:
+        client.get(matching)
+    add_rows(15)
+    with django_assert_max_num_queries(len(few_board.captured_queries)):
+        response = client.get(board)
+    assert len(response.context["glides"]) == 17
+    with django_assert_max_num_queries(len(few_matching.captured_queries)):
+        response = client.get(matching)
+    assert response.context["match_count"] == 17
