@@ -68,7 +68,7 @@ class AccompanimentQuerySet(models.QuerySet):
         return qs.filter(Q(household__referent=user) | Q(household__substitute=user))
 
     def with_cadence(self):
-        """Last visit, last contact and open signals, in the same single query (no N+1)."""
+        """Last visit, last contact and signals to acknowledge, in one single query (no N+1)."""
         contacts = Contact.objects.filter(accompaniment=OuterRef("pk")).order_by()
         last = contacts.values("accompaniment").annotate(m=Max("at")).values("m")
         return self.annotate(
@@ -76,7 +76,9 @@ class AccompanimentQuerySet(models.QuerySet):
             last_contact_at=Subquery(last.filter(kind__in=CONTACT_KINDS_REACHING)),
             open_signals=Count(
                 "household__signals",
-                filter=Q(household__signals__acknowledged_at__isnull=True),
+                # Signals waiting for the référent's acknowledgement (adhesion loss needs none).
+                filter=Q(household__signals__acknowledged_at__isnull=True)
+                & ~Q(household__signals__kind=SignalKind.ADHESION_LOSS),
                 distinct=True,
             ),
         )

@@ -200,3 +200,35 @@ def test_signal_list_queries_do_not_grow(client, social_worker, ccas_manager, co
     for _ in range(6):
         SignalFactory(household=HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED))
     assert measure() == few
+
+
+@pytest.mark.django_db
+def test_adhesion_loss_is_not_a_signal_left_to_acknowledge_in_the_caseload(client, social_worker):
+    from .factories import AccompanimentFactory
+
+    acc = AccompanimentFactory(
+        household=HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+    )
+    SignalFactory(household=acc.household, kind=SignalKind.ADHESION_LOSS)
+    client.force_login(social_worker)
+    response = client.get(reverse("accompaniments:caseload"))
+    # It cannot be acknowledged (Caen habitat and the cellule act on it): the card must not
+    # announce a signal the référent could never clear.
+    assert response.context["open_signals"] == []
+    assert response.context["rows"][0][0].open_signals == 0
+    assert "signalement" not in response.content.decode().split('id="caseload"')[1]
+
+
+@pytest.mark.django_db
+def test_adhesion_loss_outside_the_programme_is_refused(client, social_worker):
+    outside = HouseholdFactory(referent=social_worker, status=Status.DIAGNOSTIC)
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("accompaniments:adhesion_loss_create", args=[outside.pk]),
+        {"description": "Ne répond plus."},
+    )
+    text = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "n'est pas dans le dispositif" in text
+    assert response.context["form"]["description"].value() == "Ne répond plus."
+    assert not Signal.objects.exists() and mail.outbox == []
