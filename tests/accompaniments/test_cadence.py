@@ -115,3 +115,48 @@ def test_compliance_of_an_accompaniment_uses_its_contacts():
     with time_machine.travel(datetime.datetime(2027, 4, 1, 12, tzinfo=datetime.UTC)):
         result = acc.compliance()
     assert result.visit_share == pytest.approx(2 / 3)
+
+
+def travel(day, hour=12):
+    return time_machine.travel(datetime.datetime(day.year, day.month, day.day, hour), tick=False)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("year", "due"),
+    [(2028, D(2028, 3, 6)), (2027, D(2027, 3, 7))],  # 15 days after 20 February
+)
+def test_call_due_across_february_in_leap_and_common_years(year, due):
+    acc = AccompanimentFactory(start=D(year, 1, 4), planned_end=D(year, 9, 4))
+    ContactFactory(accompaniment=acc, kind=ContactKind.HOME_VISIT, at=at(D(year, 2, 10)))
+    ContactFactory(accompaniment=acc, kind=ContactKind.PHONE_CALL, at=at(D(year, 2, 20)))
+    with travel(due):
+        c = acc.cadence()
+        assert c.call_due == due and not c.call_overdue
+    with travel(due + datetime.timedelta(days=1)):
+        assert acc.cadence().call_overdue
+
+
+@pytest.mark.django_db
+def test_visit_due_across_the_year_end_and_from_29_february():
+    acc = AccompanimentFactory(start=D(2027, 10, 1), planned_end=D(2028, 6, 1))
+    ContactFactory(accompaniment=acc, kind=ContactKind.HOME_VISIT, at=at(D(2027, 12, 31)))
+    with travel(D(2028, 1, 31)):
+        assert acc.cadence().visit_due == D(2028, 1, 31)
+        assert not acc.cadence().visit_overdue
+    with travel(D(2028, 2, 1)):
+        assert acc.cadence().visit_overdue
+    ContactFactory(accompaniment=acc, kind=ContactKind.HOME_VISIT, at=at(D(2028, 2, 29)))
+    with travel(D(2028, 3, 1)):
+        assert acc.cadence().visit_due == D(2028, 3, 29)
+        assert acc.cadence().urgency == rhythm.UP_TO_DATE
+
+
+@pytest.mark.django_db
+def test_compliance_months_from_31_january_in_a_leap_year():
+    # Months from 31/01/2028: 31/01–28/02, 29/02–30/03, 31/03–29/04 (each clamped from the start).
+    acc = AccompanimentFactory(start=D(2028, 1, 31), planned_end=D(2028, 12, 31))
+    for day in (D(2028, 2, 28), D(2028, 2, 29)):  # last day of month 1, first day of month 2
+        ContactFactory(accompaniment=acc, kind=ContactKind.HOME_VISIT, at=at(day))
+    with travel(D(2028, 4, 30)):
+        assert acc.compliance().visit_share == pytest.approx(2 / 3)

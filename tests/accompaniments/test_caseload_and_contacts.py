@@ -197,3 +197,28 @@ def test_reading_notes_is_audited_and_limited(client, acc, other_social_worker, 
     assert "santé" not in entry.label
     client.force_login(tenancy_officer)
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_team_caseload_queries_do_not_grow_with_households_or_referents(
+    client, ccas_manager, count_queries
+):
+    from accounts.enums import Role
+    from tests.factories import make_user
+
+    client.force_login(ccas_manager)
+    url = reverse("accompaniments:caseload")
+
+    def measure():
+        client.get(url)
+        with count_queries() as ctx:
+            response = client.get(url)
+        return len(ctx.captured_queries), len(response.context["rows"])
+
+    accompaniment_of(make_user(Role.SOCIAL_WORKER, email="ts-a@test.caen.fr"), visit=D(2027, 3, 1))
+    few, rows = measure()
+    for i in range(6):
+        referent = make_user(Role.SOCIAL_WORKER, email=f"ts-{i}@test.caen.fr")
+        acc = accompaniment_of(referent, visit=D(2027, 2, 1 + i), call=D(2027, 3, 1))
+        SignalFactory(household=acc.household)
+    assert measure() == (few, rows + 6)

@@ -48,3 +48,29 @@ def test_panel_for_caen_habitat_only_offers_a_signal(tenancy_officer, social_wor
     html = render(acc.household, tenancy_officer)
     assert "Faire un signalement" in html
     assert "visite à domicile" not in html
+
+
+@pytest.mark.django_db
+def test_household_file_page_shows_compliance_over_the_accompaniment(client, social_worker):
+    import time_machine
+    from django.urls import reverse
+
+    with time_machine.travel(datetime.datetime(2027, 3, 15, 10, tzinfo=datetime.UTC), tick=False):
+        acc = AccompanimentFactory(
+            household=HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED),
+            start=datetime.date(2027, 1, 4),
+            planned_end=datetime.date(2027, 10, 4),
+        )
+        ContactFactory(
+            accompaniment=acc,
+            kind=ContactKind.HOME_VISIT,
+            at=datetime.datetime(2027, 1, 10, 9, tzinfo=datetime.UTC),
+        )
+        client.force_login(social_worker)
+        page = client.get(reverse("households:detail", args=[acc.household.pk]))
+    text = page.content.decode()
+    # Months 4/1–3/2 (visit) and 4/2–3/3 (none) are over; the running month is not held
+    # against anyone: 1 of 2. Fortnights over: 4/1, 19/1, 3/2, 18/2 — one with a contact.
+    assert "mois avec une visite à domicile 50\u00a0%" in text
+    assert "quinzaines avec un contact 25\u00a0%" in text
+    assert "En retard" in text

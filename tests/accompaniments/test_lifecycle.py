@@ -430,3 +430,90 @@ def test_a_closed_accompaniment_is_read_only(client, acc, social_worker):
     objective.refresh_from_db()
     assert objective.description != "X"
     assert not acc.adhesion_records.exists() and not acc.contacts.exists()
+
+
+# --- bad input through the pages: French message next to the field, input kept -------------
+@pytest.mark.django_db
+def test_closure_before_the_start_is_refused_and_kept(client, acc, social_worker):
+    objective = ObjectiveFactory(accompaniment=acc)
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("accompaniments:close", args=[acc.pk]),
+        {
+            "reason": ClosureReason.REHOUSING,
+            "closed_on": "2026-04-30",  # the accompaniment started on 1 May 2026
+            "note": "Relogé au Chemin-Vert",
+            f"status_{objective.pk}": "reached",
+            f"bilan_{objective.pk}": "Budget tenu",
+        },
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["closed_on"] == ["La date de fin ne peut pas précéder le début."]
+    assert form["note"].value() == "Relogé au Chemin-Vert"
+    assert form[f"bilan_{objective.pk}"].value() == "Budget tenu"
+    acc.refresh_from_db()
+    objective.refresh_from_db()
+    assert acc.status == AccompanimentStatus.ACTIVE and objective.end_bilan == ""
+    acc.household.refresh_from_db()
+    assert acc.household.status == Status.ACCOMPANIED
+
+
+@pytest.mark.django_db
+def test_plan_end_before_the_start_is_refused_and_kept(client, acc, social_worker):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("accompaniments:edit_plan", args=[acc.pk]),
+        {"planned_end": "2026-04-01", "intensity": "strong"},
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["planned_end"] == ["La fin prévue doit être postérieure au début."]
+    assert form["intensity"].value() == "strong"
+    acc.refresh_from_db()
+    assert (acc.planned_end, acc.intensity) == (D(2027, 4, 1), "medium")
+    assert not acc.events.filter(kind=EventKind.PLAN_CHANGED).exists()
+
+
+@pytest.mark.django_db
+def test_extension_without_justification_keeps_the_date(client, acc, social_worker):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("accompaniments:extension_request", args=[acc.pk]),
+        {"until": "2027-08-01", "justification": "   "},
+    )
+    form = response.context["form"]
+    assert form.errors["justification"] == ["Justifiez la prolongation par écrit."]
+    assert form["until"].value() == "2027-08-01"
+    assert not acc.extensions.exists()
+    assert not acc.events.filter(kind=EventKind.EXTENSION_REQUESTED).exists()
+
+
+@pytest.mark.django_db
+def test_objectives_are_edited_with_status_and_progress_notes(client, acc, social_worker):
+    objective = ObjectiveFactory(accompaniment=acc)
+    client.force_login(social_worker)
+    client.post(
+        reverse("accompaniments:objective_edit", args=[acc.pk, objective.pk]),
+        {
+            "axis": "budget.choices",
+            "description": "Tenir un budget mensuel",
+            "status": ObjectiveStatus.IN_PROGRESS,
+            "progress_notes": "Tableau de budget rempli deux mois de suite.",
+        },
+    )
+    objective.refresh_from_db()
+    assert objective.status == ObjectiveStatus.IN_PROGRESS
+    assert objective.progress_notes.startswith("Tableau de budget")
+    client.post(
+        reverse("accompaniments:objective_create", args=[acc.pk]),
+        {
+            "axis": "dwelling_use.upkeep",
+            "description": "Entretenir le logement",
+            "status": "planned",
+        },
+    )
+    assert [o.axis for o in acc.objectives.all()] == ["budget.choices", "dwelling_use.upkeep"]
+    text = client.get(reverse("accompaniments:detail", args=[acc.pk])).content.decode()
+    assert "Tableau de budget rempli" in text and "En cours" in text
+    assert AuditEntry.objects.filter(object_type="accompaniments.Objective").count() == 2
