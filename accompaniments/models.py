@@ -6,6 +6,7 @@ from django.db import models, transaction
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from accompaniments.housing.models import AgreementDocument
 from accounts import policy
 from accounts.enums import Role
 from diagnostics.models import Intensity
@@ -43,16 +44,6 @@ EXIT_OF_CLOSURE = {
     ClosureReason.DEPARTURE: ExitReason.DEPARTURE,
     ClosureReason.ADHESION_BREAK: ExitReason.REFUSAL,
 }
-
-
-def agreements_signed(household) -> bool:
-    """The start gate (§2.3): the latest convention and the latest contract are both signed."""
-    latest = {}
-    for doc in household.agreement_documents.order_by("kind", "-number", "-pk"):
-        latest.setdefault(doc.kind, doc)
-    return all(
-        kind in latest and latest[kind].status == "signed" for kind in ("convention", "contract")
-    )
 
 
 def month_start(day: date) -> date:
@@ -194,7 +185,7 @@ class Accompaniment(models.Model):
         if household.accompaniments.active().exists():
             raise ValidationError("Ce ménage a déjà un accompagnement en cours.")
         override_reason = (override_reason or "").strip()
-        if not agreements_signed(household):
+        if not AgreementDocument.objects.both_signed(household):
             if not override_reason:
                 raise ValidationError(
                     "La convention tripartite et le contrat d'accompagnement doivent être "

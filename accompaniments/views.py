@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accompaniments.housing.models import AgreementDocument
 from accounts import policy
 from accounts.enums import Role
 from accounts.models import User
@@ -45,7 +46,6 @@ from .models import (
     ExtensionStatus,
     Signal,
     SignalKind,
-    agreements_signed,
 )
 
 
@@ -181,7 +181,7 @@ def start(request, household_pk):
         ],
     }
     form = StartForm(request.POST or None, initial=initial)
-    signed = agreements_signed(household)
+    signed = AgreementDocument.objects.both_signed(household)
     if signed or not request.user.has_role(Role.CCAS_MANAGER):
         del form.fields["override_reason"]  # only the manager may start without signatures
     if request.method == "POST" and form.is_valid():

@@ -3,6 +3,8 @@ from datetime import datetime, time
 from django import forms
 from django.utils import timezone
 
+from caen_accompagnement.uploads import sniff_suffix, too_large
+
 from .enums import OUTCOMES_OF_KIND, AdjustmentStatus, ItemKind, MeetingKind, Outcome
 from .models import (
     Adjustment,
@@ -15,7 +17,6 @@ from .models import (
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PLANNED_DATES = 6
-BILAN_MAX_BYTES = 10 * 1024 * 1024
 
 
 class PlanForm(forms.Form):
@@ -189,11 +190,12 @@ class BilanForm(forms.Form):
 
     def clean_bilan(self):
         upload = self.cleaned_data["bilan"]
-        if upload.size > BILAN_MAX_BYTES:
+        if too_large(upload):
             raise forms.ValidationError("Le fichier dépasse 10 Mo.")
-        head = upload.read(5)
-        upload.seek(0)
-        if not upload.name.lower().endswith(".pdf") or head != b"%PDF-":
+        if (
+            not upload.name.lower().endswith(".pdf")
+            or sniff_suffix(upload, allowed=(".pdf",)) is None
+        ):
             raise forms.ValidationError("Le bilan doit être un fichier PDF.")
         return upload
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from caen_accompagnement.uploads import sniff_suffix, too_large
 from households import taxonomy
 from households.enums import Employment
 
@@ -21,13 +22,6 @@ from .models import (
 
 MAX_MONTHLY_AMOUNT = Decimal("20000")
 MAX_DEBT = Decimal("500000")
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-# Magic bytes of the accepted files: the browser's content type and the name can lie.
-ACCEPTED_SIGNATURES = {
-    b"%PDF-": ".pdf",
-    b"\x89PNG\r\n\x1a\n": ".png",
-    b"\xff\xd8\xff": ".jpg",
-}
 
 THEMES = [
     (
@@ -416,15 +410,11 @@ class SocialReportForm(forms.Form):
 
     def clean_social_report(self):
         upload = self.cleaned_data["social_report"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        if too_large(upload):
             raise forms.ValidationError(
                 "Le fichier dépasse 10 Mo : réduisez-le ou scannez-le en PDF."
             )
-        head = upload.read(16)
-        upload.seek(0)
-        suffix = next(
-            (ext for sig, ext in ACCEPTED_SIGNATURES.items() if head.startswith(sig)), None
-        )
+        suffix = sniff_suffix(upload)
         if suffix is None:
             raise forms.ValidationError(
                 "Ce fichier n'est ni un PDF ni une image (PNG, JPEG) : il est refusé."

@@ -1,18 +1,13 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from caen_accompagnement.uploads import sniff_suffix, too_large
 from households.enums import Quartier
 
 from .models import Dwelling, ProposalStatus, Rehousing, Solution
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-SCAN_TYPES = {
-    "pdf": (b"%PDF",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-}
-SCAN_MAX_BYTES = 10 * 1024 * 1024
+SCAN_EXTENSIONS = {"pdf": ".pdf", "png": ".png", "jpg": ".jpg", "jpeg": ".jpg"}
 
 
 class DateInput(forms.DateInput):
@@ -199,13 +194,11 @@ class SignForm(forms.Form):
     def clean_scan(self):
         scan = self.cleaned_data["scan"]
         extension = scan.name.rsplit(".", 1)[-1].lower() if "." in scan.name else ""
-        if extension not in SCAN_TYPES:
+        if extension not in SCAN_EXTENSIONS:
             raise ValidationError("L'exemplaire signé doit être un PDF ou une image (PNG, JPEG).")
-        if scan.size > SCAN_MAX_BYTES:
+        if too_large(scan):
             raise ValidationError("Le fichier dépasse 10 Mo.")
-        head = scan.read(16)
-        scan.seek(0)
-        if not any(head.startswith(magic) for magic in SCAN_TYPES[extension]):
+        if sniff_suffix(scan, allowed=(SCAN_EXTENSIONS[extension],)) is None:
             raise ValidationError(
                 "Ce fichier n'est pas un vrai PDF ou une vraie image : déposez le scan signé."
             )

@@ -176,3 +176,8 @@ def test_file_shows_partner_orientations_to_ccas_only(
     letting_html = client.get(household.get_absolute_url()).content.decode()
     assert "Orientations vers des partenaires" in ccas_html
     assert "Orientations vers des partenaires" not in letting_html
+
+
+def test_file_shows_the_housing_pathway_to_letting_officers(client, letting_officer, household):
+    client.force_login(letting_officer)
+    assert "Parcours logement" in client.get(household.get_absolute_url()).content.decode()
