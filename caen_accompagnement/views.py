@@ -22,31 +22,11 @@ HOME_OF_ROLE = [
 ]
 
 
-# Pages offered on the welcome page to a user whose work page is not installed yet.
-WELCOME_LINKS = [
-    ("household.view", "households:list", "Ménages"),
-    ("household.create", "households:create", "Nouveau ménage"),
-    ("audit.view", "audit:list", "Journal des accès"),
-]
-
-
 def home(request):
-    from django.urls import NoReverseMatch, reverse
-
-    from accounts import policy
-
     for role, url_name in HOME_OF_ROLE:
         if role in request.user.roles:
-            try:
-                return redirect(reverse(url_name))
-            except NoReverseMatch:  # the page of that role is not installed in this build
-                continue
-    links = [
-        (label, reverse(url_name))
-        for action, url_name, label in WELCOME_LINKS
-        if policy.can(request.user, action)
-    ]
-    return render(request, "home.html", {"links": links})
+            return redirect(url_name)
+    return render(request, "home.html")
 
 
 @login_not_required
