@@ -1,5 +1,6 @@
 import datetime
 import io
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -378,3 +379,86 @@ def test_bad_debt_rows_are_refused_in_french(client, social_worker, draft):
     assert "Indiquez la commune ou l&#x27;adresse." in page
     assert 'value="Caen habitat"' in page and 'value="2019 – 2023"' in page
     assert not draft.debts.exists() and not draft.housing_history.exists()
+
+
+# --- Bad input (issue 3): a French message next to its field, typed input kept, nothing written.
+
+DURATION_MESSAGE = "La durée proposée doit être comprise entre 3 et 12 mois."
+
+
+def field_error(page, field_id):
+    """The text of the error block crispy renders right under the field `field_id`."""
+    match = re.search(
+        rf'id="{field_id}".*?<div id="{field_id}_error" class="invalid-feedback">(.*?)</div>',
+        page,
+        re.S,
+    )
+    assert match, f"no error next to {field_id}"
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip()
+
+
+@pytest.mark.parametrize("typed", ["-3", "0", "2", "13", "120"])
+def test_duration_outside_3_to_12_months_refused_next_to_the_field(
+    client, social_worker, draft, typed
+):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(draft, proposed_duration_months=typed, capacity_reason="Motif gardé"),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert field_error(page, "id_proposed_duration_months") == DURATION_MESSAGE
+    assert f'value="{typed}"' in page and "Motif gardé" in page
+    draft.refresh_from_db()
+    assert draft.version == 1 and draft.proposed_duration_months is None
+
+
+def test_negative_and_absurd_amounts_refused_next_to_their_fields(client, social_worker, draft):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(
+            draft,
+            res_salaries="-50",
+            res_rsa="1e9",
+            chg_rent="999999",
+            chg_energy="80",
+            **{"debts-TOTAL_FORMS": "1", "debts-0-creditor": "EDF", "debts-0-amount": "9000000"},
+        ),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert field_error(page, "id_res_salaries") == "Le montant ne peut pas être négatif."
+    assert field_error(page, "id_res_rsa").startswith("Montant improbable")
+    assert field_error(page, "id_chg_rent").startswith("Montant improbable")
+    assert field_error(page, "id_debts-0-amount").startswith("Montant improbable")
+    assert 'value="80"' in page and 'value="EDF"' in page  # the valid input is kept
+    draft.refresh_from_db()
+    assert draft.version == 1
+    assert not draft.budget_lines.exists() and not draft.debts.exists()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_bad_uploads_refused_next_to_the_field(client, social_worker, level2, htmx):
+    client.force_login(social_worker)
+    url = reverse("diagnostics:upload_report", args=[level2.pk])
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    cases = [
+        (
+            SimpleUploadedFile("rapport.docx", b"PK\x03\x04 word", "application/pdf"),
+            "Ce fichier n'est ni un PDF ni une image (PNG, JPEG) : il est refusé.",
+        ),
+        (
+            SimpleUploadedFile("gros.png", b"\x89PNG\r\n\x1a\n" + b"0" * (10 * 1024 * 1024)),
+            "Le fichier dépasse 10 Mo : réduisez-le ou scannez-le en PDF.",
+        ),
+    ]
+    for upload, message in cases:
+        response = client.post(url, {"social_report": upload}, **headers)
+        # htmx swaps only 2xx answers: the method section comes back with the error.
+        assert response.status_code == (200 if htmx else 400)
+        page = response.content.decode()
+        assert field_error(page, "id_social_report") == message.replace("'", "&#x27;")
+        level2.refresh_from_db()
+        assert not level2.social_report and not level2.events.exists()
