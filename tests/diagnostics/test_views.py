@@ -462,3 +462,60 @@ def test_bad_uploads_refused_next_to_the_field(client, social_worker, level2, ht
         assert field_error(page, "id_social_report") == message.replace("'", "&#x27;")
         level2.refresh_from_db()
         assert not level2.social_report and not level2.events.exists()
+
+
+# --- /diagnostics/: how long each item has been waiting ----------------------------------
+def _row(page, reference):
+    match = re.search(rf"<tr>\s*<td>\s*(?:<a [^>]*>)?{reference}.*?</tr>", page, re.S)
+    assert match, reference
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)).replace("\xa0", " "))
+
+
+def test_worklist_shows_how_long_each_diagnostic_has_waited(client, social_worker):
+    import time_machine
+
+    start = datetime.datetime(2026, 10, 1, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        to_start = HouseholdFactory(
+            referent=social_worker, status=Status.DIAGNOSTIC, diagnostic_level=2
+        )
+    with time_machine.travel(start + datetime.timedelta(days=7), tick=False):
+        in_progress = DiagnosticFactory(household__referent=social_worker)
+    with time_machine.travel(start + datetime.timedelta(days=9), tick=False):
+        sent = ready_to_submit(DiagnosticFactory(household__referent=social_worker))
+        sent.submit(by=social_worker)
+    client.force_login(social_worker)
+    with time_machine.travel(start + datetime.timedelta(days=12, hours=1), tick=False):
+        page = client.get(reverse("diagnostics:list")).content.decode()
+    assert "1 semaine, 5 jours" in _row(page, to_start.reference)  # 12 days
+    assert "5 jours" in _row(page, in_progress.household.reference)
+    assert "3 jours" in _row(page, sent.household.reference)
+
+
+# --- versions: field-by-field comparison ------------------------------------------------
+def test_comparison_marks_each_changed_field_and_only_those(client, social_worker, draft):
+    add_lines(draft, {"salaries": "1000"}, {"rent": "300"})
+    add_obstacle(draft, "dwelling_use.upkeep", Severity.LOW)
+    ready_to_submit(draft)
+    draft.socio_observation = "Première observation"
+    draft.save()
+    draft.submit(by=social_worker)
+    new = draft.reopen(by=social_worker)
+    new.socio_observation = "Observation revue"
+    new.proposed_duration_months = 9
+    new.save()
+    new.obstacles.update(severity=Severity.HIGH)
+    add_step(new, StepKind.FAMILY_MEETING, date=datetime.date(2026, 10, 20))
+    client.force_login(social_worker)
+    page = client.get(reverse("diagnostics:compare", args=[new.pk])).content.decode()
+    rows = re.findall(r"<tr( class=\"table-warning\")?>\s*<th scope=\"row\"[^>]*>(.*?)</th>", page)
+    changed = {label for mark, label in rows if mark}
+    assert changed == {
+        "Étapes réalisées",
+        "Observation",
+        "Utilisation du logement — Défaut d&#x27;entretien",
+        "Durée proposée (mois)",
+    }
+    assert "4 champs modifiés" in page
+    assert "Première observation" in page and "Observation revue" in page
+    assert ">Faible<" in page and ">Forte<" in page
