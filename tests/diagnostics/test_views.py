@@ -319,11 +319,16 @@ def test_manager_marks_reviewed(client, ccas_manager, social_worker, draft):
 def test_synthesis_pdf_text(client, social_worker, draft):
     add_lines(draft, {"salaries": "1500"}, {"rent": "450", "energy": "50"})
     add_obstacle(draft, "insertion.health", Severity.HIGH)
+    add_obstacle(draft, "budget.addiction", Severity.LOW)
     add_obstacle(draft, "housing_path.past_eviction", Severity.MEDIUM)
     draft.capacity_reason = ""
     ready_to_submit(draft)
-    draft.socio_observation = "Observation très confidentielle"
+    for theme in ("socio", "budget", "housing", "dwelling", "follow_up"):
+        setattr(draft, f"{theme}_observation", f"Observation très confidentielle {theme}")
+    draft.proposed_axes = ["insertion.health", "budget.addiction"]
     draft.save()
+    draft.debts.create(creditor="Cofidis", amount=D("2500"))
+    draft.housing_history.create(period="2019 – 2023", place="12 rue Caponière", status="tenant")
     draft.submit(by=social_worker)
     client.force_login(social_worker)
     response = client.get(reverse("diagnostics:synthesis_pdf", args=[draft.pk]))
@@ -335,6 +340,8 @@ def test_synthesis_pdf_text(client, social_worker, draft):
     assert "Diallo" not in text and "DIALLO" not in text and "Awa" not in text
     assert "Insertion sociale et professionnelle" in text and "Parcours locatif" in text
     assert "Santé" not in text and "Expulsion antérieure" not in text
+    assert "addictive" not in text and "Cofidis" not in text and "Caponière" not in text
+    assert "Mme X" not in text  # the steps' contacts stay in the detail
     assert "confidentielle" not in text.replace("document confidentiel", "")
     assert "1 000,00" in text.replace("\u202f", " ").replace("\u00a0", " ")  # reste à vivre
     assert "33,3" in text  # effort rate 500 / 1500
