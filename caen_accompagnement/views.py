@@ -32,7 +32,8 @@ def home(request):
 @login_not_required
 @require_GET
 @never_cache
-@transaction.non_atomic_requests  # the request's transaction would fail first if the database is down
+# Outside the request's transaction: opening it would fail first when the database is down.
+@transaction.non_atomic_requests
 def health(request):
     checks = {}
     try:
