@@ -19,3 +19,4 @@ urlpatterns = [
 ]
 
 handler403 = "caen_accompagnement.views.permission_denied"
+handler404 = "caen_accompagnement.views.page_not_found"

@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -32,6 +33,8 @@ def home(request):
 @login_not_required
 @require_GET
 @never_cache
+# Outside the request's transaction: opening it would fail first when the database is down.
+@transaction.non_atomic_requests
 def health(request):
     checks = {}
     try:
@@ -62,8 +65,20 @@ def accessibility(request):
     return render(request, "accessibility.html")
 
 
-def permission_denied(request, exception=None):
-    """Every refused access is logged (ACCESS.md), outside the rolled-back request transaction."""
+def _log_refusal(request):
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         log(request, Action.DENIED, object_type="url", label=request.path[:200])
+
+
+def permission_denied(request, exception=None):
+    """Every refused access is logged (ACCESS.md), outside the rolled-back request transaction."""
+    _log_refusal(request)
     return render(request, "403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    """A page that exists answering 404 is an out-of-scope or forged id: a refusal, logged too
+    (ACCESS.md). An address that is no page at all (no resolved view) is not."""
+    if getattr(request, "resolver_match", None) is not None:
+        _log_refusal(request)
+    return defaults.page_not_found(request, exception)

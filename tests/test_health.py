@@ -63,3 +63,24 @@ def test_never_cached_and_get_only(anonymous, settings):
     response = anonymous.get(reverse("health"))
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     assert anonymous.post(reverse("health")).status_code == 405
+
+
+def test_503_when_the_database_does_not_answer(client, settings, django_db_blocker):
+    """The database down is a JSON 503, not a 500 from the request's transaction."""
+    from django.db import connection
+
+    settings.REDIS_URL = ""
+    saved = dict(connection.settings_dict)
+    with django_db_blocker.unblock():
+        connection.close()
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(closed_port()))
+        try:
+            response = client.get(reverse("health"))
+        finally:
+            connection.close()
+            connection.settings_dict.clear()
+            connection.settings_dict.update(saved)
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "erreur"
+    assert body["services"]["database"].startswith("erreur : ")

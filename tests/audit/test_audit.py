@@ -94,6 +94,24 @@ def test_refused_access_is_logged_even_though_the_request_rolls_back(client):
     assert (entry.actor, entry.label) == (social_worker, url)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_out_of_scope_file_refused_with_404_is_logged(client):
+    """ACCESS.md: a refusal answered 404 (existence must not leak) is logged like a 403."""
+    debt_officer = make_user(Role.DEBT_OFFICER)  # Caen habitat tenants only
+    household = HouseholdFactory()  # not a tenant
+    client.force_login(debt_officer)
+    url = reverse("households:detail", args=[household.pk])
+    assert client.get(url).status_code == 404
+    entry = AuditEntry.objects.get(action=Action.DENIED)
+    assert (entry.actor, entry.label) == (debt_officer, url)
+    assert not AuditEntry.objects.filter(action=Action.VIEW).exists()
+    # An address that is no page at all is not a refusal.
+    assert client.get("/favicon.ico").status_code == 404
+    assert AuditEntry.objects.count() == 1
+    client.logout()
+    assert client.get("/favicon.ico").status_code == 404
+
+
 @pytest.mark.django_db
 def test_entry_records_who_what_when_and_ip(rf, letting_officer):
     household = HouseholdFactory()

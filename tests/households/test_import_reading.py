@@ -225,3 +225,17 @@ def test_too_long_text_and_future_birth_date_are_rejected():
         "Ligne 2, colonne « nom » : texte trop long (101 caractères, 100 au plus).",
         "Ligne 2, colonne « date_naissance » : date de naissance 01/01/2090 impossible.",
     ]
+
+
+def test_malformed_category_cells_name_line_and_column():
+    content = (
+        "reference;nom;prenom;sexe;rapport_social;nb_personnes\n"
+        "A-1;Un;Une;F;oui;2\n"
+        "A-2;Deux;Deux;X;peut-être;deux\n"
+    )
+    rows, rejected, _ = parse_rows(read_table(content.encode(), "f.csv"), "dalo")
+    assert [r.reference for r in rows] == ["A-1"]
+    errors = rejected[0].errors
+    assert rejected[0].line == 3 and len(errors) == 3
+    for column in ("sexe", "rapport_social", "nb_personnes"):
+        assert any(e.startswith(f"Ligne 3, colonne « {column} » : ") for e in errors), column

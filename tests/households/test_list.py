@@ -152,3 +152,40 @@ def test_query_count_does_not_grow_with_rows(client, count_queries, role):
     assert len(many.captured_queries) <= 13, "\n".join(
         q["sql"][:150] for q in many.captured_queries
     )
+
+
+def test_query_count_with_every_filter_and_the_agenda_scope(client, count_queries):
+    """A cellule member (agenda scope) filtering on everything: still constant queries."""
+    from django.utils import timezone
+
+    from coordination.models import AgendaItem, Meeting
+    from households.models import Household
+
+    member = make_user(Role.CELLULE_MEMBER)
+    referent = make_user(Role.SOCIAL_WORKER)
+    meeting = Meeting.objects.create(date=timezone.now(), agenda_published_at=timezone.now())
+    meeting.members.add(member)
+    params = {
+        "q": "nom",
+        "status": Status.PRESELECTED,
+        "public": Public.THIRD_PARTY,
+        "source": Source.DALO,
+        "referent": referent.pk,
+    }
+
+    def grow(n):
+        make_rows(n, referent)
+        Household.objects.update(public=Public.THIRD_PARTY)
+        for household in Household.objects.filter(agenda_items__isnull=True):
+            AgendaItem.objects.create(meeting=meeting, kind="level", household=household)
+
+    client.force_login(member)
+    grow(4)
+    with count_queries() as few:
+        response = client.get(URL, params)
+    assert len(listed(response)) == 4
+    grow(40)
+    with count_queries() as many:
+        response = client.get(URL, params)
+    assert len(listed(response)) == PAGE_SIZE
+    assert len(many.captured_queries) == len(few.captured_queries)

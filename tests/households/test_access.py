@@ -1,0 +1,123 @@
+"""Who reads and edits which household, page by page (ACCESS.md, "identity, composition…").
+
+| role | reads | edits |
+|---|---|---|
+| social worker | the programme | households they follow (référent or substitute) |
+| CCAS manager, letting officer | the programme | every household |
+| debt, tenancy officers | Caen habitat tenants | nothing |
+| cellule member | households on a published agenda of a meeting they sit in | nothing |
+| state reader, admin | nothing | nothing |
+
+Out of scope answers 404 (the file's existence does not leak), a role with no access 403.
+"""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.enums import Role
+from audit.models import Action, AuditEntry
+from coordination.models import AgendaItem, Meeting
+from tests.factories import HouseholdFactory, make_user
+
+pytestmark = pytest.mark.django_db
+
+KINDS = ["followed", "substituted", "other", "tenant", "agenda", "unpublished"]
+
+# role → (kinds read, kinds edited); None: the role is refused the pages outright (403).
+SCOPE = {
+    "social_worker": (set(KINDS), {"followed", "substituted"}),
+    "ccas_manager": (set(KINDS), set(KINDS)),
+    "letting_officer": (set(KINDS), set(KINDS)),
+    "debt_officer": ({"tenant"}, None),
+    "tenancy_officer": ({"tenant"}, None),
+    "cellule_member": ({"agenda"}, None),
+    "state_reader": (None, None),
+    "admin": (None, None),
+}
+
+
+@pytest.fixture
+def world():
+    users = {role: make_user(Role(role), email=f"{role}@acces.caen.fr") for role in SCOPE}
+    other_worker = make_user(Role.SOCIAL_WORKER, email="autre@acces.caen.fr")
+    me = users["social_worker"]
+    households = {
+        "followed": HouseholdFactory(referent=me),
+        "substituted": HouseholdFactory(referent=other_worker, substitute=me),
+        "other": HouseholdFactory(referent=other_worker),
+        "tenant": HouseholdFactory(tenant=True, referent=other_worker),
+        "agenda": HouseholdFactory(referent=other_worker),
+        "unpublished": HouseholdFactory(referent=other_worker),
+    }
+    published = Meeting.objects.create(date=timezone.now(), agenda_published_at=timezone.now())
+    draft = Meeting.objects.create(date=timezone.now())
+    for meeting, kind in ((published, "agenda"), (draft, "unpublished")):
+        meeting.members.add(users["cellule_member"])
+        AgendaItem.objects.create(meeting=meeting, kind="level", household=households[kind])
+    # A second meeting the cellule member does not sit in: its agenda gives them nothing.
+    elsewhere = Meeting.objects.create(date=timezone.now(), agenda_published_at=timezone.now())
+    AgendaItem.objects.create(meeting=elsewhere, kind="level", household=households["other"])
+    return users, households
+
+
+@pytest.mark.parametrize("role", list(SCOPE))
+def test_list_shows_exactly_the_households_in_scope(client, world, role):
+    users, households = world
+    reads, _ = SCOPE[role]
+    client.force_login(users[role])
+    response = client.get(reverse("households:list"))
+    if reads is None:
+        assert response.status_code == 403
+        return
+    listed = {h.pk for h in response.context["page"].object_list}
+    assert listed == {households[kind].pk for kind in reads}
+
+
+@pytest.mark.parametrize("role", list(SCOPE))
+def test_file_opens_in_scope_only_and_each_read_is_logged(client, world, role):
+    users, households = world
+    reads, _ = SCOPE[role]
+    client.force_login(users[role])
+    for kind, household in households.items():
+        response = client.get(reverse("households:detail", args=[household.pk]))
+        expected = 403 if reads is None else 200 if kind in reads else 404
+        assert response.status_code == expected, kind
+        if expected == 200:
+            assert household.reference in response.content.decode()
+    views = AuditEntry.objects.filter(action=Action.VIEW, actor=users[role])
+    assert {e.household_id for e in views} == {households[kind].pk for kind in (reads or ())}
+
+
+@pytest.mark.parametrize("role", list(SCOPE))
+def test_edit_form_opens_where_the_role_may_write(client, world, role):
+    users, households = world
+    reads, edits = SCOPE[role]
+    client.force_login(users[role])
+    for kind, household in households.items():
+        response = client.get(reverse("households:edit", args=[household.pk]))
+        if edits is None:
+            expected = 403
+        elif kind in edits:
+            expected = 200
+        else:
+            expected = 403 if kind in reads else 404
+        assert response.status_code == expected, kind
+
+
+@pytest.mark.parametrize(
+    "name", ["households:detail", "households:edit", "households:change_status"]
+)
+def test_forged_ids_answer_404(client, world, name):
+    users, _ = world
+    client.force_login(users["ccas_manager"])
+    url = reverse(name, args=[987654321])
+    response = client.post(url, {}) if name.endswith("status") else client.get(url)
+    assert response.status_code == 404
+
+
+def test_forged_id_on_referent_assignment_answers_404(client, world):
+    users, _ = world
+    client.force_login(users["ccas_manager"])
+    url = reverse("households:assign_referent", args=[987654321])
+    assert client.post(url, {"referent": users["social_worker"].pk}).status_code == 404

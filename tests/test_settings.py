@@ -1,0 +1,97 @@
+"""Settings come from the environment (12-factor): each variable of the README changes them."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRINT_SETTINGS = """
+import json
+from django.conf import settings
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "db": {k: str(db.get(k)) for k in ("ENGINE", "NAME", "HOST", "PORT", "USER")},
+    "atomic": db["ATOMIC_REQUESTS"],
+    "health_checks": db["CONN_HEALTH_CHECKS"],
+    "cache": settings.CACHES["default"],
+    "broker": settings.CELERY_BROKER_URL,
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "secret": settings.SECRET_KEY,
+    "debug": settings.DEBUG,
+    "hosts": settings.ALLOWED_HOSTS,
+    "email": [settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT,
+              settings.EMAIL_HOST_USER, settings.EMAIL_USE_TLS],
+    "language": settings.LANGUAGE_CODE,
+    "tz": settings.TIME_ZONE,
+    "middleware": settings.MIDDLEWARE,
+}))
+"""
+
+VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "EMAIL_URL",
+)
+
+
+def settings_with(**variables):
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    env.update(variables, DJANGO_SETTINGS_MODULE="caen_accompagnement.settings")
+    out = subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def test_every_variable_is_read():
+    s = settings_with(
+        DATABASE_URL="postgres://caen:motdepasse@db.interne:5433/caen_prod",
+        REDIS_URL="redis://cache.interne:6379/4",
+        SECRET_KEY="une-cle-secrete-de-production",
+        DEBUG="1",
+        ALLOWED_HOSTS="logement.caen.fr,intranet.caen.fr",
+        EMAIL_URL="smtp+tls://envoi:secret@smtp.caen.fr:587",
+    )
+    assert s["db"] == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "caen_prod",
+        "HOST": "db.interne",
+        "PORT": "5433",
+        "USER": "caen",
+    }
+    assert s["atomic"] is True and s["health_checks"] is True
+    assert s["cache"]["LOCATION"] == "redis://cache.interne:6379/4"
+    assert s["broker"] == "redis://cache.interne:6379/4" and s["eager"] is False
+    assert s["secret"] == "une-cle-secrete-de-production"
+    assert s["debug"] is True
+    assert s["hosts"] == ["logement.caen.fr", "intranet.caen.fr"]
+    assert s["email"] == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.caen.fr",
+        587,
+        "envoi",
+        True,
+    ]
+    assert (s["language"], s["tz"]) == ("fr-fr", "Europe/Paris")
+    assert "django.contrib.auth.middleware.LoginRequiredMiddleware" in s["middleware"]
+
+
+def test_without_services_the_app_runs_on_sqlite_with_inline_tasks():
+    s = settings_with()
+    assert s["db"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert s["atomic"] is True
+    assert s["cache"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert s["eager"] is True
+    assert s["debug"] is False
+    assert s["email"][0] == "django.core.mail.backends.console.EmailBackend"
