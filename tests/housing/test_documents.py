@@ -232,3 +232,30 @@ def test_who_generates_what(
     assert client.get(reverse("housing:document_download", args=[document.pk])).status_code == 200
     assert client.post(contract).status_code == 403
     assert AgreementDocument.objects.count() == 1
+
+
+@time_machine.travel(NOW)
+def test_who_signs_what(client, rehoused, social_worker, letting_officer, state_reader):
+    """The référent records the contract's signature, not the convention's (Caen habitat's)."""
+    convention = AgreementDocument.generate(rehoused, "convention", by=letting_officer)
+    contract = AgreementDocument.generate(rehoused, "contract", by=social_worker)
+
+    def sign(document):
+        return client.post(
+            reverse("housing:document_sign", args=[document.pk]),
+            {
+                f"s{document.pk}-signed_on": "2026-10-05",
+                f"s{document.pk}-scan": SimpleUploadedFile("signe.pdf", PDF_SCAN),
+            },
+        )
+
+    client.force_login(state_reader)
+    assert sign(contract).status_code == 404
+    client.force_login(social_worker)
+    assert sign(convention).status_code == 403
+    convention.refresh_from_db()
+    assert convention.status == DocumentStatus.GENERATED and not convention.signed_scan
+    assert sign(contract).status_code == 302
+    client.force_login(letting_officer)
+    assert sign(convention).status_code == 302
+    assert AgreementDocument.objects.both_signed(rehoused)

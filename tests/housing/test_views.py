@@ -380,3 +380,52 @@ def test_bad_rehousing_input_keeps_what_was_typed(client, letting_officer):
     assert not Rehousing.objects.exists()
     free.refresh_from_db()
     assert not free.is_let
+
+
+@time_machine.travel(NOW)
+def test_only_the_letting_officer_writes_the_pathway(
+    client, social_worker, state_reader, letting_officer
+):
+    """The référent reads the pathway; the proposal answer, the rehousing and the glide are
+    Caen habitat's; the DDCS sees nothing of a household."""
+    household = admitted_household(referent=social_worker)
+    proposal = ProposalFactory(household=household)
+    rehousing = RehousingFactory(
+        household=household,
+        lease_start=datetime.date(2026, 7, 1),
+        planned_glide_date=datetime.date(2026, 11, 1),
+    )
+    DwellingFactory(reference="CH-SW")
+    posts = [
+        (
+            reverse("housing:proposal_decide", args=[proposal.pk]),
+            {f"p{proposal.pk}-decision": "accepted"},
+        ),
+        (
+            reverse("housing:rehousing_create", args=[household.pk]),
+            {"solution": "direct", "dwelling_reference": "CH-SW", "lease_start": "2026-11-01"},
+        ),
+        (
+            reverse("housing:glide", args=[rehousing.pk]),
+            {f"g{rehousing.pk}-glided_on": "2026-11-02"},
+        ),
+    ]
+    pathway = reverse("housing:pathway", args=[household.pk])
+    client.force_login(social_worker)
+    page = client.get(pathway)
+    assert page.status_code == 200 and not page.context["can_change"]
+    assert "Enregistrer un relogement" not in page.content.decode()
+    for user in (social_worker, state_reader):
+        client.force_login(user)
+        for url, data in posts:
+            assert client.post(url, data).status_code == 403
+    client.force_login(state_reader)
+    assert client.get(pathway).status_code == 404
+    proposal.refresh_from_db()
+    rehousing.refresh_from_db()
+    assert proposal.status == ProposalStatus.PENDING and not rehousing.glided_on
+    assert Rehousing.objects.count() == 1
+    # The letting officer may.
+    client.force_login(letting_officer)
+    for url, data in posts:
+        assert client.post(url, data).status_code == 302
