@@ -11,7 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfReader
 
-from accompaniments.housing.models import AgreementDocument, DocumentStatus, Rehousing, Solution
+from accompaniments.housing.models import (
+    AgreementDocument,
+    DocumentStatus,
+    Dwelling,
+    Rehousing,
+    Solution,
+)
 from audit.models import AuditEntry
 from diagnostics.models import Diagnostic
 from households.enums import Public, Relation, Status
@@ -259,3 +265,20 @@ def test_who_signs_what(client, rehoused, social_worker, letting_officer, state_
     client.force_login(letting_officer)
     assert sign(convention).status_code == 302
     assert AgreementDocument.objects.both_signed(rehoused)
+
+
+@time_machine.travel(NOW)
+def test_each_version_keeps_its_own_pdf(client, rehoused, letting_officer):
+    """A new version is generated from today's data; the earlier one stays downloadable as it was."""
+    first = AgreementDocument.generate(rehoused, "convention", by=letting_officer)
+    Dwelling.objects.filter(reference="CH-04242").update(rent=Decimal("1010.00"))
+    second = AgreementDocument.generate(rehoused, "convention", by=letting_officer)
+    client.force_login(letting_officer)
+    texts = {}
+    for document in (first, second):
+        response = client.get(reverse("housing:document_download", args=[document.pk]))
+        assert f"-v{document.number}.pdf" in response["Content-Disposition"]
+        texts[document.number] = pdf_text(response.content)
+    assert "Version 1 générée le 05/10/2026" in texts[1]
+    assert "980,00 €" in texts[1] and "1 010,00 €" not in texts[1]
+    assert "Version 2 générée le 05/10/2026" in texts[2] and "1 010,00 €" in texts[2]
