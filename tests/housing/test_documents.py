@@ -282,3 +282,34 @@ def test_each_version_keeps_its_own_pdf(client, rehoused, letting_officer):
     assert "Version 1 générée le 05/10/2026" in texts[1]
     assert "980,00 €" in texts[1] and "1 010,00 €" not in texts[1]
     assert "Version 2 générée le 05/10/2026" in texts[2] and "1 010,00 €" in texts[2]
+
+
+@time_machine.travel(NOW)
+def test_convention_pdf_of_a_sublet_and_of_a_social_residence(letting_officer):
+    sublet = HouseholdFactory(status=Status.ADMITTED)
+    Rehousing.record(
+        household=sublet,
+        by=letting_officer,
+        solution=Solution.SUBLET,
+        dwelling=DwellingFactory(reference="CH-05151", rent=Decimal("1234.50")),
+        lease_start=datetime.date(2026, 9, 15),
+        planned_end=datetime.date(2028, 9, 14),
+        exceptional_reason="Titre de séjour en cours de renouvellement",
+    )
+    text = pdf_text(AgreementDocument.generate(sublet, "convention", by=letting_officer).pdf.read())
+    assert "Sous-location" in text and "CH-05151" in text and "1 234,50 €" in text
+    assert "15/09/2026" in text and "14/09/2028" in text
+    assert "Titre de séjour en cours de renouvellement" in text
+
+    residence = HouseholdFactory(status=Status.ADMITTED)
+    Rehousing.record(
+        household=residence,
+        by=letting_officer,
+        solution=Solution.SOCIAL_RESIDENCE,
+        structure_name="Résidence sociale Les Tilleuls",
+        lease_start=datetime.date(2026, 10, 1),
+    )
+    document = AgreementDocument.generate(residence, "convention", by=letting_officer)
+    text = pdf_text(document.pdf.read())
+    assert "Résidence sociale Les Tilleuls" in text and "01/10/2026" in text
+    assert document.rehousing == residence.rehousings.get()
