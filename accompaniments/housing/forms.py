@@ -155,12 +155,8 @@ class RehousingForm(forms.ModelForm):
             if dwelling
             else None
         )
-        if data.get("solution") and data.get("lease_start"):
-            for name, message in self.instance.rule_errors().items():
-                self.add_error(
-                    "dwelling_reference" if name == "dwelling" else name,
-                    message,
-                )
+        # The rules of seed §3.2 are `Rehousing.record`'s (the view puts its errors next to
+        # their fields): checked here, on an instance not yet filled in, they misfired.
         return data
 
     def record_fields(self) -> dict:

@@ -11,7 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfReader
 
-from accompaniments.housing.models import AgreementDocument, DocumentStatus, Rehousing, Solution
+from accompaniments.housing.models import (
+    AgreementDocument,
+    DocumentStatus,
+    Dwelling,
+    Rehousing,
+    Solution,
+)
 from audit.models import AuditEntry
 from diagnostics.models import Diagnostic
 from households.enums import Public, Relation, Status
@@ -232,3 +238,78 @@ def test_who_generates_what(
     assert client.get(reverse("housing:document_download", args=[document.pk])).status_code == 200
     assert client.post(contract).status_code == 403
     assert AgreementDocument.objects.count() == 1
+
+
+@time_machine.travel(NOW)
+def test_who_signs_what(client, rehoused, social_worker, letting_officer, state_reader):
+    """The référent records the contract's signature, not the convention's (Caen habitat's)."""
+    convention = AgreementDocument.generate(rehoused, "convention", by=letting_officer)
+    contract = AgreementDocument.generate(rehoused, "contract", by=social_worker)
+
+    def sign(document):
+        return client.post(
+            reverse("housing:document_sign", args=[document.pk]),
+            {
+                f"s{document.pk}-signed_on": "2026-10-05",
+                f"s{document.pk}-scan": SimpleUploadedFile("signe.pdf", PDF_SCAN),
+            },
+        )
+
+    client.force_login(state_reader)
+    assert sign(contract).status_code == 404
+    client.force_login(social_worker)
+    assert sign(convention).status_code == 403
+    convention.refresh_from_db()
+    assert convention.status == DocumentStatus.GENERATED and not convention.signed_scan
+    assert sign(contract).status_code == 302
+    client.force_login(letting_officer)
+    assert sign(convention).status_code == 302
+    assert AgreementDocument.objects.both_signed(rehoused)
+
+
+@time_machine.travel(NOW)
+def test_each_version_keeps_its_own_pdf(client, rehoused, letting_officer):
+    """A new version is generated from today's data; the earlier one stays downloadable as it was."""
+    first = AgreementDocument.generate(rehoused, "convention", by=letting_officer)
+    Dwelling.objects.filter(reference="CH-04242").update(rent=Decimal("1010.00"))
+    second = AgreementDocument.generate(rehoused, "convention", by=letting_officer)
+    client.force_login(letting_officer)
+    texts = {}
+    for document in (first, second):
+        response = client.get(reverse("housing:document_download", args=[document.pk]))
+        assert f"-v{document.number}.pdf" in response["Content-Disposition"]
+        texts[document.number] = pdf_text(response.content)
+    assert "Version 1 générée le 05/10/2026" in texts[1]
+    assert "980,00 €" in texts[1] and "1 010,00 €" not in texts[1]
+    assert "Version 2 générée le 05/10/2026" in texts[2] and "1 010,00 €" in texts[2]
+
+
+@time_machine.travel(NOW)
+def test_convention_pdf_of_a_sublet_and_of_a_social_residence(letting_officer):
+    sublet = HouseholdFactory(status=Status.ADMITTED)
+    Rehousing.record(
+        household=sublet,
+        by=letting_officer,
+        solution=Solution.SUBLET,
+        dwelling=DwellingFactory(reference="CH-05151", rent=Decimal("1234.50")),
+        lease_start=datetime.date(2026, 9, 15),
+        planned_end=datetime.date(2028, 9, 14),
+        exceptional_reason="Titre de séjour en cours de renouvellement",
+    )
+    text = pdf_text(AgreementDocument.generate(sublet, "convention", by=letting_officer).pdf.read())
+    assert "Sous-location" in text and "CH-05151" in text and "1 234,50 €" in text
+    assert "15/09/2026" in text and "14/09/2028" in text
+    assert "Titre de séjour en cours de renouvellement" in text
+
+    residence = HouseholdFactory(status=Status.ADMITTED)
+    Rehousing.record(
+        household=residence,
+        by=letting_officer,
+        solution=Solution.SOCIAL_RESIDENCE,
+        structure_name="Résidence sociale Les Tilleuls",
+        lease_start=datetime.date(2026, 10, 1),
+    )
+    document = AgreementDocument.generate(residence, "convention", by=letting_officer)
+    text = pdf_text(document.pdf.read())
+    assert "Résidence sociale Les Tilleuls" in text and "01/10/2026" in text
+    assert document.rehousing == residence.rehousings.get()

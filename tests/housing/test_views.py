@@ -269,3 +269,163 @@ def test_board_and_matching_constant_queries(
     with django_assert_max_num_queries(len(few_matching.captured_queries)):
         response = client.get(matching)
     assert response.context["match_count"] == 17
+
+
+@time_machine.travel(NOW)
+def test_every_solution_recorded_through_the_page(client, letting_officer):
+    """The form hands every rule to `Rehousing.record`: a social residence needs no dwelling."""
+    client.force_login(letting_officer)
+    residence = admitted_household()
+    response = client.post(
+        reverse("housing:rehousing_create", args=[residence.pk]),
+        {
+            "solution": Solution.SOCIAL_RESIDENCE,
+            "structure_name": "Résidence sociale Les Tilleuls",
+            "lease_start": "2026-11-01",
+        },
+    )
+    assert response.status_code == 302
+    rehousing = Rehousing.objects.get(household=residence)
+    assert rehousing.structure_name == "Résidence sociale Les Tilleuls" and not rehousing.dwelling
+
+    direct = admitted_household()
+    DwellingFactory(reference="CH-DIRECT")
+    response = client.post(
+        reverse("housing:rehousing_create", args=[direct.pk]),
+        {
+            "solution": Solution.DIRECT,
+            "dwelling_reference": "CH-DIRECT",
+            "lease_start": "2026-11-01",
+        },
+    )
+    assert response.status_code == 302
+    assert Rehousing.objects.get(household=direct).dwelling.is_let
+
+    sublet = admitted_household()
+    DwellingFactory(reference="CH-SUBLET")
+    response = client.post(
+        reverse("housing:rehousing_create", args=[sublet.pk]),
+        {
+            "solution": Solution.SUBLET,
+            "dwelling_reference": "CH-SUBLET",
+            "lease_start": "2026-11-01",
+            "planned_end": "2029-11-01",
+            "exceptional_reason": "Régularisation du séjour en cours.",
+        },
+    )
+    assert response.status_code == 302
+    assert Rehousing.objects.get(household=sublet).planned_end == datetime.date(2029, 11, 1)
+
+
+@time_machine.travel(NOW)
+def test_bad_rehousing_input_keeps_what_was_typed(client, letting_officer):
+    """Refused with the French message next to its field; the form keeps the typed values;
+    nothing written (no rehousing, the dwelling stays free)."""
+    household = admitted_household()
+    free = DwellingFactory(reference="CH-FREE")
+    DwellingFactory(reference="CH-LET", is_let=True)
+    client.force_login(letting_officer)
+    url = reverse("housing:rehousing_create", args=[household.pk])
+
+    def refused(data):
+        response = client.post(url, data)
+        assert response.status_code == 422
+        form = response.context["rehousing_form"]
+        for name, value in data.items():
+            assert form[name].value() == value  # nothing lost
+        return {name: " ".join(errors) for name, errors in form.errors.items()}
+
+    sublet = {
+        "solution": Solution.SUBLET,
+        "dwelling_reference": "CH-FREE",
+        "lease_start": "2026-12-01",
+        "lease_reference": "BAIL-77",
+    }
+    # Beyond 3 years (a reason is given and kept).
+    errors = refused(
+        {
+            **sublet,
+            "planned_end": "2029-12-02",
+            "exceptional_reason": "Titre de séjour à renouveler",
+        }
+    )
+    assert errors == {
+        "planned_end": "Une sous-location ne peut pas dépasser 3 ans "
+        "(fin au plus tard le 01/12/2029)."
+    }
+    # Without a written reason.
+    errors = refused({**sublet, "planned_end": "2028-12-01", "exceptional_reason": ""})
+    assert errors == {
+        "exceptional_reason": "La sous-location est très exceptionnelle : indiquez par écrit le motif."
+    }
+    # A glide date outside 3–12 months.
+    errors = refused(
+        {
+            "solution": Solution.SLIDING_LEASE,
+            "dwelling_reference": "CH-FREE",
+            "lease_start": "2026-12-01",
+            "planned_glide_date": "2027-12-02",
+        }
+    )
+    assert errors["planned_glide_date"].startswith(
+        "Le glissement du bail doit intervenir entre 3 et 12 mois"
+    )
+    # A dwelling already let.
+    errors = refused(
+        {"solution": Solution.DIRECT, "dwelling_reference": "CH-LET", "lease_start": "2026-12-01"}
+    )
+    assert errors == {
+        "dwelling_reference": "Ce logement est déjà loué : il ne peut pas être attribué."
+    }
+    assert not Rehousing.objects.exists()
+    free.refresh_from_db()
+    assert not free.is_let
+
+
+@time_machine.travel(NOW)
+def test_only_the_letting_officer_writes_the_pathway(
+    client, social_worker, state_reader, letting_officer
+):
+    """The référent reads the pathway; the proposal answer, the rehousing and the glide are
+    Caen habitat's; the DDCS sees nothing of a household."""
+    household = admitted_household(referent=social_worker)
+    proposal = ProposalFactory(household=household)
+    rehousing = RehousingFactory(
+        household=household,
+        lease_start=datetime.date(2026, 7, 1),
+        planned_glide_date=datetime.date(2026, 11, 1),
+    )
+    DwellingFactory(reference="CH-SW")
+    posts = [
+        (
+            reverse("housing:proposal_decide", args=[proposal.pk]),
+            {f"p{proposal.pk}-decision": "accepted"},
+        ),
+        (
+            reverse("housing:rehousing_create", args=[household.pk]),
+            {"solution": "direct", "dwelling_reference": "CH-SW", "lease_start": "2026-11-01"},
+        ),
+        (
+            reverse("housing:glide", args=[rehousing.pk]),
+            {f"g{rehousing.pk}-glided_on": "2026-11-02"},
+        ),
+    ]
+    pathway = reverse("housing:pathway", args=[household.pk])
+    client.force_login(social_worker)
+    page = client.get(pathway)
+    assert page.status_code == 200 and not page.context["can_change"]
+    assert "Enregistrer un relogement" not in page.content.decode()
+    for user in (social_worker, state_reader):
+        client.force_login(user)
+        for url, data in posts:
+            assert client.post(url, data).status_code == 403
+    client.force_login(state_reader)
+    assert client.get(pathway).status_code == 404
+    proposal.refresh_from_db()
+    rehousing.refresh_from_db()
+    assert proposal.status == ProposalStatus.PENDING and not rehousing.glided_on
+    assert Rehousing.objects.count() == 1
+    # The letting officer may.
+    client.force_login(letting_officer)
+    for url, data in posts:
+        assert client.post(url, data).status_code == 302
