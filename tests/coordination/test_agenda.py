@@ -193,3 +193,59 @@ def test_agenda_is_built_by_the_manager_only(client, cellule_member, letting_off
     for user in (cellule_member, letting_officer):
         client.force_login(user)
         assert client.get(f"/cellule/{meeting.pk}/ordre-du-jour/").status_code == 403
+
+
+# --- adhesion loss reaching the cellule agenda (issue 4 point 2, issue 6 point 4) -------------
+def _agenda_html(client, meeting):
+    response = client.get(f"/cellule/{meeting.pk}/ordre-du-jour/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_adhesion_loss_recorded_by_the_referent_is_proposed_on_the_next_agenda(
+    client, social_worker, ccas_manager, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    last = MeetingFactory(date=timezone.now() - 20 * DAY, published=True)
+    last.minutes_approved_at = timezone.now() - 15 * DAY
+    last.save()
+    following = MeetingFactory(date=timezone.now() + 10 * DAY)
+    household = AccompanimentFactory(household__referent=social_worker).household
+    client.force_login(ccas_manager)
+    assert household.reference not in _agenda_html(client, following)
+
+    # The référent records the loss of adhesion through the accompaniments page.
+    client.force_login(social_worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accompaniments:adhesion_loss_create", args=[household.pk]),
+            {"description": "Plus de réponse aux visites depuis deux mois."},
+        )
+    assert response.status_code == 302
+
+    client.force_login(ccas_manager)
+    html = _agenda_html(client, following)
+    assert household.reference in html and "Perte d&#x27;adhésion signalée le" in html
+    review = propose(following)[ItemKind.REVIEW]
+    assert [p.household.pk for p in review] == [household.pk]
+
+    # Put on the agenda and published: a member may decide on it.
+    response = client.post(
+        f"/cellule/{following.pk}/ordre-du-jour/inscrire/", {"proposal": [f"review:{household.pk}"]}
+    )
+    assert response.status_code == 302
+    assert following.items.get().household == household
+
+
+def test_a_monthly_adhesion_set_to_broken_is_proposed(social_worker):
+    accompaniment = AccompanimentFactory(household__referent=social_worker)
+    meeting = MeetingFactory()
+    assert propose(meeting)[ItemKind.REVIEW] == []
+
+    accompaniment.set_adhesion(month=timezone.localdate(), degree="broken", by=social_worker)
+
+    review = propose(meeting)[ItemKind.REVIEW]
+    assert [(p.household.pk, p.reason) for p in review] == [
+        (accompaniment.household.pk, "Adhésion rompue")
+    ]
