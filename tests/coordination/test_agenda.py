@@ -249,3 +249,27 @@ def test_a_monthly_adhesion_set_to_broken_is_proposed(social_worker):
     assert [(p.household.pk, p.reason) for p in review] == [
         (accompaniment.household.pk, "Adhésion rompue")
     ]
+
+
+def test_a_loss_recorded_after_the_last_agenda_was_published_reaches_the_next_one(
+    social_worker,
+):
+    """The last cellule's agenda was frozen a week before it sat: a loss recorded in between
+    was not on it, and must not be dropped from the next one."""
+    import time_machine
+
+    from accompaniments.models import Signal, SignalKind
+
+    now = timezone.now()
+    last = MeetingFactory(date=now - 2 * DAY)
+    last.agenda_published_at = now - 9 * DAY
+    last.save()
+    household = AccompanimentFactory(household__referent=social_worker).household
+    with time_machine.travel(now - 5 * DAY):
+        Signal.record(
+            household, kind=SignalKind.ADHESION_LOSS, by=social_worker, description="Rupture"
+        )
+
+    review = propose(MeetingFactory(date=now + 60 * DAY))[ItemKind.REVIEW]
+
+    assert [p.household.pk for p in review] == [household.pk]
