@@ -26,7 +26,7 @@ from accompaniments.models import (
     Signal,
     SignalKind,
 )
-from households.enums import Status
+from households.enums import IN_PROGRAMME_STATUSES, Status
 from households.models import Household
 
 from .enums import ItemKind
@@ -169,7 +169,8 @@ def _review_proposals(meeting):
         if household_id in reviewed and reviewed[household_id] >= triggered_at[household_id]:
             continue
         household = households[household_id]
-        if household.status not in (Status.ACCOMPANIED, Status.POST_AUTONOMY):
+        # In the programme (signals may be recorded from admission on, seed §3.2.3).
+        if household.status not in IN_PROGRAMME_STATUSES:
             continue
         proposals.append(Proposal(ItemKind.REVIEW, household, reasons[household_id]))
     return proposals

@@ -273,3 +273,27 @@ def test_a_loss_recorded_after_the_last_agenda_was_published_reaches_the_next_on
     review = propose(MeetingFactory(date=now + 60 * DAY))[ItemKind.REVIEW]
 
     assert [p.household.pk for p in review] == [household.pk]
+
+
+def test_adhesion_loss_of_an_admitted_household_awaiting_its_dwelling_is_proposed(
+    social_worker, cellule_member
+):
+    from accompaniments.models import Signal, SignalKind
+    from coordination.actions import do_record_decision
+    from coordination.enums import Outcome
+
+    household = HouseholdFactory(status=Status.ADMITTED, referent=social_worker)
+    Signal.record(household, kind=SignalKind.ADHESION_LOSS, by=social_worker, description="x")
+    meeting = MeetingFactory(members=[cellule_member])
+
+    review = propose(meeting)[ItemKind.REVIEW]
+
+    assert [p.household.pk for p in review] == [household.pk]
+    item = AgendaItemFactory(meeting=meeting, household=household, kind=ItemKind.REVIEW)
+    meeting.agenda_published_at = timezone.now()
+    meeting.save()
+    assert item.still_open()
+    decision = do_record_decision(
+        item, by=cellule_member, outcome=Outcome.CONTINUE, reason="Nouvelle rencontre prévue"
+    )
+    assert decision.pk
