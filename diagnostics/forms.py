@@ -66,6 +66,7 @@ CONCLUSION_FIELDS = [
     "intensity",
     "proposed_duration_months",
 ]
+DURATION_MESSAGE = "La durée proposée doit être comprise entre 3 et 12 mois."
 OBSERVATION_HELP = "Quelques lignes : seulement ce qui éclaire la décision."
 
 
@@ -165,6 +166,9 @@ class DiagnosticForm(forms.ModelForm):
         duration = self.fields["proposed_duration_months"]
         duration.widget.attrs.update({"min": MIN_DURATION, "max": MAX_DURATION})
         duration.help_text = "De 3 à 12 mois (§2.2.2)."
+        # A negative number fails the field's own bound (0) first: same message as 1, 2 or 13.
+        for code in ("min_value", "max_value"):
+            duration.error_messages[code] = DURATION_MESSAGE
         self.fields["eviction_count"].widget.attrs["max"] = 20
         # Budget lines: one amount per kind.
         lines_r = diagnostic.resource_amounts() if diagnostic.pk else {}
@@ -236,7 +240,7 @@ class DiagnosticForm(forms.ModelForm):
     def clean_proposed_duration_months(self):
         value = self.cleaned_data.get("proposed_duration_months")
         if value is not None and not MIN_DURATION <= value <= MAX_DURATION:
-            raise forms.ValidationError("La durée proposée doit être comprise entre 3 et 12 mois.")
+            raise forms.ValidationError(DURATION_MESSAGE)
         return value
 
     def clean_eviction_count(self):

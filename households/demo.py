@@ -10,7 +10,7 @@ Every household follows a path through the pipeline allowed by `TRANSITIONS`, wr
 `StatusChange` rows (who, when, why, which cellule decision), cellule decisions falling on the
 cellule's six-weekly calendar; households past the level decision have a référent among the demo
 social workers, with the assignment row. No one here is a real person: names are drawn at random,
-phone numbers are in ranges ARCEP reserves for fiction (06 39 98 xx xx).
+phone numbers all lie in 06 39 98 xx xx (to our knowledge, ARCEP's range for fiction).
 """
 
 import random

@@ -4,11 +4,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.enums import Role
 from audit.models import Action, AuditEntry
 from coordination.models import AgendaItem, ItemKind, Meeting
 from diagnostics.enums import Severity
 from households.enums import Status
-from tests.factories import HouseholdFactory
+from tests.factories import HouseholdFactory, make_user
 
 from .factories import DiagnosticFactory, add_obstacle, ready_to_submit
 
@@ -84,10 +85,19 @@ def test_cellule_member_needs_a_published_agenda(client, social_worker, cellule_
     AgendaItem.objects.create(meeting=meeting, kind=ItemKind.ADMISSION, household=household)
     client.force_login(cellule_member)
     url = reverse("diagnostics:synthesis", args=[diagnostic.pk])
+    pdf_url = reverse("diagnostics:synthesis_pdf", args=[diagnostic.pk])
     assert client.get(url).status_code == 404
+    assert client.get(pdf_url).status_code == 404
+    assert not AuditEntry.objects.filter(actor=cellule_member).exists()
     meeting.agenda_published_at = timezone.now()
     meeting.save()
     assert client.get(url).status_code == 200
+    assert client.get(pdf_url).status_code == 200
+    # A cellule member who does not sit in that meeting still reads nothing.
+    outsider = make_user(Role.CELLULE_MEMBER)
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    assert client.get(pdf_url).status_code == 404
 
 
 def test_drafts_stay_inside_the_ccas(client, social_worker, letting_officer, ccas_manager):

@@ -1,5 +1,6 @@
 import datetime
 import io
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -318,11 +319,16 @@ def test_manager_marks_reviewed(client, ccas_manager, social_worker, draft):
 def test_synthesis_pdf_text(client, social_worker, draft):
     add_lines(draft, {"salaries": "1500"}, {"rent": "450", "energy": "50"})
     add_obstacle(draft, "insertion.health", Severity.HIGH)
+    add_obstacle(draft, "budget.addiction", Severity.LOW)
     add_obstacle(draft, "housing_path.past_eviction", Severity.MEDIUM)
     draft.capacity_reason = ""
     ready_to_submit(draft)
-    draft.socio_observation = "Observation très confidentielle"
+    for theme in ("socio", "budget", "housing", "dwelling", "follow_up"):
+        setattr(draft, f"{theme}_observation", f"Observation très confidentielle {theme}")
+    draft.proposed_axes = ["insertion.health", "budget.addiction"]
     draft.save()
+    draft.debts.create(creditor="Cofidis", amount=D("2500"))
+    draft.housing_history.create(period="2019 – 2023", place="12 rue Caponière", status="tenant")
     draft.submit(by=social_worker)
     client.force_login(social_worker)
     response = client.get(reverse("diagnostics:synthesis_pdf", args=[draft.pk]))
@@ -334,6 +340,8 @@ def test_synthesis_pdf_text(client, social_worker, draft):
     assert "Diallo" not in text and "DIALLO" not in text and "Awa" not in text
     assert "Insertion sociale et professionnelle" in text and "Parcours locatif" in text
     assert "Santé" not in text and "Expulsion antérieure" not in text
+    assert "addictive" not in text and "Cofidis" not in text and "Caponière" not in text
+    assert "Mme X" not in text  # the steps' contacts stay in the detail
     assert "confidentielle" not in text.replace("document confidentiel", "")
     assert "1 000,00" in text.replace("\u202f", " ").replace("\u00a0", " ")  # reste à vivre
     assert "33,3" in text  # effort rate 500 / 1500
@@ -378,3 +386,143 @@ def test_bad_debt_rows_are_refused_in_french(client, social_worker, draft):
     assert "Indiquez la commune ou l&#x27;adresse." in page
     assert 'value="Caen habitat"' in page and 'value="2019 – 2023"' in page
     assert not draft.debts.exists() and not draft.housing_history.exists()
+
+
+# --- Bad input (issue 3): a French message next to its field, typed input kept, nothing written.
+
+DURATION_MESSAGE = "La durée proposée doit être comprise entre 3 et 12 mois."
+
+
+def field_error(page, field_id):
+    """The text of the error block crispy renders right under the field `field_id`."""
+    match = re.search(
+        rf'id="{field_id}".*?<div id="{field_id}_error" class="invalid-feedback">(.*?)</div>',
+        page,
+        re.S,
+    )
+    assert match, f"no error next to {field_id}"
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip()
+
+
+@pytest.mark.parametrize("typed", ["-3", "0", "2", "13", "120"])
+def test_duration_outside_3_to_12_months_refused_next_to_the_field(
+    client, social_worker, draft, typed
+):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(draft, proposed_duration_months=typed, capacity_reason="Motif gardé"),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert field_error(page, "id_proposed_duration_months") == DURATION_MESSAGE
+    assert f'value="{typed}"' in page and "Motif gardé" in page
+    draft.refresh_from_db()
+    assert draft.version == 1 and draft.proposed_duration_months is None
+
+
+def test_negative_and_absurd_amounts_refused_next_to_their_fields(client, social_worker, draft):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(
+            draft,
+            res_salaries="-50",
+            res_rsa="1e9",
+            chg_rent="999999",
+            chg_energy="80",
+            **{"debts-TOTAL_FORMS": "1", "debts-0-creditor": "EDF", "debts-0-amount": "9000000"},
+        ),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert field_error(page, "id_res_salaries") == "Le montant ne peut pas être négatif."
+    assert field_error(page, "id_res_rsa").startswith("Montant improbable")
+    assert field_error(page, "id_chg_rent").startswith("Montant improbable")
+    assert field_error(page, "id_debts-0-amount").startswith("Montant improbable")
+    assert 'value="80"' in page and 'value="EDF"' in page  # the valid input is kept
+    draft.refresh_from_db()
+    assert draft.version == 1
+    assert not draft.budget_lines.exists() and not draft.debts.exists()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_bad_uploads_refused_next_to_the_field(client, social_worker, level2, htmx):
+    client.force_login(social_worker)
+    url = reverse("diagnostics:upload_report", args=[level2.pk])
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    cases = [
+        (
+            SimpleUploadedFile("rapport.docx", b"PK\x03\x04 word", "application/pdf"),
+            "Ce fichier n'est ni un PDF ni une image (PNG, JPEG) : il est refusé.",
+        ),
+        (
+            SimpleUploadedFile("gros.png", b"\x89PNG\r\n\x1a\n" + b"0" * (10 * 1024 * 1024)),
+            "Le fichier dépasse 10 Mo : réduisez-le ou scannez-le en PDF.",
+        ),
+    ]
+    for upload, message in cases:
+        response = client.post(url, {"social_report": upload}, **headers)
+        # htmx swaps only 2xx answers: the method section comes back with the error.
+        assert response.status_code == (200 if htmx else 400)
+        page = response.content.decode()
+        assert field_error(page, "id_social_report") == message.replace("'", "&#x27;")
+        level2.refresh_from_db()
+        assert not level2.social_report and not level2.events.exists()
+
+
+# --- /diagnostics/: how long each item has been waiting ----------------------------------
+def _row(page, reference):
+    match = re.search(rf"<tr>\s*<td>\s*(?:<a [^>]*>)?{reference}.*?</tr>", page, re.S)
+    assert match, reference
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)).replace("\xa0", " "))
+
+
+def test_worklist_shows_how_long_each_diagnostic_has_waited(client, social_worker):
+    import time_machine
+
+    start = datetime.datetime(2026, 10, 1, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        to_start = HouseholdFactory(
+            referent=social_worker, status=Status.DIAGNOSTIC, diagnostic_level=2
+        )
+    with time_machine.travel(start + datetime.timedelta(days=7), tick=False):
+        in_progress = DiagnosticFactory(household__referent=social_worker)
+    with time_machine.travel(start + datetime.timedelta(days=9), tick=False):
+        sent = ready_to_submit(DiagnosticFactory(household__referent=social_worker))
+        sent.submit(by=social_worker)
+    client.force_login(social_worker)
+    with time_machine.travel(start + datetime.timedelta(days=12, hours=1), tick=False):
+        page = client.get(reverse("diagnostics:list")).content.decode()
+    assert "1 semaine, 5 jours" in _row(page, to_start.reference)  # 12 days
+    assert "5 jours" in _row(page, in_progress.household.reference)
+    assert "3 jours" in _row(page, sent.household.reference)
+
+
+# --- versions: field-by-field comparison ------------------------------------------------
+def test_comparison_marks_each_changed_field_and_only_those(client, social_worker, draft):
+    add_lines(draft, {"salaries": "1000"}, {"rent": "300"})
+    add_obstacle(draft, "dwelling_use.upkeep", Severity.LOW)
+    ready_to_submit(draft)
+    draft.socio_observation = "Première observation"
+    draft.save()
+    draft.submit(by=social_worker)
+    new = draft.reopen(by=social_worker)
+    new.socio_observation = "Observation revue"
+    new.proposed_duration_months = 9
+    new.save()
+    new.obstacles.update(severity=Severity.HIGH)
+    add_step(new, StepKind.FAMILY_MEETING, date=datetime.date(2026, 10, 20))
+    client.force_login(social_worker)
+    page = client.get(reverse("diagnostics:compare", args=[new.pk])).content.decode()
+    rows = re.findall(r"<tr( class=\"table-warning\")?>\s*<th scope=\"row\"[^>]*>(.*?)</th>", page)
+    changed = {label for mark, label in rows if mark}
+    assert changed == {
+        "Étapes réalisées",
+        "Observation",
+        "Utilisation du logement — Défaut d&#x27;entretien",
+        "Durée proposée (mois)",
+    }
+    assert "4 champs modifiés" in page
+    assert "Première observation" in page and "Observation revue" in page
+    assert ">Faible<" in page and ">Forte<" in page

@@ -38,7 +38,8 @@ PAGES = [
     ("accompaniments:signals", "gestion", ""),
     ("accompaniments:signals", "direction", ""),
     ("accompaniments:surveys", "ts1", ""),
-    ("housing:list", "location", ""),
+    ("housing:dwelling_list", "location", ""),
+    ("housing:letting_board", "location", ""),
     ("coordination:list", "cellule", ""),
     ("audit:list", "direction", ""),
 ]
