@@ -64,6 +64,11 @@ class EvictionShare:
     def percent(self) -> Decimal:
         return (self.ratio * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
+    @property
+    def percent_fr(self) -> str:
+        """`60,0`: the French decimal comma, for messages written outside templates."""
+        return str(self.percent).replace(".", ",")
+
     def after_admitting(self, household) -> "EvictionShare":
         extra = 1 if household.public == Public.EVICTION_THREAT else 0
         return EvictionShare(self.eviction + extra, self.total + 1)
@@ -198,7 +203,7 @@ def _decide_admission(decision, household, by, label, cap_override_reason):
                     {
                         "cap_override_reason": (
                             f"Admission refusée : la part des accompagnements de ménages menacés "
-                            f"d'expulsion passerait à {after.percent} % ({after.eviction} sur "
+                            f"d'expulsion passerait à {after.percent_fr} % ({after.eviction} sur "
                             f"{after.total}), au-delà du plafond de 50 %. Un responsable du CCAS "
                             f"peut passer outre en écrivant le motif."
                         )

@@ -4,8 +4,8 @@ Three groups: households awaiting a level decision; submitted diagnostics awaiti
 accompaniments finished since the last cellule and files in difficulty. What is already on an
 agenda waiting for a decision, or already decided, is not proposed again.
 
-A file is "in difficulty" when, since the last cellule (or the last three months when there is
-none):
+A file is "in difficulty" when, since the last cellule's agenda was published (or the last three
+months when there is none):
 - its latest monthly adhesion degree is "rompue" (seed §2.3: a break goes to the cellule);
 - the CCAS reported a loss of adhesion (signal `adhesion_loss`, seed §3.2.3);
 - it received repeated signals: at least REPEATED_SIGNALS signals of any kind within
@@ -26,7 +26,7 @@ from accompaniments.models import (
     Signal,
     SignalKind,
 )
-from households.enums import Status
+from households.enums import IN_PROGRAMME_STATUSES, Status
 from households.models import Household
 
 from .enums import ItemKind
@@ -55,8 +55,13 @@ def _pending_elsewhere(meeting, kind):
 
 
 def since_date(meeting):
+    """Start of the window the agenda reads: when the previous cellule's agenda was frozen
+    (published), so an event recorded between that publication and its sitting is not lost;
+    what that cellule did review after the event drops out below."""
     previous = meeting.previous_cellule()
     if previous is not None:
+        if previous.agenda_published_at is not None:
+            return min(previous.date, previous.agenda_published_at)
         return previous.date
     return meeting.date - REPEATED_WINDOW
 
@@ -164,7 +169,8 @@ def _review_proposals(meeting):
         if household_id in reviewed and reviewed[household_id] >= triggered_at[household_id]:
             continue
         household = households[household_id]
-        if household.status not in (Status.ACCOMPANIED, Status.POST_AUTONOMY):
+        # In the programme (signals may be recorded from admission on, seed §3.2.3).
+        if household.status not in IN_PROGRAMME_STATUSES:
             continue
         proposals.append(Proposal(ItemKind.REVIEW, household, reasons[household_id]))
     return proposals

@@ -333,12 +333,12 @@ class AgendaItem(models.Model):
         """Has the household's situation been decided elsewhere since the item was added?"""
         if self.household_id is None:
             return True
-        from households.enums import Status
+        from households.enums import IN_PROGRAMME_STATUSES, Status
 
         expected = {
             ItemKind.LEVEL: {Status.AWAITING_LEVEL},
             ItemKind.ADMISSION: {Status.AWAITING_ADMISSION},
-            ItemKind.REVIEW: {Status.ACCOMPANIED, Status.POST_AUTONOMY},
+            ItemKind.REVIEW: IN_PROGRAMME_STATUSES,
         }.get(self.kind)
         return expected is None or self.household.status in expected
 

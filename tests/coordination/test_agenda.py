@@ -193,3 +193,107 @@ def test_agenda_is_built_by_the_manager_only(client, cellule_member, letting_off
     for user in (cellule_member, letting_officer):
         client.force_login(user)
         assert client.get(f"/cellule/{meeting.pk}/ordre-du-jour/").status_code == 403
+
+
+# --- adhesion loss reaching the cellule agenda (issue 4 point 2, issue 6 point 4) -------------
+def _agenda_html(client, meeting):
+    response = client.get(f"/cellule/{meeting.pk}/ordre-du-jour/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_adhesion_loss_recorded_by_the_referent_is_proposed_on_the_next_agenda(
+    client, social_worker, ccas_manager, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    last = MeetingFactory(date=timezone.now() - 20 * DAY, published=True)
+    last.minutes_approved_at = timezone.now() - 15 * DAY
+    last.save()
+    following = MeetingFactory(date=timezone.now() + 10 * DAY)
+    household = AccompanimentFactory(household__referent=social_worker).household
+    client.force_login(ccas_manager)
+    assert household.reference not in _agenda_html(client, following)
+
+    # The référent records the loss of adhesion through the accompaniments page.
+    client.force_login(social_worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accompaniments:adhesion_loss_create", args=[household.pk]),
+            {"description": "Plus de réponse aux visites depuis deux mois."},
+        )
+    assert response.status_code == 302
+
+    client.force_login(ccas_manager)
+    html = _agenda_html(client, following)
+    assert household.reference in html and "Perte d&#x27;adhésion signalée le" in html
+    review = propose(following)[ItemKind.REVIEW]
+    assert [p.household.pk for p in review] == [household.pk]
+
+    # Put on the agenda and published: a member may decide on it.
+    response = client.post(
+        f"/cellule/{following.pk}/ordre-du-jour/inscrire/", {"proposal": [f"review:{household.pk}"]}
+    )
+    assert response.status_code == 302
+    assert following.items.get().household == household
+
+
+def test_a_monthly_adhesion_set_to_broken_is_proposed(social_worker):
+    accompaniment = AccompanimentFactory(household__referent=social_worker)
+    meeting = MeetingFactory()
+    assert propose(meeting)[ItemKind.REVIEW] == []
+
+    accompaniment.set_adhesion(month=timezone.localdate(), degree="broken", by=social_worker)
+
+    review = propose(meeting)[ItemKind.REVIEW]
+    assert [(p.household.pk, p.reason) for p in review] == [
+        (accompaniment.household.pk, "Adhésion rompue")
+    ]
+
+
+def test_a_loss_recorded_after_the_last_agenda_was_published_reaches_the_next_one(
+    social_worker,
+):
+    """The last cellule's agenda was frozen a week before it sat: a loss recorded in between
+    was not on it, and must not be dropped from the next one."""
+    import time_machine
+
+    from accompaniments.models import Signal, SignalKind
+
+    now = timezone.now()
+    last = MeetingFactory(date=now - 2 * DAY)
+    last.agenda_published_at = now - 9 * DAY
+    last.save()
+    household = AccompanimentFactory(household__referent=social_worker).household
+    with time_machine.travel(now - 5 * DAY):
+        Signal.record(
+            household, kind=SignalKind.ADHESION_LOSS, by=social_worker, description="Rupture"
+        )
+
+    review = propose(MeetingFactory(date=now + 60 * DAY))[ItemKind.REVIEW]
+
+    assert [p.household.pk for p in review] == [household.pk]
+
+
+def test_adhesion_loss_of_an_admitted_household_awaiting_its_dwelling_is_proposed(
+    social_worker, cellule_member
+):
+    from accompaniments.models import Signal, SignalKind
+    from coordination.actions import do_record_decision
+    from coordination.enums import Outcome
+
+    household = HouseholdFactory(status=Status.ADMITTED, referent=social_worker)
+    Signal.record(household, kind=SignalKind.ADHESION_LOSS, by=social_worker, description="x")
+    meeting = MeetingFactory(members=[cellule_member])
+
+    review = propose(meeting)[ItemKind.REVIEW]
+
+    assert [p.household.pk for p in review] == [household.pk]
+    item = AgendaItemFactory(meeting=meeting, household=household, kind=ItemKind.REVIEW)
+    meeting.agenda_published_at = timezone.now()
+    meeting.save()
+    assert item.still_open()
+    decision = do_record_decision(
+        item, by=cellule_member, outcome=Outcome.CONTINUE, reason="Nouvelle rencontre prévue"
+    )
+    assert decision.pk

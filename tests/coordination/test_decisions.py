@@ -124,7 +124,7 @@ def test_admission_above_the_cap_is_refused_then_overridden_by_a_manager(
 
     with pytest.raises(ValidationError) as exc:
         do_record_decision(item, by=cellule_member, outcome=Outcome.ADMITTED)
-    assert "60.0 %" in str(exc.value) and "plafond de 50 %" in str(exc.value)
+    assert "60,0 %" in str(exc.value) and "plafond de 50 %" in str(exc.value)
 
     with pytest.raises(ValidationError) as exc:  # only a CCAS manager may override
         do_record_decision(
@@ -322,3 +322,56 @@ def test_view_get_is_refused_to_social_workers_and_non_members(client, meeting, 
     assert client.get(url).status_code == 403
     client.force_login(make_user("cellule_member", email="autre-membre@test.caen.fr"))
     assert client.get(url).status_code == 404
+
+
+def test_view_shows_the_current_ratio_and_refuses_an_override_without_a_reason(
+    client, meeting, cellule_member, ccas_manager
+):
+    accompanied(Public.EVICTION_THREAT, 2)
+    accompanied(Public.DALO, 2)  # 2 of 4 now; one more eviction → 3 of 5 = 60 %
+    item = item_for(
+        meeting, ItemKind.ADMISSION, status=Status.AWAITING_ADMISSION, public=Public.EVICTION_THREAT
+    )
+    url = f"/cellule/{meeting.pk}/points/{item.pk}/decision/"
+    client.force_login(ccas_manager)
+
+    page = client.get(url).content.decode()
+    assert "Part actuelle des accompagnements de ménages menacés d" in page
+    assert "50,0 %" in page and "(2 sur 4)" in page
+
+    response = client.post(url, {"outcome": "admitted", "reason": "Dossier complet"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Admission refusée" in html and "60,0 %" in html and "plafond de 50 %" in html
+    assert "Dossier complet" in html  # the form keeps what was typed
+    assert not Decision.objects.exists()
+
+    client.force_login(cellule_member)  # a member may not override, even with a reason
+    response = client.post(
+        url, {"outcome": "admitted", "cap_override_reason": "Expulsion fixée au 15"}
+    )
+    assert response.status_code == 400
+    assert "Seul un responsable du CCAS" in response.content.decode()
+    assert not Decision.objects.exists()
+
+    client.force_login(ccas_manager)
+    response = client.post(
+        url, {"outcome": "admitted", "cap_override_reason": "Expulsion fixée au 15"}
+    )
+    assert response.status_code == 302
+    decision = Decision.objects.get()
+    assert (decision.recorded_by, decision.cap_override_reason) == (
+        ccas_manager,
+        "Expulsion fixée au 15",
+    )
+    item.household.refresh_from_db()
+    assert item.household.status == Status.ADMITTED
+
+
+def test_an_item_decided_elsewhere_is_refused(meeting, cellule_member):
+    item = item_for(meeting, ItemKind.LEVEL, status=Status.AWAITING_LEVEL)
+    # The level was set by another route meanwhile: the household moved on.
+    item.household.move_to(Status.DIAGNOSTIC, by=cellule_member, reason="Niveau fixé en urgence")
+    with pytest.raises(ValidationError, match="déjà été tranchée par ailleurs"):
+        do_record_decision(item, by=cellule_member, outcome=Outcome.LEVEL, level=3)
+    assert not Decision.objects.exists()
