@@ -16,11 +16,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from households.enums import Quartier
+from households.enums import IN_PROGRAMME_STATUSES, Quartier
 from households.imports import values
 from households.imports.reading import ImportFileError, read_table
 
-from .models import Dwelling, DwellingImport, ImportStatus, Typology
+from .models import Dwelling, DwellingImport, ImportStatus, Rehousing, Typology
 
 # normalised header → field
 HEADERS = {
@@ -181,6 +181,26 @@ def preview(uploaded, *, by) -> DwellingImport:
     existing = Dwelling.objects.in_bulk(
         [row["reference"] for row in parsed], field_name="reference"
     )
+    # A dwelling where a household of the programme was rehoused stays let whatever the file says:
+    # the stock export may lag behind the lettings recorded here.
+    occupied = set(
+        Rehousing.objects.filter(
+            dwelling__reference__in=existing, household__status__in=IN_PROGRAMME_STATUSES
+        ).values_list("dwelling__reference", flat=True)
+    )
+    for row in [r for r in parsed if r["reference"] in occupied and r.get("is_let") is False]:
+        parsed.remove(row)
+        errors.append(
+            {
+                "line": row["line"],
+                "reference": row["reference"],
+                "errors": [
+                    "loué : ce logement est attribué à un ménage du dispositif (relogement "
+                    "enregistré) ; il ne peut pas être marqué libre par un import"
+                ],
+            }
+        )
+    errors.sort(key=lambda error: error["line"])
     for row in parsed:
         current = existing.get(row["reference"])
         if current is None:

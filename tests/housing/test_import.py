@@ -155,3 +155,22 @@ def test_windows_excel_csv(client, letting_officer):
     upload(client, CSV.encode("cp1252"))
     client.post(reverse("housing:import_apply", args=[DwellingImport.objects.get().pk]))
     assert Dwelling.objects.get(reference="CH-101").address == "8 place de la Guérinière"
+
+
+def test_a_dwelling_rehoused_in_the_programme_cannot_be_freed_by_an_import(client, letting_officer):
+    from .factories import RehousingFactory
+
+    rehousing = RehousingFactory(dwelling__reference="CH-100", dwelling__is_let=True)
+    client.force_login(letting_officer)
+    upload(
+        client,
+        (
+            CSV.replace("Bailleur\n", "Bailleur;Loué\n", 1).replace(";\nCH-101", ";;non\nCH-101")
+        ).encode(),
+    )
+    preview = DwellingImport.objects.latest("pk")
+    assert [error["line"] for error in preview.errors] == [2]
+    assert "attribué à un ménage du dispositif" in preview.errors[0]["errors"][0]
+    assert client.post(reverse("housing:import_apply", args=[preview.pk])).status_code in (200, 302)
+    rehousing.dwelling.refresh_from_db()
+    assert rehousing.dwelling.is_let
