@@ -23,3 +23,27 @@ def sniff_suffix(upload, allowed=PDF_OR_IMAGE):
 
 def too_large(upload) -> bool:
     return upload.size > MAX_UPLOAD_BYTES
+
+
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
+
+
+def private_file_response(field_file, filename):
+    """Stream a stored private file as a download, never cached. The caller has checked the
+    policy and written the audit row; the content type follows the stored file's suffix."""
+    from django.http import FileResponse
+
+    suffix = "." + field_file.name.rsplit(".", 1)[-1].lower()
+    response = FileResponse(
+        field_file.open("rb"),
+        content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"),
+        as_attachment=True,
+        filename=filename,
+    )
+    response["Cache-Control"] = "no-store"
+    return response

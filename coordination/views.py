@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -10,6 +10,7 @@ from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
 from caen_accompagnement.pdf import pdf_response, render_pdf
+from caen_accompagnement.uploads import private_file_response
 from households.models import Household
 
 from . import agenda as agenda_module
@@ -547,14 +548,7 @@ def minutes_correct(request, pk):
 def minutes_download(request, minutes_pk):
     minutes = get_object_or_404(_minutes_qs(request.user), pk=minutes_pk)
     log(request, Action.EXPORT, minutes, label=minutes.filename)
-    response = FileResponse(
-        minutes.pdf.open("rb"),
-        as_attachment=True,
-        filename=minutes.filename,
-        content_type="application/pdf",
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    return private_file_response(minutes.pdf, minutes.filename)
 
 
 # --- comité de suivi ------------------------------------------------------------------------
@@ -651,14 +645,9 @@ def bilan_download(request, pk):
     if not meeting.bilan:
         raise Http404("Aucun bilan déposé.")
     log(request, Action.EXPORT, meeting, label="Bilan (PDF)")
-    response = FileResponse(
-        meeting.bilan.open("rb"),
-        as_attachment=True,
-        filename=f"bilan-comite-de-suivi-{meeting.local_date:%Y}.pdf",
-        content_type="application/pdf",
+    return private_file_response(
+        meeting.bilan, f"bilan-comite-de-suivi-{meeting.local_date:%Y}.pdf"
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # --- partners and orientations ----------------------------------------------------------------

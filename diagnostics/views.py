@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from audit.models import Action, log
 from caen_accompagnement.pdf import pdf_response, render_pdf
+from caen_accompagnement.uploads import private_file_response
 from households.enums import Status
 from households.models import Household, Person
 
@@ -33,7 +34,6 @@ from .models import (
 )
 
 MEMBERS = Prefetch("household__members", queryset=Person.objects.order_by("position", "pk"))
-CONTENT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg"}
 
 
 def _detail_qs(user):
@@ -171,14 +171,9 @@ def social_report(request, pk):
         raise Http404("Aucun rapport joint.")
     log(request, Action.VIEW, diagnostic, label="Rapport social CODESI (consultation)")
     suffix = "." + diagnostic.social_report.name.rsplit(".", 1)[-1].lower()
-    response = FileResponse(
-        diagnostic.social_report.open("rb"),
-        content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"),
-        as_attachment=True,
-        filename=f"rapport-codesi-{diagnostic.household.reference}{suffix}",
+    return private_file_response(
+        diagnostic.social_report, f"rapport-codesi-{diagnostic.household.reference}{suffix}"
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # --- editing a draft (the référent) -------------------------------------------------------

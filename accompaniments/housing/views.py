@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from audit.models import Action, log
 from caen_accompagnement.pdf import pdf_response
+from caen_accompagnement.uploads import private_file_response
 from households.models import Household
 
 from . import imports
@@ -399,15 +400,9 @@ def document_scan(request, pk):
         raise Http404
     log(request, Action.EXPORT, document, label=f"Exemplaire signé {document.get_kind_display()}")
     extension = document.signed_scan.name.rsplit(".", 1)[-1].lower()
-    content_type = {"pdf": "application/pdf", "png": "image/png"}.get(extension, "image/jpeg")
-    response = FileResponse(
-        document.signed_scan.open("rb"),
-        content_type=content_type,
-        as_attachment=True,
-        filename=f"signe-{document.filename.rsplit('.', 1)[0]}.{extension}",
+    return private_file_response(
+        document.signed_scan, f"signe-{document.filename.rsplit('.', 1)[0]}.{extension}"
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # --- letting officer's board --------------------------------------------------------------
