@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import policy
@@ -12,6 +13,7 @@ from caen_accompagnement.versioning import save_if_unchanged
 from .enums import (
     IN_PROGRAMME_STATUSES,
     ORIGIN_OF_PUBLIC,
+    SUPPORTED_STRUCTURE_PUBLICS,
     TRANSITIONS,
     AgeBand,
     Employment,
@@ -156,8 +158,6 @@ class Household(models.Model):
         return None
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("households:detail", args=[self.pk])
 
     @property
@@ -242,8 +242,6 @@ class Household(models.Model):
     @property
     def suggested_diagnostic_level(self) -> int:
         """Rule of §2.1.1: supported collective structure → 1; CODESI social report → 2; else 3."""
-        from .enums import SUPPORTED_STRUCTURE_PUBLICS
-
         if self.public in SUPPORTED_STRUCTURE_PUBLICS:
             return 1
         if self.has_codesi_social_report:
