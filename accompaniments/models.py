@@ -9,6 +9,7 @@ from django.utils import timezone
 from accompaniments.housing.models import AgreementDocument
 from accounts import policy
 from accounts.enums import Role
+from caen_accompagnement.celery import enqueue_on_commit
 from diagnostics.models import Intensity
 from households import taxonomy
 from households.enums import ExitReason, Status
@@ -656,7 +657,7 @@ class Signal(models.Model):
             months=months,
             description=description,
         )
-        transaction.on_commit(lambda: notify_signal.delay(signal.pk))
+        enqueue_on_commit(notify_signal, signal.pk)
         return signal
 
     @transaction.atomic

@@ -1,9 +1,31 @@
+import logging
 import os
 
 from celery import Celery
+from django.db import transaction
+from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "caen_accompagnement.settings")
 
 app = Celery("caen_accompagnement")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_on_commit(task, *args):
+    """Send `task` to the worker once the current transaction has committed.
+
+    By then the user's change is saved: if the broker cannot be reached, the page must not turn
+    into an error (the user would redo a change that was made), so the failure is logged for the
+    administrator instead. Errors of the task itself are not caught here.
+    """
+
+    def send():
+        try:
+            task.delay(*args)
+        except OperationalError:
+            logger.exception("Tâche %s%r non transmise : broker injoignable", task.name, args)
+
+    transaction.on_commit(send)

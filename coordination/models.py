@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.enums import Role
+from caen_accompagnement.celery import enqueue_on_commit
 from households.models import Household
 
 from .enums import (
@@ -194,8 +195,7 @@ class Meeting(models.Model):
         self.save(update_fields=["agenda_published_at", "agenda_published_by"])
         from .tasks import send_agenda_published
 
-        meeting_pk = self.pk
-        transaction.on_commit(lambda: send_agenda_published.delay(meeting_pk))
+        enqueue_on_commit(send_agenda_published, self.pk)
 
     # --- members and attendance -------------------------------------------------------
     def add_member(self, user):
@@ -276,7 +276,7 @@ class Meeting(models.Model):
             self.save(update_fields=["minutes_approved_at"])
         from .tasks import send_minutes
 
-        transaction.on_commit(lambda: send_minutes.delay(minutes.pk))
+        enqueue_on_commit(send_minutes, minutes.pk)
         return minutes
 
     # --- comité de suivi --------------------------------------------------------------

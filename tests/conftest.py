@@ -1,6 +1,11 @@
 import os
 
+import kombu.pools
 import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
 from accounts.enums import Role
@@ -26,6 +31,53 @@ def _celery_inline():
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = False
+
+
+def drop_broker_connections():
+    """Forget broker connection pools. kombu keeps them in a global registry keyed by URL, and the
+    app caches its own references: resetting one without the other leaves a closed pool that the
+    next `delay()` fails on ("Acquire on closed pool"), even in eager mode."""
+    from caen_accompagnement.celery import app
+
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker thread consuming from the Redis at REDIS_URL.
+
+    Tests using it need committed rows (the worker has its own database connection), hence
+    `transactional_db`. Everything is put back afterwards, so tests that follow run inline again.
+    """
+    from caen_accompagnement.celery import app
+
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        service_unavailable("REDIS_URL n'est pas défini : pas de broker pour un vrai worker")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        service_unavailable(f"Redis ne répond pas à {url} : {exc}")
+    keys = ("task_always_eager", "broker_url", "result_backend")
+    previous = {key: app.conf[key] for key in keys}
+    app.conf.update(task_always_eager=False, broker_url=url, result_backend=url)
+    drop_broker_connections()  # pools an earlier test built for the memory broker
+    task_postrun.connect(_close_worker_connections, weak=False)
+    try:
+        app.control.purge()  # messages left over by an interrupted run
+        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING") as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(_close_worker_connections)
+        app.conf.update(**previous)
+        drop_broker_connections()
+
+
+def _close_worker_connections(**kwargs):
+    # The worker thread's database connections must not outlive the test database.
+    connections.close_all()
 
 
 @pytest.fixture(autouse=True)

@@ -7,69 +7,35 @@ broker. The worker runs in its own thread, with its own database connection, so 
 """
 
 import io
-import os
 import threading
 import time
 from datetime import timedelta
 
-import kombu.pools
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
 from celery.result import EagerResult
 from celery.signals import task_postrun
-from django.db import connections
 from django.utils import timezone
 
 from audit.models import Action, AuditEntry
 from audit.tasks import purge_expired_entries
 from caen_accompagnement.celery import app
 
-from .conftest import service_unavailable
-
 RAN_IN = {}
 
 
-def close_worker_connections(task_id=None, **kwargs):
+def remember_thread(task_id=None, **kwargs):
     RAN_IN[task_id] = threading.get_ident()
-    # The worker thread's database connections must not outlive the test database.
-    connections.close_all()
 
 
 @pytest.fixture
-def celery_worker(transactional_db, settings):
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        service_unavailable("REDIS_URL n'est pas défini : pas de broker pour un vrai worker")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        service_unavailable(f"Redis ne répond pas à {url} : {exc}")
-    previous = app.conf.task_always_eager, app.conf.broker_url
-    app.conf.task_always_eager = False
-    app.conf.broker_url = url
-    drop_broker_connections()  # a pool an earlier test built for another broker
-    task_postrun.connect(close_worker_connections, weak=False)
-    try:
-        app.control.purge()  # messages left over by an interrupted run
-        with start_worker(app, perform_ping_check=False, shutdown_timeout=20) as worker:
-            yield worker
-    finally:
-        task_postrun.disconnect(close_worker_connections)
-        app.conf.task_always_eager, app.conf.broker_url = previous
-        drop_broker_connections()
-
-
-def drop_broker_connections():
-    """Forget broker connection pools. kombu keeps them in a global registry keyed by URL:
-    closing one without `pools.reset()` leaves a closed pool that the next `app.pool` returns."""
-    kombu.pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
+def thread_of_each_task():
+    task_postrun.connect(remember_thread, weak=False)
+    yield RAN_IN
+    task_postrun.disconnect(remember_thread)
 
 
 @pytest.mark.celery_worker
-def test_worker_purges_expired_audit_entries(celery_worker, settings):
+def test_worker_purges_expired_audit_entries(celery_worker, thread_of_each_task, settings):
     settings.AUDIT_RETENTION_DAYS = 180
     now = timezone.now()
     old = AuditEntry.objects.create(
@@ -87,7 +53,7 @@ def test_worker_purges_expired_audit_entries(celery_worker, settings):
         time.sleep(0.1)
     assert not AuditEntry.objects.filter(pk=old.pk).exists()
     assert AuditEntry.objects.filter(pk=recent.pk).exists()
-    assert RAN_IN[result.id] != threading.get_ident()  # in the worker's thread
+    assert thread_of_each_task[result.id] != threading.get_ident()  # in the worker's thread
 
 
 @pytest.mark.django_db
@@ -116,3 +82,27 @@ def test_the_purge_task_body_keeps_recent_entries(settings):
     AuditEntry.objects.create(action=Action.VIEW, object_type="test", at=now - timedelta(days=29))
     assert purge_expired_entries.apply().get() == 1
     assert AuditEntry.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_unreachable_broker_keeps_the_saved_change_and_logs(
+    social_worker, tenancy_officer, django_capture_on_commit_callbacks, caplog
+):
+    from accompaniments.models import Signal, SignalKind
+    from households.enums import Status
+    from tests.conftest import drop_broker_connections
+    from tests.factories import HouseholdFactory
+
+    household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+    previous = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens there
+    drop_broker_connections()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            signal = Signal.record(household, kind=SignalKind.LACK_OF_UPKEEP, by=tenancy_officer)
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = previous
+        drop_broker_connections()
+    assert Signal.objects.filter(pk=signal.pk, notified_at=None).exists()
+    assert "broker injoignable" in caplog.text
