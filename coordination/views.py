@@ -554,8 +554,30 @@ def minutes_download(request, minutes_pk):
 # --- comité de suivi ------------------------------------------------------------------------
 @action_required("meeting.view")
 def comite(request, pk):
-    meeting = _meeting(request, pk, kind=MeetingKind.COMITE)
+    return _render_comite(request, _meeting(request, pk, kind=MeetingKind.COMITE))
+
+
+def _render_comite(request, meeting, invalid_form=None):
+    """The comité page; after a refused form, that form comes back with what was typed and its
+    errors next to the fields (status 400), the others empty."""
     can_plan = policy.can(request.user, "meeting.plan")
+    forms = {}
+    if can_plan:
+        forms = {
+            "participant_form": ComiteParticipantForm(),
+            "adjustment_form": AdjustmentForm(),
+            "bilan_form": BilanForm(),
+        }
+    forms["status_form"] = AdjustmentStatusForm()
+    if invalid_form is not None:
+        for name, form in forms.items():
+            if type(form) is type(invalid_form):
+                forms[name] = invalid_form
+        problems = []
+        for field, errors in invalid_form.errors.items():
+            label = invalid_form.fields[field].label if field in invalid_form.fields else ""
+            problems.append((f"{label} : " if label else "") + " ".join(errors))
+        messages.error(request, "Rien n'a été enregistré. " + " ; ".join(problems))
     return render(
         request,
         "coordination/comite.html",
@@ -564,18 +586,10 @@ def comite(request, pk):
             "participants": meeting.participants.all(),
             "adjustments": meeting.adjustments.all(),
             "can_plan": can_plan,
-            "participant_form": ComiteParticipantForm() if can_plan else None,
-            "adjustment_form": AdjustmentForm() if can_plan else None,
-            "bilan_form": BilanForm() if can_plan else None,
-            "status_form": AdjustmentStatusForm(),
+            **forms,
         },
+        status=400 if invalid_form is not None else 200,
     )
-
-
-def _comite_form_error(request, form):
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label + ' : ' if label else ''}{' '.join(errors)}")
 
 
 @require_POST
@@ -590,7 +604,7 @@ def comite_participant_add(request, pk):
         log(request, Action.CREATE, participant, label="Membre du comité")
         messages.success(request, "Membre ajouté.")
     else:
-        _comite_form_error(request, form)
+        return _render_comite(request, meeting, form)
     return redirect(meeting)
 
 
@@ -606,7 +620,7 @@ def adjustment_add(request, pk):
         log(request, Action.CREATE, adjustment, label="Ajustement")
         messages.success(request, "Ajustement enregistré.")
     else:
-        _comite_form_error(request, form)
+        return _render_comite(request, meeting, form)
     return redirect(meeting)
 
 
@@ -621,7 +635,7 @@ def adjustment_status(request, pk, adjustment_pk):
         log(request, Action.UPDATE, adjustment, label="État de l'ajustement")
         messages.success(request, "État de l'ajustement mis à jour.")
     else:
-        _comite_form_error(request, form)
+        return _render_comite(request, meeting, form)
     return redirect(meeting)
 
 
@@ -635,7 +649,7 @@ def bilan_upload(request, pk):
         log(request, Action.IMPORT, meeting, label="Bilan déposé")
         messages.success(request, "Bilan déposé.")
     else:
-        _comite_form_error(request, form)
+        return _render_comite(request, meeting, form)
     return redirect(meeting)
 
 

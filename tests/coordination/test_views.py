@@ -175,6 +175,20 @@ def test_comite_members_bilan_and_adjustments(client, ccas_manager, letting_offi
     assert client.post(base + "ajustements/", {"title": "x", "owner": "y"}).status_code == 403
 
 
+def test_a_refused_comite_form_keeps_what_was_typed(client, ccas_manager):
+    comite = MeetingFactory(kind=MeetingKind.COMITE)
+    client.force_login(ccas_manager)
+    response = client.post(
+        f"/cellule/comite/{comite.pk}/ajustements/",
+        {"title": "Permanence commune au Chemin Vert", "owner": "", "due_on": "31/02/2027"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'value="Permanence commune au Chemin Vert"' in html
+    assert "Rien n&#x27;a été enregistré" in html and "Ce champ est obligatoire." in html
+    assert not Adjustment.objects.exists()
+
+
 def test_partner_directory_and_orientation(
     client, ccas_manager, social_worker, household, letting_officer
 ):
