@@ -595,32 +595,25 @@ def _render_comite(request, meeting, invalid_form=None):
 @require_POST
 @action_required("meeting.plan")
 def comite_participant_add(request, pk):
-    meeting = _meeting(request, pk, kind=MeetingKind.COMITE)
-    form = ComiteParticipantForm(request.POST)
-    if form.is_valid():
-        participant = form.save(commit=False)
-        participant.meeting = meeting
-        participant.save()
-        log(request, Action.CREATE, participant, label="Membre du comité")
-        messages.success(request, "Membre ajouté.")
-    else:
-        return _render_comite(request, meeting, form)
-    return redirect(meeting)
+    return _add_to_comite(request, pk, ComiteParticipantForm, "Membre du comité", "Membre ajouté.")
 
 
 @require_POST
 @action_required("meeting.plan")
 def adjustment_add(request, pk):
+    return _add_to_comite(request, pk, AdjustmentForm, "Ajustement", "Ajustement enregistré.")
+
+
+def _add_to_comite(request, pk, form_class, label, done):
     meeting = _meeting(request, pk, kind=MeetingKind.COMITE)
-    form = AdjustmentForm(request.POST)
-    if form.is_valid():
-        adjustment = form.save(commit=False)
-        adjustment.meeting = meeting
-        adjustment.save()
-        log(request, Action.CREATE, adjustment, label="Ajustement")
-        messages.success(request, "Ajustement enregistré.")
-    else:
+    form = form_class(request.POST)
+    if not form.is_valid():
         return _render_comite(request, meeting, form)
+    row = form.save(commit=False)
+    row.meeting = meeting
+    row.save()
+    log(request, Action.CREATE, row, label=label)
+    messages.success(request, done)
     return redirect(meeting)
 
 

@@ -33,6 +33,18 @@ def _celery_inline():
     app.conf.task_always_eager = False
 
 
+def configured_redis_url():
+    """REDIS_URL, once it answers; else the test fails (CI) or is skipped."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        service_unavailable("REDIS_URL n'est pas défini : Redis non configuré")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        service_unavailable(f"Redis ne répond pas à {url} : {exc}")
+    return url
+
+
 def drop_broker_connections():
     """Forget broker connection pools. kombu keeps them in a global registry keyed by URL, and the
     app caches its own references: resetting one without the other leaves a closed pool that the
@@ -53,13 +65,7 @@ def celery_worker(transactional_db):
     """
     from caen_accompagnement.celery import app
 
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        service_unavailable("REDIS_URL n'est pas défini : pas de broker pour un vrai worker")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        service_unavailable(f"Redis ne répond pas à {url} : {exc}")
+    url = configured_redis_url()
     keys = ("task_always_eager", "broker_url", "result_backend")
     previous = {key: app.conf[key] for key in keys}
     app.conf.update(task_always_eager=False, broker_url=url, result_backend=url)

@@ -1,24 +1,11 @@
 """`/sante/`: public JSON status of the database and (when configured) Redis; 503 if one is down."""
 
-import os
 import socket
 
 import pytest
-import redis
 from django.urls import reverse
 
-from .conftest import service_unavailable
-
-
-def configured_redis_url():
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        service_unavailable("REDIS_URL n'est pas défini : Redis non configuré")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        service_unavailable(f"Redis ne répond pas à {url} : {exc}")
-    return url
+from .conftest import configured_redis_url
 
 
 def closed_port():
