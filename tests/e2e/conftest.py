@@ -1,6 +1,7 @@
 """Browser journeys: Debian's Chromium driven by Playwright, against pytest-django's live server."""
 
 import os
+import re
 import shutil
 
 import pytest
@@ -92,3 +93,8 @@ def check_axe():
         assert not bad, f"Violations d'accessibilité sur {page.url}:\n{details}"
 
     return check
+
+
+def ending(path, query=False):
+    """A URL pattern for `expect(page).to_have_url(...)`: ends with `path` (then maybe a query)."""
+    return re.compile(re.escape(path) + (r"(\?.*)?$" if query else "$"))

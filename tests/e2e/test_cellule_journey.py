@@ -5,10 +5,12 @@ import datetime
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from coordination.models import Decision, Meeting
 from households.enums import Public, Status
 from tests.coordination.factories import MeetingFactory
+from tests.e2e.conftest import ending
 from tests.factories import HouseholdFactory
 
 pytestmark = pytest.mark.e2e
@@ -34,33 +36,33 @@ def test_meeting_from_agenda_to_approved_minutes(
     page.get_by_role("link", name=meeting.label).click()
     page.get_by_role("link", name="Préparer l'ordre du jour").click()
     label = f"{household.reference} — {household.initials} — Niveau suggéré : 1"
-    assert page.get_by_label(label).is_checked()
+    expect(page.get_by_label(label)).to_be_checked()
     check_axe(page)
     page.get_by_role("button", name="Inscrire les dossiers cochés").click()
     page.get_by_label("Intitulé du point").fill("Calendrier du prochain semestre")
     page.get_by_role("button", name="Ajouter le point").click()
     page.get_by_role("button", name="Publier l'ordre du jour").click()
-    assert page.get_by_text("Ordre du jour publié").first.is_visible()
+    expect(page.get_by_text("Ordre du jour publié").first).to_be_visible()
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [ccas_manager.email, cellule_member.email]
     )
     check_axe(page)
     page.get_by_role("link", name="Synthèses à lire avant la réunion").click()
-    assert page.get_by_role(
-        "heading", name=f"{household.reference} — {household.initials}"
-    ).is_visible()
+    expect(
+        page.get_by_role("heading", name=f"{household.reference} — {household.initials}")
+    ).to_be_visible()
     check_axe(page)
     page.go_back()
 
     page.get_by_role("link", name=f"Décider — {household.reference}").click()
-    assert page.get_by_label("Niveau 1").is_checked()  # the §2.1.1 rule, pre-selected
+    expect(page.get_by_label("Niveau 1")).to_be_checked()  # the §2.1.1 rule, pre-selected
     check_axe(page)
     page.get_by_label("Niveau 3").check()
     page.get_by_role("button", name="Enregistrer la décision").click()
-    assert page.get_by_text("diffère du niveau suggéré").is_visible()  # a reason is required
+    expect(page.get_by_text("diffère du niveau suggéré")).to_be_visible()  # a reason is required
     page.get_by_label("Niveau 1").check()
     page.get_by_role("button", name="Enregistrer la décision").click()
-    assert page.get_by_text("Décision enregistrée : Diagnostic de niveau 1.").is_visible()
+    expect(page.get_by_text("Décision enregistrée : Diagnostic de niveau 1.")).to_be_visible()
     page.get_by_role("link", name="Décider — Calendrier du prochain semestre").click()
     page.get_by_label("Décision ou relevé de conclusions").fill("Dates validées")
     page.get_by_role("button", name="Enregistrer la décision").click()
@@ -70,7 +72,7 @@ def test_meeting_from_agenda_to_approved_minutes(
     page.get_by_role("button", name="Enregistrer les présences").click()
     mail.outbox.clear()
     page.get_by_role("button", name="Approuver le compte rendu et l'envoyer").click()
-    assert page.get_by_text("Compte rendu approuvé et verrouillé").is_visible()
+    expect(page.get_by_text("Compte rendu approuvé et verrouillé")).to_be_visible()
     check_axe(page)
 
     household.refresh_from_db()
@@ -82,11 +84,11 @@ def test_meeting_from_agenda_to_approved_minutes(
 
     page.get_by_role("button", name="Se déconnecter").click()
     login_as(state_reader)
-    assert page.url.endswith("/cellule/")
+    expect(page).to_have_url(ending("/cellule/"))
     link = page.get_by_role(
         "link", name=f"Télécharger le compte rendu du {meeting.local_date:%d/%m/%Y}"
     )
-    assert link.is_visible()
+    expect(link).to_be_visible()
     assert household.reference not in page.content()
     check_axe(page)
     assert Meeting.objects.get(pk=meeting.pk).minutes_versions.count() == 1
@@ -105,11 +107,13 @@ def test_comite_and_partners_pages_are_accessible(
     page.get_by_label("Nom").fill("Mme Durand")
     page.get_by_label("Organisation").select_option("ddcs")
     page.get_by_role("button", name="Ajouter le membre").click()
-    assert page.get_by_text("Mme Durand — DDCS du Calvados").is_visible()
+    expect(page.get_by_text("Mme Durand — DDCS du Calvados")).to_be_visible()
     page.get_by_label("Ajustement").fill("Point trimestriel avec le SIAO")
     page.get_by_label("Porté par").fill("CCAS")
     page.get_by_role("button", name="Ajouter l'ajustement").click()
-    assert page.get_by_role("cell", name="Point trimestriel avec le SIAO", exact=True).is_visible()
+    expect(
+        page.get_by_role("cell", name="Point trimestriel avec le SIAO", exact=True)
+    ).to_be_visible()
     check_axe(page)
     page.goto("/cellule/partenaires/")
     check_axe(page)

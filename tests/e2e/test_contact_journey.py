@@ -4,10 +4,12 @@ import datetime
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from accompaniments.models import ContactKind
 from households.enums import Status
 from tests.accompaniments.factories import AccompanimentFactory, ContactFactory
+from tests.e2e.conftest import ending
 from tests.factories import HouseholdFactory
 
 
@@ -30,7 +32,7 @@ def test_log_a_home_visit_on_a_phone(page, login_as, check_axe, social_worker):
     )
     started = time.monotonic()
     login_as(social_worker)
-    assert page.url.endswith("/mon-suivi/")  # home sends social workers to their caseload
+    expect(page).to_have_url(ending("/mon-suivi/"))  # home sends social workers to their caseload
     card = page.locator(f'[data-household="{household.reference}"]')
     assert "En retard" in card.inner_text()
     check_axe(page)
@@ -38,7 +40,7 @@ def test_log_a_home_visit_on_a_phone(page, login_as, check_axe, social_worker):
 
     card.get_by_role("link", name="Saisir un contact").click()
     page.wait_for_load_state("networkidle")
-    assert page.get_by_label("Visite à domicile").is_checked()  # sensible default
+    expect(page.get_by_label("Visite à domicile")).to_be_checked()  # sensible default
     check_axe(page)
     assert no_horizontal_scroll(page)
     page.get_by_label("Note").fill("Visite faite, courrier CAF à traiter.")
@@ -47,12 +49,12 @@ def test_log_a_home_visit_on_a_phone(page, login_as, check_axe, social_worker):
     # Interrupted (the page is reloaded): the browser-side draft brings the text back.
     page.reload()
     page.wait_for_load_state("networkidle")
-    assert page.get_by_label("Note").input_value() == "Visite faite, courrier CAF à traiter."
+    expect(page.get_by_label("Note")).to_have_value("Visite faite, courrier CAF à traiter.")
     assert "Brouillon" in page.locator("#draft-status").inner_text()
 
     page.get_by_role("button", name="Enregistrer le contact").click()
     page.wait_for_load_state("networkidle")
-    assert page.url.split("?")[0].endswith("/mon-suivi/")
+    expect(page).to_have_url(ending("/mon-suivi/", query=True))
     card = page.locator(f'[data-household="{household.reference}"]')
     today = datetime.date.today().strftime("%d/%m/%Y")
     assert card.locator(".last-visit").inner_text() == today

@@ -1,14 +1,19 @@
 """Browser journey on the household pages, with an axe-core check of each page visited."""
 
+import re
+
+from playwright.sync_api import expect
+
 from households.enums import Status
 from households.models import Household
+from tests.e2e.conftest import ending
 
 
 def test_letting_officer_creates_finds_and_moves_a_household(
     page, login_as, check_axe, letting_officer
 ):
     login_as(letting_officer)
-    assert page.url.endswith("/menages/")  # the home page sends the letting officer here
+    expect(page).to_have_url(ending("/menages/"))  # the home page sends the letting officer here
     check_axe(page)
 
     page.get_by_role("link", name="Nouveau ménage").click()
@@ -23,21 +28,24 @@ def test_letting_officer_creates_finds_and_moves_a_household(
     page.locator("#id_members-2-relation").select_option("child")
     page.get_by_role("button", name="Enregistrer").click()
 
+    expect(page).to_have_url(re.compile(r"/menages/\d+/$"))
     household = Household.objects.get()
-    assert page.url.endswith(f"/menages/{household.pk}/")
-    assert page.get_by_role("heading", name=f"{household.reference} — Noémie LEFÈVRE").is_visible()
-    assert page.get_by_text("Famille monoparentale").is_visible()
+    expect(page).to_have_url(ending(f"/menages/{household.pk}/"))
+    expect(
+        page.get_by_role("heading", name=f"{household.reference} — Noémie LEFÈVRE")
+    ).to_be_visible()
+    expect(page.get_by_text("Famille monoparentale")).to_be_visible()
     check_axe(page)
 
     page.get_by_label("Nouveau statut").select_option(Status.AWAITING_LEVEL)
     page.get_by_label("Motif du changement").fill("Dossier complet")
     page.get_by_role("button", name="Enregistrer le changement de statut").click()
-    assert page.get_by_text("Statut changé").is_visible()
+    expect(page.get_by_text("Statut changé")).to_be_visible()
     household.refresh_from_db()
     assert household.status == Status.AWAITING_LEVEL
 
     page.get_by_role("link", name="Ménages", exact=True).first.click()
     page.get_by_label("Nom, n° de dossier ou n° unique").fill("LEFEVRE noemie")
     page.get_by_role("button", name="Filtrer").click()
-    assert page.get_by_role("link", name=household.reference).is_visible()
+    expect(page.get_by_role("link", name=household.reference)).to_be_visible()
     check_axe(page)

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from accompaniments.housing.models import AgreementDocument, DwellingProposal, Rehousing
 from households.enums import Relation, Status
@@ -25,11 +26,11 @@ def test_letting_officer_journey(page, login_as, check_axe, letting_officer, soc
     login_as(letting_officer)
 
     page.goto(f"/logements/menage/{household.pk}/rapprochement/")
-    assert page.get_by_role("heading", name="Logements adaptés").is_visible()
+    expect(page.get_by_role("heading", name="Logements adaptés")).to_be_visible()
     check_axe(page)
     page.get_by_role("button", name="Proposer le logement CH-03100").click()
     page.wait_for_load_state("networkidle")
-    assert "Logement CH-03100 proposé" in page.content()
+    expect(page.locator("main")).to_contain_text("Logement CH-03100 proposé")
     check_axe(page)
 
     page.get_by_role("radio", name="Acceptée").check()
@@ -40,19 +41,19 @@ def test_letting_officer_journey(page, login_as, check_axe, letting_officer, soc
     lease_start = datetime.date.today()
     glide = lease_start.replace(day=1) + datetime.timedelta(days=31 * 6)
     page.get_by_role("radio", name="Bail glissant").check()
-    assert page.get_by_label("Référence du logement").input_value() == "CH-03100"
+    expect(page.get_by_label("Référence du logement")).to_have_value("CH-03100")
     page.get_by_label("Début du bail").fill(lease_start.isoformat())
     page.get_by_label("Glissement prévu le (bail glissant)").fill(glide.isoformat())
     page.get_by_role("button", name="Enregistrer le relogement").click()
     page.wait_for_load_state("networkidle")
     rehousing = Rehousing.objects.get()
     assert rehousing.solution == "sliding" and rehousing.planned_glide_date == glide
-    assert f"Glissement prévu le {glide:%d/%m/%Y}" in page.content()
+    expect(page.locator("main")).to_contain_text(f"Glissement prévu le {glide:%d/%m/%Y}")
     check_axe(page)
 
     page.get_by_role("button", name="Générer la convention tripartite").click()
     page.wait_for_load_state("networkidle")
-    assert "Convention tripartite générée (version 1)" in page.content()
+    expect(page.locator("main")).to_contain_text("Convention tripartite générée (version 1)")
     page.get_by_label("Signé le").fill(lease_start.isoformat())
     page.get_by_label("Exemplaire signé (PDF ou image)").set_input_files(
         files=[
@@ -67,11 +68,11 @@ def test_letting_officer_journey(page, login_as, check_axe, letting_officer, soc
     page.wait_for_load_state("networkidle")
     document = AgreementDocument.objects.get()
     assert document.status == "signed" and document.rehousing == rehousing
-    assert "Convention tripartite enregistrée comme signée" in page.content()
+    expect(page.locator("main")).to_contain_text("Convention tripartite enregistrée comme signée")
     check_axe(page)
 
     page.goto("/logements/suivi/")
-    assert page.get_by_role("heading", name="Glissements à venir").is_visible()
+    expect(page.get_by_role("heading", name="Glissements à venir")).to_be_visible()
     check_axe(page)
     page.goto("/logements/")
     check_axe(page)

@@ -7,6 +7,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from households.models import Household, ImportBatch
+from tests.e2e.conftest import ending
 
 SAMPLES = Path(settings.BASE_DIR) / "docs" / "samples"
 
@@ -16,7 +17,7 @@ def test_letting_officer_imports_a_list_and_finds_a_household(
     page, login_as, check_axe, letting_officer
 ):
     login_as(letting_officer)
-    assert page.url.endswith("/menages/")
+    expect(page).to_have_url(ending("/menages/"))
     page.get_by_role("link", name="Importer une liste").click()
     expect(page.get_by_role("heading", name="Importer une liste prioritaire")).to_be_visible()
     check_axe(page)

@@ -1,3 +1,5 @@
+from playwright.sync_api import expect
+
 from audit.models import AuditEntry
 
 
@@ -6,6 +8,6 @@ def test_login_page_accessible_and_login_works(page, login_as, check_axe, ccas_m
     check_axe(page)
     login_as(ccas_manager)
     page.goto("/journal/")
-    assert page.get_by_role("heading", name="Journal des accès").is_visible()
+    expect(page.get_by_role("heading", name="Journal des accès")).to_be_visible()
     check_axe(page)
     assert not AuditEntry.objects.filter(action="denied").exists()
