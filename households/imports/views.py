@@ -74,7 +74,7 @@ def preview(request, pk):
     context = {"batch": batch}
     if batch.state == ImportBatch.State.PENDING:
         try:
-            plan = build_plan(bytes(batch.content), batch.filename, batch.source)
+            plan = build_plan(bytes(batch.content), batch.filename, batch.source, request.user)
         except ImportFileError as exc:
             context["error"] = str(exc)
         else:
@@ -96,7 +96,7 @@ def confirm(request, pk):
         messages.info(request, "Cet import a déjà été confirmé ou annulé.")
         return redirect("households:import_preview", pk=batch.pk)
     try:
-        plan = build_plan(bytes(batch.content), batch.filename, batch.source)
+        plan = build_plan(bytes(batch.content), batch.filename, batch.source, request.user)
     except ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect("households:import_preview", pk=batch.pk)
