@@ -9,7 +9,8 @@ covers:
 - ALL: every household of the programme;
 - OWN: households where the user is the référent or the named substitute;
 - TENANTS: Caen habitat tenants (households with a tenant account);
-- AGENDA: households on a published agenda of a cellule meeting the user sits in.
+- AGENDA: households on a published agenda of a cellule meeting the user sits in;
+- PRESELECTION: households still in the preselection stage (`PRESELECTION_STATUSES`).
 Actions that are not about one household (reading minutes, dashboards) use NONE: the role
 alone decides.
 """
@@ -19,7 +20,19 @@ from django.db.models import Q
 
 from .enums import Role
 
-ALL, OWN, TENANTS, AGENDA, NONE = "all", "own", "tenants", "agenda", "none"
+ALL, OWN, TENANTS, AGENDA, PRESELECTION, NONE = (
+    "all",
+    "own",
+    "tenants",
+    "agenda",
+    "preselection",
+    "none",
+)
+
+# Values of `households.enums.Status` (accounts sits below households and imports none of it;
+# tests/accounts/test_policy.py checks they are statuses). Preselection lasts until the cellule
+# has chosen the diagnostic level: from then on the CCAS runs the file (DOMAIN.md, pipeline).
+PRESELECTION_STATUSES = ("preselected", "awaiting_level")
 
 SW = Role.SOCIAL_WORKER
 MGR = Role.CCAS_MANAGER
@@ -34,10 +47,10 @@ RULES: dict[str, dict[str, str]] = {
     # identity, composition, status, référent
     "household.view": {SW: ALL, MGR: ALL, LET: ALL, DEBT: TENANTS, TEN: TENANTS, CELL: AGENDA},
     "household.create": {SW: NONE, MGR: NONE, LET: NONE},
-    "household.change": {SW: OWN, MGR: ALL, LET: ALL},
+    "household.change": {SW: OWN, MGR: ALL, LET: PRESELECTION},
     "household.import": {MGR: NONE, LET: NONE},
     "household.assign_referent": {MGR: ALL},
-    "household.change_status": {SW: OWN, MGR: ALL, LET: ALL},
+    "household.change_status": {SW: OWN, MGR: ALL, LET: PRESELECTION},
     # diagnostic detail: five themes, budget, health, addiction
     "diagnostic.view_detail": {SW: ALL, MGR: ALL},
     "diagnostic.change": {SW: OWN},
@@ -98,6 +111,8 @@ def household_q(user, action: str, prefix: str = "") -> Q:
         q |= Q(**{f"{prefix}referent": user}) | Q(**{f"{prefix}substitute": user})
     if TENANTS in found:
         q |= Q(**{f"{prefix}tenant_account__gt": ""})
+    if PRESELECTION in found:
+        q |= Q(**{f"{prefix}status__in": PRESELECTION_STATUSES})
     if AGENDA in found:
         q |= Q(
             **{
@@ -118,6 +133,8 @@ def can(user, action: str, household=None) -> bool:
     if OWN in found and user.pk in (household.referent_id, household.substitute_id):
         return True
     if TENANTS in found and household.tenant_account:
+        return True
+    if PRESELECTION in found and household.status in PRESELECTION_STATUSES:
         return True
     if AGENDA in found:
         return (

@@ -182,6 +182,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Programme settings.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 ACTIVE_RETENTION_YEARS = env.int("ACTIVE_RETENTION_YEARS", default=2)
+# An import preview left unconfirmed this long loses its uploaded file (purged hourly).
+IMPORT_PENDING_HOURS = env.int("IMPORT_PENDING_HOURS", default=24)
 PROGRAMME_TARGET_HOUSEHOLDS = 120
 # Post-autonomy surveys (§7): how many, one every 6 months from the closure of the accompaniment.
 POST_AUTONOMY_SURVEY_ROUNDS = env.int("POST_AUTONOMY_SURVEY_ROUNDS", default=4)

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -465,11 +465,33 @@ class PossibleDuplicate(models.Model):
         ]
 
 
+class ImportBatchQuerySet(models.QuerySet):
+    def abandoned(self, now=None):
+        """Previews left unconfirmed for more than IMPORT_PENDING_HOURS."""
+        limit = (now or timezone.now()) - timedelta(hours=settings.IMPORT_PENDING_HOURS)
+        return self.filter(state=ImportBatch.State.PENDING, uploaded_at__lt=limit)
+
+    @transaction.atomic
+    def purge_abandoned(self, now=None):
+        """Data minimisation: an abandoned preview loses its file (personal data) and its row.
+
+        Nothing of such a batch was ever written to households, so nothing else goes. A batch
+        being confirmed at this very moment is locked by the confirmation: it is skipped.
+        """
+        pks = list(
+            self.abandoned(now).select_for_update(skip_locked=True).values_list("pk", flat=True)
+        )
+        deleted, _ = self.filter(pk__in=pks).delete()
+        return deleted
+
+
 class ImportBatch(models.Model):
     """One uploaded priority list, kept from the upload until it is confirmed or cancelled.
 
-    Nothing is written to households before `confirmed`; the file itself is dropped once the
-    batch is settled (data minimisation), the summary stays as the trace of what was done.
+    Nothing is written to households before `confirmed`; the file itself (stored in `content`)
+    is dropped once the batch is settled (data minimisation), the summary stays as the trace of
+    what was done. A batch left pending goes whole after IMPORT_PENDING_HOURS
+    (`purge_abandoned`, run by the `households.purge_abandoned_imports` task).
     """
 
     class State(models.TextChoices):
@@ -494,6 +516,8 @@ class ImportBatch(models.Model):
     )
     settled_at = models.DateTimeField("confirmé ou annulé le", null=True, blank=True)
     summary = models.JSONField("bilan", default=dict, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
 
     class Meta:
         verbose_name = "import de liste"

@@ -72,6 +72,8 @@ def test_every_schedule_names_a_registered_task_and_setup_is_idempotent():
         assert task.enabled and task.crontab is not None
     purge = PeriodicTask.objects.get(task="audit.purge_expired_entries")
     assert (purge.crontab.hour, purge.crontab.minute) == ("3", "15")
+    imports = PeriodicTask.objects.get(task="households.purge_abandoned_imports")
+    assert (imports.crontab.hour, imports.crontab.minute) == ("*", "40")  # hourly
 
 
 @pytest.mark.django_db

@@ -10,6 +10,8 @@ Rules (docs/imports.md):
   the household gains a source and only its empty fields are filled.
 - same names with another (or no) birth date: a new household, plus a `PossibleDuplicate`
   for a human to decide.
+- a row that would write to a household the importing user may not change (a letting officer
+  and a household past preselection, ACCESS.md) is rejected with its reason; the rest imports.
 """
 
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import policy
 from audit.models import Action, log
 from households.enums import Gender, Public, Relation, Source, Status
 from households.models import (
@@ -367,8 +370,12 @@ def _overwrite(household, row, source_row):
     return changes, person_changes
 
 
-def build_plan(content: bytes, filename: str, source: str) -> ImportPlan:
-    """Read the file and decide, row by row, what confirming it would do. Reads only."""
+def build_plan(content: bytes, filename: str, source: str, user=None) -> ImportPlan:
+    """Read the file and decide, row by row, what confirming it would do. Reads only.
+
+    With `user` (the web import), rows that would write to a household outside the user's
+    "household.change" scope are rejected; without (the command line), every row may write.
+    """
     table = read_table(content, filename)
     rows, rejected, ignored = parse_rows(table, source, filename)
     member_prefetch = "members"
@@ -467,6 +474,19 @@ def build_plan(content: bytes, filename: str, source: str) -> ImportPlan:
         if row.sne_number:
             new_by_sne[row.sne_number] = create
         new_by_name.setdefault(row.match_key, []).append(create)
+    if user is not None:
+        allowed = []
+        for planned_row in planned:
+            household = planned_row.household
+            if (
+                planned_row.action in (MERGE, UPDATE)
+                and household is not None
+                and not policy.can(user, "household.change", household)
+            ):
+                kept_rejected.append(_out_of_scope(planned_row.row, household))
+            else:
+                allowed.append(planned_row)
+        planned = allowed
     kept_rejected.sort(key=lambda r: r.line)
     return ImportPlan(source, filename, planned, kept_rejected, ignored, table.description)
 
@@ -478,6 +498,20 @@ def _sne_taken(row, owner):
         [
             f"Ligne {row.line}, colonne « numero_unique » : le numéro unique {row.sne_number} "
             f"est déjà celui d'un autre ménage ({where})."
+        ],
+        row.reference,
+        row.full_name,
+    )
+
+
+def _out_of_scope(row, household):
+    return RejectedRow(
+        row.line,
+        [
+            f"Ligne {row.line} : ce ménage est déjà connu ({household.reference}) et n'est plus "
+            f"en présélection (statut « {household.get_status_display()} ») ; vous ne pouvez "
+            "plus modifier son identité. La ligne n'est pas importée : la direction du CCAS "
+            "peut l'importer."
         ],
         row.reference,
         row.full_name,

@@ -5,6 +5,7 @@ what confirming would do; the confirmation recomputes the plan against the datab
 moment and writes it in the request's transaction.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -71,10 +72,10 @@ def preview(request, pk):
             "households/import_result.html",
             {"batch": batch, "summary": batch.summary, "households": households},
         )
-    context = {"batch": batch}
+    context = {"batch": batch, "pending_hours": settings.IMPORT_PENDING_HOURS}
     if batch.state == ImportBatch.State.PENDING:
         try:
-            plan = build_plan(bytes(batch.content), batch.filename, batch.source)
+            plan = build_plan(bytes(batch.content), batch.filename, batch.source, request.user)
         except ImportFileError as exc:
             context["error"] = str(exc)
         else:
@@ -96,7 +97,7 @@ def confirm(request, pk):
         messages.info(request, "Cet import a déjà été confirmé ou annulé.")
         return redirect("households:import_preview", pk=batch.pk)
     try:
-        plan = build_plan(bytes(batch.content), batch.filename, batch.source)
+        plan = build_plan(bytes(batch.content), batch.filename, batch.source, request.user)
     except ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect("households:import_preview", pk=batch.pk)

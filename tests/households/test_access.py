@@ -3,7 +3,8 @@
 | role | reads | edits |
 |---|---|---|
 | social worker | the programme | households they follow (référent or substitute) |
-| CCAS manager, letting officer | the programme | every household |
+| CCAS manager | the programme | every household |
+| letting officer | the programme | households in preselection (preselected, awaiting level) |
 | debt, tenancy officers | Caen habitat tenants | nothing |
 | cellule member | households on a published agenda of a meeting they sit in | nothing |
 | state reader, admin | nothing | nothing |
@@ -18,17 +19,29 @@ from django.utils import timezone
 from accounts.enums import Role
 from audit.models import Action, AuditEntry
 from coordination.models import AgendaItem, Meeting
+from households.enums import Status
 from tests.factories import HouseholdFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
-KINDS = ["followed", "substituted", "other", "tenant", "agenda", "unpublished"]
+KINDS = [
+    "followed",
+    "substituted",
+    "other",
+    "tenant",
+    "agenda",
+    "unpublished",
+    "awaiting_level",
+    "diagnostic",
+    "accompanied",
+]
+PAST_PRESELECTION = {"diagnostic", "accompanied"}
 
 # role → (kinds read, kinds edited); None: the role is refused the pages outright (403).
 SCOPE = {
     "social_worker": (set(KINDS), {"followed", "substituted"}),
     "ccas_manager": (set(KINDS), set(KINDS)),
-    "letting_officer": (set(KINDS), set(KINDS)),
+    "letting_officer": (set(KINDS), set(KINDS) - PAST_PRESELECTION),
     "debt_officer": ({"tenant"}, None),
     "tenancy_officer": ({"tenant"}, None),
     "cellule_member": ({"agenda"}, None),
@@ -49,6 +62,9 @@ def world():
         "tenant": HouseholdFactory(tenant=True, referent=other_worker),
         "agenda": HouseholdFactory(referent=other_worker),
         "unpublished": HouseholdFactory(referent=other_worker),
+        "awaiting_level": HouseholdFactory(referent=other_worker, status=Status.AWAITING_LEVEL),
+        "diagnostic": HouseholdFactory(referent=other_worker, status=Status.DIAGNOSTIC),
+        "accompanied": HouseholdFactory(referent=other_worker, status=Status.ACCOMPANIED),
     }
     published = Meeting.objects.create(date=timezone.now(), agenda_published_at=timezone.now())
     draft = Meeting.objects.create(date=timezone.now())
@@ -103,6 +119,50 @@ def test_edit_form_opens_where_the_role_may_write(client, world, role):
         else:
             expected = 403 if kind in reads else 404
         assert response.status_code == expected, kind
+
+
+def expected_write_status(role, kind):
+    reads, edits = SCOPE[role]
+    if edits is None:
+        return 403
+    if kind in edits:
+        return 302
+    return 403 if kind in reads else 404
+
+
+@pytest.mark.parametrize("role", list(SCOPE))
+def test_status_changes_where_the_role_may_write(client, world, role):
+    users, households = world
+    client.force_login(users[role])
+    for kind, household in households.items():
+        before = household.status
+        response = client.post(
+            reverse("households:change_status", args=[household.pk]),
+            {
+                "current_status": before,
+                "to_status": Status.EXITED,
+                "exit_reason": "departure",
+                "reason": "Départ de Caen",
+            },
+        )
+        expected = expected_write_status(role, kind)
+        assert response.status_code == expected, kind
+        household.refresh_from_db()
+        assert household.status == (Status.EXITED if expected == 302 else before), kind
+
+
+@pytest.mark.parametrize("role", list(SCOPE))
+def test_edit_button_and_status_form_show_where_the_role_may_write(client, world, role):
+    users, households = world
+    reads, edits = SCOPE[role]
+    client.force_login(users[role])
+    for kind in reads or ():
+        household = households[kind]
+        body = client.get(reverse("households:detail", args=[household.pk])).content.decode()
+        may_write = kind in (edits or ())
+        assert (reverse("households:edit", args=[household.pk]) in body) == may_write, kind
+        assert ("Modifier l&#x27;identité" in body or "Modifier l'identité" in body) == may_write
+        assert (reverse("households:change_status", args=[household.pk]) in body) == may_write
 
 
 @pytest.mark.parametrize(

@@ -224,6 +224,52 @@ def test_member_can_be_removed(client, letting_officer):
     assert [p.first_name for p in Household.objects.get().members_list] == ["Anne"]
 
 
+PRESELECTION = [Status.PRESELECTED, Status.AWAITING_LEVEL]
+
+
+@pytest.mark.parametrize("status", PRESELECTION)
+def test_letting_officer_edits_a_household_in_preselection(client, letting_officer, status):
+    household = HouseholdFactory(status=status, members=[{"first_name": "Anne"}])
+    client.force_login(letting_officer)
+    page = client.get(household.get_absolute_url()).content.decode()
+    assert f'href="{edit_url(household)}"' in page
+    assert client.get(edit_url(household)).status_code == 200
+    data = post_data(
+        household_fields(phone="06 11 22 33 44"),
+        existing_members(household),
+        existing=1,
+        version=household.version,
+    )
+    assert client.post(edit_url(household), data).status_code == 302
+    household.refresh_from_db()
+    assert household.phone == "06 11 22 33 44"
+
+
+@pytest.mark.parametrize("status", [s for s in Status if s not in PRESELECTION])
+def test_letting_officer_may_not_edit_a_household_past_preselection(
+    client, letting_officer, status
+):
+    """ACCESS.md: the letting officer writes identity and composition at preselection only."""
+    household = HouseholdFactory(status=status, members=[{"first_name": "Anne"}])
+    client.force_login(letting_officer)
+    page = client.get(household.get_absolute_url())
+    assert page.status_code == 200  # still read: the whole programme
+    assert edit_url(household) not in page.content.decode()
+    assert "Modifier l&#x27;identité et la composition" not in page.content.decode()
+    assert client.get(edit_url(household)).status_code == 403
+    data = post_data(
+        household_fields(phone="06 11 22 33 44"),
+        existing_members(household),
+        existing=1,
+        version=household.version,
+    )
+    assert client.post(edit_url(household), data).status_code == 403
+    household.refresh_from_db()
+    assert household.phone == ""
+    assert [p.first_name for p in household.members_list] == ["Anne"]
+    assert not AuditEntry.objects.filter(action=Action.UPDATE, household_id=household.pk).exists()
+
+
 def test_social_worker_may_not_edit_a_household_they_do_not_follow(client, other_social_worker):
     household = HouseholdFactory()
     client.force_login(other_social_worker)

@@ -229,3 +229,92 @@ def test_the_household_list_links_to_the_import_for_importers_only(
     assert f'href="{URL}"' in client.get(reverse("households:list")).content.decode()
     client.force_login(social_worker)
     assert f'href="{URL}"' not in client.get(reverse("households:list")).content.decode()
+
+
+# --- letting officers write households in preselection only (ACCESS.md) -----------------
+
+DALO_LIST = (
+    "reference;nom;prenom;date_naissance;telephone\n"
+    "D-1;Durand;Inès;12/04/1985;02 31 11 11 11\n"
+    "D-2;Petit;Louis;03/09/1979;02 31 22 22 22\n"
+    "D-3;Moreau;Jade;21/06/1992;\n"
+).encode()
+
+
+@pytest.fixture
+def known():
+    """Two households the DALO list names: one accompanied, one still preselected."""
+    from tests.factories import HouseholdFactory
+
+    accompanied = HouseholdFactory(
+        status=Status.ACCOMPANIED,
+        members=[{"last_name": "Durand", "first_name": "Inès", "birth_date": "1985-04-12"}],
+    )
+    preselected = HouseholdFactory(
+        status=Status.AWAITING_LEVEL,
+        members=[{"last_name": "Petit", "first_name": "Louis", "birth_date": "1979-09-03"}],
+    )
+    return accompanied, preselected
+
+
+def test_letting_officer_import_leaves_households_past_preselection_alone(
+    client, letting_officer, known
+):
+    accompanied, preselected = known
+    client.force_login(letting_officer)
+    upload(client, "dalo", "dalo.csv", DALO_LIST)
+    batch = ImportBatch.objects.get()
+    body = client.get(reverse("households:import_preview", args=[batch.pk])).content.decode()
+    assert "1 à créer" in body and "1 à rattacher" in body and "1 rejetée(s)" in body
+    assert (
+        f"Ligne 2 : ce ménage est déjà connu ({accompanied.reference}) et n&#x27;est plus en "
+        "présélection (statut « Accompagnement en cours ») ; vous ne pouvez plus modifier son "
+        "identité. La ligne n&#x27;est pas importée : la direction du CCAS peut l&#x27;importer."
+    ) in body
+
+    client.post(reverse("households:import_confirm", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.CONFIRMED
+    assert [r["line"] for r in batch.summary["rejected"]] == [2]
+    accompanied.refresh_from_db()
+    assert accompanied.phone == "" and not accompanied.sources.exists()
+    preselected.refresh_from_db()
+    assert preselected.phone == "02 31 22 22 22"
+    assert list(preselected.sources.values_list("reference", flat=True)) == ["D-2"]
+    assert HouseholdSource.objects.get(reference="D-3").household.status == Status.PRESELECTED
+
+
+def test_the_ccas_manager_imports_the_row_a_letting_officer_could_not(
+    client, letting_officer, ccas_manager, known
+):
+    accompanied, _ = known
+    client.force_login(letting_officer)
+    upload(client, "dalo", "dalo.csv", DALO_LIST)
+    client.post(reverse("households:import_confirm", args=[ImportBatch.objects.get().pk]))
+    client.force_login(ccas_manager)
+    upload(client, "dalo", "dalo.csv", DALO_LIST)
+    batch = ImportBatch.objects.get(state=ImportBatch.State.PENDING)
+    body = client.get(reverse("households:import_preview", args=[batch.pk])).content.decode()
+    assert "1 à rattacher" in body and "0 rejetée(s)" in body
+    client.post(reverse("households:import_confirm", args=[batch.pk]))
+    accompanied.refresh_from_db()
+    assert accompanied.phone == "02 31 11 11 11"
+    assert list(accompanied.sources.values_list("reference", flat=True)) == ["D-1"]
+
+
+def test_letting_officer_cannot_update_a_household_that_moved_on(client, letting_officer):
+    client.force_login(letting_officer)
+    upload(client, "dalo", "dalo.csv", DALO_LIST)
+    client.post(reverse("households:import_confirm", args=[ImportBatch.objects.get().pk]))
+    household = HouseholdSource.objects.get(reference="D-3").household
+    household.status = Status.DIAGNOSTIC
+    household.save(update_fields=["status"])
+    upload(client, "dalo", "dalo.csv", DALO_LIST.replace(b"1992;", b"1992;06 12 34 56 78"))
+    batch = ImportBatch.objects.get(state=ImportBatch.State.PENDING)
+    client.post(reverse("households:import_confirm", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.summary["updated"] == 0 and batch.summary["unchanged"] == 2
+    assert [r["line"] for r in batch.summary["rejected"]] == [4]
+    assert "Diagnostic en cours" in batch.summary["rejected"][0]["errors"][0]
+    household.refresh_from_db()
+    assert household.phone == ""

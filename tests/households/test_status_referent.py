@@ -7,7 +7,7 @@ from accounts.enums import Role
 from audit.models import Action, AuditEntry
 from households.enums import ExitReason, Status
 from households.models import Household, ReferentAssignment, StatusChange
-from tests.factories import make_user
+from tests.factories import HouseholdFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,45 @@ def test_referent_moves_own_household_with_a_reason(client, social_worker, house
     entry = AuditEntry.objects.get(action=Action.UPDATE, household_id=household.pk)
     assert "Éléments réunis" not in entry.label  # the reason is free text: not in the log
     assert "Présélectionné" in entry.label
+
+
+def test_letting_officer_moves_a_household_in_preselection(client, letting_officer, household):
+    client.force_login(letting_officer)
+    response = client.post(
+        status_url(household),
+        {
+            "current_status": Status.PRESELECTED,
+            "to_status": Status.AWAITING_LEVEL,
+            "reason": "Dossier complet pour la cellule",
+        },
+    )
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert household.status == Status.AWAITING_LEVEL
+    assert StatusChange.objects.get(household=household).by == letting_officer
+
+
+def test_letting_officer_may_not_move_an_accompanied_household(client, letting_officer):
+    """ACCESS.md: the letting officer writes the status at preselection only."""
+    household = HouseholdFactory(accompanied=True)
+    client.force_login(letting_officer)
+    page = client.get(household.get_absolute_url()).content.decode()
+    assert status_url(household) not in page
+    assert "Changer le statut" not in page
+    response = client.post(
+        status_url(household),
+        {
+            "current_status": Status.ACCOMPANIED,
+            "to_status": Status.EXITED,
+            "exit_reason": ExitReason.DEPARTURE,
+            "reason": "Départ",
+        },
+    )
+    assert response.status_code == 403
+    household.refresh_from_db()
+    assert household.status == Status.ACCOMPANIED
+    assert not StatusChange.objects.filter(household=household).exists()
+    assert not AuditEntry.objects.filter(action=Action.UPDATE, household_id=household.pk).exists()
 
 
 def test_transition_not_allowed_is_refused_in_french(client, ccas_manager, household):

@@ -21,6 +21,19 @@ SCHEDULES = {
         },
         "Supprime les entrées du journal plus anciennes que AUDIT_RETENTION_DAYS (ACCESS.md).",
     ),
+    # Hourly: an abandoned file lives at most IMPORT_PENDING_HOURS plus one hour.
+    "Suppression des imports non confirmés": (
+        "households.purge_abandoned_imports",
+        {
+            "minute": "40",
+            "hour": "*",
+            "day_of_week": "*",
+            "day_of_month": "*",
+            "month_of_year": "*",
+        },
+        "Supprime les fichiers de listes déposés et jamais confirmés depuis plus de "
+        "IMPORT_PENDING_HOURS heures, avec leur import.",
+    ),
 }
 
 

@@ -1,0 +1,54 @@
+"""accounts.policy: the preselection scope, and `household_q` agreeing with `can`."""
+
+import pytest
+
+from accounts import policy
+from accounts.enums import Role
+from households.enums import Status
+from households.models import Household
+from tests.factories import HouseholdFactory, make_user
+
+pytestmark = pytest.mark.django_db
+
+WRITE_ACTIONS = ["household.change", "household.change_status"]
+
+
+def test_preselection_statuses_are_the_first_two_of_the_pipeline():
+    # accounts imports no domain app, so the policy names the statuses by value.
+    assert set(policy.PRESELECTION_STATUSES) == {Status.PRESELECTED, Status.AWAITING_LEVEL}
+    assert set(policy.PRESELECTION_STATUSES) <= set(Status.values)
+
+
+@pytest.mark.parametrize("action", WRITE_ACTIONS)
+def test_letting_officer_writes_households_in_preselection_only(action):
+    officer = make_user(Role.LETTING_OFFICER)
+    households = {status: HouseholdFactory(status=status) for status in Status}
+    writable = set(Household.objects.visible_to(officer, action))
+    assert writable == {households[Status.PRESELECTED], households[Status.AWAITING_LEVEL]}
+    # Reading is not narrowed: the whole programme.
+    assert set(Household.objects.visible_to(officer)) == set(households.values())
+
+
+@pytest.mark.parametrize("action", WRITE_ACTIONS)
+@pytest.mark.parametrize("role", [Role.LETTING_OFFICER, Role.CCAS_MANAGER, Role.SOCIAL_WORKER])
+def test_can_agrees_with_the_queryset_for_every_status(action, role):
+    user = make_user(role)
+    households = [HouseholdFactory(status=status) for status in Status]
+    households += [HouseholdFactory(status=status, referent=user) for status in Status]
+    in_scope = set(Household.objects.filter(policy.household_q(user, action)))
+    for household in households:
+        assert policy.can(user, action, household) == (household in in_scope), household.status
+
+
+def test_scope_through_a_prefix():
+    """Models reaching Household through a foreign key filter on its status the same way."""
+    from households.models import HouseholdSource
+
+    officer = make_user(Role.LETTING_OFFICER)
+    kept = HouseholdFactory(status=Status.AWAITING_LEVEL)
+    HouseholdSource.objects.create(household=kept, source="dalo", reference="D-1")
+    HouseholdSource.objects.create(
+        household=HouseholdFactory(status=Status.ADMITTED), source="dalo", reference="D-2"
+    )
+    q = policy.household_q(officer, "household.change", prefix="household__")
+    assert list(HouseholdSource.objects.filter(q).values_list("reference", flat=True)) == ["D-1"]
