@@ -35,6 +35,7 @@ PAGES = [
     ("diagnostics:list", "direction", ""),
     ("diagnostics:list", "ts1", ""),
     ("accompaniments:caseload", "ts1", ""),
+    ("accompaniments:caseload", "direction", ""),
     ("accompaniments:signals", "gestion", ""),
     ("accompaniments:signals", "direction", ""),
     ("accompaniments:surveys", "ts1", ""),
