@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.enums import Role
+from caen_accompagnement.pagination import PAGE_SIZE
 from households.enums import Public, Source, Status
 from households.models import PossibleDuplicate
-from households.views import PAGE_SIZE
 from tests.factories import HouseholdFactory, HouseholdSourceFactory, make_user
 
 pytestmark = pytest.mark.django_db
