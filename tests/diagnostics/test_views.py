@@ -526,3 +526,31 @@ def test_comparison_marks_each_changed_field_and_only_those(client, social_worke
     assert "4 champs modifiés" in page
     assert "Première observation" in page and "Observation revue" in page
     assert ">Faible<" in page and ">Forte<" in page
+
+
+def test_worklist_sections_are_paginated_each_on_its_own(client, ccas_manager, social_worker):
+    from caen_accompagnement.pagination import PAGE_SIZE
+
+    to_start = [
+        HouseholdFactory(referent=social_worker, status=Status.DIAGNOSTIC, diagnostic_level=2)
+        for _ in range(PAGE_SIZE + 1)
+    ]
+    no_level = [HouseholdFactory(status=Status.AWAITING_LEVEL) for _ in range(2)]
+    client.force_login(ccas_manager)
+    url = reverse("diagnostics:list")
+
+    first = client.get(url)
+    assert len(first.context["to_do"]) == PAGE_SIZE
+    html = first.content.decode()
+    assert f"{PAGE_SIZE + 1} diagnostics à commencer" in html  # counted over every page
+    assert 'href="?page_a_faire=2#titre-a-faire"' in html
+    assert "page_niveau=" not in html  # a section on one page has no page links
+
+    second = client.get(url, {"page_niveau": 1, "page_a_faire": 2})
+    assert [h.pk for h in second.context["to_do"]] == [to_start[-1].pk]
+    assert {h.pk for h in second.context["awaiting_level"]} == {h.pk for h in no_level}
+    html = second.content.decode()
+    assert f"{PAGE_SIZE + 1} diagnostics à commencer" in html
+    # The link back keeps the other section's page.
+    assert 'href="?page_niveau=1&amp;page_a_faire=1#titre-a-faire"' in html
+    assert 'aria-label="Pages : à faire"' in html
