@@ -13,7 +13,7 @@ from accompaniments.housing.models import AgreementDocument
 from accounts import policy
 from accounts.enums import Role
 from accounts.models import User
-from audit.models import Action, log
+from audit.models import Action, log, log_households
 from caen_accompagnement.pagination import paginate
 from diagnostics.models import Diagnostic
 from households import taxonomy
@@ -118,6 +118,14 @@ def caseload(request):
             )
         )
     surveys_due = _surveys_due(user, today, horizon_days=30)
+    log_households(
+        request,
+        [acc.household for acc, _ in page]
+        + [signal.household for signal in open_signals]
+        + [extension.accompaniment.household for extension in pending_extensions]
+        + [survey["accompaniment"].household for survey in surveys_due],
+        "Mon suivi",
+    )
     return render(
         request,
         "accompaniments/caseload.html",

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from audit.models import Action, log
+from audit.models import Action, log, log_households
 from caen_accompagnement.pagination import paginate
 from caen_accompagnement.pdf import pdf_response, render_pdf
 from caen_accompagnement.uploads import private_file_response
@@ -103,6 +103,9 @@ def worklist(request):
             .order_by("status_changed_at", "pk"),
             "page_niveau",
         )
+    shown = [*(awaiting_level or []), *to_do]
+    shown += [diagnostic.household for diagnostic in [*in_progress, *awaiting_review]]
+    log_households(request, shown, "Liste des diagnostics")
     return render(
         request,
         "diagnostics/list.html",

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.enums import Role
-from audit.models import Action, log
+from audit.models import Action, log, log_households
 from caen_accompagnement.pagination import paginate
 from caen_accompagnement.versioning import STALE_MESSAGE
 
@@ -26,6 +26,7 @@ def household_list(request):
     households = Household.objects.visible_to(request.user).with_list_data()
     filterset = HouseholdFilter(request.GET, queryset=households, request=request)
     page = paginate(request, filterset.qs)
+    log_households(request, page, "Liste des ménages")  # only the rows of this page
     return render(
         request,
         "households/list.html",

@@ -225,6 +225,44 @@ def test_team_caseload_queries_do_not_grow_with_households_or_referents(
 
 
 @pytest.mark.django_db
+def test_caseload_logs_one_view_per_household_shown(
+    client, social_worker, other_social_worker, ccas_manager
+):
+    from accompaniments.models import Extension
+    from accounts.enums import Role
+    from audit.models import Action
+    from tests.factories import make_user
+
+    mine = [accompaniment_of(social_worker), accompaniment_of(social_worker)]
+    SignalFactory(household=mine[0].household)
+    theirs = accompaniment_of(other_social_worker)
+    Extension.objects.create(accompaniment=theirs, until=D(2027, 12, 1), justification="x")
+    elsewhere = accompaniment_of(make_user(Role.SOCIAL_WORKER, email="ts-z@test.caen.fr"))
+    views = AuditEntry.objects.filter(action=Action.VIEW, label="Mon suivi")
+
+    client.force_login(social_worker)
+    client.get(reverse("accompaniments:caseload"), REMOTE_ADDR="10.0.0.8")
+    assert sorted(views.values_list("household_id", flat=True)) == sorted(
+        acc.household_id for acc in mine
+    )
+    assert {(e.actor, e.ip, e.object_type) for e in views} == {
+        (social_worker, "10.0.0.8", "households.Household")
+    }
+
+    # The manager filtered on one référent: their rows, plus the pending extension's household.
+    client.force_login(ccas_manager)
+    url = reverse("accompaniments:caseload") + f"?referent={social_worker.pk}"
+    response = client.get(url, REMOTE_ADDR="10.0.0.9")
+    assert [acc.pk for acc, _ in response.context["rows"]] != []
+    managers = views.filter(actor=ccas_manager)
+    assert sorted(managers.values_list("household_id", flat=True)) == sorted(
+        [acc.household_id for acc in mine] + [theirs.household_id]
+    )
+    assert set(managers.values_list("ip", flat=True)) == {"10.0.0.9"}
+    assert not views.filter(household_id=elsewhere.household_id).exists()
+
+
+@pytest.mark.django_db
 def test_team_caseload_is_paginated_and_counted_over_the_whole_caseload(
     client, ccas_manager, social_worker
 ):
