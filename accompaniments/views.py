@@ -1,8 +1,9 @@
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +13,8 @@ from accompaniments.housing.models import AgreementDocument
 from accounts import policy
 from accounts.enums import Role
 from accounts.models import User
-from audit.models import Action, log
+from audit.models import Action, log, log_households
+from caen_accompagnement.pagination import paginate
 from diagnostics.models import Diagnostic
 from households import taxonomy
 from households.enums import Status
@@ -81,7 +83,6 @@ def caseload(request):
         Accompaniment.objects.caseload_of(user)
         .with_cadence()
         .select_related("household", "household__referent")
-        .prefetch_related(_members())
     )
     referents = []
     selected_referent = None
@@ -97,7 +98,11 @@ def caseload(request):
         "week": sum(1 for _, c in rows if c.urgency == rhythm.DUE_THIS_WEEK),
     }
     counts["up_to_date"] = counts["total"] - counts["overdue"] - counts["week"]
-    open_signals = (
+    # Sorted and counted over the whole caseload above; only the page's rows are shown (and
+    # their members loaded), the most urgent first.
+    page = paginate(request, rows)
+    prefetch_related_objects([acc for acc, _ in page], _members())
+    open_signals = list(
         Signal.objects.filter(household__in=qs.values("household"))
         .unacknowledged()
         .exclude(kind=SignalKind.ADHESION_LOSS)
@@ -112,18 +117,29 @@ def caseload(request):
                 "accompaniment__household"
             )
         )
+    surveys_due = _surveys_due(user, today, horizon_days=30)
+    log_households(
+        request,
+        [acc.household for acc, _ in page]
+        + [signal.household for signal in open_signals]
+        + [extension.accompaniment.household for extension in pending_extensions]
+        + [survey["accompaniment"].household for survey in surveys_due],
+        "Mon suivi",
+    )
     return render(
         request,
         "accompaniments/caseload.html",
         {
-            "rows": rows,
+            "rows": page,
+            # The page links keep the référent filter, not the one-shot draft confirmation.
+            "querystring": urlencode({"referent": selected_referent}) if selected_referent else "",
             "counts": counts,
             "today": today,
             "is_manager": is_manager,
             "referents": referents,
             "selected_referent": selected_referent,
-            "open_signals": list(open_signals),
-            "surveys_due": _surveys_due(user, today, horizon_days=30),
+            "open_signals": open_signals,
+            "surveys_due": surveys_due,
             "pending_extensions": pending_extensions,
             "saved_draft": request.GET.get("brouillon_enregistre", ""),
         },

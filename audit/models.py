@@ -104,3 +104,30 @@ def log(request, action, obj=None, *, household=None, label="", actor=None, obje
         label=label[:200],
         ip=client_ip(request),
     )
+
+
+def log_households(request, households, label):
+    """One VIEW row per household a list page shows, in a single INSERT (none if it shows none).
+
+    `households` are the Household instances (or their ids) the page shows, each logged once;
+    `label` names the page ("Liste des ménages") and carries no note text.
+    """
+    ids = dict.fromkeys(h if isinstance(h, int) else h.pk for h in households)
+    if not ids:
+        return []
+    user = getattr(request, "user", None)
+    actor = user if user is not None and user.is_authenticated else None
+    at, ip = timezone.now(), client_ip(request)
+    return AuditEntry.objects.bulk_create(
+        AuditEntry(
+            at=at,
+            actor=actor,
+            action=Action.VIEW,
+            object_type="households.Household",
+            object_id=str(pk),
+            household_id=pk,
+            label=label[:200],
+            ip=ip,
+        )
+        for pk in ids
+    )

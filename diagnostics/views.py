@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from audit.models import Action, log
+from audit.models import Action, log, log_households
+from caen_accompagnement.pagination import paginate
 from caen_accompagnement.pdf import pdf_response, render_pdf
 from caen_accompagnement.uploads import private_file_response
 from households.enums import Status
@@ -85,17 +86,26 @@ def worklist(request):
     awaiting_review = diagnostics.filter(status=DiagnosticStatus.SUBMITTED).order_by(
         "submitted_at", "pk"
     )
+    # Each section is paginated on its own parameter; its page links keep the others'.
+    to_do = paginate(request, to_do, "page_a_faire")
+    in_progress = paginate(request, in_progress, "page_en_cours")
+    awaiting_review = paginate(request, awaiting_review, "page_transmis")
     awaiting_level = None
     if policy.can(user, "diagnostic.set_level"):
-        awaiting_level = (
+        awaiting_level = paginate(
+            request,
             households.filter(
                 Q(status=Status.AWAITING_LEVEL)
                 | Q(status=Status.DIAGNOSTIC, diagnostic_level__isnull=True)
             )
             .select_related("referent")
             .prefetch_related(members)
-            .order_by("status_changed_at", "pk")
+            .order_by("status_changed_at", "pk"),
+            "page_niveau",
         )
+    shown = [*(awaiting_level or []), *to_do]
+    shown += [diagnostic.household for diagnostic in [*in_progress, *awaiting_review]]
+    log_households(request, shown, "Liste des diagnostics")
     return render(
         request,
         "diagnostics/list.html",

@@ -6,37 +6,34 @@ out-of-scope id answers 404; what the user may then do to it is asked of `accoun
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.enums import Role
-from audit.models import Action, log
+from audit.models import Action, log, log_households
+from caen_accompagnement.pagination import paginate
 from caen_accompagnement.versioning import STALE_MESSAGE
 
 from .filters import HouseholdFilter
 from .forms import HouseholdForm, ReferentForm, StatusChangeForm, member_formset
 from .models import Household, Person
 
-PAGE_SIZE = 25
-
 
 @policy.action_required("household.view")
 def household_list(request):
     households = Household.objects.visible_to(request.user).with_list_data()
     filterset = HouseholdFilter(request.GET, queryset=households, request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = paginate(request, filterset.qs)
+    log_households(request, page, "Liste des ménages")  # only the rows of this page
     return render(
         request,
         "households/list.html",
         {
             "filter": filterset,
             "page": page,
-            "querystring": query.urlencode(),
+            "querystring": page.querystring,
             "can_create": policy.can(request.user, "household.create"),
             "can_import": policy.can(request.user, "household.import"),
         },

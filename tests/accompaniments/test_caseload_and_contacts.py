@@ -222,3 +222,69 @@ def test_team_caseload_queries_do_not_grow_with_households_or_referents(
         acc = accompaniment_of(referent, visit=D(2027, 2, 1 + i), call=D(2027, 3, 1))
         SignalFactory(household=acc.household)
     assert measure() == (few, rows + 6)
+
+
+@pytest.mark.django_db
+def test_caseload_logs_one_view_per_household_shown(
+    client, social_worker, other_social_worker, ccas_manager
+):
+    from accompaniments.models import Extension
+    from accounts.enums import Role
+    from audit.models import Action
+    from tests.factories import make_user
+
+    mine = [accompaniment_of(social_worker), accompaniment_of(social_worker)]
+    SignalFactory(household=mine[0].household)
+    theirs = accompaniment_of(other_social_worker)
+    Extension.objects.create(accompaniment=theirs, until=D(2027, 12, 1), justification="x")
+    elsewhere = accompaniment_of(make_user(Role.SOCIAL_WORKER, email="ts-z@test.caen.fr"))
+    views = AuditEntry.objects.filter(action=Action.VIEW, label="Mon suivi")
+
+    client.force_login(social_worker)
+    client.get(reverse("accompaniments:caseload"), REMOTE_ADDR="10.0.0.8")
+    assert sorted(views.values_list("household_id", flat=True)) == sorted(
+        acc.household_id for acc in mine
+    )
+    assert {(e.actor, e.ip, e.object_type) for e in views} == {
+        (social_worker, "10.0.0.8", "households.Household")
+    }
+
+    # The manager filtered on one référent: their rows, plus the pending extension's household.
+    client.force_login(ccas_manager)
+    url = reverse("accompaniments:caseload") + f"?referent={social_worker.pk}"
+    response = client.get(url, REMOTE_ADDR="10.0.0.9")
+    assert [acc.pk for acc, _ in response.context["rows"]] != []
+    managers = views.filter(actor=ccas_manager)
+    assert sorted(managers.values_list("household_id", flat=True)) == sorted(
+        [acc.household_id for acc in mine] + [theirs.household_id]
+    )
+    assert set(managers.values_list("ip", flat=True)) == {"10.0.0.9"}
+    assert not views.filter(household_id=elsewhere.household_id).exists()
+
+
+@pytest.mark.django_db
+def test_team_caseload_is_paginated_and_counted_over_the_whole_caseload(
+    client, ccas_manager, social_worker
+):
+    from caen_accompagnement.pagination import PAGE_SIZE
+
+    up_to_date = [accompaniment_of(social_worker, visit=D(2027, 3, 10)) for _ in range(PAGE_SIZE)]
+    late = [accompaniment_of(social_worker, visit=D(2027, 1, 5)) for _ in range(2)]
+    client.force_login(ccas_manager)
+    url = reverse("accompaniments:caseload")
+    counts = {"total": PAGE_SIZE + 2, "overdue": 2, "week": 0, "up_to_date": PAGE_SIZE}
+
+    first = client.get(url, {"referent": social_worker.pk})
+    shown = [acc.pk for acc, _ in first.context["rows"]]
+    assert len(shown) == PAGE_SIZE
+    assert set(shown[:2]) == {acc.pk for acc in late}  # the most urgent come first
+    assert first.context["counts"] == counts
+    html = first.content.decode()
+    assert f"{PAGE_SIZE + 2} accompagnements en cours" in html
+    assert f"referent={social_worker.pk}&amp;page=2" in html
+
+    second = client.get(url, {"referent": social_worker.pk, "page": 2})
+    rest = [acc.pk for acc, _ in second.context["rows"]]
+    assert len(rest) == 2 and not set(rest) & set(shown)
+    assert set(shown + rest) == {acc.pk for acc in up_to_date + late}
+    assert second.context["counts"] == counts

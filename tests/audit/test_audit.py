@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import Role
-from audit.models import Action, AppendOnlyError, AuditEntry, log
+from audit.models import Action, AppendOnlyError, AuditEntry, log, log_households
 from households.enums import Status
 from households.models import Household, StatusChange
 from tests.factories import HouseholdFactory, make_user
@@ -125,6 +125,26 @@ def test_entry_records_who_what_when_and_ip(rf, letting_officer):
     assert entry.household_id == household.pk
     assert entry.ip == "203.0.113.5"
     assert entry.at == datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.UTC)
+
+
+@pytest.mark.django_db
+def test_a_list_page_logs_each_household_it_shows_in_one_insert(
+    rf, letting_officer, django_assert_num_queries
+):
+    one, two = HouseholdFactory(), HouseholdFactory()
+    HouseholdFactory()  # not shown
+    request = rf.get("/", REMOTE_ADDR="203.0.113.6")
+    request.user = letting_officer
+    with django_assert_num_queries(1):
+        log_households(request, [one, two, one.pk], "Liste des ménages")  # each one once
+    entries = AuditEntry.objects.order_by("household_id")
+    assert [e.household_id for e in entries] == [one.pk, two.pk]
+    for entry, household in zip(entries, (one, two), strict=True):
+        assert entry.actor == letting_officer and entry.ip == "203.0.113.6"
+        assert entry.action == Action.VIEW and entry.label == "Liste des ménages"
+        assert (entry.object_type, entry.object_id) == ("households.Household", str(household.pk))
+    with django_assert_num_queries(0):
+        assert log_households(request, [], "Liste des ménages") == []  # an empty page
 
 
 # --- append-only ----------------------------------------------------------------------

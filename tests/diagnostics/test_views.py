@@ -526,3 +526,61 @@ def test_comparison_marks_each_changed_field_and_only_those(client, social_worke
     assert "4 champs modifiés" in page
     assert "Première observation" in page and "Observation revue" in page
     assert ">Faible<" in page and ">Forte<" in page
+
+
+# --- the work list: access log and pagination -------------------------------------------
+def test_worklist_logs_one_view_per_household_shown(
+    client, social_worker, other_social_worker, ccas_manager
+):
+    to_start = HouseholdFactory(
+        referent=social_worker, status=Status.DIAGNOSTIC, diagnostic_level=2
+    )
+    in_progress = DiagnosticFactory(household__referent=social_worker)
+    sent = ready_to_submit(DiagnosticFactory(household__referent=social_worker))
+    sent.submit(by=social_worker)
+    theirs = DiagnosticFactory(household__referent=other_social_worker)
+    no_level = HouseholdFactory(referent=social_worker, status=Status.AWAITING_LEVEL)
+    views = AuditEntry.objects.filter(action=Action.VIEW, label="Liste des diagnostics")
+    mine = [to_start.pk, in_progress.household_id, sent.household_id]
+
+    client.force_login(social_worker)
+    client.get(reverse("diagnostics:list"), REMOTE_ADDR="10.0.0.5")
+    assert sorted(views.values_list("household_id", flat=True)) == sorted(mine)
+    assert {(e.actor, e.ip, e.object_type) for e in views} == {
+        (social_worker, "10.0.0.5", "households.Household")
+    }
+
+    client.force_login(ccas_manager)  # the whole team, and the levels to set
+    client.get(reverse("diagnostics:list"), REMOTE_ADDR="10.0.0.6")
+    assert sorted(views.filter(actor=ccas_manager).values_list("household_id", flat=True)) == (
+        sorted([*mine, theirs.household_id, no_level.pk])
+    )
+    assert set(views.filter(actor=ccas_manager).values_list("ip", flat=True)) == {"10.0.0.6"}
+
+
+def test_worklist_sections_are_paginated_each_on_its_own(client, ccas_manager, social_worker):
+    from caen_accompagnement.pagination import PAGE_SIZE
+
+    to_start = [
+        HouseholdFactory(referent=social_worker, status=Status.DIAGNOSTIC, diagnostic_level=2)
+        for _ in range(PAGE_SIZE + 1)
+    ]
+    no_level = [HouseholdFactory(status=Status.AWAITING_LEVEL) for _ in range(2)]
+    client.force_login(ccas_manager)
+    url = reverse("diagnostics:list")
+
+    first = client.get(url)
+    assert len(first.context["to_do"]) == PAGE_SIZE
+    html = first.content.decode()
+    assert f"{PAGE_SIZE + 1} diagnostics à commencer" in html  # counted over every page
+    assert 'href="?page_a_faire=2#titre-a-faire"' in html
+    assert "page_niveau=" not in html  # a section on one page has no page links
+
+    second = client.get(url, {"page_niveau": 1, "page_a_faire": 2})
+    assert [h.pk for h in second.context["to_do"]] == [to_start[-1].pk]
+    assert {h.pk for h in second.context["awaiting_level"]} == {h.pk for h in no_level}
+    html = second.content.decode()
+    assert f"{PAGE_SIZE + 1} diagnostics à commencer" in html
+    # The link back keeps the other section's page.
+    assert 'href="?page_niveau=1&amp;page_a_faire=1#titre-a-faire"' in html
+    assert 'aria-label="Pages : à faire"' in html

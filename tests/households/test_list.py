@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.enums import Role
+from caen_accompagnement.pagination import PAGE_SIZE
 from households.enums import Public, Source, Status
 from households.models import PossibleDuplicate
-from households.views import PAGE_SIZE
 from tests.factories import HouseholdFactory, HouseholdSourceFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +107,28 @@ def test_pagination_keeps_the_filters(client, letting_officer):
     assert not set(listed(first)) & set(listed(second))
 
 
+def test_the_list_logs_one_view_per_household_of_its_page(client, social_worker):
+    """The access log: a VIEW row for each household the page shows, and for no other."""
+    from audit.models import Action, AuditEntry
+
+    for _ in range(PAGE_SIZE + 2):
+        HouseholdFactory(public=Public.DALO)
+    HouseholdFactory(public=Public.ALT)  # filtered out: never shown
+    client.force_login(social_worker)
+    first = client.get(URL, {"public": "dalo"}, REMOTE_ADDR="10.0.0.7")
+    entries = AuditEntry.objects.filter(action=Action.VIEW)
+    assert sorted(entries.values_list("household_id", flat=True)) == sorted(listed(first))
+    assert {(e.actor, e.ip, e.object_type, e.label) for e in entries} == {
+        (social_worker, "10.0.0.7", "households.Household", "Liste des ménages")
+    }
+    second = client.get(URL, {"public": "dalo", "page": 2}, REMOTE_ADDR="10.0.0.7")
+    assert len(listed(second)) == 2
+    assert sorted(
+        entries.exclude(household_id__in=listed(first)).values_list("household_id", flat=True)
+    ) == sorted(listed(second))
+    assert entries.all().count() == PAGE_SIZE + 2
+
+
 def test_possible_duplicates_are_flagged_in_the_list(client, letting_officer):
     one, two = HouseholdFactory(), HouseholdFactory()
     PossibleDuplicate.objects.create(household=one, other=two, reason="Même nom, autre date")
@@ -148,8 +170,8 @@ def test_query_count_does_not_grow_with_rows(client, count_queries, role):
     assert len(listed(response)) == PAGE_SIZE
     assert len(many.captured_queries) == len(few.captured_queries)
     # session, user, roles, count, rows, members, sources, the filter's référent choices,
-    # the session save and the request's savepoints.
-    assert len(many.captured_queries) <= 13, "\n".join(
+    # the access log's one INSERT for the page's rows, the session save and the savepoints.
+    assert len(many.captured_queries) <= 14, "\n".join(
         q["sql"][:150] for q in many.captured_queries
     )
 

@@ -35,6 +35,7 @@ PAGES = [
     ("diagnostics:list", "direction", ""),
     ("diagnostics:list", "ts1", ""),
     ("accompaniments:caseload", "ts1", ""),
+    ("accompaniments:caseload", "direction", ""),
     ("accompaniments:signals", "gestion", ""),
     ("accompaniments:signals", "direction", ""),
     ("accompaniments:surveys", "ts1", ""),
@@ -82,15 +83,21 @@ def list_pages():
 
 
 def rows_of(context):
-    """(rows shown, rows in total) from the template context: its page, else its longest list."""
+    """(rows shown, rows in total) from the template context: its pages, else its longest list."""
     if context is None:
         return None, None
     values = {}
     for ctx in context if isinstance(context, list) else [context]:
         values.update(ctx.flatten())
-    for value in values.values():
-        if hasattr(value, "paginator") and hasattr(value, "object_list"):
-            return len(value.object_list), value.paginator.count
+    # Its pages (a work list of several sections has one per section): rows shown and in total.
+    pages = {
+        id(value): value
+        for value in values.values()
+        if hasattr(value, "paginator") and hasattr(value, "object_list")
+    }
+    if pages:
+        shown = sum(len(page.object_list) for page in pages.values())
+        return shown, sum(page.paginator.count for page in pages.values())
     # Query sets the template went through (a work list of several sections): their rows.
     evaluated = [
         value._result_cache
