@@ -8,7 +8,7 @@ moment and writes it in the request's transaction.
 from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -29,6 +29,24 @@ def _batches(user):
     # Both roles allowed to import (Service Location, CCAS direction) see every batch.
     policy.require(user, IMPORT)
     return ImportBatch.objects.select_related("uploaded_by")
+
+
+def _batch(request, pk, *, lock=False):
+    """The batch, or None after telling the user it is gone: an unconfirmed preview is deleted
+    after IMPORT_PENDING_HOURS, and its tab may still be open. Both import roles see every batch,
+    so saying so reveals nothing."""
+    batches = _batches(request.user)
+    if lock:
+        batches = batches.select_for_update(of=("self",))
+    batch = batches.filter(pk=pk).first()
+    if batch is None:
+        messages.error(
+            request,
+            "Cet aperçu d'import n'existe plus : un aperçu non confirmé est supprimé au bout de "
+            f"{settings.IMPORT_PENDING_HOURS} heures. Rien n'a été enregistré ; déposez de "
+            "nouveau le fichier.",
+        )
+    return batch
 
 
 @policy.action_required(IMPORT)
@@ -61,7 +79,9 @@ def upload(request):
 
 @policy.action_required(IMPORT)
 def preview(request, pk):
-    batch = get_object_or_404(_batches(request.user), pk=pk)
+    batch = _batch(request, pk)
+    if batch is None:
+        return redirect("households:import")
     if batch.state == ImportBatch.State.CONFIRMED:
         households = [
             {**entry, "url": reverse("households:detail", args=[entry["household"]])}
@@ -92,7 +112,9 @@ def preview(request, pk):
 @require_POST
 @policy.action_required(IMPORT)
 def confirm(request, pk):
-    batch = get_object_or_404(_batches(request.user).select_for_update(of=("self",)), pk=pk)
+    batch = _batch(request, pk, lock=True)
+    if batch is None:
+        return redirect("households:import")
     if batch.state != ImportBatch.State.PENDING:
         messages.info(request, "Cet import a déjà été confirmé ou annulé.")
         return redirect("households:import_preview", pk=batch.pk)
@@ -126,8 +148,8 @@ def confirm(request, pk):
 @require_POST
 @policy.action_required(IMPORT)
 def cancel(request, pk):
-    batch = get_object_or_404(_batches(request.user).select_for_update(of=("self",)), pk=pk)
-    if batch.state == ImportBatch.State.PENDING:
+    batch = _batch(request, pk, lock=True)
+    if batch is not None and batch.state == ImportBatch.State.PENDING:
         batch.state = ImportBatch.State.CANCELLED
         batch.settled_at = timezone.now()
         batch.content = None

@@ -59,9 +59,14 @@ def test_abandoned_preview_loses_its_file_and_row(client, settings, letting_offi
     assert Household.objects.count() == 3  # what the confirmed import wrote stays
     client.post(reverse("households:import_confirm", args=[recent.pk]))
     assert ImportBatch.objects.get(pk=recent.pk).state == ImportBatch.State.CONFIRMED
-    # The purged preview is gone for its uploader too.
-    response = client.get(reverse("households:import_preview", args=[old.pk]))
-    assert response.status_code == 404
+    # The purged preview is gone for its uploader too, who is told why, on the upload page.
+    response = client.get(reverse("households:import_preview", args=[old.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("households:import"), 302)]
+    assert "Cet aperçu d&#x27;import n&#x27;existe plus" in response.content.decode()
+    assert "supprimé au bout de 24 heures" in response.content.decode()
+    response = client.post(reverse("households:import_confirm", args=[old.pk]), follow=True)
+    assert "Rien n&#x27;a été enregistré" in response.content.decode()
+    assert Household.objects.count() == 3
 
 
 def test_delay_is_a_setting(settings, letting_officer, client):

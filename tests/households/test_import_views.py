@@ -176,10 +176,16 @@ def test_confirm_and_cancel_are_post_only(client, letting_officer):
     assert households_untouched()
 
 
-def test_unknown_batch_is_404(client, letting_officer):
+def test_unknown_batch_sends_back_to_the_upload_page(client, letting_officer):
     client.force_login(letting_officer)
-    assert client.get(reverse("households:import_preview", args=[999999])).status_code == 404
-    assert client.post(reverse("households:import_confirm", args=[999999])).status_code == 404
+    for response in (
+        client.get(reverse("households:import_preview", args=[999999])),
+        client.post(reverse("households:import_confirm", args=[999999])),
+        client.post(reverse("households:import_cancel", args=[999999])),
+    ):
+        assert response.status_code == 302
+        assert response["Location"] == reverse("households:import")
+    assert households_untouched()
 
 
 def _list(n):
