@@ -227,6 +227,16 @@ def test_member_can_be_removed(client, letting_officer):
 PRESELECTION = [Status.PRESELECTED, Status.AWAITING_LEVEL]
 
 
+def new_phone(household):
+    """The edit form of `household` as it stands, with a new phone number."""
+    return post_data(
+        household_fields(phone="06 11 22 33 44"),
+        existing_members(household),
+        existing=1,
+        version=household.version,
+    )
+
+
 @pytest.mark.parametrize("status", PRESELECTION)
 def test_letting_officer_edits_a_household_in_preselection(client, letting_officer, status):
     household = HouseholdFactory(status=status, members=[{"first_name": "Anne"}])
@@ -234,13 +244,7 @@ def test_letting_officer_edits_a_household_in_preselection(client, letting_offic
     page = client.get(household.get_absolute_url()).content.decode()
     assert f'href="{edit_url(household)}"' in page
     assert client.get(edit_url(household)).status_code == 200
-    data = post_data(
-        household_fields(phone="06 11 22 33 44"),
-        existing_members(household),
-        existing=1,
-        version=household.version,
-    )
-    assert client.post(edit_url(household), data).status_code == 302
+    assert client.post(edit_url(household), new_phone(household)).status_code == 302
     household.refresh_from_db()
     assert household.phone == "06 11 22 33 44"
 
@@ -257,13 +261,7 @@ def test_letting_officer_may_not_edit_a_household_past_preselection(
     assert edit_url(household) not in page.content.decode()
     assert "Modifier l&#x27;identité et la composition" not in page.content.decode()
     assert client.get(edit_url(household)).status_code == 403
-    data = post_data(
-        household_fields(phone="06 11 22 33 44"),
-        existing_members(household),
-        existing=1,
-        version=household.version,
-    )
-    assert client.post(edit_url(household), data).status_code == 403
+    assert client.post(edit_url(household), new_phone(household)).status_code == 403
     household.refresh_from_db()
     assert household.phone == ""
     assert [p.first_name for p in household.members_list] == ["Anne"]
@@ -274,10 +272,7 @@ def test_social_worker_may_not_edit_a_household_they_do_not_follow(client, other
     household = HouseholdFactory()
     client.force_login(other_social_worker)
     assert client.get(edit_url(household)).status_code == 403
-    data = post_data(
-        household_fields(phone="06 00 00 00 00"), existing_members(household), existing=1, version=1
-    )
-    assert client.post(edit_url(household), data).status_code == 403
+    assert client.post(edit_url(household), new_phone(household)).status_code == 403
     household.refresh_from_db()
     assert household.phone == ""
 
