@@ -164,6 +164,11 @@ class ImportPlan:
             UNCHANGED: len(self.of(UNCHANGED)),
         }
 
+    def stored_households(self) -> list[Household]:
+        """The households already in the database that the preview shows."""
+        found = [p.household for p in self.planned if p.household is not None]
+        return found + [h for p in self.planned for h in p.duplicates]
+
     @property
     def flagged(self):
         return [p for p in self.planned if p.duplicates or p.duplicates_pending]

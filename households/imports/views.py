@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import policy
+from audit.models import log_households
 from households.enums import Source
 from households.models import ImportBatch
 
@@ -106,6 +107,9 @@ def preview(request, pk):
                 to_update=plan.of(UPDATE),
                 unchanged=plan.of(UNCHANGED),
             )
+            # The preview shows stored households: those the file matches (with their values)
+            # and the possible duplicates (name and birth date).
+            log_households(request, plan.stored_households(), "Aperçu d'import")
     return render(request, "households/import_preview.html", context)
 
 

@@ -100,6 +100,11 @@ def test_preview_shows_merges_updates_and_possible_duplicates(client, letting_of
     assert "2 à créer" in body and "1 à rattacher" in body
     assert "Doublon possible" in body and original.reference in body
     assert not PossibleDuplicate.objects.exists()
+    # The stored households the preview shows are in the access log, once each.
+    merged = Household.objects.get(sources__reference="LAP-002")
+    viewed = AuditEntry.objects.filter(action=Action.VIEW, label="Aperçu d'import")
+    assert sorted(viewed.values_list("household_id", flat=True)) == sorted([original.pk, merged.pk])
+    assert {e.actor for e in viewed} == {letting_officer}
     client.post(reverse("households:import_confirm", args=[batch.pk]))
     assert PossibleDuplicate.objects.get().other == original
 
