@@ -153,7 +153,7 @@ def _surveys_due(user, today, horizon_days=None):
         .filter(household__status=Status.POST_AUTONOMY)
         .visible_to(user, "accompaniment.change")
         .select_related("household", "household__referent")
-        .prefetch_related("surveys", _members())
+        .prefetch_related("surveys")  # the pages show file references, not names
     )
     if not user.has_role(Role.CCAS_MANAGER):
         qs = qs.filter(Q(household__referent=user) | Q(household__substitute=user))
