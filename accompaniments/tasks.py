@@ -1,5 +1,7 @@
 """E-mails of the signals (§3.2.3), sent after the recording transaction commits."""
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
@@ -8,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import Role
+
+logger = logging.getLogger(__name__)
 
 
 def _recipients(signal):
@@ -48,3 +52,17 @@ def notify_signal(signal_pk):
     send_mail(subject, body, None, recipients)
     Signal.objects.filter(pk=signal.pk).update(notified_at=timezone.now())
     return len(recipients)
+
+
+@shared_task(name="accompaniments.send_missed_signal_notifications")
+def send_missed_signal_notifications():
+    """Catch-up: the signals whose e-mail did not leave when they were recorded."""
+    from .models import Signal
+
+    sent = 0
+    for pk in Signal.objects.awaiting_notification().values_list("pk", flat=True):
+        try:
+            sent += notify_signal(pk)  # run here, in this worker
+        except Exception:  # noqa: BLE001 - one failure must not stop the others
+            logger.exception("Signalement %s : notification toujours impossible", pk)
+    return sent

@@ -390,6 +390,18 @@ def _minutes_path(instance, filename):
     return f"coordination/comptes-rendus/{instance.meeting.date:%Y}/{filename}"
 
 
+class MinutesQuerySet(models.QuerySet):
+    def undelivered(self, now=None):
+        """Approved more than 10 minutes ago, within the last week, and sent to nobody (not even
+        a failed attempt): the sending job never ran (broker down). A periodic job sends them."""
+        now = now or timezone.now()
+        return self.filter(
+            approved_at__lt=now - timedelta(minutes=10),
+            approved_at__gte=now - timedelta(days=7),
+            deliveries__isnull=True,
+        )
+
+
 class Minutes(models.Model):
     """An approved version of a cellule's minutes; a correction adds a version."""
 
@@ -404,6 +416,8 @@ class Minutes(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+
+    objects = MinutesQuerySet.as_manager()
 
     class Meta:
         verbose_name = "compte rendu"

@@ -232,3 +232,28 @@ def test_adhesion_loss_outside_the_programme_is_refused(client, social_worker):
     assert "n'est pas dans le dispositif" in text
     assert response.context["form"]["description"].value() == "Ne répond plus."
     assert not Signal.objects.exists() and mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_signal_whose_email_did_not_leave_is_sent_by_the_catch_up_job(
+    in_programme, social_worker
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accompaniments.tasks import send_missed_signal_notifications
+
+    now = timezone.now()
+    # Created without Signal.record: no e-mail was queued, as when the broker is down.
+    missed = SignalFactory(household=in_programme, created_at=now - timedelta(minutes=20))
+    SignalFactory(household=in_programme, created_at=now - timedelta(minutes=1))  # may yet go
+    SignalFactory(household=in_programme, created_at=now - timedelta(days=8))  # too old
+    SignalFactory(household=in_programme, created_at=now - timedelta(hours=1), notified_at=now)
+
+    assert send_missed_signal_notifications.apply().get() == 1
+    assert [m.to for m in mail.outbox] == [[social_worker.email]]
+    assert in_programme.reference in mail.outbox[0].subject
+    missed.refresh_from_db()
+    assert missed.notified_at is not None
+    assert send_missed_signal_notifications.apply().get() == 0  # once

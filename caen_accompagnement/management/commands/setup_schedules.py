@@ -8,6 +8,14 @@ an administrator may still disable one in the admin (its `enabled` flag is left 
 from django.core.management.base import BaseCommand
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+EVERY_10_MINUTES = {
+    "minute": "*/10",
+    "hour": "*",
+    "day_of_week": "*",
+    "day_of_month": "*",
+    "month_of_year": "*",
+}
+
 # name → (task, crontab fields, description)
 SCHEDULES = {
     "Purge du journal des accès (rétention)": (
@@ -33,6 +41,18 @@ SCHEDULES = {
         },
         "Supprime les fichiers de listes déposés et jamais confirmés depuis plus de "
         "IMPORT_PENDING_HOURS heures, avec leur import.",
+    ),
+    "Rattrapage des courriels de signalement": (
+        "accompaniments.send_missed_signal_notifications",
+        EVERY_10_MINUTES,
+        "Envoie les notifications de signalement qui n'ont pas pu partir à l'enregistrement "
+        "(Redis ou serveur de courriel indisponible), sur les 7 derniers jours.",
+    ),
+    "Rattrapage de l'envoi des comptes rendus": (
+        "coordination.send_missed_minutes",
+        EVERY_10_MINUTES,
+        "Envoie les comptes rendus approuvés dont l'envoi n'a jamais eu lieu (Redis "
+        "indisponible à l'approbation), sur les 7 derniers jours.",
     ),
 }
 
