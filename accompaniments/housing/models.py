@@ -423,15 +423,20 @@ class AgreementDocumentQuerySet(models.QuerySet):
 
     def both_signed(self, household) -> bool:
         """May the accompaniment start (§2.3)? The latest convention and the latest contract are
-        both signed. A household staying in place has no rehousing: its convention is one of
-        "maintien dans les lieux" (see `documents.document_context`)."""
+        both signed, and the convention is the one attached to the household's latest lease
+        (each rehousing is sealed by its own convention). A household staying in place has no
+        rehousing: its convention is one of "maintien dans les lieux" (see
+        `documents.document_context`)."""
         latest = {}
         for document in self.filter(household=household).order_by("kind", "-number"):
             latest.setdefault(document.kind, document)
-        return all(
+        if not all(
             kind in latest and latest[kind].status == DocumentStatus.SIGNED
             for kind in DocumentKind.values
-        )
+        ):
+            return False
+        lease = household.rehousings.order_by("-lease_start", "-pk").first()
+        return lease is None or latest[DocumentKind.CONVENTION].rehousing_id == lease.pk
 
 
 class AgreementDocument(models.Model):

@@ -249,3 +249,38 @@ def test_both_signed_looks_at_the_latest_versions():
     only_contract = admitted_household()
     AgreementDocumentFactory(household=only_contract, kind="contract", status="signed")
     assert not AgreementDocument.objects.both_signed(only_contract)
+
+
+def test_a_convention_signed_before_a_later_rehousing_does_not_open_the_accompaniment(
+    letting_officer,
+):
+    """Each rehousing is sealed by its own convention (seed §2.3): a household staying in place
+    signed its convention, then moved to cheaper housing before the accompaniment started; the
+    signed "maintien dans les lieux" convention does not cover the new lease."""
+    from accompaniments.models import Accompaniment
+
+    household = HouseholdFactory(
+        status=Status.ADMITTED, public=Public.EVICTION_THREAT, tenant_account="CH2"
+    )
+    AgreementDocumentFactory(household=household, kind="convention", status="signed")
+    AgreementDocumentFactory(household=household, kind="contract", status="signed")
+    assert AgreementDocument.objects.both_signed(household)
+    rehousing = record(
+        household, letting_officer, solution=Solution.DIRECT, dwelling=DwellingFactory()
+    )
+    assert not AgreementDocument.objects.both_signed(household)
+    with pytest.raises(ValidationError, match="doivent être signés"):
+        Accompaniment.begin(
+            household,
+            by=letting_officer,
+            start=datetime.date(2026, 10, 1),
+            planned_end=datetime.date(2027, 4, 1),
+            intensity="medium",
+        )
+    household.refresh_from_db()
+    assert household.status == Status.ADMITTED
+    # The convention of the new lease, signed: the accompaniment may start.
+    AgreementDocumentFactory(
+        household=household, kind="convention", number=2, status="signed", rehousing=rehousing
+    )
+    assert AgreementDocument.objects.both_signed(household)
