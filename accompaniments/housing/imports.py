@@ -154,6 +154,20 @@ def from_json(row: dict) -> dict:
     return out
 
 
+def freed_occupied(rows) -> list[str]:
+    """References of `rows` that would mark free a dwelling where a household of the programme
+    was rehoused. Such a dwelling stays let whatever the file says: the stock export may lag
+    behind the lettings recorded here."""
+    freed = [row["reference"] for row in rows if row.get("is_let") is False]
+    return sorted(
+        set(
+            Rehousing.objects.filter(
+                dwelling__reference__in=freed, household__status__in=IN_PROGRAMME_STATUSES
+            ).values_list("dwelling__reference", flat=True)
+        )
+    )
+
+
 def preview(uploaded, *, by) -> DwellingImport:
     """Parse the file and classify each row (new / updated / unchanged / error). Writes only
     the preview record, never a dwelling."""
@@ -181,14 +195,8 @@ def preview(uploaded, *, by) -> DwellingImport:
     existing = Dwelling.objects.in_bulk(
         [row["reference"] for row in parsed], field_name="reference"
     )
-    # A dwelling where a household of the programme was rehoused stays let whatever the file says:
-    # the stock export may lag behind the lettings recorded here.
-    occupied = set(
-        Rehousing.objects.filter(
-            dwelling__reference__in=existing, household__status__in=IN_PROGRAMME_STATUSES
-        ).values_list("dwelling__reference", flat=True)
-    )
-    for row in [r for r in parsed if r["reference"] in occupied and r.get("is_let") is False]:
+    occupied = set(freed_occupied(parsed))
+    for row in [r for r in parsed if r["reference"] in occupied]:
         parsed.remove(row)
         errors.append(
             {
@@ -232,6 +240,14 @@ def apply(dwelling_import: DwellingImport) -> DwellingImport:
             reference__in=[r["reference"] for r in rows]
         )
     }
+    # A rehousing recorded since the preview: the file must not free its dwelling.
+    freed = freed_occupied(rows)
+    if freed:
+        raise ImportFileError(
+            "Depuis l'aperçu, un relogement a été enregistré dans le(s) logement(s) "
+            + ", ".join(freed)
+            + " : le fichier ne peut pas le(s) marquer libre(s). Déposez à nouveau le fichier."
+        )
     now = timezone.now()
     to_create, to_update = [], []
     for row in rows:

@@ -174,3 +174,38 @@ def test_a_dwelling_rehoused_in_the_programme_cannot_be_freed_by_an_import(clien
     assert client.post(reverse("housing:import_apply", args=[preview.pk])).status_code in (200, 302)
     rehousing.dwelling.refresh_from_db()
     assert rehousing.dwelling.is_let
+
+
+def test_a_rehousing_recorded_after_the_preview_is_not_undone_by_the_apply(client, letting_officer):
+    """The preview said CH-100 may be marked free; the dwelling is let to a household of the
+    programme before the file is applied: the apply is refused (French message), nothing written."""
+    from accompaniments.housing.models import Rehousing, Solution
+
+    from .factories import admitted_household
+
+    dwelling = DwellingFactory(reference="CH-100", is_let=False)
+    client.force_login(letting_officer)
+    upload(
+        client,
+        (
+            CSV.replace("Bailleur\n", "Bailleur;Loué\n", 1).replace(";\nCH-101", ";;non\nCH-101")
+        ).encode(),
+    )
+    preview = DwellingImport.objects.latest("pk")
+    assert not preview.errors
+    Rehousing.record(
+        household=admitted_household(),
+        by=letting_officer,
+        solution=Solution.DIRECT,
+        dwelling=dwelling,
+        lease_start=datetime.date(2026, 11, 1),
+    )
+    response = client.post(reverse("housing:import_apply", args=[preview.pk]), follow=True)
+    assert "un relogement a été enregistré dans le(s) logement(s) CH-100" in (
+        response.content.decode()
+    )
+    dwelling.refresh_from_db()
+    assert dwelling.is_let
+    assert Dwelling.objects.count() == 1  # nothing of the file written
+    preview.refresh_from_db()
+    assert preview.status == "preview"
