@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from audit.models import Action, log
+from audit.models import Action, log, log_households
 from caen_accompagnement.pdf import pdf_response
 from caen_accompagnement.uploads import private_file_response
 from households.models import Household
@@ -412,7 +412,7 @@ def document_scan(request, pk):
 def letting_board(request):
     today = timezone.localdate()
     horizon = today + timedelta(days=90)
-    glides = (
+    glides = list(
         Rehousing.objects.visible_to(request.user)
         .glides_to_come()
         .filter(planned_glide_date__lte=horizon)
@@ -424,11 +424,16 @@ def letting_board(request):
         "available_from", "reference"
     )
     by_typology = available.values("typology").annotate(n=Count("pk")).order_by("typology")
-    pending = (
+    pending = list(
         DwellingProposal.objects.visible_to(request.user)
         .filter(status=ProposalStatus.PENDING)
         .select_related("dwelling", "household")
         .prefetch_related("household__members")
+    )
+    log_households(
+        request,
+        [r.household_id for r in glides] + [p.household_id for p in pending],
+        "Glissements et disponibilités",
     )
     return render(
         request,

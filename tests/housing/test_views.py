@@ -16,6 +16,7 @@ from accompaniments.housing.models import (
     Rehousing,
     Solution,
 )
+from audit.models import Action, AuditEntry
 from households.enums import Quartier, Relation, Status
 
 from .factories import DwellingFactory, ProposalFactory, RehousingFactory, admitted_household
@@ -221,6 +222,15 @@ def test_letting_board(client, letting_officer, social_worker, other_social_work
     assert list(response.context["glides"]) == [soon]
     page = response.content.decode()
     assert "10/01/2027" in page and "FREE-SOON" in page and "FREE-LATER" not in page
+    # The access log: one VIEW row per household the board names (glides, pending proposals).
+    pending = ProposalFactory()
+    client.get(reverse("housing:letting_board"))
+    entries = AuditEntry.objects.filter(action=Action.VIEW, label="Glissements et disponibilités")
+    assert set(entries.values_list("household_id", flat=True)) == {
+        soon.household_id,
+        pending.household_id,
+    }
+    assert entries.count() == 3  # two visits: the glide twice, the proposal once
     # A social worker sees only the glides of the households they follow.
     client.force_login(other_social_worker)
     assert list(client.get(reverse("housing:letting_board")).context["glides"]) == []
