@@ -19,7 +19,13 @@ from accompaniments.housing.models import (
 from audit.models import Action, AuditEntry
 from households.enums import Quartier, Relation, Status
 
-from .factories import DwellingFactory, ProposalFactory, RehousingFactory, admitted_household
+from .factories import (
+    AgreementDocumentFactory,
+    DwellingFactory,
+    ProposalFactory,
+    RehousingFactory,
+    admitted_household,
+)
 
 pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=datetime.UTC)
@@ -169,6 +175,9 @@ def test_glide_through_the_pathway(client, letting_officer):
         client.force_login(letting_officer)  # sessions expire after 30 idle minutes
         response = client.post(url, {f"g{rehousing.pk}-glided_on": "2026-11-01"})
         assert response.status_code == 422 and "entre 3 et 12 mois" in response.content.decode()
+        assert 'value="2026-11-01"' in response.content.decode()  # nothing lost
+        rehousing.refresh_from_db()
+        assert rehousing.glided_on is None
         assert client.post(url, {f"g{rehousing.pk}-glided_on": "2027-04-02"}).status_code == 302
     rehousing.refresh_from_db()
     assert rehousing.glided_on == datetime.date(2027, 4, 2)
@@ -237,11 +246,30 @@ def test_letting_board(client, letting_officer, social_worker, other_social_work
 
 
 def test_household_page_partial(rf, household, social_worker, state_reader):
-    RehousingFactory(household=household, planned_glide_date=datetime.date(2027, 4, 1))
+    rehousing = RehousingFactory(household=household, planned_glide_date=datetime.date(2027, 4, 1))
+    ProposalFactory(
+        household=household,
+        dwelling=DwellingFactory(reference="CH-NON"),
+        status=ProposalStatus.REFUSED,
+        refusal_reason="Trop loin de l'école",
+    )
+    AgreementDocumentFactory(
+        household=household,
+        kind="convention",
+        rehousing=rehousing,
+        status="signed",
+        signed_on=datetime.date(2026, 10, 3),
+    )
+    AgreementDocumentFactory(household=household, kind="contract")
     html = render_to_string(
         "housing/_household_pathway.html", {"household": household, "user": social_worker}
     )
+    # proposals, rehousing, glide date, documents with their status
+    assert "CH-NON" in html and "Refusée" in html and "Trop loin de l" in html
     assert "Bail glissant" in html and "Glissement prévu le 01/04/2027" in html
+    assert "Convention tripartite — version 1" in html and "Signée" in html
+    assert "le 03/10/2026" in html
+    assert "Contrat d&#x27;accompagnement social — version 1" in html and "Générée" in html
     assert (
         render_to_string(
             "housing/_household_pathway.html", {"household": household, "user": state_reader}
