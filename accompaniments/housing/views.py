@@ -356,7 +356,8 @@ def document_generate(request, pk, kind):
     except ValidationError as exc:
         return _pathway_page(request, household, status=422, errors=_error_messages(exc))
     log(request, Action.CREATE, document, label=f"{document.get_kind_display()} v{document.number}")
-    messages.success(request, f"{document.get_kind_display()} générée (version {document.number}).")
+    # "version" is the subject: the contract is masculine, the convention feminine.
+    messages.success(request, f"{document.get_kind_display()} : version {document.number} générée.")
     return redirect("housing:pathway", pk=household.pk)
 
 
@@ -389,7 +390,11 @@ def document_sign(request, pk):
             _add_errors(form, exc)
         else:
             log(request, Action.UPDATE, document, label=f"Signature {document.get_kind_display()}")
-            messages.success(request, f"{document.get_kind_display()} enregistrée comme signée.")
+            messages.success(
+                request,
+                f"{document.get_kind_display()} : version {document.number} enregistrée "
+                "comme signée.",
+            )
             return redirect("housing:pathway", pk=household.pk)
     return _pathway_page(request, household, status=422, **{f"sign_{document.pk}": form})
 

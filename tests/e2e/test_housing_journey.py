@@ -53,7 +53,7 @@ def test_letting_officer_journey(page, login_as, check_axe, letting_officer, soc
 
     page.get_by_role("button", name="Générer la convention tripartite").click()
     page.wait_for_load_state("networkidle")
-    expect(page.locator("main")).to_contain_text("Convention tripartite générée (version 1)")
+    expect(page.locator("main")).to_contain_text("Convention tripartite : version 1 générée")
     page.get_by_label("Signé le").fill(lease_start.isoformat())
     page.get_by_label("Exemplaire signé (PDF ou image)").set_input_files(
         files=[
@@ -68,7 +68,9 @@ def test_letting_officer_journey(page, login_as, check_axe, letting_officer, soc
     page.wait_for_load_state("networkidle")
     document = AgreementDocument.objects.get()
     assert document.status == "signed" and document.rehousing == rehousing
-    expect(page.locator("main")).to_contain_text("Convention tripartite enregistrée comme signée")
+    expect(page.locator("main")).to_contain_text(
+        "Convention tripartite : version 1 enregistrée comme signée"
+    )
     check_axe(page)
 
     page.goto("/logements/suivi/")

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -85,6 +86,9 @@ def test_convention_pdf_text(rehoused, letting_officer):
     document = AgreementDocument.generate(rehoused, "convention", by=letting_officer)
     text = pdf_text(document.pdf.read())
     assert "Convention tripartite de suivi social" in text
+    # the programme's header
+    assert "Caen habitat · CCAS de la Ville de Caen" in text
+    assert "Projet « Logement accompagné »" in text
     # parties
     assert "Caen habitat" in text and "Centre Communal d'Action Sociale" in text
     assert "Awa DIALLO" in text and "Moussa DIALLO" in text and rehoused.reference in text
@@ -113,6 +117,7 @@ def test_contract_pdf_text(rehoused, social_worker):
     document = AgreementDocument.generate(rehoused, "contract", by=social_worker)
     text = pdf_text(document.pdf.read())
     assert "Contrat d'accompagnement social" in text
+    assert "Projet « Logement accompagné »" in text  # the programme's header
     assert "Awa DIALLO" in text
     assert "Gestion budgétaire" in text and "Parcours locatif" in text
     assert "Durée : 9 mois, du 01/10/2026 au 01/07/2027" in text
@@ -223,7 +228,10 @@ def test_who_generates_what(
     # The référent: the contract yes (accompaniment), the convention no (Caen habitat's).
     client.force_login(social_worker)
     assert client.post(convention).status_code == 403
-    assert client.post(contract).status_code == 302
+    response = client.post(contract, follow=True)
+    assert response.redirect_chain[0][1] == 302
+    # French: "le contrat … généré", "la convention … générée": the message agrees with "version".
+    assert "Contrat d&#x27;accompagnement social : version 1 générée." in response.content.decode()
     document = AgreementDocument.objects.get()
     assert client.get(reverse("housing:document_download", args=[document.pk])).status_code == 200
     # Another social worker does not even see the household; the DDCS neither.
@@ -261,7 +269,10 @@ def test_who_signs_what(client, rehoused, social_worker, letting_officer, state_
     assert sign(convention).status_code == 403
     convention.refresh_from_db()
     assert convention.status == DocumentStatus.GENERATED and not convention.signed_scan
-    assert sign(contract).status_code == 302
+    response = sign(contract)
+    assert response.status_code == 302
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert messages == ["Contrat d'accompagnement social : version 1 enregistrée comme signée."]
     client.force_login(letting_officer)
     assert sign(convention).status_code == 302
     assert AgreementDocument.objects.both_signed(rehoused)
