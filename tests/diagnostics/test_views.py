@@ -431,7 +431,14 @@ def test_negative_and_absurd_amounts_refused_next_to_their_fields(client, social
             res_rsa="1e9",
             chg_rent="999999",
             chg_energy="80",
-            **{"debts-TOTAL_FORMS": "1", "debts-0-creditor": "EDF", "debts-0-amount": "9000000"},
+            **{
+                "debts-TOTAL_FORMS": "2",
+                "debts-0-creditor": "EDF",
+                "debts-0-amount": "9000000",
+                "debts-1-creditor": "Cofidis",
+                "debts-1-amount": "1200",
+                "debts-1-monthly_repayment": "-40",
+            },
         ),
     )
     assert response.status_code == 400
@@ -440,10 +447,33 @@ def test_negative_and_absurd_amounts_refused_next_to_their_fields(client, social
     assert field_error(page, "id_res_rsa").startswith("Montant improbable")
     assert field_error(page, "id_chg_rent").startswith("Montant improbable")
     assert field_error(page, "id_debts-0-amount").startswith("Montant improbable")
+    assert (
+        field_error(page, "id_debts-1-monthly_repayment")
+        == "Le remboursement ne peut pas être négatif."
+    )
     assert 'value="80"' in page and 'value="EDF"' in page  # the valid input is kept
+    assert 'value="Cofidis"' in page and 'value="-40"' in page
     draft.refresh_from_db()
     assert draft.version == 1
     assert not draft.budget_lines.exists() and not draft.debts.exists()
+
+
+@pytest.mark.parametrize("capacity", ["reserved", "no"])
+def test_reservation_or_refusal_without_reason_refused_next_to_the_field(
+    client, social_worker, draft, capacity
+):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(draft, capacity=capacity, capacity_reason="  ", intensity="strong"),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert field_error(page, "id_capacity_reason") == "Indiquez le motif de la réserve ou du refus."
+    assert f'<option value="{capacity}" selected>' in page
+    assert '<option value="strong" selected>' in page
+    draft.refresh_from_db()
+    assert draft.version == 1 and draft.capacity == ""
 
 
 @pytest.mark.parametrize("htmx", [False, True])
