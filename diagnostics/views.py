@@ -252,6 +252,8 @@ def edit(request, pk):
             form.add_error(None, exc)
             valid = False
     if not valid:
+        # The page shows the stored steps and report again: a read of the detail.
+        log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (saisie)")
         resources, charges, _ = form.preview_lines()
         context = _edit_context(
             request,
@@ -286,6 +288,9 @@ def edit(request, pk):
 def _method_response(request, diagnostic, message="", status=200, **overrides):
     """After a step or report change: with htmx, only the method section (the main form and
     what is typed in it stay untouched); without, back to the page."""
+    if status != 200:
+        # A refused step or report shows the method section (stored steps) again: a read.
+        log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (saisie)")
     if request.htmx:
         context = _edit_context(request, diagnostic, method_message=message, **overrides)
         # htmx swaps only 2xx answers: errors come back as 200 with the form's messages.

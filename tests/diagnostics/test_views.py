@@ -501,6 +501,28 @@ def test_bad_uploads_refused_next_to_the_field(client, social_worker, level2, ht
         assert not level2.social_report and not level2.events.exists()
 
 
+# --- the access log: a page refused and shown again is a read of the diagnostic -------------
+def test_refused_saves_shown_again_are_logged_as_reads(client, social_worker, draft, level2):
+    add_step(draft, StepKind.INTERVIEW)
+    client.force_login(social_worker)
+    reads = AuditEntry.objects.filter(actor=social_worker, action=Action.VIEW)
+    client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(draft, proposed_duration_months="15"),
+        REMOTE_ADDR="10.0.0.7",
+    )
+    entry = reads.get(object_id=str(draft.pk))
+    assert (entry.household_id, entry.ip) == (draft.household_id, "10.0.0.7")
+    assert entry.label == "Diagnostic v1 (saisie)"
+    step_url = reverse("diagnostics:add_step", args=[draft.pk])
+    client.post(step_url, {"step-kind": "interview"})
+    client.post(step_url, {"step-kind": "interview"}, HTTP_HX_REQUEST="true")
+    assert reads.filter(object_id=str(draft.pk)).count() == 3
+    bad = SimpleUploadedFile("rapport.docx", b"PK\x03\x04 word", "application/pdf")
+    client.post(reverse("diagnostics:upload_report", args=[level2.pk]), {"social_report": bad})
+    assert reads.filter(object_id=str(level2.pk)).count() == 1
+
+
 # --- /diagnostics/: how long each item has been waiting ----------------------------------
 def _row(page, reference):
     match = re.search(rf"<tr>\s*<td>\s*(?:<a [^>]*>)?{reference}.*?</tr>", page, re.S)
