@@ -174,12 +174,56 @@ def test_submit_then_read_only(client, social_worker, draft):
     assert draft.status == DiagnosticStatus.SUBMITTED and draft.submitted_at
     assert draft.household.status == Status.AWAITING_ADMISSION
     # Read-only: the edit page sends back to the detail, a post changes nothing.
+    assert client.get(reverse("diagnostics:edit", args=[draft.pk])).status_code == 302
     response = client.post(
         reverse("diagnostics:edit", args=[draft.pk]), form_data(draft, socio_observation="Non")
     )
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert "Transmettre à la cellule</button>" not in response.content.decode()
     draft.refresh_from_db()
     assert draft.socio_observation == ""
+
+
+def test_a_draft_sent_while_the_substitute_types_keeps_her_input(
+    client, social_worker, other_social_worker, draft
+):
+    household = draft.household
+    household.substitute = other_social_worker
+    household.save(update_fields=["substitute"])
+    add_step(draft, StepKind.INTERVIEW)
+    url = reverse("diagnostics:edit", args=[draft.pk])
+    # Both opened the draft at version 1; the référent sends it first.
+    client.force_login(social_worker)
+    sent = client.post(
+        url,
+        form_data(
+            draft, action="submit", capacity="yes", intensity="medium", proposed_duration_months="6"
+        ),
+    )
+    assert sent.status_code == 302
+    client.force_login(other_social_worker)
+    preview = client.post(
+        url, form_data(draft, preview="budget", res_salaries="900"), HTTP_HX_REQUEST="true"
+    )
+    assert preview.status_code == 200  # the live totals still answer, with no page swapped in
+    assert preview.content.decode().strip().startswith('<div id="budget-totals"')
+    response = client.post(
+        url,
+        form_data(
+            draft,
+            socio_observation="Saisie de la suppléante",
+            res_salaries="900",
+            **{"debts-TOTAL_FORMS": "1", "debts-0-creditor": "EDF", "debts-0-amount": "120"},
+        ),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "transmis à la cellule pendant votre saisie" in page
+    assert "Saisie de la suppléante</textarea>" in page
+    assert 'value="900"' in page and 'value="EDF"' in page
+    draft.refresh_from_db()
+    assert draft.status == DiagnosticStatus.SUBMITTED and draft.socio_observation == ""
+    assert not draft.budget_lines.exists() and not draft.debts.exists()
 
 
 def test_reopen_creates_a_new_version_and_comparison(client, social_worker, draft):
