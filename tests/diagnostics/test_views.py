@@ -82,6 +82,97 @@ def test_save_draft_writes_lines_obstacles_and_version(client, social_worker, dr
     assert AuditEntry.objects.filter(action=Action.UPDATE, object_id=str(draft.pk)).exists()
 
 
+def test_every_theme_and_the_proposal_are_saved_and_shown(client, social_worker, draft):
+    adult = draft.household.members.get(relation=Relation.REFERENCE)
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(
+            draft,
+            # 1. socio-professional
+            admin_situation="receipt",
+            residence_permit_valid_until="2027-01-31",
+            marital_status="separated",
+            **{f"emp_{adult.pk}": "jobseeker"},
+            wished_dwelling_type="T3",
+            wished_quartier="vaucelles",
+            wished_environment="Près d'une école",
+            # 2. budget
+            arrears_triggers=["job_loss", "separation"],
+            # 3. housing history
+            eviction_count="1",
+            past_rent_debts="true",
+            stabilisation_capacity="partial",
+            **{
+                "history-TOTAL_FORMS": "1",
+                "history-0-period": "2018 – 2024",
+                "history-0-place": "Hérouville-Saint-Clair",
+                "history-0-status": "tenant",
+                "history-0-left_because": "eviction",
+            },
+            # 4. life in the dwelling
+            upkeep="good",
+            neighbourhood="occasional",
+            adaptability="weak",
+            # 5. social follow-up
+            current_supports=["departement", "protection"],
+            adhesion_capacity="good",
+            # obstacles and proposal
+            obs_housing_path__past_eviction=Severity.MEDIUM,
+            capacity="reserved",
+            capacity_reason="Dette à apurer d'abord",
+            dwelling_type_sought="T3",
+            quartier_sought="vaucelles",
+            proposed_axes=["budget.choices", "housing_path.past_eviction"],
+            intensity="strong",
+            proposed_duration_months="12",
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    draft.refresh_from_db()
+    assert (draft.admin_situation, draft.marital_status) == ("receipt", "separated")
+    assert draft.residence_permit_valid_until == datetime.date(2027, 1, 31)
+    assert draft.adult_employment == {str(adult.pk): "jobseeker"}
+    assert (draft.wished_dwelling_type, draft.wished_quartier) == ("T3", "vaucelles")
+    assert draft.wished_environment == "Près d'une école"
+    assert draft.arrears_triggers == ["job_loss", "separation"]
+    assert (draft.eviction_count, draft.past_rent_debts) == (1, True)
+    assert draft.stabilisation_capacity == "partial"
+    entry = draft.housing_history.get()
+    assert (entry.place, entry.status, entry.left_because) == (
+        "Hérouville-Saint-Clair",
+        "tenant",
+        "eviction",
+    )
+    assert (draft.upkeep, draft.neighbourhood, draft.adaptability) == (
+        "good",
+        "occasional",
+        "weak",
+    )
+    assert draft.current_supports == ["departement", "protection"]
+    assert draft.adhesion_capacity == "good"
+    assert [(o.item, o.severity) for o in draft.obstacles.all()] == [
+        ("housing_path.past_eviction", Severity.MEDIUM)
+    ]
+    assert (draft.capacity, draft.capacity_reason) == ("reserved", "Dette à apurer d'abord")
+    assert (draft.dwelling_type_sought, draft.quartier_sought) == ("T3", "vaucelles")
+    assert draft.proposed_axes == ["budget.choices", "housing_path.past_eviction"]
+    assert (draft.intensity, draft.proposed_duration_months) == ("strong", 12)
+    page = client.get(reverse("diagnostics:detail", args=[draft.pk])).content.decode()
+    for shown in (
+        "Récépissé / demande en cours",
+        "31/01/2027",
+        "Awa DIALLO : Demandeur d&#x27;emploi",
+        "Perte d&#x27;emploi ou baisse d&#x27;activité",
+        "2018 – 2024 Hérouville-Saint-Clair (Locataire, Expulsion)",
+        "Difficultés ponctuelles",
+        "Mesure de protection (mandataire)",
+        "Avec réserves",
+        "Renforcée",
+    ):
+        assert shown in page, shown
+
+
 def test_bad_input_is_refused_in_french_and_typed_input_kept(client, social_worker, draft):
     client.force_login(social_worker)
     response = client.post(
