@@ -211,6 +211,13 @@ def _edit_context(request, diagnostic, **overrides):
     return context
 
 
+SENT_MEANWHILE = (
+    "Ce diagnostic a été transmis à la cellule pendant votre saisie : vos modifications n'ont "
+    "pas été enregistrées. Elles restent affichées ci-dessous : pour les reporter, rouvrez le "
+    "diagnostic (nouvelle version) depuis sa fiche."
+)
+
+
 def _editable(request, pk):
     diagnostic = get_object_or_404(_change_qs(request.user).prefetch_related(MEMBERS), pk=pk)
     if not diagnostic.is_draft:
@@ -222,7 +229,7 @@ def _editable(request, pk):
 def edit(request, pk):
     """The draft's page; with htmx and `preview=budget`, only the live budget totals."""
     diagnostic, refused = _editable(request, pk)
-    if refused:
+    if refused and request.method != "POST":
         messages.info(request, "Ce diagnostic a été transmis : il n'est plus modifiable.")
         return refused
     household = diagnostic.household
@@ -241,7 +248,13 @@ def edit(request, pk):
         )
     debts = DebtFormSet(request.POST, instance=diagnostic, prefix="debts")
     history = HousingHistoryFormSet(request.POST, instance=diagnostic, prefix="history")
-    valid = all([form.is_valid(), debts.is_valid(), history.is_valid()])
+    if refused:
+        # Sent to the cellule (from another tab or by the substitute) since this page was
+        # opened: nothing is saved, and what was typed comes back so that it is not lost.
+        form.add_error(None, SENT_MEANWHILE)
+        valid = False
+    else:
+        valid = all([form.is_valid(), debts.is_valid(), history.is_valid()])
     if valid:
         try:
             diagnostic.adult_employment = form.employment()
@@ -252,6 +265,8 @@ def edit(request, pk):
             form.add_error(None, exc)
             valid = False
     if not valid:
+        # The page shows the stored steps and report again: a read of the detail.
+        log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (saisie)")
         resources, charges, _ = form.preview_lines()
         context = _edit_context(
             request,
@@ -286,6 +301,9 @@ def edit(request, pk):
 def _method_response(request, diagnostic, message="", status=200, **overrides):
     """After a step or report change: with htmx, only the method section (the main form and
     what is typed in it stay untouched); without, back to the page."""
+    if status != 200:
+        # A refused step or report shows the method section (stored steps) again: a read.
+        log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (saisie)")
     if request.htmx:
         context = _edit_context(request, diagnostic, method_message=message, **overrides)
         # htmx swaps only 2xx answers: errors come back as 200 with the form's messages.

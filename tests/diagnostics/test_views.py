@@ -82,6 +82,97 @@ def test_save_draft_writes_lines_obstacles_and_version(client, social_worker, dr
     assert AuditEntry.objects.filter(action=Action.UPDATE, object_id=str(draft.pk)).exists()
 
 
+def test_every_theme_and_the_proposal_are_saved_and_shown(client, social_worker, draft):
+    adult = draft.household.members.get(relation=Relation.REFERENCE)
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(
+            draft,
+            # 1. socio-professional
+            admin_situation="receipt",
+            residence_permit_valid_until="2027-01-31",
+            marital_status="separated",
+            **{f"emp_{adult.pk}": "jobseeker"},
+            wished_dwelling_type="T3",
+            wished_quartier="vaucelles",
+            wished_environment="Près d'une école",
+            # 2. budget
+            arrears_triggers=["job_loss", "separation"],
+            # 3. housing history
+            eviction_count="1",
+            past_rent_debts="true",
+            stabilisation_capacity="partial",
+            **{
+                "history-TOTAL_FORMS": "1",
+                "history-0-period": "2018 – 2024",
+                "history-0-place": "Hérouville-Saint-Clair",
+                "history-0-status": "tenant",
+                "history-0-left_because": "eviction",
+            },
+            # 4. life in the dwelling
+            upkeep="good",
+            neighbourhood="occasional",
+            adaptability="weak",
+            # 5. social follow-up
+            current_supports=["departement", "protection"],
+            adhesion_capacity="good",
+            # obstacles and proposal
+            obs_housing_path__past_eviction=Severity.MEDIUM,
+            capacity="reserved",
+            capacity_reason="Dette à apurer d'abord",
+            dwelling_type_sought="T3",
+            quartier_sought="vaucelles",
+            proposed_axes=["budget.choices", "housing_path.past_eviction"],
+            intensity="strong",
+            proposed_duration_months="12",
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    draft.refresh_from_db()
+    assert (draft.admin_situation, draft.marital_status) == ("receipt", "separated")
+    assert draft.residence_permit_valid_until == datetime.date(2027, 1, 31)
+    assert draft.adult_employment == {str(adult.pk): "jobseeker"}
+    assert (draft.wished_dwelling_type, draft.wished_quartier) == ("T3", "vaucelles")
+    assert draft.wished_environment == "Près d'une école"
+    assert draft.arrears_triggers == ["job_loss", "separation"]
+    assert (draft.eviction_count, draft.past_rent_debts) == (1, True)
+    assert draft.stabilisation_capacity == "partial"
+    entry = draft.housing_history.get()
+    assert (entry.place, entry.status, entry.left_because) == (
+        "Hérouville-Saint-Clair",
+        "tenant",
+        "eviction",
+    )
+    assert (draft.upkeep, draft.neighbourhood, draft.adaptability) == (
+        "good",
+        "occasional",
+        "weak",
+    )
+    assert draft.current_supports == ["departement", "protection"]
+    assert draft.adhesion_capacity == "good"
+    assert [(o.item, o.severity) for o in draft.obstacles.all()] == [
+        ("housing_path.past_eviction", Severity.MEDIUM)
+    ]
+    assert (draft.capacity, draft.capacity_reason) == ("reserved", "Dette à apurer d'abord")
+    assert (draft.dwelling_type_sought, draft.quartier_sought) == ("T3", "vaucelles")
+    assert draft.proposed_axes == ["budget.choices", "housing_path.past_eviction"]
+    assert (draft.intensity, draft.proposed_duration_months) == ("strong", 12)
+    page = client.get(reverse("diagnostics:detail", args=[draft.pk])).content.decode()
+    for shown in (
+        "Récépissé / demande en cours",
+        "31/01/2027",
+        "Awa DIALLO : Demandeur d&#x27;emploi",
+        "Perte d&#x27;emploi ou baisse d&#x27;activité",
+        "2018 – 2024 Hérouville-Saint-Clair (Locataire, Expulsion)",
+        "Difficultés ponctuelles",
+        "Mesure de protection (mandataire)",
+        "Avec réserves",
+        "Renforcée",
+    ):
+        assert shown in page, shown
+
+
 def test_bad_input_is_refused_in_french_and_typed_input_kept(client, social_worker, draft):
     client.force_login(social_worker)
     response = client.post(
@@ -174,12 +265,56 @@ def test_submit_then_read_only(client, social_worker, draft):
     assert draft.status == DiagnosticStatus.SUBMITTED and draft.submitted_at
     assert draft.household.status == Status.AWAITING_ADMISSION
     # Read-only: the edit page sends back to the detail, a post changes nothing.
+    assert client.get(reverse("diagnostics:edit", args=[draft.pk])).status_code == 302
     response = client.post(
         reverse("diagnostics:edit", args=[draft.pk]), form_data(draft, socio_observation="Non")
     )
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert "Transmettre à la cellule</button>" not in response.content.decode()
     draft.refresh_from_db()
     assert draft.socio_observation == ""
+
+
+def test_a_draft_sent_while_the_substitute_types_keeps_her_input(
+    client, social_worker, other_social_worker, draft
+):
+    household = draft.household
+    household.substitute = other_social_worker
+    household.save(update_fields=["substitute"])
+    add_step(draft, StepKind.INTERVIEW)
+    url = reverse("diagnostics:edit", args=[draft.pk])
+    # Both opened the draft at version 1; the référent sends it first.
+    client.force_login(social_worker)
+    sent = client.post(
+        url,
+        form_data(
+            draft, action="submit", capacity="yes", intensity="medium", proposed_duration_months="6"
+        ),
+    )
+    assert sent.status_code == 302
+    client.force_login(other_social_worker)
+    preview = client.post(
+        url, form_data(draft, preview="budget", res_salaries="900"), HTTP_HX_REQUEST="true"
+    )
+    assert preview.status_code == 200  # the live totals still answer, with no page swapped in
+    assert preview.content.decode().strip().startswith('<div id="budget-totals"')
+    response = client.post(
+        url,
+        form_data(
+            draft,
+            socio_observation="Saisie de la suppléante",
+            res_salaries="900",
+            **{"debts-TOTAL_FORMS": "1", "debts-0-creditor": "EDF", "debts-0-amount": "120"},
+        ),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "transmis à la cellule pendant votre saisie" in page
+    assert "Saisie de la suppléante</textarea>" in page
+    assert 'value="900"' in page and 'value="EDF"' in page
+    draft.refresh_from_db()
+    assert draft.status == DiagnosticStatus.SUBMITTED and draft.socio_observation == ""
+    assert not draft.budget_lines.exists() and not draft.debts.exists()
 
 
 def test_reopen_creates_a_new_version_and_comparison(client, social_worker, draft):
@@ -431,7 +566,14 @@ def test_negative_and_absurd_amounts_refused_next_to_their_fields(client, social
             res_rsa="1e9",
             chg_rent="999999",
             chg_energy="80",
-            **{"debts-TOTAL_FORMS": "1", "debts-0-creditor": "EDF", "debts-0-amount": "9000000"},
+            **{
+                "debts-TOTAL_FORMS": "2",
+                "debts-0-creditor": "EDF",
+                "debts-0-amount": "9000000",
+                "debts-1-creditor": "Cofidis",
+                "debts-1-amount": "1200",
+                "debts-1-monthly_repayment": "-40",
+            },
         ),
     )
     assert response.status_code == 400
@@ -440,10 +582,33 @@ def test_negative_and_absurd_amounts_refused_next_to_their_fields(client, social
     assert field_error(page, "id_res_rsa").startswith("Montant improbable")
     assert field_error(page, "id_chg_rent").startswith("Montant improbable")
     assert field_error(page, "id_debts-0-amount").startswith("Montant improbable")
+    assert (
+        field_error(page, "id_debts-1-monthly_repayment")
+        == "Le remboursement ne peut pas être négatif."
+    )
     assert 'value="80"' in page and 'value="EDF"' in page  # the valid input is kept
+    assert 'value="Cofidis"' in page and 'value="-40"' in page
     draft.refresh_from_db()
     assert draft.version == 1
     assert not draft.budget_lines.exists() and not draft.debts.exists()
+
+
+@pytest.mark.parametrize("capacity", ["reserved", "no"])
+def test_reservation_or_refusal_without_reason_refused_next_to_the_field(
+    client, social_worker, draft, capacity
+):
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(draft, capacity=capacity, capacity_reason="  ", intensity="strong"),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert field_error(page, "id_capacity_reason") == "Indiquez le motif de la réserve ou du refus."
+    assert f'<option value="{capacity}" selected>' in page
+    assert '<option value="strong" selected>' in page
+    draft.refresh_from_db()
+    assert draft.version == 1 and draft.capacity == ""
 
 
 @pytest.mark.parametrize("htmx", [False, True])
@@ -469,6 +634,28 @@ def test_bad_uploads_refused_next_to_the_field(client, social_worker, level2, ht
         assert field_error(page, "id_social_report") == message.replace("'", "&#x27;")
         level2.refresh_from_db()
         assert not level2.social_report and not level2.events.exists()
+
+
+# --- the access log: a page refused and shown again is a read of the diagnostic -------------
+def test_refused_saves_shown_again_are_logged_as_reads(client, social_worker, draft, level2):
+    add_step(draft, StepKind.INTERVIEW)
+    client.force_login(social_worker)
+    reads = AuditEntry.objects.filter(actor=social_worker, action=Action.VIEW)
+    client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(draft, proposed_duration_months="15"),
+        REMOTE_ADDR="10.0.0.7",
+    )
+    entry = reads.get(object_id=str(draft.pk))
+    assert (entry.household_id, entry.ip) == (draft.household_id, "10.0.0.7")
+    assert entry.label == "Diagnostic v1 (saisie)"
+    step_url = reverse("diagnostics:add_step", args=[draft.pk])
+    client.post(step_url, {"step-kind": "interview"})
+    client.post(step_url, {"step-kind": "interview"}, HTTP_HX_REQUEST="true")
+    assert reads.filter(object_id=str(draft.pk)).count() == 3
+    bad = SimpleUploadedFile("rapport.docx", b"PK\x03\x04 word", "application/pdf")
+    client.post(reverse("diagnostics:upload_report", args=[level2.pk]), {"social_report": bad})
+    assert reads.filter(object_id=str(level2.pk)).count() == 1
 
 
 # --- /diagnostics/: how long each item has been waiting ----------------------------------
