@@ -316,12 +316,7 @@ def extension_request(request, pk):
                 household=acc.household,
                 label="Demande de prolongation",
             )
-            messages.success(
-                request,
-                "La prolongation est accordée (décision de la cellule)."
-                if ext.status == ExtensionStatus.APPROVED
-                else "La demande de prolongation attend l'accord de la direction.",
-            )
+            messages.success(request, "La demande de prolongation attend l'accord de la direction.")
             return redirect(acc)
     return render(
         request,

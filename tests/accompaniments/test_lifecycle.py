@@ -517,3 +517,25 @@ def test_objectives_are_edited_with_status_and_progress_notes(client, acc, socia
     text = client.get(reverse("accompaniments:detail", args=[acc.pk])).content.decode()
     assert "Tableau de budget rempli" in text and "En cours" in text
     assert AuditEntry.objects.filter(object_type="accompaniments.Objective").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_referent_cannot_grant_her_own_extension_by_typing_a_cellule_decision(
+    client, acc, social_worker
+):
+    # A cellule decision is recorded by the cellule (coordination), not typed by the référent:
+    # through the référent's form the extension always waits for the direction.
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("accompaniments:extension_request", args=[acc.pk]),
+        {
+            "until": "2027-08-01",
+            "justification": "Plan d'apurement à consolider",
+            "cellule_decision": "Cellule du 10/03/2027, point 3",
+        },
+    )
+    assert response.status_code == 302
+    ext = acc.extensions.get()
+    assert (ext.status, ext.cellule_decision) == (ExtensionStatus.PENDING, "")
+    acc.refresh_from_db()
+    assert acc.planned_end == D(2027, 4, 1) and not acc.is_extended
