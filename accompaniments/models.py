@@ -348,7 +348,9 @@ class Accompaniment(models.Model):
         return rhythm.cadence(self.start, _local(last_visit), _local(last_contact), today)
 
     def compliance(self, today=None):
-        end = self.closed_on or min(today or timezone.localdate(), self.planned_end)
+        # docs/cadence.md: to today, or to the closing date (not the planned end: an
+        # accompaniment still open past it still owes its visits and calls).
+        end = self.closed_on or today or timezone.localdate()
         rows = list(self.contacts.filter(kind__in=CONTACT_KINDS_REACHING).values_list("kind", "at"))
         visits = [_local(at) for kind, at in rows if kind == ContactKind.HOME_VISIT]
         return rhythm.compliance(self.start, end, visits, [_local(at) for _, at in rows])

@@ -160,3 +160,14 @@ def test_compliance_months_from_31_january_in_a_leap_year():
         ContactFactory(accompaniment=acc, kind=ContactKind.HOME_VISIT, at=at(day))
     with travel(D(2028, 4, 30)):
         assert acc.compliance().visit_share == pytest.approx(2 / 3)
+
+
+@pytest.mark.django_db
+def test_compliance_of_an_accompaniment_still_open_past_its_planned_end_runs_to_today():
+    # docs/cadence.md: from the start to today (or the closing date). Still open after its
+    # planned end (1 April), the months without a visit since then count against it.
+    acc = AccompanimentFactory(start=D(2027, 1, 1), planned_end=D(2027, 4, 1))
+    for day in (D(2027, 1, 10), D(2027, 2, 10), D(2027, 3, 10)):
+        ContactFactory(accompaniment=acc, kind=ContactKind.HOME_VISIT, at=at(day))
+    with travel(D(2027, 6, 15)):
+        assert acc.compliance().visit_share == pytest.approx(3 / 5)
