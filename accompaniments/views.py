@@ -361,6 +361,7 @@ def detail(request, pk):
     user = request.user
     household = acc.household
     can_notes = policy.can(user, "contact.view", household)
+    can_signals = policy.can(user, "signal.view", household)  # a social worker: her own only
     contacts = list(acc.contacts.select_related("author")) if can_notes else []
     log(request, Action.VIEW, acc, label="Dossier d'accompagnement")
     if can_notes and contacts:
@@ -388,7 +389,8 @@ def detail(request, pk):
             "extensions": list(acc.extensions.select_related("requested_by", "decided_by")),
             "adhesion": list(acc.adhesion_records.select_related("recorded_by")),
             "interviews": list(acc.interviews.select_related("social_worker", "tenancy_officer")),
-            "signals": list(household.signals.select_related("created_by")),
+            "signals": list(household.signals.select_related("created_by")) if can_signals else [],
+            "can_signals": can_signals,
             "schedule": acc.survey_schedule(),
             "can_change": acc.is_active and policy.can(user, "accompaniment.change", household),
             "can_contact": acc.is_active and policy.can(user, "contact.change", household),
