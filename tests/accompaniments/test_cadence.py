@@ -98,6 +98,20 @@ def test_contact_late_in_the_evening_counts_for_its_paris_day():
 
 
 @pytest.mark.django_db
+def test_contact_just_after_midnight_in_paris_counts_for_the_paris_day_not_the_utc_one():
+    acc = AccompanimentFactory(start=D(2027, 1, 4), planned_end=D(2027, 7, 4))
+    # 1 April 2027 00:30 in Paris is still 31 March 22:30 UTC: the visit is of 1 April.
+    ContactFactory(
+        accompaniment=acc,
+        kind=ContactKind.HOME_VISIT,
+        at=datetime.datetime(2027, 3, 31, 22, 30, tzinfo=datetime.UTC),
+    )
+    with time_machine.travel(datetime.datetime(2027, 4, 10, 12, tzinfo=datetime.UTC)):
+        assert acc.cadence().visit_due == D(2027, 5, 1)
+        assert acc.cadence().call_due == D(2027, 4, 16)
+
+
+@pytest.mark.django_db
 def test_failed_attempt_does_not_reset_the_call_rhythm():
     acc = AccompanimentFactory(start=D(2027, 1, 4), planned_end=D(2027, 7, 4))
     ContactFactory(accompaniment=acc, kind=ContactKind.PHONE_CALL, at=at(D(2027, 2, 1)))
