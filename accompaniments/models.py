@@ -475,6 +475,10 @@ class Extension(models.Model):
             )
         if not approve and not (note or "").strip():
             raise ValidationError({"note": "Motivez le refus."})
+        if approve and not self.accompaniment.is_active:
+            raise ValidationError(
+                "Cet accompagnement est clôturé : la prolongation est sans objet."
+            )
         self.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
         self.decided_by, self.decided_at = by, timezone.now()
         self.cellule_decision, self.decision_note = cellule_decision, note

@@ -539,3 +539,18 @@ def test_a_referent_cannot_grant_her_own_extension_by_typing_a_cellule_decision(
     assert (ext.status, ext.cellule_decision) == (ExtensionStatus.PENDING, "")
     acc.refresh_from_db()
     assert acc.planned_end == D(2027, 4, 1) and not acc.is_extended
+
+
+@pytest.mark.django_db
+def test_an_extension_left_pending_is_not_granted_once_the_accompaniment_is_closed(
+    acc, social_worker, ccas_manager
+):
+    ext = acc.request_extension(until=D(2027, 8, 1), justification="Relogement", by=social_worker)
+    acc.close(reason="autonomy", on=D(2027, 3, 1), by=social_worker, note="", bilans={})
+    with pytest.raises(ValidationError, match="clôturé"):
+        ext.decide(approve=True, by=ccas_manager)
+    acc.refresh_from_db()
+    ext.refresh_from_db()
+    assert (acc.planned_end, ext.status) == (D(2027, 4, 1), ExtensionStatus.PENDING)
+    ext.decide(approve=False, by=ccas_manager, note="Accompagnement clôturé")  # still closable
+    assert ext.status == ExtensionStatus.REFUSED
