@@ -161,6 +161,21 @@ def test_start_page_keeps_input_on_bad_dates(client, admitted, social_worker):
     assert not Accompaniment.objects.exists()
 
 
+@pytest.mark.django_db
+def test_start_in_the_future_is_refused_and_kept(client, admitted, social_worker):
+    sign_agreements(admitted)
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("accompaniments:start", args=[admitted.pk]),
+        {"start": "2027-03-22", "planned_end": "2027-09-22", "intensity": "strong"},
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["start"] == ["Le début ne peut pas être dans le futur."]
+    assert (form["planned_end"].value(), form["intensity"].value()) == ("2027-09-22", "strong")
+    assert not Accompaniment.objects.exists()
+
+
 # --- plan and extension --------------------------------------------------------------------
 @pytest.fixture
 def acc(social_worker):
