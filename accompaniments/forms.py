@@ -74,15 +74,12 @@ class ObjectiveForm(forms.ModelForm):
 
 
 class ExtensionForm(forms.Form):
+    """The référent's request; the direction decides. A cellule grants an extension through
+    its recorded decision (coordination), never through a reference typed here."""
+
     until = forms.DateField(label="Nouvelle fin prévue", widget=DATE)
     justification = forms.CharField(
         label="Justification écrite", widget=forms.Textarea(attrs={"rows": 4}), required=False
-    )
-    cellule_decision = forms.CharField(
-        label="Décision de la cellule (si la cellule a déjà accordé la prolongation)",
-        max_length=200,
-        required=False,
-        help_text="Par exemple : « Cellule du 12/03/2027, point 4 ».",
     )
 
 

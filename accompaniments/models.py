@@ -348,7 +348,9 @@ class Accompaniment(models.Model):
         return rhythm.cadence(self.start, _local(last_visit), _local(last_contact), today)
 
     def compliance(self, today=None):
-        end = self.closed_on or min(today or timezone.localdate(), self.planned_end)
+        # docs/cadence.md: to today, or to the closing date (not the planned end: an
+        # accompaniment still open past it still owes its visits and calls).
+        end = self.closed_on or today or timezone.localdate()
         rows = list(self.contacts.filter(kind__in=CONTACT_KINDS_REACHING).values_list("kind", "at"))
         visits = [_local(at) for kind, at in rows if kind == ContactKind.HOME_VISIT]
         return rhythm.compliance(self.start, end, visits, [_local(at) for _, at in rows])
@@ -473,6 +475,10 @@ class Extension(models.Model):
             )
         if not approve and not (note or "").strip():
             raise ValidationError({"note": "Motivez le refus."})
+        if approve and not self.accompaniment.is_active:
+            raise ValidationError(
+                "Cet accompagnement est clôturé : la prolongation est sans objet."
+            )
         self.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
         self.decided_by, self.decided_at = by, timezone.now()
         self.cellule_decision, self.decision_note = cellule_decision, note

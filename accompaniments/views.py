@@ -316,12 +316,7 @@ def extension_request(request, pk):
                 household=acc.household,
                 label="Demande de prolongation",
             )
-            messages.success(
-                request,
-                "La prolongation est accordée (décision de la cellule)."
-                if ext.status == ExtensionStatus.APPROVED
-                else "La demande de prolongation attend l'accord de la direction.",
-            )
+            messages.success(request, "La demande de prolongation attend l'accord de la direction.")
             return redirect(acc)
     return render(
         request,
@@ -366,6 +361,7 @@ def detail(request, pk):
     user = request.user
     household = acc.household
     can_notes = policy.can(user, "contact.view", household)
+    can_signals = policy.can(user, "signal.view", household)  # a social worker: her own only
     contacts = list(acc.contacts.select_related("author")) if can_notes else []
     log(request, Action.VIEW, acc, label="Dossier d'accompagnement")
     if can_notes and contacts:
@@ -393,7 +389,8 @@ def detail(request, pk):
             "extensions": list(acc.extensions.select_related("requested_by", "decided_by")),
             "adhesion": list(acc.adhesion_records.select_related("recorded_by")),
             "interviews": list(acc.interviews.select_related("social_worker", "tenancy_officer")),
-            "signals": list(household.signals.select_related("created_by")),
+            "signals": list(household.signals.select_related("created_by")) if can_signals else [],
+            "can_signals": can_signals,
             "schedule": acc.survey_schedule(),
             "can_change": acc.is_active and policy.can(user, "accompaniment.change", household),
             "can_contact": acc.is_active and policy.can(user, "contact.change", household),

@@ -70,8 +70,9 @@ RULES: dict[str, dict[str, str]] = {
     # signals (unpaid rent, trouble, upkeep)
     "signal.view": {SW: OWN, MGR: ALL, LET: ALL, DEBT: ALL, TEN: ALL},
     "signal.create": {LET: ALL, DEBT: ALL, TEN: ALL},
-    "signal.create_adhesion_loss": {SW: OWN, MGR: ALL},
-    "signal.acknowledge": {SW: OWN, MGR: ALL},
+    # the manager reads signals (R): the référent acknowledges and records adhesion loss
+    "signal.create_adhesion_loss": {SW: OWN},
+    "signal.acknowledge": {SW: OWN},
     # rehousing, dwellings, conventions
     "housing.view": {SW: OWN, MGR: ALL, LET: ALL, DEBT: ALL, TEN: ALL},
     "housing.change": {LET: ALL},

@@ -400,7 +400,7 @@ ROWS = {
     ),
     "accompaniments:adhesion_loss_create": (
         lambda w: {"household_pk": w.acc_household.pk},
-        expect(403, social_worker=200, ccas_manager=200),
+        expect(403, social_worker=200),
     ),
     "accompaniments:signal_detail": (
         lambda w: {"pk": w.signal.pk},

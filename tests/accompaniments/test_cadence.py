@@ -98,6 +98,20 @@ def test_contact_late_in_the_evening_counts_for_its_paris_day():
 
 
 @pytest.mark.django_db
+def test_contact_just_after_midnight_in_paris_counts_for_the_paris_day_not_the_utc_one():
+    acc = AccompanimentFactory(start=D(2027, 1, 4), planned_end=D(2027, 7, 4))
+    # 1 April 2027 00:30 in Paris is still 31 March 22:30 UTC: the visit is of 1 April.
+    ContactFactory(
+        accompaniment=acc,
+        kind=ContactKind.HOME_VISIT,
+        at=datetime.datetime(2027, 3, 31, 22, 30, tzinfo=datetime.UTC),
+    )
+    with time_machine.travel(datetime.datetime(2027, 4, 10, 12, tzinfo=datetime.UTC)):
+        assert acc.cadence().visit_due == D(2027, 5, 1)
+        assert acc.cadence().call_due == D(2027, 4, 16)
+
+
+@pytest.mark.django_db
 def test_failed_attempt_does_not_reset_the_call_rhythm():
     acc = AccompanimentFactory(start=D(2027, 1, 4), planned_end=D(2027, 7, 4))
     ContactFactory(accompaniment=acc, kind=ContactKind.PHONE_CALL, at=at(D(2027, 2, 1)))
@@ -160,3 +174,14 @@ def test_compliance_months_from_31_january_in_a_leap_year():
         ContactFactory(accompaniment=acc, kind=ContactKind.HOME_VISIT, at=at(day))
     with travel(D(2028, 4, 30)):
         assert acc.compliance().visit_share == pytest.approx(2 / 3)
+
+
+@pytest.mark.django_db
+def test_compliance_of_an_accompaniment_still_open_past_its_planned_end_runs_to_today():
+    # docs/cadence.md: from the start to today (or the closing date). Still open after its
+    # planned end (1 April), the months without a visit since then count against it.
+    acc = AccompanimentFactory(start=D(2027, 1, 1), planned_end=D(2027, 4, 1))
+    for day in (D(2027, 1, 10), D(2027, 2, 10), D(2027, 3, 10)):
+        ContactFactory(accompaniment=acc, kind=ContactKind.HOME_VISIT, at=at(day))
+    with travel(D(2027, 6, 15)):
+        assert acc.compliance().visit_share == pytest.approx(3 / 5)

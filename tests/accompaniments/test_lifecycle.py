@@ -161,6 +161,21 @@ def test_start_page_keeps_input_on_bad_dates(client, admitted, social_worker):
     assert not Accompaniment.objects.exists()
 
 
+@pytest.mark.django_db
+def test_start_in_the_future_is_refused_and_kept(client, admitted, social_worker):
+    sign_agreements(admitted)
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("accompaniments:start", args=[admitted.pk]),
+        {"start": "2027-03-22", "planned_end": "2027-09-22", "intensity": "strong"},
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["start"] == ["Le début ne peut pas être dans le futur."]
+    assert (form["planned_end"].value(), form["intensity"].value()) == ("2027-09-22", "strong")
+    assert not Accompaniment.objects.exists()
+
+
 # --- plan and extension --------------------------------------------------------------------
 @pytest.fixture
 def acc(social_worker):
@@ -517,3 +532,40 @@ def test_objectives_are_edited_with_status_and_progress_notes(client, acc, socia
     text = client.get(reverse("accompaniments:detail", args=[acc.pk])).content.decode()
     assert "Tableau de budget rempli" in text and "En cours" in text
     assert AuditEntry.objects.filter(object_type="accompaniments.Objective").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_referent_cannot_grant_her_own_extension_by_typing_a_cellule_decision(
+    client, acc, social_worker
+):
+    # A cellule decision is recorded by the cellule (coordination), not typed by the référent:
+    # through the référent's form the extension always waits for the direction.
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("accompaniments:extension_request", args=[acc.pk]),
+        {
+            "until": "2027-08-01",
+            "justification": "Plan d'apurement à consolider",
+            "cellule_decision": "Cellule du 10/03/2027, point 3",
+        },
+    )
+    assert response.status_code == 302
+    ext = acc.extensions.get()
+    assert (ext.status, ext.cellule_decision) == (ExtensionStatus.PENDING, "")
+    acc.refresh_from_db()
+    assert acc.planned_end == D(2027, 4, 1) and not acc.is_extended
+
+
+@pytest.mark.django_db
+def test_an_extension_left_pending_is_not_granted_once_the_accompaniment_is_closed(
+    acc, social_worker, ccas_manager
+):
+    ext = acc.request_extension(until=D(2027, 8, 1), justification="Relogement", by=social_worker)
+    acc.close(reason="autonomy", on=D(2027, 3, 1), by=social_worker, note="", bilans={})
+    with pytest.raises(ValidationError, match="clôturé"):
+        ext.decide(approve=True, by=ccas_manager)
+    acc.refresh_from_db()
+    ext.refresh_from_db()
+    assert (acc.planned_end, ext.status) == (D(2027, 4, 1), ExtensionStatus.PENDING)
+    ext.decide(approve=False, by=ccas_manager, note="Accompagnement clôturé")  # still closable
+    assert ext.status == ExtensionStatus.REFUSED

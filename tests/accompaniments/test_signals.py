@@ -257,3 +257,40 @@ def test_a_signal_whose_email_did_not_leave_is_sent_by_the_catch_up_job(
     missed.refresh_from_db()
     assert missed.notified_at is not None
     assert send_missed_signal_notifications.apply().get() == 0  # once
+
+
+@pytest.mark.django_db
+def test_accompaniment_page_lists_signals_only_to_whoever_may_read_them(
+    client, social_worker, other_social_worker, ccas_manager
+):
+    # ACCESS.md: a social worker reads the contacts of the whole programme but only the signals
+    # of her own households.
+    from .factories import AccompanimentFactory
+
+    acc = AccompanimentFactory(
+        household=HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+    )
+    SignalFactory(household=acc.household, kind=SignalKind.UNPAID_RENT)
+    url = reverse("accompaniments:detail", args=[acc.pk])
+    for user, shown in ((social_worker, True), (ccas_manager, True), (other_social_worker, False)):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert ("Impayé de loyer" in html.unescape(response.content.decode())) is shown
+
+
+@pytest.mark.django_db
+def test_the_manager_reads_signals_but_does_not_write_them(client, in_programme, ccas_manager):
+    # ACCESS.md, signals: ccas_manager R. The référent acknowledges; the social worker records
+    # the loss of adhesion.
+    signal = SignalFactory(household=in_programme)
+    client.force_login(ccas_manager)
+    detail = client.get(reverse("accompaniments:signal_detail", args=[signal.pk]))
+    assert detail.status_code == 200 and not detail.context["can_ack"]
+    ack = reverse("accompaniments:signal_acknowledge", args=[signal.pk])
+    assert client.post(ack, {"note": "Vu"}).status_code == 403
+    signal.refresh_from_db()
+    assert signal.acknowledged_at is None
+    loss = reverse("accompaniments:adhesion_loss_create", args=[in_programme.pk])
+    assert client.post(loss, {"description": "Plus de nouvelles"}).status_code == 403
+    assert not Signal.objects.filter(kind=SignalKind.ADHESION_LOSS).exists()
