@@ -100,7 +100,8 @@ class ReferentForm(forms.Form):
 
 
 class ContactForm(forms.ModelForm):
-    """The one short form used at the door: kind, when, how long, axes, note, next step."""
+    """The one short form used at the door: kind, when, how long, axes, note, next step.
+    Bound to `instance=Contact(accompaniment=…)`: a contact is dated within its accompaniment."""
 
     axes = AXES
     client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
@@ -126,6 +127,12 @@ class ContactForm(forms.ModelForm):
         at = self.cleaned_data["at"]
         if at > timezone.now() + timezone.timedelta(minutes=5):
             raise ValidationError("Un contact ne peut pas être daté dans le futur.")
+        start = self.instance.accompaniment.start
+        if timezone.localdate(at) < start:
+            raise ValidationError(
+                f"La date du contact est antérieure au début de l'accompagnement "
+                f"({start:%d/%m/%Y})."
+            )
         return at
 
     def clean_duration_minutes(self):

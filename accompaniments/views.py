@@ -425,7 +425,7 @@ def contact_create(request, pk):
         "axes": last_axes,
         "client_id": uuid.uuid4(),
     }
-    form = ContactForm(request.POST or None, initial=initial)
+    form = ContactForm(request.POST or None, initial=initial, instance=Contact(accompaniment=acc))
     if request.method == "POST" and form.is_valid():
         client_id = form.cleaned_data.get("client_id")
         existing = (
@@ -435,7 +435,7 @@ def contact_create(request, pk):
         )
         if existing is None:
             contact = form.save(commit=False)
-            contact.accompaniment, contact.author, contact.client_id = acc, request.user, client_id
+            contact.author, contact.client_id = request.user, client_id
             contact.save()
             log(
                 request,

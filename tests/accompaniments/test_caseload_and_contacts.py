@@ -165,6 +165,25 @@ def test_contact_in_the_future_is_refused_and_kept(client, acc, social_worker):
 
 
 @pytest.mark.django_db
+def test_contact_before_the_start_is_refused_and_kept(client, acc, social_worker):
+    client.force_login(social_worker)
+    url = reverse("accompaniments:contact_create", args=[acc.pk])
+    response = client.post(url, contact_data(at="2027-01-03T18:00"))  # started on 4 January
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["at"] == [
+        "La date du contact est antérieure au début de l'accompagnement (04/01/2027)."
+    ]
+    assert form["note"].value() == "Courrier CAF reçu, à traiter."
+    assert form["at"].value() == "2027-01-03T18:00"
+    assert not Contact.objects.exists()
+    assert not AuditEntry.objects.filter(action="create").exists()
+    # Just after midnight (Paris time) on the first day is within the accompaniment.
+    assert client.post(url, contact_data(at="2027-01-04T00:30")).status_code == 302
+    assert Contact.objects.get().accompaniment == acc
+
+
+@pytest.mark.django_db
 def test_accompanied_step_needs_a_partner(client, acc, social_worker):
     client.force_login(social_worker)
     url = reverse("accompaniments:contact_create", args=[acc.pk])
