@@ -283,6 +283,8 @@ class CloseForm(forms.Form):
 
 
 class SurveyForm(forms.ModelForm):
+    """Bound to `instance=Survey(accompaniment=…)`: a survey follows the closure."""
+
     class Meta:
         model = Survey
         fields = [
@@ -308,4 +310,10 @@ class SurveyForm(forms.ModelForm):
         value = self.cleaned_data["done_on"]
         if value > timezone.localdate():
             raise ValidationError("L'enquête ne peut pas être datée dans le futur.")
+        closed_on = self.instance.accompaniment.closed_on
+        if closed_on and value < closed_on:
+            raise ValidationError(
+                f"La date de l'enquête est antérieure à la clôture de l'accompagnement "
+                f"({closed_on:%d/%m/%Y})."
+            )
         return value

@@ -48,6 +48,7 @@ from .models import (
     ExtensionStatus,
     Signal,
     SignalKind,
+    Survey,
 )
 
 
@@ -588,10 +589,14 @@ def survey_create(request, pk):
         messages.error(request, "Aucune enquête post-autonomie n'est prévue pour ce ménage.")
         return redirect(acc)
     n, due_on = nxt
-    form = SurveyForm(request.POST or None, initial={"done_on": timezone.localdate()})
+    form = SurveyForm(
+        request.POST or None,
+        initial={"done_on": timezone.localdate()},
+        instance=Survey(accompaniment=acc),
+    )
     if request.method == "POST" and form.is_valid():
         survey = form.save(commit=False)
-        survey.accompaniment, survey.round, survey.due_on = acc, n, due_on
+        survey.round, survey.due_on = n, due_on
         survey.recorded_by = request.user
         survey.save()
         log(request, Action.CREATE, survey, household=acc.household, label=f"Enquête n°{n}")

@@ -356,6 +356,26 @@ def test_survey_is_recorded_round_after_round(client, settings, acc, social_work
 
 
 @pytest.mark.django_db
+def test_survey_before_the_closure_is_refused_and_kept(client, acc, social_worker):
+    acc.close(reason="autonomy", on=D(2026, 8, 31), by=social_worker, note="", bilans={})
+    client.force_login(social_worker)
+    url = reverse("accompaniments:survey_create", args=[acc.pk])
+    answers = {"rent_paid": "partly", "autonomy": "partial", "worries": "Le chauffage"}
+    response = client.post(url, {**answers, "done_on": "2026-08-30"})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["done_on"] == [
+        "La date de l'enquête est antérieure à la clôture de l'accompagnement (31/08/2026)."
+    ]
+    assert (form["done_on"].value(), form["worries"].value()) == ("2026-08-30", "Le chauffage")
+    assert not acc.surveys.exists()
+    assert not AuditEntry.objects.filter(object_type="accompaniments.Survey").exists()
+    # The closure day itself is fine.
+    assert client.post(url, {**answers, "done_on": "2026-08-31"}).status_code == 302
+    assert acc.surveys.get().done_on == D(2026, 8, 31)
+
+
+@pytest.mark.django_db
 def test_survey_list_queries_do_not_grow(client, settings, social_worker, count_queries):
     url = reverse("accompaniments:surveys")
     client.force_login(social_worker)
