@@ -3,7 +3,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts import policy
@@ -362,7 +362,16 @@ class Diagnostic(models.Model):
         new.reviewed_by = None
         new.version = 1
         new.level = self.household.diagnostic_level or self.level
-        new.save()
+        try:
+            # Two reopens at once both pass the check above; the one-to-one on `previous` lets
+            # only one insert through. A savepoint keeps the request's transaction usable.
+            with transaction.atomic():
+                new.save()
+        except IntegrityError:
+            raise ValidationError(
+                "Ce diagnostic vient d'être rouvert par quelqu'un d'autre : "
+                "la nouvelle version est déjà ouverte."
+            ) from None
         for model, related in (
             (DiagnosticStep, self.steps),
             (BudgetLine, self.budget_lines),

@@ -386,7 +386,8 @@ def reopen(request, pk):
         new = diagnostic.reopen(by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("diagnostics:detail", pk=diagnostic.pk)
+        current = diagnostic.household.diagnostics.current().first() or diagnostic
+        return redirect("diagnostics:detail", pk=current.pk)
     log(request, Action.CREATE, new, label=f"Diagnostic v{new.number} (réouverture)")
     messages.success(
         request,

@@ -4,6 +4,7 @@ import re
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfReader
@@ -11,7 +12,7 @@ from pypdf import PdfReader
 from audit.models import Action, AuditEntry
 from caen_accompagnement.versioning import STALE_MESSAGE
 from diagnostics.enums import Severity, StepKind
-from diagnostics.models import Diagnostic, DiagnosticStatus
+from diagnostics.models import BudgetLine, Diagnostic, DiagnosticEvent, DiagnosticStatus
 from households.enums import Relation, Status
 from tests.factories import HouseholdFactory
 
@@ -349,6 +350,57 @@ def test_reopen_creates_a_new_version_and_comparison(client, social_worker, draf
     # Reopening an old version again is refused.
     response = client.post(reverse("diagnostics:reopen", args=[draft.pk]), follow=True)
     assert "Une version plus récente" in response.content.decode()
+
+
+REOPENED_MEANWHILE = (
+    "Ce diagnostic vient d'être rouvert par quelqu'un d'autre : "
+    "la nouvelle version est déjà ouverte."
+)
+
+
+def _written(household):
+    return (
+        Diagnostic.objects.count(),
+        DiagnosticEvent.objects.count(),
+        BudgetLine.objects.count(),
+        household.status_changes.count(),
+        AuditEntry.objects.exclude(action=Action.VIEW).count(),
+    )
+
+
+def test_a_simultaneous_second_reopen_is_refused_and_writes_nothing(
+    social_worker, other_social_worker, draft
+):
+    add_lines(draft, {"salaries": "1000"}, {"rent": "300"})
+    ready_to_submit(draft)
+    draft.submit(by=social_worker)
+    # Two people open the submitted version at the same moment: both see it as current...
+    theirs, ours = Diagnostic.objects.get(pk=draft.pk), Diagnostic.objects.get(pk=draft.pk)
+    assert theirs.is_current and ours.is_current
+    # ...one reopens it first; the other's reopen then meets the version already created.
+    new = theirs.reopen(by=other_social_worker)
+    before = _written(draft.household)
+    with pytest.raises(ValidationError) as refused:
+        ours.reopen(by=social_worker)
+    assert refused.value.messages == [REOPENED_MEANWHILE]
+    # Nothing more was written, and the transaction is still usable (savepoint).
+    assert _written(draft.household) == before
+    assert list(Diagnostic.objects.filter(household=draft.household).current()) == [new]
+
+
+def test_reopening_a_stale_version_leads_to_the_current_one(client, social_worker, draft):
+    ready_to_submit(draft)
+    draft.submit(by=social_worker)
+    client.force_login(social_worker)
+    url = reverse("diagnostics:reopen", args=[draft.pk])
+    client.post(url)
+    new = Diagnostic.objects.get(previous=draft)
+    before = _written(draft.household)
+    response = client.post(url)
+    assert response.status_code == 302
+    assert response.url == reverse("diagnostics:detail", args=[new.pk])
+    assert "Une version plus récente" in client.get(response.url).content.decode()
+    assert _written(draft.household) == before
 
 
 def test_add_step_and_refuse_future_date(client, social_worker, draft):
