@@ -436,6 +436,8 @@ def set_level(request, household_pk):
             request, f"Niveau {level} enregistré pour le dossier {household.reference}."
         )
         return redirect("diagnostics:list")
+    # The page names the household (also when a post is refused): a read of its file.
+    log(request, Action.VIEW, household, label="Niveau de diagnostic (saisie)")
     return render(
         request,
         "diagnostics/set_level.html",

@@ -492,6 +492,29 @@ def test_manager_sets_level_and_household_moves(client, ccas_manager, social_wor
     )
 
 
+def test_set_level_page_is_audited(client, ccas_manager, social_worker):
+    household = HouseholdFactory(referent=social_worker, status=Status.AWAITING_LEVEL)
+    client.force_login(ccas_manager)
+    url = reverse("diagnostics:set_level", args=[household.pk])
+    assert household.display_name in client.get(url).content.decode()
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.household_id, entry.object_type) == (
+        ccas_manager,
+        Action.VIEW,
+        household.pk,
+        "households.Household",
+    )
+    # A refused post shows the page (and the name) again: one more read, nothing written.
+    assert client.post(url, {"level": "4"}).status_code == 400
+    assert AuditEntry.objects.filter(action=Action.VIEW, household_id=household.pk).count() == 2
+    household.refresh_from_db()
+    assert household.diagnostic_level is None
+    # A saved level is an update, not a read of the page.
+    assert client.post(url, {"level": "2"}).status_code == 302
+    assert AuditEntry.objects.filter(action=Action.VIEW).count() == 2
+    assert AuditEntry.objects.filter(action=Action.UPDATE, household_id=household.pk).count() == 1
+
+
 def test_manager_marks_reviewed(client, ccas_manager, social_worker, draft):
     ready_to_submit(draft)
     draft.submit(by=social_worker)
