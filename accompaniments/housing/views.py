@@ -191,20 +191,18 @@ def pathway(request, pk):
     return _pathway_page(request, household)
 
 
-@policy.action_required("housing.change")
-def matching(request, pk):
-    household = _household(request, pk, "housing.change")
+def _matching_page(request, household, wish_form=None, status=200):
     dwellings = Dwelling.objects.available()
     data = matches_for(household, dwellings)
-    wish = HousingWish.objects.filter(household=household).first()
-    wish_form = WishForm(
-        initial={
-            "quartiers": data["wishes"].quartiers,
-            "max_floor": wish.max_floor if wish else None,
-            "needs_lift": wish.needs_lift if wish else False,
-        }
-    )
-    log(request, Action.VIEW, household, label="Rapprochement offre / demande")
+    if wish_form is None:
+        wish = HousingWish.objects.filter(household=household).first()
+        wish_form = WishForm(
+            initial={
+                "quartiers": data["wishes"].quartiers,
+                "max_floor": wish.max_floor if wish else None,
+                "needs_lift": wish.needs_lift if wish else False,
+            }
+        )
     return render(
         request,
         "housing/matching.html",
@@ -222,7 +220,15 @@ def matching(request, pk):
                 status=ProposalStatus.PENDING
             ).select_related("dwelling"),
         },
+        status=status,
     )
+
+
+@policy.action_required("housing.change")
+def matching(request, pk):
+    household = _household(request, pk, "housing.change")
+    log(request, Action.VIEW, household, label="Rapprochement offre / demande")
+    return _matching_page(request, household)
 
 
 @require_POST
@@ -230,23 +236,21 @@ def matching(request, pk):
 def wishes(request, pk):
     household = _household(request, pk, "housing.change")
     form = WishForm(request.POST)
-    if form.is_valid():
-        HousingWish.objects.update_or_create(
-            household=household,
-            defaults={
-                "quartiers": form.cleaned_data["quartiers"],
-                "max_floor": form.cleaned_data["max_floor"],
-                "needs_lift": form.cleaned_data["needs_lift"],
-                "updated_by": request.user,
-                "updated_at": timezone.now(),
-            },
-        )
-        log(request, Action.UPDATE, household, label="Souhaits de logement")
-        messages.success(request, "Souhaits de logement enregistrés.")
-    else:
-        messages.error(
-            request, "Souhaits non enregistrés : " + " ".join(form.errors.get("max_floor", []))
-        )
+    if not form.is_valid():
+        # The page again, with what was typed and the errors next to their fields.
+        return _matching_page(request, household, wish_form=form, status=400)
+    HousingWish.objects.update_or_create(
+        household=household,
+        defaults={
+            "quartiers": form.cleaned_data["quartiers"],
+            "max_floor": form.cleaned_data["max_floor"],
+            "needs_lift": form.cleaned_data["needs_lift"],
+            "updated_by": request.user,
+            "updated_at": timezone.now(),
+        },
+    )
+    log(request, Action.UPDATE, household, label="Souhaits de logement")
+    messages.success(request, "Souhaits de logement enregistrés.")
     return redirect("housing:matching", pk=household.pk)
 
 

@@ -1,6 +1,7 @@
 """Pages: stock list, matching, pathway actions, letting board, the household-page partial."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -111,6 +112,41 @@ def test_wishes_rank_the_matching(client, letting_officer):
     assert wish.quartiers == ["venoix"] and wish.max_floor == 2
     matches = client.get(reverse("housing:matching", args=[household.pk])).context["matches"]
     assert [m.dwelling.reference for m in matches] == ["B-VENOIX", "A-CENTRE"]
+
+
+def test_bad_wishes_keep_what_was_typed(client, letting_officer):
+    """Refused on the matching page itself (400): the errors in French next to their fields,
+    what was typed kept, the stored wishes unchanged."""
+    household = admitted_household()
+    HousingWish.objects.create(household=household, quartiers=["centre"], max_floor=3)
+    DwellingFactory(reference="STILL-LISTED", typology="T1")
+    client.force_login(letting_officer)
+    url = reverse("housing:wishes", args=[household.pk])
+
+    def refused(data):
+        response = client.post(url, data)
+        assert response.status_code == 400
+        assert response.templates[0].name == "housing/matching.html"
+        form = response.context["wish_form"]
+        assert form["quartiers"].value() == data["quartiers"]
+        assert form["max_floor"].value() == data["max_floor"]
+        assert form["needs_lift"].value() is True
+        assert "STILL-LISTED" in response.content.decode()  # the rest of the page is there
+        return response, {name: " ".join(errors) for name, errors in form.errors.items()}
+
+    response, errors = refused({"quartiers": ["venoix"], "max_floor": "-1", "needs_lift": "on"})
+    assert errors == {"max_floor": "L'étage ne peut pas être négatif (0 pour le rez-de-chaussée)."}
+    page = response.content.decode()
+    # crispy puts the message under the field, and the typed values are in the inputs.
+    assert 'id="error_1_id_max_floor"' in page and 'value="-1"' in page
+    assert re.search(r'value="venoix"\s+id="id_quartiers_\d+" checked', page)
+    _, errors = refused({"quartiers": ["venoix"], "max_floor": "deux", "needs_lift": "on"})
+    assert errors == {"max_floor": "Indiquez un étage en chiffres (0 pour le rez-de-chaussée)."}
+    _, errors = refused({"quartiers": ["la-lune"], "max_floor": "2", "needs_lift": "on"})
+    assert list(errors) == ["quartiers"] and "Sélectionnez un choix valide" in errors["quartiers"]
+    wish = HousingWish.objects.get(household=household)
+    assert (wish.quartiers, wish.max_floor, wish.needs_lift) == (["centre"], 3, False)
+    assert not AuditEntry.objects.filter(label="Souhaits de logement").exists()
 
 
 @time_machine.travel(NOW)
