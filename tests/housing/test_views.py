@@ -97,6 +97,49 @@ def test_matching_page_and_proposal(client, letting_officer):
     assert DwellingProposal.objects.count() == 1
 
 
+@time_machine.travel(NOW)
+def test_a_forged_proposal_is_refused(client, letting_officer):
+    """A POST that bypasses the matching list meets the same rules (`Dwelling.propose_to`):
+    a dwelling with no availability date, let or reserved elsewhere, or of a typology that does
+    not fit the household's size, is refused with a French message and nothing is written."""
+    household = admitted_household(
+        members=[{"relation": Relation.REFERENCE}, {"relation": Relation.SPOUSE}]
+    )
+    no_date = DwellingFactory(typology="T2", available_from=None)
+    let = DwellingFactory(typology="T2", is_let=True)
+    reserved = ProposalFactory(dwelling=DwellingFactory(typology="T2")).dwelling
+    too_big = DwellingFactory(typology="T4")
+    client.force_login(letting_officer)
+
+    def forged(dwelling, household=household):
+        url = reverse("housing:propose", args=[household.pk, dwelling.pk])
+        response = client.post(url, follow=True)
+        assert response.redirect_chain == [(reverse("housing:matching", args=[household.pk]), 302)]
+        return [str(m) for m in response.context["messages"]]
+
+    assert forged(no_date) == [
+        "Ce logement n'a pas de date de disponibilité : il ne peut pas encore être proposé."
+    ]
+    assert forged(let) == ["Ce logement est déjà loué : il ne peut pas être proposé."]
+    assert forged(reserved) == ["Ce logement est déjà réservé par une autre proposition en cours."]
+    assert forged(too_big) == [
+        "Ce logement T4 ne convient pas à la taille du ménage (2 personnes) : "
+        "il lui faut un T1 à T3."
+    ]
+    assert not DwellingProposal.objects.filter(household=household).exists()
+    # Six persons and more: a T5 only.
+    large = admitted_household(declared_size=6)
+    assert forged(too_big, large) == [
+        "Ce logement T4 ne convient pas à la taille du ménage (6 personnes) : il lui faut un T5."
+    ]
+    assert not DwellingProposal.objects.filter(household=large).exists()
+    # A fitting, available dwelling is proposed.
+    fitting = DwellingFactory(typology="T3")
+    response = client.post(reverse("housing:propose", args=[household.pk, fitting.pk]))
+    assert response.url == reverse("housing:pathway", args=[household.pk])
+    assert DwellingProposal.objects.get(household=household).dwelling == fitting
+
+
 def test_wishes_rank_the_matching(client, letting_officer):
     household = admitted_household()
     DwellingFactory(
