@@ -43,6 +43,13 @@ def _household(request, pk, action="housing.view"):
     )
 
 
+def can_see_identity(user, household) -> bool:
+    """Names are the "identity" row of ACCESS.md (household.view), narrower than housing.view for
+    the debt and tenancy officers: they read every pathway, but see the names (and the
+    documents, which name every member) of their own tenants only."""
+    return policy.can(user, "household.view", household)
+
+
 def can_manage_document(user, kind, household) -> bool:
     """The convention is Caen habitat's (housing.change); the contract of accompaniment is also
     the CCAS's business (accompaniment.change: the référent, the manager)."""
@@ -164,6 +171,7 @@ def _pathway_page(request, household, status=200, **forms):
     context = {
         "household": household,
         "on_pathway_page": True,
+        "show_identity": can_see_identity(request.user, household),
         "can_change": can_change,
         "can_contract": can_manage_document(request.user, DocumentKind.CONTRACT, household),
         "decision_forms": [
@@ -366,9 +374,15 @@ def document_generate(request, pk, kind):
 
 
 def _document(request, pk):
-    return get_object_or_404(
+    document = get_object_or_404(
         AgreementDocument.objects.visible_to(request.user).select_related("household"), pk=pk
     )
+    # The document names every member: 403 (the pathway page lists it, its existence is known).
+    if not can_see_identity(request.user, document.household):
+        raise PermissionDenied(
+            "Ce document nomme les membres du ménage : il ne vous est pas ouvert."
+        )
+    return document
 
 
 def document_download(request, pk):

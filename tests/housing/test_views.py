@@ -324,6 +324,54 @@ def test_letting_board(client, letting_officer, social_worker, other_social_work
     assert list(client.get(reverse("housing:letting_board")).context["glides"]) == []
 
 
+@time_machine.travel(NOW)
+def test_debt_and_tenancy_officers_see_no_name_of_a_non_tenant(
+    client, debt_officer, tenancy_officer
+):
+    """ACCESS.md: they read every rehousing ("R") but a household's identity only for their own
+    tenants. The pathway of a household with no Caen habitat tenant account shows its file
+    reference and initials, not its names, and not its documents (which name every member);
+    the letting board names nobody."""
+    stranger = admitted_household(
+        members=[{"first_name": "Ysaline", "last_name": "Kerbrat", "relation": Relation.REFERENCE}]
+    )
+    tenant = admitted_household(
+        tenant=True,
+        members=[
+            {"first_name": "Gwenola", "last_name": "Scouarnec", "relation": Relation.REFERENCE}
+        ],
+    )
+    documents = {}
+    for household in (stranger, tenant):
+        rehousing = RehousingFactory(
+            household=household,
+            lease_start=datetime.date(2026, 7, 1),
+            planned_glide_date=datetime.date(2027, 1, 10),
+        )
+        ProposalFactory(household=household)
+        documents[household] = AgreementDocumentFactory(household=household, rehousing=rehousing)
+    for user in (debt_officer, tenancy_officer):
+        client.force_login(user)
+        response = client.get(reverse("housing:pathway", args=[stranger.pk]))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert f"{stranger.reference} · Y. K." in page and "Bail glissant" in page
+        assert "ysaline" not in page.lower() and "kerbrat" not in page.lower()
+        download = reverse("housing:document_download", args=[documents[stranger].pk])
+        assert "Convention tripartite — version 1" in page and download not in page
+        assert client.get(download).status_code == 403
+        # Their own tenant: the names and the documents.
+        page = client.get(reverse("housing:pathway", args=[tenant.pk])).content.decode()
+        assert "Gwenola SCOUARNEC" in page
+        download = reverse("housing:document_download", args=[documents[tenant].pk])
+        assert download in page and client.get(download).status_code == 200
+        # The board: file references and initials only.
+        page = client.get(reverse("housing:letting_board")).content.decode()
+        assert stranger.reference in page and "Y. K." in page
+        for name in ("ysaline", "kerbrat", "gwenola", "scouarnec"):
+            assert name not in page.lower()
+
+
 def test_household_page_partial(rf, household, social_worker, state_reader):
     rehousing = RehousingFactory(household=household, planned_glide_date=datetime.date(2027, 4, 1))
     ProposalFactory(
