@@ -294,6 +294,8 @@ ROWS = {
     ),
     "housing:import_apply": (lambda w: {"pk": w.dwelling_import.pk}, expect(405)),
     # A household's pathway and documents: 404 where the household is out of scope.
+    # world.household is a tenant: for a non-tenant, the debt and tenancy officers read the
+    # pathway without names and get 403 on its documents (tests/housing/test_views.py).
     "housing:pathway": (
         lambda w: {"pk": w.household.pk},
         expect(404, **{SW: 200, MGR: 200, LET: 200, DEBT: 200, TEN: 200}),

@@ -57,6 +57,11 @@ class WishForm(forms.Form):
         min_value=0,
         max_value=30,
         help_text="Laissez vide si l'étage importe peu.",
+        error_messages={
+            "invalid": "Indiquez un étage en chiffres (0 pour le rez-de-chaussée).",
+            "min_value": "L'étage ne peut pas être négatif (0 pour le rez-de-chaussée).",
+            "max_value": "Indiquez un étage de 30 au plus.",
+        },
     )
     needs_lift = forms.BooleanField(
         label="Rez-de-chaussée ou ascenseur indispensable", required=False

@@ -13,11 +13,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, Max, OuterRef
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts import policy
 from households.enums import Public, Quartier, Status
 from households.models import Household
+
+from .matching import size_fits
 
 # Households a dwelling may be proposed to / a rehousing recorded for: admitted, or already
 # accompanied (a household staying in place may later move to cheaper housing, seed §1.2).
@@ -96,15 +99,29 @@ class Dwelling(models.Model):
         return self.landlord.strip().lower() != "caen habitat"
 
     def proposable_error(self, household=None):
-        """Why this dwelling cannot be proposed now (French), or None."""
+        """Why this dwelling cannot be proposed now (to `household`), in French, or None.
+        The same rules as the matching list (`available()`, `matching.size_fits`), so that a
+        POST that bypasses the list is refused too."""
         if self.is_let:
             return "Ce logement est déjà loué : il ne peut pas être proposé."
+        if self.available_from is None:
+            return (
+                "Ce logement n'a pas de date de disponibilité : il ne peut pas encore être proposé."
+            )
         others = self.proposals.filter(status__in=OPEN_PROPOSALS)
         if household is not None:
             if others.filter(household=household).exists():
                 return "Ce logement est déjà proposé à ce ménage."
         if others.exists():
             return "Ce logement est déjà réservé par une autre proposition en cours."
+        if household is not None and not size_fits(self.rooms, household.size):
+            persons = household.size
+            fitting = [t for t in Typology.values if size_fits(int(t[1:]), persons)]
+            sizes = f"{fitting[0]} à {fitting[-1]}" if len(fitting) > 1 else fitting[0]
+            return (
+                f"Ce logement {self.typology} ne convient pas à la taille du ménage "
+                f"({persons} personne{pluralize(persons)}) : il lui faut un {sizes}."
+            )
         return None
 
     @transaction.atomic

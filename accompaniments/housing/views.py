@@ -43,6 +43,13 @@ def _household(request, pk, action="housing.view"):
     )
 
 
+def can_see_identity(user, household) -> bool:
+    """Names are the "identity" row of ACCESS.md (household.view), narrower than housing.view for
+    the debt and tenancy officers: they read every pathway, but see the names (and the
+    documents, which name every member) of their own tenants only."""
+    return policy.can(user, "household.view", household)
+
+
 def can_manage_document(user, kind, household) -> bool:
     """The convention is Caen habitat's (housing.change); the contract of accompaniment is also
     the CCAS's business (accompaniment.change: the référent, the manager)."""
@@ -164,6 +171,7 @@ def _pathway_page(request, household, status=200, **forms):
     context = {
         "household": household,
         "on_pathway_page": True,
+        "show_identity": can_see_identity(request.user, household),
         "can_change": can_change,
         "can_contract": can_manage_document(request.user, DocumentKind.CONTRACT, household),
         "decision_forms": [
@@ -191,20 +199,18 @@ def pathway(request, pk):
     return _pathway_page(request, household)
 
 
-@policy.action_required("housing.change")
-def matching(request, pk):
-    household = _household(request, pk, "housing.change")
+def _matching_page(request, household, wish_form=None, status=200):
     dwellings = Dwelling.objects.available()
     data = matches_for(household, dwellings)
-    wish = HousingWish.objects.filter(household=household).first()
-    wish_form = WishForm(
-        initial={
-            "quartiers": data["wishes"].quartiers,
-            "max_floor": wish.max_floor if wish else None,
-            "needs_lift": wish.needs_lift if wish else False,
-        }
-    )
-    log(request, Action.VIEW, household, label="Rapprochement offre / demande")
+    if wish_form is None:
+        wish = HousingWish.objects.filter(household=household).first()
+        wish_form = WishForm(
+            initial={
+                "quartiers": data["wishes"].quartiers,
+                "max_floor": wish.max_floor if wish else None,
+                "needs_lift": wish.needs_lift if wish else False,
+            }
+        )
     return render(
         request,
         "housing/matching.html",
@@ -222,7 +228,15 @@ def matching(request, pk):
                 status=ProposalStatus.PENDING
             ).select_related("dwelling"),
         },
+        status=status,
     )
+
+
+@policy.action_required("housing.change")
+def matching(request, pk):
+    household = _household(request, pk, "housing.change")
+    log(request, Action.VIEW, household, label="Rapprochement offre / demande")
+    return _matching_page(request, household)
 
 
 @require_POST
@@ -230,23 +244,21 @@ def matching(request, pk):
 def wishes(request, pk):
     household = _household(request, pk, "housing.change")
     form = WishForm(request.POST)
-    if form.is_valid():
-        HousingWish.objects.update_or_create(
-            household=household,
-            defaults={
-                "quartiers": form.cleaned_data["quartiers"],
-                "max_floor": form.cleaned_data["max_floor"],
-                "needs_lift": form.cleaned_data["needs_lift"],
-                "updated_by": request.user,
-                "updated_at": timezone.now(),
-            },
-        )
-        log(request, Action.UPDATE, household, label="Souhaits de logement")
-        messages.success(request, "Souhaits de logement enregistrés.")
-    else:
-        messages.error(
-            request, "Souhaits non enregistrés : " + " ".join(form.errors.get("max_floor", []))
-        )
+    if not form.is_valid():
+        # The page again, with what was typed and the errors next to their fields.
+        return _matching_page(request, household, wish_form=form, status=400)
+    HousingWish.objects.update_or_create(
+        household=household,
+        defaults={
+            "quartiers": form.cleaned_data["quartiers"],
+            "max_floor": form.cleaned_data["max_floor"],
+            "needs_lift": form.cleaned_data["needs_lift"],
+            "updated_by": request.user,
+            "updated_at": timezone.now(),
+        },
+    )
+    log(request, Action.UPDATE, household, label="Souhaits de logement")
+    messages.success(request, "Souhaits de logement enregistrés.")
     return redirect("housing:matching", pk=household.pk)
 
 
@@ -362,9 +374,15 @@ def document_generate(request, pk, kind):
 
 
 def _document(request, pk):
-    return get_object_or_404(
+    document = get_object_or_404(
         AgreementDocument.objects.visible_to(request.user).select_related("household"), pk=pk
     )
+    # The document names every member: 403 (the pathway page lists it, its existence is known).
+    if not can_see_identity(request.user, document.household):
+        raise PermissionDenied(
+            "Ce document nomme les membres du ménage : il ne vous est pas ouvert."
+        )
+    return document
 
 
 def document_download(request, pk):

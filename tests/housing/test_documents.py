@@ -241,9 +241,14 @@ def test_who_generates_what(
         assert (
             client.get(reverse("housing:document_download", args=[document.pk])).status_code == 404
         )
-    # The debt officer reads, does not write.
+    # The debt officer reads the documents of their tenants only (the document names the
+    # members: ACCESS.md gives them identity for own tenants), and writes none.
     client.force_login(debt_officer)
-    assert client.get(reverse("housing:document_download", args=[document.pk])).status_code == 200
+    download = reverse("housing:document_download", args=[document.pk])
+    assert client.get(download).status_code == 403
+    rehoused.tenant_account = "CH000123"
+    rehoused.save(update_fields=["tenant_account"])
+    assert client.get(download).status_code == 200
     assert client.post(contract).status_code == 403
     assert AgreementDocument.objects.count() == 1
 

@@ -1,6 +1,7 @@
 """Pages: stock list, matching, pathway actions, letting board, the household-page partial."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -96,6 +97,49 @@ def test_matching_page_and_proposal(client, letting_officer):
     assert DwellingProposal.objects.count() == 1
 
 
+@time_machine.travel(NOW)
+def test_a_forged_proposal_is_refused(client, letting_officer):
+    """A POST that bypasses the matching list meets the same rules (`Dwelling.propose_to`):
+    a dwelling with no availability date, let or reserved elsewhere, or of a typology that does
+    not fit the household's size, is refused with a French message and nothing is written."""
+    household = admitted_household(
+        members=[{"relation": Relation.REFERENCE}, {"relation": Relation.SPOUSE}]
+    )
+    no_date = DwellingFactory(typology="T2", available_from=None)
+    let = DwellingFactory(typology="T2", is_let=True)
+    reserved = ProposalFactory(dwelling=DwellingFactory(typology="T2")).dwelling
+    too_big = DwellingFactory(typology="T4")
+    client.force_login(letting_officer)
+
+    def forged(dwelling, household=household):
+        url = reverse("housing:propose", args=[household.pk, dwelling.pk])
+        response = client.post(url, follow=True)
+        assert response.redirect_chain == [(reverse("housing:matching", args=[household.pk]), 302)]
+        return [str(m) for m in response.context["messages"]]
+
+    assert forged(no_date) == [
+        "Ce logement n'a pas de date de disponibilité : il ne peut pas encore être proposé."
+    ]
+    assert forged(let) == ["Ce logement est déjà loué : il ne peut pas être proposé."]
+    assert forged(reserved) == ["Ce logement est déjà réservé par une autre proposition en cours."]
+    assert forged(too_big) == [
+        "Ce logement T4 ne convient pas à la taille du ménage (2 personnes) : "
+        "il lui faut un T1 à T3."
+    ]
+    assert not DwellingProposal.objects.filter(household=household).exists()
+    # Six persons and more: a T5 only.
+    large = admitted_household(declared_size=6)
+    assert forged(too_big, large) == [
+        "Ce logement T4 ne convient pas à la taille du ménage (6 personnes) : il lui faut un T5."
+    ]
+    assert not DwellingProposal.objects.filter(household=large).exists()
+    # A fitting, available dwelling is proposed.
+    fitting = DwellingFactory(typology="T3")
+    response = client.post(reverse("housing:propose", args=[household.pk, fitting.pk]))
+    assert response.url == reverse("housing:pathway", args=[household.pk])
+    assert DwellingProposal.objects.get(household=household).dwelling == fitting
+
+
 def test_wishes_rank_the_matching(client, letting_officer):
     household = admitted_household()
     DwellingFactory(
@@ -111,6 +155,41 @@ def test_wishes_rank_the_matching(client, letting_officer):
     assert wish.quartiers == ["venoix"] and wish.max_floor == 2
     matches = client.get(reverse("housing:matching", args=[household.pk])).context["matches"]
     assert [m.dwelling.reference for m in matches] == ["B-VENOIX", "A-CENTRE"]
+
+
+def test_bad_wishes_keep_what_was_typed(client, letting_officer):
+    """Refused on the matching page itself (400): the errors in French next to their fields,
+    what was typed kept, the stored wishes unchanged."""
+    household = admitted_household()
+    HousingWish.objects.create(household=household, quartiers=["centre"], max_floor=3)
+    DwellingFactory(reference="STILL-LISTED", typology="T1")
+    client.force_login(letting_officer)
+    url = reverse("housing:wishes", args=[household.pk])
+
+    def refused(data):
+        response = client.post(url, data)
+        assert response.status_code == 400
+        assert response.templates[0].name == "housing/matching.html"
+        form = response.context["wish_form"]
+        assert form["quartiers"].value() == data["quartiers"]
+        assert form["max_floor"].value() == data["max_floor"]
+        assert form["needs_lift"].value() is True
+        assert "STILL-LISTED" in response.content.decode()  # the rest of the page is there
+        return response, {name: " ".join(errors) for name, errors in form.errors.items()}
+
+    response, errors = refused({"quartiers": ["venoix"], "max_floor": "-1", "needs_lift": "on"})
+    assert errors == {"max_floor": "L'étage ne peut pas être négatif (0 pour le rez-de-chaussée)."}
+    page = response.content.decode()
+    # crispy puts the message under the field, and the typed values are in the inputs.
+    assert 'id="error_1_id_max_floor"' in page and 'value="-1"' in page
+    assert re.search(r'value="venoix"\s+id="id_quartiers_\d+" checked', page)
+    _, errors = refused({"quartiers": ["venoix"], "max_floor": "deux", "needs_lift": "on"})
+    assert errors == {"max_floor": "Indiquez un étage en chiffres (0 pour le rez-de-chaussée)."}
+    _, errors = refused({"quartiers": ["la-lune"], "max_floor": "2", "needs_lift": "on"})
+    assert list(errors) == ["quartiers"] and "Sélectionnez un choix valide" in errors["quartiers"]
+    wish = HousingWish.objects.get(household=household)
+    assert (wish.quartiers, wish.max_floor, wish.needs_lift) == (["centre"], 3, False)
+    assert not AuditEntry.objects.filter(label="Souhaits de logement").exists()
 
 
 @time_machine.travel(NOW)
@@ -243,6 +322,54 @@ def test_letting_board(client, letting_officer, social_worker, other_social_work
     # A social worker sees only the glides of the households they follow.
     client.force_login(other_social_worker)
     assert list(client.get(reverse("housing:letting_board")).context["glides"]) == []
+
+
+@time_machine.travel(NOW)
+def test_debt_and_tenancy_officers_see_no_name_of_a_non_tenant(
+    client, debt_officer, tenancy_officer
+):
+    """ACCESS.md: they read every rehousing ("R") but a household's identity only for their own
+    tenants. The pathway of a household with no Caen habitat tenant account shows its file
+    reference and initials, not its names, and not its documents (which name every member);
+    the letting board names nobody."""
+    stranger = admitted_household(
+        members=[{"first_name": "Ysaline", "last_name": "Kerbrat", "relation": Relation.REFERENCE}]
+    )
+    tenant = admitted_household(
+        tenant=True,
+        members=[
+            {"first_name": "Gwenola", "last_name": "Scouarnec", "relation": Relation.REFERENCE}
+        ],
+    )
+    documents = {}
+    for household in (stranger, tenant):
+        rehousing = RehousingFactory(
+            household=household,
+            lease_start=datetime.date(2026, 7, 1),
+            planned_glide_date=datetime.date(2027, 1, 10),
+        )
+        ProposalFactory(household=household)
+        documents[household] = AgreementDocumentFactory(household=household, rehousing=rehousing)
+    for user in (debt_officer, tenancy_officer):
+        client.force_login(user)
+        response = client.get(reverse("housing:pathway", args=[stranger.pk]))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert f"{stranger.reference} · Y. K." in page and "Bail glissant" in page
+        assert "ysaline" not in page.lower() and "kerbrat" not in page.lower()
+        download = reverse("housing:document_download", args=[documents[stranger].pk])
+        assert "Convention tripartite — version 1" in page and download not in page
+        assert client.get(download).status_code == 403
+        # Their own tenant: the names and the documents.
+        page = client.get(reverse("housing:pathway", args=[tenant.pk])).content.decode()
+        assert "Gwenola SCOUARNEC" in page
+        download = reverse("housing:document_download", args=[documents[tenant].pk])
+        assert download in page and client.get(download).status_code == 200
+        # The board: file references and initials only.
+        page = client.get(reverse("housing:letting_board")).content.decode()
+        assert stranger.reference in page and "Y. K." in page
+        for name in ("ysaline", "kerbrat", "gwenola", "scouarnec"):
+            assert name not in page.lower()
 
 
 def test_household_page_partial(rf, household, social_worker, state_reader):

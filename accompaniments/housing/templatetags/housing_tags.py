@@ -32,6 +32,9 @@ def housing_pathway(context, household, user):
         "stays_in_place": not rehousings and stays_in_place(household),
         "both_signed": AgreementDocument.objects.both_signed(household),
         "can_change": policy.can(user, "housing.change", household),
+        # The documents name the members: linked only for who may see the names (identity,
+        # household.view; see `views.can_see_identity`).
+        "documents_open": policy.can(user, "household.view", household),
         # No link to the pathway page from the pathway page itself.
         "link": not context.get("on_pathway_page", False),
     }
