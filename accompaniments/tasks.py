@@ -1,7 +1,5 @@
 """E-mails of the signals (§3.2.3), sent after the recording transaction commits."""
 
-import logging
-
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
@@ -10,8 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import Role
-
-logger = logging.getLogger(__name__)
+from caen_accompagnement.celery import run_each
 
 
 def _recipients(signal):
@@ -59,10 +56,8 @@ def send_missed_signal_notifications():
     """Catch-up: the signals whose e-mail did not leave when they were recorded."""
     from .models import Signal
 
-    sent = 0
-    for pk in Signal.objects.awaiting_notification().values_list("pk", flat=True):
-        try:
-            sent += notify_signal(pk)  # run here, in this worker
-        except Exception:  # noqa: BLE001 - one failure must not stop the others
-            logger.exception("Signalement %s : notification toujours impossible", pk)
-    return sent
+    return run_each(
+        notify_signal,
+        Signal.objects.awaiting_notification().values_list("pk", flat=True),
+        "Signalement %s : notification toujours impossible",
+    )

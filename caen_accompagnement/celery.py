@@ -29,3 +29,15 @@ def enqueue_on_commit(task, *args):
             logger.exception("Tâche %s%r non transmise : broker injoignable", task.name, args)
 
     transaction.on_commit(send)
+
+
+def run_each(task, pks, failure):
+    """Catch-up jobs: run `task` here, in this worker, for each primary key; a failure is logged
+    with `failure % pk` and does not stop the others. Returns the sum of what the runs return."""
+    done = 0
+    for pk in pks:
+        try:
+            done += task(pk)
+        except Exception:  # noqa: BLE001 - one failure must not stop the others
+            logger.exception(failure, pk)
+    return done

@@ -1,16 +1,14 @@
 """Emails of the cellule, queued on commit; tasks take primary keys."""
 
-import logging
-
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.urls import reverse
 
+from caen_accompagnement.celery import run_each
+
 from .enums import DeliveryStatus
 from .models import Meeting, Minutes, MinutesDelivery, ddcs_recipients
-
-logger = logging.getLogger(__name__)
 
 
 def _absolute(path):
@@ -89,10 +87,8 @@ def send_minutes(minutes_pk):
 @shared_task(name="coordination.send_missed_minutes")
 def send_missed_minutes():
     """Catch-up: approved minutes whose sending never ran."""
-    sent = 0
-    for pk in Minutes.objects.undelivered().values_list("pk", flat=True):
-        try:
-            sent += send_minutes(pk)  # run here, in this worker
-        except Exception:  # noqa: BLE001 - one failure must not stop the others
-            logger.exception("Compte rendu %s : envoi toujours impossible", pk)
-    return sent
+    return run_each(
+        send_minutes,
+        Minutes.objects.undelivered().values_list("pk", flat=True),
+        "Compte rendu %s : envoi toujours impossible",
+    )
