@@ -294,3 +294,13 @@ def test_the_manager_reads_signals_but_does_not_write_them(client, in_programme,
     loss = reverse("accompaniments:adhesion_loss_create", args=[in_programme.pk])
     assert client.post(loss, {"description": "Plus de nouvelles"}).status_code == 403
     assert not Signal.objects.filter(kind=SignalKind.ADHESION_LOSS).exists()
+
+
+@pytest.mark.django_db
+def test_a_failing_catch_up_run_does_not_stop_the_others(in_programme, social_worker, caplog):
+    from caen_accompagnement.celery import run_each
+
+    signal = SignalFactory(household=in_programme)
+    assert run_each(notify_signal, [0, signal.pk], "Signalement %s : échec") == 1
+    assert "Signalement 0 : échec" in caplog.text  # Signal 0 does not exist: logged, skipped
+    assert [m.to for m in mail.outbox] == [[social_worker.email]]
