@@ -286,23 +286,39 @@ class Diagnostic(models.Model):
             )
         ]
 
-    def missing_for_submission(self) -> list[str]:
-        """French reasons why the diagnostic cannot be submitted yet (empty: it can)."""
-        missing = [
+    def submission_problems(self) -> dict[str, list[str]]:
+        """Why the diagnostic cannot be submitted yet, by form field ("method" for the level's
+        steps), in French; empty: it can."""
+        problems = {}
+        steps = [
             f"Étape manquante : {label}."
             for label, done, required in self.checklist()
             if required and not done
         ]
+        if steps:
+            problems["method"] = steps
         if not self.capacity:
-            missing.append("Conclusion manquante : indiquez la capacité à intégrer le dispositif.")
+            problems["capacity"] = [
+                "Conclusion manquante : indiquez la capacité à intégrer le dispositif."
+            ]
         elif self.capacity != Capacity.YES and not self.capacity_reason.strip():
-            missing.append("Conclusion incomplète : indiquez le motif de la réserve ou du refus.")
+            problems["capacity_reason"] = [
+                "Conclusion incomplète : indiquez le motif de la réserve ou du refus."
+            ]
         if self.capacity and self.capacity != Capacity.NO:
             if not self.proposed_duration_months:
-                missing.append("Proposition incomplète : indiquez la durée proposée (3 à 12 mois).")
+                problems["proposed_duration_months"] = [
+                    "Proposition incomplète : indiquez la durée proposée (3 à 12 mois)."
+                ]
             if not self.intensity:
-                missing.append("Proposition incomplète : indiquez l'intensité de l'accompagnement.")
-        return missing
+                problems["intensity"] = [
+                    "Proposition incomplète : indiquez l'intensité de l'accompagnement."
+                ]
+        return problems
+
+    def missing_for_submission(self) -> list[str]:
+        """French reasons why the diagnostic cannot be submitted yet (empty: it can)."""
+        return [message for messages in self.submission_problems().values() for message in messages]
 
     def save_draft(self, expected_version, fields):
         """Save `fields` of a draft unless someone saved since `expected_version` (optimistic lock)."""
@@ -315,9 +331,9 @@ class Diagnostic(models.Model):
         locked = Diagnostic.objects.select_for_update().get(pk=self.pk)
         if locked.status != DiagnosticStatus.DRAFT:
             raise ValidationError("Ce diagnostic a déjà été transmis.")
-        missing = self.missing_for_submission()
-        if missing:
-            raise ValidationError(missing)
+        problems = self.submission_problems()
+        if problems:
+            raise ValidationError(problems)
         now = timezone.now()
         self.status = DiagnosticStatus.SUBMITTED
         self.submitted_at = now

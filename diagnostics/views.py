@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.forms.utils import ErrorDict
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -290,7 +291,21 @@ def edit(request, pk):
         diagnostic.submit(by=request.user)
     except ValidationError as exc:
         diagnostic.refresh_from_db()
-        context = _edit_context(request, diagnostic, submit_errors=exc.messages)
+        context = _edit_context(
+            request,
+            diagnostic,
+            submit_errors=exc.messages,
+            missing_steps=exc.message_dict.get("method", []),
+        )
+        # Each reason also stands next to its field (the steps: in the checklist's section).
+        form = context["form"]
+        form._errors = ErrorDict(
+            {
+                field: form.error_class(reasons)
+                for field, reasons in exc.message_dict.items()
+                if field in form.fields
+            }
+        )
         messages.warning(request, "Brouillon enregistré, mais il ne peut pas encore être transmis.")
         return render(request, "diagnostics/edit.html", context, status=400)
     log(request, Action.UPDATE, diagnostic, label=f"Diagnostic v{diagnostic.number} transmis")

@@ -249,6 +249,15 @@ def test_submit_refused_while_level_steps_missing(client, social_worker, draft):
     draft.refresh_from_db()
     assert draft.status == DiagnosticStatus.DRAFT
     assert draft.socio_observation == "Gardé"  # the draft itself was saved
+    # Each reason also stands next to its place: the missing step in the method section, the
+    # conclusion's next to its field.
+    method = page[page.index('id="methode"') : page.index("</section>", page.index('id="methode"'))]
+    assert "Étape manquante : Au moins un entretien approfondi avec la famille." in method
+    assert re.search(r'<select name="capacity" class="[^"]*is-invalid[^"]*"', page)
+    assert re.search(
+        r'id="error_1_id_capacity"[^>]*>\s*<strong>Conclusion manquante : indiquez la capacité',
+        page,
+    )
 
 
 def test_submit_then_read_only(client, social_worker, draft):
