@@ -210,7 +210,17 @@ class StatusChangeForm(forms.Form):
     def __init__(self, household, *args, **kwargs):
         self.household = household
         super().__init__(*args, **kwargs)
-        self.fields["to_status"].choices = [("", "—")] + household.next_statuses
+        # Admission is the cellule's decision, where the 50 % cap of eviction-threat
+        # accompaniments is checked (§1.2, §3.2.2): this form may not bypass it.
+        self.fields["to_status"].choices = [("", "—")] + [
+            (value, label) for value, label in household.next_statuses if value != Status.ADMITTED
+        ]
+        if household.status == Status.AWAITING_ADMISSION:
+            self.fields[
+                "to_status"
+            ].help_text = (
+                "L'admission se décide en cellule de coordination (ordre du jour, plafond de 50 %)."
+            )
         self.fields["to_status"].error_messages = {
             "required": "Choisissez le nouveau statut.",
             "invalid_choice": "Ce passage n'est pas possible depuis le statut actuel.",

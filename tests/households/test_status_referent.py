@@ -204,3 +204,38 @@ def test_only_the_manager_assigns_referents(client, household, other_social_work
 def test_referent_assignment_is_post_only(client, ccas_manager, household):
     client.force_login(ccas_manager)
     assert client.get(referent_url(household)).status_code == 405
+
+
+def test_admission_is_not_offered_outside_the_cellule(client, social_worker, ccas_manager):
+    """The 50 % cap of eviction-threat accompaniments is checked by the cellule's admission
+    decision: the generic status form must not admit a household past it (issue 4, point 4)."""
+    from coordination.actions import eviction_share
+    from households.enums import Public
+    from tests.coordination.factories import AccompanimentFactory
+
+    for _ in range(2):
+        AccompanimentFactory(household__public=Public.EVICTION_THREAT)
+    AccompanimentFactory(household__public=Public.DALO)
+    household = HouseholdFactory(
+        status=Status.AWAITING_ADMISSION, public=Public.EVICTION_THREAT, referent=social_worker
+    )
+    assert eviction_share().would_exceed(household)
+    for user in (social_worker, ccas_manager):
+        client.force_login(user)
+        form = client.get(household.get_absolute_url()).context["status_form"]
+        assert Status.ADMITTED not in {value for value, _ in form.fields["to_status"].choices}
+        response = client.post(
+            status_url(household),
+            {
+                "current_status": Status.AWAITING_ADMISSION,
+                "to_status": Status.ADMITTED,
+                "reason": "Admis",
+                "decision": "Cellule du 12/03/2026",
+            },
+        )
+        assert response.status_code == 200
+        assert "Ce passage n&#x27;est pas possible depuis le statut actuel." in (
+            response.content.decode()
+        )
+        household.refresh_from_db()
+        assert household.status == Status.AWAITING_ADMISSION
