@@ -139,6 +139,7 @@ def do_record_decision(
     meeting.check_not_locked()
     if not meeting.is_published:
         raise ValidationError("L'ordre du jour n'est pas encore publié.")
+    meeting.check_decisions_open()
     if Decision.objects.filter(item=item).exists():
         raise ValidationError("Une décision est déjà enregistrée pour ce point.")
     if outcome not in item.outcomes:

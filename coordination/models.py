@@ -139,6 +139,18 @@ class Meeting(models.Model):
     def is_locked(self):
         return self.minutes_approved_at is not None
 
+    @property
+    def decisions_open(self):
+        """Decisions are the cellule's, recorded when it sits: from the meeting's day on."""
+        return timezone.localdate() >= self.local_date.date()
+
+    def check_decisions_open(self):
+        if not self.decisions_open:
+            raise ValidationError(
+                f"La cellule ne s'est pas encore réunie : les décisions se saisissent pendant "
+                f"la réunion, à partir du {self.local_date:%d/%m/%Y}."
+            )
+
     def get_absolute_url(self):
         from django.urls import reverse
 

@@ -441,6 +441,11 @@ def decide(request, pk, item_pk):
     if not meeting.is_published:
         messages.error(request, "L'ordre du jour n'est pas encore publié.")
         return redirect(meeting)
+    try:
+        meeting.check_decisions_open()
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(meeting)
     if item.decided:
         messages.error(request, "Une décision est déjà enregistrée pour ce point.")
         return redirect(meeting)

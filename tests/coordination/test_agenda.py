@@ -284,7 +284,7 @@ def test_adhesion_loss_of_an_admitted_household_awaiting_its_dwelling_is_propose
 
     household = HouseholdFactory(status=Status.ADMITTED, referent=social_worker)
     Signal.record(household, kind=SignalKind.ADHESION_LOSS, by=social_worker, description="x")
-    meeting = MeetingFactory(members=[cellule_member])
+    meeting = MeetingFactory(members=[cellule_member], date=timezone.now())
 
     review = propose(meeting)[ItemKind.REVIEW]
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def meeting(ccas_manager, cellule_member):
-    return MeetingFactory(members=[ccas_manager, cellule_member], published=True)
+    return MeetingFactory(members=[ccas_manager, cellule_member], published=True, past=True)
 
 
 def item_for(meeting, kind, **household):
@@ -256,6 +256,30 @@ def test_no_decision_before_publication_or_after_approval(cellule_member):
     meeting.save()
     with pytest.raises(ValidationError, match="compte rendu de cette réunion est approuvé"):
         do_record_decision(item, by=cellule_member, outcome=Outcome.LEVEL, level=3)
+
+
+def test_no_decision_before_the_cellule_sits(client, cellule_member):
+    """Decisions are recorded during the meeting: not after publication days before it."""
+    import time_machine
+
+    meeting = MeetingFactory(
+        members=[cellule_member], published=True, date=timezone.now() + datetime.timedelta(days=3)
+    )
+    item = item_for(meeting, ItemKind.ADMISSION, status=Status.AWAITING_ADMISSION)
+    with pytest.raises(ValidationError, match="pas encore réunie"):
+        do_record_decision(item, by=cellule_member, outcome=Outcome.DEFERRED, reason="Attente")
+    client.force_login(cellule_member)
+    url = f"/cellule/{meeting.pk}/points/{item.pk}/decision/"
+    response = client.post(url, {"outcome": "deferred", "reason": "Attente"}, follow=True)
+    html = response.content.decode()
+    assert "La cellule ne s&#x27;est pas encore réunie" in html and url not in html
+    item.household.refresh_from_db()
+    assert item.household.status == Status.AWAITING_ADMISSION
+    assert not Decision.objects.exists()
+
+    with time_machine.travel(meeting.date):  # the day of the meeting
+        do_record_decision(item, by=cellule_member, outcome=Outcome.DEFERRED, reason="Attente")
+    assert Decision.objects.count() == 1
 
 
 def test_health_words_are_refused_in_a_reason(meeting, cellule_member):
