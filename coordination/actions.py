@@ -13,28 +13,13 @@ from accounts import policy
 from diagnostics.models import Diagnostic, DiagnosticStatus
 from households.enums import Public, Status
 from households.models import Household
+from households.taxonomy import mentions_special_category
 
 from .enums import ItemKind, Outcome
 from .models import Decision
 
 CAP = Decimal("0.5")  # seed §1.2: eviction-threat accompaniments ≤ 50 % of all
 
-# Minutes and pre-read packs travel outside the CCAS (DDCS): free text written into them must
-# not carry special-category data. A short list of tell-tale stems catches the common slips.
-SENSITIVE_STEMS = (
-    "santé",
-    "sante ",
-    "médic",
-    "medic",
-    "psychi",
-    "addict",
-    "alcool",
-    "drogue",
-    "toxicoman",
-    "hospitalis",
-    "maladie",
-    "cannabis",
-)
 SENSITIVE_MESSAGE = (
     "Ce texte figurera au compte rendu diffusé à la DDCS : il ne doit mentionner aucune donnée "
     "de santé ni d'addiction."
@@ -42,8 +27,7 @@ SENSITIVE_MESSAGE = (
 
 
 def check_no_sensitive_words(text, field="reason"):
-    lowered = (text or "").lower() + " "
-    if any(stem in lowered for stem in SENSITIVE_STEMS):
+    if mentions_special_category(text):
         raise ValidationError({field: SENSITIVE_MESSAGE})
 
 

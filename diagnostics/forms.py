@@ -270,6 +270,13 @@ class DiagnosticForm(forms.ModelForm):
             and not (data.get("capacity_reason") or "").strip()
         ):
             self.add_error("capacity_reason", "Indiquez le motif de la réserve ou du refus.")
+        if taxonomy.mentions_special_category(data.get("capacity_reason")):
+            # The motif is part of the synthesis the cellule members read (pre-read pack).
+            self.add_error(
+                "capacity_reason",
+                "Ce motif est lu par les membres de la cellule : il ne doit mentionner aucune "
+                "donnée de santé ni d'addiction.",
+            )
         return data
 
     # --- what the view saves --------------------------------------------------------------

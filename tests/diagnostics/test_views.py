@@ -695,6 +695,26 @@ def test_reservation_or_refusal_without_reason_refused_next_to_the_field(
     assert draft.version == 1 and draft.capacity == ""
 
 
+def test_a_health_word_in_the_capacity_reason_is_refused_next_to_the_field(
+    client, social_worker, draft
+):
+    """The motif is part of the synthesis cellule members read in the pre-read pack (issue 4,
+    point 3: no special-category detail)."""
+    client.force_login(social_worker)
+    response = client.post(
+        reverse("diagnostics:edit", args=[draft.pk]),
+        form_data(draft, capacity="reserved", capacity_reason="Suivi psychiatrique à stabiliser"),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert field_error(page, "id_capacity_reason").startswith(
+        "Ce motif est lu par les membres de la cellule"
+    )
+    assert "Suivi psychiatrique à stabiliser" in page  # what was typed is kept
+    draft.refresh_from_db()
+    assert draft.version == 1 and draft.capacity_reason == ""
+
+
 @pytest.mark.parametrize("htmx", [False, True])
 def test_bad_uploads_refused_next_to_the_field(client, social_worker, level2, htmx):
     client.force_login(social_worker)
