@@ -30,6 +30,7 @@ from households.models import (
     PossibleDuplicate,
     StatusChange,
 )
+from households.text import normalize_name
 
 from .reading import read_table
 from .rows import ListRow, RejectedRow, parse_rows
@@ -355,10 +356,18 @@ def _fill_blanks(household, row):
 
 
 def _overwrite(household, row, source_row):
-    """An update: what the row now says replaces what is stored; empty cells erase nothing."""
+    """An update: what the row now says replaces what is stored; empty cells erase nothing.
+
+    A list that joined the household later (a merge) does not replace what the first list
+    decided: the public, and the spelling of names that are the same but for accents and case.
+    """
+    first = next(iter(household.sources.all()), None)  # ordered by first import
+    joined_later = first is not None and first.pk != source_row.pk
     changes = []
     for attribute, model_field, label in HOUSEHOLD_FIELDS:
         new, old = getattr(row, attribute), getattr(household, model_field)
+        if attribute == "public" and joined_later:
+            continue
         if new is not None and new != old:
             changes.append(Change(model_field, label, old, new))
     if row.decision_date and row.decision_date != source_row.decision_date:
@@ -370,6 +379,12 @@ def _overwrite(household, row, source_row):
     for attribute, model_field, label in PERSON_FIELDS:
         new = getattr(row, attribute)
         old = getattr(person, model_field) if person else None
+        if (
+            joined_later
+            and attribute in ("last_name", "first_name")
+            and normalize_name(new) == normalize_name(old or "")
+        ):
+            continue
         if new not in (None, "") and new != old:
             person_changes.append(Change(model_field, label, old, new))
     return changes, person_changes
@@ -405,7 +420,7 @@ def build_plan(content: bytes, filename: str, source: str, user=None) -> ImportP
         households.update({p.household_id: p.household for p in persons})
     from django.db.models import prefetch_related_objects
 
-    prefetch_related_objects(list(households.values()), member_prefetch)
+    prefetch_related_objects(list(households.values()), member_prefetch, "sources")
     for source_row in known_sources.values():
         source_row.household = households[source_row.household_id]
     by_sne = {sne: households[h.pk] for sne, h in by_sne.items()}

@@ -346,3 +346,21 @@ def test_documented_samples_import_without_rejected_rows():
     }
     for source, result in again.items():
         assert result["created"] == result["merged"] == result["updated"] == 0, source
+
+
+def test_changed_row_of_a_second_list_keeps_the_public_and_spelling_of_the_first(tmp_path):
+    """DALO-31 joined Diallo's household (CODESI first, emergency shelter). When its DALO row
+    changes, the new values go in, but the DALO list's implied public and its capitals do not
+    replace what the first list decided."""
+    run("codesi", FILES / "codesi_utf8_bom.csv")
+    run("dalo", FILES / "dalo_comma.csv")
+    diallo = Household.objects.get(sources__reference="LAP-002")
+    text = (FILES / "dalo_comma.csv").read_text("utf-8")
+    path = tmp_path / "dalo.csv"
+    path.write_text(text.replace(",non,,Reconnu", ",non,06 11 22 33 44,Reconnu"), "utf-8")
+    assert run("dalo", path)["updated"] == 1
+    diallo.refresh_from_db()
+    assert diallo.phone == "06 11 22 33 44"
+    assert diallo.public == Public.EMERGENCY_SHELTER
+    person = diallo.members.get()
+    assert (person.last_name, person.first_name) == ("Diallo", "Mamadou")
