@@ -104,6 +104,7 @@ class PlannedRow:
     duplicates: list[Household] = field(default_factory=list)
     duplicates_pending: list["PlannedRow"] = field(default_factory=list)
     created: Household | None = None  # set by apply
+    person: Person | None = None  # the member a name match found (else the reference person)
 
     @property
     def action_label(self):
@@ -325,7 +326,7 @@ def _write_changes(household, planned):
         household.version += 1
         household.save(update_fields=[*fields, "version", "updated_at"])
     if planned.person_changes:
-        person = household.reference_person
+        person = planned.person or household.reference_person
         if person is None:
             person = Person(household=household, relation=Relation.REFERENCE)
         for change in planned.person_changes:
@@ -333,8 +334,9 @@ def _write_changes(household, planned):
         person.save()
 
 
-def _fill_blanks(household, row):
-    """A merge: the household keeps what it has and gains what it lacked."""
+def _fill_blanks(household, row, person=None):
+    """A merge: the household keeps what it has and gains what it lacked; the row's person is
+    `person` (the member its name matched) or else the reference person."""
     changes = []
     for attribute, model_field, label in HOUSEHOLD_FIELDS:
         new, old = getattr(row, attribute), getattr(household, model_field)
@@ -346,7 +348,7 @@ def _fill_blanks(household, row):
         elif old in (None, ""):
             changes.append(Change(model_field, label, old, new))
     person_changes = []
-    person = household.reference_person
+    person = person or household.reference_person
     for attribute, model_field, label in PERSON_FIELDS[2:]:
         new = getattr(row, attribute)
         old = getattr(person, model_field) if person else None
@@ -476,9 +478,12 @@ def build_plan(content: bytes, filename: str, source: str, user=None) -> ImportP
             and not (row.sne_number and p.row.sne_number)
         ]
         if same:
-            household = min((p.household for p in same), key=lambda h: h.pk)
-            changes, person_changes = _fill_blanks(household, row)
-            planned.append(PlannedRow(row, MERGE, household, None, None, changes, person_changes))
+            match = min(same, key=lambda p: p.household_id)
+            household = match.household
+            changes, person_changes = _fill_blanks(household, row, match)
+            planned.append(
+                PlannedRow(row, MERGE, household, None, None, changes, person_changes, person=match)
+            )
             continue
         if same_new:
             planned.append(PlannedRow(row, MERGE, into=same_new[0]))

@@ -364,3 +364,34 @@ def test_changed_row_of_a_second_list_keeps_the_public_and_spelling_of_the_first
     assert diallo.public == Public.EMERGENCY_SHELTER
     person = diallo.members.get()
     assert (person.last_name, person.first_name) == ("Diallo", "Mamadou")
+
+
+def test_merge_on_another_member_fills_that_member_not_the_reference_person(tmp_path):
+    """The spouse is listed alone by DALO: her household gains the source, and what the row
+    says about her (sex) goes to her, not to the reference person."""
+    from households.enums import Relation
+    from tests.factories import HouseholdFactory, PersonFactory
+
+    household = HouseholdFactory(members=[], public=Public.THIRD_PARTY)
+    jean = PersonFactory(
+        household=household, first_name="Jean", last_name="Martin", birth_date=None, gender=""
+    )
+    marie = PersonFactory(
+        household=household,
+        first_name="Marie",
+        last_name="Martin",
+        birth_date=date(1990, 5, 1),
+        gender="",
+        relation=Relation.SPOUSE,
+        position=1,
+    )
+    path = tmp_path / "dalo.csv"
+    path.write_text(
+        "reference;nom;prenom;date_naissance;sexe\nD-1;MARTIN;marie;01/05/1990;F\n", "utf-8"
+    )
+    assert run("dalo", path)["merged"] == 1
+    jean.refresh_from_db()
+    marie.refresh_from_db()
+    assert (jean.birth_date, jean.gender) == (None, "")
+    assert marie.gender == "F"
+    assert household.sources.get().reference == "D-1"
