@@ -362,6 +362,8 @@ def _overwrite(household, row, source_row):
 
     A list that joined the household later (a merge) does not replace what the first list
     decided: the public, and the spelling of names that are the same but for accents and case.
+    The row's person is the member with its name; else, for the first list only, the reference
+    person (a corrected name). Returns (changes, person changes, that person).
     """
     first = next(iter(household.sources.all()), None)  # ordered by first import
     joined_later = first is not None and first.pk != source_row.pk
@@ -377,7 +379,10 @@ def _overwrite(household, row, source_row):
             Change("decision_date", "date de décision", source_row.decision_date, row.decision_date)
         )
     person_changes = []
-    person = household.reference_person
+    person = next((p for p in household.members_list if p.match_key == row.match_key), None)
+    if person is None and joined_later:
+        return changes, person_changes, None
+    person = person or household.reference_person
     for attribute, model_field, label in PERSON_FIELDS:
         new = getattr(row, attribute)
         old = getattr(person, model_field) if person else None
@@ -389,7 +394,7 @@ def _overwrite(household, row, source_row):
             continue
         if new not in (None, "") and new != old:
             person_changes.append(Change(model_field, label, old, new))
-    return changes, person_changes
+    return changes, person_changes, person
 
 
 def build_plan(content: bytes, filename: str, source: str, user=None) -> ImportPlan:
@@ -447,10 +452,12 @@ def build_plan(content: bytes, filename: str, source: str, user=None) -> ImportP
             if source_row.row_hash == row.digest():
                 planned.append(PlannedRow(row, UNCHANGED, household, source_row))
                 continue
-            changes, person_changes = _overwrite(household, row, source_row)
+            changes, person_changes, person = _overwrite(household, row, source_row)
             action = UPDATE if changes or person_changes else UNCHANGED
             planned.append(
-                PlannedRow(row, action, household, source_row, None, changes, person_changes)
+                PlannedRow(
+                    row, action, household, source_row, None, changes, person_changes, person=person
+                )
             )
             continue
         # A reference new to this list: someone we already know, or a new household.

@@ -395,3 +395,14 @@ def test_merge_on_another_member_fills_that_member_not_the_reference_person(tmp_
     assert (jean.birth_date, jean.gender) == (None, "")
     assert marie.gender == "F"
     assert household.sources.get().reference == "D-1"
+    # The DALO row changes later: what it says about Marie still goes to Marie.
+    path.write_text(
+        "reference;nom;prenom;date_naissance;sexe;telephone\n"
+        "D-1;MARTIN;marie;01/05/1990;F;06 01 02 03 04\n",
+        "utf-8",
+    )
+    assert run("dalo", path)["updated"] == 1
+    jean.refresh_from_db()
+    assert (jean.first_name, jean.birth_date, jean.gender) == ("Jean", None, "")
+    household.refresh_from_db()
+    assert household.phone == "06 01 02 03 04"
