@@ -360,13 +360,13 @@ def _fill_blanks(household, row, person=None):
 def _overwrite(household, row, source_row):
     """An update: what the row now says replaces what is stored; empty cells erase nothing.
 
-    A list that joined the household later (a merge) does not replace what the first list
-    decided: the public, and the spelling of names that are the same but for accents and case.
+    A list that joined an existing household (a merge: the household was there before this
+    list's row) does not replace what was decided before it: the public, and the spelling of
+    names that are the same but for accents and case.
     The row's person is the member with its name; else, for the first list only, the reference
     person (a corrected name). Returns (changes, person changes, that person).
     """
-    first = next(iter(household.sources.all()), None)  # ordered by first import
-    joined_later = first is not None and first.pk != source_row.pk
+    joined_later = household.created_at < source_row.first_imported_at
     changes = []
     for attribute, model_field, label in HOUSEHOLD_FIELDS:
         new, old = getattr(row, attribute), getattr(household, model_field)
@@ -427,7 +427,7 @@ def build_plan(content: bytes, filename: str, source: str, user=None) -> ImportP
         households.update({p.household_id: p.household for p in persons})
     from django.db.models import prefetch_related_objects
 
-    prefetch_related_objects(list(households.values()), member_prefetch, "sources")
+    prefetch_related_objects(list(households.values()), member_prefetch)
     for source_row in known_sources.values():
         source_row.household = households[source_row.household_id]
     by_sne = {sne: households[h.pk] for sne, h in by_sne.items()}

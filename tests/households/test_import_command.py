@@ -406,3 +406,23 @@ def test_merge_on_another_member_fills_that_member_not_the_reference_person(tmp_
     assert (jean.first_name, jean.birth_date, jean.gender) == ("Jean", None, "")
     household.refresh_from_db()
     assert household.phone == "06 01 02 03 04"
+
+
+def test_changed_row_of_a_list_that_joined_a_file_opened_in_the_app_keeps_its_public(tmp_path):
+    from tests.factories import HouseholdFactory, PersonFactory
+
+    household = HouseholdFactory(members=[], public=Public.THIRD_PARTY)
+    PersonFactory(
+        household=household, first_name="Paul", last_name="Durand", birth_date=date(1975, 4, 2)
+    )
+    path = tmp_path / "dalo.csv"
+    path.write_text("reference;nom;prenom;date_naissance\nD-5;Durand;Paul;02/04/1975\n", "utf-8")
+    assert run("dalo", path)["merged"] == 1
+    path.write_text(
+        "reference;nom;prenom;date_naissance;telephone\nD-5;Durand;Paul;02/04/1975;0601020304\n",
+        "utf-8",
+    )
+    assert run("dalo", path)["updated"] == 1
+    household.refresh_from_db()
+    assert household.phone == "0601020304"
+    assert household.public == Public.THIRD_PARTY  # not the DALO list's implied public
