@@ -30,6 +30,7 @@ from households.models import (
     PossibleDuplicate,
     StatusChange,
 )
+from households.text import normalize_name
 
 from .reading import read_table
 from .rows import ListRow, RejectedRow, parse_rows
@@ -103,6 +104,7 @@ class PlannedRow:
     duplicates: list[Household] = field(default_factory=list)
     duplicates_pending: list["PlannedRow"] = field(default_factory=list)
     created: Household | None = None  # set by apply
+    person: Person | None = None  # the member a name match found (else the reference person)
 
     @property
     def action_label(self):
@@ -324,7 +326,7 @@ def _write_changes(household, planned):
         household.version += 1
         household.save(update_fields=[*fields, "version", "updated_at"])
     if planned.person_changes:
-        person = household.reference_person
+        person = planned.person or household.reference_person
         if person is None:
             person = Person(household=household, relation=Relation.REFERENCE)
         for change in planned.person_changes:
@@ -332,8 +334,9 @@ def _write_changes(household, planned):
         person.save()
 
 
-def _fill_blanks(household, row):
-    """A merge: the household keeps what it has and gains what it lacked."""
+def _fill_blanks(household, row, person=None):
+    """A merge: the household keeps what it has and gains what it lacked; the row's person is
+    `person` (the member its name matched) or else the reference person."""
     changes = []
     for attribute, model_field, label in HOUSEHOLD_FIELDS:
         new, old = getattr(row, attribute), getattr(household, model_field)
@@ -345,7 +348,7 @@ def _fill_blanks(household, row):
         elif old in (None, ""):
             changes.append(Change(model_field, label, old, new))
     person_changes = []
-    person = household.reference_person
+    person = person or household.reference_person
     for attribute, model_field, label in PERSON_FIELDS[2:]:
         new = getattr(row, attribute)
         old = getattr(person, model_field) if person else None
@@ -355,10 +358,20 @@ def _fill_blanks(household, row):
 
 
 def _overwrite(household, row, source_row):
-    """An update: what the row now says replaces what is stored; empty cells erase nothing."""
+    """An update: what the row now says replaces what is stored; empty cells erase nothing.
+
+    A list that joined an existing household (a merge: the household was there before this
+    list's row) does not replace what was decided before it: the public, and the spelling of
+    names that are the same but for accents and case.
+    The row's person is the member with its name; else, for the first list only, the reference
+    person (a corrected name). Returns (changes, person changes, that person).
+    """
+    joined_later = household.created_at < source_row.first_imported_at
     changes = []
     for attribute, model_field, label in HOUSEHOLD_FIELDS:
         new, old = getattr(row, attribute), getattr(household, model_field)
+        if attribute == "public" and joined_later:
+            continue
         if new is not None and new != old:
             changes.append(Change(model_field, label, old, new))
     if row.decision_date and row.decision_date != source_row.decision_date:
@@ -366,13 +379,22 @@ def _overwrite(household, row, source_row):
             Change("decision_date", "date de décision", source_row.decision_date, row.decision_date)
         )
     person_changes = []
-    person = household.reference_person
+    person = next((p for p in household.members_list if p.match_key == row.match_key), None)
+    if person is None and joined_later:
+        return changes, person_changes, None
+    person = person or household.reference_person
     for attribute, model_field, label in PERSON_FIELDS:
         new = getattr(row, attribute)
         old = getattr(person, model_field) if person else None
+        if (
+            joined_later
+            and attribute in ("last_name", "first_name")
+            and normalize_name(new) == normalize_name(old or "")
+        ):
+            continue
         if new not in (None, "") and new != old:
             person_changes.append(Change(model_field, label, old, new))
-    return changes, person_changes
+    return changes, person_changes, person
 
 
 def build_plan(content: bytes, filename: str, source: str, user=None) -> ImportPlan:
@@ -430,10 +452,12 @@ def build_plan(content: bytes, filename: str, source: str, user=None) -> ImportP
             if source_row.row_hash == row.digest():
                 planned.append(PlannedRow(row, UNCHANGED, household, source_row))
                 continue
-            changes, person_changes = _overwrite(household, row, source_row)
+            changes, person_changes, person = _overwrite(household, row, source_row)
             action = UPDATE if changes or person_changes else UNCHANGED
             planned.append(
-                PlannedRow(row, action, household, source_row, None, changes, person_changes)
+                PlannedRow(
+                    row, action, household, source_row, None, changes, person_changes, person=person
+                )
             )
             continue
         # A reference new to this list: someone we already know, or a new household.
@@ -461,9 +485,12 @@ def build_plan(content: bytes, filename: str, source: str, user=None) -> ImportP
             and not (row.sne_number and p.row.sne_number)
         ]
         if same:
-            household = min((p.household for p in same), key=lambda h: h.pk)
-            changes, person_changes = _fill_blanks(household, row)
-            planned.append(PlannedRow(row, MERGE, household, None, None, changes, person_changes))
+            match = min(same, key=lambda p: p.household_id)
+            household = match.household
+            changes, person_changes = _fill_blanks(household, row, match)
+            planned.append(
+                PlannedRow(row, MERGE, household, None, None, changes, person_changes, person=match)
+            )
             continue
         if same_new:
             planned.append(PlannedRow(row, MERGE, into=same_new[0]))

@@ -60,6 +60,11 @@ def _excel_serial(number: float) -> date:
     # Plausible serials only (1900 to 2099): a bare number elsewhere is a typo, not a date.
     if not 1 <= number < 73051:
         raise CellError(f"date « {as_text(number)} » illisible (nombre hors des dates Excel)")
+    if float(number).is_integer() and 1900 <= number <= 2100:
+        # Serials of 1905 nobody means; a year typed alone everybody does.
+        raise CellError(
+            f"« {as_text(number)} » est une année seule, indiquez la date complète (JJ/MM/AAAA)"
+        )
     return EXCEL_EPOCH + timedelta(days=int(number))
 
 

@@ -38,6 +38,7 @@ def test_wrong_password_explained_in_french(client, ccas_manager):
     response = attempt(client, ccas_manager.email, "mauvais")
     assert response.status_code == 200
     assert "Adresse e-mail ou mot de passe incorrect." in response.content.decode()
+    assert f'value="{ccas_manager.email}"' in response.content.decode()  # what was typed stays
     assert "_auth_user_id" not in client.session
 
 

@@ -346,3 +346,83 @@ def test_documented_samples_import_without_rejected_rows():
     }
     for source, result in again.items():
         assert result["created"] == result["merged"] == result["updated"] == 0, source
+
+
+def test_changed_row_of_a_second_list_keeps_the_public_and_spelling_of_the_first(tmp_path):
+    """DALO-31 joined Diallo's household (CODESI first, emergency shelter). When its DALO row
+    changes, the new values go in, but the DALO list's implied public and its capitals do not
+    replace what the first list decided."""
+    run("codesi", FILES / "codesi_utf8_bom.csv")
+    run("dalo", FILES / "dalo_comma.csv")
+    diallo = Household.objects.get(sources__reference="LAP-002")
+    text = (FILES / "dalo_comma.csv").read_text("utf-8")
+    path = tmp_path / "dalo.csv"
+    path.write_text(text.replace(",non,,Reconnu", ",non,06 11 22 33 44,Reconnu"), "utf-8")
+    assert run("dalo", path)["updated"] == 1
+    diallo.refresh_from_db()
+    assert diallo.phone == "06 11 22 33 44"
+    assert diallo.public == Public.EMERGENCY_SHELTER
+    person = diallo.members.get()
+    assert (person.last_name, person.first_name) == ("Diallo", "Mamadou")
+
+
+def test_merge_on_another_member_fills_that_member_not_the_reference_person(tmp_path):
+    """The spouse is listed alone by DALO: her household gains the source, and what the row
+    says about her (sex) goes to her, not to the reference person."""
+    from households.enums import Relation
+    from tests.factories import HouseholdFactory, PersonFactory
+
+    household = HouseholdFactory(members=[], public=Public.THIRD_PARTY)
+    jean = PersonFactory(
+        household=household, first_name="Jean", last_name="Martin", birth_date=None, gender=""
+    )
+    marie = PersonFactory(
+        household=household,
+        first_name="Marie",
+        last_name="Martin",
+        birth_date=date(1990, 5, 1),
+        gender="",
+        relation=Relation.SPOUSE,
+        position=1,
+    )
+    path = tmp_path / "dalo.csv"
+    path.write_text(
+        "reference;nom;prenom;date_naissance;sexe\nD-1;MARTIN;marie;01/05/1990;F\n", "utf-8"
+    )
+    assert run("dalo", path)["merged"] == 1
+    jean.refresh_from_db()
+    marie.refresh_from_db()
+    assert (jean.birth_date, jean.gender) == (None, "")
+    assert marie.gender == "F"
+    assert household.sources.get().reference == "D-1"
+    # The DALO row changes later: what it says about Marie still goes to Marie.
+    path.write_text(
+        "reference;nom;prenom;date_naissance;sexe;telephone\n"
+        "D-1;MARTIN;marie;01/05/1990;F;06 01 02 03 04\n",
+        "utf-8",
+    )
+    assert run("dalo", path)["updated"] == 1
+    jean.refresh_from_db()
+    assert (jean.first_name, jean.birth_date, jean.gender) == ("Jean", None, "")
+    household.refresh_from_db()
+    assert household.phone == "06 01 02 03 04"
+
+
+def test_changed_row_of_a_list_that_joined_a_file_opened_in_the_app_keeps_its_public(tmp_path):
+    from tests.factories import HouseholdFactory, PersonFactory
+
+    household = HouseholdFactory(members=[], public=Public.THIRD_PARTY)
+    PersonFactory(
+        household=household, first_name="Paul", last_name="Durand", birth_date=date(1975, 4, 2)
+    )
+    path = tmp_path / "dalo.csv"
+    path.write_text("reference;nom;prenom;date_naissance\nD-5;Durand;Paul;02/04/1975\n", "utf-8")
+    assert run("dalo", path)["merged"] == 1
+    path.write_text(
+        "reference;nom;prenom;date_naissance;telephone\nD-5;Durand;Paul;02/04/1975;0601020304\n",
+        "utf-8",
+    )
+    assert run("dalo", path)["updated"] == 1
+    household.refresh_from_db()
+    assert household.phone == "0601020304"
+    assert household.public == Public.THIRD_PARTY  # not the DALO list's implied public

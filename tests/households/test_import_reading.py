@@ -239,3 +239,15 @@ def test_malformed_category_cells_name_line_and_column():
     assert rejected[0].line == 3 and len(errors) == 3
     for column in ("sexe", "rapport_social", "nb_personnes"):
         assert any(e.startswith(f"Ligne 3, colonne « {column} » : ") for e in errors), column
+
+
+def test_a_year_alone_is_not_read_as_an_excel_serial():
+    """ "1991" would be Excel's day 1991 (13/06/1905): a year alone is refused, line and column."""
+    content = "reference;nom;prenom;date_naissance\nA-1;Un;Une;1991\n"
+    _, rejected, _ = parse_rows(read_table(content.encode(), "f.csv"), "dalo")
+    assert rejected[0].errors == [
+        "Ligne 2, colonne « date_naissance » : « 1991 » est une année seule, "
+        "indiquez la date complète (JJ/MM/AAAA)."
+    ]
+    with pytest.raises(CellError, match="année seule"):
+        parse_date(1991)  # a number cell of a .xlsx too

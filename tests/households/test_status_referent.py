@@ -187,9 +187,12 @@ def test_referent_must_be_a_social_worker(client, ccas_manager, household, letti
 def test_substitute_differs_from_referent(client, ccas_manager, household, social_worker):
     client.force_login(ccas_manager)
     response = client.post(
-        referent_url(household), {"referent": social_worker.pk, "substitute": social_worker.pk}
+        referent_url(household),
+        {"referent": social_worker.pk, "substitute": social_worker.pk, "reason": "Congé"},
     )
-    assert "Le suppléant doit être une autre personne" in response.content.decode()
+    html = response.content.decode()
+    assert "Le suppléant doit être une autre personne" in html
+    assert 'value="Congé"' in html  # what was typed stays
     assert not ReferentAssignment.objects.exists()
 
 
