@@ -23,6 +23,10 @@ CSV = (
     "CH-101;8 place de la Guérinière;Guérinière;3;oui;RDC;non;355;70,5;2026-12-15;Caen habitat\n"
     "CH-102;2 rue de Bayeux;calvaire saint pierre;T4;non;0;non;1 020,00 €;90;;Inolya\n"
 )
+# The same file with a "Loué" column saying CH-100 is free.
+CH_100_MARKED_FREE = CSV.replace("Bailleur\n", "Bailleur;Loué\n", 1).replace(
+    ";\nCH-101", ";;non\nCH-101"
+)
 
 
 def upload(client, content, name="parc.csv"):
@@ -162,12 +166,7 @@ def test_a_dwelling_rehoused_in_the_programme_cannot_be_freed_by_an_import(clien
 
     rehousing = RehousingFactory(dwelling__reference="CH-100", dwelling__is_let=True)
     client.force_login(letting_officer)
-    upload(
-        client,
-        (
-            CSV.replace("Bailleur\n", "Bailleur;Loué\n", 1).replace(";\nCH-101", ";;non\nCH-101")
-        ).encode(),
-    )
+    upload(client, CH_100_MARKED_FREE.encode())
     preview = DwellingImport.objects.latest("pk")
     assert [error["line"] for error in preview.errors] == [2]
     assert "attribué à un ménage du dispositif" in preview.errors[0]["errors"][0]
@@ -185,12 +184,7 @@ def test_a_rehousing_recorded_after_the_preview_is_not_undone_by_the_apply(clien
 
     dwelling = DwellingFactory(reference="CH-100", is_let=False)
     client.force_login(letting_officer)
-    upload(
-        client,
-        (
-            CSV.replace("Bailleur\n", "Bailleur;Loué\n", 1).replace(";\nCH-101", ";;non\nCH-101")
-        ).encode(),
-    )
+    upload(client, CH_100_MARKED_FREE.encode())
     preview = DwellingImport.objects.latest("pk")
     assert not preview.errors
     Rehousing.record(
