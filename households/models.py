@@ -58,14 +58,18 @@ class HouseholdQuerySet(models.QuerySet):
             )
         return qs
 
+    def with_members_and_sources(self):
+        """Members in display order and the lists each household comes from, prefetched."""
+        return self.prefetch_related(
+            models.Prefetch("members", queryset=Person.objects.order_by("position", "pk")),
+            "sources",
+        )
+
     def with_list_data(self):
         """What the list page shows, in a constant number of queries."""
         return (
             self.select_related("referent")
-            .prefetch_related(
-                models.Prefetch("members", queryset=Person.objects.order_by("position", "pk")),
-                "sources",
-            )
+            .with_members_and_sources()
             .annotate(has_open_duplicate=Exists(PossibleDuplicate.objects.open_for(OuterRef("pk"))))
         )
 

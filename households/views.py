@@ -6,7 +6,7 @@ out-of-scope id answers 404; what the user may then do to it is asked of `accoun
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -18,7 +18,7 @@ from caen_accompagnement.versioning import STALE_MESSAGE
 
 from .filters import HouseholdFilter
 from .forms import HouseholdForm, ReferentForm, StatusChangeForm, member_formset
-from .models import Household, Person
+from .models import Household
 
 
 @policy.action_required("household.view")
@@ -44,10 +44,7 @@ def _visible_household(request, pk):
     queryset = (
         Household.objects.visible_to(request.user)
         .select_related("referent", "substitute")
-        .prefetch_related(
-            models.Prefetch("members", queryset=Person.objects.order_by("position", "pk")),
-            "sources",
-        )
+        .with_members_and_sources()
     )
     return get_object_or_404(queryset, pk=pk)
 
