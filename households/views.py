@@ -59,17 +59,18 @@ def _detail(request, household, *, status_form=None, referent_form=None):
         status_form = StatusChangeForm(household)
     if referent_form is None and can_assign:
         referent_form = ReferentForm(household=household)
-    pairs = list(household.open_duplicates())
-    others = {
-        pair.other_id if pair.household_id == household.pk else pair.household_id for pair in pairs
-    }
+    pairs = [
+        (pair, pair.other if pair.household_id == household.pk else pair.household)
+        for pair in household.open_duplicates()
+    ]
     visible = set(
-        Household.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)
+        Household.objects.visible_to(user)
+        .filter(pk__in=[other.pk for _, other in pairs])
+        .values_list("pk", flat=True)
     )
-    duplicates = []
-    for pair in pairs:
-        other = pair.other if pair.household_id == household.pk else pair.household
-        duplicates.append({"pair": pair, "other": other, "visible": other.pk in visible})
+    duplicates = [
+        {"pair": pair, "other": other, "visible": other.pk in visible} for pair, other in pairs
+    ]
     return render(
         request,
         "households/detail.html",
