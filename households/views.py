@@ -33,7 +33,6 @@ def household_list(request):
         {
             "filter": filterset,
             "page": page,
-            "querystring": page.querystring,
             "can_create": policy.can(request.user, "household.create"),
             "can_import": policy.can(request.user, "household.import"),
         },
