@@ -17,6 +17,7 @@ Rules (docs/imports.md):
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from accounts import policy
@@ -405,7 +406,6 @@ def build_plan(content: bytes, filename: str, source: str, user=None) -> ImportP
     """
     table = read_table(content, filename)
     rows, rejected, ignored = parse_rows(table, source, filename)
-    member_prefetch = "members"
 
     known_sources = {
         s.reference: s
@@ -425,9 +425,7 @@ def build_plan(content: bytes, filename: str, source: str, user=None) -> ImportP
     households.update({h.pk: h for h in by_sne.values()})
     for persons in by_name.values():
         households.update({p.household_id: p.household for p in persons})
-    from django.db.models import prefetch_related_objects
-
-    prefetch_related_objects(list(households.values()), member_prefetch)
+    prefetch_related_objects(list(households.values()), "members")
     for source_row in known_sources.values():
         source_row.household = households[source_row.household_id]
     by_sne = {sne: households[h.pk] for sne, h in by_sne.items()}
