@@ -88,15 +88,20 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _actor(request, actor=None):
+    """`actor`, else the request's user; None for an anonymous visitor."""
+    user = actor if actor is not None else getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
 def log(request, action, obj=None, *, household=None, label="", actor=None, object_type=None):
     """Write one audit row. `obj` is any model instance; `household` the household it concerns."""
     if household is None and obj is not None:
         household = getattr(obj, "household", None)
         if household is None and obj._meta.label == "households.Household":
             household = obj
-    user = actor if actor is not None else getattr(request, "user", None)
     return AuditEntry.objects.create(
-        actor=user if user is not None and user.is_authenticated else None,
+        actor=_actor(request, actor),
         action=action,
         object_type=object_type or (obj._meta.label if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
@@ -115,9 +120,7 @@ def log_households(request, households, label):
     ids = dict.fromkeys(h if isinstance(h, int) else h.pk for h in households)
     if not ids:
         return []
-    user = getattr(request, "user", None)
-    actor = user if user is not None and user.is_authenticated else None
-    at, ip = timezone.now(), client_ip(request)
+    actor, at, ip = _actor(request), timezone.now(), client_ip(request)
     return AuditEntry.objects.bulk_create(
         AuditEntry(
             at=at,
