@@ -116,10 +116,6 @@ class PlannedRow:
         return _display("public", self.row.public)
 
     @property
-    def target(self) -> Household | None:
-        return self.household or (self.into.created if self.into else self.created)
-
-    @property
     def target_label(self) -> str:
         if self.household:
             return self.household.reference
@@ -186,11 +182,6 @@ class ImportPlan:
             "unchanged": counts[UNCHANGED],
             "rejected": [{"line": r.line, "errors": r.errors} for r in self.rejected],
         }
-
-    @property
-    def has_changes(self) -> bool:
-        counts = self.counts
-        return bool(counts[CREATE] or counts[MERGE] or counts[UPDATE])
 
     # --- writing ----------------------------------------------------------------------
     @transaction.atomic
