@@ -8,37 +8,31 @@ an administrator may still disable one in the admin (its `enabled` flag is left 
 from django.core.management.base import BaseCommand
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-EVERY_10_MINUTES = {
-    "minute": "*/10",
-    "hour": "*",
-    "day_of_week": "*",
-    "day_of_month": "*",
-    "month_of_year": "*",
-}
+
+def _crontab(minute, hour="*"):
+    """Crontab fields: at `minute` past `hour`, every day."""
+    return {
+        "minute": minute,
+        "hour": hour,
+        "day_of_week": "*",
+        "day_of_month": "*",
+        "month_of_year": "*",
+    }
+
+
+EVERY_10_MINUTES = _crontab("*/10")
 
 # name → (task, crontab fields, description)
 SCHEDULES = {
     "Purge du journal des accès (rétention)": (
         "audit.purge_expired_entries",
-        {
-            "minute": "15",
-            "hour": "3",
-            "day_of_week": "*",
-            "day_of_month": "*",
-            "month_of_year": "*",
-        },
+        _crontab("15", hour="3"),
         "Supprime les entrées du journal plus anciennes que AUDIT_RETENTION_DAYS (ACCESS.md).",
     ),
     # Hourly: an abandoned file lives at most IMPORT_PENDING_HOURS plus one hour.
     "Suppression des imports non confirmés": (
         "households.purge_abandoned_imports",
-        {
-            "minute": "40",
-            "hour": "*",
-            "day_of_week": "*",
-            "day_of_month": "*",
-            "month_of_year": "*",
-        },
+        _crontab("40"),
         "Supprime les fichiers de listes déposés et jamais confirmés depuis plus de "
         "IMPORT_PENDING_HOURS heures, avec leur import.",
     ),
