@@ -27,7 +27,7 @@ from .enums import (
     Source,
     Status,
 )
-from .text import normalize_name, normalize_search
+from .text import name_match_key, normalize_search
 
 
 class HouseholdQuerySet(models.QuerySet):
@@ -353,7 +353,7 @@ class Person(models.Model):
 
     def refresh_keys(self):
         self.search_key = normalize_search(f"{self.last_name} {self.first_name}")
-        self.match_key = normalize_name(self.last_name) + "|" + normalize_name(self.first_name)
+        self.match_key = name_match_key(self.last_name, self.first_name)
 
     @property
     def full_name(self):

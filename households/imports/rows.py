@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from households.enums import Public, Source
-from households.text import normalize_name
+from households.text import name_match_key, normalize_name
 
 from . import values
 from .reading import ImportFileError, Table
@@ -139,7 +139,7 @@ class ListRow:
     @property
     def match_key(self) -> str:
         """Same key as `Person.match_key`."""
-        return normalize_name(self.last_name) + "|" + normalize_name(self.first_name)
+        return name_match_key(self.last_name, self.first_name)
 
     def digest(self) -> str:
         """Hash of what the row says (stored on the source): an unchanged row is skipped."""
