@@ -275,10 +275,15 @@ class Household(models.Model):
         return PossibleDuplicate.objects.open_for(self.pk).select_related("household", "other")
 
     @transaction.atomic
-    def record_creation(self, *, by, reason="Création du dossier"):
-        """First row of the status timeline of a file created by hand (imports write their own)."""
+    def record_creation(self, *, by, reason="Création du dossier", at=None):
+        """First row of the status timeline of a new file (created by hand or imported)."""
         return StatusChange.objects.create(
-            household=self, from_status="", to_status=self.status, by=by, reason=reason
+            household=self,
+            from_status="",
+            to_status=self.status,
+            at=at or timezone.now(),
+            by=by,
+            reason=reason,
         )
 
     @transaction.atomic

@@ -29,7 +29,6 @@ from households.models import (
     ImportBatch,
     Person,
     PossibleDuplicate,
-    StatusChange,
 )
 from households.text import normalize_name
 
@@ -257,12 +256,9 @@ class ImportPlan:
         )
         self._add_source(household, row, now)
         # The initial history row: where the file comes from and who brought it in.
-        StatusChange.objects.create(
-            household=household,
-            from_status="",
-            to_status=Status.PRESELECTED,
-            at=now,
+        household.record_creation(
             by=by,
+            at=now,
             reason=f"Import de la liste {label} (« {self.filename} », ligne {row.line}, "
             f"référence {row.reference})",
         )
