@@ -8,11 +8,12 @@ these PDFs are read at Caen habitat too, so such an axis shows only under its ca
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accompaniments.cadence import add_months
 from caen_accompagnement.pdf import render_pdf
 from households import taxonomy
 
 from .matching import current_diagnostic
-from .models import DocumentKind, Solution, add_months, stays_in_place
+from .models import DocumentKind, Solution, stays_in_place
 
 DEFAULT_DURATION_MONTHS = 6
 

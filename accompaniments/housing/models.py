@@ -6,9 +6,7 @@ atomic, each leaving its trace on the row it changes (who, when) in the same tra
 """
 
 import uuid
-from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -16,6 +14,7 @@ from django.db.models import Exists, Max, OuterRef
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
+from accompaniments.cadence import add_months
 from accounts import policy
 from households.enums import Public, Quartier, Status
 from households.models import Household
@@ -228,10 +227,6 @@ class HousingWish(models.Model):
     class Meta:
         verbose_name = "souhaits de logement"
         verbose_name_plural = "souhaits de logement"
-
-
-def add_months(day: date, months: int) -> date:
-    return day + relativedelta(months=months)
 
 
 class RehousingQuerySet(models.QuerySet):
