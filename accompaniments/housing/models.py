@@ -426,6 +426,15 @@ def _scan_path(instance, filename):
     return f"housing/{instance.household_id}/{instance.kind}-v{instance.number}-signe-{uuid.uuid4().hex}.{extension}"
 
 
+def latest_by_kind(documents):
+    """{kind: its latest version} among `documents` (one household's), kinds in the order met."""
+    latest = {}
+    for document in documents:
+        if document.kind not in latest or document.number > latest[document.kind].number:
+            latest[document.kind] = document
+    return latest
+
+
 class AgreementDocumentQuerySet(models.QuerySet):
     def visible_to(self, user, action="housing.view"):
         return self.filter(policy.household_q(user, action, prefix="household__"))
@@ -439,9 +448,7 @@ class AgreementDocumentQuerySet(models.QuerySet):
         (each rehousing is sealed by its own convention). A household staying in place has no
         rehousing: its convention is one of "maintien dans les lieux" (see
         `documents.document_context`)."""
-        latest = {}
-        for document in self.filter(household=household).order_by("kind", "-number"):
-            latest.setdefault(document.kind, document)
+        latest = latest_by_kind(self.filter(household=household))
         if not all(
             kind in latest and latest[kind].status == DocumentStatus.SIGNED
             for kind in DocumentKind.values

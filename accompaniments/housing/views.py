@@ -31,6 +31,7 @@ from .models import (
     ProposalStatus,
     Rehousing,
     Solution,
+    latest_by_kind,
 )
 
 MATCHES_SHOWN = 30
@@ -153,13 +154,6 @@ def import_apply(request, pk):
 # --- a household's pathway ----------------------------------------------------------------
 
 
-def _latest_documents(household):
-    latest = {}
-    for document in household.agreement_documents.order_by("kind", "-number"):
-        latest.setdefault(document.kind, document)
-    return list(latest.values())
-
-
 def _pathway_page(request, household, status=200, **forms):
     can_change = policy.can(request.user, "housing.change", household)
     pending = [p for p in household.dwelling_proposals.all() if p.status == ProposalStatus.PENDING]
@@ -184,7 +178,7 @@ def _pathway_page(request, household, status=200, **forms):
         # Only the latest version of each document can be signed.
         "sign_forms": [
             (doc, forms.get(f"sign_{doc.pk}") or SignForm(prefix=f"s{doc.pk}"))
-            for doc in _latest_documents(household)
+            for doc in latest_by_kind(household.agreement_documents.order_by("kind")).values()
             if doc.status == DocumentStatus.GENERATED
             and can_manage_document(request.user, doc.kind, household)
         ],

@@ -4,7 +4,7 @@ from django import template
 
 from accounts import policy
 
-from ..models import AgreementDocument, DocumentKind, stays_in_place
+from ..models import AgreementDocument, DocumentKind, latest_by_kind, stays_in_place
 
 register = template.Library()
 
@@ -16,9 +16,7 @@ def housing_pathway(context, household, user):
     documents = list(
         household.agreement_documents.select_related("rehousing").order_by("kind", "-number")
     )
-    latest = {}
-    for document in documents:
-        latest.setdefault(document.kind, document)
+    latest = latest_by_kind(documents)
     rehousings = list(household.rehousings.select_related("dwelling"))
     return {
         "visible": True,
