@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from audit.models import Action, log, log_households
+from caen_accompagnement.pagination import paginate
 from caen_accompagnement.pdf import pdf_response
 from caen_accompagnement.uploads import private_file_response
 from households.models import Household
@@ -82,9 +82,7 @@ def _add_errors(form, exc: ValidationError, field_map=None):
 def dwelling_list(request):
     queryset = Dwelling.objects.with_open_proposal().order_by("available_from", "reference")
     dwelling_filter = DwellingFilter(request.GET or None, queryset=queryset)
-    page = Paginator(dwelling_filter.qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = paginate(request, dwelling_filter.qs, per_page=50)
     return render(
         request,
         "housing/dwelling_list.html",
@@ -93,7 +91,7 @@ def dwelling_list(request):
             "page_obj": page,
             "dwellings": page.object_list,
             "total": Dwelling.objects.count(),
-            "querystring": query.urlencode(),
+            "querystring": page.querystring,
             "can_change": policy.can(request.user, "housing.change"),
         },
     )
