@@ -195,12 +195,12 @@ def _matching_page(request, household, wish_form=None, status=200):
     dwellings = Dwelling.objects.available()
     data = matches_for(household, dwellings)
     if wish_form is None:
-        wish = HousingWish.objects.filter(household=household).first()
+        wishes = data["wishes"]  # the household's recorded wishes, already read
         wish_form = WishForm(
             initial={
-                "quartiers": data["wishes"].quartiers,
-                "max_floor": wish.max_floor if wish else None,
-                "needs_lift": wish.needs_lift if wish else False,
+                "quartiers": wishes.quartiers,
+                "max_floor": wishes.max_floor,
+                "needs_lift": wishes.needs_lift,
             }
         )
     return render(
