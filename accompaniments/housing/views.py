@@ -442,8 +442,7 @@ def letting_board(request):
     pending = list(
         DwellingProposal.objects.visible_to(request.user)
         .filter(status=ProposalStatus.PENDING)
-        .select_related("dwelling", "household")
-        .prefetch_related("household__members")
+        .select_related("dwelling", "household")  # the board shows its reference, no names
     )
     log_households(
         request,
