@@ -435,6 +435,17 @@ def latest_by_kind(documents):
     return latest
 
 
+def signed_for_lease(latest, lease) -> bool:
+    """`AgreementDocumentQuerySet.both_signed` from what is already loaded: `latest`, the
+    household's {kind: latest version}; `lease`, its latest rehousing (or None)."""
+    if not all(
+        kind in latest and latest[kind].status == DocumentStatus.SIGNED
+        for kind in DocumentKind.values
+    ):
+        return False
+    return lease is None or latest[DocumentKind.CONVENTION].rehousing_id == lease.pk
+
+
 class AgreementDocumentQuerySet(models.QuerySet):
     def visible_to(self, user, action="housing.view"):
         return self.filter(policy.household_q(user, action, prefix="household__"))
@@ -448,14 +459,10 @@ class AgreementDocumentQuerySet(models.QuerySet):
         (each rehousing is sealed by its own convention). A household staying in place has no
         rehousing: its convention is one of "maintien dans les lieux" (see
         `documents.document_context`)."""
-        latest = latest_by_kind(self.filter(household=household))
-        if not all(
-            kind in latest and latest[kind].status == DocumentStatus.SIGNED
-            for kind in DocumentKind.values
-        ):
-            return False
-        lease = household.rehousings.order_by("-lease_start", "-pk").first()
-        return lease is None or latest[DocumentKind.CONVENTION].rehousing_id == lease.pk
+        return signed_for_lease(
+            latest_by_kind(self.filter(household=household)),
+            household.rehousings.order_by("-lease_start", "-pk").first(),
+        )
 
 
 class AgreementDocument(models.Model):
