@@ -59,12 +59,6 @@ def can_manage_document(user, kind, household) -> bool:
     return kind == DocumentKind.CONTRACT and policy.can(user, "accompaniment.change", household)
 
 
-def _error_messages(exc: ValidationError):
-    if hasattr(exc, "message_dict"):
-        return [m for messages_ in exc.message_dict.values() for m in messages_]
-    return exc.messages
-
-
 def _add_errors(form, exc: ValidationError, field_map=None):
     field_map = field_map or {}
     if hasattr(exc, "error_dict"):
@@ -264,7 +258,7 @@ def propose(request, pk, dwelling_pk):
     try:
         proposal = dwelling.propose_to(household, by=request.user, figures=figures)
     except ValidationError as exc:
-        messages.error(request, " ".join(_error_messages(exc)))
+        messages.error(request, " ".join(exc.messages))
         return redirect("housing:matching", pk=household.pk)
     log(request, Action.CREATE, proposal, label=f"Proposition du logement {dwelling.reference}")
     messages.success(request, f"Logement {dwelling.reference} proposé au ménage.")
@@ -358,7 +352,7 @@ def document_generate(request, pk, kind):
     try:
         document = AgreementDocument.generate(household, kind, by=request.user, request=request)
     except ValidationError as exc:
-        return _pathway_page(request, household, status=422, errors=_error_messages(exc))
+        return _pathway_page(request, household, status=422, errors=exc.messages)
     log(request, Action.CREATE, document, label=f"{document.get_kind_display()} v{document.number}")
     # "version" is the subject: the contract is masculine, the convention feminine.
     messages.success(request, f"{document.get_kind_display()} : version {document.number} générée.")
