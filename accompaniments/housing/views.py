@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accompaniments.views import add_errors
 from accounts import policy
 from audit.models import Action, log, log_households
 from caen_accompagnement.pagination import paginate
@@ -57,16 +58,6 @@ def can_manage_document(user, kind, household) -> bool:
     if policy.can(user, "housing.change", household):
         return True
     return kind == DocumentKind.CONTRACT and policy.can(user, "accompaniment.change", household)
-
-
-def _add_errors(form, exc: ValidationError, field_map=None):
-    field_map = field_map or {}
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            target = field_map.get(name, name)
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- stock --------------------------------------------------------------------------------
@@ -285,7 +276,7 @@ def proposal_decide(request, pk):
                 proposal.refuse(by=request.user, reason=form.cleaned_data["refusal_reason"])
                 label = "Proposition refusée"
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(request, Action.UPDATE, proposal, label=label)
             messages.success(request, f"{label} ({proposal.dwelling.reference}).")
@@ -304,7 +295,7 @@ def rehousing_create(request, pk):
                 household=household, by=request.user, **form.record_fields()
             )
         except ValidationError as exc:
-            _add_errors(form, exc, {"dwelling": "dwelling_reference"})
+            add_errors(form, exc, {"dwelling": "dwelling_reference"})
         else:
             log(
                 request,
@@ -331,7 +322,7 @@ def glide(request, pk):
         try:
             rehousing.record_glide(on=form.cleaned_data["glided_on"], by=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(request, Action.UPDATE, rehousing, label="Glissement du bail")
             messages.success(request, "Glissement du bail enregistré.")
@@ -391,7 +382,7 @@ def document_sign(request, pk):
                 on=form.cleaned_data["signed_on"], scan=form.cleaned_data["scan"], by=request.user
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(request, Action.UPDATE, document, label=f"Signature {document.get_kind_display()}")
             messages.success(
