@@ -105,7 +105,7 @@ def document_context(household, kind):
     rehousing = (
         household.rehousings.select_related("dwelling").order_by("-lease_start", "-pk").first()
     )
-    in_place = stays_in_place(household)
+    in_place = rehousing is None and stays_in_place(household)
     if kind == DocumentKind.CONVENTION and rehousing is None and not in_place:
         raise ValidationError(
             "Enregistrez d'abord le relogement : la convention tripartite est jointe au bail."
@@ -125,7 +125,7 @@ def document_context(household, kind):
         "referent": household.referent,
         "diagnostic": diagnostic,
         "rehousing": rehousing,
-        "stays_in_place": in_place and rehousing is None,
+        "stays_in_place": in_place,
         "solution_is_sliding": rehousing is not None
         and rehousing.solution == Solution.SLIDING_LEASE,
         "objectives": objectives_by_axis(diagnostic.proposed_axes if diagnostic else []),
