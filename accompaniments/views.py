@@ -52,10 +52,14 @@ from .models import (
 )
 
 
-def _add_errors(form, exc: ValidationError):
+def add_errors(form, exc: ValidationError, field_map=None):
+    """A model method's ValidationError shown on `form`: each field's errors next to that field
+    (or to `field_map[field]`, the form's name for it), the others at the top of the form."""
+    field_map = field_map or {}
     if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        for name, errors in exc.message_dict.items():
+            target = field_map.get(name, name)
+            form.add_error(target if target in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
 
@@ -217,7 +221,7 @@ def start(request, household_pk):
                 override_reason=data.get("override_reason", ""),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(request, Action.CREATE, acc, label="Début d'accompagnement")
             messages.success(request, "L'accompagnement a commencé.")
@@ -245,7 +249,7 @@ def edit_plan(request, pk):
         try:
             acc.change_plan(**form.cleaned_data, by=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(request, Action.UPDATE, acc, label="Fin prévue / intensité")
             messages.success(request, "L'accompagnement a été modifié.")
@@ -267,7 +271,7 @@ def referent_change(request, pk):
                 form.cleaned_data["referent"], by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(request, Action.UPDATE, acc.household, label="Changement de référent")
             messages.success(request, "Le référent a été changé.")
@@ -308,7 +312,7 @@ def extension_request(request, pk):
         try:
             ext = acc.request_extension(**form.cleaned_data, by=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(
                 request,
@@ -475,7 +479,7 @@ def adhesion(request, pk):
         try:
             record = acc.set_adhesion(**form.cleaned_data, by=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(request, Action.UPDATE, record, household=acc.household, label="Adhésion du mois")
             messages.success(request, "Le degré d'adhésion a été enregistré.")
@@ -569,7 +573,7 @@ def close(request, pk):
                 bilans=form.bilans(),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(request, Action.UPDATE, acc, label="Clôture de l'accompagnement")
             messages.success(request, "L'accompagnement est clôturé.")
@@ -661,7 +665,7 @@ def signal_create(request):
                 description=data["description"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(request, Action.CREATE, signal, label=signal.get_kind_display())
             messages.success(request, "Le signalement est enregistré ; le référent est prévenu.")
@@ -686,7 +690,7 @@ def adhesion_loss_create(request, household_pk):
                 description=form.cleaned_data["description"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(request, Action.CREATE, signal, label=signal.get_kind_display())
             messages.success(

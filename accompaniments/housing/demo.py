@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from accompaniments.cadence import add_months
 from accounts.enums import Role
 from households.enums import Public, Quartier, Status
 
@@ -16,7 +17,6 @@ from .models import (
     Dwelling,
     Rehousing,
     Solution,
-    add_months,
 )
 
 DWELLINGS = 320

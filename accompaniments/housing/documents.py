@@ -8,11 +8,12 @@ these PDFs are read at Caen habitat too, so such an axis shows only under its ca
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accompaniments.cadence import add_months
 from caen_accompagnement.pdf import render_pdf
 from households import taxonomy
 
 from .matching import current_diagnostic
-from .models import DocumentKind, Solution, add_months, stays_in_place
+from .models import DocumentKind, Solution, stays_in_place
 
 DEFAULT_DURATION_MONTHS = 6
 
@@ -104,7 +105,7 @@ def document_context(household, kind):
     rehousing = (
         household.rehousings.select_related("dwelling").order_by("-lease_start", "-pk").first()
     )
-    in_place = stays_in_place(household)
+    in_place = rehousing is None and stays_in_place(household)
     if kind == DocumentKind.CONVENTION and rehousing is None and not in_place:
         raise ValidationError(
             "Enregistrez d'abord le relogement : la convention tripartite est jointe au bail."
@@ -124,7 +125,7 @@ def document_context(household, kind):
         "referent": household.referent,
         "diagnostic": diagnostic,
         "rehousing": rehousing,
-        "stays_in_place": in_place and rehousing is None,
+        "stays_in_place": in_place,
         "solution_is_sliding": rehousing is not None
         and rehousing.solution == Solution.SLIDING_LEASE,
         "objectives": objectives_by_axis(diagnostic.proposed_axes if diagnostic else []),

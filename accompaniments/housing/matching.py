@@ -200,7 +200,7 @@ class Wishes:
 
 
 def wishes_for(household, diagnostic) -> Wishes:
-    from .models import HousingWish
+    from .models import HousingWish, Typology
 
     wish = HousingWish.objects.filter(household=household).first()
     quartiers = list(wish.quartiers) if wish and wish.quartiers else []
@@ -209,7 +209,7 @@ def wishes_for(household, diagnostic) -> Wishes:
     typology = ""
     if diagnostic is not None and diagnostic.dwelling_type_sought:
         sought = diagnostic.dwelling_type_sought.strip().upper()
-        typology = sought if sought in {"T1", "T2", "T3", "T4", "T5"} else ""
+        typology = sought if sought in Typology.values else ""
     return Wishes(
         quartiers=quartiers,
         max_floor=wish.max_floor if wish else None,

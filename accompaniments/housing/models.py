@@ -6,9 +6,7 @@ atomic, each leaving its trace on the row it changes (who, when) in the same tra
 """
 
 import uuid
-from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -16,6 +14,7 @@ from django.db.models import Exists, Max, OuterRef
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
+from accompaniments.cadence import add_months
 from accounts import policy
 from households.enums import Public, Quartier, Status
 from households.models import Household
@@ -230,10 +229,6 @@ class HousingWish(models.Model):
         verbose_name_plural = "souhaits de logement"
 
 
-def add_months(day: date, months: int) -> date:
-    return day + relativedelta(months=months)
-
-
 class RehousingQuerySet(models.QuerySet):
     def visible_to(self, user, action="housing.view"):
         return self.filter(policy.household_q(user, action, prefix="household__"))
@@ -431,6 +426,26 @@ def _scan_path(instance, filename):
     return f"housing/{instance.household_id}/{instance.kind}-v{instance.number}-signe-{uuid.uuid4().hex}.{extension}"
 
 
+def latest_by_kind(documents):
+    """{kind: its latest version} among `documents` (one household's), kinds in the order met."""
+    latest = {}
+    for document in documents:
+        if document.kind not in latest or document.number > latest[document.kind].number:
+            latest[document.kind] = document
+    return latest
+
+
+def signed_for_lease(latest, lease) -> bool:
+    """`AgreementDocumentQuerySet.both_signed` from what is already loaded: `latest`, the
+    household's {kind: latest version}; `lease`, its latest rehousing (or None)."""
+    if not all(
+        kind in latest and latest[kind].status == DocumentStatus.SIGNED
+        for kind in DocumentKind.values
+    ):
+        return False
+    return lease is None or latest[DocumentKind.CONVENTION].rehousing_id == lease.pk
+
+
 class AgreementDocumentQuerySet(models.QuerySet):
     def visible_to(self, user, action="housing.view"):
         return self.filter(policy.household_q(user, action, prefix="household__"))
@@ -444,16 +459,10 @@ class AgreementDocumentQuerySet(models.QuerySet):
         (each rehousing is sealed by its own convention). A household staying in place has no
         rehousing: its convention is one of "maintien dans les lieux" (see
         `documents.document_context`)."""
-        latest = {}
-        for document in self.filter(household=household).order_by("kind", "-number"):
-            latest.setdefault(document.kind, document)
-        if not all(
-            kind in latest and latest[kind].status == DocumentStatus.SIGNED
-            for kind in DocumentKind.values
-        ):
-            return False
-        lease = household.rehousings.order_by("-lease_start", "-pk").first()
-        return lease is None or latest[DocumentKind.CONVENTION].rehousing_id == lease.pk
+        return signed_for_lease(
+            latest_by_kind(self.filter(household=household)),
+            household.rehousings.order_by("-lease_start", "-pk").first(),
+        )
 
 
 class AgreementDocument(models.Model):

@@ -2,15 +2,16 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accompaniments.views import add_errors
 from accounts import policy
 from audit.models import Action, log, log_households
+from caen_accompagnement.pagination import paginate
 from caen_accompagnement.pdf import pdf_response
 from caen_accompagnement.uploads import private_file_response
 from households.models import Household
@@ -31,6 +32,7 @@ from .models import (
     ProposalStatus,
     Rehousing,
     Solution,
+    latest_by_kind,
 )
 
 MATCHES_SHOWN = 30
@@ -58,22 +60,6 @@ def can_manage_document(user, kind, household) -> bool:
     return kind == DocumentKind.CONTRACT and policy.can(user, "accompaniment.change", household)
 
 
-def _error_messages(exc: ValidationError):
-    if hasattr(exc, "message_dict"):
-        return [m for messages_ in exc.message_dict.values() for m in messages_]
-    return exc.messages
-
-
-def _add_errors(form, exc: ValidationError, field_map=None):
-    field_map = field_map or {}
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            target = field_map.get(name, name)
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # --- stock --------------------------------------------------------------------------------
 
 
@@ -81,9 +67,7 @@ def _add_errors(form, exc: ValidationError, field_map=None):
 def dwelling_list(request):
     queryset = Dwelling.objects.with_open_proposal().order_by("available_from", "reference")
     dwelling_filter = DwellingFilter(request.GET or None, queryset=queryset)
-    page = Paginator(dwelling_filter.qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = paginate(request, dwelling_filter.qs, per_page=50)
     return render(
         request,
         "housing/dwelling_list.html",
@@ -92,7 +76,7 @@ def dwelling_list(request):
             "page_obj": page,
             "dwellings": page.object_list,
             "total": Dwelling.objects.count(),
-            "querystring": query.urlencode(),
+            "querystring": page.querystring,
             "can_change": policy.can(request.user, "housing.change"),
         },
     )
@@ -153,13 +137,6 @@ def import_apply(request, pk):
 # --- a household's pathway ----------------------------------------------------------------
 
 
-def _latest_documents(household):
-    latest = {}
-    for document in household.agreement_documents.order_by("kind", "-number"):
-        latest.setdefault(document.kind, document)
-    return list(latest.values())
-
-
 def _pathway_page(request, household, status=200, **forms):
     can_change = policy.can(request.user, "housing.change", household)
     pending = [p for p in household.dwelling_proposals.all() if p.status == ProposalStatus.PENDING]
@@ -184,7 +161,7 @@ def _pathway_page(request, household, status=200, **forms):
         # Only the latest version of each document can be signed.
         "sign_forms": [
             (doc, forms.get(f"sign_{doc.pk}") or SignForm(prefix=f"s{doc.pk}"))
-            for doc in _latest_documents(household)
+            for doc in latest_by_kind(household.agreement_documents.order_by("kind")).values()
             if doc.status == DocumentStatus.GENERATED
             and can_manage_document(request.user, doc.kind, household)
         ],
@@ -203,12 +180,12 @@ def _matching_page(request, household, wish_form=None, status=200):
     dwellings = Dwelling.objects.available()
     data = matches_for(household, dwellings)
     if wish_form is None:
-        wish = HousingWish.objects.filter(household=household).first()
+        wishes = data["wishes"]  # the household's recorded wishes, already read
         wish_form = WishForm(
             initial={
-                "quartiers": data["wishes"].quartiers,
-                "max_floor": wish.max_floor if wish else None,
-                "needs_lift": wish.needs_lift if wish else False,
+                "quartiers": wishes.quartiers,
+                "max_floor": wishes.max_floor,
+                "needs_lift": wishes.needs_lift,
             }
         )
     return render(
@@ -272,7 +249,7 @@ def propose(request, pk, dwelling_pk):
     try:
         proposal = dwelling.propose_to(household, by=request.user, figures=figures)
     except ValidationError as exc:
-        messages.error(request, " ".join(_error_messages(exc)))
+        messages.error(request, " ".join(exc.messages))
         return redirect("housing:matching", pk=household.pk)
     log(request, Action.CREATE, proposal, label=f"Proposition du logement {dwelling.reference}")
     messages.success(request, f"Logement {dwelling.reference} proposé au ménage.")
@@ -299,7 +276,7 @@ def proposal_decide(request, pk):
                 proposal.refuse(by=request.user, reason=form.cleaned_data["refusal_reason"])
                 label = "Proposition refusée"
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(request, Action.UPDATE, proposal, label=label)
             messages.success(request, f"{label} ({proposal.dwelling.reference}).")
@@ -318,7 +295,7 @@ def rehousing_create(request, pk):
                 household=household, by=request.user, **form.record_fields()
             )
         except ValidationError as exc:
-            _add_errors(form, exc, {"dwelling": "dwelling_reference"})
+            add_errors(form, exc, {"dwelling": "dwelling_reference"})
         else:
             log(
                 request,
@@ -345,7 +322,7 @@ def glide(request, pk):
         try:
             rehousing.record_glide(on=form.cleaned_data["glided_on"], by=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(request, Action.UPDATE, rehousing, label="Glissement du bail")
             messages.success(request, "Glissement du bail enregistré.")
@@ -366,7 +343,7 @@ def document_generate(request, pk, kind):
     try:
         document = AgreementDocument.generate(household, kind, by=request.user, request=request)
     except ValidationError as exc:
-        return _pathway_page(request, household, status=422, errors=_error_messages(exc))
+        return _pathway_page(request, household, status=422, errors=exc.messages)
     log(request, Action.CREATE, document, label=f"{document.get_kind_display()} v{document.number}")
     # "version" is the subject: the contract is masculine, the convention feminine.
     messages.success(request, f"{document.get_kind_display()} : version {document.number} générée.")
@@ -405,7 +382,7 @@ def document_sign(request, pk):
                 on=form.cleaned_data["signed_on"], scan=form.cleaned_data["scan"], by=request.user
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             log(request, Action.UPDATE, document, label=f"Signature {document.get_kind_display()}")
             messages.success(
@@ -450,8 +427,7 @@ def letting_board(request):
     pending = list(
         DwellingProposal.objects.visible_to(request.user)
         .filter(status=ProposalStatus.PENDING)
-        .select_related("dwelling", "household")
-        .prefetch_related("household__members")
+        .select_related("dwelling", "household")  # the board shows its reference, no names
     )
     log_households(
         request,

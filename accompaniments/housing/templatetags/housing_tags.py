@@ -4,7 +4,7 @@ from django import template
 
 from accounts import policy
 
-from ..models import AgreementDocument, DocumentKind, stays_in_place
+from ..models import DocumentKind, latest_by_kind, signed_for_lease, stays_in_place
 
 register = template.Library()
 
@@ -16,9 +16,7 @@ def housing_pathway(context, household, user):
     documents = list(
         household.agreement_documents.select_related("rehousing").order_by("kind", "-number")
     )
-    latest = {}
-    for document in documents:
-        latest.setdefault(document.kind, document)
+    latest = latest_by_kind(documents)
     rehousings = list(household.rehousings.select_related("dwelling"))
     return {
         "visible": True,
@@ -30,7 +28,9 @@ def housing_pathway(context, household, user):
         "convention": latest.get(DocumentKind.CONVENTION),
         "contract": latest.get(DocumentKind.CONTRACT),
         "stays_in_place": not rehousings and stays_in_place(household),
-        "both_signed": AgreementDocument.objects.both_signed(household),
+        "both_signed": signed_for_lease(
+            latest, max(rehousings, key=lambda r: (r.lease_start, r.pk), default=None)
+        ),
         "can_change": policy.can(user, "housing.change", household),
         # The documents name the members: linked only for who may see the names (identity,
         # household.view; see `views.can_see_identity`).
