@@ -235,22 +235,27 @@ def detail(request, pk):
     return render(request, "coordination/detail.html", context)
 
 
-@action_required("meeting.plan")
-def agenda(request, pk):
-    meeting = _meeting(request, pk)
+def _render_agenda(request, meeting, manual_form=None):
+    """The agenda page; after a refused manual item, its form comes back (status 400)."""
+    refused = manual_form is not None
     proposals = agenda_module.propose(meeting) if not meeting.is_published else {}
-    groups = [(ItemKind(kind).label, kind, props) for kind, props in proposals.items()]
     return render(
         request,
         "coordination/agenda.html",
         {
             "meeting": meeting,
-            "groups": groups,
+            "groups": [(ItemKind(kind).label, kind, props) for kind, props in proposals.items()],
             "items": list(_items(meeting)),
-            "manual_form": ManualItemForm(),
+            "manual_form": manual_form if refused else ManualItemForm(),
             "since": agenda_module.since_date(meeting),
         },
+        status=400 if refused else 200,
     )
+
+
+@action_required("meeting.plan")
+def agenda(request, pk):
+    return _render_agenda(request, _meeting(request, pk))
 
 
 @require_POST
@@ -311,19 +316,7 @@ def agenda_manual(request, pk):
             log(request, Action.CREATE, item, label="Point ajouté à l'ordre du jour")
             messages.success(request, "Point ajouté.")
             return redirect("coordination:agenda", pk=meeting.pk)
-    proposals = agenda_module.propose(meeting) if not meeting.is_published else {}
-    return render(
-        request,
-        "coordination/agenda.html",
-        {
-            "meeting": meeting,
-            "groups": [(ItemKind(k).label, k, p) for k, p in proposals.items()],
-            "items": list(_items(meeting)),
-            "manual_form": form,
-            "since": agenda_module.since_date(meeting),
-        },
-        status=400,
-    )
+    return _render_agenda(request, meeting, form)
 
 
 @require_POST
