@@ -66,9 +66,6 @@ class MeetingQuerySet(models.QuerySet):
     def past(self, now=None):
         return self.filter(date__lt=now or timezone.now()).order_by("-date")
 
-    def with_minutes(self):
-        return self.filter(minutes_approved_at__isnull=False)
-
 
 def next_quarter_gap(now=None):
     """True when no cellule is planned within the next quarter (the manager is warned)."""
