@@ -193,7 +193,6 @@ def _edit_context(request, diagnostic, **overrides):
     context = {
         "diagnostic": diagnostic,
         "household": household,
-        "level_method": LEVEL_METHODS[diagnostic.level],
         "checklist": diagnostic.checklist(),
         "steps": diagnostic.steps.all(),
         "step_form": StepForm(level=diagnostic.level),
