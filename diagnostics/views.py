@@ -67,9 +67,7 @@ def worklist(request):
     if not policy.can(user, "diagnostic.set_level"):
         households = households.filter(Q(referent=user) | Q(substitute=user))
     members = Prefetch("members", queryset=Person.objects.order_by("position", "pk"))
-    open_diagnostic = Diagnostic.objects.current().filter(
-        household=OuterRef("pk"), status=DiagnosticStatus.DRAFT
-    )
+    open_diagnostic = Diagnostic.objects.current().drafts().filter(household=OuterRef("pk"))
     to_do = (
         households.filter(status=Status.DIAGNOSTIC, diagnostic_level__isnull=False)
         .exclude(Exists(open_diagnostic))
@@ -83,7 +81,7 @@ def worklist(request):
         .select_related("household", "household__referent")
         .prefetch_related(MEMBERS)
     )
-    in_progress = diagnostics.filter(status=DiagnosticStatus.DRAFT).order_by("created_at", "pk")
+    in_progress = diagnostics.drafts().order_by("created_at", "pk")
     awaiting_review = diagnostics.filter(status=DiagnosticStatus.SUBMITTED).order_by(
         "submitted_at", "pk"
     )
