@@ -56,6 +56,7 @@ LEVEL_METHODS = {
     3: "Aucune information sociale préalable : entretien approfondi avec la famille.",
 }
 MIN_DURATION, MAX_DURATION = 3, 12
+DURATION_MESSAGE = "La durée proposée doit être comprise entre 3 et 12 mois."
 
 
 def social_report_path(instance, filename):
@@ -218,7 +219,7 @@ class Diagnostic(models.Model):
                 | models.Q(proposed_duration_months__gte=MIN_DURATION)
                 & models.Q(proposed_duration_months__lte=MAX_DURATION),
                 name="diagnostic_duration_3_to_12_months",
-                violation_error_message="La durée proposée doit être comprise entre 3 et 12 mois.",
+                violation_error_message=DURATION_MESSAGE,
             ),
         ]
 
