@@ -229,11 +229,7 @@ class Meeting(models.Model):
 
     # --- minutes ----------------------------------------------------------------------
     def minutes_context(self, correction=None):
-        items = list(
-            self.items.select_related("household", "decision__recorded_by").prefetch_related(
-                "household__members"
-            )
-        )
+        items = list(self.items.for_display())
         attendees = set(self.attendees.values_list("pk", flat=True))
         members = list(self.members.select_related("organisation").order_by("last_name"))
         return {
@@ -303,6 +299,12 @@ class Meeting(models.Model):
 class AgendaItemQuerySet(models.QuerySet):
     def undecided(self):
         return self.filter(decision__isnull=True)
+
+    def for_display(self):
+        """With what the agenda, the pre-read and the minutes show of each item."""
+        return self.select_related("household", "decision__recorded_by").prefetch_related(
+            "household__members"
+        )
 
 
 class AgendaItem(models.Model):

@@ -195,12 +195,6 @@ def attendance(request, pk):
 
 
 # --- one meeting -----------------------------------------------------------------------------
-def _items(meeting):
-    return meeting.items.select_related("household", "decision__recorded_by").prefetch_related(
-        "household__members"
-    )
-
-
 @action_required("meeting.view")
 def detail(request, pk):
     meeting = _meeting(request, pk)
@@ -209,7 +203,7 @@ def detail(request, pk):
     show_items = meeting.is_published or can_plan
     groups = []
     if show_items:
-        items = list(_items(meeting))
+        items = list(meeting.items.for_display())
         for kind in ItemKind:
             group = [i for i in items if i.kind == kind]
             if group:
@@ -245,7 +239,7 @@ def _render_agenda(request, meeting, manual_form=None):
         {
             "meeting": meeting,
             "groups": [(ItemKind(kind).label, kind, props) for kind, props in proposals.items()],
-            "items": list(_items(meeting)),
+            "items": list(meeting.items.for_display()),
             "manual_form": manual_form if refused else ManualItemForm(),
             "since": agenda_module.since_date(meeting),
         },
@@ -345,7 +339,7 @@ def agenda_remove(request, pk, item_pk):
 def publish(request, pk):
     meeting = _meeting(request, pk)
     # Items whose household was decided elsewhere since they were added drop out.
-    stale = [i for i in _items(meeting) if not i.still_open()]
+    stale = [i for i in meeting.items.for_display() if not i.still_open()]
     try:
         for item in stale:
             meeting.remove_item(item)
@@ -365,7 +359,7 @@ def publish(request, pk):
 def _preread_context(request, meeting):
     if not (meeting.is_published or policy.can(request.user, "meeting.plan")):
         raise PermissionDenied("L'ordre du jour n'est pas encore publié.")
-    items = [i for i in _items(meeting) if i.household_id]
+    items = [i for i in meeting.items.for_display() if i.household_id]
     visible = set(
         Household.objects.filter(pk__in=[i.household_id for i in items])
         .filter(policy.household_q(request.user, "diagnostic.view_synthesis"))
