@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts import policy
 from accounts.enums import Role
 from caen_accompagnement.celery import enqueue_on_commit
+from diagnostics.models import LEVEL_CHOICES
 from households.models import Household
 
 from .enums import (
@@ -361,7 +362,7 @@ class Decision(models.Model):
     outcome = models.CharField("décision", max_length=20, choices=Outcome.choices)
     level = models.PositiveSmallIntegerField(
         "niveau de diagnostic",
-        choices=[(1, "Niveau 1"), (2, "Niveau 2"), (3, "Niveau 3")],
+        choices=LEVEL_CHOICES,
         null=True,
         blank=True,
     )
