@@ -356,7 +356,9 @@ def publish(request, pk):
 
 
 # --- pre-read ---------------------------------------------------------------------------------
-def _preread_context(request, meeting):
+def _preread_context(request, meeting, action, label):
+    """The pre-read pack: the synthesis of each household on the agenda the user may read;
+    each file shown is logged with `action` and `label`."""
     if not (meeting.is_published or policy.can(request.user, "meeting.plan")):
         raise PermissionDenied("L'ordre du jour n'est pas encore publié.")
     items = [i for i in meeting.items.for_display() if i.household_id]
@@ -378,36 +380,22 @@ def _preread_context(request, meeting):
                 "synthesis": diagnostic.synthesis() if diagnostic is not None else None,
             }
         )
+    for entry in files:
+        log(request, action, entry["item"], household=entry["household"], label=label)
     return {"meeting": meeting, "files": files}
 
 
 @action_required("meeting.view")
 def preread(request, pk):
     meeting = _meeting(request, pk)
-    context = _preread_context(request, meeting)
-    for entry in context["files"]:
-        log(
-            request,
-            Action.VIEW,
-            entry["item"],
-            household=entry["household"],
-            label="Synthèse (pré-lecture)",
-        )
+    context = _preread_context(request, meeting, Action.VIEW, "Synthèse (pré-lecture)")
     return render(request, "coordination/preread.html", context)
 
 
 @action_required("meeting.view")
 def preread_pdf(request, pk):
     meeting = _meeting(request, pk)
-    context = _preread_context(request, meeting)
-    for entry in context["files"]:
-        log(
-            request,
-            Action.EXPORT,
-            entry["item"],
-            household=entry["household"],
-            label="Dossier de pré-lecture (PDF)",
-        )
+    context = _preread_context(request, meeting, Action.EXPORT, "Dossier de pré-lecture (PDF)")
     pdf = render_pdf("coordination/pdf/preread.html", context, request=request)
     return pdf_response(pdf, f"pre-lecture-cellule-{meeting.local_date:%Y-%m-%d}.pdf")
 
