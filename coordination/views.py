@@ -728,7 +728,7 @@ def orientation_outcome(request, pk):
         ),
         pk=pk,
     )
-    form = OrientationOutcomeForm(request.POST, instance=Orientation.objects.get(pk=pk))
+    form = OrientationOutcomeForm(request.POST, instance=orientation)
     if form.is_valid():
         orientation.set_outcome(form.cleaned_data["outcome"], form.cleaned_data["outcome_note"])
         log(request, Action.UPDATE, orientation, label="Suite de l'orientation")
