@@ -574,12 +574,6 @@ class PartnerContact(models.Model):
         return self.name
 
 
-class OrientationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # An orientation can reveal a health follow-up (e.g. to the EPSM): CCAS only.
-        return self.filter(policy.household_q(user, "contact.view", prefix="household__"))
-
-
 class Orientation(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="orientations")
     partner = models.ForeignKey(
@@ -598,8 +592,6 @@ class Orientation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = OrientationQuerySet.as_manager()
 
     class Meta:
         verbose_name = "orientation"
