@@ -570,9 +570,7 @@ def set_diagnostic_level(household, level, *, by, reason=""):
         raise ValidationError("Choisissez le niveau 1, 2 ou 3.")
     household.diagnostic_level = level
     household.save(update_fields=["diagnostic_level", "updated_at"])
-    Diagnostic.objects.filter(household=household, status=DiagnosticStatus.DRAFT).update(
-        level=level
-    )
+    household.diagnostics.drafts().update(level=level)
     if household.status != Status.DIAGNOSTIC and household.can_move_to(Status.DIAGNOSTIC):
         household.move_to(
             Status.DIAGNOSTIC, by=by, reason=reason or f"Diagnostic de niveau {level} décidé"
