@@ -330,6 +330,11 @@ class DiagnosticForm(forms.ModelForm):
                     target[kind] = value
         return resources, charges, errors
 
+    def preview_budget(self):
+        """The live totals of the budget lines as typed, and whether some amount is invalid."""
+        resources, charges, errors = self.preview_lines()
+        return budget_rules.compute_budget(resources, charges, self.instance.member_ages()), errors
+
 
 class DebtForm(forms.ModelForm):
     class Meta:

@@ -16,7 +16,6 @@ from caen_accompagnement.uploads import private_file_response
 from households.enums import Status
 from households.models import Household, Person
 
-from .budget import compute_budget
 from .compare import compare, describe
 from .forms import (
     DebtFormSet,
@@ -237,8 +236,7 @@ def edit(request, pk):
 
     form = DiagnosticForm(request.POST, instance=diagnostic, household=household)
     if request.htmx and request.POST.get("preview") == "budget":
-        resources, charges, has_errors = form.preview_lines()
-        result = compute_budget(resources, charges, diagnostic.member_ages())
+        result, has_errors = form.preview_budget()
         return render(
             request,
             "diagnostics/edit.html#budget-totals",
@@ -265,14 +263,13 @@ def edit(request, pk):
     if not valid:
         # The page shows the stored steps and report again: a read of the detail.
         log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (saisie)")
-        resources, charges, _ = form.preview_lines()
         context = _edit_context(
             request,
             diagnostic,
             form=form,
             debts=debts,
             history=history,
-            budget=compute_budget(resources, charges, diagnostic.member_ages()),
+            budget=form.preview_budget()[0],
         )
         return render(request, "diagnostics/edit.html", context, status=400)
 
