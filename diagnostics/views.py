@@ -215,6 +215,10 @@ SENT_MEANWHILE = (
 )
 
 
+def _log_edit_read(request, diagnostic):
+    log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (saisie)")
+
+
 def _editable(request, pk):
     diagnostic = get_object_or_404(_change_qs(request.user).prefetch_related(MEMBERS), pk=pk)
     if not diagnostic.is_draft:
@@ -231,7 +235,7 @@ def edit(request, pk):
         return refused
     household = diagnostic.household
     if request.method != "POST":
-        log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (saisie)")
+        _log_edit_read(request, diagnostic)
         return render(request, "diagnostics/edit.html", _edit_context(request, diagnostic))
 
     form = DiagnosticForm(request.POST, instance=diagnostic, household=household)
@@ -262,7 +266,7 @@ def edit(request, pk):
             valid = False
     if not valid:
         # The page shows the stored steps and report again: a read of the detail.
-        log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (saisie)")
+        _log_edit_read(request, diagnostic)
         context = _edit_context(
             request,
             diagnostic,
@@ -312,7 +316,7 @@ def _method_response(request, diagnostic, message="", status=200, **overrides):
     what is typed in it stay untouched); without, back to the page."""
     if status != 200:
         # A refused step or report shows the method section (stored steps) again: a read.
-        log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (saisie)")
+        _log_edit_read(request, diagnostic)
     if request.htmx:
         context = _edit_context(request, diagnostic, method_message=message, **overrides)
         # htmx swaps only 2xx answers: errors come back as 200 with the form's messages.
