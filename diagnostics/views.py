@@ -185,7 +185,7 @@ def social_report(request, pk):
 
 
 # --- editing a draft (the référent) -------------------------------------------------------
-def _edit_context(request, diagnostic, **overrides):
+def _edit_context(diagnostic, **overrides):
     household = diagnostic.household
     context = {
         "diagnostic": diagnostic,
@@ -236,7 +236,7 @@ def edit(request, pk):
     household = diagnostic.household
     if request.method != "POST":
         _log_edit_read(request, diagnostic)
-        return render(request, "diagnostics/edit.html", _edit_context(request, diagnostic))
+        return render(request, "diagnostics/edit.html", _edit_context(diagnostic))
 
     form = DiagnosticForm(request.POST, instance=diagnostic, household=household)
     if request.htmx and request.POST.get("preview") == "budget":
@@ -268,7 +268,6 @@ def edit(request, pk):
         # The page shows the stored steps and report again: a read of the detail.
         _log_edit_read(request, diagnostic)
         context = _edit_context(
-            request,
             diagnostic,
             form=form,
             debts=debts,
@@ -290,7 +289,6 @@ def edit(request, pk):
     except ValidationError as exc:
         diagnostic.refresh_from_db()
         context = _edit_context(
-            request,
             diagnostic,
             submit_errors=exc.messages,
             missing_steps=exc.message_dict.get("method", []),
@@ -318,11 +316,11 @@ def _method_response(request, diagnostic, message="", status=200, **overrides):
         # A refused step or report shows the method section (stored steps) again: a read.
         _log_edit_read(request, diagnostic)
     if request.htmx:
-        context = _edit_context(request, diagnostic, method_message=message, **overrides)
+        context = _edit_context(diagnostic, method_message=message, **overrides)
         # htmx swaps only 2xx answers: errors come back as 200 with the form's messages.
         return render(request, "diagnostics/edit.html#method", context)
     if status != 200:
-        context = _edit_context(request, diagnostic, **overrides)
+        context = _edit_context(diagnostic, **overrides)
         return render(request, "diagnostics/edit.html", context, status=status)
     messages.success(request, message)
     return redirect(reverse("diagnostics:edit", args=[diagnostic.pk]) + "#methode")
