@@ -81,15 +81,16 @@ def meeting_list(request):
         n_items=Count("items", distinct=True),
         n_decisions=Count("items__decision", distinct=True),
     )
+    can_plan = policy.can(user, "meeting.plan")
     context.update(
         upcoming=meetings.cellules().upcoming(now),
         past=meetings.cellules().past(now),
         comites=meetings.comites().order_by("-date"),
-        can_plan=policy.can(user, "meeting.plan"),
-        no_cellule_next_quarter=policy.can(user, "meeting.plan") and next_quarter_gap(now),
-        no_comite_this_year=policy.can(user, "meeting.plan")
+        can_plan=can_plan,
+        no_cellule_next_quarter=can_plan and next_quarter_gap(now),
+        no_comite_this_year=can_plan
         and not Meeting.objects.comites().filter(date__year=timezone.localtime(now).year).exists(),
-        share=eviction_share() if policy.can(user, "meeting.plan") else None,
+        share=eviction_share() if can_plan else None,
     )
     return render(request, "coordination/list.html", context)
 
