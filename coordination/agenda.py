@@ -49,8 +49,13 @@ class Proposal:
 
 def _pending_elsewhere(meeting, kind):
     """Households already on an agenda (this one or a coming one) for `kind`, not yet decided."""
-    return AgendaItem.objects.filter(kind=kind, decision__isnull=True).filter(
-        Q(meeting=meeting) | Q(meeting__date__gte=timezone.now(), meeting__minutes_approved_at=None)
+    return (
+        AgendaItem.objects.undecided()
+        .filter(kind=kind)
+        .filter(
+            Q(meeting=meeting)
+            | Q(meeting__date__gte=timezone.now(), meeting__minutes_approved_at=None)
+        )
     )
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from caen_accompagnement.uploads import sniff_suffix, too_large
+from diagnostics.models import LEVEL_CHOICES
 
 from .enums import OUTCOMES_OF_KIND, AdjustmentStatus, ItemKind, MeetingKind, Outcome
 from .models import (
@@ -113,7 +114,7 @@ class DecisionForm(forms.Form):
     level = forms.TypedChoiceField(
         label="Niveau de diagnostic",
         coerce=int,
-        choices=[(1, "Niveau 1"), (2, "Niveau 2"), (3, "Niveau 3")],
+        choices=LEVEL_CHOICES,
         widget=forms.RadioSelect,
         required=False,
     )

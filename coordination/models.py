@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts import policy
 from accounts.enums import Role
 from caen_accompagnement.celery import enqueue_on_commit
+from diagnostics.models import LEVEL_CHOICES
 from households.models import Household
 
 from .enums import (
@@ -65,9 +66,6 @@ class MeetingQuerySet(models.QuerySet):
 
     def past(self, now=None):
         return self.filter(date__lt=now or timezone.now()).order_by("-date")
-
-    def with_minutes(self):
-        return self.filter(minutes_approved_at__isnull=False)
 
 
 def next_quarter_gap(now=None):
@@ -232,11 +230,7 @@ class Meeting(models.Model):
 
     # --- minutes ----------------------------------------------------------------------
     def minutes_context(self, correction=None):
-        items = list(
-            self.items.select_related("household", "decision__recorded_by").prefetch_related(
-                "household__members"
-            )
-        )
+        items = list(self.items.for_display())
         attendees = set(self.attendees.values_list("pk", flat=True))
         members = list(self.members.select_related("organisation").order_by("last_name"))
         return {
@@ -307,6 +301,12 @@ class AgendaItemQuerySet(models.QuerySet):
     def undecided(self):
         return self.filter(decision__isnull=True)
 
+    def for_display(self):
+        """With what the agenda, the pre-read and the minutes show of each item."""
+        return self.select_related("household", "decision__recorded_by").prefetch_related(
+            "household__members"
+        )
+
 
 class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
@@ -362,7 +362,7 @@ class Decision(models.Model):
     outcome = models.CharField("décision", max_length=20, choices=Outcome.choices)
     level = models.PositiveSmallIntegerField(
         "niveau de diagnostic",
-        choices=[(1, "Niveau 1"), (2, "Niveau 2"), (3, "Niveau 3")],
+        choices=LEVEL_CHOICES,
         null=True,
         blank=True,
     )
@@ -574,12 +574,6 @@ class PartnerContact(models.Model):
         return self.name
 
 
-class OrientationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # An orientation can reveal a health follow-up (e.g. to the EPSM): CCAS only.
-        return self.filter(policy.household_q(user, "contact.view", prefix="household__"))
-
-
 class Orientation(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="orientations")
     partner = models.ForeignKey(
@@ -598,8 +592,6 @@ class Orientation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = OrientationQuerySet.as_manager()
 
     class Meta:
         verbose_name = "orientation"

@@ -81,15 +81,16 @@ def meeting_list(request):
         n_items=Count("items", distinct=True),
         n_decisions=Count("items__decision", distinct=True),
     )
+    can_plan = policy.can(user, "meeting.plan")
     context.update(
         upcoming=meetings.cellules().upcoming(now),
         past=meetings.cellules().past(now),
         comites=meetings.comites().order_by("-date"),
-        can_plan=policy.can(user, "meeting.plan"),
-        no_cellule_next_quarter=policy.can(user, "meeting.plan") and next_quarter_gap(now),
-        no_comite_this_year=policy.can(user, "meeting.plan")
+        can_plan=can_plan,
+        no_cellule_next_quarter=can_plan and next_quarter_gap(now),
+        no_comite_this_year=can_plan
         and not Meeting.objects.comites().filter(date__year=timezone.localtime(now).year).exists(),
-        share=eviction_share() if policy.can(user, "meeting.plan") else None,
+        share=eviction_share() if can_plan else None,
     )
     return render(request, "coordination/list.html", context)
 
@@ -195,12 +196,6 @@ def attendance(request, pk):
 
 
 # --- one meeting -----------------------------------------------------------------------------
-def _items(meeting):
-    return meeting.items.select_related("household", "decision__recorded_by").prefetch_related(
-        "household__members"
-    )
-
-
 @action_required("meeting.view")
 def detail(request, pk):
     meeting = _meeting(request, pk)
@@ -209,7 +204,7 @@ def detail(request, pk):
     show_items = meeting.is_published or can_plan
     groups = []
     if show_items:
-        items = list(_items(meeting))
+        items = list(meeting.items.for_display())
         for kind in ItemKind:
             group = [i for i in items if i.kind == kind]
             if group:
@@ -235,22 +230,27 @@ def detail(request, pk):
     return render(request, "coordination/detail.html", context)
 
 
-@action_required("meeting.plan")
-def agenda(request, pk):
-    meeting = _meeting(request, pk)
+def _render_agenda(request, meeting, manual_form=None):
+    """The agenda page; after a refused manual item, its form comes back (status 400)."""
+    refused = manual_form is not None
     proposals = agenda_module.propose(meeting) if not meeting.is_published else {}
-    groups = [(ItemKind(kind).label, kind, props) for kind, props in proposals.items()]
     return render(
         request,
         "coordination/agenda.html",
         {
             "meeting": meeting,
-            "groups": groups,
-            "items": list(_items(meeting)),
-            "manual_form": ManualItemForm(),
+            "groups": [(ItemKind(kind).label, kind, props) for kind, props in proposals.items()],
+            "items": list(meeting.items.for_display()),
+            "manual_form": manual_form if refused else ManualItemForm(),
             "since": agenda_module.since_date(meeting),
         },
+        status=400 if refused else 200,
     )
+
+
+@action_required("meeting.plan")
+def agenda(request, pk):
+    return _render_agenda(request, _meeting(request, pk))
 
 
 @require_POST
@@ -311,19 +311,7 @@ def agenda_manual(request, pk):
             log(request, Action.CREATE, item, label="Point ajouté à l'ordre du jour")
             messages.success(request, "Point ajouté.")
             return redirect("coordination:agenda", pk=meeting.pk)
-    proposals = agenda_module.propose(meeting) if not meeting.is_published else {}
-    return render(
-        request,
-        "coordination/agenda.html",
-        {
-            "meeting": meeting,
-            "groups": [(ItemKind(k).label, k, p) for k, p in proposals.items()],
-            "items": list(_items(meeting)),
-            "manual_form": form,
-            "since": agenda_module.since_date(meeting),
-        },
-        status=400,
-    )
+    return _render_agenda(request, meeting, form)
 
 
 @require_POST
@@ -352,7 +340,7 @@ def agenda_remove(request, pk, item_pk):
 def publish(request, pk):
     meeting = _meeting(request, pk)
     # Items whose household was decided elsewhere since they were added drop out.
-    stale = [i for i in _items(meeting) if not i.still_open()]
+    stale = [i for i in meeting.items.for_display() if not i.still_open()]
     try:
         for item in stale:
             meeting.remove_item(item)
@@ -369,10 +357,12 @@ def publish(request, pk):
 
 
 # --- pre-read ---------------------------------------------------------------------------------
-def _preread_context(request, meeting):
+def _preread_context(request, meeting, action, label):
+    """The pre-read pack: the synthesis of each household on the agenda the user may read;
+    each file shown is logged with `action` and `label`."""
     if not (meeting.is_published or policy.can(request.user, "meeting.plan")):
         raise PermissionDenied("L'ordre du jour n'est pas encore publié.")
-    items = [i for i in _items(meeting) if i.household_id]
+    items = [i for i in meeting.items.for_display() if i.household_id]
     visible = set(
         Household.objects.filter(pk__in=[i.household_id for i in items])
         .filter(policy.household_q(request.user, "diagnostic.view_synthesis"))
@@ -391,36 +381,22 @@ def _preread_context(request, meeting):
                 "synthesis": diagnostic.synthesis() if diagnostic is not None else None,
             }
         )
+    for entry in files:
+        log(request, action, entry["item"], household=entry["household"], label=label)
     return {"meeting": meeting, "files": files}
 
 
 @action_required("meeting.view")
 def preread(request, pk):
     meeting = _meeting(request, pk)
-    context = _preread_context(request, meeting)
-    for entry in context["files"]:
-        log(
-            request,
-            Action.VIEW,
-            entry["item"],
-            household=entry["household"],
-            label="Synthèse (pré-lecture)",
-        )
+    context = _preread_context(request, meeting, Action.VIEW, "Synthèse (pré-lecture)")
     return render(request, "coordination/preread.html", context)
 
 
 @action_required("meeting.view")
 def preread_pdf(request, pk):
     meeting = _meeting(request, pk)
-    context = _preread_context(request, meeting)
-    for entry in context["files"]:
-        log(
-            request,
-            Action.EXPORT,
-            entry["item"],
-            household=entry["household"],
-            label="Dossier de pré-lecture (PDF)",
-        )
+    context = _preread_context(request, meeting, Action.EXPORT, "Dossier de pré-lecture (PDF)")
     pdf = render_pdf("coordination/pdf/preread.html", context, request=request)
     return pdf_response(pdf, f"pre-lecture-cellule-{meeting.local_date:%Y-%m-%d}.pdf")
 
@@ -753,7 +729,7 @@ def orientation_outcome(request, pk):
         ),
         pk=pk,
     )
-    form = OrientationOutcomeForm(request.POST, instance=Orientation.objects.get(pk=pk))
+    form = OrientationOutcomeForm(request.POST, instance=orientation)
     if form.is_valid():
         orientation.set_outcome(form.cleaned_data["outcome"], form.cleaned_data["outcome_note"])
         log(request, Action.UPDATE, orientation, label="Suite de l'orientation")

@@ -75,18 +75,6 @@ class BudgetResult:
     remaining_day_per_unit: Decimal  # reste à vivre per day per consumption unit
     effort_rate: Decimal | None  # percentage, None when it cannot be computed
 
-    def as_dict(self):
-        return {
-            "resources": self.resources,
-            "charges": self.charges,
-            "housing_cost": self.housing_cost,
-            "housing_allowance": self.housing_allowance,
-            "units": self.units,
-            "remaining_month": self.remaining_month,
-            "remaining_day_per_unit": self.remaining_day_per_unit,
-            "effort_rate": self.effort_rate,
-        }
-
 
 def _amount(value) -> Decimal:
     if value is None or value == "":

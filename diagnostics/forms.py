@@ -10,6 +10,7 @@ from households.enums import Employment
 from . import budget as budget_rules
 from .enums import PERMIT_SITUATIONS, ArrearsTrigger, Severity, StepKind, Support
 from .models import (
+    DURATION_MESSAGE,
     LEVEL_CHOICES,
     MAX_DURATION,
     MIN_DURATION,
@@ -66,7 +67,6 @@ CONCLUSION_FIELDS = [
     "intensity",
     "proposed_duration_months",
 ]
-DURATION_MESSAGE = "La durée proposée doit être comprise entre 3 et 12 mois."
 OBSERVATION_HELP = "Quelques lignes : seulement ce qui éclaire la décision."
 
 
@@ -329,6 +329,11 @@ class DiagnosticForm(forms.ModelForm):
                 if value is not None:
                     target[kind] = value
         return resources, charges, errors
+
+    def preview_budget(self):
+        """The live totals of the budget lines as typed, and whether some amount is invalid."""
+        resources, charges, errors = self.preview_lines()
+        return budget_rules.compute_budget(resources, charges, self.instance.member_ages()), errors
 
 
 class DebtForm(forms.ModelForm):

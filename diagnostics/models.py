@@ -56,6 +56,7 @@ LEVEL_METHODS = {
     3: "Aucune information sociale préalable : entretien approfondi avec la famille.",
 }
 MIN_DURATION, MAX_DURATION = 3, 12
+DURATION_MESSAGE = "La durée proposée doit être comprise entre 3 et 12 mois."
 
 
 def social_report_path(instance, filename):
@@ -218,7 +219,7 @@ class Diagnostic(models.Model):
                 | models.Q(proposed_duration_months__gte=MIN_DURATION)
                 & models.Q(proposed_duration_months__lte=MAX_DURATION),
                 name="diagnostic_duration_3_to_12_months",
-                violation_error_message="La durée proposée doit être comprise entre 3 et 12 mois.",
+                violation_error_message=DURATION_MESSAGE,
             ),
         ]
 
@@ -569,9 +570,7 @@ def set_diagnostic_level(household, level, *, by, reason=""):
         raise ValidationError("Choisissez le niveau 1, 2 ou 3.")
     household.diagnostic_level = level
     household.save(update_fields=["diagnostic_level", "updated_at"])
-    Diagnostic.objects.filter(household=household, status=DiagnosticStatus.DRAFT).update(
-        level=level
-    )
+    household.diagnostics.drafts().update(level=level)
     if household.status != Status.DIAGNOSTIC and household.can_move_to(Status.DIAGNOSTIC):
         household.move_to(
             Status.DIAGNOSTIC, by=by, reason=reason or f"Diagnostic de niveau {level} décidé"

@@ -16,7 +16,6 @@ from caen_accompagnement.uploads import private_file_response
 from households.enums import Status
 from households.models import Household, Person
 
-from .budget import compute_budget
 from .compare import compare, describe
 from .forms import (
     DebtFormSet,
@@ -67,9 +66,7 @@ def worklist(request):
     if not policy.can(user, "diagnostic.set_level"):
         households = households.filter(Q(referent=user) | Q(substitute=user))
     members = Prefetch("members", queryset=Person.objects.order_by("position", "pk"))
-    open_diagnostic = Diagnostic.objects.current().filter(
-        household=OuterRef("pk"), status=DiagnosticStatus.DRAFT
-    )
+    open_diagnostic = Diagnostic.objects.current().drafts().filter(household=OuterRef("pk"))
     to_do = (
         households.filter(status=Status.DIAGNOSTIC, diagnostic_level__isnull=False)
         .exclude(Exists(open_diagnostic))
@@ -83,7 +80,7 @@ def worklist(request):
         .select_related("household", "household__referent")
         .prefetch_related(MEMBERS)
     )
-    in_progress = diagnostics.filter(status=DiagnosticStatus.DRAFT).order_by("created_at", "pk")
+    in_progress = diagnostics.drafts().order_by("created_at", "pk")
     awaiting_review = diagnostics.filter(status=DiagnosticStatus.SUBMITTED).order_by(
         "submitted_at", "pk"
     )
@@ -188,12 +185,11 @@ def social_report(request, pk):
 
 
 # --- editing a draft (the référent) -------------------------------------------------------
-def _edit_context(request, diagnostic, **overrides):
+def _edit_context(diagnostic, **overrides):
     household = diagnostic.household
     context = {
         "diagnostic": diagnostic,
         "household": household,
-        "level_method": LEVEL_METHODS[diagnostic.level],
         "checklist": diagnostic.checklist(),
         "steps": diagnostic.steps.all(),
         "step_form": StepForm(level=diagnostic.level),
@@ -219,6 +215,10 @@ SENT_MEANWHILE = (
 )
 
 
+def _log_edit_read(request, diagnostic):
+    log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (saisie)")
+
+
 def _editable(request, pk):
     diagnostic = get_object_or_404(_change_qs(request.user).prefetch_related(MEMBERS), pk=pk)
     if not diagnostic.is_draft:
@@ -235,13 +235,12 @@ def edit(request, pk):
         return refused
     household = diagnostic.household
     if request.method != "POST":
-        log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (saisie)")
-        return render(request, "diagnostics/edit.html", _edit_context(request, diagnostic))
+        _log_edit_read(request, diagnostic)
+        return render(request, "diagnostics/edit.html", _edit_context(diagnostic))
 
     form = DiagnosticForm(request.POST, instance=diagnostic, household=household)
     if request.htmx and request.POST.get("preview") == "budget":
-        resources, charges, has_errors = form.preview_lines()
-        result = compute_budget(resources, charges, diagnostic.member_ages())
+        result, has_errors = form.preview_budget()
         return render(
             request,
             "diagnostics/edit.html#budget-totals",
@@ -267,15 +266,13 @@ def edit(request, pk):
             valid = False
     if not valid:
         # The page shows the stored steps and report again: a read of the detail.
-        log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (saisie)")
-        resources, charges, _ = form.preview_lines()
+        _log_edit_read(request, diagnostic)
         context = _edit_context(
-            request,
             diagnostic,
             form=form,
             debts=debts,
             history=history,
-            budget=compute_budget(resources, charges, diagnostic.member_ages()),
+            budget=form.preview_budget()[0],
         )
         return render(request, "diagnostics/edit.html", context, status=400)
 
@@ -292,7 +289,6 @@ def edit(request, pk):
     except ValidationError as exc:
         diagnostic.refresh_from_db()
         context = _edit_context(
-            request,
             diagnostic,
             submit_errors=exc.messages,
             missing_steps=exc.message_dict.get("method", []),
@@ -318,13 +314,13 @@ def _method_response(request, diagnostic, message="", status=200, **overrides):
     what is typed in it stay untouched); without, back to the page."""
     if status != 200:
         # A refused step or report shows the method section (stored steps) again: a read.
-        log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (saisie)")
+        _log_edit_read(request, diagnostic)
     if request.htmx:
-        context = _edit_context(request, diagnostic, method_message=message, **overrides)
+        context = _edit_context(diagnostic, method_message=message, **overrides)
         # htmx swaps only 2xx answers: errors come back as 200 with the form's messages.
         return render(request, "diagnostics/edit.html#method", context)
     if status != 200:
-        context = _edit_context(request, diagnostic, **overrides)
+        context = _edit_context(diagnostic, **overrides)
         return render(request, "diagnostics/edit.html", context, status=status)
     messages.success(request, message)
     return redirect(reverse("diagnostics:edit", args=[diagnostic.pk]) + "#methode")

@@ -10,7 +10,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def household_orientations(context, household):
-    """What `_household_orientations.html` shows: nothing unless the user reads CCAS notes."""
+    """What `_household_orientations.html` shows: nothing unless the user reads CCAS notes (an
+    orientation can reveal a health follow-up, e.g. to the EPSM)."""
     user = context["request"].user
     if not policy.can(user, "contact.view", household):
         return {"visible": False}

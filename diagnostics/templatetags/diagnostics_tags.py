@@ -17,7 +17,7 @@ def household_diagnostics(household, user):
         if not can_detail:
             qs = qs.exclude(status=DiagnosticStatus.DRAFT)
         diagnostics = list(qs)
-    has_draft = any(d.status == DiagnosticStatus.DRAFT for d in diagnostics)
+    has_draft = any(d.is_draft for d in diagnostics)
     return {
         "diagnostics": diagnostics,
         "can_detail": can_detail,
