@@ -36,6 +36,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	SECRET_KEY=lint $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/djlint templates --lint
 

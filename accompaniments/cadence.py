@@ -16,9 +16,10 @@ of elapsed fortnights (15-day periods from the start) holding at least one conta
 still running counts only once it holds a contact, so a new month is not held against anyone.
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from caen_accompagnement.dates import add_months
 
 CALL_INTERVAL = timedelta(days=15)
 WEEK = timedelta(days=7)
@@ -29,13 +30,6 @@ URGENCY_LABELS = {
     DUE_THIS_WEEK: "À faire cette semaine",
     UP_TO_DATE: "À jour",
 }
-
-
-def add_months(day: date, months: int) -> date:
-    """`day` plus `months` calendar months, the day clamped to the target month's length."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def next_visit_due(start: date, last_visit: date | None) -> date:

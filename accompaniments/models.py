@@ -6,7 +6,6 @@ from django.db import models, transaction
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from accompaniments.housing.models import AgreementDocument
 from accounts import policy
 from accounts.enums import Role
 from caen_accompagnement.celery import enqueue_on_commit
@@ -14,6 +13,7 @@ from diagnostics.models import Intensity
 from households import taxonomy
 from households.enums import ExitReason, Status
 from households.models import Household
+from housing.models import AgreementDocument
 
 from . import cadence as rhythm
 

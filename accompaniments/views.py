@@ -9,16 +9,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accompaniments.housing.models import AgreementDocument
 from accounts import policy
 from accounts.enums import Role
 from accounts.models import User
 from audit.models import Action, log, log_households
+from caen_accompagnement.forms import add_errors
 from caen_accompagnement.pagination import paginate
 from diagnostics.models import Diagnostic
 from households import taxonomy
 from households.enums import Status
 from households.models import Household, Person
+from housing.models import AgreementDocument
 
 from . import cadence as rhythm
 from .forms import (
@@ -50,18 +51,6 @@ from .models import (
     SignalKind,
     Survey,
 )
-
-
-def add_errors(form, exc: ValidationError, field_map=None):
-    """A model method's ValidationError shown on `form`: each field's errors next to that field
-    (or to `field_map[field]`, the form's name for it), the others at the top of the form."""
-    field_map = field_map or {}
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            target = field_map.get(name, name)
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _members():

@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "audit",
     "households",
     "diagnostics",
-    "accompaniments.housing",
+    "housing",
     "accompaniments",
     "coordination",
     "reporting",

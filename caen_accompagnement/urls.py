@@ -11,7 +11,7 @@ urlpatterns = [
     path("journal/", include("audit.urls")),
     path("menages/", include("households.urls")),
     path("diagnostics/", include("diagnostics.urls")),
-    path("logements/", include("accompaniments.housing.urls")),
+    path("logements/", include("housing.urls")),
     path("", include("accompaniments.urls")),
     path("cellule/", include("coordination.urls")),
     path("tableaux-de-bord/", include("reporting.urls")),

@@ -102,7 +102,7 @@ def build_world(users):
         household=w.household,
         signed_scan=ContentFile(b"%PDF-1.4 scan", name="scan.pdf"),
     )
-    from accompaniments.housing.models import DwellingImport
+    from housing.models import DwellingImport
 
     w.dwelling_import = DwellingImport.objects.create(filename="parc.csv", created_by=users[LET])
     # --- accompaniments ---------------------------------------------------------------

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from accompaniments.housing.models import AgreementDocument, DwellingProposal, Rehousing
 from households.enums import Relation, Status
+from housing.models import AgreementDocument, DwellingProposal, Rehousing
 from tests.factories import HouseholdFactory
 from tests.housing.factories import DwellingFactory
 

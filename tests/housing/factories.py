@@ -4,7 +4,8 @@ from decimal import Decimal
 import factory
 from django.core.files.base import ContentFile
 
-from accompaniments.housing.models import (
+from households.enums import Quartier, Status
+from housing.models import (
     AgreementDocument,
     DocumentKind,
     Dwelling,
@@ -12,7 +13,6 @@ from accompaniments.housing.models import (
     Rehousing,
     Solution,
 )
-from households.enums import Quartier, Status
 from tests.factories import HouseholdFactory
 
 

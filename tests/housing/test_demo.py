@@ -4,10 +4,10 @@ import random
 import pytest
 from django.utils import timezone
 
-from accompaniments.housing import demo
-from accompaniments.housing.models import AgreementDocument, Dwelling, Rehousing, Solution
 from caen_accompagnement.management.commands.seed_demo import DemoContext
 from households.enums import Relation, Status
+from housing import demo
+from housing.models import AgreementDocument, Dwelling, Rehousing, Solution
 from tests.factories import HouseholdFactory
 
 

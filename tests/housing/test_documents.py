@@ -12,16 +12,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfReader
 
-from accompaniments.housing.models import (
+from audit.models import AuditEntry
+from diagnostics.models import Diagnostic
+from households.enums import Public, Relation, Status
+from housing.models import (
     AgreementDocument,
     DocumentStatus,
     Dwelling,
     Rehousing,
     Solution,
 )
-from audit.models import AuditEntry
-from diagnostics.models import Diagnostic
-from households.enums import Public, Relation, Status
 from tests.factories import HouseholdFactory
 
 from .factories import DwellingFactory

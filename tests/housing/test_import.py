@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from accompaniments.housing.models import Dwelling, DwellingImport
 from audit.models import AuditEntry
 from households.enums import Quartier
+from housing.models import Dwelling, DwellingImport
 
 from .factories import DwellingFactory
 
@@ -178,7 +178,7 @@ def test_a_dwelling_rehoused_in_the_programme_cannot_be_freed_by_an_import(clien
 def test_a_rehousing_recorded_after_the_preview_is_not_undone_by_the_apply(client, letting_officer):
     """The preview said CH-100 may be marked free; the dwelling is let to a household of the
     programme before the file is applied: the apply is refused (French message), nothing written."""
-    from accompaniments.housing.models import Rehousing, Solution
+    from housing.models import Rehousing, Solution
 
     from .factories import admitted_household
 

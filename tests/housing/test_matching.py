@@ -1,4 +1,4 @@
-"""Matching rules, hand-computed (see accompaniments/housing/matching.py for the formulas)."""
+"""Matching rules, hand-computed (see housing/matching.py for the formulas)."""
 
 import datetime
 from decimal import Decimal
@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accompaniments.housing.matching import (
+from households.enums import Quartier, Relation
+from housing.matching import (
     BUDGET_OK,
     BUDGET_OVER,
     BUDGET_TIGHT,
@@ -17,8 +18,7 @@ from accompaniments.housing.matching import (
     rank,
     size_fits,
 )
-from accompaniments.housing.models import Dwelling
-from households.enums import Quartier, Relation
+from housing.models import Dwelling
 from tests.diagnostics.factories import DiagnosticFactory, add_lines
 from tests.factories import HouseholdFactory
 

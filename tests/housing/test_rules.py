@@ -6,7 +6,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from accompaniments.housing.models import (
+from households.enums import Public, Status
+from housing.models import (
     AgreementDocument,
     Dwelling,
     DwellingProposal,
@@ -15,7 +16,6 @@ from accompaniments.housing.models import (
     Solution,
     stays_in_place,
 )
-from households.enums import Public, Status
 from tests.factories import HouseholdFactory
 
 from .factories import (

@@ -9,7 +9,9 @@ import time_machine
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from accompaniments.housing.models import (
+from audit.models import Action, AuditEntry
+from households.enums import Quartier, Relation, Status
+from housing.models import (
     Dwelling,
     DwellingProposal,
     HousingWish,
@@ -17,8 +19,6 @@ from accompaniments.housing.models import (
     Rehousing,
     Solution,
 )
-from audit.models import Action, AuditEntry
-from households.enums import Quartier, Relation, Status
 
 from .factories import (
     AgreementDocumentFactory,

@@ -23,7 +23,7 @@ DEMO_APPS = [
     "accounts",
     "households",
     "diagnostics",
-    "accompaniments.housing",
+    "housing",
     "accompaniments",
     "coordination",
     "reporting",

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class HousingConfig(AppConfig):
-    name = "accompaniments.housing"
+    name = "housing"
     label = "housing"
     verbose_name = "Offre de logement et relogements"

@@ -8,7 +8,7 @@ these PDFs are read at Caen habitat too, so such an axis shows only under its ca
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accompaniments.cadence import add_months
+from caen_accompagnement.dates import add_months
 from caen_accompagnement.pdf import render_pdf
 from households import taxonomy
 

@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accompaniments.views import add_errors
 from accounts import policy
 from audit.models import Action, log, log_households
+from caen_accompagnement.forms import add_errors
 from caen_accompagnement.pagination import paginate
 from caen_accompagnement.pdf import pdf_response
 from caen_accompagnement.uploads import private_file_response

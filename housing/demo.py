@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accompaniments.cadence import add_months
 from accounts.enums import Role
+from caen_accompagnement.dates import add_months
 from households.enums import Public, Quartier, Status
 
 from .matching import size_fits

@@ -14,8 +14,8 @@ from django.db.models import Exists, Max, OuterRef
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from accompaniments.cadence import add_months
 from accounts import policy
+from caen_accompagnement.dates import add_months
 from households.enums import Public, Quartier, Status
 from households.models import Household
 
