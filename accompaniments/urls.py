@@ -1,62 +1,68 @@
 from django.urls import path
 
-from . import views
+from .views import accompaniment, caseload, closure, plan, signals
 
 app_name = "accompaniments"
 
 urlpatterns = [
-    path("mon-suivi/", views.caseload, name="caseload"),
-    path("accompagnements/nouveau/<int:household_pk>/", views.start, name="start"),
-    path("accompagnements/<int:pk>/", views.detail, name="detail"),
-    path("accompagnements/<int:pk>/modifier/", views.edit_plan, name="edit_plan"),
+    path("mon-suivi/", caseload.caseload, name="caseload"),
+    path("accompagnements/nouveau/<int:household_pk>/", plan.start, name="start"),
+    path("accompagnements/<int:pk>/", accompaniment.detail, name="detail"),
+    path("accompagnements/<int:pk>/modifier/", plan.edit_plan, name="edit_plan"),
     path(
-        "accompagnements/<int:pk>/objectifs/nouveau/", views.objective_edit, name="objective_create"
+        "accompagnements/<int:pk>/objectifs/nouveau/", plan.objective_edit, name="objective_create"
     ),
     path(
         "accompagnements/<int:pk>/objectifs/<int:objective_pk>/",
-        views.objective_edit,
+        plan.objective_edit,
         name="objective_edit",
     ),
-    path("accompagnements/<int:pk>/contacts/nouveau/", views.contact_create, name="contact_create"),
     path(
-        "accompagnements/<int:pk>/prolongation/", views.extension_request, name="extension_request"
+        "accompagnements/<int:pk>/contacts/nouveau/",
+        accompaniment.contact_create,
+        name="contact_create",
+    ),
+    path(
+        "accompagnements/<int:pk>/prolongation/", plan.extension_request, name="extension_request"
     ),
     path(
         "accompagnements/<int:pk>/prolongation/<int:extension_pk>/decision/",
-        views.extension_decide,
+        plan.extension_decide,
         name="extension_decide",
     ),
-    path("accompagnements/<int:pk>/referent/", views.referent_change, name="referent_change"),
-    path("accompagnements/<int:pk>/adhesion/", views.adhesion, name="adhesion"),
+    path("accompagnements/<int:pk>/referent/", plan.referent_change, name="referent_change"),
+    path("accompagnements/<int:pk>/adhesion/", accompaniment.adhesion, name="adhesion"),
     path(
         "accompagnements/<int:pk>/entretiens/nouveau/",
-        views.interview_create,
+        closure.interview_create,
         name="interview_create",
     ),
     path(
         "accompagnements/<int:pk>/entretiens/<int:interview_pk>/",
-        views.interview_detail,
+        closure.interview_detail,
         name="interview_detail",
     ),
     path(
         "accompagnements/<int:pk>/entretiens/<int:interview_pk>/pdf/",
-        views.interview_pdf,
+        closure.interview_pdf,
         name="interview_pdf",
     ),
-    path("accompagnements/<int:pk>/cloture/", views.close, name="close"),
-    path("accompagnements/<int:pk>/enquetes/nouvelle/", views.survey_create, name="survey_create"),
-    path("enquetes/", views.surveys, name="surveys"),
-    path("signalements/", views.signals, name="signals"),
-    path("signalements/nouveau/", views.signal_create, name="signal_create"),
+    path("accompagnements/<int:pk>/cloture/", closure.close, name="close"),
+    path(
+        "accompagnements/<int:pk>/enquetes/nouvelle/", closure.survey_create, name="survey_create"
+    ),
+    path("enquetes/", caseload.surveys, name="surveys"),
+    path("signalements/", signals.signals, name="signals"),
+    path("signalements/nouveau/", signals.signal_create, name="signal_create"),
     path(
         "signalements/perte-adhesion/<int:household_pk>/",
-        views.adhesion_loss_create,
+        signals.adhesion_loss_create,
         name="adhesion_loss_create",
     ),
-    path("signalements/<int:pk>/", views.signal_detail, name="signal_detail"),
+    path("signalements/<int:pk>/", signals.signal_detail, name="signal_detail"),
     path(
         "signalements/<int:pk>/prise-en-compte/",
-        views.signal_acknowledge,
+        signals.signal_acknowledge,
         name="signal_acknowledge",
     ),
 ]

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,43 +8,27 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.enums import Role
-from caen_accompagnement.celery import enqueue_on_commit
 from diagnostics.models import Intensity
 from households import taxonomy
-from households.enums import ExitReason, Status
+from households.enums import Status
 from households.models import Household
 from housing.models import AgreementDocument
 
-from . import cadence as rhythm
+from .. import cadence as rhythm
+from ..enums import (
+    CONTACT_KINDS_REACHING,
+    EXIT_OF_CLOSURE,
+    AccompanimentStatus,
+    ClosureReason,
+    ContactKind,
+    EventKind,
+    ExtensionStatus,
+    ObjectiveStatus,
+    SignalKind,
+)
+from .contact import AdhesionRecord, Contact
 
 MIN_MONTHS, MAX_MONTHS = 3, 12
-
-
-class AccompanimentStatus(models.TextChoices):
-    ACTIVE = "active", "En cours"
-    CLOSED = "closed", "Clôturé"
-
-
-class AdhesionDegree(models.TextChoices):
-    CONSTANT = "constant", "Constante"
-    INCONSTANT = "inconstant", "Inconstante"
-    BROKEN = "broken", "Rompue"
-
-
-class ClosureReason(models.TextChoices):
-    AUTONOMY = "autonomy", "Autonomie"
-    REHOUSING = "rehousing", "Relogement"
-    DEPARTURE = "departure", "Départ"
-    ADHESION_BREAK = "adhesion_break", "Rupture d'adhésion"
-    OTHER = "other", "Autre"
-
-
-# Where the household goes when its accompaniment closes: post-autonomy follow-up, except a
-# departure or a broken adhesion, which end the household's time in the programme.
-EXIT_OF_CLOSURE = {
-    ClosureReason.DEPARTURE: ExitReason.DEPARTURE,
-    ClosureReason.ADHESION_BREAK: ExitReason.REFUSAL,
-}
 
 
 def month_start(day: date) -> date:
@@ -377,16 +361,6 @@ def _local(value):
     return timezone.localdate(value) if value is not None else None
 
 
-class EventKind(models.TextChoices):
-    STARTED = "started", "Début"
-    PLAN_CHANGED = "plan_changed", "Modification"
-    EXTENSION_REQUESTED = "extension_requested", "Demande de prolongation"
-    EXTENSION_APPROVED = "extension_approved", "Prolongation accordée"
-    EXTENSION_REFUSED = "extension_refused", "Prolongation refusée"
-    REFERENT_CHANGED = "referent_changed", "Changement de référent"
-    CLOSED = "closed", "Clôture"
-
-
 class AccompanimentEvent(models.Model):
     """The history of an accompaniment: every state change writes one row."""
 
@@ -403,14 +377,6 @@ class AccompanimentEvent(models.Model):
     class Meta:
         verbose_name = "historique de l'accompagnement"
         ordering = ["at", "pk"]
-
-
-class ObjectiveStatus(models.TextChoices):
-    PLANNED = "planned", "À engager"
-    IN_PROGRESS = "in_progress", "En cours"
-    REACHED = "reached", "Atteint"
-    PARTLY = "partly", "Partiellement atteint"
-    NOT_REACHED = "not_reached", "Non atteint"
 
 
 class Objective(models.Model):
@@ -432,12 +398,6 @@ class Objective(models.Model):
 
     def __str__(self):
         return f"{self.get_axis_display()} — {self.description}"
-
-
-class ExtensionStatus(models.TextChoices):
-    PENDING = "pending", "En attente de décision"
-    APPROVED = "approved", "Accordée"
-    REFUSED = "refused", "Refusée"
 
 
 class Extension(models.Model):
@@ -493,279 +453,3 @@ class Extension(models.Model):
             by=by,
             detail=f"Jusqu'au {self.until:%d/%m/%Y} ({source})",
         )
-
-
-class ContactKind(models.TextChoices):
-    HOME_VISIT = "home_visit", "Visite à domicile"
-    PHONE_CALL = "phone_call", "Appel téléphonique"
-    OFFICE = "office", "Entretien au bureau"
-    ACCOMPANIED_STEP = "accompanied_step", "Démarche accompagnée (partenaire)"
-    FAILED = "failed", "Tentative sans contact"
-
-
-# Contacts that reached the household: they count for the 15-day rhythm (cadence.py).
-CONTACT_KINDS_REACHING = [
-    ContactKind.HOME_VISIT,
-    ContactKind.PHONE_CALL,
-    ContactKind.OFFICE,
-    ContactKind.ACCOMPANIED_STEP,
-]
-
-
-class ContactQuerySet(models.QuerySet):
-    def visible_to(self, user, action="contact.view"):
-        return self.filter(policy.household_q(user, action, prefix="accompaniment__household__"))
-
-
-class Contact(models.Model):
-    accompaniment = models.ForeignKey(
-        Accompaniment, on_delete=models.PROTECT, related_name="contacts"
-    )
-    kind = models.CharField("type de contact", max_length=20, choices=ContactKind.choices)
-    at = models.DateTimeField("date et heure")
-    duration_minutes = models.PositiveSmallIntegerField("durée (minutes)", default=30)
-    axes = models.JSONField("axes travaillés", default=list, blank=True)
-    partner = models.CharField("partenaire", max_length=200, blank=True)
-    note = models.TextField("note", blank=True)
-    next_step = models.CharField("prochaine étape", max_length=300, blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    # Set by the browser-side draft, so a form posted twice (lost answer, retry) saves once.
-    client_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
-
-    objects = ContactQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "contact"
-        ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["accompaniment", "kind", "-at"])]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} du {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
-
-    @property
-    def axes_labels(self):
-        return [taxonomy.ITEMS.get(code, code) for code in self.axes]
-
-
-class AdhesionRecord(models.Model):
-    accompaniment = models.ForeignKey(
-        Accompaniment, on_delete=models.CASCADE, related_name="adhesion_records"
-    )
-    month = models.DateField("mois")  # first day of the month
-    degree = models.CharField("degré d'adhésion", max_length=20, choices=AdhesionDegree.choices)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    note = models.CharField("observation", max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = "adhésion du mois"
-        ordering = ["-month"]
-        constraints = [
-            models.UniqueConstraint(fields=["accompaniment", "month"], name="unique_adhesion_month")
-        ]
-
-
-class SignalKind(models.TextChoices):
-    UNPAID_RENT = "unpaid_rent", "Impayé de loyer"
-    NEIGHBOUR_TROUBLE = "neighbour_trouble", "Troubles de voisinage"
-    LACK_OF_UPKEEP = "lack_of_upkeep", "Défaut d'entretien"
-    ADHESION_LOSS = "adhesion_loss", "Perte d'adhésion"
-
-
-CAEN_HABITAT_SIGNAL_KINDS = [
-    (SignalKind.UNPAID_RENT, SignalKind.UNPAID_RENT.label),
-    (SignalKind.NEIGHBOUR_TROUBLE, SignalKind.NEIGHBOUR_TROUBLE.label),
-    (SignalKind.LACK_OF_UPKEEP, SignalKind.LACK_OF_UPKEEP.label),
-]
-
-
-class SignalQuerySet(models.QuerySet):
-    def visible_to(self, user, action="signal.view"):
-        return self.filter(policy.household_q(user, action, prefix="household__"))
-
-    def unacknowledged(self):
-        return self.filter(acknowledged_at__isnull=True)
-
-    def awaiting_notification(self, now=None):
-        """Recorded more than 5 minutes ago, within the last week, and never notified: their
-        e-mail did not leave (broker or mail server down). A periodic job sends them."""
-        now = now or timezone.now()
-        return self.filter(
-            notified_at__isnull=True,
-            created_at__lt=now - timedelta(minutes=5),
-            created_at__gte=now - timedelta(days=7),
-        )
-
-    def incident_counts(self, start=None, end=None):
-        """§7.2 counts: signals by kind recorded between two dates (inclusive), one query."""
-        qs = self
-        if start:
-            qs = qs.filter(created_at__date__gte=start)
-        if end:
-            qs = qs.filter(created_at__date__lte=end)
-        counts = dict(qs.order_by().values_list("kind").annotate(n=Count("pk")))
-        return {kind: counts.get(kind, 0) for kind in SignalKind.values}
-
-
-class Signal(models.Model):
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="signals")
-    kind = models.CharField("type", max_length=30, choices=SignalKind.choices)
-    created_at = models.DateTimeField("signalé le", default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    acknowledged_at = models.DateTimeField("pris en compte le", null=True, blank=True)
-    amount = models.DecimalField(
-        "montant impayé (€)", max_digits=10, decimal_places=2, null=True, blank=True
-    )
-    months = models.PositiveSmallIntegerField("mois d'impayés", null=True, blank=True)
-    description = models.TextField("description", blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    acknowledgement_note = models.TextField("suite donnée", blank=True)
-    notified_at = models.DateTimeField("notifié le", null=True, blank=True)
-
-    objects = SignalQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "signalement"
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} — {self.household.reference}"
-
-    def get_absolute_url(self):
-        from django.urls import reverse
-
-        return reverse("accompaniments:signal_detail", args=[self.pk])
-
-    @classmethod
-    @transaction.atomic
-    def record(cls, household, *, kind, by, amount=None, months=None, description=""):
-        """Record a signal (§3.2.3) and queue the e-mail once the transaction commits."""
-        from .tasks import notify_signal
-
-        if not household.in_programme:
-            raise ValidationError(
-                "Ce ménage n'est pas dans le dispositif (admis, accompagné ou en suivi "
-                "post-autonomie) : le signalement ne peut pas être enregistré."
-            )
-        if kind == SignalKind.UNPAID_RENT:
-            errors = {}
-            if amount is None or amount <= 0:
-                errors["amount"] = "Indiquez le montant impayé."
-            if not months:
-                errors["months"] = "Indiquez le nombre de mois d'impayés."
-            if errors:
-                raise ValidationError(errors)
-        else:
-            amount = months = None
-        signal = cls.objects.create(
-            household=household,
-            kind=kind,
-            created_by=by,
-            amount=amount,
-            months=months,
-            description=description,
-        )
-        enqueue_on_commit(notify_signal, signal.pk)
-        return signal
-
-    @transaction.atomic
-    def acknowledge(self, *, by, note=""):
-        if self.acknowledged_at:
-            raise ValidationError("Ce signalement a déjà été pris en compte.")
-        self.acknowledged_at, self.acknowledged_by = timezone.now(), by
-        self.acknowledgement_note = note
-        self.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])
-
-    @property
-    def needs_acknowledgement(self):
-        return self.kind != SignalKind.ADHESION_LOSS and not self.acknowledged_at
-
-
-class InterviewKind(models.TextChoices):
-    DURING = "during", "En cours d'accompagnement"
-    END = "end", "En fin d'accompagnement"
-
-
-class Interview(models.Model):
-    """The semi-directive interview (§7), held by the référent and the tenancy officer together."""
-
-    accompaniment = models.ForeignKey(
-        Accompaniment, on_delete=models.PROTECT, related_name="interviews"
-    )
-    kind = models.CharField("moment", max_length=10, choices=InterviewKind.choices)
-    held_on = models.DateField("date de l'entretien")
-    social_worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="travailleur social",
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    tenancy_officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="chargé(e) de gestion locative",
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    difficulties = models.TextField("difficultés rencontrées")
-    changes = models.TextField("évolutions constatées")
-    outcome = models.TextField("freins restants ou objectifs atteints")
-    autonomy_words = models.TextField("parole du ménage : autonomie retrouvée", blank=True)
-    worries = models.TextField("parole du ménage : inquiétudes", blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = "entretien semi-directif"
-        ordering = ["-held_on", "-pk"]
-
-
-class RentPaid(models.TextChoices):
-    YES = "yes", "Oui, régulièrement"
-    PARTLY = "partly", "Avec des retards"
-    NO = "no", "Non"
-
-
-class AutonomyLevel(models.TextChoices):
-    FULL = "full", "Autonome"
-    PARTIAL = "partial", "Partiellement autonome"
-    NONE = "none", "Pas autonome"
-
-
-class Survey(models.Model):
-    """The post-autonomy survey (§7): 6 months after closure, then every 6 months."""
-
-    accompaniment = models.ForeignKey(
-        Accompaniment, on_delete=models.PROTECT, related_name="surveys"
-    )
-    round = models.PositiveSmallIntegerField("enquête n°")
-    due_on = models.DateField("prévue le")
-    done_on = models.DateField("réalisée le")
-    rent_paid = models.CharField(
-        "loyer payé régulièrement", max_length=10, choices=RentPaid.choices
-    )
-    had_incidents = models.BooleanField("incidents depuis la dernière enquête", default=False)
-    incidents = models.TextField("incidents", blank=True)
-    autonomy = models.CharField("autonomie", max_length=10, choices=AutonomyLevel.choices)
-    difficulties = models.TextField("difficultés", blank=True)
-    worries = models.TextField("inquiétudes", blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = "enquête post-autonomie"
-        ordering = ["accompaniment", "round"]
-        constraints = [
-            models.UniqueConstraint(fields=["accompaniment", "round"], name="unique_survey_round")
-        ]

@@ -1,0 +1,104 @@
+"""The accompaniment's choices (French labels), shared by its models, forms and views."""
+
+from django.db import models
+
+from households.enums import ExitReason
+
+
+class AccompanimentStatus(models.TextChoices):
+    ACTIVE = "active", "En cours"
+    CLOSED = "closed", "Clôturé"
+
+
+class AdhesionDegree(models.TextChoices):
+    CONSTANT = "constant", "Constante"
+    INCONSTANT = "inconstant", "Inconstante"
+    BROKEN = "broken", "Rompue"
+
+
+class ClosureReason(models.TextChoices):
+    AUTONOMY = "autonomy", "Autonomie"
+    REHOUSING = "rehousing", "Relogement"
+    DEPARTURE = "departure", "Départ"
+    ADHESION_BREAK = "adhesion_break", "Rupture d'adhésion"
+    OTHER = "other", "Autre"
+
+
+# Where the household goes when its accompaniment closes: post-autonomy follow-up, except a
+# departure or a broken adhesion, which end the household's time in the programme.
+EXIT_OF_CLOSURE = {
+    ClosureReason.DEPARTURE: ExitReason.DEPARTURE,
+    ClosureReason.ADHESION_BREAK: ExitReason.REFUSAL,
+}
+
+
+class EventKind(models.TextChoices):
+    STARTED = "started", "Début"
+    PLAN_CHANGED = "plan_changed", "Modification"
+    EXTENSION_REQUESTED = "extension_requested", "Demande de prolongation"
+    EXTENSION_APPROVED = "extension_approved", "Prolongation accordée"
+    EXTENSION_REFUSED = "extension_refused", "Prolongation refusée"
+    REFERENT_CHANGED = "referent_changed", "Changement de référent"
+    CLOSED = "closed", "Clôture"
+
+
+class ObjectiveStatus(models.TextChoices):
+    PLANNED = "planned", "À engager"
+    IN_PROGRESS = "in_progress", "En cours"
+    REACHED = "reached", "Atteint"
+    PARTLY = "partly", "Partiellement atteint"
+    NOT_REACHED = "not_reached", "Non atteint"
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", "En attente de décision"
+    APPROVED = "approved", "Accordée"
+    REFUSED = "refused", "Refusée"
+
+
+class InterviewKind(models.TextChoices):
+    DURING = "during", "En cours d'accompagnement"
+    END = "end", "En fin d'accompagnement"
+
+
+class RentPaid(models.TextChoices):
+    YES = "yes", "Oui, régulièrement"
+    PARTLY = "partly", "Avec des retards"
+    NO = "no", "Non"
+
+
+class AutonomyLevel(models.TextChoices):
+    FULL = "full", "Autonome"
+    PARTIAL = "partial", "Partiellement autonome"
+    NONE = "none", "Pas autonome"
+
+
+class ContactKind(models.TextChoices):
+    HOME_VISIT = "home_visit", "Visite à domicile"
+    PHONE_CALL = "phone_call", "Appel téléphonique"
+    OFFICE = "office", "Entretien au bureau"
+    ACCOMPANIED_STEP = "accompanied_step", "Démarche accompagnée (partenaire)"
+    FAILED = "failed", "Tentative sans contact"
+
+
+# Contacts that reached the household: they count for the 15-day rhythm (cadence.py).
+CONTACT_KINDS_REACHING = [
+    ContactKind.HOME_VISIT,
+    ContactKind.PHONE_CALL,
+    ContactKind.OFFICE,
+    ContactKind.ACCOMPANIED_STEP,
+]
+
+
+class SignalKind(models.TextChoices):
+    UNPAID_RENT = "unpaid_rent", "Impayé de loyer"
+    NEIGHBOUR_TROUBLE = "neighbour_trouble", "Troubles de voisinage"
+    LACK_OF_UPKEEP = "lack_of_upkeep", "Défaut d'entretien"
+    ADHESION_LOSS = "adhesion_loss", "Perte d'adhésion"
+
+
+CAEN_HABITAT_SIGNAL_KINDS = [
+    (SignalKind.UNPAID_RENT, SignalKind.UNPAID_RENT.label),
+    (SignalKind.NEIGHBOUR_TROUBLE, SignalKind.NEIGHBOUR_TROUBLE.label),
+    (SignalKind.LACK_OF_UPKEEP, SignalKind.LACK_OF_UPKEEP.label),
+]

@@ -1,0 +1,74 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ..enums import (
+    AutonomyLevel,
+    InterviewKind,
+    RentPaid,
+)
+
+
+class Interview(models.Model):
+    """The semi-directive interview (§7), held by the référent and the tenancy officer together."""
+
+    accompaniment = models.ForeignKey(
+        "accompaniments.Accompaniment", on_delete=models.PROTECT, related_name="interviews"
+    )
+    kind = models.CharField("moment", max_length=10, choices=InterviewKind.choices)
+    held_on = models.DateField("date de l'entretien")
+    social_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="travailleur social",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    tenancy_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="chargé(e) de gestion locative",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    difficulties = models.TextField("difficultés rencontrées")
+    changes = models.TextField("évolutions constatées")
+    outcome = models.TextField("freins restants ou objectifs atteints")
+    autonomy_words = models.TextField("parole du ménage : autonomie retrouvée", blank=True)
+    worries = models.TextField("parole du ménage : inquiétudes", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "entretien semi-directif"
+        ordering = ["-held_on", "-pk"]
+
+
+class Survey(models.Model):
+    """The post-autonomy survey (§7): 6 months after closure, then every 6 months."""
+
+    accompaniment = models.ForeignKey(
+        "accompaniments.Accompaniment", on_delete=models.PROTECT, related_name="surveys"
+    )
+    round = models.PositiveSmallIntegerField("enquête n°")
+    due_on = models.DateField("prévue le")
+    done_on = models.DateField("réalisée le")
+    rent_paid = models.CharField(
+        "loyer payé régulièrement", max_length=10, choices=RentPaid.choices
+    )
+    had_incidents = models.BooleanField("incidents depuis la dernière enquête", default=False)
+    incidents = models.TextField("incidents", blank=True)
+    autonomy = models.CharField("autonomie", max_length=10, choices=AutonomyLevel.choices)
+    difficulties = models.TextField("difficultés", blank=True)
+    worries = models.TextField("inquiétudes", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "enquête post-autonomie"
+        ordering = ["accompaniment", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["accompaniment", "round"], name="unique_survey_round")
+        ]

@@ -1,0 +1,1 @@
+"""The accompaniment pages, one module per page family (docs/architecture.md)."""

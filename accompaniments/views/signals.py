@@ -1,0 +1,148 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import policy
+from audit.models import Action, log
+from caen_accompagnement.forms import add_errors
+from households.models import Household, Person
+
+from ..forms import (
+    AcknowledgeForm,
+    AdhesionLossForm,
+    SignalForm,
+)
+from ..models import (
+    Signal,
+    SignalKind,
+)
+
+
+# --- signals -----------------------------------------------------------------------------
+@policy.action_required("signal.view")
+def signals(request):
+    user = request.user
+    qs = (
+        Signal.objects.visible_to(user)
+        .select_related("household", "household__referent", "created_by", "acknowledged_by")
+        .prefetch_related(
+            Prefetch("household__members", queryset=Person.objects.order_by("position", "pk"))
+        )
+    )
+    show = request.GET.get("etat", "")
+    if show == "a-traiter":
+        qs = qs.unacknowledged().exclude(kind=SignalKind.ADHESION_LOSS)
+    return render(
+        request,
+        "accompaniments/signals.html",
+        {
+            "signals": list(qs[:300]),
+            "show": show,
+            "can_create": policy.can(user, "signal.create"),
+        },
+    )
+
+
+@policy.action_required("signal.create")
+def signal_create(request):
+    initial = {}
+    pk = request.GET.get("menage", "")
+    if pk.isdigit():
+        household = (
+            Household.objects.visible_to(request.user, "signal.create").filter(pk=pk).first()
+        )
+        if household:
+            initial["household"] = household.reference
+    form = SignalForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            signal = Signal.record(
+                data["household"],
+                kind=data["kind"],
+                by=request.user,
+                amount=data["amount"],
+                months=data["months"],
+                description=data["description"],
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            log(request, Action.CREATE, signal, label=signal.get_kind_display())
+            messages.success(request, "Le signalement est enregistré ; le référent est prévenu.")
+            return redirect(signal)
+    return render(
+        request, "accompaniments/signal_form.html", {"form": form, "title": "Nouveau signalement"}
+    )
+
+
+@policy.action_required("signal.create_adhesion_loss")
+def adhesion_loss_create(request, household_pk):
+    household = get_object_or_404(
+        Household.objects.visible_to(request.user, "signal.create_adhesion_loss"), pk=household_pk
+    )
+    form = AdhesionLossForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signal = Signal.record(
+                household,
+                kind=SignalKind.ADHESION_LOSS,
+                by=request.user,
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            log(request, Action.CREATE, signal, label=signal.get_kind_display())
+            messages.success(
+                request,
+                "La perte d'adhésion est enregistrée : Caen habitat est prévenu et le dossier "
+                "sera inscrit à l'ordre du jour de la prochaine cellule.",
+            )
+            return redirect(signal)
+    return render(
+        request,
+        "accompaniments/signal_form.html",
+        {"form": form, "household": household, "title": "Signaler une perte d'adhésion"},
+    )
+
+
+def _signal(request, pk, action="signal.view"):
+    policy.require(request.user, action)
+    qs = Signal.objects.visible_to(request.user, action).select_related(
+        "household", "household__referent", "created_by", "acknowledged_by"
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+@policy.action_required("signal.view")
+def signal_detail(request, pk):
+    signal = _signal(request, pk)
+    can_ack = signal.needs_acknowledgement and policy.can(
+        request.user, "signal.acknowledge", signal.household
+    )
+    return render(
+        request,
+        "accompaniments/signal_detail.html",
+        {"signal": signal, "can_ack": can_ack, "form": AcknowledgeForm()},
+    )
+
+
+@require_POST
+@policy.action_required("signal.acknowledge")
+def signal_acknowledge(request, pk):
+    signal = _signal(request, pk, "signal.acknowledge")
+    if signal.kind == SignalKind.ADHESION_LOSS:
+        raise PermissionDenied("Une perte d'adhésion n'est pas à prendre en compte ici.")
+    form = AcknowledgeForm(request.POST)
+    form.is_valid()
+    try:
+        signal.acknowledge(by=request.user, note=form.cleaned_data.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        log(request, Action.UPDATE, signal, label="Prise en compte du signalement")
+        messages.success(request, "Signalement pris en compte.")
+    return redirect(signal)

@@ -1,0 +1,1 @@
+"""The cellule and comité pages, one module per page family (docs/architecture.md)."""

@@ -1,0 +1,203 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import policy
+from accounts.policy import action_required
+from audit.models import Action, log
+from caen_accompagnement.pdf import pdf_response, render_pdf
+from caen_accompagnement.uploads import private_file_response
+from households.models import Household
+
+from ..actions import (
+    check_no_sensitive_words,
+    do_record_decision,
+    eviction_share,
+    submitted_diagnostics,
+)
+from ..enums import ItemKind
+from ..forms import (
+    CorrectionForm,
+    DecisionForm,
+)
+from ..models import (
+    AgendaItem,
+)
+from .base import _errors, _meeting, _minutes_qs
+
+
+# --- pre-read ---------------------------------------------------------------------------------
+def _preread_context(request, meeting, action, label):
+    """The pre-read pack: the synthesis of each household on the agenda the user may read;
+    each file shown is logged with `action` and `label`."""
+    if not (meeting.is_published or policy.can(request.user, "meeting.plan")):
+        raise PermissionDenied("L'ordre du jour n'est pas encore publié.")
+    items = [i for i in meeting.items.for_display() if i.household_id]
+    visible = set(
+        Household.objects.filter(pk__in=[i.household_id for i in items])
+        .filter(policy.household_q(request.user, "diagnostic.view_synthesis"))
+        .values_list("pk", flat=True)
+    )
+    diagnostics = submitted_diagnostics(visible)
+    files = []
+    for item in items:
+        if item.household_id not in visible:
+            continue
+        diagnostic = diagnostics.get(item.household_id)
+        files.append(
+            {
+                "item": item,
+                "household": item.household,
+                "synthesis": diagnostic.synthesis() if diagnostic is not None else None,
+            }
+        )
+    for entry in files:
+        log(request, action, entry["item"], household=entry["household"], label=label)
+    return {"meeting": meeting, "files": files}
+
+
+@action_required("meeting.view")
+def preread(request, pk):
+    meeting = _meeting(request, pk)
+    context = _preread_context(request, meeting, Action.VIEW, "Synthèse (pré-lecture)")
+    return render(request, "coordination/preread.html", context)
+
+
+@action_required("meeting.view")
+def preread_pdf(request, pk):
+    meeting = _meeting(request, pk)
+    context = _preread_context(request, meeting, Action.EXPORT, "Dossier de pré-lecture (PDF)")
+    pdf = render_pdf("coordination/pdf/preread.html", context, request=request)
+    return pdf_response(pdf, f"pre-lecture-cellule-{meeting.local_date:%Y-%m-%d}.pdf")
+
+
+# --- decisions ------------------------------------------------------------------------------
+@action_required("meeting.change")
+def decide(request, pk, item_pk):
+    meeting = _meeting(request, pk)
+    item = (
+        AgendaItem.objects.select_related("household", "meeting")
+        .prefetch_related("household__members")
+        .filter(pk=item_pk)
+        .first()
+    )
+    if item is None or item.meeting_id != meeting.pk:
+        messages.error(request, "Ce point n'est pas à l'ordre du jour de cette réunion.")
+        return redirect(meeting)
+    if not meeting.is_published:
+        messages.error(request, "L'ordre du jour n'est pas encore publié.")
+        return redirect(meeting)
+    try:
+        meeting.check_decisions_open()
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(meeting)
+    if item.decided:
+        messages.error(request, "Une décision est déjà enregistrée pour ce point.")
+        return redirect(meeting)
+    form = DecisionForm(request.POST or None, item=item)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            decision = do_record_decision(
+                item,
+                by=request.user,
+                outcome=data["outcome"],
+                level=data.get("level"),
+                reason=data.get("reason", ""),
+                cap_override_reason=data.get("cap_override_reason", ""),
+                extend_until=data.get("extend_until"),
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                form.add_error(None, exc)
+        else:
+            log(
+                request,
+                Action.CREATE,
+                decision,
+                household=item.household,
+                label=f"Décision : {decision.summary}"[:200],
+            )
+            messages.success(request, f"Décision enregistrée : {decision.summary}.")
+            return redirect(meeting)
+    share = eviction_share() if item.kind == ItemKind.ADMISSION else None
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "coordination/decide.html",
+        {"meeting": meeting, "item": item, "form": form, "share": share},
+        status=status,
+    )
+
+
+# --- minutes --------------------------------------------------------------------------------
+@action_required("meeting.view")
+def minutes_preview(request, pk):
+    meeting = _meeting(request, pk)
+    if not meeting.is_published:
+        raise PermissionDenied("L'ordre du jour n'est pas encore publié.")
+    log(request, Action.EXPORT, meeting, label="Projet de compte rendu (PDF)")
+    return pdf_response(
+        meeting.render_minutes_pdf(),
+        f"projet-compte-rendu-{meeting.local_date:%Y-%m-%d}.pdf",
+        inline=True,
+    )
+
+
+@require_POST
+@action_required("minutes.approve")
+def minutes_approve(request, pk):
+    meeting = _meeting(request, pk)
+    if meeting.is_locked:
+        messages.error(
+            request,
+            "Le compte rendu est déjà approuvé : une correction en fait une nouvelle version.",
+        )
+        return redirect(meeting)
+    try:
+        minutes = meeting.approve_minutes(by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(meeting)
+    log(request, Action.UPDATE, minutes, label="Compte rendu approuvé")
+    messages.success(
+        request, "Compte rendu approuvé et verrouillé ; il est envoyé aux membres et à la DDCS."
+    )
+    return redirect(meeting)
+
+
+@require_POST
+@action_required("minutes.approve")
+def minutes_correct(request, pk):
+    meeting = _meeting(request, pk)
+    form = CorrectionForm(request.POST)
+    if not meeting.is_locked:
+        messages.error(request, "Le compte rendu n'est pas encore approuvé.")
+        return redirect(meeting)
+    if not form.is_valid():
+        messages.error(request, "Décrivez la correction apportée au compte rendu.")
+        return redirect(meeting)
+    try:
+        check_no_sensitive_words(form.cleaned_data["correction"], "correction")
+        minutes = meeting.approve_minutes(
+            by=request.user, correction=form.cleaned_data["correction"]
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(meeting)
+    log(request, Action.CREATE, minutes, label=f"Compte rendu corrigé (version {minutes.number})")
+    messages.success(request, f"Version {minutes.number} du compte rendu approuvée et envoyée.")
+    return redirect(meeting)
+
+
+@action_required("minutes.view")
+def minutes_download(request, minutes_pk):
+    minutes = get_object_or_404(_minutes_qs(request.user), pk=minutes_pk)
+    log(request, Action.EXPORT, minutes, label=minutes.filename)
+    return private_file_response(minutes.pdf, minutes.filename)
