@@ -11,21 +11,18 @@ from caen_accompagnement.celery import enqueue_on_commit
 from diagnostics.models import LEVEL_CHOICES
 from households.models import Household
 
-from .enums import (
+from ..enums import (
     OUTCOMES_OF_KIND,
-    AdjustmentStatus,
-    ComiteOrganisation,
     DeliveryStatus,
     ItemKind,
     MeetingKind,
-    OrientationOutcome,
     Outcome,
-    PartnerCategory,
 )
 
-__all__ = ["ItemKind", "MeetingKind", "Outcome"]
-
 # Roles that read every meeting (ACCESS.md "meetings, decisions, minutes"); a cellule member
+# without one of them reads only the meetings they sit in.
+
+
 # without one of them reads only the meetings they sit in.
 ALL_MEETINGS_ROLES = frozenset(
     {Role.SOCIAL_WORKER, Role.CCAS_MANAGER, Role.LETTING_OFFICER, Role.DEBT_OFFICER}
@@ -203,7 +200,7 @@ class Meeting(models.Model):
         self.agenda_published_at = timezone.now()
         self.agenda_published_by = by
         self.save(update_fields=["agenda_published_at", "agenda_published_by"])
-        from .tasks import send_agenda_published
+        from ..tasks import send_agenda_published
 
         enqueue_on_commit(send_agenda_published, self.pk)
 
@@ -280,7 +277,7 @@ class Meeting(models.Model):
         if not self.is_locked:
             self.minutes_approved_at = minutes.approved_at
             self.save(update_fields=["minutes_approved_at"])
-        from .tasks import send_minutes
+        from ..tasks import send_minutes
 
         enqueue_on_commit(send_minutes, minutes.pk)
         return minutes
@@ -499,108 +496,3 @@ class StandingMember(models.Model):
 
     def __str__(self):
         return str(self.user)
-
-
-# --- comité de suivi --------------------------------------------------------------------
-class ComiteParticipant(models.Model):
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
-    name = models.CharField("nom", max_length=150)
-    organisation = models.CharField(
-        "organisation", max_length=20, choices=ComiteOrganisation.choices
-    )
-    function = models.CharField("fonction", max_length=150, blank=True)
-
-    class Meta:
-        verbose_name = "membre du comité de suivi"
-        verbose_name_plural = "membres du comité de suivi"
-        ordering = ["organisation", "name"]
-
-    def __str__(self):
-        return self.name
-
-
-class Adjustment(models.Model):
-    """An adjustment of the programme approved by the comité de suivi (seed §5.2)."""
-
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="adjustments")
-    title = models.CharField("ajustement", max_length=250)
-    owner = models.CharField("porté par", max_length=150)
-    status = models.CharField(
-        "état", max_length=20, choices=AdjustmentStatus.choices, default=AdjustmentStatus.APPROVED
-    )
-    due_on = models.DateField("échéance", null=True, blank=True)
-    updated_at = models.DateTimeField("mis à jour le", default=timezone.now)
-
-    class Meta:
-        verbose_name = "ajustement"
-        ordering = ["meeting", "pk"]
-
-    def __str__(self):
-        return self.title
-
-    def set_status(self, status):
-        self.status = status
-        self.updated_at = timezone.now()
-        self.save(update_fields=["status", "updated_at"])
-
-
-# --- partners (seed §4) -----------------------------------------------------------------
-class Partner(models.Model):
-    name = models.CharField("nom", max_length=200, unique=True)
-    category = models.CharField("catégorie", max_length=20, choices=PartnerCategory.choices)
-    description = models.TextField("rôle dans le dispositif", blank=True)
-    address = models.CharField("adresse", max_length=250, blank=True)
-
-    class Meta:
-        verbose_name = "partenaire"
-        ordering = ["category", "name"]
-
-    def __str__(self):
-        return self.name
-
-
-class PartnerContact(models.Model):
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField("nom", max_length=150)
-    function = models.CharField("fonction", max_length=150, blank=True)
-    email = models.EmailField("adresse e-mail", blank=True)
-    phone = models.CharField("téléphone", max_length=30, blank=True)
-
-    class Meta:
-        verbose_name = "contact"
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-class Orientation(models.Model):
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="orientations")
-    partner = models.ForeignKey(
-        Partner, verbose_name="partenaire", on_delete=models.PROTECT, related_name="orientations"
-    )
-    on = models.DateField("date", default=timezone.localdate)
-    reason = models.CharField("motif", max_length=250)
-    outcome = models.CharField(
-        "suite donnée",
-        max_length=20,
-        choices=OrientationOutcome.choices,
-        default=OrientationOutcome.PENDING,
-    )
-    outcome_note = models.CharField("précision", max_length=250, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = "orientation"
-        ordering = ["-on", "-pk"]
-
-    def __str__(self):
-        return f"{self.household.reference} → {self.partner}"
-
-    def set_outcome(self, outcome, note=""):
-        self.outcome = outcome
-        self.outcome_note = note
-        self.save(update_fields=["outcome", "outcome_note"])
