@@ -287,8 +287,11 @@ class Rehousing(models.Model):
 
     def rule_errors(self) -> dict:
         """The rules of seed §3.2 for this solution, as {field: French message}."""
+        return {**self._place_errors(), **self._glide_errors(), **self._sublet_errors()}
+
+    def _place_errors(self) -> dict:
+        """A social residence names its structure; every other solution lets a dwelling."""
         errors = {}
-        start = self.lease_start
         if self.solution == Solution.SOCIAL_RESIDENCE:
             if not self.structure_name.strip():
                 errors["structure_name"] = "Indiquez la résidence sociale qui accueille le ménage."
@@ -298,39 +301,53 @@ class Rehousing(models.Model):
                 )
         elif not self.dwelling_id:
             errors["dwelling"] = "Choisissez le logement attribué."
-        if self.solution == Solution.SLIDING_LEASE:
-            if not self.planned_glide_date:
-                errors["planned_glide_date"] = "Indiquez la date prévue du glissement du bail."
-            elif start and not (
-                add_months(start, GLIDE_MIN_MONTHS)
-                <= self.planned_glide_date
-                <= add_months(start, GLIDE_MAX_MONTHS)
-            ):
-                errors["planned_glide_date"] = (
+        return errors
+
+    def _glide_errors(self) -> dict:
+        """A sliding lease glides 3 to 12 months after the lease starts; no other solution glides."""
+        start = self.lease_start
+        if self.solution != Solution.SLIDING_LEASE:
+            if self.planned_glide_date:
+                return {
+                    "planned_glide_date": "Une date de glissement ne concerne que le bail glissant."
+                }
+            return {}
+        if not self.planned_glide_date:
+            return {"planned_glide_date": "Indiquez la date prévue du glissement du bail."}
+        if not start:
+            return {}
+        earliest, latest = add_months(start, GLIDE_MIN_MONTHS), add_months(start, GLIDE_MAX_MONTHS)
+        if not earliest <= self.planned_glide_date <= latest:
+            return {
+                "planned_glide_date": (
                     "Le glissement du bail doit intervenir entre 3 et 12 mois après le début du bail "
-                    f"(entre le {add_months(start, GLIDE_MIN_MONTHS):%d/%m/%Y} et le "
-                    f"{add_months(start, GLIDE_MAX_MONTHS):%d/%m/%Y})."
+                    f"(entre le {earliest:%d/%m/%Y} et le {latest:%d/%m/%Y})."
                 )
-        elif self.planned_glide_date:
-            errors["planned_glide_date"] = (
-                "Une date de glissement ne concerne que le bail glissant."
+            }
+        return {}
+
+    def _sublet_errors(self) -> dict:
+        """A sublet is very exceptional (a written reason) and lasts at most 3 years; no other
+        solution has an end date."""
+        start = self.lease_start
+        if self.solution != Solution.SUBLET:
+            if self.planned_end:
+                return {"planned_end": "Une date de fin ne concerne que la sous-location."}
+            return {}
+        errors = {}
+        if not self.exceptional_reason.strip():
+            errors["exceptional_reason"] = (
+                "La sous-location est très exceptionnelle : indiquez par écrit le motif."
             )
-        if self.solution == Solution.SUBLET:
-            if not self.exceptional_reason.strip():
-                errors["exceptional_reason"] = (
-                    "La sous-location est très exceptionnelle : indiquez par écrit le motif."
-                )
-            if not self.planned_end:
-                errors["planned_end"] = "Indiquez la date de fin de la sous-location."
-            elif start and self.planned_end > add_months(start, 12 * SUBLET_MAX_YEARS):
-                errors["planned_end"] = (
-                    "Une sous-location ne peut pas dépasser 3 ans "
-                    f"(fin au plus tard le {add_months(start, 12 * SUBLET_MAX_YEARS):%d/%m/%Y})."
-                )
-            elif start and self.planned_end <= start:
-                errors["planned_end"] = "La fin de la sous-location doit suivre le début du bail."
-        elif self.planned_end:
-            errors["planned_end"] = "Une date de fin ne concerne que la sous-location."
+        if not self.planned_end:
+            errors["planned_end"] = "Indiquez la date de fin de la sous-location."
+        elif start and self.planned_end > add_months(start, 12 * SUBLET_MAX_YEARS):
+            errors["planned_end"] = (
+                "Une sous-location ne peut pas dépasser 3 ans "
+                f"(fin au plus tard le {add_months(start, 12 * SUBLET_MAX_YEARS):%d/%m/%Y})."
+            )
+        elif start and self.planned_end <= start:
+            errors["planned_end"] = "La fin de la sous-location doit suivre le début du bail."
         return errors
 
     @classmethod
