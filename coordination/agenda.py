@@ -1,4 +1,4 @@
-"""The agenda a cellule is proposed, read from the pipeline (seed §3.2.2).
+"""The agenda a cellule is proposed, read from the pipeline (docs/domain.md §3.2.2).
 
 Three groups: households awaiting a level decision; submitted diagnostics awaiting admission;
 accompaniments finished since the last cellule and files in difficulty. What is already on an
@@ -6,8 +6,9 @@ agenda waiting for a decision, or already decided, is not proposed again.
 
 A file is "in difficulty" when, since the last cellule's agenda was published (or the last three
 months when there is none):
-- its latest monthly adhesion degree is "rompue" (seed §2.3: a break goes to the cellule);
-- the CCAS reported a loss of adhesion (signal `adhesion_loss`, seed §3.2.3);
+- its latest monthly adhesion degree is "rompue" (docs/domain.md §2.3: a break goes to the
+  cellule);
+- the CCAS reported a loss of adhesion (signal `adhesion_loss`, docs/domain.md §3.2.3);
 - it received repeated signals: at least REPEATED_SIGNALS signals of any kind within
   REPEATED_WINDOW (three months), the programme's own threshold for "repeated".
 """
@@ -199,7 +200,7 @@ def _not_yet_reviewed(meeting, reasons, triggered_at):
         if household_id in reviewed and reviewed[household_id] >= triggered_at[household_id]:
             continue
         household = households[household_id]
-        # In the programme (signals may be recorded from admission on, seed §3.2.3).
+        # In the programme (signals may be recorded from admission on, docs/domain.md §3.2.3).
         if household.status not in IN_PROGRAMME_STATUSES:
             continue
         proposals.append(Proposal(ItemKind.REVIEW, household, reasons[household_id]))

@@ -22,11 +22,12 @@ from households.models import Household
 from .matching import size_fits
 
 # Households a dwelling may be proposed to / a rehousing recorded for: admitted, or already
-# accompanied (a household staying in place may later move to cheaper housing, seed §1.2).
+# accompanied (a household staying in place may later move to cheaper housing,
+# docs/domain.md §1.2).
 REHOUSABLE_STATUSES = frozenset({Status.ADMITTED, Status.ACCOMPANIED})
 
-GLIDE_MIN_MONTHS, GLIDE_MAX_MONTHS = 3, 12  # bail glissant (seed §3.2)
-SUBLET_MAX_YEARS = 3  # sous-location (seed §3.2)
+GLIDE_MIN_MONTHS, GLIDE_MAX_MONTHS = 3, 12  # bail glissant (docs/domain.md §3.2)
+SUBLET_MAX_YEARS = 3  # sous-location (docs/domain.md §3.2)
 
 
 class Typology(models.TextChoices):
@@ -286,7 +287,7 @@ class Rehousing(models.Model):
         return self.structure_name
 
     def rule_errors(self) -> dict:
-        """The rules of seed §3.2 for this solution, as {field: French message}."""
+        """The rules of docs/domain.md §3.2 for this solution, as {field: French message}."""
         return {**self._place_errors(), **self._glide_errors(), **self._sublet_errors()}
 
     def _place_errors(self) -> dict:
@@ -390,7 +391,7 @@ class Rehousing(models.Model):
 
     @transaction.atomic
     def record_glide(self, *, on, by):
-        """The bail glissant is transferred to the household (seed §3.2)."""
+        """The bail glissant is transferred to the household (docs/domain.md §3.2)."""
         if self.solution != Solution.SLIDING_LEASE:
             raise ValidationError("Seul un bail glissant peut glisser.")
         if self.glided_on:
@@ -418,7 +419,8 @@ class Rehousing(models.Model):
 
 
 def stays_in_place(household) -> bool:
-    """An eviction-prevention household with no rehousing stays in its dwelling (seed §1.2)."""
+    """An eviction-prevention household with no rehousing stays in its dwelling
+    (docs/domain.md §1.2)."""
     return household.public == Public.EVICTION_THREAT and not household.rehousings.exists()
 
 
@@ -493,7 +495,7 @@ class AgreementDocument(models.Model):
     )
     generated_at = models.DateTimeField(default=timezone.now)
     signed_on = models.DateField("signé le", null=True, blank=True)
-    # The convention is attached to the lease (seed §2.3): the rehousing it seals.
+    # The convention is attached to the lease (docs/domain.md §2.3): the rehousing it seals.
     rehousing = models.ForeignKey(
         Rehousing,
         verbose_name="relogement (bail)",

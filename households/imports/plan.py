@@ -11,7 +11,7 @@ Rules (docs/imports.md):
 - same names with another (or no) birth date: a new household, plus a `PossibleDuplicate`
   for a human to decide.
 - a row that would write to a household the importing user may not change (a letting officer
-  and a household past preselection, ACCESS.md) is rejected with its reason; the rest imports.
+  and a household past preselection, docs/access.md) is rejected with its reason; the rest imports.
 """
 
 from dataclasses import dataclass, field

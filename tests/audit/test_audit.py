@@ -96,7 +96,7 @@ def test_refused_access_is_logged_even_though_the_request_rolls_back(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_out_of_scope_file_refused_with_404_is_logged(client):
-    """ACCESS.md: a refusal answered 404 (existence must not leak) is logged like a 403."""
+    """docs/access.md: a refusal answered 404 (existence must not leak) is logged like a 403."""
     debt_officer = make_user(Role.DEBT_OFFICER)  # Caen habitat tenants only
     household = HouseholdFactory()  # not a tenant
     client.force_login(debt_officer)
