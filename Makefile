@@ -29,7 +29,8 @@ demo: migrate
 run: demo
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-## The whole suite (PostgreSQL via DATABASE_URL; browser journeys need Debian's chromium).
+## The whole suite: PostgreSQL and Redis via DATABASE_URL and REDIS_URL, else SQLite, the tests
+## needing them skipped with their reason (failed under REQUIRE_SERVICES=1). Journeys need chromium.
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 

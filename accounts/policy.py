@@ -1,4 +1,4 @@
-"""Who may do what to which household: the one place where ACCESS.md is written as code.
+"""Who may do what to which household: the one place where docs/access.md is written as code.
 
 Every view asks this module, either through a scoped QuerySet
 (`Household.objects.visible_to(user)`, `Diagnostic.objects.visible_to(user)`, …, all built on
@@ -31,7 +31,7 @@ ALL, OWN, TENANTS, AGENDA, PRESELECTION, NONE = (
 
 # Values of `households.enums.Status` (accounts sits below households and imports none of it;
 # tests/accounts/test_policy.py checks they are statuses). Preselection lasts until the cellule
-# has chosen the diagnostic level: from then on the CCAS runs the file (DOMAIN.md, pipeline).
+# has chosen the diagnostic level: from then on the CCAS runs the file (docs/domain.md, pipeline).
 PRESELECTION_STATUSES = ("preselected", "awaiting_level")
 
 SW = Role.SOCIAL_WORKER
@@ -84,7 +84,7 @@ RULES: dict[str, dict[str, str]] = {
     "minutes.approve": {MGR: NONE},
     # admitting past the 50 % cap of eviction-threat accompaniments, with a written reason
     "admission.override_cap": {MGR: NONE},
-    # partners directory (seed §4); orientations themselves follow contact.view
+    # partners directory (docs/domain.md §4); orientations themselves follow contact.view
     "partner.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, TEN: NONE, CELL: NONE},
     "partner.change": {MGR: NONE},
     # dashboards, bilans, exports (aggregated)

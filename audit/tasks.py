@@ -13,7 +13,7 @@ PURGE_TASK = "audit.purge_expired_entries"
 
 @shared_task(name=PURGE_TASK)
 def purge_expired_entries():
-    """Retention (ACCESS.md): entries older than AUDIT_RETENTION_DAYS leave the log."""
+    """Retention (docs/access.md): entries older than AUDIT_RETENTION_DAYS leave the log."""
     deleted = AuditEntry.purge_expired()
     logger.info("Journal des accès : %s entrée(s) expirée(s) supprimée(s).", deleted)
     return deleted

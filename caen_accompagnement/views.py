@@ -71,14 +71,15 @@ def _log_refusal(request):
 
 
 def permission_denied(request, exception=None):
-    """Every refused access is logged (ACCESS.md), outside the rolled-back request transaction."""
+    """Every refused access is logged (docs/access.md), outside the rolled-back request
+    transaction."""
     _log_refusal(request)
     return render(request, "403.html", status=403)
 
 
 def page_not_found(request, exception=None):
     """A page that exists answering 404 is an out-of-scope or forged id: a refusal, logged too
-    (ACCESS.md). An address that is no page at all (no resolved view) is not."""
+    (docs/access.md). An address that is no page at all (no resolved view) is not."""
     if getattr(request, "resolver_match", None) is not None:
         _log_refusal(request)
     return defaults.page_not_found(request, exception)

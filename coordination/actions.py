@@ -18,7 +18,7 @@ from households.taxonomy import mentions_special_category
 from .enums import ItemKind, Outcome
 from .models import Decision
 
-CAP = Decimal("0.5")  # seed §1.2: eviction-threat accompaniments ≤ 50 % of all
+CAP = Decimal("0.5")  # docs/domain.md §1.2: eviction-threat accompaniments ≤ 50 % of all
 
 SENSITIVE_MESSAGE = (
     "Ce texte figurera au compte rendu diffusé à la DDCS : il ne doit mentionner aucune donnée "

@@ -1,4 +1,4 @@
-"""The agenda a cellule is proposed, read from the pipeline (seed §3.2.2).
+"""The agenda a cellule is proposed, read from the pipeline (docs/domain.md §3.2.2).
 
 Three groups: households awaiting a level decision; submitted diagnostics awaiting admission;
 accompaniments finished since the last cellule and files in difficulty. What is already on an
@@ -6,14 +6,16 @@ agenda waiting for a decision, or already decided, is not proposed again.
 
 A file is "in difficulty" when, since the last cellule's agenda was published (or the last three
 months when there is none):
-- its latest monthly adhesion degree is "rompue" (seed §2.3: a break goes to the cellule);
-- the CCAS reported a loss of adhesion (signal `adhesion_loss`, seed §3.2.3);
+- its latest monthly adhesion degree is "rompue" (docs/domain.md §2.3: a break goes to the
+  cellule);
+- the CCAS reported a loss of adhesion (signal `adhesion_loss`, docs/domain.md §3.2.3);
 - it received repeated signals: at least REPEATED_SIGNALS signals of any kind within
   REPEATED_WINDOW (three months), the programme's own threshold for "repeated".
 """
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import chain
 
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -96,23 +98,43 @@ def propose(meeting: Meeting) -> dict[str, list[Proposal]]:
 
 
 def _review_proposals(meeting):
+    """Each file with at least one review trigger since the last cellule, with its reasons,
+    unless it is on an undecided agenda already or a cellule reviewed it after the trigger."""
     since = since_date(meeting)
     until = max(meeting.date, timezone.now())
     reasons: dict[int, list[str]] = {}
     triggered_at: dict[int, object] = {}
-
-    def add(household_id, text, at):
+    triggers = chain(
+        _closed_since(since),
+        _broken_adhesion(),
+        _adhesion_losses_since(since),
+        _repeated_signals_until(until),
+    )
+    for household_id, text, at in triggers:
         reasons.setdefault(household_id, []).append(text)
         triggered_at[household_id] = max(triggered_at.get(household_id, at), at)
+    if not reasons:
+        return []
+    return _not_yet_reviewed(meeting, reasons, triggered_at)
 
+
+# Each trigger yields (household id, the reason shown on the agenda, when it happened).
+
+
+def _closed_since(since):
     closed = Accompaniment.objects.filter(
         status=AccompanimentStatus.CLOSED, closed_on__gte=timezone.localtime(since).date()
     )
     for household_id, closed_on in closed.values_list("household_id", "closed_on"):
-        add(
-            household_id, f"Accompagnement clôturé le {closed_on:%d/%m/%Y}", _as_datetime(closed_on)
+        yield (
+            household_id,
+            f"Accompagnement clôturé le {closed_on:%d/%m/%Y}",
+            _as_datetime(closed_on),
         )
 
+
+def _broken_adhesion():
+    """Active accompaniments whose latest monthly adhesion degree is "rompue"."""
     latest_degree = Subquery(
         AdhesionRecord.objects.filter(accompaniment=OuterRef("pk"))
         .order_by("-month")
@@ -129,20 +151,24 @@ def _review_proposals(meeting):
         .filter(latest_degree=AdhesionDegree.BROKEN)
     )
     for household_id, month in broken.values_list("household_id", "latest_month"):
-        add(household_id, "Adhésion rompue", _as_datetime(month))
+        yield household_id, "Adhésion rompue", _as_datetime(month)
 
+
+def _adhesion_losses_since(since):
     losses = (
         Signal.objects.filter(kind=SignalKind.ADHESION_LOSS, created_at__gte=since)
         .values("household_id")
         .annotate(last=Max("created_at"))
     )
     for row in losses:
-        add(
+        yield (
             row["household_id"],
             f"Perte d'adhésion signalée le {timezone.localtime(row['last']):%d/%m/%Y}",
             row["last"],
         )
 
+
+def _repeated_signals_until(until):
     repeated = (
         Signal.objects.filter(created_at__gte=until - REPEATED_WINDOW, created_at__lte=until)
         .values("household_id")
@@ -150,10 +176,10 @@ def _review_proposals(meeting):
         .filter(n__gte=REPEATED_SIGNALS)
     )
     for row in repeated:
-        add(row["household_id"], f"{row['n']} signalements en 3 mois", row["last"])
+        yield row["household_id"], f"{row['n']} signalements en 3 mois", row["last"]
 
-    if not reasons:
-        return []
+
+def _not_yet_reviewed(meeting, reasons, triggered_at):
     pending = set(
         _pending_elsewhere(meeting, ItemKind.REVIEW).values_list("household_id", flat=True)
     )
@@ -174,7 +200,7 @@ def _review_proposals(meeting):
         if household_id in reviewed and reviewed[household_id] >= triggered_at[household_id]:
             continue
         household = households[household_id]
-        # In the programme (signals may be recorded from admission on, seed §3.2.3).
+        # In the programme (signals may be recorded from admission on, docs/domain.md §3.2.3).
         if household.status not in IN_PROGRAMME_STATUSES:
             continue
         proposals.append(Proposal(ItemKind.REVIEW, household, reasons[household_id]))

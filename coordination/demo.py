@@ -1,6 +1,6 @@
 """Demo data of the cellule: a past year of quarterly meetings with decisions and approved
 minutes, the next meeting with its agenda ready to publish, a comité de suivi, the partners of
-seed §4.1. Idempotent (does nothing when meetings exist) and deterministic (`ctx.rng`)."""
+docs/domain.md §4.1. Idempotent (does nothing when meetings exist) and deterministic (`ctx.rng`)."""
 
 from datetime import datetime, time, timedelta
 
@@ -71,7 +71,7 @@ def _first_user(role):
     return User.objects.with_role(role).order_by("pk").first()
 
 
-def seed(ctx):
+def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random draws, no rule
     for name, category in PARTNERS:
         partner, created = Partner.objects.get_or_create(name=name, defaults={"category": category})
         if created and category == PartnerCategory.ACCOMPAGNEMENT:
@@ -105,7 +105,7 @@ def seed(ctx):
     today = timezone.localtime(ctx.now).date()
 
     # A past year: four quarterly cellules, each with decisions and approved minutes; the last
-    # one a quarter before the next (+12 days below), as seed §5.1 asks.
+    # one a quarter before the next (+12 days below), as docs/domain.md §5.1 asks.
     decided = list(
         Household.objects.exclude(status__in=[Status.PRESELECTED, Status.AWAITING_LEVEL])
         .order_by("pk")

@@ -38,7 +38,7 @@ OUTCOMES_OF_KIND = {
 
 
 class PartnerCategory(models.TextChoices):
-    """The three kinds of operational partners of seed §4.1."""
+    """The three kinds of operational partners of docs/domain.md §4.1."""
 
     SIGNALEMENT = "signalement", "Signalement de la demande"
     OFFRE = "offre", "Mobilisation de l'offre"

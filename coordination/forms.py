@@ -21,7 +21,7 @@ PLANNED_DATES = 6
 
 
 class PlanForm(forms.Form):
-    """The manager sets the calendar in advance (seed §5.1): up to six dates at once."""
+    """The manager sets the calendar in advance (docs/domain.md §5.1): up to six dates at once."""
 
     kind = forms.ChoiceField(label="Instance", choices=MeetingKind.choices)
     at = forms.TimeField(

@@ -58,7 +58,7 @@ class DiagnosticAdmin(admin.ModelAdmin):
         EventInline,
     ]
 
-    # The IT admin role manages users and settings, never case content (ACCESS.md): the
+    # The IT admin role manages users and settings, never case content (docs/access.md): the
     # diagnostic stays registered for the record but nobody reads or edits it here.
     def has_module_permission(self, request):
         return False

@@ -252,7 +252,7 @@ def _diagnostic(rng, household, level, state, workers, manager, now):
     return diagnostic
 
 
-def _children(diagnostics, ctx):
+def _children(diagnostics, ctx):  # noqa: C901 — demo data: one draw per child table, no rule
     steps, lines, debts, history, obstacles, events = [], [], [], [], [], []
     for diagnostic in diagnostics:
         rng = random.Random(f"diagnostic-children-{diagnostic.pk}")

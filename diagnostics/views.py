@@ -248,23 +248,7 @@ def edit(request, pk):
         )
     debts = DebtFormSet(request.POST, instance=diagnostic, prefix="debts")
     history = HousingHistoryFormSet(request.POST, instance=diagnostic, prefix="history")
-    if refused:
-        # Sent to the cellule (from another tab or by the substitute) since this page was
-        # opened: nothing is saved, and what was typed comes back so that it is not lost.
-        form.add_error(None, SENT_MEANWHILE)
-        valid = False
-    else:
-        valid = all([form.is_valid(), debts.is_valid(), history.is_valid()])
-    if valid:
-        try:
-            diagnostic.adult_employment = form.employment()
-            diagnostic.save_draft(
-                form.cleaned_data["version"], form.model_field_names() + ["adult_employment"]
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-            valid = False
-    if not valid:
+    if not _save_draft(diagnostic, form, debts, history, sent_meanwhile=refused is not None):
         # The page shows the stored steps and report again: a read of the detail.
         _log_edit_read(request, diagnostic)
         context = _edit_context(
@@ -275,15 +259,41 @@ def edit(request, pk):
             budget=form.preview_budget()[0],
         )
         return render(request, "diagnostics/edit.html", context, status=400)
-
-    diagnostic.replace_lines(form.resources(), form.charges())
-    diagnostic.replace_obstacles(form.obstacles())
-    debts.save()
-    history.save()
     log(request, Action.UPDATE, diagnostic, label=f"Diagnostic v{diagnostic.number} (brouillon)")
     if request.POST.get("action") != "submit":
         messages.success(request, "Brouillon enregistré.")
         return redirect("diagnostics:edit", pk=diagnostic.pk)
+    return _submit(request, diagnostic)
+
+
+def _save_draft(diagnostic, form, debts, history, *, sent_meanwhile):
+    """Save the draft with its budget lines, obstacles, debts and housing history; False, with
+    the reasons on the forms, when anything is refused (nothing is then saved)."""
+    if sent_meanwhile:
+        # Sent to the cellule (from another tab or by the substitute) since this page was
+        # opened: nothing is saved, and what was typed comes back so that it is not lost.
+        form.add_error(None, SENT_MEANWHILE)
+        return False
+    if not all([form.is_valid(), debts.is_valid(), history.is_valid()]):
+        return False
+    try:
+        diagnostic.adult_employment = form.employment()
+        diagnostic.save_draft(
+            form.cleaned_data["version"], form.model_field_names() + ["adult_employment"]
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return False
+    diagnostic.replace_lines(form.resources(), form.charges())
+    diagnostic.replace_obstacles(form.obstacles())
+    debts.save()
+    history.save()
+    return True
+
+
+def _submit(request, diagnostic):
+    """Transmit the saved draft to the cellule, or show why it cannot be yet (the draft stays
+    saved)."""
     try:
         diagnostic.submit(by=request.user)
     except ValidationError as exc:

@@ -19,7 +19,7 @@ class HouseholdAdmin(admin.ModelAdmin):
     list_filter = ["status", "public"]
     inlines = [PersonInline, SourceInline]
 
-    # The IT admin role manages users and settings, not case content (ACCESS.md): households
+    # The IT admin role manages users and settings, not case content (docs/access.md): households
     # stay registered for the record but nobody reads or edits them here (a superuser's
     # change permission would otherwise open the list and the file).
     def has_module_permission(self, request):

@@ -390,7 +390,7 @@ def at_time(rng, day, hour=None):
     return datetime.combine(day, time(hour, rng.choice([0, 10, 15, 20, 30, 40, 45, 50])), PARIS)
 
 
-def plan_household(base_seed: int, n: int, today: date) -> Plan:
+def plan_household(base_seed: int, n: int, today: date) -> Plan:  # noqa: C901 — demo data: seeded draws in a fixed order (reordering them changes every demo household)
     rng = random.Random(f"{base_seed}:{n}")
     status = list(STATUS_WEIGHTS)[n - 1] if n <= len(STATUS_WEIGHTS) else None
     status = status or rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]

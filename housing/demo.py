@@ -39,8 +39,8 @@ STREETS = {
     Quartier.SAINT_PAUL: ["rue Saint-Paul", "rue de Bretagne"],
 }
 
-# (three quarters of the stock, the remaining quarter) rent ranges. T2 and T4 are seed §3.1;
-# T1, T3 and T5 are interpolated around them.
+# (three quarters of the stock, the remaining quarter) rent ranges. T2 and T4 are the
+# convention's (docs/domain.md §3.1); T1, T3 and T5 are interpolated around them.
 RENTS = {
     "T1": ((220, 300), (260, 360)),
     "T2": ((280, 370), (310, 450)),

@@ -1,8 +1,8 @@
 """The tripartite convention and the contrat d'accompagnement social, rendered from the data.
 
-Texts of the commitments come from the programme convention (seed §2.2, §2.3, §3). Health and
-addiction items (special-category data, `taxonomy.SPECIAL_CATEGORY_ITEMS`) are never printed:
-these PDFs are read at Caen habitat too, so such an axis shows only under its category.
+Texts of the commitments come from the programme convention (docs/domain.md §2.2, §2.3, §3).
+Health and addiction items (special-category data, `taxonomy.SPECIAL_CATEGORY_ITEMS`) are never
+printed: these PDFs are read at Caen habitat too, so such an axis shows only under its category.
 """
 
 from django.core.exceptions import ValidationError
@@ -17,7 +17,7 @@ from .models import DocumentKind, Solution, stays_in_place
 
 DEFAULT_DURATION_MONTHS = 6
 
-# Minimum contacts are those of seed §2.2.3; a stronger intensity tightens them.
+# Minimum contacts are those of docs/domain.md §2.2.3; a stronger intensity tightens them.
 FREQUENCIES = {
     "light": {
         "visits": "une visite à domicile par mois",
@@ -35,7 +35,7 @@ FREQUENCIES = {
 DEFAULT_FREQUENCY = FREQUENCIES["medium"]
 OFFICE = "des entretiens dans les locaux du CCAS en fonction des besoins"
 
-# Objectives per axis, from seed §2.2.1 (the accompaniment's aims for each obstacle).
+# Objectives per axis, from docs/domain.md §2.2.1 (the accompaniment's aims for each obstacle).
 OBJECTIVES = {
     "insertion": "Lever les freins à l'insertion sociale et professionnelle.",
     "insertion.job_instability": "Retrouver une stabilité professionnelle et budgétaire, en lien avec le Correspondant Solidarité Emploi du CCAS.",

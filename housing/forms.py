@@ -160,8 +160,8 @@ class RehousingForm(forms.ModelForm):
             if dwelling
             else None
         )
-        # The rules of seed §3.2 are `Rehousing.record`'s (the view puts its errors next to
-        # their fields): checked here, on an instance not yet filled in, they misfired.
+        # The rules of docs/domain.md §3.2 are `Rehousing.record`'s (the view puts its errors
+        # next to their fields): checked here, on an instance not yet filled in, they misfired.
         return data
 
     def record_fields(self) -> dict:

@@ -22,11 +22,12 @@ from households.models import Household
 from .matching import size_fits
 
 # Households a dwelling may be proposed to / a rehousing recorded for: admitted, or already
-# accompanied (a household staying in place may later move to cheaper housing, seed §1.2).
+# accompanied (a household staying in place may later move to cheaper housing,
+# docs/domain.md §1.2).
 REHOUSABLE_STATUSES = frozenset({Status.ADMITTED, Status.ACCOMPANIED})
 
-GLIDE_MIN_MONTHS, GLIDE_MAX_MONTHS = 3, 12  # bail glissant (seed §3.2)
-SUBLET_MAX_YEARS = 3  # sous-location (seed §3.2)
+GLIDE_MIN_MONTHS, GLIDE_MAX_MONTHS = 3, 12  # bail glissant (docs/domain.md §3.2)
+SUBLET_MAX_YEARS = 3  # sous-location (docs/domain.md §3.2)
 
 
 class Typology(models.TextChoices):
@@ -286,9 +287,12 @@ class Rehousing(models.Model):
         return self.structure_name
 
     def rule_errors(self) -> dict:
-        """The rules of seed §3.2 for this solution, as {field: French message}."""
+        """The rules of docs/domain.md §3.2 for this solution, as {field: French message}."""
+        return {**self._place_errors(), **self._glide_errors(), **self._sublet_errors()}
+
+    def _place_errors(self) -> dict:
+        """A social residence names its structure; every other solution lets a dwelling."""
         errors = {}
-        start = self.lease_start
         if self.solution == Solution.SOCIAL_RESIDENCE:
             if not self.structure_name.strip():
                 errors["structure_name"] = "Indiquez la résidence sociale qui accueille le ménage."
@@ -298,39 +302,53 @@ class Rehousing(models.Model):
                 )
         elif not self.dwelling_id:
             errors["dwelling"] = "Choisissez le logement attribué."
-        if self.solution == Solution.SLIDING_LEASE:
-            if not self.planned_glide_date:
-                errors["planned_glide_date"] = "Indiquez la date prévue du glissement du bail."
-            elif start and not (
-                add_months(start, GLIDE_MIN_MONTHS)
-                <= self.planned_glide_date
-                <= add_months(start, GLIDE_MAX_MONTHS)
-            ):
-                errors["planned_glide_date"] = (
+        return errors
+
+    def _glide_errors(self) -> dict:
+        """A sliding lease glides 3 to 12 months after the lease starts; no other solution glides."""
+        start = self.lease_start
+        if self.solution != Solution.SLIDING_LEASE:
+            if self.planned_glide_date:
+                return {
+                    "planned_glide_date": "Une date de glissement ne concerne que le bail glissant."
+                }
+            return {}
+        if not self.planned_glide_date:
+            return {"planned_glide_date": "Indiquez la date prévue du glissement du bail."}
+        if not start:
+            return {}
+        earliest, latest = add_months(start, GLIDE_MIN_MONTHS), add_months(start, GLIDE_MAX_MONTHS)
+        if not earliest <= self.planned_glide_date <= latest:
+            return {
+                "planned_glide_date": (
                     "Le glissement du bail doit intervenir entre 3 et 12 mois après le début du bail "
-                    f"(entre le {add_months(start, GLIDE_MIN_MONTHS):%d/%m/%Y} et le "
-                    f"{add_months(start, GLIDE_MAX_MONTHS):%d/%m/%Y})."
+                    f"(entre le {earliest:%d/%m/%Y} et le {latest:%d/%m/%Y})."
                 )
-        elif self.planned_glide_date:
-            errors["planned_glide_date"] = (
-                "Une date de glissement ne concerne que le bail glissant."
+            }
+        return {}
+
+    def _sublet_errors(self) -> dict:
+        """A sublet is very exceptional (a written reason) and lasts at most 3 years; no other
+        solution has an end date."""
+        start = self.lease_start
+        if self.solution != Solution.SUBLET:
+            if self.planned_end:
+                return {"planned_end": "Une date de fin ne concerne que la sous-location."}
+            return {}
+        errors = {}
+        if not self.exceptional_reason.strip():
+            errors["exceptional_reason"] = (
+                "La sous-location est très exceptionnelle : indiquez par écrit le motif."
             )
-        if self.solution == Solution.SUBLET:
-            if not self.exceptional_reason.strip():
-                errors["exceptional_reason"] = (
-                    "La sous-location est très exceptionnelle : indiquez par écrit le motif."
-                )
-            if not self.planned_end:
-                errors["planned_end"] = "Indiquez la date de fin de la sous-location."
-            elif start and self.planned_end > add_months(start, 12 * SUBLET_MAX_YEARS):
-                errors["planned_end"] = (
-                    "Une sous-location ne peut pas dépasser 3 ans "
-                    f"(fin au plus tard le {add_months(start, 12 * SUBLET_MAX_YEARS):%d/%m/%Y})."
-                )
-            elif start and self.planned_end <= start:
-                errors["planned_end"] = "La fin de la sous-location doit suivre le début du bail."
-        elif self.planned_end:
-            errors["planned_end"] = "Une date de fin ne concerne que la sous-location."
+        if not self.planned_end:
+            errors["planned_end"] = "Indiquez la date de fin de la sous-location."
+        elif start and self.planned_end > add_months(start, 12 * SUBLET_MAX_YEARS):
+            errors["planned_end"] = (
+                "Une sous-location ne peut pas dépasser 3 ans "
+                f"(fin au plus tard le {add_months(start, 12 * SUBLET_MAX_YEARS):%d/%m/%Y})."
+            )
+        elif start and self.planned_end <= start:
+            errors["planned_end"] = "La fin de la sous-location doit suivre le début du bail."
         return errors
 
     @classmethod
@@ -373,7 +391,7 @@ class Rehousing(models.Model):
 
     @transaction.atomic
     def record_glide(self, *, on, by):
-        """The bail glissant is transferred to the household (seed §3.2)."""
+        """The bail glissant is transferred to the household (docs/domain.md §3.2)."""
         if self.solution != Solution.SLIDING_LEASE:
             raise ValidationError("Seul un bail glissant peut glisser.")
         if self.glided_on:
@@ -401,7 +419,8 @@ class Rehousing(models.Model):
 
 
 def stays_in_place(household) -> bool:
-    """An eviction-prevention household with no rehousing stays in its dwelling (seed §1.2)."""
+    """An eviction-prevention household with no rehousing stays in its dwelling
+    (docs/domain.md §1.2)."""
     return household.public == Public.EVICTION_THREAT and not household.rehousings.exists()
 
 
@@ -476,7 +495,7 @@ class AgreementDocument(models.Model):
     )
     generated_at = models.DateTimeField(default=timezone.now)
     signed_on = models.DateField("signé le", null=True, blank=True)
-    # The convention is attached to the lease (seed §2.3): the rehousing it seals.
+    # The convention is attached to the lease (docs/domain.md §2.3): the rehousing it seals.
     rehousing = models.ForeignKey(
         Rehousing,
         verbose_name="relogement (bail)",

@@ -46,9 +46,9 @@ def _household(request, pk, action="housing.view"):
 
 
 def can_see_identity(user, household) -> bool:
-    """Names are the "identity" row of ACCESS.md (household.view), narrower than housing.view for
-    the debt and tenancy officers: they read every pathway, but see the names (and the
-    documents, which name every member) of their own tenants only."""
+    """Names are the "identity" row of docs/access.md (household.view), narrower than
+    housing.view for the debt and tenancy officers: they read every pathway, but see the names
+    (and the documents, which name every member) of their own tenants only."""
     return policy.can(user, "household.view", household)
 
 

@@ -1,4 +1,4 @@
-"""The reference table of who gets what on every URL (ACCESS.md), walked by test_access_matrix.py.
+"""Who gets what on every URL (docs/access.md), walked by test_access_matrix.py.
 
 Every URL pattern of the project must have a row here: a new view without a row fails the walk.
 A row is `"namespace:name": (kwargs(world) or None, expect(default, role=status, ...))`. The walk

@@ -1,11 +1,14 @@
 import os
+import sys
 
 import kombu.pools
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
-from django.db import connections
+from django.conf import settings as django_settings
+from django.db import connection, connections
+from django.template.base import Template
 from django.test.utils import CaptureQueriesContext
 
 from accounts.enums import Role
@@ -20,6 +23,44 @@ def service_unavailable(reason):
     if REQUIRE_SERVICES:
         pytest.fail(f"Service requis indisponible : {reason}")
     pytest.skip(reason)
+
+
+def require_postgresql(why):
+    """For a test that only PostgreSQL can run (`why`): skipped on SQLite, the database of a
+    fresh clone with nothing configured, and failed under REQUIRE_SERVICES=1."""
+    if connection.vendor != "postgresql":
+        service_unavailable(f"PostgreSQL requis ({why}) ; DATABASE_URL ne désigne pas PostgreSQL")
+
+
+class UnknownTemplateVariable(str):
+    """`string_if_invalid` in tests: a `{{ variable }}` the context does not hold fails the test.
+
+    A `str`, as Django's system checks require, whose `%` (Django formats the missing name into
+    it) fails the test; `pytest.fail` raises past any `except Exception` between the template
+    and the test. `{% if %}` and `{% firstof %}` still read an unknown variable as false, as in
+    production: an optional variable is tested with them, never with `|default`.
+    """
+
+    def __mod__(self, name):
+        pytest.fail(f"Unknown template variable '{name}' in {_rendering_template()}", pytrace=False)
+
+
+def _rendering_template():
+    frame = sys._getframe(2)
+    while frame is not None:
+        template = frame.f_locals.get("self")
+        if isinstance(template, Template):
+            return template.origin.name
+        frame = frame.f_back
+    return "a template"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fail_on_unknown_template_variables():
+    with pytest.MonkeyPatch.context() as patch:
+        for engine in django_settings.TEMPLATES:
+            patch.setitem(engine["OPTIONS"], "string_if_invalid", UnknownTemplateVariable("%s"))
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -5,7 +5,7 @@ import socket
 import pytest
 from django.urls import reverse
 
-from .conftest import configured_redis_url
+from .conftest import configured_redis_url, require_postgresql
 
 
 def closed_port():
@@ -56,6 +56,7 @@ def test_503_when_the_database_does_not_answer(client, settings, django_db_block
     """The database down is a JSON 503, not a 500 from the request's transaction."""
     from django.db import connection
 
+    require_postgresql("une base qui ne répond pas sur son port TCP")
     settings.REDIS_URL = ""
     saved = dict(connection.settings_dict)
     with django_db_blocker.unblock():

@@ -34,7 +34,7 @@ def detail(request, pk):
     contacts = list(acc.contacts.select_related("author")) if can_notes else []
     log(request, Action.VIEW, acc, label="Dossier d'accompagnement")
     if can_notes and contacts:
-        # Reading contact notes is logged (ACCESS.md); the label carries no note text.
+        # Reading contact notes is logged (docs/access.md); the label carries no note text.
         log(
             request,
             Action.VIEW,

@@ -14,6 +14,7 @@ from households.enums import Status
 from .. import cadence as rhythm
 from ..models import (
     Accompaniment,
+    Extension,
     ExtensionStatus,
     Signal,
     SignalKind,
@@ -33,39 +34,19 @@ def caseload(request):
         .with_cadence()
         .select_related("household", "household__referent")
     )
-    referents = []
-    selected_referent = None
+    referents, selected_referent = [], None
     if is_manager:
         referents = list(User.objects.social_workers())
         selected_referent = request.GET.get("referent", "")
         if selected_referent.isdigit():
             qs = qs.filter(household__referent_id=int(selected_referent))
-    rows = sorted(((acc, acc.cadence(today)) for acc in qs), key=lambda row: row[1].sort_key)
-    counts = {
-        "total": len(rows),
-        "overdue": sum(1 for _, c in rows if c.urgency == rhythm.OVERDUE),
-        "week": sum(1 for _, c in rows if c.urgency == rhythm.DUE_THIS_WEEK),
-    }
-    counts["up_to_date"] = counts["total"] - counts["overdue"] - counts["week"]
+    rows, counts = _by_urgency(qs, today)
     # Sorted and counted over the whole caseload above; only the page's rows are shown (and
     # their members loaded), the most urgent first.
     page = paginate(request, rows)
     prefetch_related_objects([acc for acc, _ in page], _members())
-    open_signals = list(
-        Signal.objects.filter(household__in=qs.values("household"))
-        .unacknowledged()
-        .exclude(kind=SignalKind.ADHESION_LOSS)
-        .select_related("household")
-    )
-    pending_extensions = []
-    if is_manager:
-        from ..models import Extension
-
-        pending_extensions = list(
-            Extension.objects.filter(status=ExtensionStatus.PENDING).select_related(
-                "accompaniment__household"
-            )
-        )
+    open_signals = _open_signals(qs)
+    pending_extensions = _pending_extensions() if is_manager else []
     surveys_due = _surveys_due(user, today, horizon_days=30)
     log_households(
         request,
@@ -92,6 +73,37 @@ def caseload(request):
             "pending_extensions": pending_extensions,
             "saved_draft": request.GET.get("brouillon_enregistre", ""),
         },
+    )
+
+
+def _by_urgency(caseload, today):
+    """[(accompaniment, its cadence)], the most urgent first, and the count of each urgency."""
+    rows = sorted(((acc, acc.cadence(today)) for acc in caseload), key=lambda row: row[1].sort_key)
+    counts = {
+        "total": len(rows),
+        "overdue": sum(1 for _, c in rows if c.urgency == rhythm.OVERDUE),
+        "week": sum(1 for _, c in rows if c.urgency == rhythm.DUE_THIS_WEEK),
+    }
+    counts["up_to_date"] = counts["total"] - counts["overdue"] - counts["week"]
+    return rows, counts
+
+
+def _open_signals(caseload):
+    """Caen habitat's signals on the caseload's households waiting for the référent."""
+    return list(
+        Signal.objects.filter(household__in=caseload.values("household"))
+        .unacknowledged()
+        .exclude(kind=SignalKind.ADHESION_LOSS)
+        .select_related("household")
+    )
+
+
+def _pending_extensions():
+    """Extensions waiting for the manager's decision."""
+    return list(
+        Extension.objects.filter(status=ExtensionStatus.PENDING).select_related(
+            "accompaniment__household"
+        )
     )
 
 

@@ -6,7 +6,7 @@ from ..enums import (
     ComiteOrganisation,
 )
 
-# Roles that read every meeting (ACCESS.md "meetings, decisions, minutes"); a cellule member
+# Roles that read every meeting (docs/access.md "meetings, decisions, minutes"); a cellule member
 # without one of them reads only the meetings they sit in.
 from .meeting import Meeting
 
@@ -30,7 +30,7 @@ class ComiteParticipant(models.Model):
 
 
 class Adjustment(models.Model):
-    """An adjustment of the programme approved by the comité de suivi (seed §5.2)."""
+    """An adjustment of the programme approved by the comité de suivi (docs/domain.md §5.2)."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="adjustments")
     title = models.CharField("ajustement", max_length=250)

@@ -19,7 +19,7 @@ from ..enums import (
     Outcome,
 )
 
-# Roles that read every meeting (ACCESS.md "meetings, decisions, minutes"); a cellule member
+# Roles that read every meeting (docs/access.md "meetings, decisions, minutes"); a cellule member
 # without one of them reads only the meetings they sit in.
 
 
@@ -29,7 +29,7 @@ ALL_MEETINGS_ROLES = frozenset(
 )
 # Who may sit in a cellule (standing or for one meeting): the roles that read meetings.
 MEMBER_ROLES = ALL_MEETINGS_ROLES | {Role.CELLULE_MEMBER}
-# Seed §5.1: "au moins une fois tous les trois mois".
+# docs/domain.md §5.1: "au moins une fois tous les trois mois".
 QUARTER = timedelta(days=92)
 
 
@@ -191,7 +191,7 @@ class Meeting(models.Model):
 
     @transaction.atomic
     def publish_agenda(self, *, by):
-        """Members get access to the syntheses of the households on the agenda (ACCESS.md)."""
+        """Members get access to the syntheses of the households on the agenda (docs/access.md)."""
         self.check_not_locked()
         if self.is_published:
             raise ValidationError("L'ordre du jour est déjà publié.")

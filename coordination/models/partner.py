@@ -9,11 +9,11 @@ from ..enums import (
     PartnerCategory,
 )
 
-# Roles that read every meeting (ACCESS.md "meetings, decisions, minutes"); a cellule member
+# Roles that read every meeting (docs/access.md "meetings, decisions, minutes"); a cellule member
 # without one of them reads only the meetings they sit in.
 
 
-# --- partners (seed §4) -----------------------------------------------------------------
+# --- partners (docs/domain.md §4) -------------------------------------------------------
 class Partner(models.Model):
     name = models.CharField("nom", max_length=200, unique=True)
     category = models.CharField("catégorie", max_length=20, choices=PartnerCategory.choices)

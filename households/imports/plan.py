@@ -11,7 +11,7 @@ Rules (docs/imports.md):
 - same names with another (or no) birth date: a new household, plus a `PossibleDuplicate`
   for a human to decide.
 - a row that would write to a household the importing user may not change (a letting officer
-  and a household past preselection, ACCESS.md) is rejected with its reason; the rest imports.
+  and a household past preselection, docs/access.md) is rejected with its reason; the rest imports.
 """
 
 from dataclasses import dataclass, field
@@ -393,119 +393,152 @@ def build_plan(content: bytes, filename: str, source: str, user=None) -> ImportP
     """
     table = read_table(content, filename)
     rows, rejected, ignored = parse_rows(table, source, filename)
-
-    known_sources = {
-        s.reference: s
-        for s in HouseholdSource.objects.filter(
-            source=source, reference__in=[r.reference for r in rows]
-        ).select_related("household")
-    }
-    snes = {r.sne_number for r in rows if r.sne_number}
-    by_sne = {h.sne_number: h for h in Household.objects.filter(sne_number__in=snes)}
-    by_name: dict[str, list[Person]] = {}
-    for person in Person.objects.filter(match_key__in={r.match_key for r in rows}).select_related(
-        "household"
-    ):
-        by_name.setdefault(person.match_key, []).append(person)
-    # One prefetch of members for every household the plan will show or diff.
-    households = {s.household_id: s.household for s in known_sources.values()}
-    households.update({h.pk: h for h in by_sne.values()})
-    for persons in by_name.values():
-        households.update({p.household_id: p.household for p in persons})
-    prefetch_related_objects(list(households.values()), "members")
-    for source_row in known_sources.values():
-        source_row.household = households[source_row.household_id]
-    by_sne = {sne: households[h.pk] for sne, h in by_sne.items()}
-    for persons in by_name.values():
-        for person in persons:
-            person.household = households[person.household_id]
-
+    known = _Known.load(rows, source)
+    pending = _Pending()
     planned: list[PlannedRow] = []
-    new_by_sne: dict[str, PlannedRow] = {}
-    new_by_name: dict[str, list[PlannedRow]] = {}
     kept_rejected = list(rejected)
     for row in rows:
-        source_row = known_sources.get(row.reference)
-        if source_row is not None:
-            household = source_row.household
-            owner = by_sne.get(row.sne_number) if row.sne_number else None
-            if row.sne_number and (
-                (owner is not None and owner.pk != household.pk) or row.sne_number in new_by_sne
-            ):
-                kept_rejected.append(_sne_taken(row, owner))
-                continue
-            if source_row.row_hash == row.digest():
-                planned.append(PlannedRow(row, UNCHANGED, household, source_row))
-                continue
-            changes, person_changes, person = _overwrite(household, row, source_row)
-            action = UPDATE if changes or person_changes else UNCHANGED
-            planned.append(
-                PlannedRow(
-                    row, action, household, source_row, None, changes, person_changes, person=person
-                )
-            )
-            continue
-        # A reference new to this list: someone we already know, or a new household.
-        if row.sne_number and row.sne_number in by_sne:
-            household = by_sne[row.sne_number]
-            changes, person_changes = _fill_blanks(household, row)
-            planned.append(PlannedRow(row, MERGE, household, None, None, changes, person_changes))
-            continue
-        if row.sne_number and row.sne_number in new_by_sne:
-            planned.append(PlannedRow(row, MERGE, into=new_by_sne[row.sne_number]))
-            continue
-        homonyms = by_name.get(row.match_key, [])
-        same = [
-            p
-            for p in homonyms
-            if row.birth_date
-            and p.birth_date == row.birth_date
-            and not (row.sne_number and p.household.sne_number)  # two SNE numbers: two people
-        ]
-        same_new = [
-            p
-            for p in new_by_name.get(row.match_key, [])
-            if row.birth_date
-            and p.row.birth_date == row.birth_date
-            and not (row.sne_number and p.row.sne_number)
-        ]
-        if same:
-            match = min(same, key=lambda p: p.household_id)
-            household = match.household
-            changes, person_changes = _fill_blanks(household, row, match)
-            planned.append(
-                PlannedRow(row, MERGE, household, None, None, changes, person_changes, person=match)
-            )
-            continue
-        if same_new:
-            planned.append(PlannedRow(row, MERGE, into=same_new[0]))
-            continue
-        create = PlannedRow(row, CREATE)
-        seen = set()
-        for person in homonyms:
-            if person.household_id not in seen:
-                seen.add(person.household_id)
-                create.duplicates.append(person.household)
-        create.duplicates_pending = list(new_by_name.get(row.match_key, []))
-        planned.append(create)
-        if row.sne_number:
-            new_by_sne[row.sne_number] = create
-        new_by_name.setdefault(row.match_key, []).append(create)
+        outcome = _plan_row(row, known, pending)
+        if isinstance(outcome, RejectedRow):
+            kept_rejected.append(outcome)
+        else:
+            planned.append(outcome)
     if user is not None:
-        allowed = []
-        for planned_row in planned:
-            household = planned_row.household
-            if (
-                planned_row.action in (MERGE, UPDATE)
-                and household is not None
-                and not policy.can(user, "household.change", household)
-            ):
-                kept_rejected.append(_out_of_scope(planned_row.row, household))
-            else:
-                allowed.append(planned_row)
-        planned = allowed
+        planned = _keep_in_scope(planned, user, kept_rejected)
     kept_rejected.sort(key=lambda r: r.line)
     return ImportPlan(source, filename, planned, kept_rejected, ignored, table.description)
+
+
+@dataclass
+class _Known:
+    """What the database already holds about the file's rows, loaded in a fixed number of
+    queries: sources by reference (of this list), households by SNE number, members by name."""
+
+    sources: dict[str, HouseholdSource]
+    by_sne: dict[str, Household]
+    by_name: dict[str, list[Person]]
+
+    @classmethod
+    def load(cls, rows, source):
+        sources = {
+            s.reference: s
+            for s in HouseholdSource.objects.filter(
+                source=source, reference__in=[r.reference for r in rows]
+            ).select_related("household")
+        }
+        snes = {r.sne_number for r in rows if r.sne_number}
+        by_sne = {h.sne_number: h for h in Household.objects.filter(sne_number__in=snes)}
+        by_name: dict[str, list[Person]] = {}
+        for person in Person.objects.filter(
+            match_key__in={r.match_key for r in rows}
+        ).select_related("household"):
+            by_name.setdefault(person.match_key, []).append(person)
+        # One prefetch of members for every household the plan will show or diff.
+        households = {s.household_id: s.household for s in sources.values()}
+        households.update({h.pk: h for h in by_sne.values()})
+        for persons in by_name.values():
+            households.update({p.household_id: p.household for p in persons})
+        prefetch_related_objects(list(households.values()), "members")
+        for source_row in sources.values():
+            source_row.household = households[source_row.household_id]
+        by_sne = {sne: households[h.pk] for sne, h in by_sne.items()}
+        for persons in by_name.values():
+            for person in persons:
+                person.household = households[person.household_id]
+        return cls(sources, by_sne, by_name)
+
+
+@dataclass
+class _Pending:
+    """The households earlier rows of the same file will create, by SNE number and by name."""
+
+    by_sne: dict[str, PlannedRow] = field(default_factory=dict)
+    by_name: dict[str, list[PlannedRow]] = field(default_factory=dict)
+
+
+def _plan_row(row, known: _Known, pending: _Pending) -> "PlannedRow | RejectedRow":
+    """One row's fate: a known reference updates its household; a new one merges into a
+    household found by SNE number or by name and birth date (known, or created by an earlier
+    row), else creates one."""
+    source_row = known.sources.get(row.reference)
+    if source_row is not None:
+        return _plan_known_reference(row, source_row, known, pending)
+    if row.sne_number and row.sne_number in known.by_sne:
+        household = known.by_sne[row.sne_number]
+        changes, person_changes = _fill_blanks(household, row)
+        return PlannedRow(row, MERGE, household, None, None, changes, person_changes)
+    if row.sne_number and row.sne_number in pending.by_sne:
+        return PlannedRow(row, MERGE, into=pending.by_sne[row.sne_number])
+    homonyms = known.by_name.get(row.match_key, [])
+    same = [
+        p
+        for p in homonyms
+        if row.birth_date
+        and p.birth_date == row.birth_date
+        and not (row.sne_number and p.household.sne_number)  # two SNE numbers: two people
+    ]
+    if same:
+        match = min(same, key=lambda p: p.household_id)
+        household = match.household
+        changes, person_changes = _fill_blanks(household, row, match)
+        return PlannedRow(row, MERGE, household, None, None, changes, person_changes, person=match)
+    same_new = [
+        p
+        for p in pending.by_name.get(row.match_key, [])
+        if row.birth_date
+        and p.row.birth_date == row.birth_date
+        and not (row.sne_number and p.row.sne_number)
+    ]
+    if same_new:
+        return PlannedRow(row, MERGE, into=same_new[0])
+    return _plan_create(row, homonyms, pending)
+
+
+def _plan_known_reference(row, source_row, known: _Known, pending: _Pending):
+    household = source_row.household
+    owner = known.by_sne.get(row.sne_number) if row.sne_number else None
+    if row.sne_number and (
+        (owner is not None and owner.pk != household.pk) or row.sne_number in pending.by_sne
+    ):
+        return _sne_taken(row, owner)
+    if source_row.row_hash == row.digest():
+        return PlannedRow(row, UNCHANGED, household, source_row)
+    changes, person_changes, person = _overwrite(household, row, source_row)
+    action = UPDATE if changes or person_changes else UNCHANGED
+    return PlannedRow(
+        row, action, household, source_row, None, changes, person_changes, person=person
+    )
+
+
+def _plan_create(row, homonyms, pending: _Pending):
+    """A new household, flagged as a possible duplicate of every homonym's household."""
+    create = PlannedRow(row, CREATE)
+    seen = set()
+    for person in homonyms:
+        if person.household_id not in seen:
+            seen.add(person.household_id)
+            create.duplicates.append(person.household)
+    create.duplicates_pending = list(pending.by_name.get(row.match_key, []))
+    if row.sne_number:
+        pending.by_sne[row.sne_number] = create
+    pending.by_name.setdefault(row.match_key, []).append(create)
+    return create
+
+
+def _keep_in_scope(planned, user, rejected):
+    """Rows that would write to a household the user may not change move to `rejected`."""
+    allowed = []
+    for planned_row in planned:
+        household = planned_row.household
+        if (
+            planned_row.action in (MERGE, UPDATE)
+            and household is not None
+            and not policy.can(user, "household.change", household)
+        ):
+            rejected.append(_out_of_scope(planned_row.row, household))
+        else:
+            allowed.append(planned_row)
+    return allowed
 
 
 def _sne_taken(row, owner):

@@ -208,7 +208,7 @@ def test_contact_form_access(client, acc, other_social_worker, ccas_manager):
 def test_reading_notes_is_audited_and_limited(client, acc, other_social_worker, tenancy_officer):
     ContactFactory(accompaniment=acc, note="Note confidentielle sur la santé")
     url = reverse("accompaniments:detail", args=[acc.pk])
-    client.force_login(other_social_worker)  # R programme (ACCESS.md)
+    client.force_login(other_social_worker)  # R programme (docs/access.md)
     response = client.get(url)
     assert "Note confidentielle" in response.content.decode()
     entry = AuditEntry.objects.get(object_type="accompaniments.Contact", action="view")

@@ -263,7 +263,7 @@ def test_a_signal_whose_email_did_not_leave_is_sent_by_the_catch_up_job(
 def test_accompaniment_page_lists_signals_only_to_whoever_may_read_them(
     client, social_worker, other_social_worker, ccas_manager
 ):
-    # ACCESS.md: a social worker reads the contacts of the whole programme but only the signals
+    # docs/access.md: a social worker reads the contacts of the whole programme but only the signals
     # of her own households.
     from .factories import AccompanimentFactory
 
@@ -281,7 +281,7 @@ def test_accompaniment_page_lists_signals_only_to_whoever_may_read_them(
 
 @pytest.mark.django_db
 def test_the_manager_reads_signals_but_does_not_write_them(client, in_programme, ccas_manager):
-    # ACCESS.md, signals: ccas_manager R. The référent acknowledges; the social worker records
+    # docs/access.md, signals: ccas_manager R. The référent acknowledges; the social worker records
     # the loss of adhesion.
     signal = SignalFactory(household=in_programme)
     client.force_login(ccas_manager)

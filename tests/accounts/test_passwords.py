@@ -1,4 +1,4 @@
-"""Password rules of ACCESS.md (CNIL délibération 2022-100): 12 chars from 4 classes or 14 from 3."""
+"""Password rules of docs/access.md (CNIL 2022-100): 12 chars from 4 classes or 14 from 3."""
 
 import pytest
 from django.contrib.auth.password_validation import (

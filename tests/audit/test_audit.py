@@ -12,6 +12,7 @@ from accounts.enums import Role
 from audit.models import Action, AppendOnlyError, AuditEntry, log, log_households
 from households.enums import Status
 from households.models import Household, StatusChange
+from tests.conftest import require_postgresql
 from tests.factories import HouseholdFactory, make_user
 
 JOURNAL = reverse("audit:list")
@@ -51,8 +52,7 @@ def test_change_and_audit_row_commit_together(client):
 def failing_commit(django_db_blocker):
     """A deferred PostgreSQL trigger that refuses, at COMMIT, any transaction that changed a
     household: the request's writes all happened, then the database rolls them back."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL deferred triggers")
+    require_postgresql("un déclencheur différé au COMMIT")
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE OR REPLACE FUNCTION test_fail_at_commit() RETURNS trigger AS $$ "
@@ -96,7 +96,7 @@ def test_refused_access_is_logged_even_though_the_request_rolls_back(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_out_of_scope_file_refused_with_404_is_logged(client):
-    """ACCESS.md: a refusal answered 404 (existence must not leak) is logged like a 403."""
+    """docs/access.md: a refusal answered 404 (existence must not leak) is logged like a 403."""
     debt_officer = make_user(Role.DEBT_OFFICER)  # Caen habitat tenants only
     household = HouseholdFactory()  # not a tenant
     client.force_login(debt_officer)

@@ -1,4 +1,4 @@
-"""Who reads what (issue 4, points 3 and 5; ACCESS.md)."""
+"""Who reads what (issue 4, points 3 and 5; docs/access.md)."""
 
 import pytest
 from django.utils import timezone

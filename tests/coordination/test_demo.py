@@ -43,7 +43,7 @@ def test_demo_has_a_past_year_of_minutes_and_a_next_agenda_ready(social_worker):
     assert not following.is_published
     assert following.items.filter(kind="level").count() == 3
     assert Meeting.objects.comites().count() == 1
-    # Seed §5.1: the cellule sits at least once a quarter, the demo calendar too.
+    # docs/domain.md §5.1: the cellule sits at least once a quarter, the demo calendar too.
     dates = [m.date for m in Meeting.objects.cellules().order_by("date")]
     assert all(later - earlier <= QUARTER for earlier, later in itertools.pairwise(dates))
     assert Partner.objects.count() == len(demo.PARTNERS)

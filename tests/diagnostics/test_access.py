@@ -1,4 +1,4 @@
-"""Who reads the confidential detail and who reads the synthesis (ACCESS.md), with audit rows."""
+"""Who reads the confidential detail and who the synthesis (docs/access.md), with audit rows."""
 
 import pytest
 from django.urls import reverse
@@ -88,7 +88,7 @@ def test_cellule_member_needs_a_published_agenda(client, social_worker, cellule_
     pdf_url = reverse("diagnostics:synthesis_pdf", args=[diagnostic.pk])
     assert client.get(url).status_code == 404
     assert client.get(pdf_url).status_code == 404
-    # Refusals are logged (ACCESS.md); what must not exist before publication is a read.
+    # Refusals are logged (docs/access.md); what must not exist before publication is a read.
     assert not AuditEntry.objects.filter(actor=cellule_member, action=Action.VIEW).exists()
     assert AuditEntry.objects.filter(actor=cellule_member, action=Action.DENIED).count() == 2
     meeting.agenda_published_at = timezone.now()

@@ -1,4 +1,4 @@
-"""Who reads and edits which household, page by page (ACCESS.md, "identity, composition…").
+"""Who reads and edits which household, page by page (docs/access.md, "identity, composition…").
 
 | role | reads | edits |
 |---|---|---|

@@ -253,7 +253,7 @@ def test_letting_officer_edits_a_household_in_preselection(client, letting_offic
 def test_letting_officer_may_not_edit_a_household_past_preselection(
     client, letting_officer, status
 ):
-    """ACCESS.md: the letting officer writes identity and composition at preselection only."""
+    """docs/access.md: the letting officer writes identity and composition at preselection only."""
     household = HouseholdFactory(status=status, members=[{"first_name": "Anne"}])
     client.force_login(letting_officer)
     page = client.get(household.get_absolute_url())

@@ -26,6 +26,7 @@ from households.models import (
     PossibleDuplicate,
     StatusChange,
 )
+from tests.conftest import require_postgresql
 
 FILES = Path(__file__).parent / "files"
 pytestmark = pytest.mark.django_db
@@ -291,6 +292,9 @@ def test_apply_is_atomic_when_the_database_moved_since_the_preview():
 
 
 def _command(*args):
+    """`manage.py import_list` in another process, on the test database: a server database, as
+    SQLite's test database lives in this process's memory."""
+    require_postgresql("la commande tourne dans un autre processus, sur la base de test")
     db = connection.settings_dict
     env = {
         **os.environ,

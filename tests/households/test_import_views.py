@@ -242,7 +242,7 @@ def test_the_household_list_links_to_the_import_for_importers_only(
     assert f'href="{URL}"' not in client.get(reverse("households:list")).content.decode()
 
 
-# --- letting officers write households in preselection only (ACCESS.md) -----------------
+# --- letting officers write households in preselection only (docs/access.md) -----------------
 
 DALO_LIST = (
     "reference;nom;prenom;date_naissance;telephone\n"

@@ -58,7 +58,7 @@ def test_letting_officer_moves_a_household_in_preselection(client, letting_offic
 
 
 def test_letting_officer_may_not_move_an_accompanied_household(client, letting_officer):
-    """ACCESS.md: the letting officer writes the status at preselection only."""
+    """docs/access.md: the letting officer writes the status at preselection only."""
     household = HouseholdFactory(accompanied=True)
     client.force_login(letting_officer)
     page = client.get(household.get_absolute_url()).content.decode()

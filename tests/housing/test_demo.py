@@ -27,8 +27,8 @@ def test_demo_stock_and_rehousings_idempotent(letting_officer):
     for dwelling in Dwelling.objects.filter(typology__in=["T2", "T4"]):
         low, high = (280, 450) if dwelling.typology == "T2" else (280, 750)
         assert low <= dwelling.rent <= high
-    # Seed §3.1: three quarters of the T4 between 280 and 390 €, the remaining quarter between
-    # 408 and 750 € (T2: 280–370 €, then 310–450 €, so that split overlaps).
+    # docs/domain.md §3.1: three quarters of the T4 between 280 and 390 €, the remaining
+    # quarter between 408 and 750 € (T2: 280–370 €, then 310–450 €, so that split overlaps).
     t4 = list(Dwelling.objects.filter(typology="T4").values_list("rent", flat=True))
     modest = [rent for rent in t4 if rent <= 390]
     assert all(408 <= rent <= 750 for rent in t4 if rent > 390)

@@ -242,7 +242,7 @@ def test_who_generates_what(
             client.get(reverse("housing:document_download", args=[document.pk])).status_code == 404
         )
     # The debt officer reads the documents of their tenants only (the document names the
-    # members: ACCESS.md gives them identity for own tenants), and writes none.
+    # members: docs/access.md gives them identity for own tenants), and writes none.
     client.force_login(debt_officer)
     download = reverse("housing:document_download", args=[document.pk])
     assert client.get(download).status_code == 403

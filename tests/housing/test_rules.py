@@ -1,4 +1,4 @@
-"""The rehousing rules of seed §3.2 and the proposal flow, enforced by the models."""
+"""The rehousing rules of docs/domain.md §3.2 and the proposal flow, enforced by the models."""
 
 import datetime
 
@@ -254,9 +254,10 @@ def test_both_signed_looks_at_the_latest_versions():
 def test_a_convention_signed_before_a_later_rehousing_does_not_open_the_accompaniment(
     letting_officer,
 ):
-    """Each rehousing is sealed by its own convention (seed §2.3): a household staying in place
-    signed its convention, then moved to cheaper housing before the accompaniment started; the
-    signed "maintien dans les lieux" convention does not cover the new lease."""
+    """Each rehousing is sealed by its own convention (docs/domain.md §2.3): a household
+    staying in place signed its convention, then moved to cheaper housing before the
+    accompaniment started; the signed "maintien dans les lieux" convention does not cover the
+    new lease."""
     from accompaniments.models import Accompaniment
 
     household = HouseholdFactory(

@@ -328,7 +328,7 @@ def test_letting_board(client, letting_officer, social_worker, other_social_work
 def test_debt_and_tenancy_officers_see_no_name_of_a_non_tenant(
     client, debt_officer, tenancy_officer
 ):
-    """ACCESS.md: they read every rehousing ("R") but a household's identity only for their own
+    """docs/access.md: they read every rehousing ("R") but a household's identity only for their own
     tenants. The pathway of a household with no Caen habitat tenant account shows its file
     reference and initials, not its names, and not its documents (which name every member);
     the letting board names nobody."""

@@ -27,7 +27,7 @@ SCHEDULES = {
     "Purge du journal des accès (rétention)": (
         "audit.purge_expired_entries",
         _crontab("15", hour="3"),
-        "Supprime les entrées du journal plus anciennes que AUDIT_RETENTION_DAYS (ACCESS.md).",
+        "Supprime les entrées du journal plus anciennes que AUDIT_RETENTION_DAYS (docs/access.md).",
     ),
     # Hourly: an abandoned file lives at most IMPORT_PENDING_HOURS plus one hour.
     "Suppression des imports non confirmés": (
