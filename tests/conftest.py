@@ -6,6 +6,7 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connections
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.enums import Role
@@ -86,14 +87,28 @@ def _close_worker_connections(**kwargs):
     connections.close_all()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _plain_http():
+    """The suite talks plain HTTP (test client, live server) like `LOCAL_HTTP=1`, whatever the
+    production defaults; set for the whole session, before the live server builds its
+    middleware (SecurityMiddleware reads SECURE_SSL_REDIRECT once)."""
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SECURE_HSTS_SECONDS=0,
+        SECURE_COOKIES=False,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.SECURE_COOKIES = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
     settings.AXES_ENABLED = True
+    # tests/accounts/test_two_factor.py turns it on; elsewhere force_login stands for a full login.
+    settings.REQUIRE_2FA = False
 
 
 @pytest.fixture
