@@ -1,4 +1,4 @@
-"""The second factor (ACCESS.md: TOTP for every role): the one owner of the devices' state.
+"""The second factor (docs/security.md: TOTP for every role): the one owner of the devices' state.
 
 Each user has at most one confirmed TOTP device (an authenticator application, django-otp's
 `TOTPDevice`) and one set of single-use backup codes (`StaticDevice`). Enrolment creates an

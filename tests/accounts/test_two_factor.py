@@ -1,4 +1,4 @@
-"""Second factor (ACCESS.md: TOTP for every role): enrolment with a real code computed from the
+"""Second factor (docs/security.md: TOTP for every role): enrolment with a real code computed from the
 key the page shows, login with a code, replay refused, backup codes, admin reset (logged)."""
 
 import base64

@@ -173,7 +173,7 @@ def test_an_entry_cannot_be_changed_or_deleted_through_the_model(entry):
 
 
 def test_the_it_admin_does_not_read_the_log(client, admin_user, ccas_manager, entry):
-    """ACCESS.md: the audit log is the direction's (R), not the IT admin's, even in /admin/."""
+    """The audit log is the direction's to read (docs/security.md), not the IT admin's in /admin/."""
     client.force_login(admin_user)
     assert client.get("/admin/audit/auditentry/").status_code == 404
     assert client.get(f"/admin/audit/auditentry/{entry.pk}/change/").status_code == 404
