@@ -8,6 +8,7 @@ enrolment.
 """
 
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
 from django.urls import reverse
 
 from . import twofactor
@@ -32,6 +33,14 @@ class SecondFactorMiddleware:
             return None
         if not twofactor.needs_verification(request):
             return None
+        if getattr(request, "htmx", False):
+            # An htmx request would swap the verification page into a fragment: reload instead.
+            target = request.htmx.current_url_abs_path or "/"
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = redirect_to_login(
+                target, reverse("accounts:two_factor_verify"), "next"
+            ).url
+            return response
         return redirect_to_login(
             request.get_full_path(), reverse("accounts:two_factor_verify"), "next"
         )

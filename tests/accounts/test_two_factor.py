@@ -170,6 +170,15 @@ def test_required_for_every_role(client, role):
     assert client.get(reverse("health")).status_code == 200  # public pages stay public
 
 
+def test_an_htmx_request_reloads_the_page_to_the_verification(client, social_worker):
+    client.force_login(social_worker)
+    response = client.get(
+        CASE_PAGE, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{CASE_PAGE}"
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == f"{VERIFY}?next={CASE_PAGE}"
+
+
 def test_an_enrolled_device_cannot_be_replaced_without_a_code(client, social_worker):
     enrol(client, social_worker)
     client.post(reverse("accounts:logout"))
