@@ -22,7 +22,9 @@ document.addEventListener("securitypolicyviolation", function (event) {
 """
 
 
-def test_htmx_pages_work_under_the_csp_with_the_second_factor(page, settings, social_worker):
+def test_htmx_pages_work_under_the_csp_with_the_second_factor(
+    page, settings, check_axe, social_worker
+):
     settings.REQUIRE_2FA = True
     household = HouseholdFactory(
         referent=social_worker,
@@ -56,12 +58,19 @@ def test_htmx_pages_work_under_the_csp_with_the_second_factor(page, settings, so
     qr = page.get_by_role("img", name=re.compile("Code QR"))
     expect(qr).to_be_visible()
     assert page.evaluate("document.querySelector('img.qr-code').naturalWidth") > 0
+    check_axe(page)
     secret = page.locator("#cle-secrete").inner_text()
     page.get_by_label("Code affiché par l'application").fill(totp(secret))
     page.get_by_role("button", name="Activer").click()
     expect(page.get_by_role("heading", name="Codes de secours")).to_be_visible()
+    check_axe(page)
     assert violations() == []
     page.get_by_role("link", name="Continuer").click()
+    page.goto("/mon-compte/")
+    expect(page.get_by_text("Codes de secours non utilisés : 10.")).to_be_visible()
+    check_axe(page)
+    page.get_by_role("link", name="Changer mon mot de passe").click()
+    check_axe(page)
 
     # htmx: a step recorded without reloading, the budget totals following the typing.
     page.goto("/diagnostics/")
