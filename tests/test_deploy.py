@@ -47,6 +47,15 @@ def test_check_deploy_with_the_readme_production_example_prints_no_warning():
     assert "System check identified no issues (0 silenced)." in report, report
 
 
+def test_check_deploy_warns_when_mail_links_would_not_reach_the_app(settings):
+    from django.core.checks import run_checks
+
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    assert "caen.W001" in {m.id for m in run_checks(include_deployment_checks=True)}
+    settings.SITE_URL = "https://logement-accompagne.example.fr"
+    assert "caen.W001" not in {m.id for m in run_checks(include_deployment_checks=True)}
+
+
 def test_docker_compose_declares_the_full_stack_with_health_checks():
     import yaml
 
