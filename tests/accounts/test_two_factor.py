@@ -227,3 +227,20 @@ def test_admin_resets_a_device_and_it_is_logged(client, admin_user, social_worke
     client.post(reverse("accounts:logout"))
     log_in(client, social_worker)
     assert client.get(VERIFY).url.startswith(SETUP)
+
+
+def test_the_gate_costs_one_query_per_page(client, settings, social_worker):
+    """A verified session loads its device once per request; nothing else is added."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enrol(client, social_worker)
+    with CaptureQueriesContext(connection) as verified:
+        assert client.get(reverse("accounts:account")).status_code == 200
+    settings.REQUIRE_2FA = False
+    session = client.session
+    del session["otp_device_id"]
+    session.save()
+    with CaptureQueriesContext(connection) as plain:
+        assert client.get(reverse("accounts:account")).status_code == 200
+    assert len(verified) <= len(plain) + 1
