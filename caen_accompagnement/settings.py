@@ -4,6 +4,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -11,8 +13,16 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The default key is for trying the app and for tests only; `check --deploy` flags it.
-SECRET_KEY = env("SECRET_KEY", default="django-insecure-dev-only-key-set-SECRET_KEY-in-production")
+# Without DEBUG the app refuses to start on a missing key: a public development key would let
+# anyone forge sessions and password-reset tokens.
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY n'est pas défini : l'application refuse de démarrer sans clé secrète "
+            "hors développement (DEBUG=1). Voir README, « Variables d'environnement »."
+        )
+    SECRET_KEY = "django-insecure-dev-only-key-set-SECRET_KEY-in-production"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -31,6 +41,10 @@ INSTALLED_APPS = [
     "template_partials",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "caen_accompagnement",
     "accounts",
     "audit",
@@ -45,12 +59,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "caen_accompagnement.middleware.PrivacyHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -112,9 +130,14 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "accounts.passwords.CnilPasswordValidator"},
+    {"NAME": "accounts.passwords.PublicPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Lockout (accounts/lockout.py): 5 failures lock one account *from one address* for 15 minutes;
+# past LOGIN_USERNAME_CAP failures on one account from anywhere (24 h), addresses that never
+# logged into it wait a back-off that doubles with each further failure, while the addresses the
+# account logged in from keep their own per-address count: nobody can lock a colleague out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -122,18 +145,58 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
+LOGIN_USERNAME_CAP = env.int("LOGIN_USERNAME_CAP", default=20)
+LOGIN_BACKOFF_MINUTES = env.int("LOGIN_BACKOFF_MINUTES", default=1)
+LOGIN_KNOWN_ADDRESS_DAYS = 90
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, e.g. 10.0.0.0/8).
+# Empty: the client address is REMOTE_ADDR, whatever the request headers say.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Second factor (TOTP, django-otp) for every role; off only in development (`make run`).
+REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = "Logement accompagné Caen"
+BACKUP_CODES_COUNT = 10
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an inactivity timeout
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
+# --- HTTPS, safe by default: SSL redirect, HSTS and secure cookies unless LOCAL_HTTP=1
+# (implied by DEBUG=1, i.e. `make run`). Each can still be set on its own.
+LOCAL_HTTP = env.bool("LOCAL_HTTP", default=DEBUG)
+SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not LOCAL_HTTP)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not LOCAL_HTTP)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if LOCAL_HTTP else 31_536_000)
+# The header applies to the app's own host and its subdomains only (never to a parent domain);
+# `preload` is inert until someone submits the domain to the browsers' list.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): the app's own files only, no inline script or style
+# (htmx's indicator style comes from static/css/app.css, see base.html's htmx-config).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Bootstrap's form controls draw with data: SVG
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
 
 # --- Locale: everything a user reads is French.
 LANGUAGE_CODE = "fr-fr"
@@ -172,6 +235,11 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="Logement accompagné Caen <noreply@ccas-caen.fr>"
 )
+# The address of the app in links sent by e-mail: SITE_URL, else the first trusted origin.
+SITE_URL = (
+    env("SITE_URL", default="")
+    or (CSRF_TRUSTED_ORIGINS[0] if CSRF_TRUSTED_ORIGINS else "http://127.0.0.1:8000")
+).rstrip("/")
 # Where approved cellule minutes go at the DDCS (also editable in the admin).
 DDCS_MINUTES_RECIPIENTS = env.list("DDCS_MINUTES_RECIPIENTS", default=[])
 
@@ -188,7 +256,7 @@ PROGRAMME_TARGET_HOUSEHOLDS = 120
 # Post-autonomy surveys (§7): how many, one every 6 months from the closure of the accompaniment.
 POST_AUTONOMY_SURVEY_ROUNDS = env.int("POST_AUTONOMY_SURVEY_ROUNDS", default=4)
 SMALL_CELL_THRESHOLD = 5
-DEMO_PASSWORD = env("DEMO_PASSWORD", default="Caen-Accompagne-2026!")
+DEMO_PASSWORD = env("DEMO_PASSWORD", default="Caen-Accompagne-2026!")  # public: see README
 
 LOGGING = {
     "version": 1,

@@ -202,6 +202,12 @@ ROWS = {
     "accessibility": (None, expect(200, anonymous=200)),
     "accounts:login": (None, expect(302, anonymous=200)),  # a logged-in user is sent home
     "accounts:logout": (None, expect(405, anonymous=LOGIN)),  # POST only
+    # Second factor off in the walk (REQUIRE_2FA=0, no device): verification sends the user on.
+    "accounts:two_factor_verify": (None, expect(302)),
+    "accounts:two_factor_setup": (None, expect(200)),
+    "accounts:account": (None, expect(200)),
+    "accounts:password_change": (None, expect(200)),
+    "accounts:backup_codes": (None, expect(405, anonymous=LOGIN)),  # POST only
     "audit:list": (None, expect(403, ccas_manager=200)),
     # --- households -------------------------------------------------------------------
     "households:list": (None, expect(200, state_reader=403, admin=403)),
