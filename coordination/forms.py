@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from caen_accompagnement.uploads import sniff_suffix, too_large
 from diagnostics.models import LEVEL_CHOICES
+from households.outbound import add_outbound_errors
 
 from .enums import OUTCOMES_OF_KIND, AdjustmentStatus, ItemKind, MeetingKind, Outcome
 from .models import (
@@ -16,6 +17,7 @@ from .models import (
     possible_members,
 )
 
+COMITE_AUDIENCE = "lu par les membres du comité de suivi"
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PLANNED_DATES = 6
 
@@ -180,6 +182,12 @@ class AdjustmentForm(forms.ModelForm):
         model = Adjustment
         fields = ["title", "owner", "status", "due_on"]
         widgets = {"due_on": DATE_INPUT}
+
+    def clean(self):
+        cleaned = super().clean()
+        # Read by the comité's members, outside the CCAS (docs/access.md).
+        add_outbound_errors(self, COMITE_AUDIENCE, title=cleaned.get("title"))
+        return cleaned
 
 
 class AdjustmentStatusForm(forms.Form):

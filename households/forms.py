@@ -9,6 +9,7 @@ from accounts.models import User
 
 from .enums import Employment, ExitReason, Gender, Public, Quartier, Relation, Status
 from .models import Household, Person
+from .outbound import HOUSEHOLD_FILE_AUDIENCE, add_outbound_errors
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -47,7 +48,8 @@ class HouseholdForm(forms.ModelForm):
         }
         help_texts = {
             "tenant_account": "Obligatoire pour un ménage menacé d'expulsion (locataire de Caen habitat).",
-            "observations": "Éléments strictement utiles au suivi ; pas d'information de santé ici.",
+            "observations": "Lu par Caen habitat et la cellule : ni nom, ni santé, ni autre "
+            "donnée sensible.",
         }
         error_messages = {
             "sne_number": {"unique": "Ce numéro unique est déjà celui d'un autre ménage."},
@@ -84,6 +86,13 @@ class HouseholdForm(forms.ModelForm):
                 "Un ménage menacé d'expulsion est locataire de Caen habitat : "
                 "indiquez son compte locataire.",
             )
+        # Read on the household file by Caen habitat and the cellule (docs/access.md).
+        add_outbound_errors(
+            self,
+            HOUSEHOLD_FILE_AUDIENCE,
+            observations=cleaned.get("observations"),
+            accommodation=cleaned.get("accommodation"),
+        )
         return cleaned
 
     @property

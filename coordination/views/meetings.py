@@ -10,15 +10,11 @@ from accounts.policy import action_required
 from audit.models import Action, log
 
 from .. import agenda as agenda_module
-from ..actions import (
-    check_no_sensitive_words,
-    eviction_share,
-)
+from ..actions import eviction_share
 from ..enums import ItemKind, MeetingKind
 from ..forms import (
     AddMemberForm,
     AttendanceForm,
-    CorrectionForm,
     ManualItemForm,
     PlanForm,
     StandingMembersForm,
@@ -185,7 +181,6 @@ def detail(request, pk):
         "attendee_ids": set(meeting.attendees.values_list("pk", flat=True)),
         "attendance_form": AttendanceForm(meeting=meeting) if can_change else None,
         "member_form": AddMemberForm(meeting=meeting) if can_plan else None,
-        "correction_form": CorrectionForm() if can_plan else None,
         "versions": meeting.minutes_versions.select_related("approved_by").prefetch_related(
             "deliveries"
         ),
@@ -264,7 +259,6 @@ def agenda_manual(request, pk):
     form = ManualItemForm(request.POST)
     if form.is_valid():
         try:
-            check_no_sensitive_words(form.cleaned_data["title"], "title")
             item = meeting.add_item(
                 kind=ItemKind.MANUAL, title=form.cleaned_data["title"], by=request.user
             )
