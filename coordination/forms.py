@@ -18,6 +18,7 @@ from .models import (
 )
 
 COMITE_AUDIENCE = "lu par les membres du comité de suivi"
+MEETING_AUDIENCE = "courriel de l'ordre du jour et compte rendu"
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PLANNED_DATES = 6
 
@@ -42,6 +43,7 @@ class PlanForm(forms.Form):
         cleaned = super().clean()
         at = cleaned.get("at")
         if at is None:
+            add_outbound_errors(self, MEETING_AUDIENCE, place=cleaned.get("place"))
             return cleaned
         now = timezone.now()
         dates = []
@@ -60,6 +62,8 @@ class PlanForm(forms.Form):
             else:
                 dates.append(moment)
         cleaned["moments"] = dates
+        # In the agenda e-mail and the minutes (docs/access.md).
+        add_outbound_errors(self, MEETING_AUDIENCE, place=cleaned.get("place"))
         return cleaned
 
 
@@ -186,7 +190,9 @@ class AdjustmentForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         # Read by the comité's members, outside the CCAS (docs/access.md).
-        add_outbound_errors(self, COMITE_AUDIENCE, title=cleaned.get("title"))
+        add_outbound_errors(
+            self, COMITE_AUDIENCE, title=cleaned.get("title"), owner=cleaned.get("owner")
+        )
         return cleaned
 
 

@@ -79,7 +79,12 @@ def plan(request):
             f"{'s' if len(created) > 1 else ''}.",
         )
         return redirect("coordination:list")
-    return render(request, "coordination/plan.html", {"form": form})
+    return render(
+        request,
+        "coordination/plan.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @action_required("meeting.plan")
