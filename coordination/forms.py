@@ -19,6 +19,11 @@ from .models import (
 
 COMITE_AUDIENCE = "lu par les membres du comité de suivi"
 MEETING_AUDIENCE = "courriel de l'ordre du jour et compte rendu"
+# Under every field read outside the CCAS (docs/access.md, "Texte libre qui sort du CCAS").
+OUTBOUND_HELP = (
+    "Diffusé aux membres de la cellule et à la DDCS : ni nom de personne, ni santé, addiction, "
+    "vie sexuelle, religion, infraction ou droit au séjour."
+)
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PLANNED_DATES = 6
 
@@ -112,7 +117,7 @@ class AttendanceForm(forms.Form):
 
 
 class ManualItemForm(forms.Form):
-    title = forms.CharField(label="Intitulé du point", max_length=250)
+    title = forms.CharField(label="Intitulé du point", max_length=250, help_text=OUTBOUND_HELP)
 
 
 class DecisionForm(forms.Form):
@@ -125,13 +130,15 @@ class DecisionForm(forms.Form):
         required=False,
     )
     reason = forms.CharField(
-        label="Motif (court, sans donnée de santé)",
+        label="Motif (court)",
+        help_text=OUTBOUND_HELP,
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     cap_override_reason = forms.CharField(
         label="Motif du dépassement du plafond de 50 % (responsable CCAS)",
+        help_text=OUTBOUND_HELP,
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -170,6 +177,7 @@ class DecisionForm(forms.Form):
 class CorrectionForm(forms.Form):
     correction = forms.CharField(
         label="Correction apportée au compte rendu",
+        help_text=OUTBOUND_HELP,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

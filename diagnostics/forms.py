@@ -147,7 +147,8 @@ class DiagnosticForm(forms.ModelForm):
         }
         help_texts = {
             "residence_permit_valid_until": "Date de fin de validité seulement : pas de copie du titre.",
-            "capacity_reason": "Lu par la cellule : n'y mentionnez ni santé ni addiction.",
+            "capacity_reason": "Lu par Caen habitat et la cellule : ni nom, ni santé, addiction "
+            "ou autre donnée sensible.",
         }
 
     def __init__(self, *args, household, **kwargs):

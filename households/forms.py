@@ -11,6 +11,9 @@ from .enums import Employment, ExitReason, Gender, Public, Quartier, Relation, S
 from .models import Household, Person
 from .outbound import HOUSEHOLD_FILE_AUDIENCE, add_outbound_errors
 
+# Under the fields of the household file read by Caen habitat and the cellule (docs/access.md).
+FILE_HELP = "Lu par Caen habitat et la cellule : ni nom, ni donnée sensible."
+
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 phone_validator = RegexValidator(
@@ -208,6 +211,7 @@ class StatusChangeForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Indiquez le motif du changement."},
+        help_text=FILE_HELP,
     )
     decision = forms.CharField(
         label="Décision de la cellule (le cas échéant)",
@@ -264,7 +268,9 @@ class ReferentForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choisissez un travailleur social du CCAS."},
     )
-    reason = forms.CharField(label="Motif (facultatif)", max_length=250, required=False)
+    reason = forms.CharField(
+        label="Motif (facultatif)", max_length=250, required=False, help_text=FILE_HELP
+    )
 
     def __init__(self, *args, household=None, **kwargs):
         super().__init__(*args, **kwargs)
