@@ -101,6 +101,8 @@ def test_a_correction_is_previewed_then_confirmed(
 ):
     held_meeting.approve_minutes(by=ccas_manager)
     client.force_login(ccas_manager)
+    page = client.get(reverse("coordination:minutes_approve", args=[held_meeting.pk]))
+    assert page.status_code == 200 and "Relire la version corrigée" in page.content.decode()
     url = reverse("coordination:minutes_correct", args=[held_meeting.pk])
     response = client.post(url, {"correction": "Coquille sur la date du prochain comité"})
     assert response.status_code == 200
