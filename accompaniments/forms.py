@@ -92,7 +92,11 @@ class ExtensionDecisionForm(forms.Form):
 
 class ReferentForm(forms.Form):
     referent = forms.ModelChoiceField(label="Nouveau référent", queryset=User.objects.none())
-    reason = forms.CharField(label="Motif du changement", max_length=250)
+    reason = forms.CharField(
+        label="Motif du changement",
+        max_length=250,
+        help_text="Lu par Caen habitat sur la fiche du ménage : ni nom, ni donnée sensible.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,13 +211,18 @@ class SignalForm(forms.Form):
 
 class AdhesionLossForm(forms.Form):
     description = forms.CharField(
-        label="Constat de la perte d'adhésion", widget=forms.Textarea(attrs={"rows": 4})
+        label="Constat de la perte d'adhésion",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Lu par Caen habitat : ni nom, ni santé, addiction ou autre donnée sensible.",
     )
 
 
 class AcknowledgeForm(forms.Form):
     note = forms.CharField(
-        label="Suite donnée", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="Suite donnée",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Lu par Caen habitat : ni nom, ni donnée sensible.",
     )
 
 

@@ -27,6 +27,7 @@ from .enums import (
     Source,
     Status,
 )
+from .outbound import HOUSEHOLD_FILE_AUDIENCE, check_outbound
 from .text import name_match_key, normalize_search
 
 
@@ -295,6 +296,7 @@ class Household(models.Model):
             )
         if status == Status.EXITED and not exit_reason:
             raise ValidationError("Indiquez le motif de sortie du dispositif.")
+        check_outbound(HOUSEHOLD_FILE_AUDIENCE, reason=reason, decision=decision)
         previous = self.status
         now = timezone.now()
         self.status = status
@@ -314,6 +316,7 @@ class Household(models.Model):
 
     @transaction.atomic
     def assign_referent(self, referent, *, by, substitute=None, reason=""):
+        check_outbound(HOUSEHOLD_FILE_AUDIENCE, reason=reason)
         self.referent = referent
         self.substitute = substitute
         self.save(update_fields=["referent", "substitute", "updated_at"])

@@ -488,7 +488,8 @@ ROWS = {
             cellule_member=200,
         ),
     ),
-    "coordination:minutes_approve": (lambda w: {"pk": w.meeting.pk}, expect(405)),
+    # The approval page shows the manager what each recipient will receive (docs/access.md).
+    "coordination:minutes_approve": (lambda w: {"pk": w.meeting.pk}, expect(403, ccas_manager=200)),
     "coordination:minutes_correct": (lambda w: {"pk": w.meeting.pk}, expect(405)),
     # The DDCS downloads every approved minutes; a cellule member those of their meetings.
     "coordination:minutes_download": (

@@ -128,6 +128,7 @@ def referent_change(request, pk):
         request,
         "accompaniments/form.html",
         {"acc": acc, "form": form, "title": "Changer de référent"},
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -9,6 +9,7 @@ from .comite import (  # noqa: F401
 from .meeting import (  # noqa: F401
     ALL_MEETINGS_ROLES,
     MEMBER_ROLES,
+    MINUTES_AUDIENCE,
     QUARTER,
     AgendaItem,
     AgendaItemQuerySet,

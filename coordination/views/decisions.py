@@ -6,12 +6,13 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
+from caen_accompagnement.forms import add_errors
 from caen_accompagnement.pdf import pdf_response, render_pdf
 from caen_accompagnement.uploads import private_file_response
 from households.models import Household
+from households.outbound import check_outbound
 
 from ..actions import (
-    check_no_sensitive_words,
     do_record_decision,
     eviction_share,
     submitted_diagnostics,
@@ -22,6 +23,7 @@ from ..forms import (
     DecisionForm,
 )
 from ..models import (
+    MINUTES_AUDIENCE,
     AgendaItem,
 )
 from .base import _errors, _meeting, _minutes_qs
@@ -150,16 +152,38 @@ def minutes_preview(request, pk):
     )
 
 
-@require_POST
+def _approval_page(request, meeting, *, form=None, correction=None, status=200):
+    """What approving would send, to whom: the same partial as the PDF, the same subject and
+    body as `send_minutes`, the recipients of `Meeting.minutes_recipients`."""
+    preview = None
+    if not meeting.is_locked or correction is not None:
+        preview = meeting.next_minutes(by=request.user, correction=correction or "")
+    context = {
+        "meeting": meeting,
+        "form": form or CorrectionForm(),
+        "preview": preview,
+        "recipients": meeting.minutes_recipients(),
+    }
+    if preview is not None:
+        context.update(meeting.minutes_context(correction=preview), embedded=True)
+    return render(request, "coordination/minutes_approve.html", context, status=status)
+
+
 @action_required("minutes.approve")
 def minutes_approve(request, pk):
+    """GET: the approval page (preview per recipient); POST: approve and send."""
     meeting = _meeting(request, pk)
+    if not meeting.is_published:
+        messages.error(request, "L'ordre du jour n'a pas été publié.")
+        return redirect(meeting)
+    if request.method != "POST":
+        return _approval_page(request, meeting)
     if meeting.is_locked:
         messages.error(
             request,
             "Le compte rendu est déjà approuvé : une correction en fait une nouvelle version.",
         )
-        return redirect(meeting)
+        return redirect("coordination:minutes_approve", pk=meeting.pk)
     try:
         minutes = meeting.approve_minutes(by=request.user)
     except ValidationError as exc:
@@ -175,22 +199,24 @@ def minutes_approve(request, pk):
 @require_POST
 @action_required("minutes.approve")
 def minutes_correct(request, pk):
+    """A correction is checked, then previewed as sent; `confirm` publishes it. A refused or
+    empty correction comes back in its form (status 400)."""
     meeting = _meeting(request, pk)
-    form = CorrectionForm(request.POST)
     if not meeting.is_locked:
         messages.error(request, "Le compte rendu n'est pas encore approuvé.")
         return redirect(meeting)
+    form = CorrectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Décrivez la correction apportée au compte rendu.")
-        return redirect(meeting)
+        return _approval_page(request, meeting, form=form, status=400)
+    correction = form.cleaned_data["correction"]
     try:
-        check_no_sensitive_words(form.cleaned_data["correction"], "correction")
-        minutes = meeting.approve_minutes(
-            by=request.user, correction=form.cleaned_data["correction"]
-        )
+        check_outbound(MINUTES_AUDIENCE, correction=correction)
+        if not request.POST.get("confirm"):
+            return _approval_page(request, meeting, form=form, correction=correction)
+        minutes = meeting.approve_minutes(by=request.user, correction=correction)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
-        return redirect(meeting)
+        add_errors(form, exc)
+        return _approval_page(request, meeting, form=form, status=400)
     log(request, Action.CREATE, minutes, label=f"Compte rendu corrigé (version {minutes.number})")
     messages.success(request, f"Version {minutes.number} du compte rendu approuvée et envoyée.")
     return redirect(meeting)

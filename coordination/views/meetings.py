@@ -10,15 +10,11 @@ from accounts.policy import action_required
 from audit.models import Action, log
 
 from .. import agenda as agenda_module
-from ..actions import (
-    check_no_sensitive_words,
-    eviction_share,
-)
+from ..actions import eviction_share
 from ..enums import ItemKind, MeetingKind
 from ..forms import (
     AddMemberForm,
     AttendanceForm,
-    CorrectionForm,
     ManualItemForm,
     PlanForm,
     StandingMembersForm,
@@ -83,7 +79,12 @@ def plan(request):
             f"{'s' if len(created) > 1 else ''}.",
         )
         return redirect("coordination:list")
-    return render(request, "coordination/plan.html", {"form": form})
+    return render(
+        request,
+        "coordination/plan.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @action_required("meeting.plan")
@@ -185,7 +186,6 @@ def detail(request, pk):
         "attendee_ids": set(meeting.attendees.values_list("pk", flat=True)),
         "attendance_form": AttendanceForm(meeting=meeting) if can_change else None,
         "member_form": AddMemberForm(meeting=meeting) if can_plan else None,
-        "correction_form": CorrectionForm() if can_plan else None,
         "versions": meeting.minutes_versions.select_related("approved_by").prefetch_related(
             "deliveries"
         ),
@@ -264,7 +264,6 @@ def agenda_manual(request, pk):
     form = ManualItemForm(request.POST)
     if form.is_valid():
         try:
-            check_no_sensitive_words(form.cleaned_data["title"], "title")
             item = meeting.add_item(
                 kind=ItemKind.MANUAL, title=form.cleaned_data["title"], by=request.user
             )

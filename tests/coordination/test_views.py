@@ -63,7 +63,7 @@ def test_a_past_date_is_refused_and_nothing_is_planned(client, ccas_manager):
         "/cellule/planifier/",
         {"kind": "cellule", "at": "14:00", "date_1": "2027-01-14", "date_2": "2026-11-01"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert (
         "Le 01/11/2026 est passé : on ne planifie pas une réunion dans le passé."
         in response.content.decode()

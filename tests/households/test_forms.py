@@ -134,7 +134,7 @@ def test_bad_input_keeps_what_was_typed_and_explains_in_french(client, letting_o
         [person(last="", first="Rémi", birth="2999-01-01")],
     )
     response = client.post(CREATE, data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "Choisissez le public du ménage." in html
     assert "Saisissez un numéro de téléphone" in html
@@ -315,7 +315,7 @@ def test_second_concurrent_edit_gets_the_conflict_message_and_keeps_its_input(
         version=read_version,
     )
     response = other.post(edit_url(household), second)
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "modifié par quelqu&#x27;un d&#x27;autre" in html
     assert 'value="02 31 22 22 22"' in html and 'value="5 rue Écuyère"' in html
