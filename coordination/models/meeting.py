@@ -241,6 +241,7 @@ class Meeting(models.Model):
             "absent": [m for m in members if m.pk not in attendees],
             "correction": correction,
             "versions": list(self.minutes_versions.all()),
+            "embedded": False,  # the approval page shows the body inside its own headings
         }
 
     def minutes_recipients(self):
