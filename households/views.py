@@ -129,7 +129,7 @@ def _edit(request, household, *, creating):
             with transaction.atomic():
                 household = _save(request, form, formset, creating)
         except ValidationError as error:  # stale version: nothing was written
-            form.add_error(None, error)
+            add_errors(form, error)
         else:
             if creating:
                 messages.success(request, f"Le dossier {household.reference} a été créé.")
