@@ -76,7 +76,6 @@ def dwelling_list(request):
             "page_obj": page,
             "dwellings": page.object_list,
             "total": Dwelling.objects.count(),
-            "querystring": page.querystring,
             "can_change": policy.can(request.user, "housing.change"),
         },
     )
