@@ -38,19 +38,21 @@ MEMBERS = Prefetch("household__members", queryset=Person.objects.order_by("posit
 
 
 def _detail_qs(user):
-    return Diagnostic.objects.detail_visible_to(user).select_related(
+    return Diagnostic.objects.visible_to(user).select_related(
         "household", "household__referent", "author", "reviewed_by", "previous"
     )
 
 
 def _change_qs(user):
-    return Diagnostic.objects.filter(
-        policy.household_q(user, "diagnostic.change", prefix="household__")
-    ).select_related("household", "household__referent")
+    return Diagnostic.objects.visible_to(user, "diagnostic.change").select_related(
+        "household", "household__referent"
+    )
 
 
 def _synthesis_qs(user):
-    qs = Diagnostic.objects.synthesis_visible_to(user).select_related("household")
+    qs = Diagnostic.objects.visible_to(user, "diagnostic.view_synthesis").select_related(
+        "household"
+    )
     if not policy.can(user, "diagnostic.view_detail"):
         # Outside the CCAS, only what was sent to the cellule.
         qs = qs.exclude(status=DiagnosticStatus.DRAFT)
@@ -418,9 +420,7 @@ def reopen(request, pk):
 @policy.action_required("diagnostic.review")
 def review(request, pk):
     diagnostic = get_object_or_404(
-        Diagnostic.objects.filter(
-            policy.household_q(request.user, "diagnostic.review", prefix="household__")
-        ),
+        Diagnostic.objects.visible_to(request.user, "diagnostic.review"),
         pk=pk,
     )
     try:

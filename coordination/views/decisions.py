@@ -37,8 +37,8 @@ def _preread_context(request, meeting, action, label):
         raise PermissionDenied("L'ordre du jour n'est pas encore publié.")
     items = [i for i in meeting.items.for_display() if i.household_id]
     visible = set(
-        Household.objects.filter(pk__in=[i.household_id for i in items])
-        .filter(policy.household_q(request.user, "diagnostic.view_synthesis"))
+        Household.objects.visible_to(request.user, "diagnostic.view_synthesis")
+        .filter(pk__in=[i.household_id for i in items])
         .values_list("pk", flat=True)
     )
     diagnostics = submitted_diagnostics(visible)
