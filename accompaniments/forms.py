@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.models import User
+from caen_accompagnement.forms import add_errors
 from diagnostics.models import Intensity
 from households import taxonomy
 from households.models import Household
@@ -56,8 +57,7 @@ class StartForm(forms.Form):
             try:
                 Accompaniment.check_duration(data["start"], data["planned_end"])
             except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    self.add_error(field, messages)
+                add_errors(self, exc)
         return data
 
 

@@ -13,9 +13,13 @@ covers:
 - PRESELECTION: households still in the preselection stage (`PRESELECTION_STATUSES`).
 Actions that are not about one household (reading minutes, dashboards) use NONE: the role
 alone decides.
+
+The first scopes read the household's own fields. A scope reached through a higher app's tables
+(AGENDA: coordination's agendas) is given by that app in its `AppConfig.ready()`, through
+`provide_scope`, as a QuerySet method of its own: this module knows none of its joins.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q
 
 from .enums import Role
@@ -95,6 +99,27 @@ RULES: dict[str, dict[str, str]] = {
 }
 
 
+# scope -> function(user) returning the ids of the households the scope gives `user` (a
+# QuerySet, used as a subquery: one row per household, whatever the joins behind it).
+_SCOPE_HOUSEHOLDS = {}
+
+
+def provide_scope(scope: str, households_of) -> None:
+    """Called by the app owning `scope`'s data, in its AppConfig.ready()."""
+    _SCOPE_HOUSEHOLDS[scope] = households_of
+
+
+def scope_households(scope: str, user):
+    """The ids of the households `scope` gives `user` (a QuerySet), from the app providing it."""
+    try:
+        households_of = _SCOPE_HOUSEHOLDS[scope]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"No installed app provides the policy scope {scope!r}."
+        ) from None
+    return households_of(user)
+
+
 def scopes(user, action: str) -> set[str]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
@@ -115,12 +140,7 @@ def household_q(user, action: str, prefix: str = "") -> Q:
     if PRESELECTION in found:
         q |= Q(**{f"{prefix}status__in": PRESELECTION_STATUSES})
     if AGENDA in found:
-        q |= Q(
-            **{
-                f"{prefix}agenda_items__meeting__agenda_published_at__isnull": False,
-                f"{prefix}agenda_items__meeting__members": user,
-            }
-        )
+        q |= Q(**{f"{prefix}pk__in": scope_households(AGENDA, user)})
     return q
 
 

@@ -88,7 +88,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.roles",
             ],
             "builtins": ["caen_accompagnement.templatetags.fr_format"],
         },

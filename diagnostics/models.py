@@ -68,13 +68,10 @@ def social_report_path(instance, filename):
 
 
 class DiagnosticQuerySet(models.QuerySet):
-    def detail_visible_to(self, user):
-        return self.filter(policy.household_q(user, "diagnostic.view_detail", prefix="household__"))
-
-    def synthesis_visible_to(self, user):
-        return self.filter(
-            policy.household_q(user, "diagnostic.view_synthesis", prefix="household__")
-        ).distinct()
+    def visible_to(self, user, action="diagnostic.view_detail"):
+        """The diagnostics `user` may `action` (the detail by default; the synthesis, the
+        cellule's reading, with "diagnostic.view_synthesis")."""
+        return self.filter(policy.household_q(user, action, prefix="household__"))
 
     def current(self):
         """The latest version of each household's diagnostic."""

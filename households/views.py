@@ -17,6 +17,7 @@ from caen_accompagnement.forms import add_errors
 from caen_accompagnement.pagination import paginate
 from caen_accompagnement.versioning import STALE_MESSAGE
 
+from . import panels
 from .filters import HouseholdFilter
 from .forms import HouseholdForm, ReferentForm, StatusChangeForm, member_formset
 from .models import Household
@@ -80,15 +81,17 @@ def _detail(request, household, *, status_form=None, referent_form=None):
             "household": household,
             "members": household.members_list,
             "sources": list(household.sources.all()),
-            "timeline": household.status_changes.select_related("by"),
-            "referent_history": household.referent_assignments.select_related(
-                "referent", "substitute", "by"
+            "timeline": list(household.status_changes.select_related("by")),
+            "referent_history": list(
+                household.referent_assignments.select_related("referent", "substitute", "by")
             ),
             "duplicates": duplicates,
             "can_change": policy.can(user, "household.change", household),
             "can_see_debt": policy.can(user, "debt.view", household),
             "status_form": status_form if can_change_status else None,
             "referent_form": referent_form if can_assign else None,
+            # The later steps' panels, each app's data gathered here (households/panels.py).
+            "panels": panels.gather(user, household),
         },
         status=400 if refused else 200,
     )
@@ -129,7 +132,7 @@ def _edit(request, household, *, creating):
             with transaction.atomic():
                 household = _save(request, form, formset, creating)
         except ValidationError as error:  # stale version: nothing was written
-            form.add_error(None, error)
+            add_errors(form, error)
         else:
             if creating:
                 messages.success(request, f"Le dossier {household.reference} a été créé.")

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from audit.models import Action, log
-from caen_accompagnement.forms import add_errors
+from caen_accompagnement.forms import add_errors, flash_errors
 from households.models import Household, Person
 
 from ..forms import (
@@ -145,7 +145,7 @@ def signal_acknowledge(request, pk):
         signal.acknowledge(by=request.user, note=form.cleaned_data.get("note", ""))
     except ValidationError as exc:
         if not hasattr(exc, "error_dict"):
-            messages.error(request, " ".join(exc.messages))
+            flash_errors(request, exc)
             return redirect(signal)
         add_errors(form, exc)  # words to rephrase: the note stays in its form
         return signal_detail(request, pk, form=form)

@@ -29,6 +29,7 @@ from .meeting import (  # noqa: F401
 )
 from .partner import (  # noqa: F401
     Orientation,
+    OrientationQuerySet,
     Partner,
     PartnerContact,
 )

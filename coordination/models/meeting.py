@@ -318,6 +318,17 @@ class Meeting(models.Model):
 
 
 class AgendaItemQuerySet(models.QuerySet):
+    def published_for(self, user):
+        """Items of a published agenda of a meeting `user` sits in."""
+        return self.filter(meeting__agenda_published_at__isnull=False, meeting__members=user)
+
+    def households_on_agenda_of(self, user):
+        """The ids of the households on a published agenda of a meeting `user` sits in: the
+        policy's AGENDA scope (given to accounts/policy.py in CoordinationConfig.ready())."""
+        return (
+            self.published_for(user).filter(household__isnull=False).order_by().values("household")
+        )
+
     def undecided(self):
         return self.filter(decision__isnull=True)
 

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
-from caen_accompagnement.forms import add_errors
+from caen_accompagnement.forms import add_errors, flash_errors
 from caen_accompagnement.pdf import pdf_response, render_pdf
 from caen_accompagnement.uploads import private_file_response
 from households.models import Household
@@ -26,7 +26,7 @@ from ..models import (
     MINUTES_AUDIENCE,
     AgendaItem,
 )
-from .base import _errors, _meeting, _minutes_qs
+from .base import _meeting, _minutes_qs
 
 
 # --- pre-read ---------------------------------------------------------------------------------
@@ -37,8 +37,8 @@ def _preread_context(request, meeting, action, label):
         raise PermissionDenied("L'ordre du jour n'est pas encore publié.")
     items = [i for i in meeting.items.for_display() if i.household_id]
     visible = set(
-        Household.objects.filter(pk__in=[i.household_id for i in items])
-        .filter(policy.household_q(request.user, "diagnostic.view_synthesis"))
+        Household.objects.visible_to(request.user, "diagnostic.view_synthesis")
+        .filter(pk__in=[i.household_id for i in items])
         .values_list("pk", flat=True)
     )
     diagnostics = submitted_diagnostics(visible)
@@ -93,7 +93,7 @@ def decide(request, pk, item_pk):
     try:
         meeting.check_decisions_open()
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        flash_errors(request, exc)
         return redirect(meeting)
     if item.decided:
         messages.error(request, "Une décision est déjà enregistrée pour ce point.")
@@ -112,12 +112,7 @@ def decide(request, pk, item_pk):
                 extend_until=data.get("extend_until"),
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-            else:
-                form.add_error(None, exc)
+            add_errors(form, exc)
         else:
             log(
                 request,
@@ -187,7 +182,7 @@ def minutes_approve(request, pk):
     try:
         minutes = meeting.approve_minutes(by=request.user)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        flash_errors(request, exc)
         return redirect(meeting)
     log(request, Action.UPDATE, minutes, label="Compte rendu approuvé")
     messages.success(

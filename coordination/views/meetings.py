@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
+from caen_accompagnement.forms import add_errors, flash_errors
 
 from .. import agenda as agenda_module
 from ..actions import eviction_share
@@ -24,7 +25,7 @@ from ..models import (
     StandingMember,
     next_quarter_gap,
 )
-from .base import _errors, _meeting, _minutes_qs
+from .base import _meeting, _minutes_qs
 
 
 # --- landing page ---------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def member_add(request, pk):
         try:
             meeting.add_member(form.cleaned_data["user"])
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            flash_errors(request, exc)
         else:
             log(request, Action.UPDATE, meeting, label="Membre ajouté")
             messages.success(request, "Membre ajouté à la réunion.")
@@ -135,7 +136,7 @@ def member_remove(request, pk, user_pk):
     try:
         meeting.remove_member(user)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        flash_errors(request, exc)
     else:
         log(request, Action.UPDATE, meeting, label="Membre retiré")
         messages.success(request, "Membre retiré de la réunion.")
@@ -151,7 +152,7 @@ def attendance(request, pk):
         try:
             meeting.record_attendance(form.cleaned_data["present"])
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            flash_errors(request, exc)
         else:
             log(request, Action.UPDATE, meeting, label="Présences")
             messages.success(request, "Présences enregistrées.")
@@ -245,7 +246,7 @@ def agenda_add(request, pk):
                     )
                     added += 1
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        flash_errors(request, exc)
         return redirect("coordination:agenda", pk=meeting.pk)
     if added < len(chosen):
         messages.warning(
@@ -268,8 +269,7 @@ def agenda_manual(request, pk):
                 kind=ItemKind.MANUAL, title=form.cleaned_data["title"], by=request.user
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error("title", message)
+            add_errors(form, exc)
         else:
             log(request, Action.CREATE, item, label="Point ajouté à l'ordre du jour")
             messages.success(request, "Point ajouté.")
@@ -285,7 +285,7 @@ def agenda_remove(request, pk, item_pk):
     try:
         meeting.remove_item(item)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        flash_errors(request, exc)
     else:
         log(
             request,
@@ -309,7 +309,7 @@ def publish(request, pk):
             meeting.remove_item(item)
         meeting.publish_agenda(by=request.user)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        flash_errors(request, exc)
         return redirect("coordination:agenda", pk=meeting.pk)
     log(request, Action.UPDATE, meeting, label="Ordre du jour publié")
     messages.success(

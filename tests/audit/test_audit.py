@@ -1,6 +1,7 @@
 """The access log: written in the change's transaction, append-only, read by managers only."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -266,3 +267,14 @@ def test_journal_paginates(client, ccas_manager):
     client.force_login(ccas_manager)
     assert len(shown(client.get(JOURNAL))) == 50
     assert len(shown(client.get(JOURNAL, {"page": 2}))) == 5
+
+
+def test_journal_page_links_keep_the_filters_and_name_the_page_once(client, ccas_manager):
+    for _ in range(120):
+        log(None, Action.VIEW, actor=ccas_manager, object_type="x")
+    client.force_login(ccas_manager)
+    html = client.get(JOURNAL, {"action": "view", "page": 2}).content.decode()
+    links = re.findall(r'class="page-link" href="([^"]*)"', html)
+    # Before the shared partial: "?action=view&page=2&page=1" and "?action=view&page=2&page=3".
+    assert links == ["?action=view&amp;page=1", "?action=view&amp;page=3"]
+    assert "Page 2 sur 3" in html
