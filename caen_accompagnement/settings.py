@@ -227,6 +227,12 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
 MEDIA_URL = "/fichiers-prives/"  # never routed: no URL serves MEDIA_ROOT directly
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Every upload is cut off past the largest limit of any form, while it streams in.
+FILE_UPLOAD_HANDLERS = [
+    "caen_accompagnement.uploads.SizeCapUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # --- Email.
