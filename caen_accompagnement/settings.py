@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accompaniments",
     "coordination",
     "reporting",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -255,7 +256,12 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Programme settings.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Retention (docs/privacy.md): a file with no contact for ACTIVE_RETENTION_YEARS is archived;
+# ARCHIVE_RETENTION_YEARS after its archiving, it is anonymised, ANONYMISATION_NOTICE_DAYS after
+# a retention report first announced it (the daily job `privacy.apply_retention`).
 ACTIVE_RETENTION_YEARS = env.int("ACTIVE_RETENTION_YEARS", default=2)
+ARCHIVE_RETENTION_YEARS = env.int("ARCHIVE_RETENTION_YEARS", default=3)
+ANONYMISATION_NOTICE_DAYS = env.int("ANONYMISATION_NOTICE_DAYS", default=30)
 # An import preview left unconfirmed this long loses its uploaded file (purged hourly).
 IMPORT_PENDING_HOURS = env.int("IMPORT_PENDING_HOURS", default=24)
 PROGRAMME_TARGET_HOUSEHOLDS = 120
