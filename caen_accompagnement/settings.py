@@ -262,6 +262,8 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 ACTIVE_RETENTION_YEARS = env.int("ACTIVE_RETENTION_YEARS", default=2)
 ARCHIVE_RETENTION_YEARS = env.int("ARCHIVE_RETENTION_YEARS", default=3)
 ANONYMISATION_NOTICE_DAYS = env.int("ANONYMISATION_NOTICE_DAYS", default=30)
+# Who the /donnees-personnelles/ page names for exercising rights (the CCAS's DPO).
+DPO_CONTACT = env("DPO_CONTACT", default="")
 # An import preview left unconfirmed this long loses its uploaded file (purged hourly).
 IMPORT_PENDING_HOURS = env.int("IMPORT_PENDING_HOURS", default=24)
 PROGRAMME_TARGET_HOUSEHOLDS = 120

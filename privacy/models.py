@@ -24,6 +24,10 @@ class ArchiveConsultation(models.Model):
         verbose_name_plural = "consultations d'archives"
         ordering = ["-at", "-pk"]
 
+    @classmethod
+    def record(cls, household, *, by, reason):
+        return cls.objects.create(household=household, by=by, reason=reason.strip())
+
 
 class RetentionReport(models.Model):
     """What one run of the retention job did, or would do (dry run): references only."""
