@@ -33,6 +33,7 @@ from .models import RetentionReport
 
 ANONYMISED_LABEL = "Anonymisation (fin de la durée d'archivage)"
 ARCHIVED_LABEL = "Archivage automatique (conservation)"
+ANNOUNCED_LABEL = "Anonymisation annoncée (conservation)"
 
 
 def _latest(queryset, field):
@@ -147,7 +148,9 @@ def run(*, now=None, dry_run=False, limit=None) -> RetentionReport:
             if due_on is None:
                 due_on = today + notice
                 if not dry_run:
-                    household.announce_anonymisation(due_on)
+                    with transaction.atomic():
+                        household.announce_anonymisation(due_on)
+                        log(None, Action.UPDATE, household, label=ANNOUNCED_LABEL)
                 report.announced.append(_entry(household, due_on=due_on.isoformat()))
             continue
         if dry_run:

@@ -169,6 +169,14 @@ def test_command_refuses_the_bomb(tmp_path):
         call_command("import_list", "--source", "dalo", str(path))
 
 
+def test_command_refuses_a_file_past_the_size_limit_unread(tmp_path):
+    path = tmp_path / "gros.csv"
+    with path.open("wb") as out:
+        out.truncate(6 * 1024 * 1024)  # sparse: nothing of it is ever read
+    with pytest.raises(CommandError, match="dépasse 5 Mo"):
+        call_command("import_list", "--source", "dalo", str(path))
+
+
 def test_csv_limits_columns_and_rows(monkeypatch):
     wide = ";".join(f"c{i}" for i in range(150)) + "\n"
     with pytest.raises(ImportFileError, match="plus de 100 colonnes"):

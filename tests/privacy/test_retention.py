@@ -176,6 +176,10 @@ def test_anonymisation_is_announced_then_done(django_capture_on_commit_callbacks
         assert report.anonymised == []
         household.refresh_from_db()
         assert household.anonymised_at is None and household.observations
+        assert AuditEntry.objects.filter(
+            household_id=household.pk, label=retention.ANNOUNCED_LABEL
+        ).exists()
+        assert retention.run().announced == []  # announced once
     # After the notice: a dry run lists it and changes nothing; the real run anonymises.
     with time_machine.travel(at(days=40, years=5), tick=False):
         dry = retention.run(dry_run=True)
