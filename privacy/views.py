@@ -76,7 +76,7 @@ def _exported(request, pk, kind):
 def access_request_pdf(request, pk):
     household = _exported(request, pk, "PDF")
     pdf = render_pdf(
-        "privacy/holdings_pdf.html",
+        "privacy/pdf/holdings.html",
         {"household": household, "sections": holdings(household), "now": timezone.now()},
     )
     return pdf_response(pdf, _filename(household, "pdf"))

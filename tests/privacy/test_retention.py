@@ -251,6 +251,8 @@ KEPT = {
     "coordination.PartnerContact.*",
     "privacy.RetentionReport.*",
     "django_celery_beat.*",
+    "otp_totp.*",
+    "otp_static.*",
     "axes.*",
     "auth.*",
     "contenttypes.*",
