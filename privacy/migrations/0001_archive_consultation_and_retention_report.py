@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('households', '0003_retention_and_information_notice'),
+        ('households', '0004_retention_and_information_notice'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('households', '0002_import_batch'),
+        ('households', '0003_person_name_words_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
