@@ -37,6 +37,10 @@ ALL, OWN, TENANTS, AGENDA, PRESELECTION, NONE = (
 # tests/accounts/test_policy.py checks they are statuses). Preselection lasts until the cellule
 # has chosen the diagnostic level: from then on the CCAS runs the file (docs/domain.md, pipeline).
 PRESELECTION_STATUSES = ("preselected", "awaiting_level")
+# An archived household (retention, docs/privacy.md) is out of every scope: only the archive
+# pages read it, for a holder of ARCHIVE_VIEW, with a typed reason.
+ARCHIVED_STATUS = "archived"
+ARCHIVE_VIEW = "archive.view"
 
 SW = Role.SOCIAL_WORKER
 MGR = Role.CCAS_MANAGER
@@ -96,6 +100,11 @@ RULES: dict[str, dict[str, str]] = {
     "reporting.small_cells": {SW: NONE, MGR: NONE},
     # the access log
     "audit.view": {MGR: NONE},
+    # archived households (retention): the direction, with a typed reason, the read logged
+    "archive.view": {MGR: ALL},
+    # rights of the person: everything held on a household (access request), the notice given
+    "household.access_request": {MGR: ALL},
+    "household.record_notice": {SW: OWN, MGR: ALL},
 }
 
 
@@ -128,7 +137,22 @@ def scopes(user, action: str) -> set[str]:
 
 
 def household_q(user, action: str, prefix: str = "") -> Q:
-    """A filter on Household (or on a model reaching it through `prefix`, e.g. "household__")."""
+    """A filter on Household (or on a model reaching it through `prefix`, e.g. "household__").
+
+    Archived households are left out for every action but ARCHIVE_VIEW."""
+    live = _not_archived(action, prefix)
+    scope = _scope_q(user, action, prefix)
+    return scope & live if scope else live
+
+
+def _not_archived(action, prefix):
+    if action == ARCHIVE_VIEW:
+        return Q(**{f"{prefix}status": ARCHIVED_STATUS})
+    return ~Q(**{f"{prefix}status": ARCHIVED_STATUS})
+
+
+def _scope_q(user, action: str, prefix: str = "") -> Q:
+    """The scope alone: Q() (no filter) for ALL and NONE."""
     found = scopes(user, action)
     if ALL in found or NONE in found:
         return Q()
@@ -149,7 +173,11 @@ def can(user, action: str, household=None) -> bool:
     found = scopes(user, action)
     if not found:
         return False
-    if household is None or ALL in found or NONE in found:
+    if household is None:
+        return True
+    if (household.status == ARCHIVED_STATUS) != (action == ARCHIVE_VIEW):
+        return False
+    if ALL in found or NONE in found:
         return True
     if OWN in found and user.pk in (household.referent_id, household.substitute_id):
         return True

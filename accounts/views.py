@@ -31,7 +31,11 @@ class LoginView(auth_views.LoginView):
 @require_POST
 def logout_view(request):
     logout(request)  # flushes the server-side session
-    return redirect("accounts:login")
+    response = redirect("accounts:login")
+    # The browser drops what it stored for the app: form drafts typed by this user (drafts.js
+    # also clears them on the logout button, for browsers ignoring the header).
+    response["Clear-Site-Data"] = '"storage"'
+    return response
 
 
 def _next_url(request, default="home"):

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accompaniments",
     "coordination",
     "reporting",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,12 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
 MEDIA_URL = "/fichiers-prives/"  # never routed: no URL serves MEDIA_ROOT directly
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Every upload is cut off past the largest limit of any form, while it streams in.
+FILE_UPLOAD_HANDLERS = [
+    "caen_accompagnement.uploads.SizeCapUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # --- Email.
@@ -248,7 +255,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Programme settings.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Retention (docs/privacy.md): a file with no contact for ACTIVE_RETENTION_YEARS is archived;
+# ARCHIVE_RETENTION_YEARS after its archiving, it is anonymised, ANONYMISATION_NOTICE_DAYS after
+# a retention report first announced it (the daily job `privacy.apply_retention`).
 ACTIVE_RETENTION_YEARS = env.int("ACTIVE_RETENTION_YEARS", default=2)
+ARCHIVE_RETENTION_YEARS = env.int("ARCHIVE_RETENTION_YEARS", default=3)
+ANONYMISATION_NOTICE_DAYS = env.int("ANONYMISATION_NOTICE_DAYS", default=30)
+# Who the /donnees-personnelles/ page names for exercising rights (the CCAS's DPO).
+DPO_CONTACT = env("DPO_CONTACT", default="")
 # An import preview left unconfirmed this long loses its uploaded file (purged hourly).
 IMPORT_PENDING_HOURS = env.int("IMPORT_PENDING_HOURS", default=24)
 PROGRAMME_TARGET_HOUSEHOLDS = 120

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("accompaniments.urls")),
     path("cellule/", include("coordination.urls")),
     path("tableaux-de-bord/", include("reporting.urls")),
+    path("", include("privacy.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -144,6 +144,10 @@ def build_world(users):
     # --- coordination -----------------------------------------------------------------
     _coordination_world(w, users)
     # --- reporting --------------------------------------------------------------------
+    # --- privacy ----------------------------------------------------------------------
+    from households.enums import Status as HouseholdStatus
+
+    w.archived_household = HouseholdFactory(status=HouseholdStatus.ARCHIVED)
     return w
 
 
@@ -209,6 +213,26 @@ ROWS = {
     "accounts:password_change": (None, expect(200)),
     "accounts:backup_codes": (None, expect(405, anonymous=LOGIN)),  # POST only
     "audit:list": (None, expect(403, ccas_manager=200)),
+    # --- privacy (rights of the person, archives) -------------------------------------
+    "privacy:personal_data": (None, expect(200, anonymous=200)),
+    "privacy:archive_list": (None, expect(403, ccas_manager=200)),
+    "privacy:archive_read": (
+        lambda w: {"pk": w.archived_household.pk},
+        expect(403, ccas_manager=200),
+    ),
+    "privacy:access_request": (lambda w: {"pk": w.household.pk}, expect(403, ccas_manager=200)),
+    "privacy:access_request_pdf": (
+        lambda w: {"pk": w.household.pk},
+        expect(403, ccas_manager=200),
+    ),
+    "privacy:access_request_json": (
+        lambda w: {"pk": w.household.pk},
+        expect(403, ccas_manager=200),
+    ),
+    "privacy:record_notice": (
+        lambda w: {"pk": w.household.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
     # --- households -------------------------------------------------------------------
     "households:list": (None, expect(200, state_reader=403, admin=403)),
     "households:detail": (

@@ -25,8 +25,26 @@ def test_letting_officer_writes_households_in_preselection_only(action):
     households = {status: HouseholdFactory(status=status) for status in Status}
     writable = set(Household.objects.visible_to(officer, action))
     assert writable == {households[Status.PRESELECTED], households[Status.AWAITING_LEVEL]}
-    # Reading is not narrowed: the whole programme.
-    assert set(Household.objects.visible_to(officer)) == set(households.values())
+    # Reading is not narrowed: the whole programme, but for archived households (retention).
+    live = {h for status, h in households.items() if status != Status.ARCHIVED}
+    assert set(Household.objects.visible_to(officer)) == live
+
+
+def test_archived_households_are_out_of_every_scope_but_the_archive():
+    """Retention: an archived file leaves every list and page; the archive action reads only it."""
+    assert policy.ARCHIVED_STATUS in Status.values
+    manager = make_user(Role.CCAS_MANAGER)
+    live = HouseholdFactory(status=Status.EXITED)
+    archived = HouseholdFactory(status=Status.ARCHIVED)
+    for action in ["household.view", "diagnostic.view_detail", "contact.view", "debt.view"]:
+        assert list(Household.objects.visible_to(manager, action)) == [live]
+        assert policy.can(manager, action, live) and not policy.can(manager, action, archived)
+    assert list(Household.objects.visible_to(manager, policy.ARCHIVE_VIEW)) == [archived]
+    assert policy.can(manager, policy.ARCHIVE_VIEW, archived)
+    assert not policy.can(manager, policy.ARCHIVE_VIEW, live)
+    for role in Role:
+        if role != Role.CCAS_MANAGER:
+            assert not policy.can(make_user(role), policy.ARCHIVE_VIEW, archived), role
 
 
 @pytest.mark.parametrize("action", WRITE_ACTIONS)

@@ -36,6 +36,14 @@ SCHEDULES = {
         "Supprime les fichiers de listes déposés et jamais confirmés depuis plus de "
         "IMPORT_PENDING_HOURS heures, avec leur import.",
     ),
+    # Daily, at night: archiving after ACTIVE_RETENTION_YEARS without contact, anonymisation
+    # after the archive period, announced in a report first (docs/privacy.md).
+    "Conservation des dossiers : archivage et anonymisation": (
+        "privacy.apply_retention",
+        _crontab("30", hour="2"),
+        "Archive les ménages sans contact depuis ACTIVE_RETENTION_YEARS ans ; annonce puis "
+        "anonymise ceux dont la durée d'archivage (ARCHIVE_RETENTION_YEARS) est écoulée.",
+    ),
     "Rattrapage des courriels de signalement": (
         "accompaniments.send_missed_signal_notifications",
         EVERY_10_MINUTES,
