@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 # The roles that open the file, and the most queries each may run (session, user, roles,
 # household, members, sources, audit row, duplicates, timeline, référents, the panels).
 READERS = {
-    Role.SOCIAL_WORKER: 22,
-    Role.CCAS_MANAGER: 24,
+    Role.SOCIAL_WORKER: 23,  # + the personal-data panel's notice (privacy)
+    Role.CCAS_MANAGER: 25,
     Role.LETTING_OFFICER: 19,
     Role.DEBT_OFFICER: 19,
     Role.TENANCY_OFFICER: 18,
@@ -30,6 +30,7 @@ PANELS = [
     "housing/_household_pathway.html",
     "accompaniments/_household_accompaniment.html",
     "coordination/_household_orientations.html",
+    "privacy/_household_privacy.html",
 ]
 
 

@@ -1,15 +1,11 @@
-from django import template
+"""The personal-data panel of the household file (templates/privacy/_household_privacy.html)."""
 
 from accounts import policy
 
-register = template.Library()
 
-
-@register.simple_tag(takes_context=True)
-def household_privacy(context, household):
-    """What `_household_privacy.html` shows: the information notice given, for those who record
-    it or answer access requests (CCAS)."""
-    user = context["request"].user
+def household_panel(user, household):
+    """The information notice given and the access-request link, for those who record it or
+    answer access requests (CCAS): one query."""
     can_record = policy.can(user, "household.record_notice", household)
     can_access = policy.can(user, "household.access_request", household)
     if not (can_record or can_access or policy.can(user, "contact.view", household)):
