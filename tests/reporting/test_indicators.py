@@ -136,4 +136,8 @@ def test_households_behind_a_cell(world):
 def test_a_year_without_data_is_empty_but_complete(db):
     figures = compute(Scope(Period.year(2024)))
     assert figures["is_empty"]
-    assert values(figures, "households", "origin") == {"emergency": 0, "eviction": 0, "mediation": 0}
+    assert values(figures, "households", "origin") == {
+        "emergency": 0,
+        "eviction": 0,
+        "mediation": 0,
+    }
