@@ -94,6 +94,12 @@ RULES: dict[str, dict[str, str]] = {
     # dashboards, bilans, exports (aggregated)
     "reporting.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE, STATE: NONE},
     "reporting.small_cells": {SW: NONE, MGR: NONE},
+    # the households behind a figure of the dashboard (each read logged)
+    "reporting.households": {SW: NONE, MGR: NONE},
+    # the comité de suivi's approval of a yearly bilan, recorded by the CCAS manager
+    "bilan.approve": {MGR: NONE},
+    # the budget's actuals (§6)
+    "budget.change": {MGR: NONE},
     # the access log
     "audit.view": {MGR: NONE},
 }

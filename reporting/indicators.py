@@ -77,6 +77,7 @@ from households.enums import (
 from households.models import Household, HouseholdSource, Person, StatusChange
 from housing.models import Rehousing, Solution, Typology
 
+from . import budget as budget_rules
 from .periods import Period
 
 UNKNOWN = "unknown"
@@ -828,7 +829,124 @@ MEASURE_KINDS = {
     "progress": "programme",
     "funnel": "funnel",
 }
-GROUP_TITLES = {key: title for key, title, _ in GROUPS} | {"programme": "Programme (§6, §1.2)"}
+GROUP_TITLES = {key: title for key, title, _ in GROUPS} | {
+    "programme": "Programme (§6, §1.2)",
+    "budget": "Budget de l'année (§6)",
+}
+
+
+def _amount(value):
+    return float(round(value, 2)) if value is not None else None
+
+
+def _gap(actual, forecast):
+    return _amount(actual - forecast) if actual is not None else None
+
+
+def budget_tables(year, accompanied):
+    """The year's budget by line, chapter and direction, forecast against actual, the funders'
+    shares, and the cost per household accompanied (the year's households, all filters off)."""
+    from .models import budget_rows
+
+    lines = budget_rows(year)
+    rows = []
+    income_forecast = sum(f for line, f, _ in lines if line.direction == budget_rules.INCOME)
+    income_actual = sum(a or 0 for line, _, a in lines if line.direction == budget_rules.INCOME)
+    for line, forecast, actual in lines:
+        row = {
+            "key": line.code,
+            "label": line.label,
+            "chapter": line.chapter,
+            "direction": line.direction,
+            "forecast": _amount(forecast),
+            "actual": _amount(actual),
+            "gap": _gap(actual, forecast),
+        }
+        if line.direction == budget_rules.INCOME:
+            row["share_forecast"] = (
+                round(100 * float(forecast / income_forecast), 1) if income_forecast else None
+            )
+            row["share_actual"] = (
+                round(100 * float((actual or 0) / income_actual), 1)
+                if income_actual and actual is not None
+                else None
+            )
+        rows.append(row)
+    for chapter, label in budget_rules.CHAPTERS.items():
+        members = [(f, a) for line, f, a in lines if line.chapter == chapter]
+        forecast = sum(f for f, _ in members)
+        actuals = [a for _, a in members if a is not None]
+        actual = sum(actuals) if actuals else None
+        rows.append(
+            {
+                "key": f"chapter_{chapter}",
+                "label": label,
+                "chapter": chapter,
+                "direction": "chapter",
+                "forecast": _amount(forecast),
+                "actual": _amount(actual),
+                "gap": _gap(actual, forecast),
+            }
+        )
+    totals = {}
+    for direction, label in (
+        (budget_rules.EXPENSE, "Total des dépenses"),
+        (budget_rules.INCOME, "Total des recettes"),
+    ):
+        members = [(f, a) for line, f, a in lines if line.direction == direction]
+        forecast = sum(f for f, _ in members)
+        actuals = [a for _, a in members if a is not None]
+        actual = sum(actuals) if actuals else None
+        totals[direction] = (forecast, actual)
+        rows.append(
+            {
+                "key": f"total_{direction}",
+                "label": label,
+                "chapter": "",
+                "direction": "total",
+                "forecast": _amount(forecast),
+                "actual": _amount(actual),
+                "gap": _gap(actual, forecast),
+            }
+        )
+    per_year = settings.PROGRAMME_TARGET_HOUSEHOLDS / settings.PROGRAMME_YEARS
+    forecast_expense, actual_expense = totals[budget_rules.EXPENSE]
+    cost = [
+        {
+            "key": "households_accompanied",
+            "label": "Ménages accompagnés dans l'année",
+            "value": accompanied,
+        },
+        {
+            "key": "cost_forecast",
+            "label": f"Coût prévu par ménage (objectif de {per_year:.0f} ménages par an)",
+            "value": round(float(forecast_expense) / per_year, 2),
+        },
+        {
+            "key": "cost_actual",
+            "label": "Coût réalisé par ménage accompagné",
+            "value": round(float(actual_expense) / accompanied, 2)
+            if accompanied and actual_expense is not None
+            else None,
+            "from": ["households_accompanied"],
+        },
+    ]
+    return [
+        {
+            "key": "lines",
+            "title": "Budget prévisionnel et réalisé, par ligne",
+            "kind": "budget",
+            "rows": rows,
+            "total": None,
+        },
+        {
+            "key": "cost",
+            "title": "Coût par ménage accompagné",
+            "kind": "programme",
+            "rows": cost,
+            "total": None,
+        },
+    ]
 
 
 # --- the whole report -------------------------------------------------------------------
@@ -883,6 +1001,17 @@ def compute(scope: Scope, *, with_previous=True) -> dict:
         )
     activity = next(t for t in groups["accompaniments"]["tables"] if t["key"] == "activity")
     accompanied = activity["rows"][0]["value"]
+    if scope.period.kind == "year":
+        year_accompanied = (
+            accompanied
+            if scope == Scope(scope.period)
+            else count_table(TABLES["accompaniments.activity"], Scope(scope.period))[0][
+                "accompanied"
+            ]
+        )
+        groups["budget"]["tables"] = budget_tables(scope.period.start.year, year_accompanied)
+    else:
+        del groups["budget"]
     diagnostics = next(t for t in groups["diagnostics"]["tables"] if t["key"] == "by_level")
     rehoused = next(t for t in groups["rehousing"]["tables"] if t["key"] == "by_solution")
     return {

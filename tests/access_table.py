@@ -144,6 +144,13 @@ def build_world(users):
     # --- coordination -----------------------------------------------------------------
     _coordination_world(w, users)
     # --- reporting --------------------------------------------------------------------
+    from reporting import bilans
+    from reporting.models import PublishedBilan
+
+    w.year = timezone.localdate().year
+    w.published_bilan = PublishedBilan.objects.create(
+        year=w.year, version=1, figures=bilans.live(w.year), approved_by=users[MGR]
+    )
     return w
 
 
@@ -539,4 +546,23 @@ ROWS = {
     ),
     "coordination:orientation_outcome": (lambda w: {"pk": w.orientation.pk}, expect(405)),
     # --- reporting --------------------------------------------------------------------
+    # Aggregates for every role of "dashboards, bilans, exports" (ACCESS.md); not the tenancy
+    # officer. The households behind a figure: CCAS roles only (400 here: no figure named).
+    "reporting:dashboard": (None, expect(200, tenancy_officer=403, admin=403)),
+    "reporting:households": (None, expect(403, social_worker=400, ccas_manager=400)),
+    "reporting:budget": (None, expect(200, tenancy_officer=403, admin=403)),
+    "reporting:bilans": (None, expect(200, tenancy_officer=403, admin=403)),
+    "reporting:bilan_year": (
+        lambda w: {"year": w.year},
+        expect(200, tenancy_officer=403, admin=403),
+    ),
+    "reporting:bilan_publish": (lambda w: {"year": w.year}, expect(405)),
+    "reporting:bilan_download": (
+        lambda w: {"year": w.year, "fmt": "json"},
+        expect(200, tenancy_officer=403, admin=403),
+    ),
+    "reporting:published_download": (
+        lambda w: {"year": w.year, "version": 1, "fmt": "json"},
+        expect(200, tenancy_officer=403, admin=403),
+    ),
 }
