@@ -52,7 +52,7 @@ def from_xlsx(content, figures):
         for row in sheet.iter_rows(values_only=True):
             first = row[0] if row else None
             if isinstance(first, str) and first in kinds:
-                table, header_next = first, True
+                table = first
                 continue
             if table is None or first in (None, "clé"):
                 continue
