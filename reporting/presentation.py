@@ -86,10 +86,59 @@ def chart(table):
     return {"bars": bars, "height": len(rows) * (BAR_HEIGHT + BAR_GAP)}
 
 
+def series_view(table):
+    """The table's series over time: its column chart (the rows' sum per month or quarter,
+    for a table whose rows add up; else its first row) and a summary sentence."""
+    series = table.get("series")
+    if not series:
+        return None
+    lines = series["lines"]
+    if table.get("partition"):
+        what = "Total"
+        totals = []
+        for i in range(len(series["buckets"])):
+            column = [line["points"][i]["value"] for line in lines]
+            totals.append(sum(column) if all(_numeric(v) for v in column) else MASKED)
+    else:
+        what = lines[0]["label"] if lines else ""
+        totals = [point["value"] for point in lines[0]["points"]] if lines else []
+    top = max((v for v in totals if _numeric(v)), default=0)
+    width = 36
+    columns = []
+    for i, (bucket, value) in enumerate(zip(series["buckets"], totals, strict=True)):
+        height = round(100 * value / top) if _numeric(value) and top else 0
+        columns.append(
+            {
+                "label": bucket["label"],
+                "text": fr_number(value),
+                "x": i * width,
+                "height": height,
+                "y": 112 - height,
+            }
+        )
+    shown = [(b["label"], v) for b, v in zip(series["buckets"], totals, strict=True) if _numeric(v)]
+    if shown:
+        peak = max(shown, key=lambda item: item[1])
+        text = (
+            f"{what} par {'mois' if series['step'] == 'month' else 'trimestre'} : "
+            f"{fr_number(shown[0][1])} en {shown[0][0]}, {fr_number(shown[-1][1])} en "
+            f"{shown[-1][0]} ; au plus haut {fr_number(peak[1])} en {peak[0]}."
+        )
+    else:
+        text = f"{what} : valeurs masquées (moins de 5 ménages)."
+    return {
+        "columns": columns,
+        "width": max(len(columns) * width, width),
+        "summary": text,
+        "what": what,
+    }
+
+
 def decorate(figures):
     """The figures with, for each table, its summary and its chart (for templates)."""
     for group in figures["groups"]:
         for table in group["tables"]:
             table["summary"] = summary(table)
             table["chart"] = chart(table)
+            table["over_time"] = series_view(table)
     return figures

@@ -138,4 +138,6 @@ def suppress(figures, threshold=None):
             suppressor = SUPPRESSORS.get(table["kind"])
             if suppressor is not None:
                 suppressor(table, threshold)
+            if "series" in table:
+                _suppress_series(table["series"], threshold)
     return result

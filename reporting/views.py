@@ -18,6 +18,7 @@ from caen_accompagnement.forms import add_errors
 from households.models import Household
 
 from . import bilans as bilans_module
+from . import series
 from .exports import FORMATS, export, filename
 from .forms import BilanApproveForm, BudgetForm, ReportFilterForm, check_year, programme_years
 from .indicators import TABLES, UNKNOWN_LABEL, Scope, compute, households_behind
@@ -27,9 +28,11 @@ from .presentation import decorate
 from .suppression import suppress
 
 
-def figures_for(user, scope):
+def figures_for(user, scope, with_series=False):
     """The figures `user` may read: suppressed outside the CCAS."""
     figures = compute(scope)
+    if with_series:
+        series.attach(figures, scope)
     if not policy.can(user, "reporting.small_cells"):
         figures = suppress(figures)
     return figures
@@ -41,7 +44,7 @@ def dashboard(request):
     if form.is_bound and not form.is_valid():
         return render(request, "reporting/dashboard.html", {"form": form}, status=400)
     scope = form.scope()
-    figures = decorate(figures_for(request.user, scope))
+    figures = decorate(figures_for(request.user, scope, with_series=True))
     can_drill = policy.can(request.user, "reporting.households")
     query = request.GET.urlencode() if form.is_bound else ""
     return render(

@@ -141,3 +141,24 @@ def test_a_year_without_data_is_empty_but_complete(db):
         "eviction": 0,
         "mediation": 0,
     }
+
+
+def test_series_add_up_to_the_period_and_give_the_change(world):
+    from reporting.series import table_series
+
+    scope = Scope(Period.year(2025))
+    series = table_series("rehousing.by_solution", scope)
+    assert series["step"] == "month" and len(series["buckets"]) == 12
+    lines = {line["key"]: line["points"] for line in series["lines"]}
+    assert [p["value"] for p in lines["sliding"]][:3] == [0, 1, 0]  # February
+    assert lines["sliding"][2]["change"] == -1
+    assert lines["stay"][2]["value"] == 1  # H1's accompaniment began in March
+    assert sum(p["value"] for p in lines["direct"]) == 1
+    running = table_series("accompaniments.activity", scope)
+    accompanied = next(line for line in running["lines"] if line["key"] == "accompanied")
+    # January: H2; March–June: H1 and H2; July–October: H2; November–December: H2 and H3.
+    assert [p["value"] for p in accompanied["points"]] == [1, 1, 2, 2, 2, 2, 1, 1, 1, 1, 2, 2]
+    origin = table_series(
+        "households.origin", Scope(Period(Period.year(2024).start, Period.year(2025).end))
+    )
+    assert origin["step"] == "quarter" and len(origin["buckets"]) == 8
