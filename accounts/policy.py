@@ -85,6 +85,9 @@ RULES: dict[str, dict[str, str]] = {
     "meeting.change": {MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE},
     "meeting.plan": {MGR: NONE},
     "minutes.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE, STATE: NONE},
+    # the comité de suivi's pages (members, adjustments, the bilans it approved): the State
+    # reader sits in it (§5.2); a cellule member as such does not
+    "comite.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, STATE: NONE},
     "minutes.approve": {MGR: NONE},
     # admitting past the 50 % cap of eviction-threat accompaniments, with a written reason
     "admission.override_cap": {MGR: NONE},

@@ -129,7 +129,7 @@ def bilan_year(request, year, approve_form=None):
     since_last = bilans_module.differences(shown[-1], current) if versions else None
     can_approve = policy.can(user, "bilan.approve")
     if can_approve and approve_form is None:
-        approve_form = BilanApproveForm()
+        approve_form = BilanApproveForm(initial={"meeting": request.GET.get("comite")})
     return render(
         request,
         "reporting/bilan_year.html",

@@ -503,7 +503,8 @@ ROWS = {
         lambda w: {"minutes_pk": w.minutes.pk},
         expect(200, tenancy_officer=403, admin=403),
     ),
-    # A cellule member does not sit in the comité de suivi: it does not exist for them.
+    # The comité de suivi (§5.2): the CCAS, Caen habitat and the State reader sit in it; a
+    # cellule member as such does not (comite.view).
     "coordination:comite": (
         lambda w: {"pk": w.comite.pk},
         expect(
@@ -512,7 +513,7 @@ ROWS = {
             ccas_manager=200,
             letting_officer=200,
             debt_officer=200,
-            cellule_member=404,
+            state_reader=200,
         ),
     ),
     "coordination:comite_participant_add": (lambda w: {"pk": w.comite.pk}, expect(405)),
@@ -521,7 +522,6 @@ ROWS = {
         lambda w: {"pk": w.comite.pk, "adjustment_pk": w.adjustment.pk},
         expect(405),
     ),
-    "coordination:bilan_upload": (lambda w: {"pk": w.comite.pk}, expect(405)),
     "coordination:bilan_download": (
         lambda w: {"pk": w.comite.pk},
         expect(
@@ -530,7 +530,7 @@ ROWS = {
             ccas_manager=200,
             letting_officer=200,
             debt_officer=200,
-            cellule_member=404,
+            state_reader=200,
         ),
     ),
     "coordination:partners": (None, expect(200, state_reader=403, admin=403)),

@@ -137,3 +137,20 @@ def test_the_budget_is_in_the_bilan(world, client, state_reader):
     cost = {r["key"]: r["value"] for r in table_of(data, "budget", "cost")["rows"]}
     assert cost["households_accompanied"] == "< 5"  # and the cost per household with it
     assert cost["cost_actual"] is None or cost["cost_actual"] == "masqué"
+
+
+def test_the_comite_page_uses_the_generated_bilan(world, client, ccas_manager, state_reader):
+    comite = MeetingFactory(kind="comite")
+    client.force_login(ccas_manager)
+    page = client.get(reverse("reporting:bilan_year", args=[2025]), {"comite": comite.pk})
+    assert page.context["approve_form"]["meeting"].value() == str(comite.pk)
+    client.post(reverse("reporting:bilan_publish", args=[2025]), {"meeting": comite.pk})
+    client.force_login(state_reader)  # the DDCS sits in the comité de suivi
+    listing = client.get(reverse("coordination:list")).content.decode()
+    assert reverse("coordination:comite", args=[comite.pk]) in listing
+    page = client.get(reverse("coordination:comite", args=[comite.pk]))
+    assert page.status_code == 200
+    pdf_url = reverse("reporting:published_download", args=[2025, 1, "pdf"])
+    assert pdf_url in page.content.decode()
+    assert "Déposer le bilan" not in page.content.decode()
+    assert client.get(pdf_url).status_code == 200
