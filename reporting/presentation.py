@@ -72,7 +72,8 @@ def chart(table):
     bars = []
     for i, row in enumerate(rows):
         value = row["value"]
-        width = round(240 * value / top, 1) if _numeric(value) and top else 0
+        # Whole numbers: the template would write a float the French way ("240,5").
+        width = round(240 * value / top) if _numeric(value) and top else 0
         bars.append(
             {
                 "label": row["label"][:38] + ("…" if len(row["label"]) > 38 else ""),

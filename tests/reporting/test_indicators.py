@@ -162,3 +162,12 @@ def test_series_add_up_to_the_period_and_give_the_change(world):
         "households.origin", Scope(Period(Period.year(2024).start, Period.year(2025).end))
     )
     assert origin["step"] == "quarter" and len(origin["buckets"]) == 8
+
+
+def test_chart_geometry_is_whole_numbers(year):
+    """The SVG attributes are written by templates, which would print a float "240,5"."""
+    from reporting.presentation import chart
+
+    bars = chart(table_of(year, "households", "origin"))["bars"]
+    assert all(isinstance(bar["width"], int) and isinstance(bar["text_x"], int) for bar in bars)
+    assert [bar["width"] for bar in bars] == [240, 240, 240]
