@@ -128,6 +128,15 @@ class DaysBetween(Func):
     def __init__(self, later, earlier):
         super().__init__(later, earlier)
 
+    def as_sqlite(self, compiler, connection, **extra):  # `make run` without PostgreSQL
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
 
 class Median(models.Aggregate):
     function = "PERCENTILE_CONT"

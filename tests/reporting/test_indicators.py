@@ -90,6 +90,15 @@ def test_a_household_changing_status_mid_period(world):
     assert nonzero(q3, "accompaniments", "closures") == {}
 
 
+def test_contact_frequency_adhesion_and_interviews(year):
+    # Months of accompaniment in 2025: H1 10/03–20/06 (103 days), H2 all year (365), H3
+    # 15/11–31/12 (47): 515 days = 16.92 months; H2's two home visits → 0.12 a month.
+    frequency = values(year, "accompaniments", "contact_frequency")
+    assert frequency["home_visit"] == 0.12 and frequency["phone_call"] == 0.0
+    assert nonzero(year, "accompaniments", "adhesion") == {"constant": 1, "inconstant": 1}
+    assert nonzero(year, "qualitative", "interviews") == {"end": 1}
+
+
 def test_incidents_during_and_after_with_period_boundaries(year):
     # H1: unpaid rent in April (during), trouble in September (after its closure); H2: unpaid
     # rent on 31/12 at 23:30 (during; the one at 00:15 on 01/01/2026 belongs to 2026).

@@ -8,9 +8,14 @@ from zoneinfo import ZoneInfo
 from accompaniments.models import (
     Accompaniment,
     AccompanimentStatus,
+    AdhesionDegree,
+    AdhesionRecord,
     AutonomyLevel,
     ClosureReason,
+    Contact,
+    ContactKind,
     ExtensionStatus,
+    InterviewKind,
     RentPaid,
     Signal,
     SignalKind,
@@ -90,6 +95,15 @@ def build(referent):
     Signal.objects.create(
         household=w.h1, kind=SignalKind.NEIGHBOUR_TROUBLE, created_at=at(2025, 9, 1)
     )
+    w.a1.interviews.create(
+        kind=InterviewKind.END,
+        held_on=datetime.date(2025, 6, 18),
+        social_worker=referent,
+        tenancy_officer=referent,
+        difficulties="…",
+        changes="…",
+        outcome="…",
+    )
     Survey.objects.create(
         accompaniment=w.a1,
         round=1,
@@ -130,6 +144,19 @@ def build(referent):
         justification="Relogement en cours",
         status=ExtensionStatus.APPROVED,
         decided_at=at(2025, 9, 1),
+    )
+    AdhesionRecord.objects.create(
+        accompaniment=w.a2, month=datetime.date(2025, 2, 1), degree=AdhesionDegree.CONSTANT
+    )
+    AdhesionRecord.objects.create(
+        accompaniment=w.a2, month=datetime.date(2025, 3, 1), degree=AdhesionDegree.INCONSTANT
+    )
+    for day in (datetime.date(2025, 5, 6), datetime.date(2025, 12, 2)):
+        Contact.objects.create(
+            accompaniment=w.a2, kind=ContactKind.HOME_VISIT, at=at(day.year, day.month, day.day)
+        )
+    Contact.objects.create(  # 2024: not in the year
+        accompaniment=w.a2, kind=ContactKind.PHONE_CALL, at=at(2024, 12, 30)
     )
     w.rehousing2 = RehousingFactory(
         household=w.h2,
