@@ -881,43 +881,41 @@ def budget_tables(year, accompanied):
                 else None
             )
         rows.append(row)
-    for chapter, label in budget_rules.CHAPTERS.items():
-        members = [(f, a) for line, f, a in lines if line.chapter == chapter]
-        forecast = sum(f for f, _ in members)
-        actuals = [a for _, a in members if a is not None]
+
+    def subtotal(key, label, chapter, kind, members):
+        """A chapter's or a direction's sums; its actual only once one line has an actual."""
+        forecast = sum(f for _, f, _ in members)
+        actuals = [a for _, _, a in members if a is not None]
         actual = sum(actuals) if actuals else None
         rows.append(
             {
-                "key": f"chapter_{chapter}",
+                "key": key,
                 "label": label,
                 "chapter": chapter,
-                "direction": "chapter",
+                "direction": kind,
                 "forecast": _amount(forecast),
                 "actual": _amount(actual),
                 "gap": _gap(actual, forecast),
             }
         )
-    totals = {}
-    for direction, label in (
-        (budget_rules.EXPENSE, "Total des dépenses"),
-        (budget_rules.INCOME, "Total des recettes"),
-    ):
-        members = [(f, a) for line, f, a in lines if line.direction == direction]
-        forecast = sum(f for f, _ in members)
-        actuals = [a for _, a in members if a is not None]
-        actual = sum(actuals) if actuals else None
-        totals[direction] = (forecast, actual)
-        rows.append(
-            {
-                "key": f"total_{direction}",
-                "label": label,
-                "chapter": "",
-                "direction": "total",
-                "forecast": _amount(forecast),
-                "actual": _amount(actual),
-                "gap": _gap(actual, forecast),
-            }
+        return forecast, actual
+
+    for chapter, label in budget_rules.CHAPTERS.items():
+        members = [row for row in lines if row[0].chapter == chapter]
+        subtotal(f"chapter_{chapter}", label, chapter, "chapter", members)
+    totals = {
+        direction: subtotal(
+            f"total_{direction}",
+            label,
+            "",
+            "total",
+            [row for row in lines if row[0].direction == direction],
         )
+        for direction, label in (
+            (budget_rules.EXPENSE, "Total des dépenses"),
+            (budget_rules.INCOME, "Total des recettes"),
+        )
+    }
     per_year = settings.PROGRAMME_TARGET_HOUSEHOLDS / settings.PROGRAMME_YEARS
     forecast_expense, actual_expense = totals[budget_rules.EXPENSE]
     cost = [
