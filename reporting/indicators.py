@@ -963,6 +963,20 @@ def _change(value, previous):
     return None
 
 
+def _complete(table):
+    """Every table and row carries every key of its kind (docs/reporting.md), null when
+    it does not apply, so that readers (and templates) never meet a missing key."""
+    table.setdefault("unit", "")
+    table.setdefault("note", "")
+    table.setdefault("partition", False)
+    optional = (
+        ("share_forecast", "share_actual") if table["kind"] == "budget" else ("previous", "change")
+    )
+    for row in table["rows"]:
+        for key in optional:
+            row.setdefault(key, None)
+
+
 def compute(scope: Scope, *, with_previous=True) -> dict:
     """Every figure of the report, as plain JSON-ready data with stable keys."""
     previous_scope = scope.with_period(scope.period.previous()) if with_previous else None
@@ -1021,6 +1035,9 @@ def compute(scope: Scope, *, with_previous=True) -> dict:
         del groups["budget"]
     diagnostics = next(t for t in groups["diagnostics"]["tables"] if t["key"] == "by_level")
     rehoused = next(t for t in groups["rehousing"]["tables"] if t["key"] == "by_solution")
+    for group in groups.values():
+        for table in group["tables"]:
+            _complete(table)
     return {
         "schema_version": SCHEMA_VERSION,
         "period": scope.period.as_json(),
