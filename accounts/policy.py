@@ -89,6 +89,9 @@ RULES: dict[str, dict[str, str]] = {
     "meeting.change": {MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE},
     "meeting.plan": {MGR: NONE},
     "minutes.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE, STATE: NONE},
+    # the comité de suivi's pages (members, adjustments, the bilans it approved): the State
+    # reader sits in it (§5.2); a cellule member as such does not
+    "comite.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, STATE: NONE},
     "minutes.approve": {MGR: NONE},
     # admitting past the 50 % cap of eviction-threat accompaniments, with a written reason
     "admission.override_cap": {MGR: NONE},
@@ -98,6 +101,12 @@ RULES: dict[str, dict[str, str]] = {
     # dashboards, bilans, exports (aggregated)
     "reporting.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE, STATE: NONE},
     "reporting.small_cells": {SW: NONE, MGR: NONE},
+    # the households behind a figure of the dashboard (each read logged)
+    "reporting.households": {SW: NONE, MGR: NONE},
+    # the comité de suivi's approval of a yearly bilan, recorded by the CCAS manager
+    "bilan.approve": {MGR: NONE},
+    # the budget's actuals (§6)
+    "budget.change": {MGR: NONE},
     # the access log
     "audit.view": {MGR: NONE},
     # archived households (retention): the direction, with a typed reason, the read logged

@@ -1,5 +1,6 @@
 """Settings, read from the environment (12-factor). See README for the variables."""
 
+import datetime
 from datetime import timedelta
 from pathlib import Path
 
@@ -266,6 +267,10 @@ DPO_CONTACT = env("DPO_CONTACT", default="")
 # An import preview left unconfirmed this long loses its uploaded file (purged hourly).
 IMPORT_PENDING_HOURS = env.int("IMPORT_PENDING_HOURS", default=24)
 PROGRAMME_TARGET_HOUSEHOLDS = 120
+# The programme's first day: the 120 households are counted over 3 years from it, and no bilan
+# is made for a year before it (docs/reporting.md).
+PROGRAMME_START = datetime.date.fromisoformat(env("PROGRAMME_START", default="2024-01-01"))
+PROGRAMME_YEARS = 3
 # Post-autonomy surveys (§7): how many, one every 6 months from the closure of the accompaniment.
 POST_AUTONOMY_SURVEY_ROUNDS = env.int("POST_AUTONOMY_SURVEY_ROUNDS", default=4)
 SMALL_CELL_THRESHOLD = 5

@@ -3,7 +3,6 @@ from datetime import datetime, time
 from django import forms
 from django.utils import timezone
 
-from caen_accompagnement.uploads import sniff_suffix, too_large
 from diagnostics.models import LEVEL_CHOICES
 from households.outbound import add_outbound_errors
 
@@ -206,21 +205,6 @@ class AdjustmentForm(forms.ModelForm):
 
 class AdjustmentStatusForm(forms.Form):
     status = forms.ChoiceField(label="État", choices=AdjustmentStatus.choices)
-
-
-class BilanForm(forms.Form):
-    bilan = forms.FileField(label="Bilan de l'année (PDF)")
-
-    def clean_bilan(self):
-        upload = self.cleaned_data["bilan"]
-        if too_large(upload):
-            raise forms.ValidationError("Le fichier dépasse 10 Mo.")
-        if (
-            not upload.name.lower().endswith(".pdf")
-            or sniff_suffix(upload, allowed=(".pdf",)) is None
-        ):
-            raise forms.ValidationError("Le bilan doit être un fichier PDF.")
-        return upload
 
 
 class PartnerForm(forms.ModelForm):

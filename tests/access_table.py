@@ -144,6 +144,13 @@ def build_world(users):
     # --- coordination -----------------------------------------------------------------
     _coordination_world(w, users)
     # --- reporting --------------------------------------------------------------------
+    from reporting import bilans
+    from reporting.models import PublishedBilan
+
+    w.year = timezone.localdate().year
+    w.published_bilan = PublishedBilan.objects.create(
+        year=w.year, version=1, figures=bilans.live(w.year), approved_by=users[MGR]
+    )
     # --- privacy ----------------------------------------------------------------------
     from households.enums import Status as HouseholdStatus
 
@@ -520,7 +527,8 @@ ROWS = {
         lambda w: {"minutes_pk": w.minutes.pk},
         expect(200, tenancy_officer=403, admin=403),
     ),
-    # A cellule member does not sit in the comité de suivi: it does not exist for them.
+    # The comité de suivi (§5.2): the CCAS, Caen habitat and the State reader sit in it; a
+    # cellule member as such does not (comite.view).
     "coordination:comite": (
         lambda w: {"pk": w.comite.pk},
         expect(
@@ -529,7 +537,7 @@ ROWS = {
             ccas_manager=200,
             letting_officer=200,
             debt_officer=200,
-            cellule_member=404,
+            state_reader=200,
         ),
     ),
     "coordination:comite_participant_add": (lambda w: {"pk": w.comite.pk}, expect(405)),
@@ -538,7 +546,6 @@ ROWS = {
         lambda w: {"pk": w.comite.pk, "adjustment_pk": w.adjustment.pk},
         expect(405),
     ),
-    "coordination:bilan_upload": (lambda w: {"pk": w.comite.pk}, expect(405)),
     "coordination:bilan_download": (
         lambda w: {"pk": w.comite.pk},
         expect(
@@ -547,7 +554,7 @@ ROWS = {
             ccas_manager=200,
             letting_officer=200,
             debt_officer=200,
-            cellule_member=404,
+            state_reader=200,
         ),
     ),
     "coordination:partners": (None, expect(200, state_reader=403, admin=403)),
@@ -563,4 +570,23 @@ ROWS = {
     ),
     "coordination:orientation_outcome": (lambda w: {"pk": w.orientation.pk}, expect(405)),
     # --- reporting --------------------------------------------------------------------
+    # Aggregates for every role of "dashboards, bilans, exports" (ACCESS.md); not the tenancy
+    # officer. The households behind a figure: CCAS roles only (400 here: no figure named).
+    "reporting:dashboard": (None, expect(200, tenancy_officer=403, admin=403)),
+    "reporting:households": (None, expect(403, social_worker=400, ccas_manager=400)),
+    "reporting:budget": (None, expect(200, tenancy_officer=403, admin=403)),
+    "reporting:bilans": (None, expect(200, tenancy_officer=403, admin=403)),
+    "reporting:bilan_year": (
+        lambda w: {"year": w.year},
+        expect(200, tenancy_officer=403, admin=403),
+    ),
+    "reporting:bilan_publish": (lambda w: {"year": w.year}, expect(405)),
+    "reporting:bilan_download": (
+        lambda w: {"year": w.year, "fmt": "json"},
+        expect(200, tenancy_officer=403, admin=403),
+    ),
+    "reporting:published_download": (
+        lambda w: {"year": w.year, "version": 1, "fmt": "json"},
+        expect(200, tenancy_officer=403, admin=403),
+    ),
 }

@@ -58,6 +58,12 @@ class MeetingQuerySet(models.QuerySet):
     def cellules(self):
         return self.filter(kind=MeetingKind.CELLULE)
 
+    def comites_visible_to(self, user):
+        """Comités de suivi: every one for the roles of "comite.view" (the DDCS included)."""
+        if not policy.can(user, "comite.view"):
+            return self.none()
+        return self.comites()
+
     def comites(self):
         return self.filter(kind=MeetingKind.COMITE)
 
@@ -102,7 +108,8 @@ class Meeting(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    # Comité de suivi: the year's bilan (a private upload, served through the policy).
+    # Comité de suivi: a bilan uploaded before the bilans were generated (kept readable); the
+    # bilans are now made by the reporting app and linked to the comité that approved them.
     bilan = models.FileField("bilan de l'année", upload_to=_bilan_path, blank=True)
     bilan_uploaded_at = models.DateTimeField("bilan déposé le", null=True, blank=True)
 
@@ -304,17 +311,6 @@ class Meeting(models.Model):
 
         enqueue_on_commit(send_minutes, minutes.pk)
         return minutes
-
-    # --- comité de suivi --------------------------------------------------------------
-    @transaction.atomic
-    def attach_bilan(self, uploaded):
-        if self.kind != MeetingKind.COMITE:
-            raise ValidationError("Le bilan se joint à un comité de suivi.")
-        if self.bilan:
-            self.bilan.delete(save=False)
-        self.bilan.save(uploaded.name, uploaded, save=False)
-        self.bilan_uploaded_at = timezone.now()
-        self.save(update_fields=["bilan", "bilan_uploaded_at"])
 
 
 class AgendaItemQuerySet(models.QuerySet):

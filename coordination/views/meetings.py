@@ -35,7 +35,8 @@ def meeting_list(request):
     minutes = _minutes_qs(user).order_by("-meeting__date", "-number")
     context = {"minutes": minutes}
     if not policy.can(user, "meeting.view"):
-        # DDCS / Département: approved minutes only, nothing of the files.
+        # DDCS / Département: approved minutes and the comités de suivi, nothing of the files.
+        context["comites"] = Meeting.objects.comites_visible_to(user).order_by("-date")
         return render(request, "coordination/minutes_list.html", context)
     now = timezone.now()
     meetings = Meeting.objects.visible_to(user).annotate(
