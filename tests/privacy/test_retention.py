@@ -250,6 +250,7 @@ KEPT = {
     "coordination.Partner.*",
     "coordination.PartnerContact.*",
     "privacy.RetentionReport.*",
+    "reporting.*",  # aggregates only: budget lines, published bilans (no household)
     "django_celery_beat.*",
     "otp_totp.*",
     "otp_static.*",
