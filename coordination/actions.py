@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from accompaniments.models import Accompaniment, AccompanimentStatus
 from accounts import policy
 from diagnostics.models import Diagnostic, DiagnosticStatus
-from households.enums import Public, Status
+from households.enums import Owner, Public, Status
 from households.models import Household
 from households.taxonomy import mentions_special_category
 
@@ -171,7 +171,9 @@ def _decide_level(decision, household, level, by, label):
         )
     household.diagnostic_level = level
     household.save(update_fields=["diagnostic_level", "updated_at"])
-    household.move_to(Status.DIAGNOSTIC, by=by, reason=decision.reason, decision=label)
+    household.move_to(
+        Status.DIAGNOSTIC, by=by, owner=Owner.LEVEL, reason=decision.reason, decision=label
+    )
 
 
 def _decide_admission(decision, household, by, label, cap_override_reason):
@@ -202,9 +204,17 @@ def _decide_admission(decision, household, by, label, cap_override_reason):
                     }
                 )
             decision.cap_override_reason = cap_override_reason
-        household.move_to(Status.ADMITTED, by=by, reason=decision.reason, decision=label)
+        household.move_to(
+            Status.ADMITTED, by=by, owner=Owner.ADMISSION, reason=decision.reason, decision=label
+        )
     elif outcome == Outcome.NOT_ADMITTED:
-        household.move_to(Status.NOT_ADMITTED, by=by, reason=decision.reason, decision=label)
+        household.move_to(
+            Status.NOT_ADMITTED,
+            by=by,
+            owner=Owner.ADMISSION,
+            reason=decision.reason,
+            decision=label,
+        )
     if outcome in (Outcome.ADMITTED, Outcome.NOT_ADMITTED):
         _mark_reviewed(current_diagnostic(household), by, label)
 
@@ -240,8 +250,14 @@ def _decide_review(decision, household, by, label, extend_until):
         # what the référent's closing refers to.
         pass
     elif outcome == Outcome.BACK_TO_CELLULE:
-        if not household.can_move_to(Status.AWAITING_ADMISSION):
+        if not household.can_move_to(Status.AWAITING_ADMISSION, Owner.REVIEW):
             raise ValidationError(
                 {"outcome": "Ce ménage ne peut pas revenir devant la cellule depuis son statut."}
             )
-        household.move_to(Status.AWAITING_ADMISSION, by=by, reason=decision.reason, decision=label)
+        household.move_to(
+            Status.AWAITING_ADMISSION,
+            by=by,
+            owner=Owner.REVIEW,
+            reason=decision.reason,
+            decision=label,
+        )

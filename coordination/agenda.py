@@ -76,7 +76,9 @@ def propose(meeting: Meeting) -> dict[str, list[Proposal]]:
     base = Household.objects.prefetch_related("members").order_by("status_changed_at", "pk")
 
     pending = _pending_elsewhere(meeting, ItemKind.LEVEL).values("household")
-    for household in base.filter(status=Status.AWAITING_LEVEL).exclude(pk__in=pending):
+    # A preselected file is proposed too: its inscription makes it await the level.
+    waiting = base.filter(status__in=[Status.PRESELECTED, Status.AWAITING_LEVEL])
+    for household in waiting.exclude(pk__in=pending):
         groups[ItemKind.LEVEL].append(
             Proposal(
                 ItemKind.LEVEL,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts import policy
 from caen_accompagnement.versioning import save_if_unchanged
 from households import taxonomy
-from households.enums import Quartier, Status
+from households.enums import Owner, Quartier, Status
 from households.models import Household
 
 from . import budget as budget_rules
@@ -340,11 +340,12 @@ class Diagnostic(models.Model):
         self.submitted_at = now
         self.save(update_fields=["status", "submitted_at", "updated_at"])
         household = self.household
-        if household.status == Status.DIAGNOSTIC and household.can_move_to(
-            Status.AWAITING_ADMISSION
-        ):
+        if household.can_move_to(Status.AWAITING_ADMISSION, Owner.SUBMISSION):
             household.move_to(
-                Status.AWAITING_ADMISSION, by=by, reason=f"Diagnostic v{self.number} transmis"
+                Status.AWAITING_ADMISSION,
+                by=by,
+                owner=Owner.SUBMISSION,
+                reason=f"Diagnostic v{self.number} transmis",
             )
         return self.events.create(kind=EventKind.SUBMITTED, at=now, by=by)
 
@@ -402,11 +403,12 @@ class Diagnostic(models.Model):
                 row.diagnostic = new
             model.objects.bulk_create(rows)
         household = self.household
-        if household.status == Status.AWAITING_ADMISSION and household.can_move_to(
-            Status.DIAGNOSTIC
-        ):
+        if household.can_move_to(Status.DIAGNOSTIC, Owner.REOPENING):
             household.move_to(
-                Status.DIAGNOSTIC, by=by, reason=f"Diagnostic rouvert (version {new.number})"
+                Status.DIAGNOSTIC,
+                by=by,
+                owner=Owner.REOPENING,
+                reason=f"Diagnostic rouvert (version {new.number})",
             )
         self.events.create(kind=EventKind.REOPENED, by=by, note=f"Version {new.number} créée")
         new.events.create(
@@ -571,9 +573,12 @@ def set_diagnostic_level(household, level, *, by, reason=""):
     household.diagnostic_level = level
     household.save(update_fields=["diagnostic_level", "updated_at"])
     household.diagnostics.drafts().update(level=level)
-    if household.status != Status.DIAGNOSTIC and household.can_move_to(Status.DIAGNOSTIC):
+    if household.can_move_to(Status.DIAGNOSTIC, Owner.LEVEL):
         household.move_to(
-            Status.DIAGNOSTIC, by=by, reason=reason or f"Diagnostic de niveau {level} décidé"
+            Status.DIAGNOSTIC,
+            by=by,
+            owner=Owner.LEVEL,
+            reason=reason or f"Diagnostic de niveau {level} décidé",
         )
 
 

@@ -21,6 +21,7 @@ from .enums import (
     FamilyStructure,
     Gender,
     Origin,
+    Owner,
     Public,
     Quartier,
     Relation,
@@ -261,13 +262,15 @@ class Household(models.Model):
         """Save `fields` only if nobody saved since `expected_version` was read (optimistic lock)."""
         save_if_unchanged(self, expected_version, fields)
 
-    def can_move_to(self, status) -> bool:
-        return status in TRANSITIONS[self.status]
+    def can_move_to(self, status, owner=Owner.MANUAL) -> bool:
+        """Is `status` reachable from here by `owner` (the status form is the manual owner)?"""
+        return TRANSITIONS[self.status].get(status) == owner
 
     @property
     def next_statuses(self):
-        """The statuses this household may move to, in pipeline order, as (value, label)."""
-        allowed = TRANSITIONS[self.status]
+        """The statuses the status form may move this household to (the manual transitions),
+        in pipeline order, as (value, label)."""
+        allowed = {to for to, owner in TRANSITIONS[self.status].items() if owner == Owner.MANUAL}
         return [(value, label) for value, label in Status.choices if value in allowed]
 
     def open_duplicates(self):
@@ -287,16 +290,32 @@ class Household(models.Model):
         )
 
     @transaction.atomic
-    def move_to(self, status, *, by, reason="", decision="", exit_reason=""):
-        """The one way a household's pipeline status changes; writes the history row."""
-        if not self.can_move_to(status):
+    def move_to(
+        self, status, *, by, owner=Owner.MANUAL, reason="", decision="", exit_reason="", at=None
+    ):
+        """The one way a household's pipeline status changes; writes the history row.
+
+        `owner` names who applies the transition (households.enums.TRANSITIONS): a workflow-owned
+        transition (admission, start of the accompaniment, …) is refused unless its owner asks,
+        so no form or script can put a file in a state its records contradict. `at` dates the
+        change (a past act recorded now, or the demo's history); by default, now.
+        """
+        expected = TRANSITIONS[self.status].get(status)
+        if expected is None:
             raise ValidationError(
                 f"Passage impossible de « {self.get_status_display()} » à « {Status(status).label} »."
             )
+        if expected != owner:
+            raise ValidationError(
+                f"Le passage de « {self.get_status_display()} » à « {Status(status).label} » "
+                f"se fait par {Owner(expected).label}, pas ici."
+            )
         if status == Status.EXITED and not exit_reason:
             raise ValidationError("Indiquez le motif de sortie du dispositif.")
+        if exit_reason and exit_reason not in ExitReason.values:
+            raise ValidationError("Motif de sortie inconnu.")
         previous = self.status
-        now = timezone.now()
+        now = at or timezone.now()
         self.status = status
         self.status_changed_at = now
         if status == Status.EXITED:

@@ -10,7 +10,7 @@ from accounts import policy
 from accounts.enums import Role
 from diagnostics.models import Intensity
 from households import taxonomy
-from households.enums import Status
+from households.enums import Owner, Status
 from households.models import Household
 from housing.models import AgreementDocument
 
@@ -198,7 +198,9 @@ class Accompaniment(models.Model):
             Objective(accompaniment=acc, axis=axis, description=text, position=i)
             for i, (axis, text) in enumerate(objectives)
         )
-        household.move_to(Status.ACCOMPANIED, by=by, reason="Début de l'accompagnement")
+        household.move_to(
+            Status.ACCOMPANIED, by=by, owner=Owner.BEGIN, reason="Début de l'accompagnement"
+        )
         acc.events.create(
             kind=EventKind.STARTED,
             by=by,
@@ -305,12 +307,16 @@ class Accompaniment(models.Model):
             self.household.move_to(
                 Status.EXITED,
                 by=by,
+                owner=Owner.CLOSURE,
                 reason=f"Fin d'accompagnement : {label}",
                 exit_reason=EXIT_OF_CLOSURE[reason],
             )
         else:
             self.household.move_to(
-                Status.POST_AUTONOMY, by=by, reason=f"Fin d'accompagnement : {label}"
+                Status.POST_AUTONOMY,
+                by=by,
+                owner=Owner.CLOSURE,
+                reason=f"Fin d'accompagnement : {label}",
             )
         self.events.create(kind=EventKind.CLOSED, by=by, detail=label)
 

@@ -9,6 +9,7 @@ from accounts import policy
 from accounts.enums import Role
 from caen_accompagnement.celery import enqueue_on_commit
 from diagnostics.models import LEVEL_CHOICES
+from households.enums import Owner, Status
 from households.models import Household
 
 from ..enums import (
@@ -173,6 +174,8 @@ class Meeting(models.Model):
             raise ValidationError("Ce ménage est déjà inscrit à l'ordre du jour pour ce motif.")
         if kind == ItemKind.MANUAL and not title.strip():
             raise ValidationError("Indiquez l'intitulé du point.")
+        if kind == ItemKind.LEVEL and household is not None:
+            self._inscribe_for_level(household, by)
         last = self.items.aggregate(models.Max("position"))["position__max"] or 0
         return self.items.create(
             kind=kind,
@@ -181,6 +184,23 @@ class Meeting(models.Model):
             reason=reason,
             position=last + 1,
             added_by=by,
+        )
+
+    def _inscribe_for_level(self, household, by):
+        """Inscription on a cellule agenda is what makes a file await its level (the owner of
+        that transition, households.enums.TRANSITIONS)."""
+        if household.status == Status.AWAITING_LEVEL:
+            return
+        if not household.can_move_to(Status.AWAITING_LEVEL, Owner.AGENDA):
+            raise ValidationError(
+                f"Le dossier {household.reference} ({household.get_status_display()}) ne peut "
+                "pas être inscrit pour un choix de niveau."
+            )
+        household.move_to(
+            Status.AWAITING_LEVEL,
+            by=by,
+            owner=Owner.AGENDA,
+            reason=f"Inscrit à l'ordre du jour de la {self.label.lower()}",
         )
 
     @transaction.atomic

@@ -31,12 +31,13 @@ def test_level_and_admission_groups_follow_household_status():
     meeting = MeetingFactory()
     awaiting_level = HouseholdFactory(status=Status.AWAITING_LEVEL)
     awaiting_admission = HouseholdFactory(status=Status.AWAITING_ADMISSION)
-    HouseholdFactory(status=Status.PRESELECTED)
+    # A preselected file is proposed too: its inscription makes it await its level.
+    preselected = HouseholdFactory(status=Status.PRESELECTED)
     HouseholdFactory(status=Status.DIAGNOSTIC)
 
     groups = propose(meeting)
 
-    assert households_of(groups, ItemKind.LEVEL) == {awaiting_level.pk}
+    assert households_of(groups, ItemKind.LEVEL) == {awaiting_level.pk, preselected.pk}
     assert households_of(groups, ItemKind.ADMISSION) == {awaiting_admission.pk}
     assert households_of(groups, ItemKind.REVIEW) == set()
 
