@@ -67,6 +67,9 @@ RULES: dict[str, dict[str, str]] = {
     "accompaniment.view": {SW: ALL, MGR: ALL},
     "accompaniment.change": {SW: OWN, MGR: ALL},
     "accompaniment.approve": {MGR: ALL},
+    # the semi-directive interview and its rapport social: the CCAS, and the tenancy officer
+    # who co-led it (that interview only: Interview.objects.visible_to)
+    "interview.view": {SW: ALL, MGR: ALL, TEN: NONE},
     # signals (unpaid rent, trouble, upkeep)
     "signal.view": {SW: OWN, MGR: ALL, LET: ALL, DEBT: ALL, TEN: ALL},
     "signal.create": {LET: ALL, DEBT: ALL, TEN: ALL},

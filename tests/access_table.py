@@ -369,13 +369,14 @@ ROWS = {
         lambda w: {"pk": w.accompaniment.pk},
         expect(403, social_worker=200, ccas_manager=200),
     ),
+    # The tenancy officer of the walk co-led world.interview (ACCESS.md).
     "accompaniments:interview_detail": (
         lambda w: {"pk": w.accompaniment.pk, "interview_pk": w.interview.pk},
-        expect(403, social_worker=200, ccas_manager=200),
+        expect(403, social_worker=200, ccas_manager=200, tenancy_officer=200),
     ),
     "accompaniments:interview_pdf": (
         lambda w: {"pk": w.accompaniment.pk, "interview_pk": w.interview.pk},
-        expect(403, social_worker=200, ccas_manager=200),
+        expect(403, social_worker=200, ccas_manager=200, tenancy_officer=200),
     ),
     "accompaniments:close": (
         lambda w: {"pk": w.accompaniment.pk},
