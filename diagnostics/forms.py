@@ -441,15 +441,16 @@ class SocialReportForm(forms.Form):
 
 class SetLevelForm(forms.Form):
     level = forms.TypedChoiceField(
-        label="Niveau de diagnostic décidé",
+        label="Niveau de diagnostic provisoire",
         choices=LEVEL_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={"required": "Choisissez le niveau 1, 2 ou 3."},
     )
     reason = forms.CharField(
-        label="Décision ou motif",
-        max_length=250,
-        required=False,
-        help_text="Par exemple : cellule du 12/10/2026.",
+        label="Motif du niveau provisoire",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Écrivez le motif de ce niveau provisoire."},
+        help_text="La prochaine cellule ratifiera ce niveau : il est inscrit à son ordre du jour.",
     )

@@ -81,6 +81,27 @@ class DiagnosticQuerySet(models.QuerySet):
     def drafts(self):
         return self.filter(status=DiagnosticStatus.DRAFT)
 
+    def transmitted(self):
+        return self.exclude(status=DiagnosticStatus.DRAFT)
+
+    def current_by_household(self, household_ids):
+        """The household's current diagnostic — the one definition, used by the cellule, the
+        housing matching, the contrat and convention, the accompaniment plan: its latest version
+        sent to the cellule (a newer draft being reworked by the référent is not what they read),
+        else its draft while none was sent. {household_id: diagnostic}, in one query (plus this
+        QuerySet's prefetches); `.transmitted().current_by_household(…)` leaves drafts out."""
+        found, drafts = {}, {}
+        rows = self.filter(household_id__in=list(household_ids)).order_by(
+            "household_id", "-number", "-created_at", "-pk"
+        )
+        for diagnostic in rows:
+            target = drafts if diagnostic.status == DiagnosticStatus.DRAFT else found
+            target.setdefault(diagnostic.household_id, diagnostic)
+        return {**drafts, **found}
+
+    def current_of(self, household):
+        return self.current_by_household([household.pk]).get(household.pk)
+
     def with_budget(self):
         return self.select_related("household").prefetch_related(
             "budget_lines", "household__members"
@@ -564,21 +585,35 @@ def start_diagnostic(household, *, by):
 
 
 @transaction.atomic
-def set_diagnostic_level(household, level, *, by, reason=""):
-    """Record the level the cellule chose (§2.1.1); a CCAS manager may do it until the cellule
-    module lands. The household moves to « diagnostic en cours » when its status allows it, and
-    an open draft follows the new level."""
+def set_diagnostic_level(household, level, *, by, reason="", decision="", provisional=False):
+    """The one function that sets a household's diagnostic level (§2.1.1) and updates its open
+    draft. The cellule decides it (coordination.actions, `decision` names the cellule); between
+    two cellules the CCAS manager may record a *provisional* level with a written reason, which
+    the next cellule ratifies (coordination.actions.do_provisional_level puts it on its agenda).
+    The household moves to « diagnostic en cours » when its status allows it."""
     if level not in (1, 2, 3):
-        raise ValidationError("Choisissez le niveau 1, 2 ou 3.")
+        raise ValidationError({"level": "Choisissez le niveau 1, 2 ou 3."})
+    reason = (reason or "").strip()
+    if provisional and not reason:
+        raise ValidationError(
+            {"reason": "Écrivez le motif de ce niveau provisoire : la cellule le ratifiera."}
+        )
+    if household.status not in (Status.PRESELECTED, Status.AWAITING_LEVEL, Status.DIAGNOSTIC):
+        raise ValidationError(
+            f"Le niveau de diagnostic ne se fixe plus au statut « {household.get_status_display()} »."
+        )
     household.diagnostic_level = level
-    household.save(update_fields=["diagnostic_level", "updated_at"])
+    household.diagnostic_level_provisional = provisional
+    household.save(update_fields=["diagnostic_level", "diagnostic_level_provisional", "updated_at"])
     household.diagnostics.drafts().update(level=level)
     if household.can_move_to(Status.DIAGNOSTIC, Owner.LEVEL):
+        label = "provisoire " if provisional else ""
         household.move_to(
             Status.DIAGNOSTIC,
             by=by,
             owner=Owner.LEVEL,
             reason=reason or f"Diagnostic de niveau {level} décidé",
+            decision=decision or f"Niveau {label}{level}",
         )
 
 

@@ -63,7 +63,8 @@ class Owner(models.TextChoices):
 S, W = Status, Owner
 # Every allowed transition and the one owner that applies it.
 TRANSITIONS: dict[str, dict[str, str]] = {
-    S.PRESELECTED: {S.AWAITING_LEVEL: W.AGENDA, S.EXITED: W.MANUAL},
+    # A provisional level (CCAS manager, between two cellules) opens the diagnostic at once.
+    S.PRESELECTED: {S.AWAITING_LEVEL: W.AGENDA, S.DIAGNOSTIC: W.LEVEL, S.EXITED: W.MANUAL},
     S.AWAITING_LEVEL: {S.DIAGNOSTIC: W.LEVEL, S.EXITED: W.MANUAL},
     S.DIAGNOSTIC: {S.AWAITING_ADMISSION: W.SUBMISSION, S.EXITED: W.MANUAL},
     S.AWAITING_ADMISSION: {

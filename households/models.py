@@ -129,6 +129,9 @@ class Household(models.Model):
         null=True,
         blank=True,
     )
+    # A level recorded by the CCAS manager between two cellules (diagnostics.set_diagnostic_level),
+    # waiting for the next cellule's ratification (its agenda shows it, the file says so).
+    diagnostic_level_provisional = models.BooleanField("niveau provisoire", default=False)
     observations = models.TextField("observations", blank=True)
     created_at = models.DateTimeField("créé le", default=timezone.now)
     updated_at = models.DateTimeField("modifié le", auto_now=True)

@@ -263,7 +263,7 @@ ROWS = {
             cellule_member=200,
         ),
     ),
-    "diagnostics:set_level": (
+    "coordination:provisional_level": (
         lambda w: {"household_pk": w.household.pk},
         expect(403, ccas_manager=200),
     ),

@@ -189,8 +189,10 @@ class Meeting(models.Model):
     def _inscribe_for_level(self, household, by):
         """Inscription on a cellule agenda is what makes a file await its level (the owner of
         that transition, households.enums.TRANSITIONS)."""
-        if household.status == Status.AWAITING_LEVEL:
-            return
+        if household.status == Status.AWAITING_LEVEL or (
+            household.status == Status.DIAGNOSTIC and household.diagnostic_level_provisional
+        ):
+            return  # already awaiting it, or a provisional level to ratify
         if not household.can_move_to(Status.AWAITING_LEVEL, Owner.AGENDA):
             raise ValidationError(
                 f"Le dossier {household.reference} ({household.get_status_display()}) ne peut "
@@ -362,8 +364,10 @@ class AgendaItem(models.Model):
         """Has the household's situation been decided elsewhere since the item was added?"""
         if self.household_id is None:
             return True
-        from households.enums import IN_PROGRAMME_STATUSES, Status
+        from households.enums import IN_PROGRAMME_STATUSES
 
+        if self.kind == ItemKind.LEVEL and self.household.diagnostic_level_provisional:
+            return self.household.status == Status.DIAGNOSTIC  # a provisional level to ratify
         expected = {
             ItemKind.LEVEL: {Status.AWAITING_LEVEL},
             ItemKind.ADMISSION: {Status.AWAITING_ADMISSION},

@@ -6,12 +6,16 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
+from caen_accompagnement.forms import add_errors
 from caen_accompagnement.pdf import pdf_response, render_pdf
 from caen_accompagnement.uploads import private_file_response
+from diagnostics.forms import SetLevelForm
+from diagnostics.models import LEVEL_METHODS
 from households.models import Household
 
 from ..actions import (
     check_no_sensitive_words,
+    do_provisional_level,
     do_record_decision,
     eviction_share,
     submitted_diagnostics,
@@ -201,3 +205,53 @@ def minutes_download(request, minutes_pk):
     minutes = get_object_or_404(_minutes_qs(request.user), pk=minutes_pk)
     log(request, Action.EXPORT, minutes, label=minutes.filename)
     return private_file_response(minutes.pdf, minutes.filename)
+
+
+# --- provisional level between two cellules ---------------------------------------------------
+@policy.action_required("diagnostic.set_level")
+def provisional_level(request, household_pk):
+    """The CCAS manager's provisional level, with its written reason, put on the next cellule's
+    agenda for ratification (the level itself is the cellule's, §2.1.1, §3.2.2)."""
+    household = get_object_or_404(
+        Household.objects.visible_to(request.user, "diagnostic.set_level").prefetch_related(
+            "members"
+        ),
+        pk=household_pk,
+    )
+    form = SetLevelForm(
+        request.POST or None,
+        initial={"level": household.diagnostic_level or household.suggested_diagnostic_level},
+    )
+    if request.method == "POST" and form.is_valid():
+        level = form.cleaned_data["level"]
+        try:
+            meeting = do_provisional_level(
+                household, level, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            log(
+                request,
+                Action.UPDATE,
+                household,
+                label=f"Niveau de diagnostic provisoire : {level}",
+            )
+            where = (
+                f"inscrit à l'ordre du jour de la {meeting.label.lower()} pour ratification"
+                if meeting
+                else "à inscrire à l'ordre du jour de la prochaine cellule (aucune n'est planifiée)"
+            )
+            messages.success(
+                request,
+                f"Niveau provisoire {level} enregistré pour {household.reference}, {where}.",
+            )
+            return redirect("diagnostics:list")
+    # The page names the household (also when a post is refused): a read of its file.
+    log(request, Action.VIEW, household, label="Niveau de diagnostic (saisie)")
+    return render(
+        request,
+        "diagnostics/set_level.html",
+        {"household": household, "form": form, "methods": LEVEL_METHODS},
+        status=400 if form.is_bound else 200,
+    )

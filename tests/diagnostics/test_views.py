@@ -479,7 +479,7 @@ def test_codesi_report_served_only_through_the_policy(
 def test_manager_sets_level_and_household_moves(client, ccas_manager, social_worker):
     household = HouseholdFactory(referent=social_worker, status=Status.AWAITING_LEVEL)
     client.force_login(ccas_manager)
-    url = reverse("diagnostics:set_level", args=[household.pk])
+    url = reverse("coordination:provisional_level", args=[household.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, {"level": "4"})
     assert response.status_code == 400
@@ -504,7 +504,7 @@ def test_manager_sets_level_and_household_moves(client, ccas_manager, social_wor
 def test_set_level_page_is_audited(client, ccas_manager, social_worker):
     household = HouseholdFactory(referent=social_worker, status=Status.AWAITING_LEVEL)
     client.force_login(ccas_manager)
-    url = reverse("diagnostics:set_level", args=[household.pk])
+    url = reverse("coordination:provisional_level", args=[household.pk])
     assert household.display_name in client.get(url).content.decode()
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.action, entry.household_id, entry.object_type) == (
@@ -519,7 +519,7 @@ def test_set_level_page_is_audited(client, ccas_manager, social_worker):
     household.refresh_from_db()
     assert household.diagnostic_level is None
     # A saved level is an update, not a read of the page.
-    assert client.post(url, {"level": "2"}).status_code == 302
+    assert client.post(url, {"level": "2", "reason": "Urgence"}).status_code == 302
     assert AuditEntry.objects.filter(action=Action.VIEW).count() == 2
     assert AuditEntry.objects.filter(action=Action.UPDATE, household_id=household.pk).count() == 1
 
