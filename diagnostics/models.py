@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts import policy
 from caen_accompagnement.versioning import save_if_unchanged
 from households import taxonomy
-from households.enums import Owner, Quartier, Status
+from households.enums import Owner, Public, Quartier, Status
 from households.models import Household
 
 from . import budget as budget_rules
@@ -63,6 +63,17 @@ def social_report_path(instance, filename):
     """Private path with a random name: the original name may carry the family's name."""
     suffix = PurePath(filename).suffix.lower()[:6]
     return f"diagnostics/rapports-codesi/{uuid.uuid4().hex}{suffix}"
+
+
+# The five themes of the diagnostic (§2.1.2) and the field each one's gaps are shown next to.
+THEME_LABELS = {
+    "socio": "Éléments socio-professionnels",
+    "budget": "Éléments budgétaires",
+    "housing": "Parcours locatif",
+    "dwelling": "Vie dans le logement",
+    "follow_up": "Suivi social",
+}
+THEME_FIELDS = {key: f"{key}_observation" for key in THEME_LABELS}
 
 
 class DiagnosticQuerySet(models.QuerySet):
@@ -209,6 +220,8 @@ class Diagnostic(models.Model):
         blank=True,
     )
     follow_up_observation = models.TextField("observation", max_length=1500, blank=True)
+    # Themes the référent explicitly marked « rien à signaler » (keys of THEME_LABELS).
+    nothing_to_report = models.JSONField("thèmes sans élément à signaler", default=list, blank=True)
 
     # --- conclusion and proposal (§2.1.2): what the cellule and the accompaniment build on.
     capacity = models.CharField(
@@ -308,6 +321,74 @@ class Diagnostic(models.Model):
             )
         ]
 
+    def themes_stated(self) -> dict[str, bool]:
+        """Each of the five themes of §2.1.2: stated when something is filled in, or explicitly
+        marked « rien à signaler »."""
+        lines = list(self.budget_lines.all()) if self.pk else []
+        debts = self.debts.exists() if self.pk else False
+        history = self.housing_history.exists() if self.pk else False
+        filled = {
+            "socio": any(
+                [
+                    self.admin_situation,
+                    self.marital_status,
+                    any(self.adult_employment.values()),
+                    self.wished_dwelling_type,
+                    self.wished_quartier,
+                    self.wished_environment.strip(),
+                    self.socio_observation.strip(),
+                ]
+            ),
+            "budget": bool(lines or debts or self.arrears_triggers)
+            or bool(self.budget_observation.strip()),
+            "housing": history
+            or self.eviction_count is not None
+            or self.past_rent_debts is not None
+            or bool(self.stabilisation_capacity or self.housing_observation.strip()),
+            "dwelling": bool(
+                self.upkeep
+                or self.neighbourhood
+                or self.adaptability
+                or self.dwelling_observation.strip()
+            ),
+            "follow_up": bool(
+                self.current_supports
+                or self.adhesion_capacity
+                or self.follow_up_observation.strip()
+            ),
+        }
+        marked = set(self.nothing_to_report or [])
+        return {key: filled[key] or key in marked for key in THEME_LABELS}
+
+    def completeness_problems(self) -> dict[str, list[str]]:
+        """What §2.1.1–2.1.2 require of the content, by form field (next to its theme): each
+        theme stated; the budget at levels 2 and 3; for an eviction-threat household, the
+        cause(s) of the arrears and the debt."""
+        problems = {}
+        for key, stated in self.themes_stated().items():
+            if not stated:
+                problems.setdefault(THEME_FIELDS[key], []).append(
+                    f"Thème « {THEME_LABELS[key]} » non renseigné : complétez-le ou cochez "
+                    "« rien à signaler »."
+                )
+        if self.level in (2, 3):
+            directions = {line.direction for line in self.budget_lines.all()} if self.pk else set()
+            if {BudgetLine.RESOURCE, BudgetLine.CHARGE} - directions:
+                problems.setdefault("budget_observation", []).append(
+                    f"Budget manquant : un diagnostic de niveau {self.level} indique les "
+                    "ressources et les charges mensuelles du ménage."
+                )
+        if self.household.public == Public.EVICTION_THREAT:
+            if not self.arrears_triggers:
+                problems.setdefault("arrears_triggers", []).append(
+                    "Ménage menacé d'expulsion : indiquez le ou les faits générateurs de l'impayé."
+                )
+            if not (self.pk and self.debts.exists()):
+                problems.setdefault("budget_observation", []).append(
+                    "Ménage menacé d'expulsion : indiquez la dette (créancier et montant)."
+                )
+        return problems
+
     def submission_problems(self) -> dict[str, list[str]]:
         """Why the diagnostic cannot be submitted yet, by form field ("method" for the level's
         steps), in French; empty: it can."""
@@ -319,6 +400,8 @@ class Diagnostic(models.Model):
         ]
         if steps:
             problems["method"] = steps
+        for field, messages in self.completeness_problems().items():
+            problems.setdefault(field, []).extend(messages)
         if not self.capacity:
             problems["capacity"] = [
                 "Conclusion manquante : indiquez la capacité à intégrer le dispositif."

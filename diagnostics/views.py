@@ -255,8 +255,10 @@ def edit(request, pk):
     if valid:
         try:
             diagnostic.adult_employment = form.employment()
+            diagnostic.nothing_to_report = form.nothing_to_report()
             diagnostic.save_draft(
-                form.cleaned_data["version"], form.model_field_names() + ["adult_employment"]
+                form.cleaned_data["version"],
+                form.model_field_names() + ["adult_employment", "nothing_to_report"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -93,6 +93,11 @@ def test_level_2_needs_the_codesi_report_and_a_meeting(social_worker):
     add_step(diagnostic, StepKind.INTERVIEW)  # a meeting of any kind with the family
     assert _missing_steps(diagnostic) == ["Étape manquante : Rapport social CODESI joint."]
     diagnostic.social_report.save("r.pdf", ContentFile(b"%PDF-1.4"), save=False)
+    assert diagnostic.missing_for_submission() == [
+        "Budget manquant : un diagnostic de niveau 2 indique les ressources et les charges "
+        "mensuelles du ménage."
+    ]
+    add_lines(diagnostic, {"salaries": "1200"}, {"rent": "400"})
     assert diagnostic.missing_for_submission() == []
 
 
@@ -107,6 +112,7 @@ def test_level_3_needs_an_in_depth_interview(social_worker):
         "Étape manquante : Au moins un entretien approfondi avec la famille."
     ]
     add_step(diagnostic, StepKind.INTERVIEW)
+    add_lines(diagnostic, {"salaries": "1200"}, {"rent": "400"})
     assert diagnostic.missing_for_submission() == []
 
 
