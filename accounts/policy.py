@@ -83,6 +83,8 @@ RULES: dict[str, dict[str, str]] = {
     "meeting.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE},
     "meeting.change": {MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE},
     "meeting.plan": {MGR: NONE},
+    # the cellule is convened by Caen habitat (its letting service) and by the CCAS (§3.2.2)
+    "cellule.convene": {MGR: NONE, LET: NONE},
     "minutes.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE, STATE: NONE},
     "minutes.approve": {MGR: NONE},
     # admitting past the 50 % cap of eviction-threat accompaniments, with a written reason

@@ -79,6 +79,15 @@ def build_world(users):
     DiagnosticStep.objects.create(
         diagnostic=w.diagnostic_v1, kind="family_meeting", date=timezone.localdate()
     )
+    # The five themes stated, the budget of a level 2, the arrears and debt of a tenant.
+    from diagnostics.models import Debt
+    from tests.diagnostics.factories import add_lines
+
+    w.diagnostic_v1.nothing_to_report = ["socio", "housing", "dwelling", "follow_up"]
+    w.diagnostic_v1.arrears_triggers = ["job_loss"]
+    w.diagnostic_v1.save()
+    add_lines(w.diagnostic_v1, {"salaries": "1200"}, {"rent": "400"})
+    Debt.objects.create(diagnostic=w.diagnostic_v1, creditor="Caen habitat", amount=900)
     w.diagnostic_v1.submit(by=users[SW])
     w.diagnostic = w.diagnostic_v1.reopen(by=users[SW])
     w.diagnostic_step = w.diagnostic.steps.get()
@@ -419,8 +428,9 @@ ROWS = {
     "accompaniments:signal_acknowledge": (lambda w: {"pk": w.signal.pk}, expect(405)),  # POST only
     # --- coordination -----------------------------------------------------------------
     "coordination:list": (None, expect(200, tenancy_officer=403, admin=403)),
-    "coordination:plan": (None, expect(403, ccas_manager=200)),
-    "coordination:standing_members": (None, expect(403, ccas_manager=200)),
+    # Caen habitat's letting service convenes the cellule as well as the CCAS (§3.2.2).
+    "coordination:plan": (None, expect(403, ccas_manager=200, letting_officer=200)),
+    "coordination:standing_members": (None, expect(403, ccas_manager=200, letting_officer=200)),
     "coordination:detail": (
         lambda w: {"pk": w.meeting.pk},
         expect(
@@ -432,7 +442,10 @@ ROWS = {
             cellule_member=200,
         ),
     ),
-    "coordination:agenda": (lambda w: {"pk": w.meeting.pk}, expect(403, ccas_manager=200)),
+    "coordination:agenda": (
+        lambda w: {"pk": w.meeting.pk},
+        expect(403, ccas_manager=200, letting_officer=200),
+    ),
     "coordination:agenda_add": (lambda w: {"pk": w.meeting.pk}, expect(405)),
     "coordination:agenda_manual": (lambda w: {"pk": w.meeting.pk}, expect(405)),
     "coordination:agenda_remove": (

@@ -359,6 +359,31 @@ class Accompaniment(models.Model):
             )
         self.events.create(kind=EventKind.CLOSED, by=by, detail=label)
 
+    def end_bilan(self) -> dict:
+        """What the cellule reads of a finished accompaniment (§3.2.2, pre-read pack): its
+        dates, its closure reason and how far each objective was reached, in the synthesis
+        form — an objective's axis is named by its category when it is a health or addiction
+        item, and no free text (bilans, notes) leaves the CCAS."""
+        objectives = []
+        for objective in self.objectives.all():
+            if objective.axis in taxonomy.SPECIAL_CATEGORY_ITEMS:
+                axis = taxonomy.CATEGORIES.get(taxonomy.category_of(objective.axis), "")
+            else:
+                axis = (
+                    f"{taxonomy.category_label(objective.axis)} — "
+                    f"{taxonomy.ITEMS.get(objective.axis, '')}"
+                )
+            objectives.append({"axis": axis, "status": objective.get_status_display()})
+        reached = sum(1 for o in self.objectives.all() if o.status == ObjectiveStatus.REACHED)
+        return {
+            "start": self.start,
+            "closed_on": self.closed_on,
+            "closure_reason": self.get_closure_reason_display(),
+            "intensity": self.get_intensity_display(),
+            "objectives": objectives,
+            "reached": reached,
+        }
+
     def _require_active(self):
         if not self.is_active:
             raise ValidationError("Cet accompagnement est clôturé.")

@@ -219,6 +219,14 @@ class Meeting(models.Model):
             raise ValidationError("L'ordre du jour est déjà publié.")
         if not self.items.exists():
             raise ValidationError("L'ordre du jour est vide : ajoutez au moins un point.")
+        missing = self.missing_services()
+        if missing:
+            raise ValidationError(
+                "La cellule réunit au moins un membre du service Location de Caen habitat, un de "
+                "son service contentieux et un du CCAS (§3.2.2) : ajoutez "
+                + " et ".join(missing)
+                + " avant de publier l'ordre du jour."
+            )
         self.agenda_published_at = timezone.now()
         self.agenda_published_by = by
         self.save(update_fields=["agenda_published_at", "agenda_published_by"])
@@ -227,6 +235,30 @@ class Meeting(models.Model):
         enqueue_on_commit(send_agenda_published, self.pk)
 
     # --- members and attendance -------------------------------------------------------
+    def missing_services(self) -> list[str]:
+        """The services of §3.2.2 with no member in this cellule, in French (empty: complete):
+        Caen habitat's letting service (letting officers), its contentieux (debt officers), the
+        CCAS (its roles, or a cellule member of the CCAS). One query."""
+        if self.kind != MeetingKind.CELLULE:
+            return []
+        from accounts.enums import CCAS_ROLES, OrganisationKind
+        from accounts.models import RoleAssignment
+
+        rows = set(
+            RoleAssignment.objects.filter(user__in=self.members.all()).values_list(
+                "role", "user__organisation__kind"
+            )
+        )
+        roles = {role for role, _ in rows}
+        missing = []
+        if Role.LETTING_OFFICER not in roles:
+            missing.append("un membre du service Location de Caen habitat")
+        if Role.DEBT_OFFICER not in roles:
+            missing.append("un membre du service contentieux de Caen habitat")
+        if not (roles & CCAS_ROLES) and OrganisationKind.CCAS not in {kind for _, kind in rows}:
+            missing.append("un membre du CCAS")
+        return missing
+
     def add_member(self, user):
         self.check_not_locked()
         if not (user.roles & MEMBER_ROLES):

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accompaniments.models import Accompaniment
 from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
@@ -35,7 +36,7 @@ from .base import _errors, _meeting, _minutes_qs
 def _preread_context(request, meeting, action, label):
     """The pre-read pack: the synthesis of each household on the agenda the user may read;
     each file shown is logged with `action` and `label`."""
-    if not (meeting.is_published or policy.can(request.user, "meeting.plan")):
+    if not (meeting.is_published or policy.can(request.user, "cellule.convene")):
         raise PermissionDenied("L'ordre du jour n'est pas encore publié.")
     items = [i for i in meeting.items.for_display() if i.household_id]
     visible = set(
@@ -44,6 +45,16 @@ def _preread_context(request, meeting, action, label):
         .values_list("pk", flat=True)
     )
     diagnostics = submitted_diagnostics(visible)
+    # A finished accompaniment under review: its end bilan, in the synthesis form.
+    reviewed = [i.household_id for i in items if i.kind == ItemKind.REVIEW]
+    bilans = {}
+    for acc in (
+        Accompaniment.objects.closed()
+        .filter(household_id__in=set(reviewed) & visible)
+        .prefetch_related("objectives")
+        .order_by("household_id", "-closed_on", "-pk")
+    ):
+        bilans.setdefault(acc.household_id, acc.end_bilan())
     files = []
     for item in items:
         if item.household_id not in visible:
@@ -54,6 +65,9 @@ def _preread_context(request, meeting, action, label):
                 "item": item,
                 "household": item.household,
                 "synthesis": diagnostic.synthesis() if diagnostic is not None else None,
+                "end_bilan": bilans.get(item.household_id)
+                if item.kind == ItemKind.REVIEW
+                else None,
             }
         )
     for entry in files:
