@@ -287,7 +287,7 @@ class Household(models.Model):
             household=self,
             from_status="",
             to_status=self.status,
-            at=at or timezone.now(),
+            at=at or self.status_changed_at,  # the timeline starts with the file's status date
             by=by,
             reason=reason,
         )
