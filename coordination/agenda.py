@@ -26,7 +26,7 @@ from accompaniments.models import (
     Signal,
     SignalKind,
 )
-from households.enums import IN_PROGRAMME_STATUSES, Status
+from households.enums import IN_PROGRAMME_STATUSES, Public, Status
 from households.models import Household
 
 from .enums import ItemKind
@@ -82,6 +82,8 @@ def propose(meeting: Meeting) -> dict[str, list[Proposal]]:
         Q(status__in=[Status.PRESELECTED, Status.AWAITING_LEVEL])
         | Q(status=Status.DIAGNOSTIC, diagnostic_level_provisional=True)
     )
+    # A household whose public is still « à qualifier » (import) waits for its qualification.
+    waiting = waiting.exclude(public=Public.TO_QUALIFY)
     for household in waiting.exclude(pk__in=pending):
         if household.diagnostic_level_provisional:
             reason = f"Niveau provisoire {household.diagnostic_level} à ratifier"

@@ -11,6 +11,9 @@ class Public(models.TextChoices):
     ALT = "alt", "Hébergé depuis plus d'un an en ALT"
     EVICTION_THREAT = "eviction_threat", "Menacé d'expulsion"
     DALO = "dalo", "Prioritaire Commission de médiation (DALO)"
+    # Imported from a list that does not say it, and whose accommodation column does not tell
+    # it unambiguously (docs/imports.md): to be qualified before any cellule agenda.
+    TO_QUALIFY = "to_qualify", "À qualifier"
 
 
 class Origin(models.TextChoices):

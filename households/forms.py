@@ -58,6 +58,11 @@ class HouseholdForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].validators.append(phone_validator)
+        # « À qualifier » is what an import leaves when the list does not tell the public:
+        # a person qualifies it, choosing one of the seven publics (§1.2).
+        self.fields["public"].choices = [
+            choice for choice in self.fields["public"].choices if choice[0] != Public.TO_QUALIFY
+        ]
         self.fields["quartier"].choices = [("", "—"), *Quartier.choices]
         self.fields["declared_size"].widget.attrs["min"] = 1
         if not self.is_bound:

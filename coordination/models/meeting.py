@@ -9,7 +9,7 @@ from accounts import policy
 from accounts.enums import Role
 from caen_accompagnement.celery import enqueue_on_commit
 from diagnostics.models import LEVEL_CHOICES
-from households.enums import Owner, Status
+from households.enums import Owner, Public, Status
 from households.models import Household
 
 from ..enums import (
@@ -174,6 +174,11 @@ class Meeting(models.Model):
             raise ValidationError("Ce ménage est déjà inscrit à l'ordre du jour pour ce motif.")
         if kind == ItemKind.MANUAL and not title.strip():
             raise ValidationError("Indiquez l'intitulé du point.")
+        if household is not None and household.public == Public.TO_QUALIFY:
+            raise ValidationError(
+                f"Le public du dossier {household.reference} est « à qualifier » : "
+                "qualifiez-le sur sa fiche avant de l'inscrire à l'ordre du jour."
+            )
         if kind == ItemKind.LEVEL and household is not None:
             self._inscribe_for_level(household, by)
         last = self.items.aggregate(models.Max("position"))["position__max"] or 0
