@@ -250,5 +250,5 @@ def parse_public(value) -> str:
     key = normalize_name(text.replace(">", "plus"))
     if key in PUBLIC_KEYS:
         return PUBLIC_KEYS[key]
-    accepted = " ; ".join(str(p.label) for p in Public)
+    accepted = " ; ".join(str(p.label) for p in Public if p != Public.TO_QUALIFY)
     raise CellError(f"public « {text} » inconnu (valeurs acceptées : {accepted})")
