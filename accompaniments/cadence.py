@@ -1,18 +1,21 @@
 """The contact rhythm the programme promises (§2.2.2–2.2.3), as pure functions.
 
-The rule (also in docs/cadence.md):
-- a **home visit** is due one calendar month after the last home visit (31 January → 28 or
-  29 February: the day is clamped to the end of the shorter month); before the first visit, one
-  month after the start of the accompaniment;
-- a **phone contact** is due 15 days after the last call *or visit*: any contact that reached the
-  household counts (phone call, home visit, office interview, accompanied step); a failed attempt
-  does not; before the first one, 15 days after the start;
+The intervals are those of the accompaniment's intensity, read from the one table
+`diagnostics.rhythms.RHYTHMS` (the contrat and the convention print the same). The rule (also
+in docs/cadence.md):
+- a **home visit** is due one visit interval after the last home visit (one calendar month:
+  31 January → 28 or 29 February, the day clamped to the end of the shorter month; 15 days for
+  « Renforcée »); before the first visit, one interval after the start of the accompaniment;
+- a **phone contact** is due one call interval (15 days; 7 for « Renforcée ») after the last call
+  *or visit*: any contact that reached the household counts (phone call, home visit, office
+  interview, accompanied step); a failed attempt does not; before the first one, counted from
+  the start;
 - an accompaniment is **overdue** when either date is before today, **due this week** when the
   earlier of the two falls within the next 7 days, otherwise **à jour**.
 
-Compliance over an accompaniment (shown on the household file): the share of elapsed months
-(counted from the start date, month by month) holding at least one home visit, and the share
-of elapsed fortnights (15-day periods from the start) holding at least one contact. A period
+Compliance over an accompaniment (shown on the household file): the share of elapsed visit
+periods (months, or 15 days for « Renforcée », from the start date) holding at least one home
+visit, and the share of elapsed call periods holding at least one contact. A period
 still running counts only once it holds a contact, so a new month is not held against anyone.
 """
 
@@ -20,8 +23,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from caen_accompagnement.dates import add_months
+from diagnostics.rhythms import DEFAULT_RHYTHM, Rhythm
 
-CALL_INTERVAL = timedelta(days=15)
+__all__ = ["add_months"]  # re-exported: the accompaniment's duration rules use it too
 WEEK = timedelta(days=7)
 
 OVERDUE, DUE_THIS_WEEK, UP_TO_DATE = 0, 1, 2
@@ -32,12 +36,12 @@ URGENCY_LABELS = {
 }
 
 
-def next_visit_due(start: date, last_visit: date | None) -> date:
-    return add_months(last_visit or start, 1)
+def next_visit_due(start: date, last_visit: date | None, rhythm: Rhythm = DEFAULT_RHYTHM) -> date:
+    return rhythm.visit_step(last_visit or start)
 
 
-def next_call_due(start: date, last_contact: date | None) -> date:
-    return (last_contact or start) + CALL_INTERVAL
+def next_call_due(start: date, last_contact: date | None, rhythm: Rhythm = DEFAULT_RHYTHM) -> date:
+    return rhythm.call_step(last_contact or start)
 
 
 @dataclass(frozen=True)
@@ -79,8 +83,16 @@ class Cadence:
         return (self.urgency, self.next_due)
 
 
-def cadence(start: date, last_visit: date | None, last_contact: date | None, today: date):
-    return Cadence(next_visit_due(start, last_visit), next_call_due(start, last_contact), today)
+def cadence(
+    start: date,
+    last_visit: date | None,
+    last_contact: date | None,
+    today: date,
+    rhythm: Rhythm = DEFAULT_RHYTHM,
+):
+    return Cadence(
+        next_visit_due(start, last_visit, rhythm), next_call_due(start, last_contact, rhythm), today
+    )
 
 
 def _periods(start: date, end: date, step):
@@ -107,8 +119,9 @@ def _share(periods, days, end):
 
 @dataclass(frozen=True)
 class Compliance:
-    visit_share: float | None  # share of months with a home visit
-    contact_share: float | None  # share of fortnights with a contact
+    visit_share: float | None  # share of visit periods (months) with a home visit
+    contact_share: float | None  # share of call periods (fortnights) with a contact
+    rhythm: Rhythm = DEFAULT_RHYTHM
 
     @property
     def visit_percent(self):
@@ -119,12 +132,16 @@ class Compliance:
         return None if self.contact_share is None else round(100 * self.contact_share)
 
 
-def compliance(start: date, end: date, visit_days, contact_days) -> Compliance:
+def compliance(
+    start: date, end: date, visit_days, contact_days, rhythm: Rhythm = DEFAULT_RHYTHM
+) -> Compliance:
     """Cadence compliance from `start` to `end` (today, or the closing date)."""
     if end < start:
-        return Compliance(None, None)
-    months = _periods(start, end, add_months)
-    fortnights = _periods(start, end, lambda s, n: s + n * CALL_INTERVAL)
+        return Compliance(None, None, rhythm)
+    visit_periods = _periods(start, end, rhythm.visit_step)
+    call_periods = _periods(start, end, rhythm.call_step)
     return Compliance(
-        _share(months, list(visit_days), end), _share(fortnights, list(contact_days), end)
+        _share(visit_periods, list(visit_days), end),
+        _share(call_periods, list(contact_days), end),
+        rhythm,
     )

@@ -90,17 +90,20 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
         if household.referent is None and referent is not None:
             household.assign_referent(referent, by=manager, reason="Démonstration")
         closed = household.status == Status.POST_AUTONOMY
-        extended = not closed and i % 7 == 3
+        # An active accompaniment starts the day the household's history says it became
+        # « accompagné » (after both documents were signed, housing.demo).
+        began = timezone.localdate(household.status_changed_at)
+        extended = not closed and add_months(began, 12) < today
         if closed:
             start = today - timedelta(days=rng.randint(420, 800))
             months = rng.choice([6, 9, 12])
             closed_on = min(add_months(start, months), today - timedelta(days=rng.randint(20, 60)))
             planned_end = add_months(start, months)
         elif extended:
-            start = add_months(today, -13) - timedelta(days=rng.randint(0, 20))
-            planned_end, closed_on = add_months(start, 16), None
+            start = began
+            planned_end, closed_on = max(add_months(start, 16), add_months(today, 2)), None
         else:
-            start = today - timedelta(days=rng.randint(15, 300))
+            start = began
             planned_end = add_months(start, rng.choice([6, 9, 12]))
             planned_end = max(planned_end, add_months(today, 1))
             planned_end = min(planned_end, add_months(start, 12))

@@ -20,16 +20,22 @@ class ClosureReason(models.TextChoices):
     AUTONOMY = "autonomy", "Autonomie"
     REHOUSING = "rehousing", "Relogement"
     DEPARTURE = "departure", "Départ"
-    ADHESION_BREAK = "adhesion_break", "Rupture d'adhésion"
+    ADHESION_BREAK = "adhesion_break", "Perte d'adhésion"
     OTHER = "other", "Autre"
 
 
 # Where the household goes when its accompaniment closes: post-autonomy follow-up, except a
-# departure or a broken adhesion, which end the household's time in the programme.
+# departure or a loss of adhesion, which end the household's time in the programme.
 EXIT_OF_CLOSURE = {
     ClosureReason.DEPARTURE: ExitReason.DEPARTURE,
-    ClosureReason.ADHESION_BREAK: ExitReason.REFUSAL,
+    ClosureReason.ADHESION_BREAK: ExitReason.ADHESION_LOSS,
 }
+# Before the 3 months of §2.2.2, an accompaniment ends only for these (« Autre » with its
+# reason written); an ending for autonomy or rehousing follows the end interview (§7).
+EARLY_CLOSURE_REASONS = frozenset(
+    {ClosureReason.DEPARTURE, ClosureReason.ADHESION_BREAK, ClosureReason.OTHER}
+)
+CLOSURE_AFTER_END_INTERVIEW = frozenset({ClosureReason.AUTONOMY, ClosureReason.REHOUSING})
 
 
 class EventKind(models.TextChoices):

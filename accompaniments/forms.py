@@ -263,7 +263,18 @@ class InterviewForm(forms.ModelForm):
 
 
 class CloseForm(forms.Form):
-    reason = forms.ChoiceField(label="Motif de fin", choices=ClosureReason.choices)
+    reason = forms.ChoiceField(
+        label="Motif de fin",
+        choices=ClosureReason.choices,
+        help_text="Avant 3 mois : départ, perte d'adhésion ou autre motif écrit. Autonomie ou "
+        "relogement : après l'entretien de fin et son rapport social.",
+    )
+    reason_detail = forms.CharField(
+        label="Motif précisé (obligatoire pour « Autre »)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=1000,
+    )
     closed_on = forms.DateField(label="Date de fin", widget=DATE)
     note = forms.CharField(
         label="Bilan général", widget=forms.Textarea(attrs={"rows": 3}), required=False

@@ -75,6 +75,9 @@ RULES: dict[str, dict[str, str]] = {
     "accompaniment.view": {SW: ALL, MGR: ALL},
     "accompaniment.change": {SW: OWN, MGR: ALL},
     "accompaniment.approve": {MGR: ALL},
+    # the semi-directive interview and its rapport social: the CCAS, and the tenancy officer
+    # who co-led it (that interview only: Interview.objects.visible_to)
+    "interview.view": {SW: ALL, MGR: ALL, TEN: NONE},
     # signals (unpaid rent, trouble, upkeep)
     "signal.view": {SW: OWN, MGR: ALL, LET: ALL, DEBT: ALL, TEN: ALL},
     "signal.create": {LET: ALL, DEBT: ALL, TEN: ALL},
@@ -88,6 +91,8 @@ RULES: dict[str, dict[str, str]] = {
     "meeting.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE},
     "meeting.change": {MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE},
     "meeting.plan": {MGR: NONE},
+    # the cellule is convened by Caen habitat (its letting service) and by the CCAS (§3.2.2)
+    "cellule.convene": {MGR: NONE, LET: NONE},
     "minutes.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE, STATE: NONE},
     # the comité de suivi's pages (members, adjustments, the bilans it approved): the State
     # reader sits in it (§5.2); a cellule member as such does not

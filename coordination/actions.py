@@ -10,13 +10,13 @@ from django.db.models import Exists, OuterRef, Q
 
 from accompaniments.models import Accompaniment, AccompanimentStatus
 from accounts import policy
-from diagnostics.models import Diagnostic, DiagnosticStatus
-from households.enums import Public, Status
+from diagnostics.models import Diagnostic, DiagnosticStatus, set_diagnostic_level
+from households.enums import Owner, Public, Status
 from households.models import Household
 from households.outbound import check_outbound
 
 from .enums import ItemKind, Outcome
-from .models import MINUTES_AUDIENCE, Decision
+from .models import MINUTES_AUDIENCE, Decision, Meeting
 
 CAP = Decimal("0.5")  # docs/domain.md §1.2: eviction-threat accompaniments ≤ 50 % of all
 
@@ -66,17 +66,12 @@ def eviction_share() -> EvictionShare:
 def submitted_diagnostics(household_ids):
     """The latest diagnostic transmitted to the cellule of each household (a newer draft, being
     reworked by the référent, is not what the cellule reads), in a fixed number of queries."""
-    found = {}
-    rows = (
-        Diagnostic.objects.filter(household_id__in=household_ids)
-        .exclude(status=DiagnosticStatus.DRAFT)
+    return (
+        Diagnostic.objects.transmitted()
         .with_budget()
         .prefetch_related("obstacles")
-        .order_by("household_id", "-number", "-created_at", "-pk")
+        .current_by_household(household_ids)
     )
-    for diagnostic in rows:
-        found.setdefault(diagnostic.household_id, diagnostic)
-    return found
 
 
 def current_diagnostic(household):
@@ -158,9 +153,39 @@ def _decide_level(decision, household, level, by, label):
                 f"(niveau {suggested}) : indiquez le motif."
             }
         )
-    household.diagnostic_level = level
-    household.save(update_fields=["diagnostic_level", "updated_at"])
-    household.move_to(Status.DIAGNOSTIC, by=by, reason=decision.reason, decision=label)
+    # The one function that sets the level (and an open draft); it ratifies a provisional one.
+    set_diagnostic_level(household, level, by=by, reason=decision.reason, decision=label)
+
+
+@transaction.atomic
+def do_provisional_level(household, level, *, by, reason):
+    """Between two cellules, the CCAS manager records a provisional level with a written reason
+    (the diagnostic may start); it goes on the next cellule's agenda for ratification — the next
+    planned cellule whose agenda is not yet published, else the next one planned (the agenda
+    proposes it). Returns the meeting it was put on, or None."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    set_diagnostic_level(household, level, by=by, reason=reason, provisional=True)
+    meeting = next_open_cellule()
+    if meeting is None:
+        return None
+    if not meeting.items.filter(household=household, kind=ItemKind.LEVEL).exists():
+        meeting.add_item(
+            kind=ItemKind.LEVEL,
+            household=household,
+            reason=f"Niveau provisoire {level} à ratifier",
+            by=by,
+        )
+    return meeting
+
+
+def next_open_cellule():
+    """The next cellule whose agenda can still receive items."""
+    return (
+        Meeting.objects.cellules()
+        .upcoming()
+        .filter(agenda_published_at__isnull=True, minutes_approved_at__isnull=True)
+        .first()
+    )
 
 
 def _decide_admission(decision, household, by, label, cap_override_reason):
@@ -191,9 +216,17 @@ def _decide_admission(decision, household, by, label, cap_override_reason):
                     }
                 )
             decision.cap_override_reason = cap_override_reason
-        household.move_to(Status.ADMITTED, by=by, reason=decision.reason, decision=label)
+        household.move_to(
+            Status.ADMITTED, by=by, owner=Owner.ADMISSION, reason=decision.reason, decision=label
+        )
     elif outcome == Outcome.NOT_ADMITTED:
-        household.move_to(Status.NOT_ADMITTED, by=by, reason=decision.reason, decision=label)
+        household.move_to(
+            Status.NOT_ADMITTED,
+            by=by,
+            owner=Owner.ADMISSION,
+            reason=decision.reason,
+            decision=label,
+        )
     if outcome in (Outcome.ADMITTED, Outcome.NOT_ADMITTED):
         _mark_reviewed(current_diagnostic(household), by, label)
 
@@ -229,8 +262,14 @@ def _decide_review(decision, household, by, label, extend_until):
         # what the référent's closing refers to.
         pass
     elif outcome == Outcome.BACK_TO_CELLULE:
-        if not household.can_move_to(Status.AWAITING_ADMISSION):
+        if not household.can_move_to(Status.AWAITING_ADMISSION, Owner.REVIEW):
             raise ValidationError(
                 {"outcome": "Ce ménage ne peut pas revenir devant la cellule depuis son statut."}
             )
-        household.move_to(Status.AWAITING_ADMISSION, by=by, reason=decision.reason, decision=label)
+        household.move_to(
+            Status.AWAITING_ADMISSION,
+            by=by,
+            owner=Owner.REVIEW,
+            reason=decision.reason,
+            decision=label,
+        )

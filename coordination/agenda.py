@@ -28,7 +28,7 @@ from accompaniments.models import (
     Signal,
     SignalKind,
 )
-from households.enums import IN_PROGRAMME_STATUSES, Status
+from households.enums import IN_PROGRAMME_STATUSES, Public, Status
 from households.models import Household
 
 from .enums import ItemKind
@@ -78,14 +78,20 @@ def propose(meeting: Meeting) -> dict[str, list[Proposal]]:
     base = Household.objects.prefetch_related("members").order_by("status_changed_at", "pk")
 
     pending = _pending_elsewhere(meeting, ItemKind.LEVEL).values("household")
-    for household in base.filter(status=Status.AWAITING_LEVEL).exclude(pk__in=pending):
-        groups[ItemKind.LEVEL].append(
-            Proposal(
-                ItemKind.LEVEL,
-                household,
-                [f"Niveau suggéré : {household.suggested_diagnostic_level}"],
-            )
-        )
+    # A preselected file is proposed too: its inscription makes it await the level. A
+    # provisional level (CCAS manager, between two cellules) comes back for ratification.
+    waiting = base.filter(
+        Q(status__in=[Status.PRESELECTED, Status.AWAITING_LEVEL])
+        | Q(status=Status.DIAGNOSTIC, diagnostic_level_provisional=True)
+    )
+    # A household whose public is still « à qualifier » (import) waits for its qualification.
+    waiting = waiting.exclude(public=Public.TO_QUALIFY)
+    for household in waiting.exclude(pk__in=pending):
+        if household.diagnostic_level_provisional:
+            reason = f"Niveau provisoire {household.diagnostic_level} à ratifier"
+        else:
+            reason = f"Niveau suggéré : {household.suggested_diagnostic_level}"
+        groups[ItemKind.LEVEL].append(Proposal(ItemKind.LEVEL, household, [reason]))
 
     pending = _pending_elsewhere(meeting, ItemKind.ADMISSION).values("household")
     for household in base.filter(status=Status.AWAITING_ADMISSION).exclude(pk__in=pending):

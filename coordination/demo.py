@@ -183,6 +183,9 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
         if n == 0:
             items = []
             for kind, proposals in propose(meeting).items():
+                # Files already awaiting their level (a preselected one would be moved by
+                # its inscription, Meeting.add_item).
+                proposals = [p for p in proposals if p.household.status != Status.PRESELECTED]
                 for proposal in proposals[:6]:
                     items.append(
                         AgendaItem(

@@ -37,6 +37,11 @@ urlpatterns = [
         name="adjustment_status",
     ),
     path("comite/<int:pk>/bilan.pdf", comite.bilan_download, name="bilan_download"),
+    path(
+        "menages/<int:household_pk>/niveau-provisoire/",
+        decisions.provisional_level,
+        name="provisional_level",
+    ),
     path("partenaires/", partners.partner_list, name="partners"),
     path("partenaires/nouveau/", partners.partner_create, name="partner_create"),
     path("partenaires/<int:pk>/", partners.partner_detail, name="partner"),

@@ -161,6 +161,12 @@ class DiagnosticForm(forms.ModelForm):
             field = self.fields[theme[3]]
             field.widget = forms.Textarea(attrs={"rows": 3, "maxlength": 1500})
             field.help_text = OBSERVATION_HELP
+            # An explicit « rien à signaler » states the theme (§2.1.2: each theme is covered).
+            self.fields[f"ntr_{theme[0]}"] = forms.BooleanField(
+                label="Rien à signaler pour ce thème",
+                required=False,
+                initial=theme[0] in (diagnostic.nothing_to_report or []),
+            )
         self.fields["past_rent_debts"].widget.choices = [
             ("unknown", "Non renseigné"),
             ("true", "Oui"),
@@ -219,9 +225,9 @@ class DiagnosticForm(forms.ModelForm):
     def themes(self):
         result = []
         for key, title, names, observation in THEMES:
-            fields = [self[name] for name in names]
+            fields = [self[f"ntr_{key}"]] + [self[name] for name in names]
             if key == "socio":
-                fields = fields[:3] + [self[f"emp_{p.pk}"] for p in self.adults] + fields[3:]
+                fields = fields[:4] + [self[f"emp_{p.pk}"] for p in self.adults] + fields[4:]
             result.append(
                 {"key": key, "title": title, "fields": fields, "observation": self[observation]}
             )
@@ -281,6 +287,9 @@ class DiagnosticForm(forms.ModelForm):
         return data
 
     # --- what the view saves --------------------------------------------------------------
+    def nothing_to_report(self):
+        return [key for key, *_ in THEMES if self.cleaned_data.get(f"ntr_{key}")]
+
     def model_field_names(self):
         return [name for name in self._meta.fields if name in self.fields]
 
@@ -442,15 +451,16 @@ class SocialReportForm(forms.Form):
 
 class SetLevelForm(forms.Form):
     level = forms.TypedChoiceField(
-        label="Niveau de diagnostic décidé",
+        label="Niveau de diagnostic provisoire",
         choices=LEVEL_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={"required": "Choisissez le niveau 1, 2 ou 3."},
     )
     reason = forms.CharField(
-        label="Décision ou motif",
-        max_length=250,
-        required=False,
-        help_text="Par exemple : cellule du 12/10/2026.",
+        label="Motif du niveau provisoire",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Écrivez le motif de ce niveau provisoire."},
+        help_text="La prochaine cellule ratifiera ce niveau : il est inscrit à son ordre du jour.",
     )

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts import policy
 from caen_accompagnement.versioning import save_if_unchanged
 from households import outbound, taxonomy
-from households.enums import Quartier, Status
+from households.enums import Owner, Public, Quartier, Status
 from households.models import Household
 
 from . import budget as budget_rules
@@ -67,6 +67,17 @@ def social_report_path(instance, filename):
     return f"diagnostics/rapports-codesi/{uuid.uuid4().hex}{suffix}"
 
 
+# The five themes of the diagnostic (§2.1.2) and the field each one's gaps are shown next to.
+THEME_LABELS = {
+    "socio": "Éléments socio-professionnels",
+    "budget": "Éléments budgétaires",
+    "housing": "Parcours locatif",
+    "dwelling": "Vie dans le logement",
+    "follow_up": "Suivi social",
+}
+THEME_FIELDS = {key: f"{key}_observation" for key in THEME_LABELS}
+
+
 class DiagnosticQuerySet(models.QuerySet):
     def visible_to(self, user, action="diagnostic.view_detail"):
         """The diagnostics `user` may `action` (the detail by default; the synthesis, the
@@ -79,6 +90,27 @@ class DiagnosticQuerySet(models.QuerySet):
 
     def drafts(self):
         return self.filter(status=DiagnosticStatus.DRAFT)
+
+    def transmitted(self):
+        return self.exclude(status=DiagnosticStatus.DRAFT)
+
+    def current_by_household(self, household_ids):
+        """The household's current diagnostic — the one definition, used by the cellule, the
+        housing matching, the contrat and convention, the accompaniment plan: its latest version
+        sent to the cellule (a newer draft being reworked by the référent is not what they read),
+        else its draft while none was sent. {household_id: diagnostic}, in one query (plus this
+        QuerySet's prefetches); `.transmitted().current_by_household(…)` leaves drafts out."""
+        found, drafts = {}, {}
+        rows = self.filter(household_id__in=list(household_ids)).order_by(
+            "household_id", "-number", "-created_at", "-pk"
+        )
+        for diagnostic in rows:
+            target = drafts if diagnostic.status == DiagnosticStatus.DRAFT else found
+            target.setdefault(diagnostic.household_id, diagnostic)
+        return {**drafts, **found}
+
+    def current_of(self, household):
+        return self.current_by_household([household.pk]).get(household.pk)
 
     def with_budget(self):
         return self.select_related("household").prefetch_related(
@@ -187,6 +219,8 @@ class Diagnostic(models.Model):
         blank=True,
     )
     follow_up_observation = models.TextField("observation", max_length=1500, blank=True)
+    # Themes the référent explicitly marked « rien à signaler » (keys of THEME_LABELS).
+    nothing_to_report = models.JSONField("thèmes sans élément à signaler", default=list, blank=True)
 
     # --- conclusion and proposal (§2.1.2): what the cellule and the accompaniment build on.
     capacity = models.CharField(
@@ -286,6 +320,74 @@ class Diagnostic(models.Model):
             )
         ]
 
+    def themes_stated(self) -> dict[str, bool]:
+        """Each of the five themes of §2.1.2: stated when something is filled in, or explicitly
+        marked « rien à signaler »."""
+        lines = list(self.budget_lines.all()) if self.pk else []
+        debts = self.debts.exists() if self.pk else False
+        history = self.housing_history.exists() if self.pk else False
+        filled = {
+            "socio": any(
+                [
+                    self.admin_situation,
+                    self.marital_status,
+                    any(self.adult_employment.values()),
+                    self.wished_dwelling_type,
+                    self.wished_quartier,
+                    self.wished_environment.strip(),
+                    self.socio_observation.strip(),
+                ]
+            ),
+            "budget": bool(lines or debts or self.arrears_triggers)
+            or bool(self.budget_observation.strip()),
+            "housing": history
+            or self.eviction_count is not None
+            or self.past_rent_debts is not None
+            or bool(self.stabilisation_capacity or self.housing_observation.strip()),
+            "dwelling": bool(
+                self.upkeep
+                or self.neighbourhood
+                or self.adaptability
+                or self.dwelling_observation.strip()
+            ),
+            "follow_up": bool(
+                self.current_supports
+                or self.adhesion_capacity
+                or self.follow_up_observation.strip()
+            ),
+        }
+        marked = set(self.nothing_to_report or [])
+        return {key: filled[key] or key in marked for key in THEME_LABELS}
+
+    def completeness_problems(self) -> dict[str, list[str]]:
+        """What §2.1.1–2.1.2 require of the content, by form field (next to its theme): each
+        theme stated; the budget at levels 2 and 3; for an eviction-threat household, the
+        cause(s) of the arrears and the debt."""
+        problems = {}
+        for key, stated in self.themes_stated().items():
+            if not stated:
+                problems.setdefault(THEME_FIELDS[key], []).append(
+                    f"Thème « {THEME_LABELS[key]} » non renseigné : complétez-le ou cochez "
+                    "« rien à signaler »."
+                )
+        if self.level in (2, 3):
+            directions = {line.direction for line in self.budget_lines.all()} if self.pk else set()
+            if {BudgetLine.RESOURCE, BudgetLine.CHARGE} - directions:
+                problems.setdefault("budget_observation", []).append(
+                    f"Budget manquant : un diagnostic de niveau {self.level} indique les "
+                    "ressources et les charges mensuelles du ménage."
+                )
+        if self.household.public == Public.EVICTION_THREAT:
+            if not self.arrears_triggers:
+                problems.setdefault("arrears_triggers", []).append(
+                    "Ménage menacé d'expulsion : indiquez le ou les faits générateurs de l'impayé."
+                )
+            if not (self.pk and self.debts.exists()):
+                problems.setdefault("budget_observation", []).append(
+                    "Ménage menacé d'expulsion : indiquez la dette (créancier et montant)."
+                )
+        return problems
+
     def submission_problems(self) -> dict[str, list[str]]:
         """Why the diagnostic cannot be submitted yet, by form field ("method" for the level's
         steps), in French; empty: it can."""
@@ -297,6 +399,8 @@ class Diagnostic(models.Model):
         ]
         if steps:
             problems["method"] = steps
+        for field, messages in self.completeness_problems().items():
+            problems.setdefault(field, []).extend(messages)
         if not self.capacity:
             problems["capacity"] = [
                 "Conclusion manquante : indiquez la capacité à intégrer le dispositif."
@@ -346,11 +450,12 @@ class Diagnostic(models.Model):
         self.submitted_at = now
         self.save(update_fields=["status", "submitted_at", "updated_at"])
         household = self.household
-        if household.status == Status.DIAGNOSTIC and household.can_move_to(
-            Status.AWAITING_ADMISSION
-        ):
+        if household.can_move_to(Status.AWAITING_ADMISSION, Owner.SUBMISSION):
             household.move_to(
-                Status.AWAITING_ADMISSION, by=by, reason=f"Diagnostic v{self.number} transmis"
+                Status.AWAITING_ADMISSION,
+                by=by,
+                owner=Owner.SUBMISSION,
+                reason=f"Diagnostic v{self.number} transmis",
             )
         return self.events.create(kind=EventKind.SUBMITTED, at=now, by=by)
 
@@ -408,11 +513,12 @@ class Diagnostic(models.Model):
                 row.diagnostic = new
             model.objects.bulk_create(rows)
         household = self.household
-        if household.status == Status.AWAITING_ADMISSION and household.can_move_to(
-            Status.DIAGNOSTIC
-        ):
+        if household.can_move_to(Status.DIAGNOSTIC, Owner.REOPENING):
             household.move_to(
-                Status.DIAGNOSTIC, by=by, reason=f"Diagnostic rouvert (version {new.number})"
+                Status.DIAGNOSTIC,
+                by=by,
+                owner=Owner.REOPENING,
+                reason=f"Diagnostic rouvert (version {new.number})",
             )
         self.events.create(kind=EventKind.REOPENED, by=by, note=f"Version {new.number} créée")
         new.events.create(
@@ -568,18 +674,35 @@ def start_diagnostic(household, *, by):
 
 
 @transaction.atomic
-def set_diagnostic_level(household, level, *, by, reason=""):
-    """Record the level the cellule chose (§2.1.1); a CCAS manager may do it until the cellule
-    module lands. The household moves to « diagnostic en cours » when its status allows it, and
-    an open draft follows the new level."""
+def set_diagnostic_level(household, level, *, by, reason="", decision="", provisional=False):
+    """The one function that sets a household's diagnostic level (§2.1.1) and updates its open
+    draft. The cellule decides it (coordination.actions, `decision` names the cellule); between
+    two cellules the CCAS manager may record a *provisional* level with a written reason, which
+    the next cellule ratifies (coordination.actions.do_provisional_level puts it on its agenda).
+    The household moves to « diagnostic en cours » when its status allows it."""
     if level not in (1, 2, 3):
-        raise ValidationError("Choisissez le niveau 1, 2 ou 3.")
+        raise ValidationError({"level": "Choisissez le niveau 1, 2 ou 3."})
+    reason = (reason or "").strip()
+    if provisional and not reason:
+        raise ValidationError(
+            {"reason": "Écrivez le motif de ce niveau provisoire : la cellule le ratifiera."}
+        )
+    if household.status not in (Status.PRESELECTED, Status.AWAITING_LEVEL, Status.DIAGNOSTIC):
+        raise ValidationError(
+            f"Le niveau de diagnostic ne se fixe plus au statut « {household.get_status_display()} »."
+        )
     household.diagnostic_level = level
-    household.save(update_fields=["diagnostic_level", "updated_at"])
+    household.diagnostic_level_provisional = provisional
+    household.save(update_fields=["diagnostic_level", "diagnostic_level_provisional", "updated_at"])
     household.diagnostics.drafts().update(level=level)
-    if household.status != Status.DIAGNOSTIC and household.can_move_to(Status.DIAGNOSTIC):
+    if household.can_move_to(Status.DIAGNOSTIC, Owner.LEVEL):
+        label = "provisoire " if provisional else ""
         household.move_to(
-            Status.DIAGNOSTIC, by=by, reason=reason or f"Diagnostic de niveau {level} décidé"
+            Status.DIAGNOSTIC,
+            by=by,
+            owner=Owner.LEVEL,
+            reason=reason or f"Diagnostic de niveau {level} décidé",
+            decision=decision or f"Niveau {label}{level}",
         )
 
 

@@ -18,5 +18,4 @@ urlpatterns = [
     path("<int:pk>/synthese/", views.synthesis, name="synthesis"),
     path("<int:pk>/synthese.pdf", views.synthesis_pdf, name="synthesis_pdf"),
     path("menage/<int:household_pk>/commencer/", views.start, name="start"),
-    path("menage/<int:household_pk>/niveau/", views.set_level, name="set_level"),
 ]

@@ -21,16 +21,13 @@ from .forms import (
     DebtFormSet,
     DiagnosticForm,
     HousingHistoryFormSet,
-    SetLevelForm,
     SocialReportForm,
     StepForm,
 )
 from .models import (
-    LEVEL_METHODS,
     Diagnostic,
     DiagnosticStatus,
     DiagnosticStep,
-    set_diagnostic_level,
     start_diagnostic,
 )
 
@@ -280,8 +277,10 @@ def _save_draft(diagnostic, form, debts, history, *, sent_meanwhile):
         return False
     try:
         diagnostic.adult_employment = form.employment()
+        diagnostic.nothing_to_report = form.nothing_to_report()
         diagnostic.save_draft(
-            form.cleaned_data["version"], form.model_field_names() + ["adult_employment"]
+            form.cleaned_data["version"],
+            form.model_field_names() + ["adult_employment", "nothing_to_report"],
         )
     except ValidationError as exc:
         add_errors(form, exc)
@@ -431,36 +430,6 @@ def review(request, pk):
     log(request, Action.UPDATE, diagnostic, label=f"Diagnostic v{diagnostic.number} examiné")
     messages.success(request, "Diagnostic marqué comme examiné par la cellule.")
     return redirect("diagnostics:detail", pk=diagnostic.pk)
-
-
-@policy.action_required("diagnostic.set_level")
-def set_level(request, household_pk):
-    household = get_object_or_404(
-        Household.objects.visible_to(request.user, "diagnostic.set_level").prefetch_related(
-            "members"
-        ),
-        pk=household_pk,
-    )
-    form = SetLevelForm(
-        request.POST or None,
-        initial={"level": household.diagnostic_level or household.suggested_diagnostic_level},
-    )
-    if request.method == "POST" and form.is_valid():
-        level = form.cleaned_data["level"]
-        set_diagnostic_level(household, level, by=request.user, reason=form.cleaned_data["reason"])
-        log(request, Action.UPDATE, household, label=f"Niveau de diagnostic fixé : {level}")
-        messages.success(
-            request, f"Niveau {level} enregistré pour le dossier {household.reference}."
-        )
-        return redirect("diagnostics:list")
-    # The page names the household (also when a post is refused): a read of its file.
-    log(request, Action.VIEW, household, label="Niveau de diagnostic (saisie)")
-    return render(
-        request,
-        "diagnostics/set_level.html",
-        {"household": household, "form": form, "methods": LEVEL_METHODS},
-        status=400 if form.is_bound else 200,
-    )
 
 
 # --- the synthesis (cellule, Caen habitat, CCAS) ------------------------------------------

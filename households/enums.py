@@ -11,6 +11,9 @@ class Public(models.TextChoices):
     ALT = "alt", "Hébergé depuis plus d'un an en ALT"
     EVICTION_THREAT = "eviction_threat", "Menacé d'expulsion"
     DALO = "dalo", "Prioritaire Commission de médiation (DALO)"
+    # Imported from a list that does not say it, and whose accommodation column does not tell
+    # it unambiguously (docs/imports.md): to be qualified before any cellule agenda.
+    TO_QUALIFY = "to_qualify", "À qualifier"
 
 
 class Origin(models.TextChoices):
@@ -45,20 +48,47 @@ class Status(models.TextChoices):
     ARCHIVED = "archived", "Archivé"
 
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.PRESELECTED: frozenset({Status.AWAITING_LEVEL, Status.EXITED}),
-    Status.AWAITING_LEVEL: frozenset({Status.DIAGNOSTIC, Status.EXITED}),
-    Status.DIAGNOSTIC: frozenset({Status.AWAITING_ADMISSION, Status.EXITED}),
-    Status.AWAITING_ADMISSION: frozenset(
-        {Status.ADMITTED, Status.NOT_ADMITTED, Status.DIAGNOSTIC, Status.EXITED}
-    ),
-    Status.NOT_ADMITTED: frozenset({Status.AWAITING_LEVEL, Status.ARCHIVED}),
-    Status.ADMITTED: frozenset({Status.ACCOMPANIED, Status.EXITED}),
-    Status.ACCOMPANIED: frozenset({Status.POST_AUTONOMY, Status.EXITED, Status.AWAITING_ADMISSION}),
-    Status.POST_AUTONOMY: frozenset({Status.ARCHIVED}),
-    Status.EXITED: frozenset({Status.PRESELECTED, Status.ARCHIVED}),
-    Status.ARCHIVED: frozenset(),
+class Owner(models.TextChoices):
+    """Who may make a transition (docs/pipeline.md): the status form makes only the manual ones;
+    every other one belongs to the one function of the workflow that applies it."""
+
+    MANUAL = "manual", "changement manuel (sortie, retour, archivage)"
+    AGENDA = "agenda", "l'inscription à l'ordre du jour d'une cellule"
+    LEVEL = "level", "la fixation du niveau de diagnostic (cellule ou niveau provisoire)"
+    SUBMISSION = "submission", "la transmission du diagnostic"
+    REOPENING = "reopening", "la reprise du diagnostic"
+    ADMISSION = "admission", "la décision d'admission de la cellule"
+    BEGIN = "begin", "le début de l'accompagnement (documents signés)"
+    CLOSURE = "closure", "la clôture de l'accompagnement"
+    REVIEW = "review", "la décision de la cellule sur un accompagnement"
+
+
+S, W = Status, Owner
+# Every allowed transition and the one owner that applies it.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    # A provisional level (CCAS manager, between two cellules) opens the diagnostic at once.
+    S.PRESELECTED: {S.AWAITING_LEVEL: W.AGENDA, S.DIAGNOSTIC: W.LEVEL, S.EXITED: W.MANUAL},
+    S.AWAITING_LEVEL: {S.DIAGNOSTIC: W.LEVEL, S.EXITED: W.MANUAL},
+    S.DIAGNOSTIC: {S.AWAITING_ADMISSION: W.SUBMISSION, S.EXITED: W.MANUAL},
+    S.AWAITING_ADMISSION: {
+        S.ADMITTED: W.ADMISSION,
+        S.NOT_ADMITTED: W.ADMISSION,
+        S.DIAGNOSTIC: W.REOPENING,
+        S.EXITED: W.MANUAL,
+    },
+    S.NOT_ADMITTED: {S.AWAITING_LEVEL: W.AGENDA, S.ARCHIVED: W.MANUAL},
+    S.ADMITTED: {S.ACCOMPANIED: W.BEGIN, S.EXITED: W.MANUAL},
+    # Leaving during an accompaniment closes it (departure, loss of adhesion, …): its closure.
+    S.ACCOMPANIED: {
+        S.POST_AUTONOMY: W.CLOSURE,
+        S.EXITED: W.CLOSURE,
+        S.AWAITING_ADMISSION: W.REVIEW,
+    },
+    S.POST_AUTONOMY: {S.ARCHIVED: W.MANUAL},
+    S.EXITED: {S.PRESELECTED: W.MANUAL, S.ARCHIVED: W.MANUAL},
+    S.ARCHIVED: {},
 }
+del S, W
 
 # Households "in the programme" once admitted (signals may be recorded on them).
 IN_PROGRAMME_STATUSES = frozenset({Status.ADMITTED, Status.ACCOMPANIED, Status.POST_AUTONOMY})
@@ -69,6 +99,7 @@ class ExitReason(models.TextChoices):
     DEPARTURE = "departure", "Départ / déménagement"
     NO_CONTACT = "no_contact", "Absence de contact"
     NOT_ELIGIBLE = "not_eligible", "Ne relève pas du dispositif"
+    ADHESION_LOSS = "adhesion_loss", "Perte d'adhésion"
     OTHER = "other", "Autre"
 
 

@@ -63,6 +63,11 @@ class HouseholdForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].validators.append(phone_validator)
+        # « À qualifier » is what an import leaves when the list does not tell the public:
+        # a person qualifies it, choosing one of the seven publics (§1.2).
+        self.fields["public"].choices = [
+            choice for choice in self.fields["public"].choices if choice[0] != Public.TO_QUALIFY
+        ]
         self.fields["quartier"].choices = [("", "—"), *Quartier.choices]
         self.fields["declared_size"].widget.attrs["min"] = 1
         if not self.is_bound:
@@ -223,17 +228,14 @@ class StatusChangeForm(forms.Form):
     def __init__(self, household, *args, **kwargs):
         self.household = household
         super().__init__(*args, **kwargs)
-        # Admission is the cellule's decision, where the 50 % cap of eviction-threat
-        # accompaniments is checked (§1.2, §3.2.2): this form may not bypass it.
-        self.fields["to_status"].choices = [("", "—")] + [
-            (value, label) for value, label in household.next_statuses if value != Status.ADMITTED
-        ]
-        if household.status == Status.AWAITING_ADMISSION:
-            self.fields[
-                "to_status"
-            ].help_text = (
-                "L'admission se décide en cellule de coordination (ordre du jour, plafond de 50 %)."
-            )
+        # Only the manual transitions (exit with a reason, re-entry, archive): every other one
+        # belongs to its workflow (cellule agenda and decisions, diagnostic, accompaniment).
+        self.fields["to_status"].choices = [("", "—"), *household.next_statuses]
+        self.fields["to_status"].help_text = (
+            "Les autres étapes du parcours se font par leur propre action : inscription en "
+            "cellule, décision de la cellule, transmission du diagnostic, début et clôture de "
+            "l'accompagnement."
+        )
         self.fields["to_status"].error_messages = {
             "required": "Choisissez le nouveau statut.",
             "invalid_choice": "Ce passage n'est pas possible depuis le statut actuel.",

@@ -22,6 +22,7 @@ from .enums import (
     Gender,
     NoticeMethod,
     Origin,
+    Owner,
     Public,
     Quartier,
     Relation,
@@ -128,6 +129,9 @@ class Household(models.Model):
         null=True,
         blank=True,
     )
+    # A level recorded by the CCAS manager between two cellules (diagnostics.set_diagnostic_level),
+    # waiting for the next cellule's ratification (its agenda shows it, the file says so).
+    diagnostic_level_provisional = models.BooleanField("niveau provisoire", default=False)
     observations = models.TextField("observations", blank=True)
     created_at = models.DateTimeField("créé le", default=timezone.now)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
@@ -267,13 +271,15 @@ class Household(models.Model):
         """Save `fields` only if nobody saved since `expected_version` was read (optimistic lock)."""
         save_if_unchanged(self, expected_version, fields)
 
-    def can_move_to(self, status) -> bool:
-        return status in TRANSITIONS[self.status]
+    def can_move_to(self, status, owner=Owner.MANUAL) -> bool:
+        """Is `status` reachable from here by `owner` (the status form is the manual owner)?"""
+        return TRANSITIONS[self.status].get(status) == owner
 
     @property
     def next_statuses(self):
-        """The statuses this household may move to, in pipeline order, as (value, label)."""
-        allowed = TRANSITIONS[self.status]
+        """The statuses the status form may move this household to (the manual transitions),
+        in pipeline order, as (value, label)."""
+        allowed = {to for to, owner in TRANSITIONS[self.status].items() if owner == Owner.MANUAL}
         return [(value, label) for value, label in Status.choices if value in allowed]
 
     def open_duplicates(self):
@@ -287,23 +293,39 @@ class Household(models.Model):
             household=self,
             from_status="",
             to_status=self.status,
-            at=at or timezone.now(),
+            at=at or self.status_changed_at,  # the timeline starts with the file's status date
             by=by,
             reason=reason,
         )
 
     @transaction.atomic
-    def move_to(self, status, *, by, reason="", decision="", exit_reason=""):
-        """The one way a household's pipeline status changes; writes the history row."""
-        if not self.can_move_to(status):
+    def move_to(
+        self, status, *, by, owner=Owner.MANUAL, reason="", decision="", exit_reason="", at=None
+    ):
+        """The one way a household's pipeline status changes; writes the history row.
+
+        `owner` names who applies the transition (households.enums.TRANSITIONS): a workflow-owned
+        transition (admission, start of the accompaniment, …) is refused unless its owner asks,
+        so no form or script can put a file in a state its records contradict. `at` dates the
+        change (a past act recorded now, or the demo's history); by default, now.
+        """
+        expected = TRANSITIONS[self.status].get(status)
+        if expected is None:
             raise ValidationError(
                 f"Passage impossible de « {self.get_status_display()} » à « {Status(status).label} »."
+            )
+        if expected != owner:
+            raise ValidationError(
+                f"Le passage de « {self.get_status_display()} » à « {Status(status).label} » "
+                f"se fait par {Owner(expected).label}, pas ici."
             )
         if status == Status.EXITED and not exit_reason:
             raise ValidationError("Indiquez le motif de sortie du dispositif.")
         check_outbound(HOUSEHOLD_FILE_AUDIENCE, reason=reason, decision=decision)
+        if exit_reason and exit_reason not in ExitReason.values:
+            raise ValidationError("Motif de sortie inconnu.")
         previous = self.status
-        now = timezone.now()
+        now = at or timezone.now()
         self.status = status
         self.status_changed_at = now
         if status == Status.EXITED:

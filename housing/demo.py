@@ -194,13 +194,21 @@ def _documents(ctx):
     )
     count = 0
     for household in households:
+        # An accompanied household signed both documents before its accompaniment began (the
+        # day its history says it became « accompagné », which accompaniments.demo starts it on).
+        started = timezone.localdate(household.status_changed_at)
+        signed_on = started - timedelta(days=3)
         for kind in (DocumentKind.CONVENTION, DocumentKind.CONTRACT):
-            document = AgreementDocument.generate(household, kind, by=officer)
-            if household.status == Status.ACCOMPANIED:
+            accompanied = household.status == Status.ACCOMPANIED
+            document = AgreementDocument.generate(
+                household,
+                kind,
+                by=officer,
+                at=household.status_changed_at - timedelta(days=10) if accompanied else None,
+            )
+            if accompanied:
                 document.mark_signed(
-                    on=timezone.localdate(document.generated_at),
-                    scan=ContentFile(SCAN, name="exemplaire-signe.pdf"),
-                    by=officer,
+                    on=signed_on, scan=ContentFile(SCAN, name="exemplaire-signe.pdf"), by=officer
                 )
             count += 1
     return count

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from caen_accompagnement.dates import add_months
 from caen_accompagnement.pdf import render_pdf
+from diagnostics.rhythms import rhythm_of
 from households import taxonomy
 
 from .matching import current_diagnostic
@@ -17,22 +18,6 @@ from .models import DocumentKind, Solution, stays_in_place
 
 DEFAULT_DURATION_MONTHS = 6
 
-# Minimum contacts are those of docs/domain.md §2.2.3; a stronger intensity tightens them.
-FREQUENCIES = {
-    "light": {
-        "visits": "une visite à domicile par mois",
-        "calls": "un contact téléphonique tous les 15 jours",
-    },
-    "medium": {
-        "visits": "une visite à domicile par mois",
-        "calls": "un contact téléphonique tous les 15 jours",
-    },
-    "strong": {
-        "visits": "une visite à domicile tous les 15 jours",
-        "calls": "un contact téléphonique chaque semaine",
-    },
-}
-DEFAULT_FREQUENCY = FREQUENCIES["medium"]
 OFFICE = "des entretiens dans les locaux du CCAS en fonction des besoins"
 
 # Objectives per axis, from docs/domain.md §2.2.1 (the accompaniment's aims for each obstacle).
@@ -115,7 +100,8 @@ def document_context(household, kind):
     ) or DEFAULT_DURATION_MONTHS
     intensity = diagnostic.intensity if diagnostic else ""
     intensity_label = diagnostic.get_intensity_display() if diagnostic and intensity else "Moyenne"
-    frequency = FREQUENCIES.get(intensity, DEFAULT_FREQUENCY)
+    rhythm = rhythm_of(intensity)  # the one table the cadence checks read too
+    frequency = {"visits": rhythm.visits_text, "calls": rhythm.calls_text}
     start = rehousing.lease_start if rehousing else timezone.localdate()
     members = household.members_list
     return {

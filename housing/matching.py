@@ -38,7 +38,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from diagnostics import budget as budget_rules
 from diagnostics.budget import HOUSING_ALLOWANCE
-from diagnostics.models import DiagnosticStatus
+from diagnostics.models import Diagnostic
 
 EURO = Decimal("1")
 
@@ -159,9 +159,8 @@ def budget_after(inputs: BudgetInputs, rent, charges, persons: int) -> BudgetAft
 
 
 def current_diagnostic(household):
-    """The household's latest diagnostic version, preferring one sent to the cellule."""
-    current = household.diagnostics.current().order_by("-created_at", "-pk")
-    return current.exclude(status=DiagnosticStatus.DRAFT).first() or current.first()
+    """The household's current diagnostic (the one definition: DiagnosticQuerySet)."""
+    return Diagnostic.objects.current_of(household)
 
 
 def budget_inputs(diagnostic) -> BudgetInputs | None:

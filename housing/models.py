@@ -543,8 +543,9 @@ class AgreementDocument(models.Model):
 
     @classmethod
     @transaction.atomic
-    def generate(cls, household, kind, *, by, request=None):
-        """Render the document from today's data as a new version (status: generated)."""
+    def generate(cls, household, kind, *, by, request=None, at=None):
+        """Render the document from today's data as a new version (status: generated).
+        `at` dates a generation recorded after the fact (the demo's histories); default now."""
         from django.core.files.base import ContentFile
 
         from .documents import document_context, render_document
@@ -560,7 +561,7 @@ class AgreementDocument(models.Model):
             kind=kind,
             number=number,
             generated_by=by,
-            generated_at=timezone.now(),
+            generated_at=at or timezone.now(),
             rehousing=context.get("rehousing") if kind == DocumentKind.CONVENTION else None,
         )
         context["document"] = document

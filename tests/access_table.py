@@ -79,6 +79,15 @@ def build_world(users):
     DiagnosticStep.objects.create(
         diagnostic=w.diagnostic_v1, kind="family_meeting", date=timezone.localdate()
     )
+    # The five themes stated, the budget of a level 2, the arrears and debt of a tenant.
+    from diagnostics.models import Debt
+    from tests.diagnostics.factories import add_lines
+
+    w.diagnostic_v1.nothing_to_report = ["socio", "housing", "dwelling", "follow_up"]
+    w.diagnostic_v1.arrears_triggers = ["job_loss"]
+    w.diagnostic_v1.save()
+    add_lines(w.diagnostic_v1, {"salaries": "1200"}, {"rent": "400"})
+    Debt.objects.create(diagnostic=w.diagnostic_v1, creditor="Caen habitat", amount=900)
     w.diagnostic_v1.submit(by=users[SW])
     w.diagnostic = w.diagnostic_v1.reopen(by=users[SW])
     w.diagnostic_step = w.diagnostic.steps.get()
@@ -300,7 +309,7 @@ ROWS = {
             cellule_member=200,
         ),
     ),
-    "diagnostics:set_level": (
+    "coordination:provisional_level": (
         lambda w: {"household_pk": w.household.pk},
         expect(403, ccas_manager=200),
     ),
@@ -406,13 +415,14 @@ ROWS = {
         lambda w: {"pk": w.accompaniment.pk},
         expect(403, social_worker=200, ccas_manager=200),
     ),
+    # The tenancy officer of the walk co-led world.interview (ACCESS.md).
     "accompaniments:interview_detail": (
         lambda w: {"pk": w.accompaniment.pk, "interview_pk": w.interview.pk},
-        expect(403, social_worker=200, ccas_manager=200),
+        expect(403, social_worker=200, ccas_manager=200, tenancy_officer=200),
     ),
     "accompaniments:interview_pdf": (
         lambda w: {"pk": w.accompaniment.pk, "interview_pk": w.interview.pk},
-        expect(403, social_worker=200, ccas_manager=200),
+        expect(403, social_worker=200, ccas_manager=200, tenancy_officer=200),
     ),
     "accompaniments:close": (
         lambda w: {"pk": w.accompaniment.pk},
@@ -455,8 +465,9 @@ ROWS = {
     "accompaniments:signal_acknowledge": (lambda w: {"pk": w.signal.pk}, expect(405)),  # POST only
     # --- coordination -----------------------------------------------------------------
     "coordination:list": (None, expect(200, tenancy_officer=403, admin=403)),
-    "coordination:plan": (None, expect(403, ccas_manager=200)),
-    "coordination:standing_members": (None, expect(403, ccas_manager=200)),
+    # Caen habitat's letting service convenes the cellule as well as the CCAS (§3.2.2).
+    "coordination:plan": (None, expect(403, ccas_manager=200, letting_officer=200)),
+    "coordination:standing_members": (None, expect(403, ccas_manager=200, letting_officer=200)),
     "coordination:detail": (
         lambda w: {"pk": w.meeting.pk},
         expect(
@@ -468,7 +479,10 @@ ROWS = {
             cellule_member=200,
         ),
     ),
-    "coordination:agenda": (lambda w: {"pk": w.meeting.pk}, expect(403, ccas_manager=200)),
+    "coordination:agenda": (
+        lambda w: {"pk": w.meeting.pk},
+        expect(403, ccas_manager=200, letting_officer=200),
+    ),
     "coordination:agenda_add": (lambda w: {"pk": w.meeting.pk}, expect(405)),
     "coordination:agenda_manual": (lambda w: {"pk": w.meeting.pk}, expect(405)),
     "coordination:agenda_remove": (

@@ -9,20 +9,24 @@ from django.utils import timezone
 from accounts import policy
 from accounts.enums import Role
 from diagnostics.models import Intensity
+from diagnostics.rhythms import rhythm_of
 from households import taxonomy
-from households.enums import Status
+from households.enums import Owner, Status
 from households.models import Household
 from housing.models import AgreementDocument
 
 from .. import cadence as rhythm
 from ..enums import (
+    CLOSURE_AFTER_END_INTERVIEW,
     CONTACT_KINDS_REACHING,
+    EARLY_CLOSURE_REASONS,
     EXIT_OF_CLOSURE,
     AccompanimentStatus,
     ClosureReason,
     ContactKind,
     EventKind,
     ExtensionStatus,
+    InterviewKind,
     ObjectiveStatus,
     SignalKind,
 )
@@ -102,6 +106,7 @@ class Accompaniment(models.Model):
         "motif de fin", max_length=20, choices=ClosureReason.choices, blank=True
     )
     closure_note = models.TextField("bilan de fin d'accompagnement", blank=True)
+    closure_reason_detail = models.TextField("motif de fin précisé", blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -198,7 +203,9 @@ class Accompaniment(models.Model):
             Objective(accompaniment=acc, axis=axis, description=text, position=i)
             for i, (axis, text) in enumerate(objectives)
         )
-        household.move_to(Status.ACCOMPANIED, by=by, reason="Début de l'accompagnement")
+        household.move_to(
+            Status.ACCOMPANIED, by=by, owner=Owner.BEGIN, reason="Début de l'accompagnement"
+        )
         acc.events.create(
             kind=EventKind.STARTED,
             by=by,
@@ -274,14 +281,40 @@ class Accompaniment(models.Model):
         return record
 
     @transaction.atomic
-    def close(self, *, reason, on, by, note, bilans):
-        """Close with an end bilan per objective (§2.2.3); the household moves on."""
+    def close(self, *, reason, on, by, note, bilans, reason_detail=""):
+        """Close with an end bilan per objective (§2.2.3); the household moves on.
+
+        Before 3 months (§2.2.2) only a departure, a loss of adhesion or « Autre » with its
+        reason written; for autonomy or rehousing, once the end interview and its rapport
+        social are recorded (§7)."""
         self._require_active()
         errors = {}
+        reason_detail = (reason_detail or "").strip()
+        if reason not in ClosureReason.values:
+            errors["reason"] = "Choisissez le motif de fin."
+        elif reason == ClosureReason.OTHER and not reason_detail:
+            errors["reason_detail"] = "Écrivez le motif de cette fin d'accompagnement."
         if on > timezone.localdate():
             errors["closed_on"] = "La date de fin ne peut pas être dans le futur."
         elif on < self.start:
             errors["closed_on"] = "La date de fin ne peut pas précéder le début."
+        elif (
+            on < rhythm.add_months(self.start, MIN_MONTHS)
+            and reason in ClosureReason.values
+            and reason not in EARLY_CLOSURE_REASONS
+        ):
+            errors["reason"] = (
+                "Un accompagnement dure au moins 3 mois (jusqu'au "
+                f"{rhythm.add_months(self.start, MIN_MONTHS):%d/%m/%Y}) : avant, il ne se clôture "
+                "que pour un départ, une perte d'adhésion ou un autre motif écrit."
+            )
+        if reason in CLOSURE_AFTER_END_INTERVIEW and "reason" not in errors:
+            if not self.interviews.filter(kind=InterviewKind.END).exists():
+                errors["reason"] = (
+                    "Une fin pour autonomie ou relogement suit l'entretien de fin "
+                    "d'accompagnement et son rapport social (avec le ou la chargé(e) de gestion "
+                    "locative) : enregistrez-le d'abord."
+                )
         objectives = list(self.objectives.all())
         if any(not (bilans.get(o.pk, ("", ""))[1] or "").strip() for o in objectives):
             errors["__all__"] = "Rédigez le bilan de chaque objectif."
@@ -297,28 +330,70 @@ class Accompaniment(models.Model):
             note,
             by,
         )
+        self.closure_reason_detail = reason_detail
         self.save(
-            update_fields=["status", "closed_on", "closure_reason", "closure_note", "closed_by"]
+            update_fields=[
+                "status",
+                "closed_on",
+                "closure_reason",
+                "closure_note",
+                "closure_reason_detail",
+                "closed_by",
+            ]
         )
         label = ClosureReason(reason).label
         if reason in EXIT_OF_CLOSURE:
             self.household.move_to(
                 Status.EXITED,
                 by=by,
+                owner=Owner.CLOSURE,
                 reason=f"Fin d'accompagnement : {label}",
                 exit_reason=EXIT_OF_CLOSURE[reason],
             )
         else:
             self.household.move_to(
-                Status.POST_AUTONOMY, by=by, reason=f"Fin d'accompagnement : {label}"
+                Status.POST_AUTONOMY,
+                by=by,
+                owner=Owner.CLOSURE,
+                reason=f"Fin d'accompagnement : {label}",
             )
         self.events.create(kind=EventKind.CLOSED, by=by, detail=label)
+
+    def end_bilan(self) -> dict:
+        """What the cellule reads of a finished accompaniment (§3.2.2, pre-read pack): its
+        dates, its closure reason and how far each objective was reached, in the synthesis
+        form — an objective's axis is named by its category when it is a health or addiction
+        item, and no free text (bilans, notes) leaves the CCAS."""
+        objectives = []
+        for objective in self.objectives.all():
+            if objective.axis in taxonomy.SPECIAL_CATEGORY_ITEMS:
+                axis = taxonomy.CATEGORIES.get(taxonomy.category_of(objective.axis), "")
+            else:
+                axis = (
+                    f"{taxonomy.category_label(objective.axis)} — "
+                    f"{taxonomy.ITEMS.get(objective.axis, '')}"
+                )
+            objectives.append({"axis": axis, "status": objective.get_status_display()})
+        reached = sum(1 for o in self.objectives.all() if o.status == ObjectiveStatus.REACHED)
+        return {
+            "start": self.start,
+            "closed_on": self.closed_on,
+            "closure_reason": self.get_closure_reason_display(),
+            "intensity": self.get_intensity_display(),
+            "objectives": objectives,
+            "reached": reached,
+        }
 
     def _require_active(self):
         if not self.is_active:
             raise ValidationError("Cet accompagnement est clôturé.")
 
     # --- cadence ----------------------------------------------------------------------
+    @property
+    def rhythm(self):
+        """The visits and calls promised at this intensity (the one table, diagnostics.rhythms)."""
+        return rhythm_of(self.intensity)
+
     def cadence(self, today=None):
         """Uses the `with_cadence` annotations when present."""
         today = today or timezone.localdate()
@@ -329,7 +404,9 @@ class Accompaniment(models.Model):
             visit = contacts.filter(kind=ContactKind.HOME_VISIT).first()
             contact = contacts.filter(kind__in=CONTACT_KINDS_REACHING).first()
             last_visit, last_contact = visit and visit.at, contact and contact.at
-        return rhythm.cadence(self.start, _local(last_visit), _local(last_contact), today)
+        return rhythm.cadence(
+            self.start, _local(last_visit), _local(last_contact), today, self.rhythm
+        )
 
     def compliance(self, today=None):
         # docs/cadence.md: to today, or to the closing date (not the planned end: an
@@ -337,7 +414,8 @@ class Accompaniment(models.Model):
         end = self.closed_on or today or timezone.localdate()
         rows = list(self.contacts.filter(kind__in=CONTACT_KINDS_REACHING).values_list("kind", "at"))
         visits = [_local(at) for kind, at in rows if kind == ContactKind.HOME_VISIT]
-        return rhythm.compliance(self.start, end, visits, [_local(at) for _, at in rows])
+        contacts = [_local(at) for _, at in rows]
+        return rhythm.compliance(self.start, end, visits, contacts, self.rhythm)
 
     # --- post-autonomy survey (§7) ----------------------------------------------------
     def survey_schedule(self):

@@ -1,12 +1,29 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+
+from accounts import policy
+from accounts.enums import Role
 
 from ..enums import (
     AutonomyLevel,
     InterviewKind,
     RentPaid,
 )
+
+
+class InterviewQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Who reads an interview and its rapport social: the CCAS (as its accompaniments), and
+        the tenancy officer who co-led it (ACCESS.md: Caen habitat's gestion locative co-leads
+        the semi-directive interview), that one only."""
+        q = Q(pk__in=[])
+        if policy.can(user, "accompaniment.view"):
+            q = policy.household_q(user, "accompaniment.view", prefix="accompaniment__household__")
+        if user.has_role(Role.TENANCY_OFFICER):
+            q |= Q(tenancy_officer=user)
+        return self.filter(q)
 
 
 class Interview(models.Model):
@@ -38,6 +55,8 @@ class Interview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = InterviewQuerySet.as_manager()
 
     class Meta:
         verbose_name = "entretien semi-directif"

@@ -14,6 +14,7 @@ from ..forms import (
 )
 from ..models import (
     AccompanimentStatus,
+    Interview,
     Survey,
 )
 from .base import _accompaniment
@@ -49,24 +50,39 @@ def interview_create(request, pk):
     )
 
 
-@policy.action_required("accompaniment.view")
-def interview_detail(request, pk, interview_pk):
-    acc = _accompaniment(request, pk)
+def _interview(request, pk, interview_pk):
+    """The interview through its user-scoped QuerySet: the tenancy officer who co-led it opens
+    it as well as the CCAS (404 for anyone else)."""
     interview = get_object_or_404(
-        acc.interviews.select_related("social_worker", "tenancy_officer"), pk=interview_pk
+        Interview.objects.visible_to(request.user).select_related(
+            "accompaniment__household", "social_worker", "tenancy_officer"
+        ),
+        pk=interview_pk,
+        accompaniment_id=pk,
     )
+    return interview.accompaniment, interview
+
+
+@policy.action_required("interview.view")
+def interview_detail(request, pk, interview_pk):
+    acc, interview = _interview(request, pk, interview_pk)
     log(request, Action.VIEW, interview, household=acc.household, label="Rapport social")
-    return render(request, "accompaniments/interview.html", {"acc": acc, "interview": interview})
+    return render(
+        request,
+        "accompaniments/interview.html",
+        {
+            "acc": acc,
+            "interview": interview,
+            "can_open_accompaniment": policy.can(request.user, "accompaniment.view", acc.household),
+        },
+    )
 
 
-@policy.action_required("accompaniment.view")
+@policy.action_required("interview.view")
 def interview_pdf(request, pk, interview_pk):
     from caen_accompagnement.pdf import pdf_response, render_pdf
 
-    acc = _accompaniment(request, pk)
-    interview = get_object_or_404(
-        acc.interviews.select_related("social_worker", "tenancy_officer"), pk=interview_pk
-    )
+    acc, interview = _interview(request, pk, interview_pk)
     pdf = render_pdf(
         "accompaniments/pdf/social_report.html",
         {"acc": acc, "interview": interview, "objectives": list(acc.objectives.all())},
@@ -95,6 +111,7 @@ def close(request, pk):
                 by=request.user,
                 note=form.cleaned_data["note"],
                 bilans=form.bilans(),
+                reason_detail=form.cleaned_data["reason_detail"],
             )
         except ValidationError as exc:
             add_errors(form, exc)

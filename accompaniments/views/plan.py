@@ -37,7 +37,7 @@ def start(request, household_pk):
     household = get_object_or_404(
         Household.objects.visible_to(request.user, "accompaniment.change"), pk=household_pk
     )
-    diagnostic = Diagnostic.objects.filter(household=household).current().first()
+    diagnostic = Diagnostic.objects.current_of(household)
     today = timezone.localdate()
     months = (diagnostic.proposed_duration_months if diagnostic else None) or 6
     months = max(MIN_MONTHS, min(MAX_MONTHS, months))

@@ -9,6 +9,7 @@ from accounts import policy
 from accounts.enums import Role
 from caen_accompagnement.celery import enqueue_on_commit
 from diagnostics.models import LEVEL_CHOICES
+from households.enums import Owner, Public, Status
 from households.models import Household
 from households.outbound import check_outbound
 
@@ -184,6 +185,13 @@ class Meeting(models.Model):
         if kind == ItemKind.MANUAL and not title.strip():
             raise ValidationError({"title": "Indiquez l'intitulé du point."})
         check_outbound(MINUTES_AUDIENCE, title=title)
+        if household is not None and household.public == Public.TO_QUALIFY:
+            raise ValidationError(
+                f"Le public du dossier {household.reference} est « à qualifier » : "
+                "qualifiez-le sur sa fiche avant de l'inscrire à l'ordre du jour."
+            )
+        if kind == ItemKind.LEVEL and household is not None:
+            self._inscribe_for_level(household, by)
         last = self.items.aggregate(models.Max("position"))["position__max"] or 0
         return self.items.create(
             kind=kind,
@@ -192,6 +200,25 @@ class Meeting(models.Model):
             reason=reason,
             position=last + 1,
             added_by=by,
+        )
+
+    def _inscribe_for_level(self, household, by):
+        """Inscription on a cellule agenda is what makes a file await its level (the owner of
+        that transition, households.enums.TRANSITIONS)."""
+        if household.status == Status.AWAITING_LEVEL or (
+            household.status == Status.DIAGNOSTIC and household.diagnostic_level_provisional
+        ):
+            return  # already awaiting it, or a provisional level to ratify
+        if not household.can_move_to(Status.AWAITING_LEVEL, Owner.AGENDA):
+            raise ValidationError(
+                f"Le dossier {household.reference} ({household.get_status_display()}) ne peut "
+                "pas être inscrit pour un choix de niveau."
+            )
+        household.move_to(
+            Status.AWAITING_LEVEL,
+            by=by,
+            owner=Owner.AGENDA,
+            reason=f"Inscrit à l'ordre du jour de la {self.label.lower()}",
         )
 
     @transaction.atomic
@@ -208,6 +235,14 @@ class Meeting(models.Model):
             raise ValidationError("L'ordre du jour est déjà publié.")
         if not self.items.exists():
             raise ValidationError("L'ordre du jour est vide : ajoutez au moins un point.")
+        missing = self.missing_services()
+        if missing:
+            raise ValidationError(
+                "La cellule réunit au moins un membre du service Location de Caen habitat, un de "
+                "son service contentieux et un du CCAS (§3.2.2) : ajoutez "
+                + " et ".join(missing)
+                + " avant de publier l'ordre du jour."
+            )
         self.agenda_published_at = timezone.now()
         self.agenda_published_by = by
         self.save(update_fields=["agenda_published_at", "agenda_published_by"])
@@ -216,6 +251,30 @@ class Meeting(models.Model):
         enqueue_on_commit(send_agenda_published, self.pk)
 
     # --- members and attendance -------------------------------------------------------
+    def missing_services(self) -> list[str]:
+        """The services of §3.2.2 with no member in this cellule, in French (empty: complete):
+        Caen habitat's letting service (letting officers), its contentieux (debt officers), the
+        CCAS (its roles, or a cellule member of the CCAS). One query."""
+        if self.kind != MeetingKind.CELLULE:
+            return []
+        from accounts.enums import CCAS_ROLES, OrganisationKind
+        from accounts.models import RoleAssignment
+
+        rows = set(
+            RoleAssignment.objects.filter(user__in=self.members.all()).values_list(
+                "role", "user__organisation__kind"
+            )
+        )
+        roles = {role for role, _ in rows}
+        missing = []
+        if Role.LETTING_OFFICER not in roles:
+            missing.append("un membre du service Location de Caen habitat")
+        if Role.DEBT_OFFICER not in roles:
+            missing.append("un membre du service contentieux de Caen habitat")
+        if not (roles & CCAS_ROLES) and OrganisationKind.CCAS not in {kind for _, kind in rows}:
+            missing.append("un membre du CCAS")
+        return missing
+
     def add_member(self, user):
         self.check_not_locked()
         if not (user.roles & MEMBER_ROLES):
@@ -372,8 +431,10 @@ class AgendaItem(models.Model):
         """Has the household's situation been decided elsewhere since the item was added?"""
         if self.household_id is None:
             return True
-        from households.enums import IN_PROGRAMME_STATUSES, Status
+        from households.enums import IN_PROGRAMME_STATUSES
 
+        if self.kind == ItemKind.LEVEL and self.household.diagnostic_level_provisional:
+            return self.household.status == Status.DIAGNOSTIC  # a provisional level to ratify
         expected = {
             ItemKind.LEVEL: {Status.AWAITING_LEVEL},
             ItemKind.ADMISSION: {Status.AWAITING_ADMISSION},

@@ -3,16 +3,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accompaniments.models import Accompaniment
 from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
 from caen_accompagnement.forms import add_errors, flash_errors
 from caen_accompagnement.pdf import pdf_response, render_pdf
 from caen_accompagnement.uploads import private_file_response
+from diagnostics.forms import SetLevelForm
+from diagnostics.models import LEVEL_METHODS
 from households.models import Household
 from households.outbound import check_outbound
 
 from ..actions import (
+    do_provisional_level,
     do_record_decision,
     eviction_share,
     submitted_diagnostics,
@@ -33,7 +37,7 @@ from .base import _meeting, _minutes_qs
 def _preread_context(request, meeting, action, label):
     """The pre-read pack: the synthesis of each household on the agenda the user may read;
     each file shown is logged with `action` and `label`."""
-    if not (meeting.is_published or policy.can(request.user, "meeting.plan")):
+    if not (meeting.is_published or policy.can(request.user, "cellule.convene")):
         raise PermissionDenied("L'ordre du jour n'est pas encore publié.")
     items = [i for i in meeting.items.for_display() if i.household_id]
     visible = set(
@@ -42,6 +46,16 @@ def _preread_context(request, meeting, action, label):
         .values_list("pk", flat=True)
     )
     diagnostics = submitted_diagnostics(visible)
+    # A finished accompaniment under review: its end bilan, in the synthesis form.
+    reviewed = [i.household_id for i in items if i.kind == ItemKind.REVIEW]
+    bilans = {}
+    for acc in (
+        Accompaniment.objects.closed()
+        .filter(household_id__in=set(reviewed) & visible)
+        .prefetch_related("objectives")
+        .order_by("household_id", "-closed_on", "-pk")
+    ):
+        bilans.setdefault(acc.household_id, acc.end_bilan())
     files = []
     for item in items:
         if item.household_id not in visible:
@@ -52,6 +66,9 @@ def _preread_context(request, meeting, action, label):
                 "item": item,
                 "household": item.household,
                 "synthesis": diagnostic.synthesis() if diagnostic is not None else None,
+                "end_bilan": bilans.get(item.household_id)
+                if item.kind == ItemKind.REVIEW
+                else None,
             }
         )
     for entry in files:
@@ -222,3 +239,53 @@ def minutes_download(request, minutes_pk):
     minutes = get_object_or_404(_minutes_qs(request.user), pk=minutes_pk)
     log(request, Action.EXPORT, minutes, label=minutes.filename)
     return private_file_response(minutes.pdf, minutes.filename)
+
+
+# --- provisional level between two cellules ---------------------------------------------------
+@policy.action_required("diagnostic.set_level")
+def provisional_level(request, household_pk):
+    """The CCAS manager's provisional level, with its written reason, put on the next cellule's
+    agenda for ratification (the level itself is the cellule's, §2.1.1, §3.2.2)."""
+    household = get_object_or_404(
+        Household.objects.visible_to(request.user, "diagnostic.set_level").prefetch_related(
+            "members"
+        ),
+        pk=household_pk,
+    )
+    form = SetLevelForm(
+        request.POST or None,
+        initial={"level": household.diagnostic_level or household.suggested_diagnostic_level},
+    )
+    if request.method == "POST" and form.is_valid():
+        level = form.cleaned_data["level"]
+        try:
+            meeting = do_provisional_level(
+                household, level, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            log(
+                request,
+                Action.UPDATE,
+                household,
+                label=f"Niveau de diagnostic provisoire : {level}",
+            )
+            where = (
+                f"inscrit à l'ordre du jour de la {meeting.label.lower()} pour ratification"
+                if meeting
+                else "à inscrire à l'ordre du jour de la prochaine cellule (aucune n'est planifiée)"
+            )
+            messages.success(
+                request,
+                f"Niveau provisoire {level} enregistré pour {household.reference}, {where}.",
+            )
+            return redirect("diagnostics:list")
+    # The page names the household (also when a post is refused): a read of its file.
+    log(request, Action.VIEW, household, label="Niveau de diagnostic (saisie)")
+    return render(
+        request,
+        "diagnostics/set_level.html",
+        {"household": household, "form": form, "methods": LEVEL_METHODS},
+        status=400 if form.is_bound else 200,
+    )

@@ -43,14 +43,14 @@ def meeting_list(request):
         n_items=Count("items", distinct=True),
         n_decisions=Count("items__decision", distinct=True),
     )
-    can_plan = policy.can(user, "meeting.plan")
+    can_plan = policy.can(user, "cellule.convene")
     context.update(
         upcoming=meetings.cellules().upcoming(now),
         past=meetings.cellules().past(now),
         comites=meetings.comites().order_by("-date"),
         can_plan=can_plan,
         no_cellule_next_quarter=can_plan and next_quarter_gap(now),
-        no_comite_this_year=can_plan
+        no_comite_this_year=policy.can(user, "meeting.plan")
         and not Meeting.objects.comites().filter(date__year=timezone.localtime(now).year).exists(),
         share=eviction_share() if can_plan else None,
     )
@@ -58,9 +58,12 @@ def meeting_list(request):
 
 
 # --- calendar and members -------------------------------------------------------------------
-@action_required("meeting.plan")
+@action_required("cellule.convene")
 def plan(request):
     form = PlanForm(request.POST or None)
+    if not policy.can(request.user, "meeting.plan"):
+        # Caen habitat convenes the cellule; the comité de suivi is planned by the CCAS.
+        form.fields["kind"].choices = [(MeetingKind.CELLULE, MeetingKind.CELLULE.label)]
     if request.method == "POST" and form.is_valid():
         standing = [s.user for s in StandingMember.objects.select_related("user")]
         created = []
@@ -89,7 +92,7 @@ def plan(request):
     )
 
 
-@action_required("meeting.plan")
+@action_required("cellule.convene")
 def standing_members(request):
     current = StandingMember.objects.values_list("user", flat=True)
     form = StandingMembersForm(request.POST or None, initial={"users": list(current)})
@@ -112,7 +115,7 @@ def standing_members(request):
 
 
 @require_POST
-@action_required("meeting.plan")
+@action_required("cellule.convene")
 def member_add(request, pk):
     meeting = _meeting(request, pk)
     form = AddMemberForm(request.POST, meeting=meeting)
@@ -130,7 +133,7 @@ def member_add(request, pk):
 
 
 @require_POST
-@action_required("meeting.plan")
+@action_required("cellule.convene")
 def member_remove(request, pk, user_pk):
     meeting = _meeting(request, pk)
     user = get_object_or_404(meeting.members, pk=user_pk)
@@ -167,7 +170,7 @@ def attendance(request, pk):
 def detail(request, pk):
     meeting = _meeting(request, pk)
     user = request.user
-    can_plan = policy.can(user, "meeting.plan")
+    can_plan = policy.can(user, "cellule.convene")
     show_items = meeting.is_published or can_plan
     groups = []
     if show_items:
@@ -214,13 +217,13 @@ def _render_agenda(request, meeting, manual_form=None):
     )
 
 
-@action_required("meeting.plan")
+@action_required("cellule.convene")
 def agenda(request, pk):
     return _render_agenda(request, _meeting(request, pk))
 
 
 @require_POST
-@action_required("meeting.plan")
+@action_required("cellule.convene")
 def agenda_add(request, pk):
     meeting = _meeting(request, pk)
     chosen = set(request.POST.getlist("proposal"))
@@ -260,7 +263,7 @@ def agenda_add(request, pk):
 
 
 @require_POST
-@action_required("meeting.plan")
+@action_required("cellule.convene")
 def agenda_manual(request, pk):
     meeting = _meeting(request, pk)
     form = ManualItemForm(request.POST)
@@ -279,7 +282,7 @@ def agenda_manual(request, pk):
 
 
 @require_POST
-@action_required("meeting.plan")
+@action_required("cellule.convene")
 def agenda_remove(request, pk, item_pk):
     meeting = _meeting(request, pk)
     item = get_object_or_404(meeting.items, pk=item_pk)
@@ -300,7 +303,7 @@ def agenda_remove(request, pk, item_pk):
 
 
 @require_POST
-@action_required("meeting.plan")
+@action_required("cellule.convene")
 def publish(request, pk):
     meeting = _meeting(request, pk)
     # Items whose household was decided elsewhere since they were added drop out.

@@ -115,6 +115,11 @@ class PlannedRow:
         return _display("public", self.row.public)
 
     @property
+    def public_to_qualify(self) -> bool:
+        """No public column and an accommodation that does not tell it (docs/imports.md)."""
+        return self.row.public == Public.TO_QUALIFY
+
+    @property
     def target_label(self) -> str:
         if self.household:
             return self.household.reference

@@ -243,11 +243,21 @@ def _parse_row(line, cells, mapping, labels, source):  # noqa: C901 — one inde
         if source in DEFAULT_PUBLIC:
             fields["public"] = DEFAULT_PUBLIC[source]
         else:
-            error("public", f"valeur obligatoire pour la liste {Source(source).label}")
+            # Lists as partners send them have no public column: the accommodation column
+            # says it when it says only one thing, else the household is « à qualifier ».
+            derived = values.public_from_accommodation(fields.get("accommodation") or "")
+            fields["public"] = derived or Public.TO_QUALIFY
     return fields, errors
 
 
+SNE_LENGTH = 18  # the numéro unique is an 18-character text
+
+
 def _text(column, value) -> str:
+    if column == "numero_unique" and isinstance(value, int | float) and not isinstance(value, bool):
+        # A number cell (XLSX) lost the leading zero(s) of the text it was: 14… → 014….
+        digits = str(int(value))
+        return digits.zfill(SNE_LENGTH) if len(digits) < SNE_LENGTH else digits
     if column in ("numero_unique", "telephone", "compte_locataire"):
         return values.as_text(value)
     return str(value).strip() if not isinstance(value, float | int) else values.as_text(value)

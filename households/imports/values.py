@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from households.enums import Gender, Public
-from households.text import normalize_name
+from households.text import normalize_name, strip_accents
 
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (with its 1900 leap-year bug folded in)
 
@@ -193,10 +193,62 @@ for _public, _words in PUBLIC_WORDS.items():
         PUBLIC_KEYS[normalize_name(_word.replace(">", "plus"))] = _public
 
 
+# What the accommodation column (« hébergement ») of a list says, and the public it implies when
+# it implies only one (docs/imports.md, "Public déduit de l'hébergement"). Matched as whole
+# words of the normalised text; a text matching two publics, or none, is « à qualifier ».
+ACCOMMODATION_WORDS = {
+    Public.AHI_STRUCTURE: [
+        "CHRS",
+        "FJT",
+        "foyer de jeunes travailleurs",
+        "CADA",
+        "foyer monoparental",
+        "hôtel maternel",
+        "structure AHI",
+    ],
+    Public.EMERGENCY_SHELTER: [
+        "hôtel",
+        "hôtel social",
+        "115",
+        "hébergement d'urgence",
+        "urgence",
+        "centre d'hébergement d'urgence",
+        "CHU",
+    ],
+    Public.THIRD_PARTY: [
+        "hébergé chez un tiers",
+        "chez un tiers",
+        "chez des tiers",
+        "chez un ami",
+        "chez des amis",
+        "chez sa famille",
+        "chez ses parents",
+    ],
+}
+
+
+def _words(text) -> str:
+    """' chrs le cap ': lower case, no accents, words separated by one space, padded."""
+    return " " + " ".join(re.split(r"[^0-9a-z]+", strip_accents(text).casefold())).strip() + " "
+
+
+def public_from_accommodation(text) -> str | None:
+    """The public the accommodation text implies unambiguously, else None."""
+    key = _words(as_text(text))
+    found = set()
+    for public, words in ACCOMMODATION_WORDS.items():
+        if any(_words(word) in key for word in words):
+            found.add(public)
+    # "Hôtel maternel" is a structure, not the emergency hotel its first word suggests.
+    if Public.AHI_STRUCTURE in found and " hotel maternel " in key:
+        found.discard(Public.EMERGENCY_SHELTER)
+    return found.pop() if len(found) == 1 else None
+
+
 def parse_public(value) -> str:
     text = as_text(value)
     key = normalize_name(text.replace(">", "plus"))
     if key in PUBLIC_KEYS:
         return PUBLIC_KEYS[key]
-    accepted = " ; ".join(str(p.label) for p in Public)
+    accepted = " ; ".join(str(p.label) for p in Public if p != Public.TO_QUALIFY)
     raise CellError(f"public « {text} » inconnu (valeurs acceptées : {accepted})")

@@ -1,3 +1,4 @@
+import datetime
 import io
 import random
 
@@ -20,7 +21,12 @@ def test_demo_is_realistic_and_idempotent():
     make_user(Role.TENANCY_OFFICER)
     make_user(Role.LETTING_OFFICER)
     for i in range(14):
-        HouseholdFactory(referent=workers[i % 2], status=Status.ACCOMPANIED)
+        # The accompaniment starts when the household's history says it became accompanied.
+        HouseholdFactory(
+            referent=workers[i % 2],
+            status=Status.ACCOMPANIED,
+            status_changed_at=timezone.now() - datetime.timedelta(days=20 + 30 * i),
+        )
     for _ in range(4):
         HouseholdFactory(referent=workers[0], status=Status.POST_AUTONOMY)
     ctx = DemoContext(
@@ -32,6 +38,9 @@ def test_demo_is_realistic_and_idempotent():
     assert any(a.cadence().urgency == OVERDUE for a in active)
     assert any(a.cadence().urgency != OVERDUE for a in active)
     assert any(a.is_extended for a in active)
+    assert {a.start for a in active} == {
+        timezone.localdate(a.household.status_changed_at) for a in active
+    }
     closed = Accompaniment.objects.closed()
     assert closed.count() == 4
     assert Survey.objects.exists() and Interview.objects.exists()

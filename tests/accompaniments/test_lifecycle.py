@@ -16,6 +16,7 @@ from accompaniments.models import (
     ClosureReason,
     EventKind,
     ExtensionStatus,
+    InterviewKind,
     ObjectiveStatus,
 )
 from accounts.enums import Role
@@ -180,7 +181,22 @@ def test_start_in_the_future_is_refused_and_kept(client, admitted, social_worker
 @pytest.fixture
 def acc(social_worker):
     household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
-    return AccompanimentFactory(household=household, start=D(2026, 5, 1), planned_end=D(2027, 4, 1))
+    acc = AccompanimentFactory(household=household, start=D(2026, 5, 1), planned_end=D(2027, 4, 1))
+    # The end interview and its rapport social, which an ending for autonomy follows.
+    end_interview(acc, social_worker)
+    return acc
+
+
+def end_interview(acc, social_worker):
+    return acc.interviews.create(
+        kind=InterviewKind.END,
+        held_on=D(2026, 8, 20),
+        social_worker=social_worker,
+        tenancy_officer=make_user(Role.TENANCY_OFFICER),
+        difficulties="Retards de loyer au début",
+        changes="Budget tenu",
+        outcome="Objectifs atteints",
+    )
 
 
 @pytest.mark.django_db

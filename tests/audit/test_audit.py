@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from audit.models import Action, AppendOnlyError, AuditEntry, log, log_households
-from households.enums import Status
+from households.enums import Owner, Status
 from households.models import Household, StatusChange
 from tests.conftest import require_postgresql
 from tests.factories import HouseholdFactory, make_user
@@ -27,7 +27,7 @@ def test_rolled_back_change_leaves_no_audit_row():
     manager = make_user(Role.CCAS_MANAGER)
     household = HouseholdFactory()
     with pytest.raises(RuntimeError), transaction.atomic():
-        household.move_to(Status.AWAITING_LEVEL, by=manager)
+        household.move_to(Status.AWAITING_LEVEL, by=manager, owner=Owner.AGENDA)
         log(None, Action.UPDATE, household, actor=manager, label="Statut")
         raise RuntimeError("échec après l'écriture")
     assert not AuditEntry.objects.exists()
@@ -42,7 +42,12 @@ def test_change_and_audit_row_commit_together(client):
     client.force_login(manager)
     client.post(
         reverse("households:change_status", args=[household.pk]),
-        {"current_status": "preselected", "to_status": "awaiting_level", "reason": "Complet"},
+        {
+            "current_status": "preselected",
+            "to_status": "exited",
+            "exit_reason": "no_contact",
+            "reason": "Injoignable",
+        },
     )
     change = StatusChange.objects.get()
     entry = AuditEntry.objects.get(action=Action.UPDATE)
@@ -77,7 +82,12 @@ def test_request_whose_commit_fails_leaves_no_audit_row(client, failing_commit):
     with pytest.raises(DatabaseError, match="refusé au commit"):
         client.post(
             reverse("households:change_status", args=[household.pk]),
-            {"current_status": "preselected", "to_status": "awaiting_level", "reason": "Complet"},
+            {
+                "current_status": "preselected",
+                "to_status": "exited",
+                "exit_reason": "no_contact",
+                "reason": "Injoignable",
+            },
         )
     assert not StatusChange.objects.exists()
     assert not AuditEntry.objects.filter(action=Action.UPDATE).exists()

@@ -31,12 +31,13 @@ def test_level_and_admission_groups_follow_household_status():
     meeting = MeetingFactory()
     awaiting_level = HouseholdFactory(status=Status.AWAITING_LEVEL)
     awaiting_admission = HouseholdFactory(status=Status.AWAITING_ADMISSION)
-    HouseholdFactory(status=Status.PRESELECTED)
+    # A preselected file is proposed too: its inscription makes it await its level.
+    preselected = HouseholdFactory(status=Status.PRESELECTED)
     HouseholdFactory(status=Status.DIAGNOSTIC)
 
     groups = propose(meeting)
 
-    assert households_of(groups, ItemKind.LEVEL) == {awaiting_level.pk}
+    assert households_of(groups, ItemKind.LEVEL) == {awaiting_level.pk, preselected.pk}
     assert households_of(groups, ItemKind.ADMISSION) == {awaiting_admission.pk}
     assert households_of(groups, ItemKind.REVIEW) == set()
 
@@ -127,9 +128,9 @@ def test_a_file_reviewed_after_its_last_signal_drops_out(ccas_manager):
 
 
 def test_publishing_drops_items_decided_elsewhere(
-    client, ccas_manager, django_capture_on_commit_callbacks
+    client, ccas_manager, letting_officer, debt_officer, django_capture_on_commit_callbacks
 ):
-    meeting = MeetingFactory(members=[ccas_manager])
+    meeting = MeetingFactory(members=[ccas_manager, letting_officer, debt_officer])
     still = AgendaItemFactory(
         meeting=meeting, household__status=Status.AWAITING_LEVEL, kind=ItemKind.LEVEL
     )
@@ -187,12 +188,13 @@ def test_agenda_page_proposes_groups_and_adds_checked_and_manual_items(client, c
     assert admission.agenda_items.count() == 0
 
 
-def test_agenda_is_built_by_the_manager_only(client, cellule_member, letting_officer):
+def test_agenda_is_built_by_those_who_convene(client, cellule_member, letting_officer):
     meeting = MeetingFactory(members=[cellule_member])
     HouseholdFactory(status=Status.AWAITING_LEVEL)
-    for user in (cellule_member, letting_officer):
-        client.force_login(user)
-        assert client.get(f"/cellule/{meeting.pk}/ordre-du-jour/").status_code == 403
+    client.force_login(cellule_member)
+    assert client.get(f"/cellule/{meeting.pk}/ordre-du-jour/").status_code == 403
+    client.force_login(letting_officer)
+    assert client.get(f"/cellule/{meeting.pk}/ordre-du-jour/").status_code == 200
 
 
 # --- adhesion loss reaching the cellule agenda (issue 4 point 2, issue 6 point 4) -------------

@@ -10,7 +10,7 @@ from coordination.actions import do_record_decision, eviction_share
 from coordination.enums import ItemKind, Outcome
 from coordination.forms import DecisionForm
 from coordination.models import Decision
-from households.enums import Public, Status
+from households.enums import Owner, Public, Status
 from households.models import StatusChange
 from tests.factories import HouseholdFactory
 
@@ -395,7 +395,9 @@ def test_view_shows_the_current_ratio_and_refuses_an_override_without_a_reason(
 def test_an_item_decided_elsewhere_is_refused(meeting, cellule_member):
     item = item_for(meeting, ItemKind.LEVEL, status=Status.AWAITING_LEVEL)
     # The level was set by another route meanwhile: the household moved on.
-    item.household.move_to(Status.DIAGNOSTIC, by=cellule_member, reason="Niveau fixé en urgence")
+    item.household.move_to(
+        Status.DIAGNOSTIC, by=cellule_member, owner=Owner.LEVEL, reason="Niveau fixé en urgence"
+    )
     with pytest.raises(ValidationError, match="déjà été tranchée par ailleurs"):
         do_record_decision(item, by=cellule_member, outcome=Outcome.LEVEL, level=3)
     assert not Decision.objects.exists()

@@ -150,16 +150,21 @@ def test_only_a_manager_approves(client, held_meeting, cellule_member, letting_o
 
 
 def test_publishing_emails_members_without_names(
-    client, ccas_manager, cellule_member, django_capture_on_commit_callbacks
+    client,
+    ccas_manager,
+    cellule_member,
+    letting_officer,
+    debt_officer,
+    django_capture_on_commit_callbacks,
 ):
-    meeting = MeetingFactory(members=[ccas_manager, cellule_member])
+    meeting = MeetingFactory(members=[ccas_manager, cellule_member, letting_officer, debt_officer])
     household = HouseholdFactory(status=Status.AWAITING_LEVEL)
     AgendaItemFactory(meeting=meeting, household=household)
     client.force_login(ccas_manager)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/cellule/{meeting.pk}/publier/")
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        [ccas_manager.email, cellule_member.email]
+        [ccas_manager.email, cellule_member.email, letting_officer.email, debt_officer.email]
     )
     body = mail.outbox[0].body
     assert f"/cellule/{meeting.pk}/pre-lecture/" in body

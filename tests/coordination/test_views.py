@@ -71,10 +71,14 @@ def test_a_past_date_is_refused_and_nothing_is_planned(client, ccas_manager):
     assert not Meeting.objects.exists()
 
 
-def test_planning_is_for_the_manager(client, letting_officer, cellule_member):
-    for user in (letting_officer, cellule_member):
-        client.force_login(user)
-        assert client.get("/cellule/planifier/").status_code == 403
+def test_planning_is_for_the_manager_and_caen_habitat_letting(
+    client, letting_officer, cellule_member
+):
+    client.force_login(cellule_member)
+    assert client.get("/cellule/planifier/").status_code == 403
+    client.force_login(letting_officer)  # Caen habitat convenes the cellule (§3.2.2)
+    form = client.get("/cellule/planifier/").context["form"]
+    assert [value for value, _ in form.fields["kind"].choices] == ["cellule"]
 
 
 @time_machine.travel(NOW, tick=False)

@@ -6,7 +6,14 @@ from decimal import Decimal
 import factory
 
 from diagnostics.enums import Severity, StepKind
-from diagnostics.models import BudgetLine, Capacity, Diagnostic, DiagnosticStep, Obstacle
+from diagnostics.models import (
+    BudgetLine,
+    Capacity,
+    Debt,
+    Diagnostic,
+    DiagnosticStep,
+    Obstacle,
+)
 from tests.factories import HouseholdFactory
 
 
@@ -27,6 +34,8 @@ class DiagnosticFactory(factory.django.DjangoModelFactory):
             proposed_duration_months=6,
             dwelling_type_sought="T2",
             quartier_sought="vaucelles",
+            # The five themes stated (§2.1.2); levels 2 and 3 also need budget lines.
+            nothing_to_report=["socio", "budget", "housing", "dwelling", "follow_up"],
         )
 
 
@@ -69,5 +78,15 @@ def ready_to_submit(diagnostic):
     diagnostic.capacity = Capacity.YES
     diagnostic.intensity = "medium"
     diagnostic.proposed_duration_months = 6
+    # Each of the five themes stated (§2.1.2), the budget at levels 2 and 3, the arrears of an
+    # eviction-threat household.
+    diagnostic.nothing_to_report = ["socio", "housing", "dwelling", "follow_up"]
+    diagnostic.budget_observation = diagnostic.budget_observation or "Budget tenu"
+    if diagnostic.level in (2, 3) and not diagnostic.budget_lines.exists():
+        add_lines(diagnostic, {"salaries": "1200"}, {"rent": "400"})
+    if diagnostic.household.public == "eviction_threat":
+        diagnostic.arrears_triggers = diagnostic.arrears_triggers or ["job_loss"]
+        if not diagnostic.debts.exists():
+            Debt.objects.create(diagnostic=diagnostic, creditor="Caen habitat", amount=900)
     diagnostic.save()
     return diagnostic

@@ -93,6 +93,11 @@ def test_level_2_needs_the_codesi_report_and_a_meeting(social_worker):
     add_step(diagnostic, StepKind.INTERVIEW)  # a meeting of any kind with the family
     assert _missing_steps(diagnostic) == ["Étape manquante : Rapport social CODESI joint."]
     diagnostic.social_report.save("r.pdf", ContentFile(b"%PDF-1.4"), save=False)
+    assert diagnostic.missing_for_submission() == [
+        "Budget manquant : un diagnostic de niveau 2 indique les ressources et les charges "
+        "mensuelles du ménage."
+    ]
+    add_lines(diagnostic, {"salaries": "1200"}, {"rent": "400"})
     assert diagnostic.missing_for_submission() == []
 
 
@@ -107,6 +112,7 @@ def test_level_3_needs_an_in_depth_interview(social_worker):
         "Étape manquante : Au moins un entretien approfondi avec la famille."
     ]
     add_step(diagnostic, StepKind.INTERVIEW)
+    add_lines(diagnostic, {"salaries": "1200"}, {"rent": "400"})
     assert diagnostic.missing_for_submission() == []
 
 
@@ -143,6 +149,8 @@ def test_mark_reviewed_only_after_submission(social_worker, ccas_manager):
 
 
 def test_set_level_moves_household_when_allowed(social_worker, ccas_manager):
+    from django.core.exceptions import ValidationError
+
     from diagnostics.models import set_diagnostic_level
     from households.enums import Status
 
@@ -150,10 +158,11 @@ def test_set_level_moves_household_when_allowed(social_worker, ccas_manager):
     set_diagnostic_level(waiting, 1, by=ccas_manager)
     waiting.refresh_from_db()
     assert (waiting.diagnostic_level, waiting.status) == (1, Status.DIAGNOSTIC)
-    preselected = HouseholdFactory(referent=social_worker, status=Status.PRESELECTED)
-    set_diagnostic_level(preselected, 3, by=ccas_manager)
-    preselected.refresh_from_db()
-    assert (preselected.diagnostic_level, preselected.status) == (3, Status.PRESELECTED)
+    admitted = HouseholdFactory(referent=social_worker, status=Status.ADMITTED)
+    with pytest.raises(ValidationError, match="ne se fixe plus"):
+        set_diagnostic_level(admitted, 3, by=ccas_manager)
+    admitted.refresh_from_db()
+    assert (admitted.diagnostic_level, admitted.status) == (None, Status.ADMITTED)
     # An open draft follows the new level.
     draft = DiagnosticFactory(household=waiting, level=1)
     set_diagnostic_level(waiting, 2, by=ccas_manager)

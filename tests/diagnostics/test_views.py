@@ -35,6 +35,18 @@ def form_data(diagnostic, **overrides):
     return data
 
 
+# The five themes stated (two by « rien à signaler ») and the budget of a level 3 (§2.1.2).
+COMPLETE_THEMES = {
+    "ntr_socio": "on",
+    "ntr_housing": "on",
+    "ntr_dwelling": "on",
+    "upkeep": "good",
+    "follow_up_observation": "Suivi CCAS",
+    "res_salaries": "1200",
+    "chg_rent": "400",
+}
+
+
 @pytest.fixture
 def draft(social_worker):
     household = HouseholdFactory(
@@ -266,7 +278,12 @@ def test_submit_then_read_only(client, social_worker, draft):
     response = client.post(
         reverse("diagnostics:edit", args=[draft.pk]),
         form_data(
-            draft, action="submit", capacity="yes", intensity="medium", proposed_duration_months="6"
+            draft,
+            action="submit",
+            capacity="yes",
+            intensity="medium",
+            proposed_duration_months="6",
+            **COMPLETE_THEMES,
         ),
     )
     assert response.status_code == 302
@@ -298,7 +315,12 @@ def test_a_draft_sent_while_the_substitute_types_keeps_her_input(
     sent = client.post(
         url,
         form_data(
-            draft, action="submit", capacity="yes", intensity="medium", proposed_duration_months="6"
+            draft,
+            action="submit",
+            capacity="yes",
+            intensity="medium",
+            proposed_duration_months="6",
+            **COMPLETE_THEMES,
         ),
     )
     assert sent.status_code == 302
@@ -324,7 +346,8 @@ def test_a_draft_sent_while_the_substitute_types_keeps_her_input(
     assert 'value="900"' in page and 'value="EDF"' in page
     draft.refresh_from_db()
     assert draft.status == DiagnosticStatus.SUBMITTED and draft.socio_observation == ""
-    assert not draft.budget_lines.exists() and not draft.debts.exists()
+    # The référent's budget stays; nothing of the substitute's input was written.
+    assert not draft.budget_lines.filter(amount=900).exists() and not draft.debts.exists()
 
 
 def test_reopen_creates_a_new_version_and_comparison(client, social_worker, draft):
@@ -479,7 +502,7 @@ def test_codesi_report_served_only_through_the_policy(
 def test_manager_sets_level_and_household_moves(client, ccas_manager, social_worker):
     household = HouseholdFactory(referent=social_worker, status=Status.AWAITING_LEVEL)
     client.force_login(ccas_manager)
-    url = reverse("diagnostics:set_level", args=[household.pk])
+    url = reverse("coordination:provisional_level", args=[household.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, {"level": "4"})
     assert response.status_code == 400
@@ -504,7 +527,7 @@ def test_manager_sets_level_and_household_moves(client, ccas_manager, social_wor
 def test_set_level_page_is_audited(client, ccas_manager, social_worker):
     household = HouseholdFactory(referent=social_worker, status=Status.AWAITING_LEVEL)
     client.force_login(ccas_manager)
-    url = reverse("diagnostics:set_level", args=[household.pk])
+    url = reverse("coordination:provisional_level", args=[household.pk])
     assert household.display_name in client.get(url).content.decode()
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.action, entry.household_id, entry.object_type) == (
@@ -519,7 +542,7 @@ def test_set_level_page_is_audited(client, ccas_manager, social_worker):
     household.refresh_from_db()
     assert household.diagnostic_level is None
     # A saved level is an update, not a read of the page.
-    assert client.post(url, {"level": "2"}).status_code == 302
+    assert client.post(url, {"level": "2", "reason": "Urgence"}).status_code == 302
     assert AuditEntry.objects.filter(action=Action.VIEW).count() == 2
     assert AuditEntry.objects.filter(action=Action.UPDATE, household_id=household.pk).count() == 1
 

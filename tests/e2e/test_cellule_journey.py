@@ -23,11 +23,19 @@ def e2e_settings(settings):
 
 
 def test_meeting_from_agenda_to_approved_minutes(
-    e2e_settings, page, login_as, check_axe, ccas_manager, cellule_member, state_reader
+    e2e_settings,
+    page,
+    login_as,
+    check_axe,
+    ccas_manager,
+    cellule_member,
+    letting_officer,
+    debt_officer,
+    state_reader,
 ):
-    meeting = MeetingFactory(
-        date=timezone.now() - datetime.timedelta(hours=1), members=[ccas_manager, cellule_member]
-    )
+    # The cellule of §3.2.2: Caen habitat's letting and contentieux services and the CCAS.
+    members = [ccas_manager, cellule_member, letting_officer, debt_officer]
+    meeting = MeetingFactory(date=timezone.now() - datetime.timedelta(hours=1), members=members)
     household = HouseholdFactory(status=Status.AWAITING_LEVEL, public=Public.AHI_STRUCTURE)
 
     login_as(ccas_manager)
@@ -43,9 +51,7 @@ def test_meeting_from_agenda_to_approved_minutes(
     page.get_by_role("button", name="Ajouter le point").click()
     page.get_by_role("button", name="Publier l'ordre du jour").click()
     expect(page.get_by_text("Ordre du jour publié").first).to_be_visible()
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        [ccas_manager.email, cellule_member.email]
-    )
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(m.email for m in members)
     check_axe(page)
     page.get_by_role("link", name="Synthèses à lire avant la réunion").click()
     expect(

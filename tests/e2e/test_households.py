@@ -37,12 +37,15 @@ def test_letting_officer_creates_finds_and_moves_a_household(
     expect(page.get_by_text("Famille monoparentale")).to_be_visible()
     check_axe(page)
 
-    page.get_by_label("Nouveau statut").select_option(Status.AWAITING_LEVEL)
-    page.get_by_label("Motif du changement").fill("Dossier complet")
+    # The status form makes only the manual moves (exit, re-entry, archive): inscription on a
+    # cellule agenda is what makes a file await its level.
+    page.get_by_label("Nouveau statut").select_option(Status.EXITED)
+    page.get_by_label("Motif de sortie (si sortie du dispositif)").select_option("not_eligible")
+    page.get_by_label("Motif du changement").fill("Relève du droit commun")
     page.get_by_role("button", name="Enregistrer le changement de statut").click()
     expect(page.get_by_text("Statut changé")).to_be_visible()
     household.refresh_from_db()
-    assert household.status == Status.AWAITING_LEVEL
+    assert household.status == Status.EXITED
 
     page.get_by_role("link", name="Ménages", exact=True).first.click()
     page.get_by_label("Nom, n° de dossier ou n° unique").fill("LEFEVRE noemie")

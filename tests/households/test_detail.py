@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.enums import Role
 from audit.models import Action, AuditEntry
-from households.enums import Relation, Source, Status
+from households.enums import Owner, Relation, Source, Status
 from households.models import PossibleDuplicate
 from tests.factories import HouseholdFactory, HouseholdSourceFactory, make_user
 
@@ -46,7 +46,9 @@ def family(social_worker, ccas_manager):
         reference="LAP-2026-118",
         decision_date=datetime.date(2026, 1, 20),
     )
-    household.move_to(Status.AWAITING_LEVEL, by=ccas_manager, reason="Dossier complet")
+    household.move_to(
+        Status.AWAITING_LEVEL, by=ccas_manager, owner=Owner.AGENDA, reason="Dossier complet"
+    )
     household.assign_referent(social_worker, by=ccas_manager, reason="Secteur Grâce de Dieu")
     return household
 
@@ -118,7 +120,7 @@ def test_status_form_offers_only_allowed_transitions(client, ccas_manager, famil
     client.force_login(ccas_manager)
     form = client.get(detail(family)).context["status_form"]
     offered = {value for value, _ in form.fields["to_status"].choices if value}
-    assert offered == {Status.DIAGNOSTIC, Status.EXITED}
+    assert offered == {Status.EXITED}  # the level is the cellule's, not this form's
 
 
 def test_possible_duplicates_are_flagged(client, letting_officer, family):

@@ -139,10 +139,10 @@ def test_duplicate_reference_in_one_file_is_rejected():
     assert rejected[0].line == 3
 
 
-def test_public_is_required_for_lists_that_do_not_imply_one():
+def test_public_left_unsaid_is_to_qualify_for_lists_that_do_not_imply_one():
     content = "reference;nom;prenom\nA-1;Un;Une\n"
-    _, rejected, _ = parse_rows(read_table(content.encode(), "f.csv"), "codesi")
-    assert "colonne « public » : valeur obligatoire" in rejected[0].errors[0]
+    valid, rejected, _ = parse_rows(read_table(content.encode(), "f.csv"), "codesi")
+    assert rejected == [] and valid[0].public == Public.TO_QUALIFY
 
 
 @pytest.mark.parametrize(

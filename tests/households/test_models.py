@@ -14,6 +14,7 @@ from households.enums import (
     ExitReason,
     FamilyStructure,
     Origin,
+    Owner,
     Public,
     Relation,
     Status,
@@ -151,7 +152,11 @@ def test_search_finds_any_member_and_the_sne_number():
 def test_allowed_transition_writes_history_row(social_worker):
     household = HouseholdFactory()
     change = household.move_to(
-        Status.AWAITING_LEVEL, by=social_worker, reason="Dossier complet", decision=""
+        Status.AWAITING_LEVEL,
+        by=social_worker,
+        owner=Owner.AGENDA,
+        reason="Dossier complet",
+        decision="",
     )
     household.refresh_from_db()
     assert household.status == Status.AWAITING_LEVEL
@@ -193,7 +198,8 @@ def test_whole_pipeline_is_recorded_step_by_step(ccas_manager):
         Status.ARCHIVED,
     ]
     for status in path:
-        household.move_to(status, by=ccas_manager, decision=f"cellule {status}")
+        owner = TRANSITIONS[household.status][status]
+        household.move_to(status, by=ccas_manager, owner=owner, decision=f"cellule {status}")
     history = list(household.status_changes.values_list("from_status", "to_status"))
     assert history == list(zip([Status.PRESELECTED, *path[:-1]], path, strict=True))
     assert household.next_statuses == []  # archived is terminal
@@ -202,7 +208,8 @@ def test_whole_pipeline_is_recorded_step_by_step(ccas_manager):
 def test_next_statuses_follow_the_transition_table():
     for status in Status:
         household = Household(status=status)
-        assert {value for value, _label in household.next_statuses} == set(TRANSITIONS[status])
+        manual = {to for to, owner in TRANSITIONS[status].items() if owner == Owner.MANUAL}
+        assert {value for value, _label in household.next_statuses} == manual
 
 
 def test_record_creation_opens_the_timeline(letting_officer):

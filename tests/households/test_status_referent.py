@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.enums import Role
 from audit.models import Action, AuditEntry
-from households.enums import ExitReason, Status
+from households.enums import ExitReason, Owner, Status
 from households.models import Household, ReferentAssignment, StatusChange
 from tests.factories import HouseholdFactory, make_user
 
@@ -26,18 +26,19 @@ def test_referent_moves_own_household_with_a_reason(client, social_worker, house
         status_url(household),
         {
             "current_status": Status.PRESELECTED,
-            "to_status": Status.AWAITING_LEVEL,
-            "reason": "Éléments réunis pour la cellule",
+            "to_status": Status.EXITED,
+            "exit_reason": ExitReason.NO_CONTACT,
+            "reason": "Injoignable depuis trois mois",
             "decision": "",
         },
     )
     assert response.status_code == 302
     household.refresh_from_db()
-    assert household.status == Status.AWAITING_LEVEL
+    assert household.status == Status.EXITED
     change = StatusChange.objects.get(household=household)
-    assert (change.by, change.reason) == (social_worker, "Éléments réunis pour la cellule")
+    assert (change.by, change.reason) == (social_worker, "Injoignable depuis trois mois")
     entry = AuditEntry.objects.get(action=Action.UPDATE, household_id=household.pk)
-    assert "Éléments réunis" not in entry.label  # the reason is free text: not in the log
+    assert "Injoignable" not in entry.label  # the reason is free text: not in the log
     assert "Présélectionné" in entry.label
 
 
@@ -47,13 +48,14 @@ def test_letting_officer_moves_a_household_in_preselection(client, letting_offic
         status_url(household),
         {
             "current_status": Status.PRESELECTED,
-            "to_status": Status.AWAITING_LEVEL,
-            "reason": "Dossier complet pour la cellule",
+            "to_status": Status.EXITED,
+            "exit_reason": ExitReason.NOT_ELIGIBLE,
+            "reason": "Ne relève pas du dispositif",
         },
     )
     assert response.status_code == 302
     household.refresh_from_db()
-    assert household.status == Status.AWAITING_LEVEL
+    assert household.status == Status.EXITED
     assert StatusChange.objects.get(household=household).by == letting_officer
 
 
@@ -124,7 +126,7 @@ def test_exit_needs_its_reason(client, ccas_manager, household):
 
 
 def test_status_changed_meanwhile_is_a_conflict(client, ccas_manager, household):
-    household.move_to(Status.AWAITING_LEVEL, by=ccas_manager)
+    household.move_to(Status.AWAITING_LEVEL, by=ccas_manager, owner=Owner.AGENDA)
     client.force_login(ccas_manager)
     response = client.post(
         status_url(household),
