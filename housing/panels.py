@@ -30,7 +30,7 @@ def household_panel(user, household, link=True):
         ),
         "can_change": policy.can(user, "housing.change", household),
         # The documents name the members: linked only for who may see the names (identity,
-        # household.view; see `views.can_see_identity`).
+        # household.view; see `views.base.can_see_identity`).
         "documents_open": policy.can(user, "household.view", household),
         "link": link,
     }

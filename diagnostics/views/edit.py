@@ -1,186 +1,27 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from audit.models import Action, log, log_households
+from audit.models import Action, log
 from caen_accompagnement.forms import add_errors, flash_errors
-from caen_accompagnement.pagination import paginate
-from caen_accompagnement.pdf import pdf_response, render_pdf
-from caen_accompagnement.uploads import private_file_response
-from households.enums import Status
-from households.models import Household, Person
+from households.models import Household
 
-from .compare import compare, describe
-from .forms import (
+from ..forms import (
     DebtFormSet,
     DiagnosticForm,
     HousingHistoryFormSet,
     SocialReportForm,
     StepForm,
 )
-from .models import (
+from ..models import (
     Diagnostic,
-    DiagnosticStatus,
     DiagnosticStep,
     start_diagnostic,
 )
-
-MEMBERS = Prefetch("household__members", queryset=Person.objects.order_by("position", "pk"))
-
-
-def _detail_qs(user):
-    return Diagnostic.objects.visible_to(user).select_related(
-        "household", "household__referent", "author", "reviewed_by", "previous"
-    )
-
-
-def _change_qs(user):
-    return Diagnostic.objects.visible_to(user, "diagnostic.change").select_related(
-        "household", "household__referent"
-    )
-
-
-def _synthesis_qs(user):
-    qs = Diagnostic.objects.visible_to(user, "diagnostic.view_synthesis").select_related(
-        "household"
-    )
-    if not policy.can(user, "diagnostic.view_detail"):
-        # Outside the CCAS, only what was sent to the cellule.
-        qs = qs.exclude(status=DiagnosticStatus.DRAFT)
-    return qs
-
-
-# --- lists ----------------------------------------------------------------------------
-@policy.action_required("diagnostic.view_detail")
-def worklist(request):
-    """Diagnostics to do and in progress for the current worker (all of them for a manager)."""
-    user = request.user
-    households = Household.objects.visible_to(user, "diagnostic.view_detail")
-    if not policy.can(user, "diagnostic.set_level"):
-        households = households.filter(Q(referent=user) | Q(substitute=user))
-    members = Prefetch("members", queryset=Person.objects.order_by("position", "pk"))
-    open_diagnostic = Diagnostic.objects.current().drafts().filter(household=OuterRef("pk"))
-    to_do = (
-        households.filter(status=Status.DIAGNOSTIC, diagnostic_level__isnull=False)
-        .exclude(Exists(open_diagnostic))
-        .select_related("referent")
-        .prefetch_related(members)
-        .order_by("status_changed_at", "pk")
-    )
-    diagnostics = (
-        Diagnostic.objects.current()
-        .filter(household__in=households)
-        .select_related("household", "household__referent")
-        .prefetch_related(MEMBERS)
-    )
-    in_progress = diagnostics.drafts().order_by("created_at", "pk")
-    awaiting_review = diagnostics.filter(status=DiagnosticStatus.SUBMITTED).order_by(
-        "submitted_at", "pk"
-    )
-    # Each section is paginated on its own parameter; its page links keep the others'.
-    to_do = paginate(request, to_do, "page_a_faire")
-    in_progress = paginate(request, in_progress, "page_en_cours")
-    awaiting_review = paginate(request, awaiting_review, "page_transmis")
-    awaiting_level = None
-    if policy.can(user, "diagnostic.set_level"):
-        awaiting_level = paginate(
-            request,
-            households.filter(
-                Q(status=Status.AWAITING_LEVEL)
-                | Q(status=Status.DIAGNOSTIC, diagnostic_level__isnull=True)
-            )
-            .select_related("referent")
-            .prefetch_related(members)
-            .order_by("status_changed_at", "pk"),
-            "page_niveau",
-        )
-    shown = [*(awaiting_level or []), *to_do]
-    shown += [diagnostic.household for diagnostic in [*in_progress, *awaiting_review]]
-    log_households(request, shown, "Liste des diagnostics")
-    return render(
-        request,
-        "diagnostics/list.html",
-        {
-            "to_do": to_do,
-            "in_progress": in_progress,
-            "awaiting_review": awaiting_review,
-            "awaiting_level": awaiting_level,
-            "now": timezone.now(),
-            "can_start": policy.can(user, "diagnostic.change"),
-        },
-    )
-
-
-# --- the confidential detail (CCAS) ---------------------------------------------------
-@policy.action_required("diagnostic.view_detail")
-def detail(request, pk):
-    diagnostic = get_object_or_404(_detail_qs(request.user).prefetch_related(MEMBERS), pk=pk)
-    log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (détail)")
-    user = request.user
-    household = diagnostic.household
-    return render(
-        request,
-        "diagnostics/detail.html",
-        {
-            "diagnostic": diagnostic,
-            "household": household,
-            "budget": diagnostic.budget(),
-            "checklist": diagnostic.checklist(),
-            "versions": household.diagnostics.order_by("-number", "-pk"),
-            "events": diagnostic.events.select_related("by"),
-            "can_change": diagnostic.is_draft and policy.can(user, "diagnostic.change", household),
-            "can_reopen": not diagnostic.is_draft
-            and diagnostic.is_current
-            and policy.can(user, "diagnostic.change", household),
-            "can_review": diagnostic.status == DiagnosticStatus.SUBMITTED
-            and policy.can(user, "diagnostic.review", household),
-            "sections": describe(diagnostic),
-        },
-    )
-
-
-@policy.action_required("diagnostic.view_detail")
-def compare_versions(request, pk):
-    diagnostic = get_object_or_404(_detail_qs(request.user), pk=pk)
-    previous = diagnostic.previous
-    if previous is None:
-        raise Http404("Pas de version précédente.")
-    log(
-        request,
-        Action.VIEW,
-        diagnostic,
-        label=f"Diagnostic v{previous.number} / v{diagnostic.number} (comparaison)",
-    )
-    sections = compare(previous, diagnostic)
-    return render(
-        request,
-        "diagnostics/compare.html",
-        {
-            "diagnostic": diagnostic,
-            "previous": previous,
-            "sections": sections,
-            "changed": sum(s["changed"] for s in sections),
-        },
-    )
-
-
-@policy.action_required("diagnostic.view_detail")
-def social_report(request, pk):
-    """The CODESI social report: never served from MEDIA_ROOT, only here after the policy."""
-    diagnostic = get_object_or_404(_detail_qs(request.user), pk=pk)
-    if not diagnostic.social_report:
-        raise Http404("Aucun rapport joint.")
-    log(request, Action.VIEW, diagnostic, label="Rapport social CODESI (consultation)")
-    suffix = "." + diagnostic.social_report.name.rsplit(".", 1)[-1].lower()
-    return private_file_response(
-        diagnostic.social_report, f"rapport-codesi-{diagnostic.household.reference}{suffix}"
-    )
+from .base import MEMBERS, _change_qs
 
 
 # --- editing a draft (the référent) -------------------------------------------------------
@@ -430,32 +271,3 @@ def review(request, pk):
     log(request, Action.UPDATE, diagnostic, label=f"Diagnostic v{diagnostic.number} examiné")
     messages.success(request, "Diagnostic marqué comme examiné par la cellule.")
     return redirect("diagnostics:detail", pk=diagnostic.pk)
-
-
-# --- the synthesis (cellule, Caen habitat, CCAS) ------------------------------------------
-@policy.action_required("diagnostic.view_synthesis")
-def synthesis(request, pk):
-    diagnostic = get_object_or_404(_synthesis_qs(request.user).prefetch_related(MEMBERS), pk=pk)
-    log(request, Action.VIEW, diagnostic, label=f"Diagnostic v{diagnostic.number} (synthèse)")
-    return render(
-        request,
-        "diagnostics/synthesis.html",
-        {
-            "diagnostic": diagnostic,
-            "synthesis": diagnostic.synthesis(),
-            "can_detail": policy.can(request.user, "diagnostic.view_detail", diagnostic.household),
-        },
-    )
-
-
-@policy.action_required("diagnostic.view_synthesis")
-def synthesis_pdf(request, pk):
-    diagnostic = get_object_or_404(_synthesis_qs(request.user).prefetch_related(MEMBERS), pk=pk)
-    data = diagnostic.synthesis()
-    pdf = render_pdf(
-        "diagnostics/synthesis_pdf.html",
-        {"synthesis": data, "printed_at": timezone.now()},
-        request=request,
-    )
-    log(request, Action.EXPORT, diagnostic, label=f"Synthèse v{diagnostic.number} (PDF)")
-    return pdf_response(pdf, f"synthese-{data['reference']}-v{data['number']}.pdf")

@@ -1,0 +1,1 @@
+"""The diagnostic pages, one module per page family (docs/architecture.md)."""

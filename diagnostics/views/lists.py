@@ -1,0 +1,76 @@
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts import policy
+from audit.models import log_households
+from caen_accompagnement.pagination import paginate
+from households.enums import Status
+from households.models import Household, Person
+
+from ..models import (
+    Diagnostic,
+    DiagnosticStatus,
+)
+from .base import MEMBERS
+
+
+# --- lists ----------------------------------------------------------------------------
+@policy.action_required("diagnostic.view_detail")
+def worklist(request):
+    """Diagnostics to do and in progress for the current worker (all of them for a manager)."""
+    user = request.user
+    households = Household.objects.visible_to(user, "diagnostic.view_detail")
+    if not policy.can(user, "diagnostic.set_level"):
+        households = households.filter(Q(referent=user) | Q(substitute=user))
+    members = Prefetch("members", queryset=Person.objects.order_by("position", "pk"))
+    open_diagnostic = Diagnostic.objects.current().drafts().filter(household=OuterRef("pk"))
+    to_do = (
+        households.filter(status=Status.DIAGNOSTIC, diagnostic_level__isnull=False)
+        .exclude(Exists(open_diagnostic))
+        .select_related("referent")
+        .prefetch_related(members)
+        .order_by("status_changed_at", "pk")
+    )
+    diagnostics = (
+        Diagnostic.objects.current()
+        .filter(household__in=households)
+        .select_related("household", "household__referent")
+        .prefetch_related(MEMBERS)
+    )
+    in_progress = diagnostics.drafts().order_by("created_at", "pk")
+    awaiting_review = diagnostics.filter(status=DiagnosticStatus.SUBMITTED).order_by(
+        "submitted_at", "pk"
+    )
+    # Each section is paginated on its own parameter; its page links keep the others'.
+    to_do = paginate(request, to_do, "page_a_faire")
+    in_progress = paginate(request, in_progress, "page_en_cours")
+    awaiting_review = paginate(request, awaiting_review, "page_transmis")
+    awaiting_level = None
+    if policy.can(user, "diagnostic.set_level"):
+        awaiting_level = paginate(
+            request,
+            households.filter(
+                Q(status=Status.AWAITING_LEVEL)
+                | Q(status=Status.DIAGNOSTIC, diagnostic_level__isnull=True)
+            )
+            .select_related("referent")
+            .prefetch_related(members)
+            .order_by("status_changed_at", "pk"),
+            "page_niveau",
+        )
+    shown = [*(awaiting_level or []), *to_do]
+    shown += [diagnostic.household for diagnostic in [*in_progress, *awaiting_review]]
+    log_households(request, shown, "Liste des diagnostics")
+    return render(
+        request,
+        "diagnostics/list.html",
+        {
+            "to_do": to_do,
+            "in_progress": in_progress,
+            "awaiting_review": awaiting_review,
+            "awaiting_level": awaiting_level,
+            "now": timezone.now(),
+            "can_start": policy.can(user, "diagnostic.change"),
+        },
+    )

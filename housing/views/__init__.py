@@ -1,0 +1,1 @@
+"""The housing pages, one module per page family (docs/architecture.md)."""

@@ -1,0 +1,57 @@
+from datetime import timedelta
+
+from django.db.models import Count
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts import policy
+from audit.models import log_households
+
+from ..models import (
+    Dwelling,
+    DwellingProposal,
+    ProposalStatus,
+    Rehousing,
+)
+
+# --- letting officer's board --------------------------------------------------------------
+
+
+@policy.action_required("housing.view")
+def letting_board(request):
+    today = timezone.localdate()
+    horizon = today + timedelta(days=90)
+    glides = list(
+        Rehousing.objects.visible_to(request.user)
+        .glides_to_come()
+        .filter(planned_glide_date__lte=horizon)
+        .select_related("household", "dwelling")
+        .prefetch_related("household__members")
+    )
+    available = Dwelling.objects.available()
+    soon = available.filter(available_from__lte=today + timedelta(days=60)).order_by(
+        "available_from", "reference"
+    )
+    by_typology = available.values("typology").annotate(n=Count("pk")).order_by("typology")
+    pending = list(
+        DwellingProposal.objects.visible_to(request.user)
+        .filter(status=ProposalStatus.PENDING)
+        .select_related("dwelling", "household")  # the board shows its reference, no names
+    )
+    log_households(
+        request,
+        [r.household_id for r in glides] + [p.household_id for p in pending],
+        "Glissements et disponibilités",
+    )
+    return render(
+        request,
+        "housing/letting_board.html",
+        {
+            "today": today,
+            "glides": glides,
+            "soon": soon[:100],
+            "soon_count": soon.count(),
+            "by_typology": by_typology,
+            "pending": pending,
+        },
+    )

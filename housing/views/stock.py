@@ -1,0 +1,87 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import policy
+from audit.models import Action, log
+from caen_accompagnement.pagination import paginate
+
+from .. import imports
+from ..filters import DwellingFilter
+from ..forms import ImportForm
+from ..models import (
+    Dwelling,
+    DwellingImport,
+)
+
+# --- stock --------------------------------------------------------------------------------
+
+
+@policy.action_required("housing.view")
+def dwelling_list(request):
+    queryset = Dwelling.objects.with_open_proposal().order_by("available_from", "reference")
+    dwelling_filter = DwellingFilter(request.GET or None, queryset=queryset)
+    page = paginate(request, dwelling_filter.qs, per_page=50)
+    return render(
+        request,
+        "housing/dwelling_list.html",
+        {
+            "filter": dwelling_filter,
+            "page_obj": page,
+            "dwellings": page.object_list,
+            "total": Dwelling.objects.count(),
+            "can_change": policy.can(request.user, "housing.change"),
+        },
+    )
+
+
+@policy.action_required("housing.change")
+def import_upload(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            preview = imports.preview(form.cleaned_data["file"], by=request.user)
+        except imports.ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("housing:import_detail", pk=preview.pk)
+    recent = DwellingImport.objects.select_related("created_by")[:10]
+    return render(request, "housing/import.html", {"form": form, "recent": recent})
+
+
+@policy.action_required("housing.change")
+def import_detail(request, pk):
+    dwelling_import = get_object_or_404(DwellingImport, pk=pk)
+    rows = dwelling_import.rows
+    counts = {
+        action: sum(1 for row in rows if row.get("action") == action)
+        for action in ("create", "update", "unchanged")
+    }
+    return render(
+        request,
+        "housing/import_detail.html",
+        {"import": dwelling_import, "rows": rows[:500], "counts": counts},
+    )
+
+
+@require_POST
+@policy.action_required("housing.change")
+def import_apply(request, pk):
+    dwelling_import = get_object_or_404(DwellingImport, pk=pk)
+    try:
+        applied = imports.apply(dwelling_import)
+    except imports.ImportFileError as exc:
+        messages.error(request, str(exc))
+        return redirect("housing:import_detail", pk=pk)
+    log(
+        request,
+        Action.IMPORT,
+        applied,
+        label=f"Import du parc : {applied.created_count} créés, {applied.updated_count} modifiés",
+    )
+    messages.success(
+        request,
+        f"Import terminé : {applied.created_count} logement(s) créé(s), "
+        f"{applied.updated_count} modifié(s), {applied.unchanged_count} inchangé(s).",
+    )
+    return redirect("housing:dwelling_list")
