@@ -8,10 +8,15 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.urls import include, path
 
 from caen_accompagnement import benchmark
 from caen_accompagnement.benchmark import Refused
-from caen_accompagnement.management.commands.bench import codesi_file, demo_only_or_refuse
+from caen_accompagnement.management.commands.bench import (
+    codesi_file,
+    demo_only_or_refuse,
+    other_list_pages,
+)
 from tests.conftest import require_postgresql
 from tests.factories import HouseholdFactory
 
@@ -169,3 +174,26 @@ def test_generated_codesi_file_is_read_without_rejection():
     plan = build_plan(codesi_file(50), "codesi_banc.csv", "codesi")
     assert plan.rejected == []
     assert len(plan.planned) == 50
+
+
+def fake_vacancy_list(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("liste")
+
+
+# A URLconf with a list page the bench's table does not name: the bench must find it.
+urlpatterns = [
+    path(
+        "essai/logements-vacants/",
+        include(([path("", fake_vacancy_list, name="vacancy_list")], "housing")),
+    ),
+]
+
+
+def test_bench_finds_list_pages_by_their_url_names(settings):
+    settings.ROOT_URLCONF = __name__
+    assert other_list_pages(set()) == [
+        ("/essai/logements-vacants/", "housing:vacancy_list", "location", "list")
+    ]
+    assert other_list_pages({"housing:vacancy_list"}) == []  # already in the bench's table
