@@ -9,7 +9,7 @@ HOUSEHOLDS ?= 300
 # DEBUG is set; production runs none of them (see README, docker-compose.yml).
 DEV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test lint install migrate demo worker beat bench e2e clean
+.PHONY: run test lint install migrate demo worker beat bench load-test e2e clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -51,11 +51,17 @@ worker: install
 beat: install
 	$(DEV) $(BIN)/celery -A caen_accompagnement beat --loglevel=info
 
-## Query counts and timings of the list pages on a large data set (see README).
-## Uses the current database (DATABASE_URL, else SQLite), topped up to BENCH_HOUSEHOLDS demo households.
+## Pages, imports and PDFs measured side by side (ratios, pass/fail, a JSON last line) on a
+## throwaway PostgreSQL demo of BENCH_HOUSEHOLDS households, under gunicorn (docs/performance.md).
 BENCH_HOUSEHOLDS ?= 10000
-bench: migrate
-	$(DEV) $(BIN)/python manage.py bench --households $(BENCH_HOUSEHOLDS)
+BENCH := DEBUG=0 SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key}
+bench: install
+	$(BENCH) $(BIN)/python manage.py bench --households $(BENCH_HOUSEHOLDS)
+
+## 20 social workers at once for 30 s, 20 % double-submitting; then every acknowledged contact
+## must be saved exactly once (docs/performance.md). Throwaway database and gunicorn, loopback.
+load-test: install
+	$(BENCH) $(BIN)/python manage.py load_test
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

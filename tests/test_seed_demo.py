@@ -7,7 +7,7 @@ import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -173,49 +173,3 @@ def test_seed_sets_up_the_audit_purge_schedule():
     task = PeriodicTask.objects.get(task="audit.purge_expired_entries")
     assert task.enabled and task.crontab.hour == "3"
     assert str(task.crontab.timezone) == "Europe/Paris"
-
-
-@time_machine.travel(NOW, tick=False)
-def test_bench_measures_the_list_pages_that_exist(db):
-    out = io.StringIO()
-    call_command("bench", households=15, repeat=3, stdout=out)
-    report = out.getvalue()
-    assert Household.objects.count() == 15
-    assert "requêtes" in report and "médiane" in report
-    line = next(line for line in report.splitlines() if line.startswith("/journal/"))
-    assert " 200 " in line and "direction" in line
-
-
-def fake_vacancy_list(request):
-    from django.http import HttpResponse
-
-    return HttpResponse("liste")
-
-
-# A URLconf with a list page the bench's table does not name: it must find and measure it.
-urlpatterns = [
-    path(
-        "essai/logements-vacants/",
-        include(([path("", fake_vacancy_list, name="vacancy_list")], "housing")),
-    ),
-]
-
-
-@time_machine.travel(NOW, tick=False)
-def test_bench_finds_list_pages_by_their_url_names(db, settings):
-    settings.ROOT_URLCONF = __name__
-    out = io.StringIO()
-    call_command("bench", households=3, repeat=2, stdout=out)
-    line = next(line for line in out.getvalue().splitlines() if line.startswith("/essai/"))
-    assert "location" in line and " 200 " in line
-
-
-def test_bench_refuses_a_database_with_real_households(db):
-    from django.core.management.base import CommandError
-
-    from .factories import HouseholdFactory
-
-    HouseholdFactory()
-    with pytest.raises(CommandError, match="--force"):
-        call_command("bench", households=5, repeat=1, stdout=io.StringIO())
-    assert Household.objects.count() == 1

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts import policy
 from audit.models import Action, log
 from caen_accompagnement.forms import add_errors
+from caen_accompagnement.once import create_once
 
 from ..forms import (
     AdhesionForm,
@@ -97,12 +98,8 @@ def contact_create(request, pk):
     form = ContactForm(request.POST or None, initial=initial, instance=Contact(accompaniment=acc))
     if request.method == "POST" and form.is_valid():
         client_id = form.cleaned_data.get("client_id")
-        existing = (
-            Contact.objects.filter(client_id=client_id, accompaniment=acc).first()
-            if client_id
-            else None
-        )
-        if existing is None:
+
+        def save_contact():
             contact = form.save(commit=False)
             contact.author, contact.client_id = request.user, client_id
             contact.save()
@@ -113,6 +110,11 @@ def contact_create(request, pk):
                 household=acc.household,
                 label=contact.get_kind_display(),
             )
+            return contact
+
+        # The same draft posted again, even concurrently (double tap, retry), saves one row and
+        # gets the same answer (caen_accompagnement/once.py).
+        create_once(acc.contacts.all(), {"client_id": client_id}, save_contact)
         messages.success(
             request,
             f"Contact enregistré pour {acc.household.reference} ({acc.household.display_name}).",

@@ -1,51 +1,62 @@
-"""Query counts and response times of the list pages on a large data set (`make bench`).
+"""`make bench`: the pages, imports and PDFs measured side by side (docs/performance.md).
 
-Works on the *current* database (DATABASE_URL, else the SQLite file): it first tops it up with
-`seed_demo --households N` (fictitious households, bulk inserts, nothing created when they are
-already there), then requests each list page of the project that exists in this build with
-Django's test client, logged in as a user of the role that page is for, and prints for each:
-SQL queries per request, median and 95th-percentile time over `--repeat` requests, rows shown and
-rows in total. Use it on a development or demo database, never on production data (it refuses a
-database holding households that are not demo households unless `--force`).
+In one run, on a throwaway PostgreSQL database `<DATABASE NAME>_bench` created for it (migrated,
+seeded with `seed_demo`, dropped at the end unless `--keep`; a leftover one is dropped first, and
+refused if it holds households that are not demo households):
+
+1. query counts of every page at 300 households (Django's test client, in process);
+2. the same at `--households` (10,000 by default);
+3. under gunicorn (2 workers, a free loopback port, started and stopped here), each page's time
+   per request (wrk, 4 connections) divided by `/sante/`'s and by a stock Django admin
+   changelist of households (bench_urls.py); throughput of 8 connections on `/mon-suivi/`
+   against `/sante/`;
+4. import rows/s of a generated CODESI file of `--import-rows` rows (preview and confirmation,
+   in process, in a transaction rolled back afterwards);
+5. each PDF against raw WeasyPrint on the HTML the view rendered.
+
+It prints a table, a pass/fail line per target of issue 14 point 2, and as its last line one
+JSON object with every figure. Loopback only; the configured database itself is never written.
 """
 
-import math
+import gc
+import io
+import logging
+import random
 import statistics
 import time
 import warnings
+from contextlib import contextmanager
 
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
-from django.db.models import QuerySet
+from django.db import connection, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, setup_test_environment
+from django.test.utils import CaptureQueriesContext, override_settings, setup_test_environment
 from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 
 from accounts.demo import email_of
 from accounts.models import User
-from households.demo import existing_numbers
-from households.models import Household
+from caen_accompagnement import benchmark
+from caen_accompagnement.benchmark import Refused
+from households.demo import DEMO_REFERENCE_RE
 
-# (URL name, demo account, query string): the list pages, each as the role whose work it is.
+ADMIN_CHANGELIST = "/banc-admin/households/household/"
+
+# (label, URL name, account, kind): kind says which target applies (benchmark.page_targets).
 PAGES = [
-    ("households:list", "direction", ""),
-    ("households:list", "location", ""),
-    ("households:list", "ts1", "q=mar"),
-    ("diagnostics:list", "direction", ""),
-    ("diagnostics:list", "ts1", ""),
-    ("accompaniments:caseload", "ts1", ""),
-    ("accompaniments:caseload", "direction", ""),
-    ("accompaniments:signals", "gestion", ""),
-    ("accompaniments:signals", "direction", ""),
-    ("accompaniments:surveys", "ts1", ""),
-    ("housing:dwelling_list", "location", ""),
-    ("housing:letting_board", "location", ""),
-    ("coordination:list", "cellule", ""),
-    ("audit:list", "direction", ""),
+    ("/accessibilite/", "accessibility", "direction", "other"),
+    ("/menages/", "households:list", "direction", "list"),
+    ("/menages/<id>/", "households:detail", "direction", "file"),
+    ("/diagnostics/", "diagnostics:list", "direction", "list"),
+    ("/signalements/", "accompaniments:signals", "direction", "list"),
+    ("/cellule/", "coordination:list", "cellule", "list"),
+    ("/logements/", "housing:dwelling_list", "location", "list"),
+    ("/mon-suivi/ (TS)", "accompaniments:caseload", "ts1", "caseload"),
+    ("/mon-suivi/ (direction)", "accompaniments:caseload", "direction", "wide"),
+    ("/tableaux-de-bord/", "reporting:dashboard", "direction", "wide"),
 ]
-# Other list pages found in the URLconf (names "list", "caseload" or "…_list" without
-# parameters) are measured too, as the account of their app.
 ACCOUNT_OF_APP = {
     "households": "direction",
     "diagnostics": "direction",
@@ -57,8 +68,8 @@ ACCOUNT_OF_APP = {
 }
 
 
-def list_pages():
-    """Every list page of the URLconf as (URL name, account, query), the PAGES ones first."""
+def other_list_pages(known):
+    """The URLconf's other list pages (names "list", "…_list", "…_board" without parameters)."""
     found = []
 
     def walk(patterns, namespaces):
@@ -69,114 +80,448 @@ def list_pages():
                     walk(pattern.url_patterns, inner)
             elif pattern.name and namespaces and not pattern.pattern.converters:
                 name = pattern.name
-                if name in ("list", "caseload") or name.endswith("_list"):
-                    found.append((":".join(namespaces + [name]), namespaces[0]))
+                if name == "list" or name.endswith(("_list", "_board")):
+                    full = ":".join(namespaces + [name])
+                    if full not in known and namespaces[0] in ACCOUNT_OF_APP:
+                        found.append(full)
+                        known.add(full)
 
     walk(get_resolver().url_patterns, [])
-    pages = list(PAGES)
-    known = {name for name, _account, _query in PAGES}
-    for name, app in found:
-        if name not in known and app in ACCOUNT_OF_APP:
-            pages.append((name, ACCOUNT_OF_APP[app], ""))
-            known.add(name)
-    return pages
+    return [(reverse(n), n, ACCOUNT_OF_APP[n.split(":")[0]], "list") for n in found]
 
 
-def rows_of(context):
-    """(rows shown, rows in total) from the template context: its pages, else its longest list."""
-    if context is None:
-        return None, None
-    values = {}
-    for ctx in context if isinstance(context, list) else [context]:
-        values.update(ctx.flatten())
-    # Its pages (a work list of several sections has one per section): rows shown and in total.
-    pages = {
-        id(value): value
-        for value in values.values()
-        if hasattr(value, "paginator") and hasattr(value, "object_list")
+def database_url(settings_dict):
+    from urllib.parse import quote
+
+    user = quote(settings_dict.get("USER") or "")
+    password = settings_dict.get("PASSWORD")
+    auth = f"{user}:{quote(password)}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+
+def demo_only_or_refuse(name):
+    """Refused when the existing database `name` holds households that are not demo ones."""
+    import psycopg
+
+    params = {
+        k: v
+        for k, v in {
+            "dbname": name,
+            "host": connection.settings_dict.get("HOST") or None,
+            "port": connection.settings_dict.get("PORT") or None,
+            "user": connection.settings_dict.get("USER") or None,
+            "password": connection.settings_dict.get("PASSWORD") or None,
+        }.items()
+        if v
     }
-    if pages:
-        shown = sum(len(page.object_list) for page in pages.values())
-        return shown, sum(page.paginator.count for page in pages.values())
-    # Query sets the template went through (a work list of several sections): their rows.
-    evaluated = [
-        value._result_cache
-        for value in values.values()
-        if isinstance(value, QuerySet) and value._result_cache is not None
-    ]
-    if evaluated:
-        return sum(len(rows) for rows in evaluated), None
-    lists = [value for value in values.values() if isinstance(value, list | tuple)]
-    if lists:
-        return max(len(value) for value in lists), None
-    return None, None
+    try:
+        conn = psycopg.connect(**params)
+    except psycopg.OperationalError:
+        return  # no such database
+    with conn:
+        cursor = conn.cursor()
+        cursor.execute("SELECT to_regclass('households_household') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return
+        cursor.execute("SELECT count(*) FROM households_household")
+        total = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(DISTINCT household_id) FROM households_householdsource"
+            " WHERE reference ~ %s",
+            [DEMO_REFERENCE_RE],
+        )
+        benchmark.ensure_demo_only(total, cursor.fetchone()[0], name)
+
+
+@contextmanager
+def throwaway_database(keep=False):
+    """A fresh database `<name>_bench`, migrated; the connection switched to it; dropped after."""
+    if connection.vendor != "postgresql":
+        raise Refused("Le banc d'essai mesure PostgreSQL : DATABASE_URL doit désigner PostgreSQL.")
+    original = connection.settings_dict["NAME"]
+    name = f"{original}_bench"
+    demo_only_or_refuse(name)
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = name
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield name
+    finally:
+        connection.close()
+        if keep:
+            settings.DATABASES["default"]["NAME"] = original
+            connection.settings_dict["NAME"] = original
+        else:
+            connection.creation.destroy_test_db(original, verbosity=0)
+
+
+def codesi_file(rows, seed=14):
+    """A CODESI list of `rows` fictitious households (semicolon CSV, UTF-8)."""
+    rng = random.Random(seed)
+    last = ["Martin", "Lefèvre", "Diallo", "Morin", "Leroy", "Roux", "Fournier", "Girard"]
+    first = ["Amandine", "Mamadou", "Sophie", "Karim", "Léa", "Hugo", "Inès", "Yann"]
+    out = io.StringIO()
+    out.write(
+        "reference;nom;prenom;date_naissance;sexe;nb_personnes;numero_unique;public;"
+        "date_decision;hebergement;rapport_social;telephone;observations\n"
+    )
+    for n in range(1, rows + 1):
+        out.write(
+            f"BANC-{n:06d};{rng.choice(last)}-{n};{rng.choice(first)};"
+            f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1950, 2004)};"
+            f"{rng.choice('FM')};{rng.randint(1, 6)};;Hébergé chez un tiers;12/01/2026;"
+            ";oui;;\n"
+        )
+    return out.getvalue().encode()
+
+
+def pdf_cases():
+    """(name, URL) of every PDF view, several candidates per kind (the first served counts)."""
+    from accompaniments.models import Interview
+    from coordination.models import Meeting
+    from diagnostics.models import Diagnostic
+
+    cases = []
+    if d := Diagnostic.objects.order_by("pk").first():
+        cases.append(("synthèse de diagnostic", reverse("diagnostics:synthesis_pdf", args=[d.pk])))
+    if i := Interview.objects.order_by("pk").first():
+        cases.append(
+            (
+                "rapport social",
+                reverse("accompaniments:interview_pdf", args=[i.accompaniment_id, i.pk]),
+            )
+        )
+    meetings = list(Meeting.objects.filter(items__isnull=False).distinct().order_by("-pk")[:8])
+    for name, url_name in (
+        ("pré-lecture de cellule", "coordination:preread_pdf"),
+        ("projet de compte rendu", "coordination:minutes_preview"),
+    ):
+        cases += [(name, reverse(url_name, args=[m.pk])) for m in meetings]
+    return cases
 
 
 class Command(BaseCommand):
-    help = (
-        "Mesure les pages de liste (requêtes SQL, temps médian et p95) sur un gros jeu de données."
-    )
+    help = "Banc d'essai : pages, imports et PDF mesurés côte à côte (docs/performance.md)."
 
     def add_arguments(self, parser):
         parser.add_argument("--households", type=int, default=10_000)
-        parser.add_argument("--repeat", type=int, default=20)
-        parser.add_argument("--seed", type=int, default=14)
-        parser.add_argument(
-            "--force", action="store_true", help="accepter une base contenant de vrais ménages"
-        )
+        parser.add_argument("--small", type=int, default=300, help="premier palier (300)")
+        parser.add_argument("--seconds", type=float, default=5.0, help="durée de wrk par page")
+        parser.add_argument("--import-rows", type=int, default=10_000)
+        parser.add_argument("--keep", action="store_true", help="garder la base du banc")
+        parser.add_argument("--server-log", default=None, help="journal de gunicorn")
 
-    def handle(self, *args, households, repeat, seed, force, **options):
-        demo = len(existing_numbers())
-        total = Household.objects.count()
-        if total > demo and not force:
-            raise CommandError(
-                f"La base contient {total - demo} ménage(s) qui ne sont pas des données de "
-                "démonstration : le banc d'essai n'y ajoute rien sans --force."
-            )
-        started = time.monotonic()
-        call_command("seed_demo", households=households, seed=seed, stdout=self.stdout)
-        self.stdout.write(
-            f"Jeu de données : {Household.objects.count()} ménages "
-            f"(préparation {time.monotonic() - started:.1f} s), base "
-            f"{connection.vendor}, {repeat} requêtes par page.\n"
-        )
-
+    def handle(self, *args, **options):
         try:
             setup_test_environment()  # the test client records template contexts
-        except RuntimeError:  # already done (under pytest)
+        except RuntimeError:
             pass
-        warnings.filterwarnings("ignore", "No directory at", UserWarning)  # no collectstatic
-        header = f"{'page':<42} {'compte':<12} {'statut':>6} {'requêtes':>8} {'médiane':>9} {'p95':>9} {'lignes':>14}"
-        self.stdout.write(header)
-        self.stdout.write("-" * len(header))
-        for name, account, query in list_pages():
+        warnings.filterwarnings("ignore", "No directory at", UserWarning)
+        self.notes = []
+        try:
+            # In process as in the bench's gunicorn: sessions made here, no second factor.
+            with override_settings(REQUIRE_2FA=False):
+                self.run(**options)
+        except Refused as exc:
+            raise CommandError(str(exc)) from None
+
+    def note(self, text):
+        if text not in self.notes:
+            self.notes.append(text)
+
+    # --- the run ---------------------------------------------------------------------------
+    def run(self, *, households, small, seconds, import_rows, server_log, keep, **options):
+        """Two fresh databases, one after the other: `small` demo households (query counts),
+        then `households` (counts, times, imports, PDFs): a demo topped up from 300 would not
+        have the larger demo's accompaniments and contacts."""
+        figures = {"households": households, "small": small}
+        with throwaway_database() as name:
+            self.stdout.write(f"Base jetable : {name}.")
+            self.seed(small)
+            small_pages = self.pages()
+            self.counts(small_pages, "queries_small")
+        with throwaway_database(keep) as name:
+            self.stdout.write(f"Base jetable : {name}" + (" (gardée)." if keep else "."))
+            self.seed(households)
+            pages = self.pages()
+            counts = {p["name"]: p.get("queries_small") for p in small_pages}
+            for page in pages:
+                page["queries_small"] = counts.get(page["name"])
+            self.counts(pages, "queries_large")
+            figures["contacts"] = self.contacts_count()
+            self.timings(pages, seconds, server_log, figures)
+            figures["pages"] = pages
+            figures["imports"] = self.imports(import_rows)
+            figures["pdfs"] = self.pdfs()
+        figures["notes"] = self.notes
+        targets = (
+            benchmark.page_targets([p for p in pages if p.get("status") != 404])
+            + benchmark.import_targets(
+                {k: figures["imports"].get(f"{k}_rows_per_s") for k in ("preview", "confirm")}
+            )
+            + benchmark.pdf_targets({k: v["ratio"] for k, v in figures["pdfs"].items()})
+        )
+        self.report(pages, figures, targets)
+        self.stdout.write(benchmark.summary_line(figures, targets))
+
+    def seed(self, households):
+        started = time.monotonic()
+        call_command("seed_demo", households=households, stdout=io.StringIO())
+        self.stdout.write(
+            f"Jeu de démonstration : {households} ménages ({time.monotonic() - started:.0f} s)."
+        )
+
+    def contacts_count(self):
+        from accompaniments.models import Contact
+
+        return Contact.objects.count()
+
+    def user(self, account):
+        return User.objects.get(email=email_of(account))
+
+    def pages(self):
+        """The pages to measure, with their URL (the household file: a household in
+        accompaniment of the first tier, present at every size)."""
+        from households.models import Household
+
+        pages = []
+        known = set()
+        for label, name, account, kind in PAGES:
+            known.add(name)
             try:
-                url = reverse(name)
+                if name == "households:detail":
+                    household = (
+                        Household.objects.filter(accompaniments__isnull=False)
+                        .order_by("pk")
+                        .first()
+                        or Household.objects.order_by("pk").first()
+                    )
+                    url = reverse(name, args=[household.pk])
+                else:
+                    url = reverse(name)
             except NoReverseMatch:
+                self.note(f"{label} : page absente de cette version (non mesurée).")
                 continue
-            if query:
-                url = f"{url}?{query}"
-            user = User.objects.filter(email=email_of(account)).first()
+            pages.append({"name": label, "url": url, "account": account, "kind": kind})
+        for url, _name, account, kind in other_list_pages(known):
+            pages.append({"name": url, "url": url, "account": account, "kind": kind})
+        return pages
+
+    def counts(self, pages, key):
+        for page in pages:
             client = Client()
-            client.force_login(user)
-            response = client.get(url, secure=True)  # warm-up (templates, caches)
-            timings, queries = [], []
-            for _ in range(repeat):
-                with CaptureQueriesContext(connection) as ctx:
-                    begin = time.perf_counter()
-                    response = client.get(url, secure=True)
-                    timings.append(time.perf_counter() - begin)
-                queries.append(len(ctx.captured_queries))
-            timings.sort()
-            p95 = timings[max(0, math.ceil(0.95 * len(timings)) - 1)]
-            shown, total_rows = rows_of(response.context)
-            rows = "—" if shown is None else f"{shown}" + (f" / {total_rows}" if total_rows else "")
-            query_count = (
-                f"{queries[0]}"
-                if min(queries) == max(queries)
-                else f"{min(queries)}–{max(queries)}"
-            )
+            client.force_login(self.user(page["account"]))
+            client.get(page["url"], secure=True)  # warm-up
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(page["url"], secure=True)
+            page["status"] = response.status_code
+            if response.status_code == 404:
+                note = f"{page['name']} : 404, non mesurée."
+                if note not in self.notes:
+                    self.note(note)
+                continue
+            if response.status_code != 200:
+                raise CommandError(f"{page['url']} répond {response.status_code} en interne.")
+            page[key] = len(ctx.captured_queries)
+
+    def timings(self, pages, seconds, server_log, figures):
+        url = database_url(connection.settings_dict)
+        sessions = {}
+
+        def cookies(account):
+            if account not in sessions:
+                client = Client()
+                client.force_login(self.user(account))
+                sessions[account] = {
+                    settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value
+                }
+            return sessions[account]
+
+        connection.close()  # gunicorn's workers get their own connections
+        with benchmark.Server(url, log_path=server_log) as server:
             self.stdout.write(
-                f"{url:<42} {account:<12} {response.status_code:>6} {query_count:>8} "
-                f"{statistics.median(timings) * 1000:>7.0f}ms {p95 * 1000:>7.0f}ms {rows:>14}"
+                f"gunicorn (2 workers) sur {server.url}, wrk 4 connexions, {seconds:g} s par page."
             )
+
+            def measure(path, account=None, connections=4):
+                full = server.url + path
+                status, _body = benchmark.get(full, cookies(account) if account else None)
+                rps, errors = benchmark.load(
+                    full,
+                    cookies=cookies(account) if account else None,
+                    connections=connections,
+                    seconds=seconds,
+                )
+                return status, rps, errors
+
+            status, rps, errors = measure("/sante/")
+            health_ms = 4 / rps * 1000
+            figures["health"] = {"ms": health_ms, "rps": rps, "errors": errors}
+            status, rps, errors = measure(ADMIN_CHANGELIST, "admin")
+            if status != 200:
+                raise CommandError(f"La liste de l'admin Django répond {status}.")
+            admin_ms = 4 / rps * 1000
+            figures["admin_changelist"] = {"ms": admin_ms, "rps": rps, "errors": errors}
+            for page in pages:
+                if page.get("status") == 404:
+                    continue
+                status, rps, errors = measure(page["url"], page["account"])
+                if status != 200:
+                    raise CommandError(f"{page['url']} répond {status}.")
+                if errors:
+                    self.note(f"{page['name']} : {errors} erreur(s) sous charge.")
+                page.update(status=status, errors=errors, rps=rps, ms=4 / rps * 1000)
+                page["ratio_health"] = benchmark.ratio(page["ms"], health_ms)
+                page["ratio_admin"] = benchmark.ratio(page["ms"], admin_ms)
+                self.stdout.write(f"  {page['name']:<28} {page['ms']:8.1f} ms")
+            caseload = reverse("accompaniments:caseload")
+            _s, health8, _e = measure("/sante/", connections=8)
+            _s, caseload8, errors8 = measure(caseload, "ts1", connections=8)
+            figures["throughput_8"] = {
+                "health_rps": health8,
+                "caseload_rps": caseload8,
+                "caseload_errors": errors8,
+                "ratio": benchmark.ratio(caseload8, health8),
+            }
+
+    def imports(self, rows):
+        """Rows/s of the preview and the confirmation of a generated CODESI file, in process;
+        everything it wrote is rolled back."""
+        from households.models import Household
+
+        content = codesi_file(rows)
+        client = Client()
+        client.force_login(self.user("location"))
+        result = {"rows": rows}
+        with transaction.atomic():
+            before = Household.objects.count()
+            response = client.post(
+                reverse("households:import"),
+                {"source": "codesi", "file": SimpleUploadedFile("codesi_banc.csv", content)},
+                secure=True,
+            )
+            if response.status_code != 302:
+                self.note(f"Import : le dépôt a répondu {response.status_code}.")
+                transaction.set_rollback(True)
+                return result
+            preview = response.url
+            started = time.perf_counter()
+            response = client.get(preview, secure=True)
+            result["preview_s"] = time.perf_counter() - started
+            result["preview_status"] = response.status_code
+            started = time.perf_counter()
+            response = client.post(preview.rstrip("/") + "/confirmer/", secure=True)
+            result["confirm_s"] = time.perf_counter() - started
+            result["confirm_status"] = response.status_code
+            result["created"] = Household.objects.count() - before
+            transaction.set_rollback(True)
+        result["preview_rows_per_s"] = rows / result["preview_s"]
+        result["confirm_rows_per_s"] = rows / result["confirm_s"]
+        return result
+
+    def pdfs(self, repeat=5):
+        """Each PDF view's time against raw WeasyPrint on the HTML it rendered: medians of
+        `repeat` requests and `repeat` renderings, alternated so that both see the same load."""
+        import weasyprint
+
+        cases = pdf_cases()
+        captured = []
+        original = weasyprint.HTML
+
+        class RecordingHTML(original):
+            def __init__(self, *args, **kwargs):
+                captured.append(kwargs.get("string"))
+                super().__init__(*args, **kwargs)
+
+        results = {}
+        for name, url in cases:
+            if name in results or (client := self.pdf_client(url)) is None:
+                continue
+            view_times, raw_times = [], []
+            for _ in range(repeat):
+                captured.clear()
+                weasyprint.HTML = RecordingHTML
+                try:
+                    with transaction.atomic():  # the export's audit entry is not kept
+                        gc.collect()  # neither timing pays for the other's garbage
+                        started = time.perf_counter()
+                        client.get(url, secure=True)
+                        view_times.append(time.perf_counter() - started)
+                        transaction.set_rollback(True)
+                finally:
+                    weasyprint.HTML = original
+                gc.collect()
+                started = time.perf_counter()
+                original(string=captured[-1], base_url=str(settings.BASE_DIR)).write_pdf()
+                raw_times.append(time.perf_counter() - started)
+            view, raw = statistics.median(view_times), statistics.median(raw_times)
+            results[name] = {"view_s": view, "raw_s": raw, "ratio": benchmark.ratio(view, raw)}
+        for name in dict(cases):
+            if name not in results:
+                self.note(f"PDF {name} : aucun compte de démonstration ne l'obtient.")
+        return results
+
+    def pdf_client(self, url):
+        """A test client logged in as the first demo account the PDF view serves, else None
+        (the refusals of the other candidates are not logged)."""
+        request_logger = logging.getLogger("django.request")
+        level = request_logger.level
+        request_logger.setLevel(logging.CRITICAL)
+        try:
+            for account in ("direction", "cellule", "ts1", "location"):
+                client = Client()
+                client.force_login(self.user(account))
+                response = client.get(url, secure=True)
+                if response.status_code == 200 and response["Content-Type"] == "application/pdf":
+                    return client
+        finally:
+            request_logger.setLevel(level)
+        return None
+
+    # --- output ----------------------------------------------------------------------------
+    def report(self, pages, figures, targets):
+        w = self.stdout.write
+        w("")
+        w(
+            f"{'page':<28} {'compte':<10} {'ms/req':>8} {'× santé':>8} {'× admin':>8} "
+            f"{'req. ' + str(figures['small']):>9} {'req. ' + str(figures['households']):>11}"
+        )
+
+        def fmt(value, spec):
+            return "—" if value is None else format(value, spec)
+
+        w(f"{'/sante/':<28} {'':<10} {figures['health']['ms']:8.1f} {1:8.2f}")
+        w(f"{'admin Django (ménages)':<28} {'admin':<10} {figures['admin_changelist']['ms']:8.1f}")
+        for p in pages:
+            w(
+                f"{p['name']:<28} {p['account']:<10} {fmt(p.get('ms'), '8.1f')} "
+                f"{fmt(p.get('ratio_health'), '8.2f')} {fmt(p.get('ratio_admin'), '8.2f')} "
+                f"{fmt(p.get('queries_small'), '9d')} {fmt(p.get('queries_large'), '11d')}"
+            )
+        t = figures["throughput_8"]
+        w(
+            f"\n8 connexions : /mon-suivi/ {t['caseload_rps']:.1f} req/s, /sante/ "
+            f"{t['health_rps']:.1f} req/s (rapport {t['ratio']:.3f})."
+        )
+        i = figures["imports"]
+        if "confirm_s" in i:
+            w(
+                f"Import CODESI de {i['rows']} lignes : aperçu {i['preview_s']:.1f} s "
+                f"({i['preview_rows_per_s']:.0f} lignes/s), confirmation {i['confirm_s']:.1f} s "
+                f"({i['confirm_rows_per_s']:.0f} lignes/s), {i['created']} ménages créés."
+            )
+        for name, pdf in figures["pdfs"].items():
+            w(
+                f"PDF {name} : {pdf['view_s'] * 1000:.0f} ms, WeasyPrint seul "
+                f"{pdf['raw_s'] * 1000:.0f} ms (× {pdf['ratio']:.2f})."
+            )
+        for note in self.notes:
+            w(f"Note : {note}")
+        w("\nObjectifs (issue 14, point 2) :")
+        for target in targets:
+            value = "—" if target.value is None else f"{target.value:.2f}"
+            w(f"  [{target.verdict}] {target.name} : {value} ({target.limit})")
+        passed = sum(1 for t in targets if t.passed)
+        failed = sum(1 for t in targets if t.passed is False)
+        w(f"{passed} atteint(s), {failed} manqué(s).")

@@ -1,0 +1,199 @@
+"""The instruments of `make bench` and `manage.py load_test` (docs/performance.md): their pure
+parts (ratios, pass/fail of each target, the last JSON line), their refusals (an address outside
+the loopback, a database holding households that are not demo ones) and the generated import
+file. The bench run itself is not part of the suite."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.urls import include, path
+
+from caen_accompagnement import benchmark
+from caen_accompagnement.benchmark import Refused
+from caen_accompagnement.management.commands.bench import (
+    codesi_file,
+    demo_only_or_refuse,
+    other_list_pages,
+)
+from tests.conftest import require_postgresql
+from tests.factories import HouseholdFactory
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["127.0.0.1", "127.0.0.1:8000", "http://127.0.0.1:8000/", "http://127.9.8.7/", "localhost"],
+)
+def test_loopback_addresses_are_accepted(address):
+    assert benchmark.ensure_loopback(address) == address
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "http://10.0.0.5:8000/",
+        "192.168.1.10",
+        "http://0.0.0.0:8000/",
+        "http://[::1]:8000/",
+        "http://example.org/",
+        "http://127.0.0.1.example.org/",
+        "https://ccas-caen.fr/",
+    ],
+)
+def test_other_addresses_are_refused(address):
+    with pytest.raises(Refused, match="Seule la boucle locale"):
+        benchmark.ensure_loopback(address)
+
+
+def test_load_script_refuses_a_remote_server_before_sending_anything():
+    with pytest.raises(CommandError, match="Adresse refusée"):
+        call_command("load_test", url="http://192.0.2.1:8000/", seconds=5)
+
+
+def test_load_script_is_bounded():
+    with pytest.raises(CommandError, match="entre 1 et 45"):
+        call_command("load_test", url="http://127.0.0.1:8000/", seconds=120)
+
+
+def test_demo_only_refusal():
+    benchmark.ensure_demo_only(300, 300, "caen")
+    with pytest.raises(
+        Refused, match="2 ménage\\(s\\) qui ne sont pas des données de démonstration"
+    ):
+        benchmark.ensure_demo_only(302, 300, "caen")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_refuses_a_database_holding_real_households():
+    require_postgresql("le banc d'essai lit la base par sa propre connexion")
+    name = connection.settings_dict["NAME"]
+    demo_only_or_refuse(name)  # no household: nothing to protect
+    demo_only_or_refuse(f"{name}_absent")  # no such database
+    HouseholdFactory()  # not a demo household (no demo list reference)
+    with pytest.raises(Refused, match="1 ménage\\(s\\) qui ne sont pas des données"):
+        demo_only_or_refuse(name)
+
+
+def test_ratio():
+    assert benchmark.ratio(50, 10) == 5
+    assert benchmark.ratio(None, 10) is None
+    assert benchmark.ratio(5, 0) is None
+
+
+def page(name, kind, rh, ra, small=12, large=12):
+    return {
+        "name": name,
+        "kind": kind,
+        "ratio_health": rh,
+        "ratio_admin": ra,
+        "queries_small": small,
+        "queries_large": large,
+    }
+
+
+def verdicts(targets):
+    return {t.name: t.passed for t in targets}
+
+
+def test_page_targets():
+    targets = benchmark.page_targets(
+        [
+            page("/menages/", "list", 5.0, 0.99),
+            page("/menages/<id>/", "file", 5.01, 0.5),
+            page("/mon-suivi/ (TS)", "caseload", 3, 1.0, 14, 15),
+            page("/mon-suivi/ (direction)", "wide", 10.0, 2.0),
+            page("/tableaux-de-bord/", "wide", 10.5, 0.1),
+            page("/accessibilite/", "other", 40, 3),
+        ]
+    )
+    assert verdicts(targets) == {
+        "/menages/ ≤ 5× /sante/": True,
+        "/menages/ plus rapide que l'admin Django": True,
+        "/menages/ : requêtes identiques (12 puis 12)": True,
+        "/menages/<id>/ ≤ 5× /sante/": False,
+        "/menages/<id>/ plus rapide que l'admin Django": True,
+        "/menages/<id>/ : requêtes identiques (12 puis 12)": True,
+        "/mon-suivi/ (TS) ≤ 5× /sante/": True,
+        "/mon-suivi/ (TS) plus rapide que l'admin Django": False,
+        "/mon-suivi/ (TS) : requêtes identiques (14 puis 15)": False,
+        "/mon-suivi/ (direction) ≤ 10× /sante/": True,  # no admin comparison for the wide pages
+        "/mon-suivi/ (direction) : requêtes identiques (12 puis 12)": True,
+        "/tableaux-de-bord/ ≤ 10× /sante/": False,
+        "/tableaux-de-bord/ : requêtes identiques (12 puis 12)": True,
+        "/accessibilite/ : requêtes identiques (12 puis 12)": True,  # no time target
+    }
+
+
+def test_unmeasured_figures_are_neither_passed_nor_failed():
+    (target, *_rest) = benchmark.page_targets([page("/menages/", "list", None, None)])
+    assert target.passed is None and target.verdict == "non mesuré"
+
+
+def test_import_and_pdf_targets():
+    targets = benchmark.import_targets({"preview": 1000.0, "confirm": 400.0})
+    targets += benchmark.pdf_targets({"synthèse": 1.2, "rapport social": 1.9})
+    assert [t.passed for t in targets] == [True, False, True, False]
+
+
+def test_last_line_is_one_json_object_with_every_figure_and_verdict():
+    targets = benchmark.pdf_targets({"synthèse": 1.1}) + benchmark.import_targets({"preview": 9.0})
+    line = benchmark.summary_line({"health": {"ms": 51.9}, "pages": []}, targets)
+    assert "\n" not in line
+    data = json.loads(line)
+    assert data["health"] == {"ms": 51.9}
+    assert (data["passed"], data["failed"]) == (1, 1)
+    assert data["targets"][0] == {
+        "name": "PDF synthèse ≤ 1.2× WeasyPrint seul",
+        "value": 1.1,
+        "limit": "≤ 1.2",
+        "passed": True,
+    }
+
+
+WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:40000/menages/
+  2 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   410.12ms   80.00ms 900.00ms   70.00%
+  47 requests in 5.01s, 1.23MB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
+  Non-2xx or 3xx responses: 3
+Requests/sec:      9.38
+Transfer/sec:    251.22KB
+"""
+
+
+def test_wrk_report_is_read():
+    assert benchmark.parse_wrk(WRK_OUTPUT) == (9.38, 6)
+
+
+@pytest.mark.django_db
+def test_generated_codesi_file_is_read_without_rejection():
+    from households.imports.plan import build_plan
+
+    plan = build_plan(codesi_file(50), "codesi_banc.csv", "codesi")
+    assert plan.rejected == []
+    assert len(plan.planned) == 50
+
+
+def fake_vacancy_list(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("liste")
+
+
+# A URLconf with a list page the bench's table does not name: the bench must find it.
+urlpatterns = [
+    path(
+        "essai/logements-vacants/",
+        include(([path("", fake_vacancy_list, name="vacancy_list")], "housing")),
+    ),
+]
+
+
+def test_bench_finds_list_pages_by_their_url_names(settings):
+    settings.ROOT_URLCONF = __name__
+    assert other_list_pages(set()) == [
+        ("/essai/logements-vacants/", "housing:vacancy_list", "location", "list")
+    ]
+    assert other_list_pages({"housing:vacancy_list"}) == []  # already in the bench's table
