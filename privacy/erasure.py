@@ -54,7 +54,12 @@ ERASE = [
     (DwellingProposal, "household", ["refusal_reason"], []),
     (Rehousing, "household", ["lease_reference", "exceptional_reason"], []),
     (AgreementDocument, "household", [], ["pdf", "signed_scan"]),
-    (Accompaniment, "household", ["gate_override_reason", "closure_note"], []),
+    (
+        Accompaniment,
+        "household",
+        ["gate_override_reason", "closure_note", "closure_reason_detail"],
+        [],
+    ),
     (AccompanimentEvent, "accompaniment__household", ["detail"], []),
     (Objective, "accompaniment__household", ["description", "progress_notes", "end_bilan"], []),
     (Extension, "accompaniment__household", ["justification", "decision_note"], []),
