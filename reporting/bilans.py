@@ -35,7 +35,7 @@ def frozen(published) -> dict:
 
 
 def for_reader(figures, user) -> dict:
-    """Suppressed for every reader outside the CCAS (ACCESS.md)."""
+    """Suppressed for every reader outside the CCAS (docs/access.md)."""
     if policy.can(user, "reporting.small_cells"):
         return figures
     return suppress(figures)

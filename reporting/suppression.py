@@ -1,4 +1,4 @@
-"""Small-cell suppression for every reader outside the CCAS (ACCESS.md, docs/reporting.md).
+"""Small-cell suppression for every reader outside the CCAS (docs/access.md, docs/reporting.md).
 
 - a count of 1 to 4 shows "< 5" (primary suppression);
 - in a table whose rows add up to its total, a lone "< 5" would be the total minus the other

@@ -415,7 +415,7 @@ ROWS = {
         lambda w: {"pk": w.accompaniment.pk},
         expect(403, social_worker=200, ccas_manager=200),
     ),
-    # The tenancy officer of the walk co-led world.interview (ACCESS.md).
+    # The tenancy officer of the walk co-led world.interview (docs/access.md).
     "accompaniments:interview_detail": (
         lambda w: {"pk": w.accompaniment.pk, "interview_pk": w.interview.pk},
         expect(403, social_worker=200, ccas_manager=200, tenancy_officer=200),
@@ -584,7 +584,7 @@ ROWS = {
     ),
     "coordination:orientation_outcome": (lambda w: {"pk": w.orientation.pk}, expect(405)),
     # --- reporting --------------------------------------------------------------------
-    # Aggregates for every role of "dashboards, bilans, exports" (ACCESS.md); not the tenancy
+    # Aggregates for every role of "dashboards, bilans, exports" (docs/access.md); not the tenancy
     # officer. The households behind a figure: CCAS roles only (400 here: no figure named).
     "reporting:dashboard": (None, expect(200, tenancy_officer=403, admin=403)),
     "reporting:households": (None, expect(403, social_worker=400, ccas_manager=400)),

@@ -16,7 +16,7 @@ from ..enums import (
 class InterviewQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Who reads an interview and its rapport social: the CCAS (as its accompaniments), and
-        the tenancy officer who co-led it (ACCESS.md: Caen habitat's gestion locative co-leads
+        the tenancy officer who co-led it (docs/access.md: Caen habitat's gestion locative co-leads
         the semi-directive interview), that one only."""
         q = Q(pk__in=[])
         if policy.can(user, "accompaniment.view"):
