@@ -2,6 +2,8 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms import BoundField
+from django.forms.renderers import DjangoTemplates
 
 
 def add_errors(form, exc: ValidationError, field_map=None):
@@ -26,3 +28,29 @@ def flash_errors(request, exc: ValidationError):
     """A model method's ValidationError as one error message on the next page, for an action
     without a form to show it on (a button, a form posted from another page)."""
     messages.error(request, " ".join(exc.messages))
+
+
+class AccessibleBoundField(BoundField):
+    """A required field says so to assistive technologies, even where Django leaves out the
+    `required` attribute: the forms of a formset (an empty extra row may be left blank) and any
+    form with `use_required_attribute = False`. Their labels show the asterisk all the same
+    (RGAA 11.10). Radio buttons carry it on their group, not on each button."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if (
+            self.field.required
+            and not widget.is_hidden
+            and not attrs.get("required")
+            and widget.use_required_attribute(self.initial)
+            and getattr(widget, "input_type", None) != "radio"
+        ):
+            attrs["aria-required"] = "true"
+        return attrs
+
+
+class FormRenderer(DjangoTemplates):
+    """settings.FORM_RENDERER: Django's own, with the bound field above for every form."""
+
+    bound_field_class = AccessibleBoundField
