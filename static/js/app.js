@@ -52,31 +52,31 @@
 
   // Wide tables scroll inside their own container (.table-responsive), never the page. A
   // container that does scroll must be reachable with the keyboard and named by the table's
-  // caption (RGAA 10.11, 12.13).
+  // caption (RGAA 10.11, 12.13); one that does not stays a plain box (no extra tab stop, no
+  // landmark). Checked again when the window changes size.
   var captions = 0;
-
-  function prepareScrollers(root) {
-    root.querySelectorAll(".table-responsive").forEach(function (box) {
-      var caption = box.querySelector("caption");
-      if (caption) {
-        if (!caption.id) caption.id = "legende-tableau-" + ++captions;
-        box.setAttribute("role", "region");
-        box.setAttribute("aria-labelledby", caption.id);
-      }
-    });
-    updateScrollers();
-  }
 
   function updateScrollers() {
     document.querySelectorAll(".table-responsive").forEach(function (box) {
-      if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
-      else box.removeAttribute("tabindex");
+      var caption = box.querySelector("caption");
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+        if (caption) {
+          if (!caption.id) caption.id = "legende-tableau-" + ++captions;
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-labelledby", caption.id);
+        }
+      } else {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-labelledby");
+      }
     });
   }
 
   function prepare(root) {
     prepareForms(root);
-    prepareScrollers(root);
+    updateScrollers();
   }
 
   function start() {

@@ -191,25 +191,18 @@ def crawl(page, starts, axe, contrasted=None, cap=CAP_PER_PATTERN, skipped=SKIPP
     several roles and filled here. Returns a Sweep with every problem found.
     """
     contrasted = set() if contrasted is None else contrasted
-    origin = urlsplit(page.url).netloc or None
     sweep = Sweep()
     queue = list(dict.fromkeys(canonical(start) for start in starts))
     seen = set(queue)
     checked = set()
     per_pattern = {}
-    width = page.viewport_size["width"]
     while queue:
         url = queue.pop(0)
         key = pattern(url)
         if per_pattern.get(key, 0) >= cap:
             continue
-        try:
-            response = page.goto(url)
-        except Exception as exc:  # a download (PDF, CSV) is not a page
-            if "Download is starting" in str(exc):
-                continue
-            raise
-        if response is None or "text/html" not in response.headers.get("content-type", ""):
+        response = visit(page, url)
+        if response is None:
             continue
         landed = canonical(page.url)  # after redirects ("/" → the role's home page)
         if landed.startswith(skipped) or (landed != url and landed in checked):
@@ -220,35 +213,56 @@ def crawl(page, starts, axe, contrasted=None, cap=CAP_PER_PATTERN, skipped=SKIPP
         if response.status >= 400:
             sweep.problems.append(f"{url} : réponse {response.status} à un lien de l'application")
             continue
-        origin = origin or urlsplit(page.url).netloc
-        for href in page.evaluate(LINKS_JS):
-            parts = urlsplit(urljoin(page.url, href))
-            if parts.scheme not in ("http", "https") or parts.netloc != origin:
-                continue
-            target = canonical(parts.geturl())
-            if target in seen or target in checked or target.startswith(skipped):
-                continue
-            seen.add(target)
-            queue.append(target)
+        for target in links(page):
+            if target not in seen and target not in checked and not target.startswith(skipped):
+                seen.add(target)
+                queue.append(target)
         # axe-core is most of the time spent: once per pattern; the quick checks on every URL.
         run_axe = per_pattern[key] == 1
         check_page(page, url, axe if run_axe else None, sweep, contrast=key not in contrasted)
         if run_axe:
             contrasted.add(key)
-        for narrow in NARROW_WIDTHS:
-            page.set_viewport_size({"width": narrow, "height": 800})
-            overflow = page.evaluate(OVERFLOW_JS)
-            if overflow > 0:
-                sweep.problems.append(
-                    f"{url} : la page défile horizontalement à {narrow} px (+{overflow} px)"
-                )
-            for name in page.evaluate(SCROLLERS_JS):
-                sweep.problems.append(
-                    f"{url} : à {narrow} px, le tableau « {name} » défile sans être atteignable "
-                    "au clavier"
-                )
-        page.set_viewport_size({"width": width, "height": 900})
+        check_narrow(page, url, sweep)
     return sweep
+
+
+def visit(page, url):
+    """The response to GET `url` when it is an HTML page; None for a download (PDF, CSV)."""
+    try:
+        response = page.goto(url)
+    except Exception as exc:
+        if "Download is starting" in str(exc):
+            return None
+        raise
+    if response is None or "text/html" not in response.headers.get("content-type", ""):
+        return None
+    return response
+
+
+def links(page):
+    """The page's links to the application itself, canonical."""
+    origin = urlsplit(page.url).netloc
+    for href in page.evaluate(LINKS_JS):
+        parts = urlsplit(urljoin(page.url, href))
+        if parts.scheme in ("http", "https") and parts.netloc == origin:
+            yield canonical(parts.geturl())
+
+
+def check_narrow(page, url, sweep):
+    size = page.viewport_size
+    for narrow in NARROW_WIDTHS:
+        page.set_viewport_size({"width": narrow, "height": 800})
+        overflow = page.evaluate(OVERFLOW_JS)
+        if overflow > 0:
+            sweep.problems.append(
+                f"{url} : la page défile horizontalement à {narrow} px (+{overflow} px)"
+            )
+        for name in page.evaluate(SCROLLERS_JS):
+            sweep.problems.append(
+                f"{url} : à {narrow} px, le tableau « {name} » défile sans être atteignable "
+                "au clavier"
+            )
+    page.set_viewport_size(size)
 
 
 def check_page(page, url, axe, sweep, contrast=True):
