@@ -137,6 +137,21 @@ STRUCTURE_JS = """() => {
     if (!target || target.tagName !== 'MAIN') problems.push("pas de lien d'évitement en premier");
     return problems;
 }"""
+# Forms (RGAA 11.10): a form showing asterisks says once what they mean, and each field marked
+# with one is required for assistive technologies too (required or aria-required).
+FORMS_JS = """() => [...document.querySelectorAll('form')].flatMap((form) => {
+    const problems = [];
+    const stars = [...form.querySelectorAll('.asteriskField')];
+    const notes = form.querySelectorAll('.required-note').length;
+    if (stars.length && notes !== 1) problems.push(`formulaire ${form.action} : ${notes} explication(s) de l'astérisque`);
+    for (const star of stars) {
+        const label = star.closest('label');
+        const field = label && label.htmlFor && document.getElementById(label.htmlFor);
+        if (field && !field.required && field.getAttribute('aria-required') !== 'true')
+            problems.push(`champ ${field.id} marqué d'un astérisque mais pas obligatoire`);
+    }
+    return problems;
+})"""
 # A container that scrolls is reachable with the keyboard (static/js/app.js).
 SCROLLERS_JS = """async () => {
     await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
@@ -277,7 +292,8 @@ def check_page(page, url, axe, sweep, contrast=True):
     duplicates = page.evaluate(DUPLICATE_IDS_JS)
     if duplicates:
         sweep.problems.append(f"{url} : identifiants en double {duplicates}")
-    for problem in page.evaluate(STRUCTURE_JS) + page.evaluate(TABLES_JS):
+    problems = page.evaluate(STRUCTURE_JS) + page.evaluate(TABLES_JS) + page.evaluate(FORMS_JS)
+    for problem in problems:
         sweep.problems.append(f"{url} : {problem}")
     for row in page.evaluate(FOCUS_JS, FOCUS_KINDS):
         sweep.focus_kinds.add(row["kind"])

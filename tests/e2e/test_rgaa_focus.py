@@ -6,9 +6,14 @@ this test names the places the audit found faint: the dark header, links, fields
 links of the yellow signals box, and a table that scrolls inside its container at 320 px.
 """
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from accompaniments.models import Accompaniment
+from accounts.demo import email_of
+from accounts.models import User
 from households.models import Household
+from tests.accompaniments.factories import SignalFactory
 from tests.e2e.sweep import COLOUR_JS, FOCUS_MEASURE
 
 # (account, page, what, CSS selector of the element to focus)
@@ -29,6 +34,10 @@ SAMPLES = [
 
 def test_focus_ring_is_visible_on_each_kind_of_element(demo_data, page_as):
     household = Household.objects.filter(referent__isnull=False).order_by("pk").first()
+    # An open signal on one of ts1's households: the yellow box of /mon-suivi/ lists it.
+    ts1 = User.objects.get(email=email_of("ts1"))
+    followed = Accompaniment.objects.caseload_of(ts1).order_by("pk").first()
+    SignalFactory(household=followed.household)
     pages, failures = {}, []
     for account, path, what, selector in SAMPLES:
         if account not in pages:
@@ -41,6 +50,11 @@ def test_focus_ring_is_visible_on_each_kind_of_element(demo_data, page_as):
         if not ok(measured):
             failures.append(f"{path} — {what} : {measured}")
     assert not failures, "\n".join(failures)
+    # The links of the yellow box read at 4.5:1 at least (they were 4.06:1 in Bootstrap's blue).
+    page = pages["ts1"]
+    page.goto("/mon-suivi/")
+    contrast = {"runOnly": {"type": "rule", "values": ["color-contrast"]}}
+    assert not Axe().run(page, context=".alert-warning", options=contrast).response["violations"]
 
 
 def test_a_table_scrolling_at_320_px_is_reached_and_outlined(demo_data, page_as):
