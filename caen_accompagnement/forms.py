@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import BoundField
+from django.forms import BoundField, CheckboxSelectMultiple, RadioSelect, Select
 from django.forms.renderers import DjangoTemplates
 
 
@@ -31,23 +31,23 @@ def flash_errors(request, exc: ValidationError):
 
 
 class AccessibleBoundField(BoundField):
-    """A required field says so to assistive technologies, even where Django leaves out the
-    `required` attribute: the forms of a formset (an empty extra row may be left blank) and any
-    form with `use_required_attribute = False`. Their labels show the asterisk all the same
-    (RGAA 11.10). Radio buttons carry it on their group, not on each button."""
+    """A required field says so to assistive technologies wherever its label shows the asterisk,
+    even where Django leaves out the `required` attribute: the forms of a formset (an empty extra
+    row may be left blank), a select without an empty choice (it cannot be left empty) and any
+    form with `use_required_attribute = False` (RGAA 11.10). Radio buttons and lists of
+    checkboxes would carry it on their group, not on each box: left out."""
 
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         widget = widget or self.field.widget
-        if (
-            self.field.required
-            and not widget.is_hidden
-            and not attrs.get("required")
-            and widget.use_required_attribute(self.initial)
-            and getattr(widget, "input_type", None) != "radio"
-        ):
+        if self.field.required and not attrs.get("required") and self._announces(widget):
             attrs["aria-required"] = "true"
         return attrs
+
+    def _announces(self, widget):
+        if widget.is_hidden or isinstance(widget, RadioSelect | CheckboxSelectMultiple):
+            return False
+        return isinstance(widget, Select) or widget.use_required_attribute(self.initial)
 
 
 class FormRenderer(DjangoTemplates):

@@ -106,8 +106,16 @@ def ending(path, query=False):
 
 @pytest.fixture
 def demo_data(transactional_db):
-    """`seed_demo` on a few households: every page of every role has something to show."""
+    """`seed_demo` on a few households: every page of every role has something to show; and an
+    open signal on one of ts1's households, whatever the day's draws, for the yellow box of
+    /mon-suivi/."""
+    from accompaniments.models import Accompaniment
+    from accounts.models import User
+    from tests.accompaniments.factories import SignalFactory
+
     call_command("seed_demo", households=30, stdout=io.StringIO())
+    ts1 = User.objects.get(email=email_of("ts1"))
+    SignalFactory(household=Accompaniment.objects.caseload_of(ts1).order_by("pk")[0].household)
 
 
 @pytest.fixture

@@ -9,11 +9,7 @@ links of the yellow signals box, and a table that scrolls inside its container a
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from accompaniments.models import Accompaniment
-from accounts.demo import email_of
-from accounts.models import User
 from households.models import Household
-from tests.accompaniments.factories import SignalFactory
 from tests.e2e.sweep import COLOUR_JS, FOCUS_MEASURE
 
 # (account, page, what, CSS selector of the element to focus)
@@ -34,10 +30,6 @@ SAMPLES = [
 
 def test_focus_ring_is_visible_on_each_kind_of_element(demo_data, page_as):
     household = Household.objects.filter(referent__isnull=False).order_by("pk").first()
-    # An open signal on one of ts1's households: the yellow box of /mon-suivi/ lists it.
-    ts1 = User.objects.get(email=email_of("ts1"))
-    followed = Accompaniment.objects.caseload_of(ts1).order_by("pk").first()
-    SignalFactory(household=followed.household)
     pages, failures = {}, []
     for account, path, what, selector in SAMPLES:
         if account not in pages:
