@@ -74,8 +74,20 @@
     });
   }
 
+  // A table that a template left without its scroll container gets one.
+  function wrapTables(root) {
+    root.querySelectorAll("main table").forEach(function (table) {
+      if (table.closest(".table-responsive")) return;
+      var box = document.createElement("div");
+      box.className = "table-responsive";
+      table.parentNode.insertBefore(box, table);
+      box.appendChild(table);
+    });
+  }
+
   function prepare(root) {
     prepareForms(root);
+    wrapTables(root);
     updateScrollers();
   }
 
