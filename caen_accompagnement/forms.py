@@ -2,6 +2,8 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms import BoundField, CheckboxSelectMultiple, RadioSelect, Select
+from django.forms.renderers import DjangoTemplates
 
 
 def add_errors(form, exc: ValidationError, field_map=None):
@@ -26,3 +28,29 @@ def flash_errors(request, exc: ValidationError):
     """A model method's ValidationError as one error message on the next page, for an action
     without a form to show it on (a button, a form posted from another page)."""
     messages.error(request, " ".join(exc.messages))
+
+
+class AccessibleBoundField(BoundField):
+    """A required field says so to assistive technologies wherever its label shows the asterisk,
+    even where Django leaves out the `required` attribute: the forms of a formset (an empty extra
+    row may be left blank), a select without an empty choice (it cannot be left empty) and any
+    form with `use_required_attribute = False` (RGAA 11.10). Radio buttons and lists of
+    checkboxes would carry it on their group, not on each box: left out."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if self.field.required and not attrs.get("required") and self._announces(widget):
+            attrs["aria-required"] = "true"
+        return attrs
+
+    def _announces(self, widget):
+        if widget.is_hidden or isinstance(widget, RadioSelect | CheckboxSelectMultiple):
+            return False
+        return isinstance(widget, Select) or widget.use_required_attribute(self.initial)
+
+
+class FormRenderer(DjangoTemplates):
+    """settings.FORM_RENDERER: Django's own, with the bound field above for every form."""
+
+    bound_field_class = AccessibleBoundField

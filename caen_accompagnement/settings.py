@@ -247,12 +247,18 @@ SITE_URL = (
     env("SITE_URL", default="")
     or (CSRF_TRUSTED_ORIGINS[0] if CSRF_TRUSTED_ORIGINS else "http://127.0.0.1:8000")
 ).rstrip("/")
+# Where users write when they cannot reach a content (the accessibility statement).
+ACCESSIBILITY_CONTACT_EMAIL = env(
+    "ACCESSIBILITY_CONTACT_EMAIL", default="accessibilite@ccas-caen.fr"
+)
 # Where approved cellule minutes go at the DDCS (also editable in the admin).
 DDCS_MINUTES_RECIPIENTS = env.list("DDCS_MINUTES_RECIPIENTS", default=[])
 
 # --- Forms.
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Every required field marked required or aria-required (caen_accompagnement/forms.py).
+FORM_RENDERER = "caen_accompagnement.forms.FormRenderer"
 
 # --- Programme settings.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)

@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET
 from accounts.enums import Role
 from audit.models import Action, log
 
+from . import accessibility as statement
+
 # Where each role's work is; the first role of the user (in this order) wins.
 HOME_OF_ROLE = [
     (Role.SOCIAL_WORKER, "accompaniments:caseload"),
@@ -62,7 +64,16 @@ def health(request):
 
 @login_not_required
 def accessibility(request):
-    return render(request, "accessibility.html")
+    return render(
+        request,
+        "accessibility.html",
+        {
+            "criteria": statement.CRITERIA,
+            "sample": statement.SAMPLE,
+            "audit_date": statement.AUDIT_DATE,
+            "contact": settings.ACCESSIBILITY_CONTACT_EMAIL,
+        },
+    )
 
 
 def _log_refusal(request):

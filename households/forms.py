@@ -256,6 +256,9 @@ class StatusChangeForm(forms.Form):
 
 
 class ReferentForm(forms.Form):
+    # The household file shows it beside the status form, which has a "reason" too: one id each.
+    prefix = "referent"
+
     referent = forms.ModelChoiceField(
         label="Référent",
         queryset=User.objects.none(),

@@ -213,7 +213,8 @@ def test_household_file_referent_reason(client, ccas_manager, social_worker, oth
     typed = nfd("Mme Hérault ne veut plus de ce référent")
     response = client.post(
         reverse("households:assign_referent", args=[household.pk]),
-        {"referent": other_social_worker.pk, "reason": typed},
+        # The référent form's fields carry its prefix (the status form beside it has a reason).
+        {"referent-referent": other_social_worker.pk, "referent-reason": typed},
     )
     assert_refused(
         response, "reason", typed, "Hérault", "nom d'une personne du dispositif", "referent_form"

@@ -1,11 +1,15 @@
 """Browser journeys: Debian's Chromium driven by Playwright, against pytest-django's live server."""
 
+import io
 import os
 import re
 import shutil
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 
+from accounts.demo import email_of
 from tests.conftest import service_unavailable
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
@@ -98,3 +102,47 @@ def check_axe():
 def ending(path, query=False):
     """A URL pattern for `expect(page).to_have_url(...)`: ends with `path` (then maybe a query)."""
     return re.compile(re.escape(path) + (r"(\?.*)?$" if query else "$"))
+
+
+@pytest.fixture
+def demo_data(transactional_db):
+    """`seed_demo` on a few households: every page of every role has something to show; and an
+    open signal on one of ts1's households, whatever the day's draws, for the yellow box of
+    /mon-suivi/."""
+    from accompaniments.models import Accompaniment
+    from accounts.models import User
+    from tests.accompaniments.factories import SignalFactory
+
+    call_command("seed_demo", households=30, stdout=io.StringIO())
+    ts1 = User.objects.get(email=email_of("ts1"))
+    SignalFactory(household=Accompaniment.objects.caseload_of(ts1).order_by("pk")[0].household)
+
+
+@pytest.fixture
+def page_as(browser, live_server):
+    """`page_as("ts1")`: a new browser page logged in as that demo account (accounts/demo.py),
+    `page_as(None)` an anonymous one; each in its own context, closed after the test."""
+    contexts = []
+
+    def open_page(key, viewport=None):
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport=viewport or {"width": 1280, "height": 900},
+            locale="fr-FR",
+            timezone_id="Europe/Paris",
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/connexion/")
+        if key:
+            page.get_by_label("Adresse e-mail").fill(email_of(key))
+            page.get_by_label("Mot de passe").fill(settings.DEMO_PASSWORD)
+            page.get_by_role("button", name="Se connecter").click()
+            page.wait_for_load_state("networkidle")
+            assert "/connexion/" not in page.url, f"{key} n'a pas pu se connecter"
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

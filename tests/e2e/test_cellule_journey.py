@@ -65,7 +65,8 @@ def test_meeting_from_agenda_to_approved_minutes(
     check_axe(page)
     page.get_by_label("Niveau 3").check()
     page.get_by_role("button", name="Enregistrer la décision").click()
-    expect(page.get_by_text("diffère du niveau suggéré")).to_be_visible()  # a reason is required
+    # A reason is required: said next to the field (and in the summary at the top).
+    expect(page.get_by_text("diffère du niveau suggéré").last).to_be_visible()
     page.get_by_label("Niveau 1").check()
     page.get_by_role("button", name="Enregistrer la décision").click()
     expect(page.get_by_text("Décision enregistrée : Diagnostic de niveau 1.")).to_be_visible()

@@ -20,6 +20,11 @@ def referent_url(household):
     return reverse("households:assign_referent", args=[household.pk])
 
 
+def referent_data(**fields):
+    """The référent form's fields carry its prefix (the status form beside it has a reason too)."""
+    return {f"referent-{name}": value for name, value in fields.items()}
+
+
 def test_referent_moves_own_household_with_a_reason(client, social_worker, household):
     client.force_login(social_worker)
     response = client.post(
@@ -165,7 +170,7 @@ def test_manager_assigns_a_referent_with_history(
     client.force_login(ccas_manager)
     response = client.post(
         referent_url(household),
-        {"referent": other_social_worker.pk, "substitute": social_worker.pk, "reason": "Congé"},
+        referent_data(referent=other_social_worker.pk, substitute=social_worker.pk, reason="Congé"),
     )
     assert response.status_code == 302
     household.refresh_from_db()
@@ -179,9 +184,9 @@ def test_manager_assigns_a_referent_with_history(
 
 def test_referent_must_be_a_social_worker(client, ccas_manager, household, letting_officer):
     client.force_login(ccas_manager)
-    response = client.post(referent_url(household), {"referent": letting_officer.pk})
+    response = client.post(referent_url(household), referent_data(referent=letting_officer.pk))
     assert "Choisissez un travailleur social du CCAS." in response.content.decode()
-    response = client.post(referent_url(household), {"referent": ""})
+    response = client.post(referent_url(household), referent_data(referent=""))
     assert "Choisissez le référent." in response.content.decode()
     assert not ReferentAssignment.objects.exists()
 
@@ -190,7 +195,7 @@ def test_substitute_differs_from_referent(client, ccas_manager, household, socia
     client.force_login(ccas_manager)
     response = client.post(
         referent_url(household),
-        {"referent": social_worker.pk, "substitute": social_worker.pk, "reason": "Congé"},
+        referent_data(referent=social_worker.pk, substitute=social_worker.pk, reason="Congé"),
     )
     html = response.content.decode()
     assert "Le suppléant doit être une autre personne" in html
@@ -201,7 +206,7 @@ def test_substitute_differs_from_referent(client, ccas_manager, household, socia
 @pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.LETTING_OFFICER, Role.DEBT_OFFICER])
 def test_only_the_manager_assigns_referents(client, household, other_social_worker, role):
     client.force_login(make_user(role))
-    response = client.post(referent_url(household), {"referent": other_social_worker.pk})
+    response = client.post(referent_url(household), referent_data(referent=other_social_worker.pk))
     assert response.status_code == 403
     assert not ReferentAssignment.objects.exists()
 
