@@ -14,7 +14,7 @@ from accounts.models import User
 from diagnostics.models import Diagnostic
 from households import taxonomy
 from households.enums import Status
-from households.models import Household
+from households.models import Household, StatusChange
 
 from .cadence import add_months
 from .models import (
@@ -79,6 +79,14 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
             "pk"
         )
     )
+    history = {
+        (pk, status): timezone.localdate(at)
+        for pk, status, at in StatusChange.objects.filter(
+            household__in=households, to_status__in=[Status.ACCOMPANIED, Status.POST_AUTONOMY]
+        )
+        .order_by("at")
+        .values_list("household", "to_status", "at")
+    }
     proposals = {
         d.household_id: d
         for d in Diagnostic.objects.filter(household__in=households).current().order_by("pk")
@@ -98,7 +106,10 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
             start = today - timedelta(days=rng.randint(420, 800))
             months = rng.choice([6, 9, 12])
             closed_on = min(add_months(start, months), today - timedelta(days=rng.randint(20, 60)))
-            planned_end = add_months(start, months)
+            if (household.pk, Status.ACCOMPANIED) in history:
+                # Its history's dates: « accompagné », then « suivi post-autonomie » (closure).
+                start, closed_on = history[(household.pk, Status.ACCOMPANIED)], began
+            planned_end = max(add_months(start, months), closed_on)
         elif extended:
             start = began
             planned_end, closed_on = max(add_months(start, 16), add_months(today, 2)), None

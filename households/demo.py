@@ -213,7 +213,7 @@ STAY = {
     S.AWAITING_ADMISSION: (7, 40),
     S.NOT_ADMITTED: (30, 240),
     S.ADMITTED: (15, 90),
-    S.ACCOMPANIED: (90, 365),
+    S.ACCOMPANIED: (95, 365),  # never closed under 3 months (§2.2.2)
     S.POST_AUTONOMY: (180, 400),
     S.EXITED: (30, 300),
     S.ARCHIVED: (1, 500),
