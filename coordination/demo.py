@@ -108,12 +108,14 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
 
     # A past year: four quarterly cellules, each with decisions and approved minutes; the last
     # one a quarter before the next (+12 days below), as docs/domain.md §5.1 asks.
-    decided = list(
-        Household.objects.exclude(status__in=[Status.PRESELECTED, Status.AWAITING_LEVEL])
+    # Their household items are reviews of accompaniments already under way that day (the
+    # level and admission decisions are the histories', above), then two points of their own.
+    accompanied = list(
+        Household.objects.filter(status=Status.ACCOMPANIED)
         .order_by("pk")
-        .values_list("pk", "status", "diagnostic_level", "public", "has_codesi_social_report")
+        .values_list("pk", "status_changed_at")
     )
-    ctx.rng.shuffle(decided)
+    ctx.rng.shuffle(accompanied)
     for quarter in range(4):
         day = today - timedelta(days=352 - quarter * 91)
         meeting = Meeting.objects.create(
@@ -125,30 +127,23 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
         )
         meeting.members.set(members)
         meeting.attendees.set(members[:-1] if quarter == 2 else members)
-        batch = decided[quarter * 6 : quarter * 6 + 6]
-        items, decisions = [], []
-        for position, (pk, status, level, *_rest) in enumerate(batch, start=1):
-            if status == Status.DIAGNOSTIC or (position % 3 == 1 and level):
-                kind, outcome = ItemKind.LEVEL, Outcome.LEVEL
-            elif status == Status.NOT_ADMITTED:
-                kind, outcome = ItemKind.ADMISSION, Outcome.NOT_ADMITTED
-            elif status in (Status.ACCOMPANIED, Status.POST_AUTONOMY) and position % 2:
-                kind, outcome = ItemKind.REVIEW, Outcome.CONTINUE
-            elif status == Status.AWAITING_ADMISSION:
-                kind, outcome = ItemKind.ADMISSION, Outcome.DEFERRED
-            else:
-                kind, outcome = ItemKind.ADMISSION, Outcome.ADMITTED
-            items.append(AgendaItem(meeting=meeting, kind=kind, household_id=pk, position=position))
-            decisions.append((outcome, level or 3))
-        items.append(
-            AgendaItem(
-                meeting=meeting,
-                kind=ItemKind.MANUAL,
-                title="Point sur le calendrier et les relogements du trimestre",
-                position=len(items) + 1,
+        under_way = [pk for pk, since in accompanied if since < _at(day - timedelta(days=7))]
+        batch = under_way[quarter * 3 : quarter * 3 + 3]
+        items = [
+            AgendaItem(meeting=meeting, kind=ItemKind.REVIEW, household_id=pk, position=position)
+            for position, pk in enumerate(batch, start=1)
+        ]
+        decisions = [(Outcome.CONTINUE, None)] * len(items)
+        for title in (
+            "Point sur le calendrier du trimestre",
+            "Point sur les relogements du trimestre",
+        ):
+            items.append(
+                AgendaItem(
+                    meeting=meeting, kind=ItemKind.MANUAL, title=title, position=len(items) + 1
+                )
             )
-        )
-        decisions.append((Outcome.NOTED, None))
+            decisions.append((Outcome.NOTED, None))
         AgendaItem.objects.bulk_create(items)
         Decision.objects.bulk_create(
             Decision(
