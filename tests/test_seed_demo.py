@@ -192,6 +192,21 @@ def test_demo_of_300_households_passes_check_pipeline(db, django_assert_max_num_
         ).count()
         >= 2
     )
+    # Every household that reached « accompagné » has its accompaniment, on its history's
+    # dates: begun that day, closed the day it left (post-autonomy, exit, …).
+    from accompaniments.models import Accompaniment
+
+    spans = {}
+    for change in StatusChange.objects.order_by("at", "pk"):
+        if change.to_status == Status.ACCOMPANIED:
+            spans[change.household_id] = [timezone.localdate(change.at), None]
+        elif change.household_id in spans and spans[change.household_id][1] is None:
+            spans[change.household_id][1] = timezone.localdate(change.at)
+    accompaniments = {a.household_id: a for a in Accompaniment.objects.all()}
+    assert set(accompaniments) == set(spans)
+    assert all([a.start, a.closed_on] == spans[pk] for pk, a in accompaniments.items()), (
+        "accompaniment dates differ from the household's history"
+    )
     out = io.StringIO()
     with django_assert_max_num_queries(1):
         call_command("check_pipeline", stdout=out, stderr=io.StringIO())
