@@ -6,7 +6,7 @@ shared `DemoContext` (same seed → same data). Running the command twice is har
 are already there). The periodic jobs (`setup_schedules`) are set up at the end.
 
 Every demo file agrees with its records (docs/pipeline.md, "The demo"): `check_pipeline`
-passes on it. Timing: 10,000 households on PostgreSQL take about 50 s on a loaded machine
+passes on it. Timing: 10,000 households on PostgreSQL take 48 to 94 s on a loaded machine
 (see README, "Performances"; the requirement is under 2 minutes).
 """
 
