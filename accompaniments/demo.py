@@ -14,9 +14,10 @@ from accounts.models import User
 from diagnostics.models import Diagnostic
 from households import taxonomy
 from households.enums import Status
-from households.models import Household
+from households.models import Household, StatusChange
 
 from .cadence import add_months
+from .enums import EXIT_OF_CLOSURE
 from .models import (
     Accompaniment,
     AccompanimentEvent,
@@ -79,6 +80,14 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
             "pk"
         )
     )
+    history = {
+        (pk, status): timezone.localdate(at)
+        for pk, status, at in StatusChange.objects.filter(
+            household__in=households, to_status__in=[Status.ACCOMPANIED, Status.POST_AUTONOMY]
+        )
+        .order_by("at")
+        .values_list("household", "to_status", "at")
+    }
     proposals = {
         d.household_id: d
         for d in Diagnostic.objects.filter(household__in=households).current().order_by("pk")
@@ -98,7 +107,10 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
             start = today - timedelta(days=rng.randint(420, 800))
             months = rng.choice([6, 9, 12])
             closed_on = min(add_months(start, months), today - timedelta(days=rng.randint(20, 60)))
-            planned_end = add_months(start, months)
+            if (household.pk, Status.ACCOMPANIED) in history:
+                # Its history's dates: « accompagné », then « suivi post-autonomie » (closure).
+                start, closed_on = history[(household.pk, Status.ACCOMPANIED)], began
+            planned_end = max(add_months(start, months), closed_on)
         elif extended:
             start = began
             planned_end, closed_on = max(add_months(start, 16), add_months(today, 2)), None
@@ -309,9 +321,88 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
         (Survey, surveys),
     ):
         model.objects.bulk_create(rows, batch_size=1000)
+    ended = _ended_before(workers, manager)
     ctx.stdout.write(
-        f"Accompagnements : {len(households)} ({len(contacts)} contacts, {len(signals)} signalements)."
+        f"Accompagnements : {len(households)} + {ended} terminés avant la sortie ou l'archivage ({len(contacts)} contacts, {len(signals)} signalements)."
     )
+
+
+def _ended_before(workers, manager):
+    """The accompaniments of households that have since left (exited, archived): each closed on
+    its history's date, for autonomy or rehousing before a post-autonomy follow-up, for a
+    departure or a loss of adhesion when it ended the household's time in the programme
+    (EXIT_OF_CLOSURE)."""
+    changes = (
+        StatusChange.objects.filter(household__status__in=[Status.EXITED, Status.ARCHIVED])
+        .filter(household__status_changes__to_status=Status.ACCOMPANIED)
+        .distinct()
+        .order_by("household", "at", "pk")
+        .values_list(
+            "household", "to_status", "at", "household__exit_reason", "household__referent"
+        )
+    )
+    spans = {}  # household → [start, end, closure reason, referent]
+    for pk, status, at, exit_reason, referent in changes:
+        if status == Status.ACCOMPANIED:
+            spans[pk] = [timezone.localdate(at), None, None, referent]
+        elif pk in spans and spans[pk][1] is None:
+            spans[pk][1] = timezone.localdate(at)
+            if status == Status.POST_AUTONOMY:
+                spans[pk][2] = (ClosureReason.AUTONOMY, ClosureReason.REHOUSING)[pk % 2]
+            else:
+                by_exit = {reason: closure for closure, reason in EXIT_OF_CLOSURE.items()}
+                spans[pk][2] = by_exit.get(exit_reason, ClosureReason.DEPARTURE)
+    workers = {w.pk: w for w in workers if w is not None}
+    rows, events = [], []
+    for n, (pk, (start, end, reason, referent)) in enumerate(sorted(spans.items())):
+        if end is None:
+            continue
+        by = workers.get(referent) or manager
+        rows.append(
+            Accompaniment(
+                household_id=pk,
+                start=start,
+                planned_end=max(add_months(start, 12), end),
+                intensity=("light", "medium", "strong")[n % 3],
+                created_by=by,
+                created_at=_at(start, 9),
+                status=AccompanimentStatus.CLOSED,
+                closed_on=end,
+                closure_reason=reason,
+                closure_note=CLOSURE_NOTES[reason],
+                closed_by=by,
+            )
+        )
+    Accompaniment.objects.bulk_create(rows, batch_size=1000)
+    for acc in rows:
+        events.append(
+            AccompanimentEvent(
+                accompaniment=acc,
+                kind=EventKind.STARTED,
+                at=_at(acc.start, 9),
+                by=acc.created_by,
+                detail=f"Du {acc.start:%d/%m/%Y} au {acc.planned_end:%d/%m/%Y}",
+            )
+        )
+        events.append(
+            AccompanimentEvent(
+                accompaniment=acc,
+                kind=EventKind.CLOSED,
+                at=_at(acc.closed_on, 17),
+                by=acc.closed_by,
+                detail=ClosureReason(acc.closure_reason).label,
+            )
+        )
+    AccompanimentEvent.objects.bulk_create(events, batch_size=1000)
+    return len(rows)
+
+
+CLOSURE_NOTES = {
+    ClosureReason.AUTONOMY: "Objectifs atteints pour l'essentiel ; loyer payé régulièrement.",
+    ClosureReason.REHOUSING: "Relogement réalisé ; le ménage gère son logement.",
+    ClosureReason.DEPARTURE: "Départ du ménage hors de l'agglomération caennaise.",
+    ClosureReason.ADHESION_BREAK: "Plus de réponse malgré les relances : perte d'adhésion.",
+}
 
 
 def _at(day, hour):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.models import User
 from households.enums import Status
-from households.models import Household
+from households.models import Household, StatusChange
 
 from .agenda import propose
 from .enums import (
@@ -104,14 +104,18 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
     recorder = members[-1]
     today = timezone.localtime(ctx.now).date()
 
+    _cellules_of_history(members, manager, recorder)
+
     # A past year: four quarterly cellules, each with decisions and approved minutes; the last
     # one a quarter before the next (+12 days below), as docs/domain.md §5.1 asks.
-    decided = list(
-        Household.objects.exclude(status__in=[Status.PRESELECTED, Status.AWAITING_LEVEL])
+    # Their household items are reviews of accompaniments already under way that day (the
+    # level and admission decisions are the histories', above), then two points of their own.
+    accompanied = list(
+        Household.objects.filter(status=Status.ACCOMPANIED)
         .order_by("pk")
-        .values_list("pk", "status", "diagnostic_level", "public", "has_codesi_social_report")
+        .values_list("pk", "status_changed_at")
     )
-    ctx.rng.shuffle(decided)
+    ctx.rng.shuffle(accompanied)
     for quarter in range(4):
         day = today - timedelta(days=352 - quarter * 91)
         meeting = Meeting.objects.create(
@@ -123,30 +127,23 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
         )
         meeting.members.set(members)
         meeting.attendees.set(members[:-1] if quarter == 2 else members)
-        batch = decided[quarter * 6 : quarter * 6 + 6]
-        items, decisions = [], []
-        for position, (pk, status, level, *_rest) in enumerate(batch, start=1):
-            if status == Status.DIAGNOSTIC or (position % 3 == 1 and level):
-                kind, outcome = ItemKind.LEVEL, Outcome.LEVEL
-            elif status == Status.NOT_ADMITTED:
-                kind, outcome = ItemKind.ADMISSION, Outcome.NOT_ADMITTED
-            elif status in (Status.ACCOMPANIED, Status.POST_AUTONOMY) and position % 2:
-                kind, outcome = ItemKind.REVIEW, Outcome.CONTINUE
-            elif status == Status.AWAITING_ADMISSION:
-                kind, outcome = ItemKind.ADMISSION, Outcome.DEFERRED
-            else:
-                kind, outcome = ItemKind.ADMISSION, Outcome.ADMITTED
-            items.append(AgendaItem(meeting=meeting, kind=kind, household_id=pk, position=position))
-            decisions.append((outcome, level or 3))
-        items.append(
-            AgendaItem(
-                meeting=meeting,
-                kind=ItemKind.MANUAL,
-                title="Point sur le calendrier et les relogements du trimestre",
-                position=len(items) + 1,
+        under_way = [pk for pk, since in accompanied if since < _at(day - timedelta(days=7))]
+        batch = under_way[quarter * 3 : quarter * 3 + 3]
+        items = [
+            AgendaItem(meeting=meeting, kind=ItemKind.REVIEW, household_id=pk, position=position)
+            for position, pk in enumerate(batch, start=1)
+        ]
+        decisions = [(Outcome.CONTINUE, None)] * len(items)
+        for title in (
+            "Point sur le calendrier du trimestre",
+            "Point sur les relogements du trimestre",
+        ):
+            items.append(
+                AgendaItem(
+                    meeting=meeting, kind=ItemKind.MANUAL, title=title, position=len(items) + 1
+                )
             )
-        )
-        decisions.append((Outcome.NOTED, None))
+            decisions.append((Outcome.NOTED, None))
         AgendaItem.objects.bulk_create(items)
         Decision.objects.bulk_create(
             Decision(
@@ -197,7 +194,21 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
                             added_by=manager,
                         )
                     )
-            AgendaItem.objects.bulk_create(items)
+            # Every file awaiting its level was put on this agenda (its inscription).
+            listed = {item.household_id for item in items}
+            for household in Household.objects.filter(status=Status.AWAITING_LEVEL).order_by("pk"):
+                if household.pk not in listed:
+                    items.append(
+                        AgendaItem(
+                            meeting=meeting,
+                            kind=ItemKind.LEVEL,
+                            household=household,
+                            reason="Inscrit pour le choix du niveau de diagnostic",
+                            position=len(items) + 1,
+                            added_by=manager,
+                        )
+                    )
+            AgendaItem.objects.bulk_create(items, batch_size=2000)
 
     # Last year's comité de suivi.
     comite = Meeting.objects.create(
@@ -242,6 +253,86 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
     )
     _orientations(ctx)
     ctx.stdout.write("  cellule : 4 cellules passées, calendrier à venir, comité de suivi")
+
+
+# The cellule's decisions the households' histories record (households.demo): status change
+# to → (agenda item kind, outcome).
+HISTORY_DECISIONS = {
+    (Status.AWAITING_LEVEL, Status.DIAGNOSTIC): (ItemKind.LEVEL, Outcome.LEVEL),
+    (Status.AWAITING_ADMISSION, Status.ADMITTED): (ItemKind.ADMISSION, Outcome.ADMITTED),
+    (Status.AWAITING_ADMISSION, Status.NOT_ADMITTED): (ItemKind.ADMISSION, Outcome.NOT_ADMITTED),
+    (Status.AWAITING_ADMISSION, Status.DIAGNOSTIC): (ItemKind.ADMISSION, Outcome.DEFERRED),
+}
+
+
+def _cellules_of_history(members, manager, recorder):
+    """The past cellules the households' histories name, each with the agenda items and the
+    decisions its status changes record (same day, same level, same reason), minutes approved
+    three days later. Built in a fixed number of queries per meeting."""
+    changes = (
+        StatusChange.objects.filter(decision__startswith="Cellule")
+        .select_related("household")
+        .only(
+            "household__diagnostic_level",
+            "household__public",
+            "from_status",
+            "to_status",
+            "at",
+            "reason",
+        )
+        .order_by("at", "pk")
+    )
+    by_day = {}
+    for change in changes.iterator(chunk_size=2000):
+        key = (change.from_status, change.to_status)
+        if key in HISTORY_DECISIONS:
+            by_day.setdefault(timezone.localdate(change.at), []).append(change)
+    if not by_day:
+        return
+    meetings = Meeting.objects.bulk_create(
+        Meeting(
+            date=_at(day),
+            place="Caen habitat, 16 rue de la Arcisse — salle du conseil",
+            agenda_published_at=_at(day - timedelta(days=7), 9),
+            agenda_published_by=manager,
+            minutes_approved_at=_at(day + timedelta(days=3), 11),
+            created_by=manager,
+            created_at=_at(day - timedelta(days=14), 9),
+        )
+        for day in by_day
+    )
+    Meeting.members.through.objects.bulk_create(
+        Meeting.members.through(meeting_id=meeting.pk, user_id=user.pk)
+        for meeting in meetings
+        for user in members
+    )
+    Meeting.attendees.through.objects.bulk_create(
+        Meeting.attendees.through(meeting_id=meeting.pk, user_id=user.pk)
+        for meeting in meetings
+        for user in members
+    )
+    items, decisions = [], []
+    for meeting, day_changes in zip(meetings, by_day.values(), strict=True):
+        for position, change in enumerate(day_changes, start=1):
+            kind, outcome = HISTORY_DECISIONS[(change.from_status, change.to_status)]
+            item = AgendaItem(
+                meeting=meeting, kind=kind, household_id=change.household_id, position=position
+            )
+            items.append(item)
+            decisions.append(
+                Decision(
+                    item=item,
+                    outcome=outcome,
+                    level=change.household.diagnostic_level if outcome == Outcome.LEVEL else None,
+                    reason=change.reason,
+                    recorded_by=recorder,
+                    recorded_at=change.at,
+                )
+            )
+    AgendaItem.objects.bulk_create(items, batch_size=2000)
+    for decision in decisions:
+        decision.item_id = decision.item.pk
+    Decision.objects.bulk_create(decisions, batch_size=2000)
 
 
 def _orientations(ctx):

@@ -177,6 +177,12 @@ EXIT_TEXT = {
     ExitReason.NOT_ELIGIBLE: "La situation ne relève pas du dispositif.",
     ExitReason.OTHER: "Relogement trouvé par le ménage hors du dispositif.",
 }
+# Leaving during the accompaniment is its closure: a departure, or a loss of adhesion
+# (accompaniments.enums.EXIT_OF_CLOSURE); indexed by "the household stopped answering".
+CLOSURE_EXITS = (ExitReason.DEPARTURE, ExitReason.ADHESION_LOSS)
+EXIT_TEXT_OF_CLOSURE = {
+    ExitReason.ADHESION_LOSS: "Perte d'adhésion : plus de réponse malgré les relances.",
+}
 
 # --- the pipeline -----------------------------------------------------------------------------
 S = Status
@@ -213,7 +219,7 @@ STAY = {
     S.AWAITING_ADMISSION: (7, 40),
     S.NOT_ADMITTED: (30, 240),
     S.ADMITTED: (15, 90),
-    S.ACCOMPANIED: (90, 365),
+    S.ACCOMPANIED: (95, 365),  # never closed under 3 months (§2.2.2)
     S.POST_AUTONOMY: (180, 400),
     S.EXITED: (30, 300),
     S.ARCHIVED: (1, 500),
@@ -524,8 +530,13 @@ def plan_household(base_seed: int, n: int, today: date) -> Plan:  # noqa: C901 �
             reason = "Bilan de fin d'accompagnement : le ménage gère son logement en autonomie."
         elif status == S.EXITED:
             exit_reason = rng.choices(list(EXIT_TEXT), [3, 2, 3, 1, 1])[0]
+            if previous == S.ACCOMPANIED:  # its accompaniment closed (accompaniments.demo)
+                exit_reason = CLOSURE_EXITS[
+                    exit_reason in (ExitReason.REFUSAL, ExitReason.NO_CONTACT)
+                ]
             household.exit_reason = exit_reason
-            by, reason = referent or "location", EXIT_TEXT[exit_reason]
+            by = referent or "location"
+            reason = EXIT_TEXT_OF_CLOSURE.get(exit_reason) or EXIT_TEXT[exit_reason]
         elif status == S.ARCHIVED:
             reason = "Clôture du dossier."
         hour = 15 if decision.startswith("Cellule") else None

@@ -214,10 +214,76 @@ def _documents(ctx):
     return count
 
 
+def _signed_documents(ctx):
+    """Every household whose history reached « accompagné » signed both documents before: the
+    convention 10 days before, signed 3 days before the accompaniment began (its history's
+    date, which accompaniments.demo starts it on). One rehoused by the programme has its
+    rehousing (the convention is joined to the lease); an eviction-threat one stays in place."""
+    from django.core.files.base import ContentFile
+
+    from households.models import Household, StatusChange
+
+    began = dict(
+        StatusChange.objects.filter(to_status=Status.ACCOMPANIED)
+        .exclude(household__agreement_documents__isnull=False)
+        .order_by("household", "at")
+        .values_list("household", "at")
+    )
+    if not began:
+        return 0
+    officer = _letting_officer(ctx)
+    households = list(Household.objects.filter(pk__in=began).order_by("pk"))
+    housed = set(Rehousing.objects.filter(household__in=began).values_list("household", flat=True))
+    available = list(Dwelling.objects.available().filter(landlord="Caen habitat").order_by("pk"))
+    rehousings = []
+    for index, household in enumerate(households):
+        if household.public == Public.EVICTION_THREAT or household.pk in housed:
+            continue
+        lease_start = timezone.localdate(began[household.pk]) - timedelta(days=20)
+        if available and index % 4:
+            dwelling = available.pop()
+            rehousings.append(
+                Rehousing(
+                    household=household,
+                    solution=Solution.DIRECT if index % 4 != 2 else Solution.SLIDING_LEASE,
+                    dwelling=dwelling,
+                    lease_start=lease_start,
+                    lease_reference=f"BAIL-{lease_start:%Y}-{dwelling.pk:05d}",
+                    planned_glide_date=add_months(lease_start, 6) if index % 4 == 2 else None,
+                    created_by=officer,
+                )
+            )
+        else:
+            rehousings.append(
+                Rehousing(
+                    household=household,
+                    solution=Solution.SOCIAL_RESIDENCE,
+                    structure_name=RESIDENCES[index % len(RESIDENCES)],
+                    lease_start=lease_start,
+                    created_by=officer,
+                )
+            )
+    Rehousing.objects.bulk_create(rehousings, batch_size=2000)
+    documents = AgreementDocument.record_signed_batch(
+        (
+            (
+                household,
+                began[household.pk] - timedelta(days=10),
+                timezone.localdate(began[household.pk]) - timedelta(days=3),
+            )
+            for household in households
+        ),
+        by=officer,
+        scan=ContentFile(SCAN, name="exemplaire-signe.pdf"),
+    )
+    return len(documents)
+
+
 def seed(ctx):
     dwellings = _dwellings(ctx)
     rehousings = _rehousings(ctx)
     documents = _documents(ctx)
+    documents += _signed_documents(ctx)
     ctx.stdout.write(
         f"Logements : {dwellings} créés, {rehousings} relogements, {documents} documents générés."
     )

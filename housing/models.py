@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.template.defaultfilters import pluralize
@@ -569,6 +570,80 @@ class AgreementDocument(models.Model):
         document.pdf.save("document.pdf", ContentFile(pdf), save=False)
         document.save()
         return document
+
+    @classmethod
+    @transaction.atomic
+    def record_signed_batch(cls, entries, *, by, scan):
+        """Both documents of many households, generated and signed on past dates (histories
+        recorded after the fact: the demo). `entries`: (household, generated_at, signed_on).
+
+        The rules of `generate` and `mark_signed`, for a batch in a fixed number of queries:
+        the next version number of each kind, the convention joined to the household's latest
+        rehousing (refused when there is none and the household does not stay in place), a
+        signature on or after the generation and not in the future. The PDF is rendered from the
+        household's data on its first download (`ensure_pdf`); the signed scan is one file."""
+        entries = list(entries)
+        pks = [household.pk for household, _at, _on in entries]
+        numbers = {
+            f"{household}:{kind}": n
+            for household, kind, n in cls.objects.filter(household__in=pks)
+            .values_list("household", "kind")
+            .annotate(n=Max("number"))
+            .order_by()
+        }
+        rehousing_of = {}
+        for rehousing in Rehousing.objects.filter(household__in=pks).order_by("lease_start", "pk"):
+            rehousing_of[rehousing.household_id] = rehousing  # the latest wins
+        today = timezone.localdate()
+        scan_name = None
+        documents = []
+        for household, generated_at, signed_on in entries:
+            rehousing = rehousing_of.get(household.pk)
+            if rehousing is None and household.public != Public.EVICTION_THREAT:
+                raise ValidationError(
+                    f"{household.reference} : enregistrez d'abord le relogement, la convention "
+                    "tripartite est jointe au bail."
+                )
+            if signed_on < timezone.localdate(generated_at) or signed_on > today:
+                raise ValidationError(
+                    f"{household.reference} : la signature doit suivre la génération et ne peut "
+                    "pas être dans le futur."
+                )
+            if scan_name is None:
+                scan_name = default_storage.save(
+                    f"housing/signes/exemplaire-signe-{uuid.uuid4().hex}.pdf", scan
+                )
+            for kind in (DocumentKind.CONVENTION, DocumentKind.CONTRACT):
+                documents.append(
+                    cls(
+                        household=household,
+                        kind=kind,
+                        number=numbers.get(f"{household.pk}:{kind}", 0) + 1,
+                        generated_by=by,
+                        generated_at=generated_at,
+                        rehousing=rehousing if kind == DocumentKind.CONVENTION else None,
+                        status=DocumentStatus.SIGNED,
+                        signed_on=signed_on,
+                        signed_recorded_at=timezone.now(),
+                        signed_recorded_by=by,
+                        signed_scan=scan_name,
+                    )
+                )
+        cls.objects.bulk_create(documents, batch_size=2000)
+        return documents
+
+    def ensure_pdf(self):
+        """A document recorded in a batch has its PDF rendered on first need (then kept)."""
+        if self.pdf:
+            return
+        from django.core.files.base import ContentFile
+
+        from .documents import document_context, render_document
+
+        context = document_context(self.household, self.kind)
+        context["document"] = self
+        self.pdf.save("document.pdf", ContentFile(render_document(self.kind, context)), save=False)
+        self.save(update_fields=["pdf"])
 
     @transaction.atomic
     def mark_signed(self, *, on, scan, by):

@@ -173,3 +173,41 @@ def test_seed_sets_up_the_audit_purge_schedule():
     task = PeriodicTask.objects.get(task="audit.purge_expired_entries")
     assert task.enabled and task.crontab.hour == "3"
     assert str(task.crontab.timezone) == "Europe/Paris"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_demo_of_300_households_passes_check_pipeline(db, django_assert_max_num_queries):
+    """Issue 10, points 7–8: the demo's files agree with their records (status, documents
+    signed before the accompaniment, cellule decisions, agendas), checked in one query."""
+    seed(households=300)
+    from housing.models import AgreementDocument, DocumentStatus
+
+    accompanied = Household.objects.filter(status=Status.ACCOMPANIED)
+    assert accompanied.count() > 20
+    # Households staying in place (eviction threat) signed their documents too.
+    assert (
+        AgreementDocument.objects.filter(
+            household__in=accompanied.filter(public=Public.EVICTION_THREAT),
+            status=DocumentStatus.SIGNED,
+        ).count()
+        >= 2
+    )
+    # Every household that reached « accompagné » has its accompaniment, on its history's
+    # dates: begun that day, closed the day it left (post-autonomy, exit, …).
+    from accompaniments.models import Accompaniment
+
+    spans = {}
+    for change in StatusChange.objects.order_by("at", "pk"):
+        if change.to_status == Status.ACCOMPANIED:
+            spans[change.household_id] = [timezone.localdate(change.at), None]
+        elif change.household_id in spans and spans[change.household_id][1] is None:
+            spans[change.household_id][1] = timezone.localdate(change.at)
+    accompaniments = {a.household_id: a for a in Accompaniment.objects.all()}
+    assert set(accompaniments) == set(spans)
+    assert all([a.start, a.closed_on] == spans[pk] for pk, a in accompaniments.items()), (
+        "accompaniment dates differ from the household's history"
+    )
+    out = io.StringIO()
+    with django_assert_max_num_queries(1):
+        call_command("check_pipeline", stdout=out, stderr=io.StringIO())
+    assert "aucune incohérence" in out.getvalue()

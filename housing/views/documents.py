@@ -52,6 +52,7 @@ def _document(request, pk):
 def document_download(request, pk):
     document = _document(request, pk)
     log(request, Action.EXPORT, document, label=f"Téléchargement {document.get_kind_display()}")
+    document.ensure_pdf()
     with document.pdf.open("rb") as handle:
         return pdf_response(handle.read(), document.filename)
 

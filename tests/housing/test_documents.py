@@ -9,6 +9,8 @@ import time_machine
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -329,3 +331,56 @@ def test_convention_pdf_of_a_sublet_and_of_a_social_residence(letting_officer):
     text = pdf_text(document.pdf.read())
     assert "Résidence sociale Les Tilleuls" in text and "01/10/2026" in text
     assert document.rehousing == residence.rehousings.get()
+
+
+# --- a batch recorded after the fact (the demo's histories) --------------------------------
+
+
+@time_machine.travel(NOW)
+def test_signed_batch_keeps_the_rules_and_renders_on_first_download(
+    client, rehoused, letting_officer
+):
+    from django.core.files.base import ContentFile
+
+    in_place = HouseholdFactory(
+        status=Status.ADMITTED, public=Public.EVICTION_THREAT, tenant_account="CH9"
+    )
+    generated = datetime.datetime(2026, 9, 1, 10, 0, tzinfo=datetime.UTC)
+    scan = ContentFile(PDF_SCAN, name="signe.pdf")
+    # No rehousing and not staying in place: refused, nothing written.
+    homeless = HouseholdFactory(status=Status.ADMITTED, public=Public.DALO)
+    with pytest.raises(ValidationError, match="relogement"):
+        AgreementDocument.record_signed_batch(
+            [(in_place, generated, datetime.date(2026, 9, 3)), (homeless, generated, NOW.date())],
+            by=letting_officer,
+            scan=scan,
+        )
+    # Signed before it was generated: refused.
+    with pytest.raises(ValidationError, match="suivre la génération"):
+        AgreementDocument.record_signed_batch(
+            [(in_place, generated, datetime.date(2026, 8, 30))], by=letting_officer, scan=scan
+        )
+    assert not AgreementDocument.objects.exists()
+
+    AgreementDocument.generate(rehoused, "convention", by=letting_officer)  # v1, unsigned
+    with CaptureQueriesContext(connection) as queries:
+        AgreementDocument.record_signed_batch(
+            [
+                (rehoused, generated, datetime.date(2026, 9, 3)),
+                (in_place, generated, datetime.date(2026, 9, 3)),
+            ],
+            by=letting_officer,
+            scan=scan,
+        )
+    assert len(queries) <= 6  # whatever the number of households
+    convention = AgreementDocument.objects.get(household=rehoused, kind="convention", number=2)
+    assert convention.status == DocumentStatus.SIGNED and convention.rehousing is not None
+    assert AgreementDocument.objects.filter(household=in_place, status="signed").count() == 2
+    assert not convention.pdf
+
+    client.force_login(letting_officer)
+    response = client.get(reverse("housing:document_download", args=[convention.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert "Convention tripartite" in pdf_text(response.content)
+    convention.refresh_from_db()
+    assert convention.pdf  # kept: the next download reads the same file

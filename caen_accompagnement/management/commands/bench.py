@@ -271,6 +271,16 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Jeu de démonstration : {households} ménages ({time.monotonic() - started:.0f} s)."
         )
+        # The demo passes the pipeline's invariants (docs/pipeline.md), checked in one query.
+        started, report = time.monotonic(), io.StringIO()
+        try:
+            call_command("check_pipeline", stdout=report, stderr=report)
+        except SystemExit:
+            raise CommandError(f"check_pipeline :\n{report.getvalue()}") from None
+        self.stdout.write(
+            f"check_pipeline : {report.getvalue().strip().splitlines()[-1]} "
+            f"({time.monotonic() - started:.1f} s)"
+        )
 
     def contacts_count(self):
         from accompaniments.models import Contact
