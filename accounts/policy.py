@@ -92,6 +92,9 @@ RULES: dict[str, dict[str, str]] = {
     "reporting.small_cells": {SW: NONE, MGR: NONE},
     # the access log
     "audit.view": {MGR: NONE},
+    # one's own notifications and their preferences; the periodic jobs' runs (operators)
+    "notification.view": {r: NONE for r in Role},
+    "jobs.view": {MGR: NONE, ADMIN: NONE},
 }
 
 

@@ -41,3 +41,26 @@ def run_each(task, pks, failure):
         except Exception:  # noqa: BLE001 - one failure must not stop the others
             logger.exception(failure, pk)
     return done
+
+
+def periodic_job(name):
+    """Declare a periodic job (scheduled in `setup_schedules`): the task records its run, its
+    outcome and the notifications it produced (notifications.JobRun, read by the operators'
+    page). The decorated function receives the run and passes it to `Notification.objects.notify`.
+    """
+    from functools import wraps
+
+    from celery import shared_task
+
+    def decorator(func):
+        @shared_task(name=name)
+        @wraps(func)
+        def job():
+            from notifications.models import JobRun
+
+            with JobRun.track(name) as run:
+                return func(run)
+
+        return job
+
+    return decorator

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "caen_accompagnement",
     "accounts",
     "audit",
+    "notifications",
     "households",
     "diagnostics",
     "housing",
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "notifications.context_processors.unread",
             ],
             "builtins": ["caen_accompagnement.templatetags.fr_format"],
         },
@@ -172,6 +174,10 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="Logement accompagné Caen <noreply@ccas-caen.fr>"
 )
+# Links in mails are absolute: the address users reach the application at.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# An immediate notification mail is retried with a growing wait, then marked failed.
+NOTIFICATION_MAIL_MAX_TRIES = env.int("NOTIFICATION_MAIL_MAX_TRIES", default=5)
 # Where approved cellule minutes go at the DDCS (also editable in the admin).
 DDCS_MINUTES_RECIPIENTS = env.list("DDCS_MINUTES_RECIPIENTS", default=[])
 

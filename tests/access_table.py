@@ -203,6 +203,12 @@ ROWS = {
     "accounts:login": (None, expect(302, anonymous=200)),  # a logged-in user is sent home
     "accounts:logout": (None, expect(405, anonymous=LOGIN)),  # POST only
     "audit:list": (None, expect(403, ccas_manager=200)),
+    # --- notifications ----------------------------------------------------------------
+    "notifications:list": (None, expect(200)),
+    "notifications:read": (lambda w: {"pk": 1}, expect(405)),  # POST only
+    "notifications:read_all": (None, expect(405)),  # POST only
+    "notifications:preferences": (None, expect(200)),
+    "notifications:jobs": (None, expect(403, ccas_manager=200, admin=200)),
     # --- households -------------------------------------------------------------------
     "households:list": (None, expect(200, state_reader=403, admin=403)),
     "households:detail": (
