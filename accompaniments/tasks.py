@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import Role
-from caen_accompagnement.celery import periodic_job, run_each
+from caen_accompagnement.celery import periodic_job
 
 
 def _recipients(signal):
@@ -49,18 +49,6 @@ def notify_signal(signal_pk):
     send_mail(subject, body, None, recipients)
     Signal.objects.filter(pk=signal.pk).update(notified_at=timezone.now())
     return len(recipients)
-
-
-@shared_task(name="accompaniments.send_missed_signal_notifications")
-def send_missed_signal_notifications():
-    """Catch-up: the signals whose e-mail did not leave when they were recorded."""
-    from .models import Signal
-
-    return run_each(
-        notify_signal,
-        Signal.objects.awaiting_notification().values_list("pk", flat=True),
-        "Signalement %s : notification toujours impossible",
-    )
 
 
 # --- reminders (periodic jobs, scheduled in `setup_schedules`) -----------------------------

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.urls import reverse
 
-from caen_accompagnement.celery import periodic_job, run_each
+from caen_accompagnement.celery import periodic_job
 
 from .enums import DeliveryStatus
 from .models import Meeting, Minutes, MinutesDelivery, ddcs_recipients
@@ -82,16 +82,6 @@ def send_minutes(minutes_pk):
         )
         sent += 1
     return sent
-
-
-@shared_task(name="coordination.send_missed_minutes")
-def send_missed_minutes():
-    """Catch-up: approved minutes whose sending never ran."""
-    return run_each(
-        send_minutes,
-        Minutes.objects.undelivered().values_list("pk", flat=True),
-        "Compte rendu %s : envoi toujours impossible",
-    )
 
 
 # --- reminders (periodic jobs, scheduled in `setup_schedules`) -----------------------------

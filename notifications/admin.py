@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import JobRun, Notification
+from .models import JobRun, Notification, OutboxMessage
 
 
 @admin.register(Notification)
@@ -20,3 +20,12 @@ class JobRunAdmin(admin.ModelAdmin):
     list_display = ["job", "started_at", "finished_at", "outcome"]
     list_filter = ["job", "outcome"]
     readonly_fields = [f.name for f in JobRun._meta.fields]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Work asked by the application and not run yet, or abandoned after repeated failures."""
+
+    list_display = ["task", "args", "created_at", "done_at", "failed_at", "attempts"]
+    list_filter = ["task"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]

@@ -360,3 +360,85 @@ def send_digest(user_pk, now=None):
             mail_state=MailState.SENT, mail_sent_at=now, mail_error=""
         )
         return 1
+
+
+class OutboxMessageQuerySet(models.QuerySet):
+    def due(self, now=None):
+        """Not relayed yet (the broker was down, or the fast path lost it) and due again."""
+        return self.filter(
+            done_at__isnull=True, failed_at__isnull=True, next_at__lte=now or timezone.now()
+        )
+
+
+class OutboxMessage(models.Model):
+    """Work a web change asks for, written in the change's own transaction (the outbox).
+
+    `caen_accompagnement.celery.enqueue_on_commit` writes one row; after the commit a background
+    thread hands its key to the broker (the request never waits for Redis), and the periodic
+    relay (`notifications.relay_outbox`) runs whatever is still pending: one mechanism for every
+    kind of work, whether the broker was down, frozen or the message lost. `relay` locks the row
+    and marks it done in the transaction of the task's own writes, so it runs once.
+    """
+
+    task = models.CharField("tâche", max_length=150)
+    args = models.JSONField("arguments", default=list)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    next_at = models.DateTimeField("prochain essai", db_index=True)
+    done_at = models.DateTimeField("exécuté le", null=True, blank=True)
+    failed_at = models.DateTimeField("abandonné le", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("essais en échec", default=0)
+    error = models.CharField("dernière erreur", max_length=300, blank=True)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "tâche en attente (outbox)"
+        verbose_name_plural = "tâches en attente (outbox)"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.task}{tuple(self.args)!r}"
+
+    @classmethod
+    def record(cls, task_name, args):
+        now = timezone.now()
+        return cls.objects.create(
+            task=task_name, args=list(args), created_at=now, next_at=now + OUTBOX_GRACE
+        )
+
+    @classmethod
+    def relay(cls, pk, now=None):
+        """Run the message's task here, once; a failure is retried later with a growing wait."""
+        from celery import current_app
+
+        now = now or timezone.now()
+        with transaction.atomic():
+            message = (
+                cls.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, done_at__isnull=True, failed_at__isnull=True)
+                .first()
+            )
+            if message is None:
+                return 0
+            try:
+                with transaction.atomic():
+                    current_app.tasks[message.task](*message.args)
+            except Exception as exc:  # noqa: BLE001 - recorded, retried, then abandoned
+                message.attempts += 1
+                message.error = f"{exc.__class__.__name__}: {exc}"[:300]
+                message.next_at = now + mail_backoff(message.attempts)
+                if message.attempts >= OUTBOX_MAX_TRIES:
+                    message.failed_at = now
+                logger.exception(
+                    "Tâche en attente %s : échec (essai %s)", message, message.attempts
+                )
+                message.save(update_fields=["attempts", "error", "next_at", "failed_at"])
+                return 0
+            message.done_at = now
+            message.save(update_fields=["done_at"])
+            return 1
+
+
+# The fast path (after the commit) has this long before the periodic relay takes the message.
+OUTBOX_GRACE = timedelta(minutes=1)
+OUTBOX_MAX_TRIES = 8

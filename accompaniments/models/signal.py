@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -21,16 +19,6 @@ class SignalQuerySet(models.QuerySet):
 
     def unacknowledged(self):
         return self.filter(acknowledged_at__isnull=True)
-
-    def awaiting_notification(self, now=None):
-        """Recorded more than 5 minutes ago, within the last week, and never notified: their
-        e-mail did not leave (broker or mail server down). A periodic job sends them."""
-        now = now or timezone.now()
-        return self.filter(
-            notified_at__isnull=True,
-            created_at__lt=now - timedelta(minutes=5),
-            created_at__gte=now - timedelta(days=7),
-        )
 
     def incident_counts(self, start=None, end=None):
         """§7.2 counts: signals by kind recorded between two dates (inclusive), one query."""

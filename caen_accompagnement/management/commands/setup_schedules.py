@@ -36,17 +36,13 @@ SCHEDULES = {
         "Supprime les fichiers de listes déposés et jamais confirmés depuis plus de "
         "IMPORT_PENDING_HOURS heures, avec leur import.",
     ),
-    "Rattrapage des courriels de signalement": (
-        "accompaniments.send_missed_signal_notifications",
-        EVERY_10_MINUTES,
-        "Envoie les notifications de signalement qui n'ont pas pu partir à l'enregistrement "
-        "(Redis ou serveur de courriel indisponible), sur les 7 derniers jours.",
-    ),
-    "Rattrapage de l'envoi des comptes rendus": (
-        "coordination.send_missed_minutes",
-        EVERY_10_MINUTES,
-        "Envoie les comptes rendus approuvés dont l'envoi n'a jamais eu lieu (Redis "
-        "indisponible à l'approbation), sur les 7 derniers jours.",
+    # The outbox (caen_accompagnement.celery.enqueue_on_commit): every kind of work a web change
+    # asked for and the broker did not deliver (down, frozen, message lost), run once.
+    "Relais des tâches en attente": (
+        "notifications.relay_outbox",
+        _crontab("*"),
+        "Exécute les envois demandés par l'application (signalements, ordres du jour, comptes "
+        "rendus…) que Redis n'a pas transmis ; nouvel essai avec attente croissante.",
     ),
     # Reminders (issue « rappels »): each job writes a notifications.JobRun row, and a reminder
     # exists once per (kind, object, recipient, due date), so a second firing sends nothing.
