@@ -2,7 +2,7 @@
 
 import logging
 
-from caen_accompagnement.celery import periodic_job
+from celery import shared_task
 
 from .models import AuditEntry
 
@@ -11,8 +11,8 @@ logger = logging.getLogger(__name__)
 PURGE_TASK = "audit.purge_expired_entries"
 
 
-@periodic_job(PURGE_TASK)
-def purge_expired_entries(run):
+@shared_task(name=PURGE_TASK)
+def purge_expired_entries():
     """Retention (docs/access.md): entries older than AUDIT_RETENTION_DAYS leave the log."""
     deleted = AuditEntry.purge_expired()
     logger.info("Journal des accès : %s entrée(s) expirée(s) supprimée(s).", deleted)

@@ -85,6 +85,7 @@ def periodic_job(name):
             with JobRun.track(name) as run:
                 return func(run)
 
+        job.records_runs = True
         return job
 
     return decorator
