@@ -27,6 +27,8 @@ demo: migrate
 
 ## Serve on http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set).
 run: demo
+	@# Without Redis no beat runs: today's reminders are created once, here, so the demo shows them.
+	@if [ -z "$$REDIS_URL" ]; then $(BIN)/python manage.py run_due_jobs; fi
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## The whole suite: PostgreSQL and Redis via DATABASE_URL and REDIS_URL, else SQLite, the tests
