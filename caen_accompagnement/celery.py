@@ -55,12 +55,11 @@ def _publisher():
 
 
 def _publish_forever():
-    from notifications.tasks import relay_message
-
     while True:
         pk = _queue.get()
         try:
-            relay_message.delay(pk)
+            # send_task: always through the broker (never run eagerly in this thread).
+            app.send_task("notifications.relay_message", args=[pk])
         except Exception:  # noqa: BLE001 - the periodic relay will run it
             logger.warning(
                 "Message %s non transmis au broker : le relais périodique le prendra", pk

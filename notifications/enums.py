@@ -6,6 +6,7 @@ class Kind(models.TextChoices):
     CONTACT_DUE = "contact_due", "Contacts à faire cette semaine"
     END_SOON = "end_soon", "Fin d'accompagnement dans 30 jours"
     EXTENSION_WAITING = "extension_waiting", "Prolongation en attente de décision"
+    GLIDE_SOON = "glide_soon", "Glissement du bail dans 30 jours"
     SIGNAL_WAITING = "signal_waiting", "Signalement non pris en compte"
     SURVEY_DUE = "survey_due", "Enquête post-autonomie à réaliser"
     SURVEY_OVERDUE = "survey_overdue", "Enquête post-autonomie en retard"
@@ -21,6 +22,7 @@ KIND_ACTIONS = {
     Kind.CONTACT_DUE: "accompaniment.view",
     Kind.END_SOON: "accompaniment.view",
     Kind.EXTENSION_WAITING: "accompaniment.approve",
+    Kind.GLIDE_SOON: "housing.view",
     Kind.SIGNAL_WAITING: "signal.view",
     Kind.SURVEY_DUE: "accompaniment.view",
     Kind.SURVEY_OVERDUE: "accompaniment.view",

@@ -225,3 +225,22 @@ def test_a_failing_job_records_its_failure(monkeypatch):
 
 def test_contact_kinds_exist():
     assert Contact and Role  # imports used by the module's helpers
+
+
+@pytest.mark.django_db
+def test_glide_in_30_days_to_the_referent_and_the_letting_service(
+    social_worker, letting_officer, ccas_manager
+):
+    from housing import tasks as housing_tasks
+    from tests.housing.factories import RehousingFactory
+
+    household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+    RehousingFactory(household=household, planned_glide_date=D(2027, 4, 1))
+    RehousingFactory(planned_glide_date=D(2027, 4, 1), glided_on=D(2027, 3, 1))  # done
+    with time_machine.travel(at(D(2027, 3, 1), 7), tick=False):
+        assert housing_tasks.remind_glides.apply().get() == 0  # 31 days ahead
+    with time_machine.travel(at(D(2027, 3, 2), 7), tick=False):
+        assert housing_tasks.remind_glides.apply().get() == 2
+        assert housing_tasks.remind_glides.apply().get() == 0
+    assert {n.recipient for n in Notification.objects.all()} == {social_worker, letting_officer}
+    assert all(n.url == f"/logements/menage/{household.pk}/" for n in Notification.objects.all())

@@ -13,6 +13,7 @@ DUE_JOBS = [
     "accompaniments.remind_contacts",
     "accompaniments.remind_deadlines",
     "accompaniments.remind_surveys",
+    "housing.remind_glides",
     "coordination.remind_meetings",
     "notifications.relay_outbox",
     "notifications.send_mails",

@@ -58,6 +58,12 @@ SCHEDULES = {
         "Fin prévue dans 30 jours (référent) ; prolongation sans décision depuis 7 jours et "
         "signalement non pris en compte après 2 jours ouvrés (direction).",
     ),
+    "Rappels : glissements de bail": (
+        "housing.remind_glides",
+        _crontab("8", hour="7"),
+        "Bail glissant dont le glissement est prévu dans 30 jours : au référent et au service "
+        "location.",
+    ),
     "Rappels : enquêtes post-autonomie": (
         "accompaniments.remind_surveys",
         _crontab("10", hour="7"),
