@@ -420,6 +420,8 @@ class OutboxMessage(models.Model):
             )
             if message is None:
                 return 0
+            if message.task not in current_app.tasks:
+                current_app.loader.import_default_modules()  # every app's tasks.py
             try:
                 with transaction.atomic():
                     current_app.tasks[message.task](*message.args)
