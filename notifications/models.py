@@ -13,6 +13,7 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -205,6 +206,16 @@ class Notification(models.Model):
     def _still_readable(self):
         return type(self).objects.visible_to(self.recipient).filter(pk=self.pk).exists()
 
+    def object_exists(self):
+        """False once the object of the reminder was deleted (a household takes its
+        notifications with it; a meeting, a signal or an extension does not)."""
+        label, _, pk = self.object_ref.partition(":")
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            return True  # a reminder about the programme itself ("programme:…")
+        return model._default_manager.filter(pk=pk).exists()
+
     @classmethod
     def deliver(cls, pk, now=None):
         """Send the immediate mail of one notification, once: the row is locked while sending
@@ -220,6 +231,11 @@ class Notification(models.Model):
                 .first()
             )
             if n is None:
+                return 0
+            if not n.object_exists():
+                n.mail_state, n.mail_error = MailState.DROPPED, "L'objet du rappel a été supprimé."
+                logger.warning("Notification %s : courriel abandonné (objet supprimé)", pk)
+                n.save(update_fields=["mail_state", "mail_error"])
                 return 0
             if not n.recipient.is_active or not n.recipient.email or not n._still_readable():
                 n.mail_state = MailState.DROPPED
@@ -331,8 +347,8 @@ def send_digest(user_pk, now=None):
             .filter(pk__in=[n.pk for n in rows])
             .values_list("pk", flat=True)
         )
-        shown = [n for n in rows if n.pk in readable]
-        dropped = [n.pk for n in rows if n.pk not in readable]
+        shown = [n for n in rows if n.pk in readable and n.object_exists()]
+        dropped = [n.pk for n in rows if n not in shown]
         if not user.is_active or not user.email:
             dropped += [n.pk for n in shown]
             shown = []

@@ -292,3 +292,21 @@ def test_jobs_page_shows_each_job_last_run_and_what_it_produced(
     assert client.get(reverse("notifications:jobs")).status_code == 200
     client.force_login(social_worker)
     assert client.get(reverse("notifications:jobs")).status_code == 403
+
+
+def test_a_reminder_whose_object_was_deleted_is_dropped_and_logged(cellule_member, caplog):
+    meeting = Meeting.objects.create(date=timezone.now() + datetime.timedelta(days=9))
+    n = Notification.objects.notify(
+        cellule_member,
+        kind=Kind.CONVOCATION,
+        title="Convocation",
+        url=f"/cellule/{meeting.pk}/pre-lecture/",
+        obj=meeting,
+        due_on=timezone.localdate(),
+    )
+    assert n.mail_state == MailState.PENDING
+    meeting.delete()
+    assert tasks.send_mails.apply().get() == 0
+    n.refresh_from_db()
+    assert n.mail_state == MailState.DROPPED and mail.outbox == []
+    assert "objet supprimé" in caplog.text
