@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -49,6 +49,9 @@ class Signal(models.Model):
     )
     acknowledgement_note = models.TextField("suite donnée", blank=True)
     notified_at = models.DateTimeField("notifié le", null=True, blank=True)
+    # The one-time key of the form that recorded it: a submit sent twice (double click, retry
+    # after a slow answer) records one signal.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = SignalQuerySet.as_manager()
 
@@ -66,9 +69,17 @@ class Signal(models.Model):
 
     @classmethod
     @transaction.atomic
-    def record(cls, household, *, kind, by, amount=None, months=None, description=""):
-        """Record a signal (§3.2.3) and queue the e-mail once the transaction commits."""
+    def record(
+        cls, household, *, kind, by, amount=None, months=None, description="", submission_key=None
+    ):
+        """Record a signal (§3.2.3) and queue the e-mail once the transaction commits. With the
+        form's `submission_key`, a second submit returns the signal the first one recorded."""
         from ..tasks import notify_signal
+
+        if submission_key is not None:
+            existing = cls.objects.filter(submission_key=submission_key).first()
+            if existing is not None:
+                return existing
 
         if not household.in_programme:
             raise ValidationError(
@@ -85,14 +96,19 @@ class Signal(models.Model):
                 raise ValidationError(errors)
         else:
             amount = months = None
-        signal = cls.objects.create(
-            household=household,
-            kind=kind,
-            created_by=by,
-            amount=amount,
-            months=months,
-            description=description,
-        )
+        try:
+            with transaction.atomic():
+                signal = cls.objects.create(
+                    household=household,
+                    kind=kind,
+                    created_by=by,
+                    amount=amount,
+                    months=months,
+                    description=description,
+                    submission_key=submission_key,
+                )
+        except IntegrityError:  # the same submit, recorded meanwhile by a concurrent request
+            return cls.objects.get(submission_key=submission_key)
         enqueue_on_commit(notify_signal, signal.pk)
         return signal
 

@@ -140,3 +140,28 @@ def test_fast_path_through_a_real_worker_runs_once(celery_worker, social_worker,
     signal.refresh_from_db()
     assert signal.notified_at is not None
     assert [m.to for m in mail.outbox] == [[social_worker.email]]
+
+
+@pytest.mark.django_db
+def test_a_signal_form_submitted_twice_records_one_signal(
+    client, social_worker, tenancy_officer, django_capture_on_commit_callbacks
+):
+    household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED, tenant=True)
+    client.force_login(tenancy_officer)
+    form = client.get(reverse("accompaniments:signal_create")).context["form"]
+    key = str(form["submission_key"].value())
+    data = {
+        "household": household.reference,
+        "kind": SignalKind.LACK_OF_UPKEEP,
+        "description": "Parties communes encombrées.",
+        "submission_key": key,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(reverse("accompaniments:signal_create"), data)
+        again = client.post(reverse("accompaniments:signal_create"), data)  # a retried submit
+    assert first.status_code == again.status_code == 302
+    assert first.url == again.url
+    assert Signal.objects.count() == 1 and OutboxMessage.objects.count() == 1
+    assert [m.to for m in mail.outbox] == [[social_worker.email]]
+    other = client.get(reverse("accompaniments:signal_create")).context["form"]
+    assert str(other["submission_key"].value()) != key  # each displayed form has its own
