@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 HOUSEHOLDS ?= 300
+# Development commands run with DEBUG=1 (plain HTTP, development key, no second factor) unless
+# DEBUG is set; production runs none of them (see README, docker-compose.yml).
+DEV := DEBUG=$${DEBUG:-1}
 
 .PHONY: run test lint install migrate demo worker beat bench e2e clean
 
@@ -19,22 +22,23 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 install: $(VENV)/.installed
 
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py setup_schedules
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+	$(DEV) $(BIN)/python manage.py setup_schedules
 
 demo: migrate
-	$(BIN)/python manage.py seed_demo --households $(HOUSEHOLDS)
+	$(DEV) $(BIN)/python manage.py seed_demo --households $(HOUSEHOLDS)
 
 ## Serve on http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set).
 run: demo
 	@# Without Redis no beat runs: today's reminders are created once, here, so the demo shows them.
-	@if [ -z "$$REDIS_URL" ]; then $(BIN)/python manage.py run_due_jobs; fi
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@if [ -z "$$REDIS_URL" ]; then $(DEV) $(BIN)/python manage.py run_due_jobs; fi
+	@echo "Démonstration : DEBUG=1, HTTP local, double authentification désactivée (REQUIRE_2FA=0)."
+	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## The whole suite: PostgreSQL and Redis via DATABASE_URL and REDIS_URL, else SQLite, the tests
 ## needing them skipped with their reason (failed under REQUIRE_SERVICES=1). Journeys need chromium.
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -44,16 +48,16 @@ lint: install
 	$(BIN)/djlint templates --lint
 
 worker: install
-	$(BIN)/celery -A caen_accompagnement worker --loglevel=info
+	$(DEV) $(BIN)/celery -A caen_accompagnement worker --loglevel=info
 
 beat: install
-	$(BIN)/celery -A caen_accompagnement beat --loglevel=info
+	$(DEV) $(BIN)/celery -A caen_accompagnement beat --loglevel=info
 
 ## Query counts and timings of the list pages on a large data set (see README).
 ## Uses the current database (DATABASE_URL, else SQLite), topped up to BENCH_HOUSEHOLDS demo households.
 BENCH_HOUSEHOLDS ?= 10000
 bench: migrate
-	$(BIN)/python manage.py bench --households $(BENCH_HOUSEHOLDS)
+	$(DEV) $(BIN)/python manage.py bench --households $(BENCH_HOUSEHOLDS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

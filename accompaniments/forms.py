@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.models import User
+from caen_accompagnement.forms import add_errors
 from diagnostics.models import Intensity
 from households import taxonomy
 from households.models import Household
@@ -58,8 +59,7 @@ class StartForm(forms.Form):
             try:
                 Accompaniment.check_duration(data["start"], data["planned_end"])
             except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    self.add_error(field, messages)
+                add_errors(self, exc)
         return data
 
 
@@ -94,7 +94,11 @@ class ExtensionDecisionForm(forms.Form):
 
 class ReferentForm(forms.Form):
     referent = forms.ModelChoiceField(label="Nouveau référent", queryset=User.objects.none())
-    reason = forms.CharField(label="Motif du changement", max_length=250)
+    reason = forms.CharField(
+        label="Motif du changement",
+        max_length=250,
+        help_text="Lu par Caen habitat sur la fiche du ménage : ni nom, ni donnée sensible.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -211,13 +215,18 @@ class SignalForm(forms.Form):
 
 class AdhesionLossForm(forms.Form):
     description = forms.CharField(
-        label="Constat de la perte d'adhésion", widget=forms.Textarea(attrs={"rows": 4})
+        label="Constat de la perte d'adhésion",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Lu par Caen habitat : ni nom, ni santé, addiction ou autre donnée sensible.",
     )
 
 
 class AcknowledgeForm(forms.Form):
     note = forms.CharField(
-        label="Suite donnée", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="Suite donnée",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Lu par Caen habitat : ni nom, ni donnée sensible.",
     )
 
 

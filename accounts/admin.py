@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Organisation, RoleAssignment, User
 
@@ -27,3 +29,9 @@ class UserAdmin(BaseUserAdmin):
 
 admin.site.register(Organisation)
 admin.site.site_header = "Logement accompagné Caen — administration"
+
+# The second factor's keys and backup codes are secrets: no admin page shows them. The admin
+# resets a user's second factor from the user list (audit/admin.py, logged).
+for model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)

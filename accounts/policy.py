@@ -13,9 +13,13 @@ covers:
 - PRESELECTION: households still in the preselection stage (`PRESELECTION_STATUSES`).
 Actions that are not about one household (reading minutes, dashboards) use NONE: the role
 alone decides.
+
+The first scopes read the household's own fields. A scope reached through a higher app's tables
+(AGENDA: coordination's agendas) is given by that app in its `AppConfig.ready()`, through
+`provide_scope`, as a QuerySet method of its own: this module knows none of its joins.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q
 
 from .enums import Role
@@ -33,6 +37,10 @@ ALL, OWN, TENANTS, AGENDA, PRESELECTION, NONE = (
 # tests/accounts/test_policy.py checks they are statuses). Preselection lasts until the cellule
 # has chosen the diagnostic level: from then on the CCAS runs the file (docs/domain.md, pipeline).
 PRESELECTION_STATUSES = ("preselected", "awaiting_level")
+# An archived household (retention, docs/privacy.md) is out of every scope: only the archive
+# pages read it, for a holder of ARCHIVE_VIEW, with a typed reason.
+ARCHIVED_STATUS = "archived"
+ARCHIVE_VIEW = "archive.view"
 
 SW = Role.SOCIAL_WORKER
 MGR = Role.CCAS_MANAGER
@@ -81,6 +89,9 @@ RULES: dict[str, dict[str, str]] = {
     "meeting.change": {MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE},
     "meeting.plan": {MGR: NONE},
     "minutes.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE, STATE: NONE},
+    # the comité de suivi's pages (members, adjustments, the bilans it approved): the State
+    # reader sits in it (§5.2); a cellule member as such does not
+    "comite.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, STATE: NONE},
     "minutes.approve": {MGR: NONE},
     # admitting past the 50 % cap of eviction-threat accompaniments, with a written reason
     "admission.override_cap": {MGR: NONE},
@@ -90,12 +101,44 @@ RULES: dict[str, dict[str, str]] = {
     # dashboards, bilans, exports (aggregated)
     "reporting.view": {SW: NONE, MGR: NONE, LET: NONE, DEBT: NONE, CELL: NONE, STATE: NONE},
     "reporting.small_cells": {SW: NONE, MGR: NONE},
+    # the households behind a figure of the dashboard (each read logged)
+    "reporting.households": {SW: NONE, MGR: NONE},
+    # the comité de suivi's approval of a yearly bilan, recorded by the CCAS manager
+    "bilan.approve": {MGR: NONE},
+    # the budget's actuals (§6)
+    "budget.change": {MGR: NONE},
     # the access log
     "audit.view": {MGR: NONE},
+    # archived households (retention): the direction, with a typed reason, the read logged
+    "archive.view": {MGR: ALL},
+    # rights of the person: everything held on a household (access request), the notice given
+    "household.access_request": {MGR: ALL},
+    "household.record_notice": {SW: OWN, MGR: ALL},
     # one's own notifications and their preferences; the periodic jobs' runs (operators)
     "notification.view": {r: NONE for r in Role},
     "jobs.view": {MGR: NONE, ADMIN: NONE},
 }
+
+
+# scope -> function(user) returning the ids of the households the scope gives `user` (a
+# QuerySet, used as a subquery: one row per household, whatever the joins behind it).
+_SCOPE_HOUSEHOLDS = {}
+
+
+def provide_scope(scope: str, households_of) -> None:
+    """Called by the app owning `scope`'s data, in its AppConfig.ready()."""
+    _SCOPE_HOUSEHOLDS[scope] = households_of
+
+
+def scope_households(scope: str, user):
+    """The ids of the households `scope` gives `user` (a QuerySet), from the app providing it."""
+    try:
+        households_of = _SCOPE_HOUSEHOLDS[scope]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"No installed app provides the policy scope {scope!r}."
+        ) from None
+    return households_of(user)
 
 
 def scopes(user, action: str) -> set[str]:
@@ -106,7 +149,22 @@ def scopes(user, action: str) -> set[str]:
 
 
 def household_q(user, action: str, prefix: str = "") -> Q:
-    """A filter on Household (or on a model reaching it through `prefix`, e.g. "household__")."""
+    """A filter on Household (or on a model reaching it through `prefix`, e.g. "household__").
+
+    Archived households are left out for every action but ARCHIVE_VIEW."""
+    live = _not_archived(action, prefix)
+    scope = _scope_q(user, action, prefix)
+    return scope & live if scope else live
+
+
+def _not_archived(action, prefix):
+    if action == ARCHIVE_VIEW:
+        return Q(**{f"{prefix}status": ARCHIVED_STATUS})
+    return ~Q(**{f"{prefix}status": ARCHIVED_STATUS})
+
+
+def _scope_q(user, action: str, prefix: str = "") -> Q:
+    """The scope alone: Q() (no filter) for ALL and NONE."""
     found = scopes(user, action)
     if ALL in found or NONE in found:
         return Q()
@@ -118,12 +176,7 @@ def household_q(user, action: str, prefix: str = "") -> Q:
     if PRESELECTION in found:
         q |= Q(**{f"{prefix}status__in": PRESELECTION_STATUSES})
     if AGENDA in found:
-        q |= Q(
-            **{
-                f"{prefix}agenda_items__meeting__agenda_published_at__isnull": False,
-                f"{prefix}agenda_items__meeting__members": user,
-            }
-        )
+        q |= Q(**{f"{prefix}pk__in": scope_households(AGENDA, user)})
     return q
 
 
@@ -132,7 +185,11 @@ def can(user, action: str, household=None) -> bool:
     found = scopes(user, action)
     if not found:
         return False
-    if household is None or ALL in found or NONE in found:
+    if household is None:
+        return True
+    if (household.status == ARCHIVED_STATUS) != (action == ARCHIVE_VIEW):
+        return False
+    if ALL in found or NONE in found:
         return True
     if OWN in found and user.pk in (household.referent_id, household.substitute_id):
         return True

@@ -1,19 +1,29 @@
-from django.contrib import admin
+"""The access log is read by the CCAS direction only, in the application (`audit:list`,
+policy `audit.view`): it has no page in /admin/, where the IT admin works.
 
-from .models import AuditEntry
+The user admin gains here its one audited action (accounts cannot import audit)."""
+
+from django.contrib import admin, messages
+
+from accounts.admin import UserAdmin
+from accounts.models import User
+
+from .actions import reset_second_factor
+
+admin.site.unregister(User)
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id", "household_id", "ip"]
-    list_filter = ["action", "object_type"]
-    date_hierarchy = "at"
+@admin.register(User)
+class AuditedUserAdmin(UserAdmin):
+    actions = ["reset_second_factor"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.action(description="Réinitialiser la double authentification")
+    def reset_second_factor(self, request, queryset):
+        users = list(queryset)
+        for user in users:
+            reset_second_factor(request, user)
+        messages.success(
+            request,
+            f"Double authentification réinitialisée pour {len(users)} compte(s) : "
+            "chacun l'activera de nouveau à sa prochaine connexion.",
+        )

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts import network
+
 
 class Action(models.TextChoices):
     VIEW = "view", "Consultation"
@@ -83,9 +85,10 @@ class AuditEntry(models.Model):
 
 
 def client_ip(request):
+    """The client's address: REMOTE_ADDR, or the proxy's header for TRUSTED_PROXIES only."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return network.client_ip(request)
 
 
 def _actor(request, actor=None):

@@ -1,8 +1,8 @@
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.policy import action_required
+from caen_accompagnement.pagination import paginate
 
 from .filters import AuditFilter
 from .models import AuditEntry
@@ -12,5 +12,5 @@ from .models import AuditEntry
 @action_required("audit.view")
 def entry_list(request):
     filterset = AuditFilter(request.GET, queryset=AuditEntry.objects.select_related("actor"))
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    page = paginate(request, filterset.qs, per_page=50)
     return render(request, "audit/list.html", {"filter": filterset, "page": page})

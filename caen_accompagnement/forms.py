@@ -1,15 +1,28 @@
-"""Form helpers shared by every app."""
+"""Form helpers shared by every app: a model method's `ValidationError` shown to the user."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 
 
 def add_errors(form, exc: ValidationError, field_map=None):
     """A model method's ValidationError shown on `form`: each field's errors next to that field
-    (or to `field_map[field]`, the form's name for it), the others at the top of the form."""
+    (or to `field_map[field]`, the form's name for it), the others at the top of the form.
+
+    `form` may be unbound (a fresh form of the saved object, e.g. a draft saved then refused on
+    submission): it is first validated as empty, so that errors can be added to it."""
     field_map = field_map or {}
+    if not form.is_bound:
+        form.full_clean()  # no data: only empties the errors
+        form.cleaned_data = {}
     if hasattr(exc, "error_dict"):
         for name, errors in exc.message_dict.items():
             target = field_map.get(name, name)
             form.add_error(target if target in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def flash_errors(request, exc: ValidationError):
+    """A model method's ValidationError as one error message on the next page, for an action
+    without a form to show it on (a button, a form posted from another page)."""
+    messages.error(request, " ".join(exc.messages))

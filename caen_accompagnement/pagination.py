@@ -1,7 +1,7 @@
-"""One page of a list, and the query string its page links keep (filters, other lists' pages).
+"""One page of a list, and the parameters its page links keep (filters, other lists' pages).
 
-Rendered by `templates/components/pagination.html`:
-`{% include "components/pagination.html" with page=page querystring=page.querystring param=page.param %}`.
+Every paginated page renders its links with `templates/components/pagination.html`:
+`{% include "components/pagination.html" with page=page %}` (optional: `anchor`, `label`).
 """
 
 from django.core.paginator import Paginator
@@ -9,15 +9,29 @@ from django.core.paginator import Paginator
 PAGE_SIZE = 25
 
 
-def paginate(request, object_list, param="page", per_page=PAGE_SIZE):
+def paginate(request, object_list, param="page", per_page=PAGE_SIZE, keep=None):
     """The page of `object_list` (a QuerySet or a list) named by `request.GET[param]`.
 
-    The page carries `param` and `querystring`: the request's other parameters, so that a page
-    link keeps the filters, and, on a page of several paginated lists, the other lists' pages.
+    Its links keep the request's other parameters (the filters and, on a page of several
+    paginated lists, the other lists' pages), or only those named in `keep`; the page parameter
+    itself comes once, last. The page carries `param` and, for Django's `{% querystring %}`
+    tag, `previous_query` and `next_query` (None without such a page).
     """
     page = Paginator(object_list, per_page).get_page(request.GET.get(param))
-    query = request.GET.copy()
-    query.pop(param, None)
+    kept = request.GET.copy()
+    for name in list(kept):
+        if name == param or (keep is not None and name not in keep):
+            del kept[name]
     page.param = param
-    page.querystring = query.urlencode()
+    page.previous_query = page.next_query = None
+    if page.has_previous():
+        page.previous_query = _with_page(kept, param, page.previous_page_number())
+    if page.has_next():
+        page.next_query = _with_page(kept, param, page.next_page_number())
     return page
+
+
+def _with_page(kept, param, number):
+    query = kept.copy()
+    query[param] = number
+    return query

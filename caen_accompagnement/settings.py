@@ -1,9 +1,12 @@
 """Settings, read from the environment (12-factor). See README for the variables."""
 
+import datetime
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -11,8 +14,16 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The default key is for trying the app and for tests only; `check --deploy` flags it.
-SECRET_KEY = env("SECRET_KEY", default="django-insecure-dev-only-key-set-SECRET_KEY-in-production")
+# Without DEBUG the app refuses to start on a missing key: a public development key would let
+# anyone forge sessions and password-reset tokens.
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY n'est pas défini : l'application refuse de démarrer sans clé secrète "
+            "hors développement (DEBUG=1). Voir README, « Variables d'environnement »."
+        )
+    SECRET_KEY = "django-insecure-dev-only-key-set-SECRET_KEY-in-production"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -31,6 +42,10 @@ INSTALLED_APPS = [
     "template_partials",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "caen_accompagnement",
     "accounts",
     "audit",
@@ -41,17 +56,22 @@ INSTALLED_APPS = [
     "accompaniments",
     "coordination",
     "reporting",
+    "privacy",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "caen_accompagnement.middleware.PrivacyHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -71,7 +91,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.roles",
                 "notifications.context_processors.unread",
             ],
             "builtins": ["caen_accompagnement.templatetags.fr_format"],
@@ -114,9 +133,14 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "accounts.passwords.CnilPasswordValidator"},
+    {"NAME": "accounts.passwords.PublicPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Lockout (accounts/lockout.py): 5 failures lock one account *from one address* for 15 minutes;
+# past LOGIN_USERNAME_CAP failures on one account from anywhere (24 h), addresses that never
+# logged into it wait a back-off that doubles with each further failure, while the addresses the
+# account logged in from keep their own per-address count: nobody can lock a colleague out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -124,18 +148,58 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
+LOGIN_USERNAME_CAP = env.int("LOGIN_USERNAME_CAP", default=20)
+LOGIN_BACKOFF_MINUTES = env.int("LOGIN_BACKOFF_MINUTES", default=1)
+LOGIN_KNOWN_ADDRESS_DAYS = 90
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, e.g. 10.0.0.0/8).
+# Empty: the client address is REMOTE_ADDR, whatever the request headers say.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Second factor (TOTP, django-otp) for every role; off only in development (`make run`).
+REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = "Logement accompagné Caen"
+BACKUP_CODES_COUNT = 10
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an inactivity timeout
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
+# --- HTTPS, safe by default: SSL redirect, HSTS and secure cookies unless LOCAL_HTTP=1
+# (implied by DEBUG=1, i.e. `make run`). Each can still be set on its own.
+LOCAL_HTTP = env.bool("LOCAL_HTTP", default=DEBUG)
+SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not LOCAL_HTTP)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not LOCAL_HTTP)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if LOCAL_HTTP else 31_536_000)
+# The header applies to the app's own host and its subdomains only (never to a parent domain);
+# `preload` is inert until someone submits the domain to the browsers' list.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): the app's own files only, no inline script or style
+# (htmx's indicator style comes from static/css/app.css, see base.html's htmx-config).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Bootstrap's form controls draw with data: SVG
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
 
 # --- Locale: everything a user reads is French.
 LANGUAGE_CODE = "fr-fr"
@@ -166,6 +230,12 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
 MEDIA_URL = "/fichiers-prives/"  # never routed: no URL serves MEDIA_ROOT directly
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Every upload is cut off past the largest limit of any form, while it streams in.
+FILE_UPLOAD_HANDLERS = [
+    "caen_accompagnement.uploads.SizeCapUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # --- Email.
@@ -174,8 +244,11 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="Logement accompagné Caen <noreply@ccas-caen.fr>"
 )
-# Links in mails are absolute: the address users reach the application at.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The address of the app in links sent by e-mail: SITE_URL, else the first trusted origin.
+SITE_URL = (
+    env("SITE_URL", default="")
+    or (CSRF_TRUSTED_ORIGINS[0] if CSRF_TRUSTED_ORIGINS else "http://127.0.0.1:8000")
+).rstrip("/")
 # An immediate notification mail is retried with a growing wait, then marked failed.
 NOTIFICATION_MAIL_MAX_TRIES = env.int("NOTIFICATION_MAIL_MAX_TRIES", default=5)
 # Where approved cellule minutes go at the DDCS (also editable in the admin).
@@ -187,14 +260,25 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Programme settings.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Retention (docs/privacy.md): a file with no contact for ACTIVE_RETENTION_YEARS is archived;
+# ARCHIVE_RETENTION_YEARS after its archiving, it is anonymised, ANONYMISATION_NOTICE_DAYS after
+# a retention report first announced it (the daily job `privacy.apply_retention`).
 ACTIVE_RETENTION_YEARS = env.int("ACTIVE_RETENTION_YEARS", default=2)
+ARCHIVE_RETENTION_YEARS = env.int("ARCHIVE_RETENTION_YEARS", default=3)
+ANONYMISATION_NOTICE_DAYS = env.int("ANONYMISATION_NOTICE_DAYS", default=30)
+# Who the /donnees-personnelles/ page names for exercising rights (the CCAS's DPO).
+DPO_CONTACT = env("DPO_CONTACT", default="")
 # An import preview left unconfirmed this long loses its uploaded file (purged hourly).
 IMPORT_PENDING_HOURS = env.int("IMPORT_PENDING_HOURS", default=24)
 PROGRAMME_TARGET_HOUSEHOLDS = 120
+# The programme's first day: the 120 households are counted over 3 years from it, and no bilan
+# is made for a year before it (docs/reporting.md).
+PROGRAMME_START = datetime.date.fromisoformat(env("PROGRAMME_START", default="2024-01-01"))
+PROGRAMME_YEARS = 3
 # Post-autonomy surveys (§7): how many, one every 6 months from the closure of the accompaniment.
 POST_AUTONOMY_SURVEY_ROUNDS = env.int("POST_AUTONOMY_SURVEY_ROUNDS", default=4)
 SMALL_CELL_THRESHOLD = 5
-DEMO_PASSWORD = env("DEMO_PASSWORD", default="Caen-Accompagne-2026!")
+DEMO_PASSWORD = env("DEMO_PASSWORD", default="Caen-Accompagne-2026!")  # public: see README
 
 LOGGING = {
     "version": 1,

@@ -15,7 +15,8 @@ urlpatterns = [
     path("logements/", include("housing.urls")),
     path("", include("accompaniments.urls")),
     path("cellule/", include("coordination.urls")),
-    path("tableaux-de-bord/", include("reporting.urls")),
+    path("", include("reporting.urls")),
+    path("", include("privacy.urls")),
     path("admin/", admin.site.urls),
 ]
 

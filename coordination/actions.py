@@ -13,22 +13,12 @@ from accounts import policy
 from diagnostics.models import Diagnostic, DiagnosticStatus
 from households.enums import Public, Status
 from households.models import Household
-from households.taxonomy import mentions_special_category
+from households.outbound import check_outbound
 
 from .enums import ItemKind, Outcome
-from .models import Decision
+from .models import MINUTES_AUDIENCE, Decision
 
 CAP = Decimal("0.5")  # docs/domain.md §1.2: eviction-threat accompaniments ≤ 50 % of all
-
-SENSITIVE_MESSAGE = (
-    "Ce texte figurera au compte rendu diffusé à la DDCS : il ne doit mentionner aucune donnée "
-    "de santé ni d'addiction."
-)
-
-
-def check_no_sensitive_words(text, field="reason"):
-    if mentions_special_category(text):
-        raise ValidationError({field: SENSITIVE_MESSAGE})
 
 
 @dataclass
@@ -130,8 +120,7 @@ def do_record_decision(
         raise ValidationError({"outcome": "Cette décision n'est pas possible pour ce point."})
     reason = (reason or "").strip()
     cap_override_reason = (cap_override_reason or "").strip()
-    check_no_sensitive_words(reason)
-    check_no_sensitive_words(cap_override_reason, "cap_override_reason")
+    check_outbound(MINUTES_AUDIENCE, reason=reason, cap_override_reason=cap_override_reason)
     household = None
     if item.household_id:
         household = Household.objects.select_for_update().get(pk=item.household_id)

@@ -3,8 +3,8 @@ from datetime import datetime, time
 from django import forms
 from django.utils import timezone
 
-from caen_accompagnement.uploads import sniff_suffix, too_large
 from diagnostics.models import LEVEL_CHOICES
+from households.outbound import add_outbound_errors
 
 from .enums import OUTCOMES_OF_KIND, AdjustmentStatus, ItemKind, MeetingKind, Outcome
 from .models import (
@@ -16,6 +16,13 @@ from .models import (
     possible_members,
 )
 
+COMITE_AUDIENCE = "lu par les membres du comité de suivi"
+MEETING_AUDIENCE = "courriel de l'ordre du jour et compte rendu"
+# Under every field read outside the CCAS (docs/access.md, "Texte libre qui sort du CCAS").
+OUTBOUND_HELP = (
+    "Diffusé aux membres de la cellule et à la DDCS : ni nom de personne, ni santé, addiction, "
+    "vie sexuelle, religion, infraction ou droit au séjour."
+)
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PLANNED_DATES = 6
 
@@ -40,6 +47,7 @@ class PlanForm(forms.Form):
         cleaned = super().clean()
         at = cleaned.get("at")
         if at is None:
+            add_outbound_errors(self, MEETING_AUDIENCE, place=cleaned.get("place"))
             return cleaned
         now = timezone.now()
         dates = []
@@ -58,6 +66,8 @@ class PlanForm(forms.Form):
             else:
                 dates.append(moment)
         cleaned["moments"] = dates
+        # In the agenda e-mail and the minutes (docs/access.md).
+        add_outbound_errors(self, MEETING_AUDIENCE, place=cleaned.get("place"))
         return cleaned
 
 
@@ -106,7 +116,7 @@ class AttendanceForm(forms.Form):
 
 
 class ManualItemForm(forms.Form):
-    title = forms.CharField(label="Intitulé du point", max_length=250)
+    title = forms.CharField(label="Intitulé du point", max_length=250, help_text=OUTBOUND_HELP)
 
 
 class DecisionForm(forms.Form):
@@ -119,13 +129,15 @@ class DecisionForm(forms.Form):
         required=False,
     )
     reason = forms.CharField(
-        label="Motif (court, sans donnée de santé)",
+        label="Motif (court)",
+        help_text=OUTBOUND_HELP,
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     cap_override_reason = forms.CharField(
         label="Motif du dépassement du plafond de 50 % (responsable CCAS)",
+        help_text=OUTBOUND_HELP,
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -164,6 +176,7 @@ class DecisionForm(forms.Form):
 class CorrectionForm(forms.Form):
     correction = forms.CharField(
         label="Correction apportée au compte rendu",
+        help_text=OUTBOUND_HELP,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -181,24 +194,17 @@ class AdjustmentForm(forms.ModelForm):
         fields = ["title", "owner", "status", "due_on"]
         widgets = {"due_on": DATE_INPUT}
 
+    def clean(self):
+        cleaned = super().clean()
+        # Read by the comité's members, outside the CCAS (docs/access.md).
+        add_outbound_errors(
+            self, COMITE_AUDIENCE, title=cleaned.get("title"), owner=cleaned.get("owner")
+        )
+        return cleaned
+
 
 class AdjustmentStatusForm(forms.Form):
     status = forms.ChoiceField(label="État", choices=AdjustmentStatus.choices)
-
-
-class BilanForm(forms.Form):
-    bilan = forms.FileField(label="Bilan de l'année (PDF)")
-
-    def clean_bilan(self):
-        upload = self.cleaned_data["bilan"]
-        if too_large(upload):
-            raise forms.ValidationError("Le fichier dépasse 10 Mo.")
-        if (
-            not upload.name.lower().endswith(".pdf")
-            or sniff_suffix(upload, allowed=(".pdf",)) is None
-        ):
-            raise forms.ValidationError("Le bilan doit être un fichier PDF.")
-        return upload
 
 
 class PartnerForm(forms.ModelForm):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from caen_accompagnement.celery import periodic_job
 
 from .enums import DeliveryStatus
-from .models import Meeting, Minutes, MinutesDelivery, ddcs_recipients
+from .models import Meeting, Minutes, MinutesDelivery
 
 
 def _absolute(path):
@@ -47,23 +47,11 @@ def send_agenda_published(meeting_pk):
 def send_minutes(minutes_pk):
     """Send the approved minutes to every member and to the DDCS, one delivery row each."""
     minutes = Minutes.objects.select_related("meeting").get(pk=minutes_pk)
-    meeting = minutes.meeting
-    members = list(dict.fromkeys(m.email.lower() for m in meeting.members.filter(is_active=True)))
-    others = [e for e in ddcs_recipients() if e not in members]
     with minutes.pdf.open("rb") as handle:
         pdf = handle.read()
-    subject = f"Compte rendu approuvé — {meeting.label}"
-    if minutes.number > 1:
-        subject += f" (version {minutes.number}, corrigée)"
-    body = (
-        "Bonjour,\n\n"
-        f"Vous trouverez ci-joint le compte rendu approuvé de la {meeting.label.lower()}"
-        f"{f' (version {minutes.number})' if minutes.number > 1 else ''}.\n"
-        "Les ménages y sont désignés par leur référence de dossier et leurs initiales.\n\n"
-        "— Logement accompagné Caen (Caen habitat · CCAS de Caen)"
-    )
+    subject, body = minutes.mail_subject, minutes.mail_body
     sent = 0
-    for email, is_member in [(e, True) for e in members] + [(e, False) for e in others]:
+    for email, is_member in minutes.meeting.minutes_recipients():
         message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
         message.attach(minutes.filename, pdf, "application/pdf")
         try:

@@ -36,7 +36,6 @@ urlpatterns = [
         comite.adjustment_status,
         name="adjustment_status",
     ),
-    path("comite/<int:pk>/bilan/", comite.bilan_upload, name="bilan_upload"),
     path("comite/<int:pk>/bilan.pdf", comite.bilan_download, name="bilan_download"),
     path("partenaires/", partners.partner_list, name="partners"),
     path("partenaires/nouveau/", partners.partner_create, name="partner_create"),

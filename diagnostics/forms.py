@@ -6,6 +6,7 @@ from django.utils import timezone
 from caen_accompagnement.uploads import sniff_suffix, too_large
 from households import taxonomy
 from households.enums import Employment
+from households.outbound import add_outbound_errors
 
 from . import budget as budget_rules
 from .enums import PERMIT_SITUATIONS, ArrearsTrigger, Severity, StepKind, Support
@@ -14,6 +15,7 @@ from .models import (
     LEVEL_CHOICES,
     MAX_DURATION,
     MIN_DURATION,
+    SYNTHESIS_AUDIENCE,
     Capacity,
     Debt,
     Diagnostic,
@@ -145,7 +147,8 @@ class DiagnosticForm(forms.ModelForm):
         }
         help_texts = {
             "residence_permit_valid_until": "Date de fin de validité seulement : pas de copie du titre.",
-            "capacity_reason": "Lu par la cellule : n'y mentionnez ni santé ni addiction.",
+            "capacity_reason": "Lu par Caen habitat et la cellule : ni nom, ni santé, addiction "
+            "ou autre donnée sensible.",
         }
 
     def __init__(self, *args, household, **kwargs):
@@ -270,12 +273,10 @@ class DiagnosticForm(forms.ModelForm):
             and not (data.get("capacity_reason") or "").strip()
         ):
             self.add_error("capacity_reason", "Indiquez le motif de la réserve ou du refus.")
-        if taxonomy.mentions_special_category(data.get("capacity_reason")):
-            # The motif is part of the synthesis the cellule members read (pre-read pack).
-            self.add_error(
-                "capacity_reason",
-                "Ce motif est lu par les membres de la cellule : il ne doit mentionner aucune "
-                "donnée de santé ni d'addiction.",
+        if "capacity_reason" in data:
+            # The motif is part of the synthesis read by Caen habitat and the cellule.
+            add_outbound_errors(
+                self, SYNTHESIS_AUDIENCE, capacity_reason=data.get("capacity_reason")
             )
         return data
 

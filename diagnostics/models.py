@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts import policy
 from caen_accompagnement.versioning import save_if_unchanged
-from households import taxonomy
+from households import outbound, taxonomy
 from households.enums import Quartier, Status
 from households.models import Household
 
@@ -56,6 +56,8 @@ LEVEL_METHODS = {
     3: "Aucune information sociale préalable : entretien approfondi avec la famille.",
 }
 MIN_DURATION, MAX_DURATION = 3, 12
+# Who reads the synthesis, its motif included (docs/access.md): Caen habitat and the cellule.
+SYNTHESIS_AUDIENCE = "synthèse lue par Caen habitat et la cellule"
 DURATION_MESSAGE = "La durée proposée doit être comprise entre 3 et 12 mois."
 
 
@@ -66,13 +68,10 @@ def social_report_path(instance, filename):
 
 
 class DiagnosticQuerySet(models.QuerySet):
-    def detail_visible_to(self, user):
-        return self.filter(policy.household_q(user, "diagnostic.view_detail", prefix="household__"))
-
-    def synthesis_visible_to(self, user):
-        return self.filter(
-            policy.household_q(user, "diagnostic.view_synthesis", prefix="household__")
-        ).distinct()
+    def visible_to(self, user, action="diagnostic.view_detail"):
+        """The diagnostics `user` may `action` (the detail by default; the synthesis, the
+        cellule's reading, with "diagnostic.view_synthesis")."""
+        return self.filter(policy.household_q(user, action, prefix="household__"))
 
     def current(self):
         """The latest version of each household's diagnostic."""
@@ -306,6 +305,13 @@ class Diagnostic(models.Model):
             problems["capacity_reason"] = [
                 "Conclusion incomplète : indiquez le motif de la réserve ou du refus."
             ]
+        else:
+            # A draft saved before the outbound check existed is not transmitted as it is.
+            found = outbound.findings_of({"capacity_reason": self.capacity_reason})
+            if found:
+                problems["capacity_reason"] = [
+                    outbound.message(found["capacity_reason"], SYNTHESIS_AUDIENCE)
+                ]
         if self.capacity and self.capacity != Capacity.NO:
             if not self.proposed_duration_months:
                 problems["proposed_duration_months"] = [

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.forms.utils import ErrorDict
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from audit.models import Action, log, log_households
+from caen_accompagnement.forms import add_errors, flash_errors
 from caen_accompagnement.pagination import paginate
 from caen_accompagnement.pdf import pdf_response, render_pdf
 from caen_accompagnement.uploads import private_file_response
@@ -38,19 +38,21 @@ MEMBERS = Prefetch("household__members", queryset=Person.objects.order_by("posit
 
 
 def _detail_qs(user):
-    return Diagnostic.objects.detail_visible_to(user).select_related(
+    return Diagnostic.objects.visible_to(user).select_related(
         "household", "household__referent", "author", "reviewed_by", "previous"
     )
 
 
 def _change_qs(user):
-    return Diagnostic.objects.filter(
-        policy.household_q(user, "diagnostic.change", prefix="household__")
-    ).select_related("household", "household__referent")
+    return Diagnostic.objects.visible_to(user, "diagnostic.change").select_related(
+        "household", "household__referent"
+    )
 
 
 def _synthesis_qs(user):
-    qs = Diagnostic.objects.synthesis_visible_to(user).select_related("household")
+    qs = Diagnostic.objects.visible_to(user, "diagnostic.view_synthesis").select_related(
+        "household"
+    )
     if not policy.can(user, "diagnostic.view_detail"):
         # Outside the CCAS, only what was sent to the cellule.
         qs = qs.exclude(status=DiagnosticStatus.DRAFT)
@@ -282,7 +284,7 @@ def _save_draft(diagnostic, form, debts, history, *, sent_meanwhile):
             form.cleaned_data["version"], form.model_field_names() + ["adult_employment"]
         )
     except ValidationError as exc:
-        form.add_error(None, exc)
+        add_errors(form, exc)
         return False
     diagnostic.replace_lines(form.resources(), form.charges())
     diagnostic.replace_obstacles(form.obstacles())
@@ -303,15 +305,11 @@ def _submit(request, diagnostic):
             submit_errors=exc.messages,
             missing_steps=exc.message_dict.get("method", []),
         )
-        # Each reason also stands next to its field (the steps: in the checklist's section).
+        # Each reason also stands next to its field (the steps: in the checklist's section);
+        # the others are listed with the submit button (`submit_errors`), not twice.
         form = context["form"]
-        form._errors = ErrorDict(
-            {
-                field: form.error_class(reasons)
-                for field, reasons in exc.message_dict.items()
-                if field in form.fields
-            }
-        )
+        on_fields = {f: r for f, r in exc.message_dict.items() if f in form.fields}
+        add_errors(form, ValidationError(on_fields))
         messages.warning(request, "Brouillon enregistré, mais il ne peut pas encore être transmis.")
         return render(request, "diagnostics/edit.html", context, status=400)
     log(request, Action.UPDATE, diagnostic, label=f"Diagnostic v{diagnostic.number} transmis")
@@ -393,7 +391,7 @@ def start(request, household_pk):
     try:
         diagnostic = start_diagnostic(household, by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc)
         return redirect("diagnostics:list")
     log(request, Action.CREATE, diagnostic, label=f"Diagnostic v{diagnostic.number} commencé")
     return redirect("diagnostics:edit", pk=diagnostic.pk)
@@ -406,7 +404,7 @@ def reopen(request, pk):
     try:
         new = diagnostic.reopen(by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc)
         current = diagnostic.household.diagnostics.current().first() or diagnostic
         return redirect("diagnostics:detail", pk=current.pk)
     log(request, Action.CREATE, new, label=f"Diagnostic v{new.number} (réouverture)")
@@ -422,15 +420,13 @@ def reopen(request, pk):
 @policy.action_required("diagnostic.review")
 def review(request, pk):
     diagnostic = get_object_or_404(
-        Diagnostic.objects.filter(
-            policy.household_q(request.user, "diagnostic.review", prefix="household__")
-        ),
+        Diagnostic.objects.visible_to(request.user, "diagnostic.review"),
         pk=pk,
     )
     try:
         diagnostic.mark_reviewed(by=request.user, decision=request.POST.get("decision", ""))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc)
         return redirect("diagnostics:detail", pk=diagnostic.pk)
     log(request, Action.UPDATE, diagnostic, label=f"Diagnostic v{diagnostic.number} examiné")
     messages.success(request, "Diagnostic marqué comme examiné par la cellule.")

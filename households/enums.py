@@ -138,3 +138,12 @@ class Quartier(models.TextChoices):
     BEAULIEU = "beaulieu", "Beaulieu"
     VENOIX = "venoix", "Venoix"
     SAINT_PAUL = "saint_paul", "Saint-Paul"
+
+
+class NoticeMethod(models.TextChoices):
+    """How the information notice (RGPD art. 13, docs/privacy.md) was given to the household."""
+
+    HANDED = "handed", "Remise en main propre lors d'un entretien"
+    READ_ALOUD = "read_aloud", "Lue et expliquée oralement, exemplaire remis"
+    POST = "post", "Envoyée par courrier"
+    EMAIL = "email", "Envoyée par courriel"

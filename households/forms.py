@@ -9,6 +9,10 @@ from accounts.models import User
 
 from .enums import Employment, ExitReason, Gender, Public, Quartier, Relation, Status
 from .models import Household, Person
+from .outbound import HOUSEHOLD_FILE_AUDIENCE, add_outbound_errors
+
+# Under the fields of the household file read by Caen habitat and the cellule (docs/access.md).
+FILE_HELP = "Lu par Caen habitat et la cellule : ni nom, ni donnée sensible."
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -47,7 +51,8 @@ class HouseholdForm(forms.ModelForm):
         }
         help_texts = {
             "tenant_account": "Obligatoire pour un ménage menacé d'expulsion (locataire de Caen habitat).",
-            "observations": "Éléments strictement utiles au suivi ; pas d'information de santé ici.",
+            "observations": "Lu par Caen habitat et la cellule : ni nom, ni santé, ni autre "
+            "donnée sensible.",
         }
         error_messages = {
             "sne_number": {"unique": "Ce numéro unique est déjà celui d'un autre ménage."},
@@ -84,6 +89,13 @@ class HouseholdForm(forms.ModelForm):
                 "Un ménage menacé d'expulsion est locataire de Caen habitat : "
                 "indiquez son compte locataire.",
             )
+        # Read on the household file by Caen habitat and the cellule (docs/access.md).
+        add_outbound_errors(
+            self,
+            HOUSEHOLD_FILE_AUDIENCE,
+            observations=cleaned.get("observations"),
+            accommodation=cleaned.get("accommodation"),
+        )
         return cleaned
 
     @property
@@ -199,6 +211,7 @@ class StatusChangeForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Indiquez le motif du changement."},
+        help_text=FILE_HELP,
     )
     decision = forms.CharField(
         label="Décision de la cellule (le cas échéant)",
@@ -255,7 +268,9 @@ class ReferentForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choisissez un travailleur social du CCAS."},
     )
-    reason = forms.CharField(label="Motif (facultatif)", max_length=250, required=False)
+    reason = forms.CharField(
+        label="Motif (facultatif)", max_length=250, required=False, help_text=FILE_HELP
+    )
 
     def __init__(self, *args, household=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,6 +20,7 @@ from .enums import (
     ExitReason,
     FamilyStructure,
     Gender,
+    NoticeMethod,
     Origin,
     Public,
     Quartier,
@@ -27,16 +28,15 @@ from .enums import (
     Source,
     Status,
 )
+from .outbound import HOUSEHOLD_FILE_AUDIENCE, check_outbound
 from .text import name_match_key, normalize_search
 
 
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user, action="household.view"):
-        q = policy.household_q(user, action)
-        if not q:  # every household: no filter, no join
-            return self.all()
-        # The agenda scope joins meetings: a subquery keeps one row per household.
-        return self.filter(pk__in=Household.objects.filter(q).values("pk"))
+        # No join: a scope reached through another app's tables is a subquery of household ids
+        # (accounts/policy.py `provide_scope`), so each household comes once.
+        return self.filter(policy.household_q(user, action))
 
     def in_programme(self):
         return self.filter(status__in=IN_PROGRAMME_STATUSES)
@@ -133,6 +133,10 @@ class Household(models.Model):
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     # Optimistic concurrency: a form posts the version it was read at (see `check_version`).
     version = models.PositiveIntegerField(default=1)
+    # Retention (docs/privacy.md): the day from which an archived file may be anonymised, set
+    # when a retention report first announces it; then when it was anonymised.
+    anonymisation_due_on = models.DateField("anonymisation prévue le", null=True, blank=True)
+    anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)
 
     objects = HouseholdQuerySet.as_manager()
 
@@ -179,6 +183,8 @@ class Household(models.Model):
 
     @property
     def display_name(self) -> str:
+        if self.anonymised_at:
+            return "(ménage anonymisé)"
         person = self.reference_person
         return person.full_name if person else "(sans membre)"
 
@@ -295,6 +301,7 @@ class Household(models.Model):
             )
         if status == Status.EXITED and not exit_reason:
             raise ValidationError("Indiquez le motif de sortie du dispositif.")
+        check_outbound(HOUSEHOLD_FILE_AUDIENCE, reason=reason, decision=decision)
         previous = self.status
         now = timezone.now()
         self.status = status
@@ -312,8 +319,89 @@ class Household(models.Model):
             decision=decision,
         )
 
+    # --- retention (docs/privacy.md) ---------------------------------------------------
+    ARCHIVE_REASON = "Conservation : aucun contact depuis {years} ans (archivage automatique)"
+
+    @transaction.atomic
+    def archive(self, *, last_contact, by=None):
+        """Retention: the file leaves the active base. Whatever the pipeline status (the
+        retention rule outranks the pipeline), it becomes ARCHIVED, with its history row."""
+        if self.status == Status.ARCHIVED:
+            raise ValidationError("Ce ménage est déjà archivé.")
+        previous, now = self.status, timezone.now()
+        self.status = Status.ARCHIVED
+        self.status_changed_at = now
+        self.save(update_fields=["status", "status_changed_at", "updated_at"])
+        years = settings.ACTIVE_RETENTION_YEARS
+        return StatusChange.objects.create(
+            household=self,
+            from_status=previous,
+            to_status=Status.ARCHIVED,
+            at=now,
+            by=by,
+            reason=self.ARCHIVE_REASON.format(years=years)
+            + f" ; dernier contact le {timezone.localtime(last_contact):%d/%m/%Y}.",
+        )
+
+    def announce_anonymisation(self, on):
+        """A retention report names this archived file: it is anonymised from `on`, not before."""
+        if self.status != Status.ARCHIVED or self.anonymised_at:
+            raise ValidationError("Seul un ménage archivé, non anonymisé, peut être annoncé.")
+        self.anonymisation_due_on = on
+        self.save(update_fields=["anonymisation_due_on", "updated_at"])
+
+    @transaction.atomic
+    def anonymise_own_data(self):
+        """What this app holds on the household, made anonymous (the caller erases the other
+        apps' data in the same transaction): names removed, birth dates to the year (1 January),
+        contact details, identifiers and free text deleted. Statuses, dates, public, size and
+        composition stay, for statistics."""
+        now = timezone.now()
+        for person in self.members.all():
+            person.last_name = person.first_name = ""
+            if person.birth_date:
+                person.birth_date = date(person.birth_date.year, 1, 1)
+            person.save(
+                update_fields=["last_name", "first_name", "birth_date", "search_key", "match_key"]
+            )
+        for source in self.sources.all():
+            source.reference = f"anonyme-{source.pk}"
+            source.row_hash = ""
+            source.save(update_fields=["reference", "row_hash"])
+        self.status_changes.update(reason="")
+        self.referent_assignments.update(reason="")
+        PossibleDuplicate.objects.filter(Q(household=self) | Q(other=self)).update(
+            reason="", resolution=""
+        )
+        for batch in ImportBatch.objects.filter(state=ImportBatch.State.CONFIRMED):
+            entries = batch.summary.get("households", [])
+            if any(e.get("household") == self.pk and e.get("name") for e in entries):
+                for entry in entries:
+                    if entry.get("household") == self.pk:
+                        entry["name"] = ""
+                batch.save(update_fields=["summary"])
+        self.address = self.phone = self.accommodation = self.observations = ""
+        self.tenant_account = ""
+        self.sne_number = None
+        self.anonymised_at = now
+        self.save()
+
+    @transaction.atomic
+    def record_information_notice(self, *, given_on, method, by):
+        """The household was given the information notice (RGPD art. 13): when and how."""
+        if given_on > timezone.localdate():
+            raise ValidationError("La date de remise ne peut pas être dans le futur.")
+        return InformationNotice.objects.create(
+            household=self, given_on=given_on, method=method, recorded_by=by
+        )
+
+    @property
+    def latest_notice(self):
+        return self.information_notices.order_by("-given_on", "-pk").first()
+
     @transaction.atomic
     def assign_referent(self, referent, *, by, substitute=None, reason=""):
+        check_outbound(HOUSEHOLD_FILE_AUDIENCE, reason=reason)
         self.referent = referent
         self.substitute = substitute
         self.save(update_fields=["referent", "substitute", "updated_at"])
@@ -441,6 +529,25 @@ class ReferentAssignment(models.Model):
     class Meta:
         verbose_name = "affectation de référent"
         ordering = ["at", "pk"]
+
+
+class InformationNotice(models.Model):
+    """When and how the household received the information notice on its personal data."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="information_notices"
+    )
+    given_on = models.DateField("remise le")
+    method = models.CharField("modalité", max_length=20, choices=NoticeMethod.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    recorded_at = models.DateTimeField("enregistrée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "notice d'information remise"
+        verbose_name_plural = "notices d'information remises"
+        ordering = ["-given_on", "-pk"]
 
 
 class PossibleDuplicateQuerySet(models.QuerySet):

@@ -31,29 +31,6 @@ ITEMS = {
 
 SPECIAL_CATEGORY_ITEMS = frozenset({"insertion.health", "budget.addiction"})
 
-# Free text read outside the CCAS (cellule minutes and pre-read packs, the DDCS) must not carry
-# special-category data. A short list of tell-tale stems catches the common slips.
-SENSITIVE_STEMS = (
-    "santé",
-    "sante ",
-    "médic",
-    "medic",
-    "psychi",
-    "addict",
-    "alcool",
-    "drogue",
-    "toxicoman",
-    "hospitalis",
-    "maladie",
-    "cannabis",
-)
-
-
-def mentions_special_category(text) -> bool:
-    lowered = (text or "").lower() + " "
-    return any(stem in lowered for stem in SENSITIVE_STEMS)
-
-
 CATEGORY_CHOICES = list(CATEGORIES.items())
 ITEM_CHOICES = [
     (label, [(code, ITEMS[code]) for code in ITEMS if code.startswith(key + ".")])

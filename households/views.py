@@ -13,9 +13,11 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.enums import Role
 from audit.models import Action, log, log_households
+from caen_accompagnement.forms import add_errors
 from caen_accompagnement.pagination import paginate
 from caen_accompagnement.versioning import STALE_MESSAGE
 
+from . import panels
 from .filters import HouseholdFilter
 from .forms import HouseholdForm, ReferentForm, StatusChangeForm, member_formset
 from .models import Household
@@ -49,7 +51,9 @@ def _visible_household(request, pk):
 
 
 def _detail(request, household, *, status_form=None, referent_form=None):
-    """Render the household file (also after a refused status or référent form)."""
+    """Render the household file (also after a refused status or référent form: status 400,
+    the typed text kept)."""
+    refused = status_form is not None or referent_form is not None
     user = request.user
     log(request, Action.VIEW, household)
     can_change_status = policy.can(user, "household.change_status", household)
@@ -77,16 +81,19 @@ def _detail(request, household, *, status_form=None, referent_form=None):
             "household": household,
             "members": household.members_list,
             "sources": list(household.sources.all()),
-            "timeline": household.status_changes.select_related("by"),
-            "referent_history": household.referent_assignments.select_related(
-                "referent", "substitute", "by"
+            "timeline": list(household.status_changes.select_related("by")),
+            "referent_history": list(
+                household.referent_assignments.select_related("referent", "substitute", "by")
             ),
             "duplicates": duplicates,
             "can_change": policy.can(user, "household.change", household),
             "can_see_debt": policy.can(user, "debt.view", household),
             "status_form": status_form if can_change_status else None,
             "referent_form": referent_form if can_assign else None,
+            # The later steps' panels, each app's data gathered here (households/panels.py).
+            "panels": panels.gather(user, household),
         },
+        status=400 if refused else 200,
     )
 
 
@@ -125,7 +132,7 @@ def _edit(request, household, *, creating):
             with transaction.atomic():
                 household = _save(request, form, formset, creating)
         except ValidationError as error:  # stale version: nothing was written
-            form.add_error(None, error)
+            add_errors(form, error)
         else:
             if creating:
                 messages.success(request, f"Le dossier {household.reference} a été créé.")
@@ -162,6 +169,7 @@ def _render_form(request, household, form, formset, creating):
         request,
         "households/form.html",
         {"household": household, "form": form, "formset": formset, "creating": creating},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -182,7 +190,7 @@ def change_status(request, pk):
                 exit_reason=form.cleaned_data["exit_reason"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_errors(form, error)
         else:
             log(
                 request,
@@ -203,13 +211,17 @@ def assign_referent(request, pk):
     form = ReferentForm(request.POST, household=household)
     if form.is_valid():
         referent = form.cleaned_data["referent"]
-        household.assign_referent(
-            referent,
-            by=request.user,
-            substitute=form.cleaned_data["substitute"],
-            reason=form.cleaned_data["reason"],
-        )
-        log(request, Action.UPDATE, household, label=f"Référent : {referent}")
-        messages.success(request, f"{referent} est désormais référent(e) de ce ménage.")
-        return redirect(household)
+        try:
+            household.assign_referent(
+                referent,
+                by=request.user,
+                substitute=form.cleaned_data["substitute"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            log(request, Action.UPDATE, household, label=f"Référent : {referent}")
+            messages.success(request, f"{referent} est désormais référent(e) de ce ménage.")
+            return redirect(household)
     return _detail(request, household, referent_form=form)

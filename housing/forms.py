@@ -1,7 +1,13 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from caen_accompagnement.uploads import sniff_suffix, too_large
+from caen_accompagnement.uploads import (
+    MAX_IMPORT_LABEL,
+    import_too_large,
+    import_too_large_message,
+    sniff_suffix,
+    too_large,
+)
 from households.enums import Quartier
 
 from .models import Dwelling, ProposalStatus, Rehousing, Solution
@@ -33,7 +39,8 @@ class ImportForm(forms.Form):
         label="Fichier du parc (CSV ou Excel .xlsx)",
         help_text="Colonnes : référence, adresse, quartier, typologie, loyer ; au choix : collectif, "
         "étage, ascenseur, charges, disponible le, bailleur, loué. Un logement non loué sans date "
-        "de disponibilité n'est pas proposé aux ménages.",
+        "de disponibilité n'est pas proposé aux ménages. "
+        f"{MAX_IMPORT_LABEL} au plus.",
         error_messages={"required": "Choisissez un fichier à importer."},
     )
 
@@ -41,6 +48,8 @@ class ImportForm(forms.Form):
         uploaded = self.cleaned_data["file"]
         if not uploaded.name.lower().endswith((".csv", ".xlsx")):
             raise ValidationError("Déposez un fichier CSV ou Excel (.xlsx).")
+        if import_too_large(uploaded):
+            raise ValidationError(import_too_large_message(uploaded.name))
         return uploaded
 
 

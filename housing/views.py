@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from audit.models import Action, log, log_households
-from caen_accompagnement.forms import add_errors
+from caen_accompagnement.forms import add_errors, flash_errors
 from caen_accompagnement.pagination import paginate
 from caen_accompagnement.pdf import pdf_response
 from caen_accompagnement.uploads import private_file_response
@@ -76,7 +76,6 @@ def dwelling_list(request):
             "page_obj": page,
             "dwellings": page.object_list,
             "total": Dwelling.objects.count(),
-            "querystring": page.querystring,
             "can_change": policy.can(request.user, "housing.change"),
         },
     )
@@ -249,7 +248,7 @@ def propose(request, pk, dwelling_pk):
     try:
         proposal = dwelling.propose_to(household, by=request.user, figures=figures)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc)
         return redirect("housing:matching", pk=household.pk)
     log(request, Action.CREATE, proposal, label=f"Proposition du logement {dwelling.reference}")
     messages.success(request, f"Logement {dwelling.reference} proposé au ménage.")

@@ -144,6 +144,17 @@ def build_world(users):
     # --- coordination -----------------------------------------------------------------
     _coordination_world(w, users)
     # --- reporting --------------------------------------------------------------------
+    from reporting import bilans
+    from reporting.models import PublishedBilan
+
+    w.year = timezone.localdate().year
+    w.published_bilan = PublishedBilan.objects.create(
+        year=w.year, version=1, figures=bilans.live(w.year), approved_by=users[MGR]
+    )
+    # --- privacy ----------------------------------------------------------------------
+    from households.enums import Status as HouseholdStatus
+
+    w.archived_household = HouseholdFactory(status=HouseholdStatus.ARCHIVED)
     return w
 
 
@@ -202,6 +213,12 @@ ROWS = {
     "accessibility": (None, expect(200, anonymous=200)),
     "accounts:login": (None, expect(302, anonymous=200)),  # a logged-in user is sent home
     "accounts:logout": (None, expect(405, anonymous=LOGIN)),  # POST only
+    # Second factor off in the walk (REQUIRE_2FA=0, no device): verification sends the user on.
+    "accounts:two_factor_verify": (None, expect(302)),
+    "accounts:two_factor_setup": (None, expect(200)),
+    "accounts:account": (None, expect(200)),
+    "accounts:password_change": (None, expect(200)),
+    "accounts:backup_codes": (None, expect(405, anonymous=LOGIN)),  # POST only
     "audit:list": (None, expect(403, ccas_manager=200)),
     # --- notifications ----------------------------------------------------------------
     "notifications:list": (None, expect(200)),
@@ -209,6 +226,26 @@ ROWS = {
     "notifications:read_all": (None, expect(405)),  # POST only
     "notifications:preferences": (None, expect(200)),
     "notifications:jobs": (None, expect(403, ccas_manager=200, admin=200)),
+    # --- privacy (rights of the person, archives) -------------------------------------
+    "privacy:personal_data": (None, expect(200, anonymous=200)),
+    "privacy:archive_list": (None, expect(403, ccas_manager=200)),
+    "privacy:archive_read": (
+        lambda w: {"pk": w.archived_household.pk},
+        expect(403, ccas_manager=200),
+    ),
+    "privacy:access_request": (lambda w: {"pk": w.household.pk}, expect(403, ccas_manager=200)),
+    "privacy:access_request_pdf": (
+        lambda w: {"pk": w.household.pk},
+        expect(403, ccas_manager=200),
+    ),
+    "privacy:access_request_json": (
+        lambda w: {"pk": w.household.pk},
+        expect(403, ccas_manager=200),
+    ),
+    "privacy:record_notice": (
+        lambda w: {"pk": w.household.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
     # --- households -------------------------------------------------------------------
     "households:list": (None, expect(200, state_reader=403, admin=403)),
     "households:detail": (
@@ -488,14 +525,16 @@ ROWS = {
             cellule_member=200,
         ),
     ),
-    "coordination:minutes_approve": (lambda w: {"pk": w.meeting.pk}, expect(405)),
+    # The approval page shows the manager what each recipient will receive (docs/access.md).
+    "coordination:minutes_approve": (lambda w: {"pk": w.meeting.pk}, expect(403, ccas_manager=200)),
     "coordination:minutes_correct": (lambda w: {"pk": w.meeting.pk}, expect(405)),
     # The DDCS downloads every approved minutes; a cellule member those of their meetings.
     "coordination:minutes_download": (
         lambda w: {"minutes_pk": w.minutes.pk},
         expect(200, tenancy_officer=403, admin=403),
     ),
-    # A cellule member does not sit in the comité de suivi: it does not exist for them.
+    # The comité de suivi (§5.2): the CCAS, Caen habitat and the State reader sit in it; a
+    # cellule member as such does not (comite.view).
     "coordination:comite": (
         lambda w: {"pk": w.comite.pk},
         expect(
@@ -504,7 +543,7 @@ ROWS = {
             ccas_manager=200,
             letting_officer=200,
             debt_officer=200,
-            cellule_member=404,
+            state_reader=200,
         ),
     ),
     "coordination:comite_participant_add": (lambda w: {"pk": w.comite.pk}, expect(405)),
@@ -513,7 +552,6 @@ ROWS = {
         lambda w: {"pk": w.comite.pk, "adjustment_pk": w.adjustment.pk},
         expect(405),
     ),
-    "coordination:bilan_upload": (lambda w: {"pk": w.comite.pk}, expect(405)),
     "coordination:bilan_download": (
         lambda w: {"pk": w.comite.pk},
         expect(
@@ -522,7 +560,7 @@ ROWS = {
             ccas_manager=200,
             letting_officer=200,
             debt_officer=200,
-            cellule_member=404,
+            state_reader=200,
         ),
     ),
     "coordination:partners": (None, expect(200, state_reader=403, admin=403)),
@@ -538,4 +576,23 @@ ROWS = {
     ),
     "coordination:orientation_outcome": (lambda w: {"pk": w.orientation.pk}, expect(405)),
     # --- reporting --------------------------------------------------------------------
+    # Aggregates for every role of "dashboards, bilans, exports" (ACCESS.md); not the tenancy
+    # officer. The households behind a figure: CCAS roles only (400 here: no figure named).
+    "reporting:dashboard": (None, expect(200, tenancy_officer=403, admin=403)),
+    "reporting:households": (None, expect(403, social_worker=400, ccas_manager=400)),
+    "reporting:budget": (None, expect(200, tenancy_officer=403, admin=403)),
+    "reporting:bilans": (None, expect(200, tenancy_officer=403, admin=403)),
+    "reporting:bilan_year": (
+        lambda w: {"year": w.year},
+        expect(200, tenancy_officer=403, admin=403),
+    ),
+    "reporting:bilan_publish": (lambda w: {"year": w.year}, expect(405)),
+    "reporting:bilan_download": (
+        lambda w: {"year": w.year, "fmt": "json"},
+        expect(200, tenancy_officer=403, admin=403),
+    ),
+    "reporting:published_download": (
+        lambda w: {"year": w.year, "version": 1, "fmt": "json"},
+        expect(200, tenancy_officer=403, admin=403),
+    ),
 }

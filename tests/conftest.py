@@ -9,6 +9,7 @@ from celery.signals import task_postrun
 from django.conf import settings as django_settings
 from django.db import connection, connections
 from django.template.base import Template
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.enums import Role
@@ -127,14 +128,28 @@ def _close_worker_connections(**kwargs):
     connections.close_all()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _plain_http():
+    """The suite talks plain HTTP (test client, live server) like `LOCAL_HTTP=1`, whatever the
+    production defaults; set for the whole session, before the live server builds its
+    middleware (SecurityMiddleware reads SECURE_SSL_REDIRECT once)."""
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SECURE_HSTS_SECONDS=0,
+        SECURE_COOKIES=False,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.SECURE_COOKIES = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
     settings.AXES_ENABLED = True
+    # tests/accounts/test_two_factor.py turns it on; elsewhere force_login stands for a full login.
+    settings.REQUIRE_2FA = False
 
 
 @pytest.fixture

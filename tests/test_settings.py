@@ -27,6 +27,11 @@ print(json.dumps({
     "language": settings.LANGUAGE_CODE,
     "tz": settings.TIME_ZONE,
     "middleware": settings.MIDDLEWARE,
+    "https": [settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS,
+              settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE],
+    "require_2fa": settings.REQUIRE_2FA,
+    "site_url": settings.SITE_URL,
+    "trusted_proxies": settings.TRUSTED_PROXIES,
 }))
 """
 
@@ -37,20 +42,29 @@ VARIABLES = (
     "DEBUG",
     "ALLOWED_HOSTS",
     "EMAIL_URL",
+    "LOCAL_HTTP",
+    "REQUIRE_2FA",
+    "SITE_URL",
+    "CSRF_TRUSTED_ORIGINS",
+    "TRUSTED_PROXIES",
 )
 
 
-def settings_with(**variables):
+def run_settings(**variables):
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     env.update(variables, DJANGO_SETTINGS_MODULE="caen_accompagnement.settings")
-    out = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", PRINT_SETTINGS],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        check=True,
     )
+
+
+def settings_with(**variables):
+    out = run_settings(**variables)
+    assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
 
@@ -88,10 +102,42 @@ def test_every_variable_is_read():
 
 
 def test_without_services_the_app_runs_on_sqlite_with_inline_tasks():
-    s = settings_with()
+    s = settings_with(SECRET_KEY="une-cle")
     assert s["db"]["ENGINE"] == "django.db.backends.sqlite3"
     assert s["atomic"] is True
     assert s["cache"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
     assert s["eager"] is True
     assert s["debug"] is False
     assert s["email"][0] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_without_a_secret_key_the_app_refuses_to_start_outside_development():
+    out = run_settings()
+    assert out.returncode != 0
+    assert "SECRET_KEY n'est pas défini" in out.stderr
+    # In development (`make run`: DEBUG=1) the development key is used.
+    assert settings_with(DEBUG="1")["secret"].startswith("django-insecure-")
+
+
+def test_production_defaults_are_https_and_second_factor():
+    s = settings_with(SECRET_KEY="une-cle")
+    assert s["https"] == [True, 31_536_000, True, True]
+    assert s["require_2fa"] is True
+    assert s["trusted_proxies"] == []
+
+
+def test_plain_http_is_one_variable_away_and_implied_by_debug():
+    assert settings_with(SECRET_KEY="une-cle", LOCAL_HTTP="1")["https"] == [False, 0, False, False]
+    development = settings_with(DEBUG="1")
+    assert development["https"] == [False, 0, False, False]
+    assert development["require_2fa"] is False
+    assert settings_with(DEBUG="1", REQUIRE_2FA="1")["require_2fa"] is True
+
+
+def test_site_url_for_mail_links():
+    s = settings_with(
+        SECRET_KEY="une-cle", CSRF_TRUSTED_ORIGINS="https://logement-accompagne.example.fr"
+    )
+    assert s["site_url"] == "https://logement-accompagne.example.fr"
+    s = settings_with(SECRET_KEY="une-cle", SITE_URL="https://logement.caen.fr/")
+    assert s["site_url"] == "https://logement.caen.fr"

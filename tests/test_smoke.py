@@ -31,7 +31,7 @@ def test_audit_list_manager_only(client, ccas_manager, social_worker):
 
 
 # The only pages an anonymous visitor may open; LoginRequiredMiddleware guards every other one.
-PUBLIC_URLS = {"health", "accessibility", "accounts:login"}
+PUBLIC_URLS = {"health", "accessibility", "accounts:login", "privacy:personal_data"}
 
 
 def _views(resolver=None, namespace=""):

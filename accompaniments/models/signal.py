@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts import policy
 from caen_accompagnement.celery import enqueue_on_commit
 from households.models import Household
+from households.outbound import CAEN_HABITAT_AUDIENCE, check_outbound
 
 from ..enums import (
     SignalKind,
@@ -96,6 +97,9 @@ class Signal(models.Model):
                 raise ValidationError(errors)
         else:
             amount = months = None
+        if kind == SignalKind.ADHESION_LOSS:
+            # Typed at the CCAS, read by Caen habitat (signal pages and e-mail): docs/access.md.
+            check_outbound(CAEN_HABITAT_AUDIENCE, description=description)
         try:
             with transaction.atomic():
                 signal = cls.objects.create(
@@ -116,6 +120,7 @@ class Signal(models.Model):
     def acknowledge(self, *, by, note=""):
         if self.acknowledged_at:
             raise ValidationError("Ce signalement a déjà été pris en compte.")
+        check_outbound(CAEN_HABITAT_AUDIENCE, note=note)
         self.acknowledged_at, self.acknowledged_by = timezone.now(), by
         self.acknowledgement_note = note
         self.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])

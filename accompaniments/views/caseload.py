@@ -1,5 +1,3 @@
-from urllib.parse import urlencode
-
 from django.db.models import Q, prefetch_related_objects
 from django.shortcuts import render
 from django.utils import timezone
@@ -43,7 +41,8 @@ def caseload(request):
     rows, counts = _by_urgency(qs, today)
     # Sorted and counted over the whole caseload above; only the page's rows are shown (and
     # their members loaded), the most urgent first.
-    page = paginate(request, rows)
+    # The page links keep the référent filter, not the one-shot draft confirmation.
+    page = paginate(request, rows, keep=["referent"] if selected_referent else [])
     prefetch_related_objects([acc for acc, _ in page], _members())
     open_signals = _open_signals(qs)
     pending_extensions = _pending_extensions() if is_manager else []
@@ -61,8 +60,6 @@ def caseload(request):
         "accompaniments/caseload.html",
         {
             "rows": page,
-            # The page links keep the référent filter, not the one-shot draft confirmation.
-            "querystring": urlencode({"referent": selected_referent}) if selected_referent else "",
             "counts": counts,
             "today": today,
             "is_manager": is_manager,

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.enums import Role
 from audit.models import Action, log
-from caen_accompagnement.forms import add_errors
+from caen_accompagnement.forms import add_errors, flash_errors
 from diagnostics.models import Diagnostic
 from households import taxonomy
 from households.enums import Status
@@ -128,6 +128,7 @@ def referent_change(request, pk):
         request,
         "accompaniments/form.html",
         {"acc": acc, "form": form, "title": "Changer de référent"},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -192,7 +193,7 @@ def extension_decide(request, pk, extension_pk):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            flash_errors(request, exc)
         else:
             log(
                 request,

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from audit.models import Action, log
-from caen_accompagnement.forms import add_errors
+from caen_accompagnement.forms import add_errors, flash_errors
 from households.models import Household, Person
 
 from ..forms import (
@@ -107,6 +107,7 @@ def adhesion_loss_create(request, household_pk):
         request,
         "accompaniments/signal_form.html",
         {"form": form, "household": household, "title": "Signaler une perte d'adhésion"},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -119,7 +120,8 @@ def _signal(request, pk, action="signal.view"):
 
 
 @policy.action_required("signal.view")
-def signal_detail(request, pk):
+def signal_detail(request, pk, form=None):
+    """The signal; after a refused acknowledgement, its form comes back (status 400)."""
     signal = _signal(request, pk)
     can_ack = signal.needs_acknowledgement and policy.can(
         request.user, "signal.acknowledge", signal.household
@@ -127,7 +129,8 @@ def signal_detail(request, pk):
     return render(
         request,
         "accompaniments/signal_detail.html",
-        {"signal": signal, "can_ack": can_ack, "form": AcknowledgeForm()},
+        {"signal": signal, "can_ack": can_ack, "form": form or AcknowledgeForm()},
+        status=400 if form is not None else 200,
     )
 
 
@@ -142,7 +145,11 @@ def signal_acknowledge(request, pk):
     try:
         signal.acknowledge(by=request.user, note=form.cleaned_data.get("note", ""))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        if not hasattr(exc, "error_dict"):
+            flash_errors(request, exc)
+            return redirect(signal)
+        add_errors(form, exc)  # words to rephrase: the note stays in its form
+        return signal_detail(request, pk, form=form)
     else:
         log(request, Action.UPDATE, signal, label="Prise en compte du signalement")
         messages.success(request, "Signalement pris en compte.")

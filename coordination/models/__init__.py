@@ -9,6 +9,7 @@ from .comite import (  # noqa: F401
 from .meeting import (  # noqa: F401
     ALL_MEETINGS_ROLES,
     MEMBER_ROLES,
+    MINUTES_AUDIENCE,
     QUARTER,
     AgendaItem,
     AgendaItemQuerySet,
@@ -28,6 +29,7 @@ from .meeting import (  # noqa: F401
 )
 from .partner import (  # noqa: F401
     Orientation,
+    OrientationQuerySet,
     Partner,
     PartnerContact,
 )

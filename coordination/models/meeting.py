@@ -10,6 +10,7 @@ from accounts.enums import Role
 from caen_accompagnement.celery import enqueue_on_commit
 from diagnostics.models import LEVEL_CHOICES
 from households.models import Household
+from households.outbound import check_outbound
 
 from ..enums import (
     OUTCOMES_OF_KIND,
@@ -29,6 +30,8 @@ ALL_MEETINGS_ROLES = frozenset(
 )
 # Who may sit in a cellule (standing or for one meeting): the roles that read meetings.
 MEMBER_ROLES = ALL_MEETINGS_ROLES | {Role.CELLULE_MEMBER}
+# Who reads the cellule's free text (agenda titles, decisions, corrections): docs/access.md.
+MINUTES_AUDIENCE = "compte rendu diffusé aux membres de la cellule et à la DDCS"
 # docs/domain.md §5.1: "au moins une fois tous les trois mois".
 QUARTER = timedelta(days=92)
 
@@ -54,6 +57,12 @@ class MeetingQuerySet(models.QuerySet):
 
     def cellules(self):
         return self.filter(kind=MeetingKind.CELLULE)
+
+    def comites_visible_to(self, user):
+        """Comités de suivi: every one for the roles of "comite.view" (the DDCS included)."""
+        if not policy.can(user, "comite.view"):
+            return self.none()
+        return self.comites()
 
     def comites(self):
         return self.filter(kind=MeetingKind.COMITE)
@@ -99,7 +108,8 @@ class Meeting(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    # Comité de suivi: the year's bilan (a private upload, served through the policy).
+    # Comité de suivi: a bilan uploaded before the bilans were generated (kept readable); the
+    # bilans are now made by the reporting app and linked to the comité that approved them.
     bilan = models.FileField("bilan de l'année", upload_to=_bilan_path, blank=True)
     bilan_uploaded_at = models.DateTimeField("bilan déposé le", null=True, blank=True)
 
@@ -172,7 +182,8 @@ class Meeting(models.Model):
         if household is not None and self.items.filter(household=household, kind=kind).exists():
             raise ValidationError("Ce ménage est déjà inscrit à l'ordre du jour pour ce motif.")
         if kind == ItemKind.MANUAL and not title.strip():
-            raise ValidationError("Indiquez l'intitulé du point.")
+            raise ValidationError({"title": "Indiquez l'intitulé du point."})
+        check_outbound(MINUTES_AUDIENCE, title=title)
         last = self.items.aggregate(models.Max("position"))["position__max"] or 0
         return self.items.create(
             kind=kind,
@@ -237,7 +248,25 @@ class Meeting(models.Model):
             "absent": [m for m in members if m.pk not in attendees],
             "correction": correction,
             "versions": list(self.minutes_versions.all()),
+            "embedded": False,  # the approval page shows the body inside its own headings
         }
+
+    def minutes_recipients(self):
+        """[(email, is_member)]: the members first, then the DDCS (ddcs_recipients) not already
+        members. The approval page shows this list; `send_minutes` sends to it."""
+        members = list(dict.fromkeys(m.email.lower() for m in self.members.filter(is_active=True)))
+        others = [e for e in ddcs_recipients() if e not in members]
+        return [(e, True) for e in members] + [(e, False) for e in others]
+
+    def next_minutes(self, *, by, correction=""):
+        """The version approving now would create (unsaved): what the approval page previews."""
+        return Minutes(
+            meeting=self,
+            number=self.minutes_versions.count() + 1,
+            correction=correction.strip(),
+            approved_by=by,
+            approved_at=timezone.now(),
+        )
 
     def render_minutes_pdf(self, correction=None) -> bytes:
         from caen_accompagnement.pdf import render_pdf
@@ -262,13 +291,14 @@ class Meeting(models.Model):
         if self.date > timezone.now():
             raise ValidationError("La réunion n'a pas encore eu lieu.")
         if self.is_locked and not correction.strip():
-            raise ValidationError("Décrivez la correction apportée au compte rendu.")
+            raise ValidationError(
+                {"correction": "Décrivez la correction apportée au compte rendu."}
+            )
+        check_outbound(MINUTES_AUDIENCE, correction=correction)
         if not self.is_locked and not self.attendees.exists():
             raise ValidationError("Notez les présents avant d'approuver le compte rendu.")
-        number = self.minutes_versions.count() + 1
-        minutes = Minutes(
-            meeting=self, number=number, correction=correction.strip(), approved_by=by
-        )
+        minutes = self.next_minutes(by=by, correction=correction)
+        number = minutes.number
         pdf = self.render_minutes_pdf(correction=minutes)
         minutes.pdf.save(
             f"compte-rendu-{self.local_date:%Y-%m-%d}-v{number}.pdf", ContentFile(pdf), save=False
@@ -282,19 +312,19 @@ class Meeting(models.Model):
         enqueue_on_commit(send_minutes, minutes.pk)
         return minutes
 
-    # --- comité de suivi --------------------------------------------------------------
-    @transaction.atomic
-    def attach_bilan(self, uploaded):
-        if self.kind != MeetingKind.COMITE:
-            raise ValidationError("Le bilan se joint à un comité de suivi.")
-        if self.bilan:
-            self.bilan.delete(save=False)
-        self.bilan.save(uploaded.name, uploaded, save=False)
-        self.bilan_uploaded_at = timezone.now()
-        self.save(update_fields=["bilan", "bilan_uploaded_at"])
-
 
 class AgendaItemQuerySet(models.QuerySet):
+    def published_for(self, user):
+        """Items of a published agenda of a meeting `user` sits in."""
+        return self.filter(meeting__agenda_published_at__isnull=False, meeting__members=user)
+
+    def households_on_agenda_of(self, user):
+        """The ids of the households on a published agenda of a meeting `user` sits in: the
+        policy's AGENDA scope (given to accounts/policy.py in CoordinationConfig.ready())."""
+        return (
+            self.published_for(user).filter(household__isnull=False).order_by().values("household")
+        )
+
     def undecided(self):
         return self.filter(decision__isnull=True)
 
@@ -434,6 +464,25 @@ class Minutes(models.Model):
     @property
     def filename(self):
         return f"compte-rendu-cellule-{self.meeting.local_date:%Y-%m-%d}-v{self.number}.pdf"
+
+    @property
+    def mail_subject(self):
+        subject = f"Compte rendu approuvé — {self.meeting.label}"
+        if self.number > 1:
+            subject += f" (version {self.number}, corrigée)"
+        return subject
+
+    @property
+    def mail_body(self):
+        """The same text for every recipient, the PDF attached (shown on the approval page)."""
+        meeting = self.meeting
+        return (
+            "Bonjour,\n\n"
+            f"Vous trouverez ci-joint le compte rendu approuvé de la {meeting.label.lower()}"
+            f"{f' (version {self.number})' if self.number > 1 else ''}.\n"
+            "Les ménages y sont désignés par leur référence de dossier et leurs initiales.\n\n"
+            "— Logement accompagné Caen (Caen habitat · CCAS de Caen)"
+        )
 
 
 class MinutesRecipient(models.Model):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts import policy
 from households.models import Household
 
 from ..enums import (
@@ -43,6 +44,12 @@ class PartnerContact(models.Model):
         return self.name
 
 
+class OrientationQuerySet(models.QuerySet):
+    def visible_to(self, user, action="contact.view"):
+        """Orientations can reveal a health follow-up (e.g. to the EPSM): CCAS notes' rule."""
+        return self.filter(policy.household_q(user, action, prefix="household__"))
+
+
 class Orientation(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="orientations")
     partner = models.ForeignKey(
@@ -61,6 +68,8 @@ class Orientation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrientationQuerySet.as_manager()
 
     class Meta:
         verbose_name = "orientation"

@@ -9,10 +9,6 @@ from ..models import (
 )
 
 
-def _errors(exc):
-    return " ".join(exc.messages)
-
-
 def _meeting(request, pk, kind=MeetingKind.CELLULE):
     return get_object_or_404(Meeting.objects.visible_to(request.user).filter(kind=kind), pk=pk)
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,20 +9,22 @@ from accounts.policy import action_required
 from audit.models import Action, log
 from caen_accompagnement.uploads import private_file_response
 
-from ..enums import MeetingKind
 from ..forms import (
     AdjustmentForm,
     AdjustmentStatusForm,
-    BilanForm,
     ComiteParticipantForm,
 )
-from .base import _meeting
+from ..models import Meeting
+
+
+def _comite(request, pk):
+    return get_object_or_404(Meeting.objects.comites_visible_to(request.user), pk=pk)
 
 
 # --- comité de suivi ------------------------------------------------------------------------
-@action_required("meeting.view")
+@action_required("comite.view")
 def comite(request, pk):
-    return _render_comite(request, _meeting(request, pk, kind=MeetingKind.COMITE))
+    return _render_comite(request, _comite(request, pk))
 
 
 def _render_comite(request, meeting, invalid_form=None):
@@ -33,7 +36,6 @@ def _render_comite(request, meeting, invalid_form=None):
         forms = {
             "participant_form": ComiteParticipantForm(),
             "adjustment_form": AdjustmentForm(),
-            "bilan_form": BilanForm(),
         }
     forms["status_form"] = AdjustmentStatusForm()
     if invalid_form is not None:
@@ -52,6 +54,9 @@ def _render_comite(request, meeting, invalid_form=None):
             "meeting": meeting,
             "participants": meeting.participants.all(),
             "adjustments": meeting.adjustments.all(),
+            # The yearly bilans this comité approved (generated and frozen by the reporting app).
+            "published_bilans": meeting.published_bilans.order_by("year", "version"),
+            "bilan_year": max(meeting.local_date.year - 1, settings.PROGRAMME_START.year),
             "can_plan": can_plan,
             **forms,
         },
@@ -72,7 +77,7 @@ def adjustment_add(request, pk):
 
 
 def _add_to_comite(request, pk, form_class, label, done):
-    meeting = _meeting(request, pk, kind=MeetingKind.COMITE)
+    meeting = _comite(request, pk)
     form = form_class(request.POST)
     if not form.is_valid():
         return _render_comite(request, meeting, form)
@@ -87,7 +92,7 @@ def _add_to_comite(request, pk, form_class, label, done):
 @require_POST
 @action_required("meeting.plan")
 def adjustment_status(request, pk, adjustment_pk):
-    meeting = _meeting(request, pk, kind=MeetingKind.COMITE)
+    meeting = _comite(request, pk)
     adjustment = get_object_or_404(meeting.adjustments, pk=adjustment_pk)
     form = AdjustmentStatusForm(request.POST)
     if form.is_valid():
@@ -99,23 +104,10 @@ def adjustment_status(request, pk, adjustment_pk):
     return redirect(meeting)
 
 
-@require_POST
-@action_required("meeting.plan")
-def bilan_upload(request, pk):
-    meeting = _meeting(request, pk, kind=MeetingKind.COMITE)
-    form = BilanForm(request.POST, request.FILES)
-    if form.is_valid():
-        meeting.attach_bilan(form.cleaned_data["bilan"])
-        log(request, Action.IMPORT, meeting, label="Bilan déposé")
-        messages.success(request, "Bilan déposé.")
-    else:
-        return _render_comite(request, meeting, form)
-    return redirect(meeting)
-
-
-@action_required("meeting.view")
+@action_required("comite.view")
 def bilan_download(request, pk):
-    meeting = _meeting(request, pk, kind=MeetingKind.COMITE)
+    """A bilan uploaded before the bilans were generated (read-only)."""
+    meeting = _comite(request, pk)
     if not meeting.bilan:
         raise Http404("Aucun bilan déposé.")
     log(request, Action.EXPORT, meeting, label="Bilan (PDF)")

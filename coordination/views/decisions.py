@@ -6,12 +6,13 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
+from caen_accompagnement.forms import add_errors, flash_errors
 from caen_accompagnement.pdf import pdf_response, render_pdf
 from caen_accompagnement.uploads import private_file_response
 from households.models import Household
+from households.outbound import check_outbound
 
 from ..actions import (
-    check_no_sensitive_words,
     do_record_decision,
     eviction_share,
     submitted_diagnostics,
@@ -22,9 +23,10 @@ from ..forms import (
     DecisionForm,
 )
 from ..models import (
+    MINUTES_AUDIENCE,
     AgendaItem,
 )
-from .base import _errors, _meeting, _minutes_qs
+from .base import _meeting, _minutes_qs
 
 
 # --- pre-read ---------------------------------------------------------------------------------
@@ -35,8 +37,8 @@ def _preread_context(request, meeting, action, label):
         raise PermissionDenied("L'ordre du jour n'est pas encore publié.")
     items = [i for i in meeting.items.for_display() if i.household_id]
     visible = set(
-        Household.objects.filter(pk__in=[i.household_id for i in items])
-        .filter(policy.household_q(request.user, "diagnostic.view_synthesis"))
+        Household.objects.visible_to(request.user, "diagnostic.view_synthesis")
+        .filter(pk__in=[i.household_id for i in items])
         .values_list("pk", flat=True)
     )
     diagnostics = submitted_diagnostics(visible)
@@ -91,7 +93,7 @@ def decide(request, pk, item_pk):
     try:
         meeting.check_decisions_open()
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        flash_errors(request, exc)
         return redirect(meeting)
     if item.decided:
         messages.error(request, "Une décision est déjà enregistrée pour ce point.")
@@ -110,12 +112,7 @@ def decide(request, pk, item_pk):
                 extend_until=data.get("extend_until"),
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-            else:
-                form.add_error(None, exc)
+            add_errors(form, exc)
         else:
             log(
                 request,
@@ -150,20 +147,42 @@ def minutes_preview(request, pk):
     )
 
 
-@require_POST
+def _approval_page(request, meeting, *, form=None, correction=None, status=200):
+    """What approving would send, to whom: the same partial as the PDF, the same subject and
+    body as `send_minutes`, the recipients of `Meeting.minutes_recipients`."""
+    preview = None
+    if not meeting.is_locked or correction is not None:
+        preview = meeting.next_minutes(by=request.user, correction=correction or "")
+    context = {
+        "meeting": meeting,
+        "form": form or CorrectionForm(),
+        "preview": preview,
+        "recipients": meeting.minutes_recipients(),
+    }
+    if preview is not None:
+        context.update(meeting.minutes_context(correction=preview), embedded=True)
+    return render(request, "coordination/minutes_approve.html", context, status=status)
+
+
 @action_required("minutes.approve")
 def minutes_approve(request, pk):
+    """GET: the approval page (preview per recipient); POST: approve and send."""
     meeting = _meeting(request, pk)
+    if not meeting.is_published:
+        messages.error(request, "L'ordre du jour n'a pas été publié.")
+        return redirect(meeting)
+    if request.method != "POST":
+        return _approval_page(request, meeting)
     if meeting.is_locked:
         messages.error(
             request,
             "Le compte rendu est déjà approuvé : une correction en fait une nouvelle version.",
         )
-        return redirect(meeting)
+        return redirect("coordination:minutes_approve", pk=meeting.pk)
     try:
         minutes = meeting.approve_minutes(by=request.user)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        flash_errors(request, exc)
         return redirect(meeting)
     log(request, Action.UPDATE, minutes, label="Compte rendu approuvé")
     messages.success(
@@ -175,22 +194,24 @@ def minutes_approve(request, pk):
 @require_POST
 @action_required("minutes.approve")
 def minutes_correct(request, pk):
+    """A correction is checked, then previewed as sent; `confirm` publishes it. A refused or
+    empty correction comes back in its form (status 400)."""
     meeting = _meeting(request, pk)
-    form = CorrectionForm(request.POST)
     if not meeting.is_locked:
         messages.error(request, "Le compte rendu n'est pas encore approuvé.")
         return redirect(meeting)
+    form = CorrectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Décrivez la correction apportée au compte rendu.")
-        return redirect(meeting)
+        return _approval_page(request, meeting, form=form, status=400)
+    correction = form.cleaned_data["correction"]
     try:
-        check_no_sensitive_words(form.cleaned_data["correction"], "correction")
-        minutes = meeting.approve_minutes(
-            by=request.user, correction=form.cleaned_data["correction"]
-        )
+        check_outbound(MINUTES_AUDIENCE, correction=correction)
+        if not request.POST.get("confirm"):
+            return _approval_page(request, meeting, form=form, correction=correction)
+        minutes = meeting.approve_minutes(by=request.user, correction=correction)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
-        return redirect(meeting)
+        add_errors(form, exc)
+        return _approval_page(request, meeting, form=form, status=400)
     log(request, Action.CREATE, minutes, label=f"Compte rendu corrigé (version {minutes.number})")
     messages.success(request, f"Version {minutes.number} du compte rendu approuvée et envoyée.")
     return redirect(meeting)

@@ -8,17 +8,14 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
+from caen_accompagnement.forms import add_errors, flash_errors
 
 from .. import agenda as agenda_module
-from ..actions import (
-    check_no_sensitive_words,
-    eviction_share,
-)
+from ..actions import eviction_share
 from ..enums import ItemKind, MeetingKind
 from ..forms import (
     AddMemberForm,
     AttendanceForm,
-    CorrectionForm,
     ManualItemForm,
     PlanForm,
     StandingMembersForm,
@@ -28,7 +25,7 @@ from ..models import (
     StandingMember,
     next_quarter_gap,
 )
-from .base import _errors, _meeting, _minutes_qs
+from .base import _meeting, _minutes_qs
 
 
 # --- landing page ---------------------------------------------------------------------------
@@ -38,7 +35,8 @@ def meeting_list(request):
     minutes = _minutes_qs(user).order_by("-meeting__date", "-number")
     context = {"minutes": minutes}
     if not policy.can(user, "meeting.view"):
-        # DDCS / Département: approved minutes only, nothing of the files.
+        # DDCS / Département: approved minutes and the comités de suivi, nothing of the files.
+        context["comites"] = Meeting.objects.comites_visible_to(user).order_by("-date")
         return render(request, "coordination/minutes_list.html", context)
     now = timezone.now()
     meetings = Meeting.objects.visible_to(user).annotate(
@@ -83,7 +81,12 @@ def plan(request):
             f"{'s' if len(created) > 1 else ''}.",
         )
         return redirect("coordination:list")
-    return render(request, "coordination/plan.html", {"form": form})
+    return render(
+        request,
+        "coordination/plan.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @action_required("meeting.plan")
@@ -117,7 +120,7 @@ def member_add(request, pk):
         try:
             meeting.add_member(form.cleaned_data["user"])
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            flash_errors(request, exc)
         else:
             log(request, Action.UPDATE, meeting, label="Membre ajouté")
             messages.success(request, "Membre ajouté à la réunion.")
@@ -134,7 +137,7 @@ def member_remove(request, pk, user_pk):
     try:
         meeting.remove_member(user)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        flash_errors(request, exc)
     else:
         log(request, Action.UPDATE, meeting, label="Membre retiré")
         messages.success(request, "Membre retiré de la réunion.")
@@ -150,7 +153,7 @@ def attendance(request, pk):
         try:
             meeting.record_attendance(form.cleaned_data["present"])
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            flash_errors(request, exc)
         else:
             log(request, Action.UPDATE, meeting, label="Présences")
             messages.success(request, "Présences enregistrées.")
@@ -185,7 +188,6 @@ def detail(request, pk):
         "attendee_ids": set(meeting.attendees.values_list("pk", flat=True)),
         "attendance_form": AttendanceForm(meeting=meeting) if can_change else None,
         "member_form": AddMemberForm(meeting=meeting) if can_plan else None,
-        "correction_form": CorrectionForm() if can_plan else None,
         "versions": meeting.minutes_versions.select_related("approved_by").prefetch_related(
             "deliveries"
         ),
@@ -245,7 +247,7 @@ def agenda_add(request, pk):
                     )
                     added += 1
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        flash_errors(request, exc)
         return redirect("coordination:agenda", pk=meeting.pk)
     if added < len(chosen):
         messages.warning(
@@ -264,13 +266,11 @@ def agenda_manual(request, pk):
     form = ManualItemForm(request.POST)
     if form.is_valid():
         try:
-            check_no_sensitive_words(form.cleaned_data["title"], "title")
             item = meeting.add_item(
                 kind=ItemKind.MANUAL, title=form.cleaned_data["title"], by=request.user
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error("title", message)
+            add_errors(form, exc)
         else:
             log(request, Action.CREATE, item, label="Point ajouté à l'ordre du jour")
             messages.success(request, "Point ajouté.")
@@ -286,7 +286,7 @@ def agenda_remove(request, pk, item_pk):
     try:
         meeting.remove_item(item)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        flash_errors(request, exc)
     else:
         log(
             request,
@@ -310,7 +310,7 @@ def publish(request, pk):
             meeting.remove_item(item)
         meeting.publish_agenda(by=request.user)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        flash_errors(request, exc)
         return redirect("coordination:agenda", pk=meeting.pk)
     log(request, Action.UPDATE, meeting, label="Ordre du jour publié")
     messages.success(

@@ -107,9 +107,7 @@ def orientation_create(request, household_pk):
 @action_required("accompaniment.change")
 def orientation_outcome(request, pk):
     orientation = get_object_or_404(
-        Orientation.objects.filter(
-            policy.household_q(request.user, "accompaniment.change", prefix="household__")
-        ),
+        Orientation.objects.visible_to(request.user, "accompaniment.change"),
         pk=pk,
     )
     form = OrientationOutcomeForm(request.POST, instance=orientation)

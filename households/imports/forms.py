@@ -1,18 +1,17 @@
 from django import forms
 
+from caen_accompagnement.uploads import MAX_IMPORT_LABEL, import_too_large, import_too_large_message
 from households.models import ImportBatch
 
 from .reading import ImportFileError, read_table
 from .rows import match_columns
-
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 class ImportForm(forms.ModelForm):
     file = forms.FileField(
         label="Fichier de la liste",
         help_text="CSV (séparateur point-virgule, virgule ou tabulation ; UTF-8 ou Windows-1252) "
-        "ou Excel (.xlsx), 5 Mo au plus. La première ligne porte les noms des colonnes.",
+        f"ou Excel (.xlsx), {MAX_IMPORT_LABEL} au plus. La première ligne porte les noms des colonnes.",
     )
 
     class Meta:
@@ -26,8 +25,8 @@ class ImportForm(forms.ModelForm):
         source = cleaned.get("source")
         if upload is None:
             return cleaned
-        if upload.size > MAX_UPLOAD_BYTES:
-            self.add_error("file", "Le fichier dépasse 5 Mo : découpez la liste.")
+        if import_too_large(upload):
+            self.add_error("file", import_too_large_message(upload.name))
             return cleaned
         content = upload.read()
         try:

@@ -11,11 +11,53 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-MAX_ROWS = 20_000
+# Limits checked while the table is read, row by row (never after reading it all): a file
+# past one of them is refused with one French message, in well under a second.
+MAX_ROWS = 20_000  # data rows
+MAX_LINES = 50_000  # lines read, blank ones included (a sheet can skip to row 1 048 576)
+MAX_COLUMNS = 100
+MAX_CELLS = 600_000
+# An XLSX is a zip: what its members declare once uncompressed (zipfile never inflates a
+# member past its declared size) and the shared-strings table openpyxl loads whole.
+MAX_XLSX_UNCOMPRESSED = 60 * 1024 * 1024
+MAX_XLSX_SHARED_STRINGS = 15 * 1024 * 1024
 
 
 class ImportFileError(Exception):
     """The file is not a table we can read: one message for the user, nothing written."""
+
+
+class _Limits:
+    """Counts what is read and stops at the first limit passed."""
+
+    def __init__(self, filename):
+        self.filename = filename
+        self.cells = 0
+
+    def check(self, line: int, width: int) -> None:
+        """Before keeping a line: its width, the lines read so far, the cells so far."""
+        name = self.filename
+        if width > MAX_COLUMNS:
+            raise ImportFileError(
+                f"Le fichier « {name} » a plus de {MAX_COLUMNS} colonnes (ligne {line}) : "
+                "gardez seulement les colonnes de la liste."
+            )
+        if line > MAX_LINES:
+            self.too_many_rows()
+        self.cells += width
+        if self.cells > MAX_CELLS:
+            raise ImportFileError(
+                f"Le fichier « {name} » dépasse {MAX_CELLS // 1000} 000 cellules : découpez-le."
+            )
+
+    def check_rows(self, rows: list) -> None:
+        if len(rows) > MAX_ROWS:
+            self.too_many_rows()
+
+    def too_many_rows(self):
+        raise ImportFileError(
+            f"Le fichier « {self.filename} » dépasse {MAX_ROWS} lignes : découpez-le."
+        )
 
 
 @dataclass
@@ -102,26 +144,24 @@ def _read_csv(text: str, encoding: str, filename: str) -> Table:
     controls = sum(1 for c in text[:4000] if ord(c) < 32 and c not in "\r\n\t")
     if controls > 2:
         raise ImportFileError(NOT_A_TABLE.format(name=filename))
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
+    first = next((line for line in io.StringIO(text) if line.strip()), "").rstrip("\r\n")
     delimiter = _detect_delimiter(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header, header_line, rows = None, 0, []
     previous_end = 0
+    limits = _Limits(filename)
     try:
         for record in reader:
             start = previous_end + 1
             previous_end = reader.line_num
+            limits.check(start, len(record))
             if not any(cell.strip() for cell in record):
                 continue
             if header is None:
                 header, header_line = record, start
                 continue
             rows.append((start, record))
-            if len(rows) > MAX_ROWS:
-                raise ImportFileError(
-                    f"Le fichier « {filename} » dépasse {MAX_ROWS} lignes : découpez-le."
-                )
+            limits.check_rows(rows)
     except csv.Error as exc:
         raise ImportFileError(
             f"Le fichier « {filename} » est mal formé à la ligne {reader.line_num} "
@@ -134,9 +174,27 @@ def _read_csv(text: str, encoding: str, filename: str) -> Table:
     return Table(header, header_line, rows, "csv", encoding, delimiter)
 
 
+def _check_archive(content: bytes, filename: str) -> None:
+    """Refuse an XLSX whose members would inflate past the limits, before openpyxl opens it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ImportFileError(NOT_A_TABLE.format(name=filename)) from None
+    total = sum(member.file_size for member in members)
+    strings = sum(m.file_size for m in members if m.filename.lower().endswith("sharedstrings.xml"))
+    if total > MAX_XLSX_UNCOMPRESSED or strings > MAX_XLSX_SHARED_STRINGS:
+        raise ImportFileError(
+            f"Le classeur « {filename} » est trop volumineux une fois décompressé "
+            f"({total // (1024 * 1024)} Mo) : enregistrez la liste seule, en CSV ou dans un "
+            "classeur plus petit."
+        )
+
+
 def _read_xlsx(content: bytes, filename: str) -> Table:
     from openpyxl import load_workbook
 
+    _check_archive(content, filename)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
@@ -144,9 +202,14 @@ def _read_xlsx(content: bytes, filename: str) -> Table:
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a corrupt archive
         raise ImportFileError(NOT_A_TABLE.format(name=filename)) from None
     try:
+        limits = _Limits(filename)
         for sheet in workbook.worksheets:
+            # The declared dimension (<dimension ref="A1:XFD1048576"/>) is the sender's word:
+            # ignored, so openpyxl pads no row and invents no row past the last real one.
+            sheet.reset_dimensions()
             header, header_line, rows = None, 0, []
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                limits.check(number, len(values))
                 cells = [_xlsx_cell(v) for v in values]
                 if not any(c not in ("", None) for c in cells):
                     continue
@@ -154,10 +217,7 @@ def _read_xlsx(content: bytes, filename: str) -> Table:
                     header, header_line = [str(c or "") for c in cells], number
                     continue
                 rows.append((number, cells))
-                if len(rows) > MAX_ROWS:
-                    raise ImportFileError(
-                        f"Le fichier « {filename} » dépasse {MAX_ROWS} lignes : découpez-le."
-                    )
+                limits.check_rows(rows)
             if header is not None:
                 return Table(header, header_line, rows, "xlsx")
     finally:

@@ -1,40 +1,14 @@
-"""`{% housing_pathway household user as pathway %}`: what `housing/_household_pathway.html` shows."""
+"""`{% housing_pathway household user as panel %}`: what `housing/_household_pathway.html` shows
+where no view gathered it (see housing/panels.py)."""
 
 from django import template
 
-from accounts import policy
-
-from ..models import DocumentKind, latest_by_kind, signed_for_lease, stays_in_place
+from ..panels import household_panel
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def housing_pathway(context, household, user):
-    if not policy.can(user, "housing.view", household):
-        return {"visible": False}
-    documents = list(
-        household.agreement_documents.select_related("rehousing").order_by("kind", "-number")
-    )
-    latest = latest_by_kind(documents)
-    rehousings = list(household.rehousings.select_related("dwelling"))
-    return {
-        "visible": True,
-        "proposals": list(
-            household.dwelling_proposals.select_related("dwelling").order_by("-proposed_at")
-        ),
-        "rehousings": rehousings,
-        "documents": documents,
-        "convention": latest.get(DocumentKind.CONVENTION),
-        "contract": latest.get(DocumentKind.CONTRACT),
-        "stays_in_place": not rehousings and stays_in_place(household),
-        "both_signed": signed_for_lease(
-            latest, max(rehousings, key=lambda r: (r.lease_start, r.pk), default=None)
-        ),
-        "can_change": policy.can(user, "housing.change", household),
-        # The documents name the members: linked only for who may see the names (identity,
-        # household.view; see `views.can_see_identity`).
-        "documents_open": policy.can(user, "household.view", household),
-        # No link to the pathway page from the pathway page itself.
-        "link": not context.get("on_pathway_page", False),
-    }
+    # No link to the pathway page from the pathway page itself.
+    return household_panel(user, household, link=not context.get("on_pathway_page", False))

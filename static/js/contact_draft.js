@@ -1,13 +1,15 @@
 // Browser-side draft of the contact form: what is typed at the door is kept in localStorage
 // until the server confirms the contact is saved (redirect with ?brouillon_enregistre=<key>).
-// An offline or interrupted entry is restored when the form is opened again. No dependency.
+// An offline or interrupted entry is restored when the form is opened again, by the same user
+// within 24 hours only (keys and expiry: drafts.js, loaded first by base.html). No dependency.
 (function () {
   "use strict";
-  var PREFIX = "caen-draft:";
+  var drafts = window.caenDrafts;
 
   function storage() {
+    if (!drafts) return null;
     try {
-      var probe = PREFIX + "probe";
+      var probe = "caen-draft:probe";
       window.localStorage.setItem(probe, "1");
       window.localStorage.removeItem(probe);
       return window.localStorage;
@@ -59,7 +61,8 @@
       keys.push(el.getAttribute("data-draft-confirmed"));
     });
     keys.forEach(function (key) {
-      store.removeItem(PREFIX + key);
+      var stored = drafts.key(key);
+      if (stored) store.removeItem(stored);
     });
   }
 
@@ -69,9 +72,14 @@
     clearConfirmed(store);
     var form = document.querySelector("form[data-draft-key]");
     if (!form) return;
-    var key = PREFIX + form.getAttribute("data-draft-key");
+    var key = drafts.key(form.getAttribute("data-draft-key"));
+    if (!key) return;
     var serverHasErrors = form.querySelector(".is-invalid, .invalid-feedback, .alert-danger");
     var saved = store.getItem(key);
+    if (saved && drafts.expired(saved)) {
+      store.removeItem(key);
+      saved = null;
+    }
     if (saved && !serverHasErrors) {
       try {
         restore(form, JSON.parse(saved).data);

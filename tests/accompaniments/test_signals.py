@@ -228,7 +228,7 @@ def test_adhesion_loss_outside_the_programme_is_refused(client, social_worker):
         {"description": "Ne répond plus."},
     )
     text = html.unescape(response.content.decode())
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "n'est pas dans le dispositif" in text
     assert response.context["form"]["description"].value() == "Ne répond plus."
     assert not Signal.objects.exists() and mail.outbox == []

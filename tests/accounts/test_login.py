@@ -127,3 +127,75 @@ def test_session_expires_after_inactivity(client, settings, ccas_manager):
         response = client.get(reverse("households:list"))
     assert response.status_code == 302
     assert response.url.startswith(LOGIN)
+
+
+def test_an_attacker_elsewhere_cannot_lock_the_owner_out(client, settings, social_worker):
+    """Failures from many addresses reach the per-account cap: unknown addresses wait a back-off,
+    the owner's usual address (a past successful login) is not locked."""
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.LOGIN_USERNAME_CAP = 6
+    settings.LOGIN_BACKOFF_MINUTES = 1
+    home = "192.0.2.10"
+    assert attempt(client, social_worker.email, PASSWORD, ip=home).status_code == 302
+    client.logout()
+    for n in range(8):  # a spread-out guessing attack: two tries from each of four addresses
+        attempt(client, social_worker.email, "mauvais", ip=f"203.0.113.{n // 2}")
+    # A new address, even with the right password, waits (no CAPTCHA: time), in French.
+    blocked = attempt(client, social_worker.email, PASSWORD, ip="198.51.100.7")
+    assert blocked.status_code == 429
+    assert "depuis d'autres adresses" in blocked.content.decode()
+    assert "_auth_user_id" not in client.session
+    # The owner, from the usual address, still gets in.
+    assert attempt(client, social_worker.email, PASSWORD, ip=home).status_code == 302
+    client.logout()
+    # The back-off doubles with each failure past the cap (2 past it here: 4 minutes; the
+    # refused tries count too), then the new address may try again.
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5), tick=False):
+        assert attempt(client, social_worker.email, PASSWORD, ip="198.51.100.7").status_code == 429
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=30), tick=False):
+        assert attempt(client, social_worker.email, PASSWORD, ip="198.51.100.7").status_code == 302
+
+
+def test_the_forwarded_header_is_ignored_without_a_trusted_proxy(client, settings, social_worker):
+    settings.AXES_FAILURE_LIMIT = 3
+    for n in range(3):  # a forged header per try does not make each try a new address
+        client.post(
+            LOGIN,
+            {"username": social_worker.email, "password": "mauvais"},
+            REMOTE_ADDR="192.0.2.10",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    assert attempt(client, social_worker.email, PASSWORD, ip="192.0.2.10").status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(
+    client, settings, social_worker
+):
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    def through_proxy(password, client_address):
+        return client.post(
+            LOGIN,
+            {"username": social_worker.email, "password": password},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"{client_address}, 10.0.0.7",
+        )
+
+    for _ in range(3):
+        through_proxy("mauvais", "203.0.113.9")
+    assert through_proxy(PASSWORD, "203.0.113.9").status_code == 429
+    # Everyone else behind the same proxy is not locked out.
+    assert through_proxy(PASSWORD, "192.0.2.44").status_code == 302
+    # The access log records the client's address too; a forged entry left of it is ignored.
+    from django.test import RequestFactory
+
+    from audit.models import Action, log
+
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.44, 10.0.0.7"
+    )
+    request.user = social_worker
+    assert log(request, Action.VIEW, social_worker).ip == "192.0.2.44"
+    settings.TRUSTED_PROXIES = []
+    assert log(request, Action.VIEW, social_worker).ip == "10.0.0.2"

@@ -25,8 +25,26 @@ def test_letting_officer_writes_households_in_preselection_only(action):
     households = {status: HouseholdFactory(status=status) for status in Status}
     writable = set(Household.objects.visible_to(officer, action))
     assert writable == {households[Status.PRESELECTED], households[Status.AWAITING_LEVEL]}
-    # Reading is not narrowed: the whole programme.
-    assert set(Household.objects.visible_to(officer)) == set(households.values())
+    # Reading is not narrowed: the whole programme, but for archived households (retention).
+    live = {h for status, h in households.items() if status != Status.ARCHIVED}
+    assert set(Household.objects.visible_to(officer)) == live
+
+
+def test_archived_households_are_out_of_every_scope_but_the_archive():
+    """Retention: an archived file leaves every list and page; the archive action reads only it."""
+    assert policy.ARCHIVED_STATUS in Status.values
+    manager = make_user(Role.CCAS_MANAGER)
+    live = HouseholdFactory(status=Status.EXITED)
+    archived = HouseholdFactory(status=Status.ARCHIVED)
+    for action in ["household.view", "diagnostic.view_detail", "contact.view", "debt.view"]:
+        assert list(Household.objects.visible_to(manager, action)) == [live]
+        assert policy.can(manager, action, live) and not policy.can(manager, action, archived)
+    assert list(Household.objects.visible_to(manager, policy.ARCHIVE_VIEW)) == [archived]
+    assert policy.can(manager, policy.ARCHIVE_VIEW, archived)
+    assert not policy.can(manager, policy.ARCHIVE_VIEW, live)
+    for role in Role:
+        if role != Role.CCAS_MANAGER:
+            assert not policy.can(make_user(role), policy.ARCHIVE_VIEW, archived), role
 
 
 @pytest.mark.parametrize("action", WRITE_ACTIONS)
@@ -52,3 +70,62 @@ def test_scope_through_a_prefix():
     )
     q = policy.household_q(officer, "household.change", prefix="household__")
     assert list(HouseholdSource.objects.filter(q).values_list("reference", flat=True)) == ["D-1"]
+
+
+def test_the_agenda_scope_is_given_by_coordination_not_written_in_the_policy():
+    """accounts is the bottom layer: coordination gives the AGENDA scope as its own QuerySet
+    method (CoordinationConfig.ready()); the policy holds none of its joins."""
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from coordination.models import AgendaItem, Meeting
+
+    assert "agenda_items" not in Path(policy.__file__).read_text()
+    member = make_user(Role.CELLULE_MEMBER)
+    on_agenda, elsewhere, unpublished = HouseholdFactory(), HouseholdFactory(), HouseholdFactory()
+    published = Meeting.objects.create(date=timezone.now(), agenda_published_at=timezone.now())
+    published.members.add(member)
+    AgendaItem.objects.create(meeting=published, kind="level", household=on_agenda)
+    AgendaItem.objects.create(meeting=published, kind="manual", title="Bilan")  # no household
+    not_sitting = Meeting.objects.create(date=timezone.now(), agenda_published_at=timezone.now())
+    AgendaItem.objects.create(meeting=not_sitting, kind="level", household=elsewhere)
+    draft = Meeting.objects.create(date=timezone.now())
+    draft.members.add(member)
+    AgendaItem.objects.create(meeting=draft, kind="level", household=unpublished)
+
+    scope = policy.scope_households(policy.AGENDA, member)
+    assert list(scope) == [{"household": on_agenda.pk}]
+    assert list(Household.objects.visible_to(member)) == [on_agenda]
+    assert [policy.can(member, "household.view", h) for h in (on_agenda, elsewhere)] == [
+        True,
+        False,
+    ]
+
+
+def test_a_scope_no_app_provides_is_a_configuration_error(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setattr(policy, "_SCOPE_HOUSEHOLDS", {})
+    with pytest.raises(ImproperlyConfigured):
+        Household.objects.visible_to(make_user(Role.CELLULE_MEMBER)).exists()
+
+
+def test_diagnostics_visible_to_names_the_action_like_the_other_apps():
+    from django.utils import timezone
+
+    from coordination.models import AgendaItem, Meeting
+    from diagnostics.models import Diagnostic
+
+    member, worker = make_user(Role.CELLULE_MEMBER), make_user(Role.SOCIAL_WORKER)
+    household = HouseholdFactory(referent=worker)
+    sent = Diagnostic.objects.create(
+        household=household, level=2, author=worker, status="submitted"
+    )
+    for _ in range(2):  # on two agendas: still one row
+        meeting = Meeting.objects.create(date=timezone.now(), agenda_published_at=timezone.now())
+        meeting.members.add(member)
+        AgendaItem.objects.create(meeting=meeting, kind="level", household=household)
+    assert list(Diagnostic.objects.visible_to(member, "diagnostic.view_synthesis")) == [sent]
+    assert not Diagnostic.objects.visible_to(member).exists()  # the detail: CCAS only
+    assert list(Diagnostic.objects.visible_to(worker)) == [sent]

@@ -284,7 +284,7 @@ def test_no_decision_before_the_cellule_sits(client, cellule_member):
 
 def test_health_words_are_refused_in_a_reason(meeting, cellule_member):
     item = item_for(meeting, ItemKind.ADMISSION, status=Status.AWAITING_ADMISSION)
-    with pytest.raises(ValidationError, match="aucune donnée de santé"):
+    with pytest.raises(ValidationError, match="« psychiatrique » \\(santé\\)"):
         do_record_decision(
             item,
             by=cellule_member,

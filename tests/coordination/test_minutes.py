@@ -134,7 +134,8 @@ def test_approval_in_the_view_sends_to_members_and_ddcs_with_delivery_records(
     assert "déjà approuvé" in response.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            f"/cellule/{held_meeting.pk}/compte-rendu/corriger/", {"correction": "Coquille"}
+            f"/cellule/{held_meeting.pk}/compte-rendu/corriger/",
+            {"correction": "Coquille", "confirm": "1"},
         )
     assert len(mail.outbox) == len(expected)
     assert "version 2" in mail.outbox[0].subject

@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 import time_machine
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -63,7 +62,7 @@ def test_a_past_date_is_refused_and_nothing_is_planned(client, ccas_manager):
         "/cellule/planifier/",
         {"kind": "cellule", "at": "14:00", "date_1": "2027-01-14", "date_2": "2026-11-01"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert (
         "Le 01/11/2026 est passé : on ne planifie pas une réunion dans le passé."
         in response.content.decode()
@@ -149,17 +148,11 @@ def test_comite_members_bilan_and_adjustments(client, ccas_manager, letting_offi
     )
     assert ComiteParticipant.objects.get().get_organisation_display().startswith("DDCS")
 
-    response = client.post(
-        base + "bilan/", {"bilan": SimpleUploadedFile("bilan.docx", b"PK\x03\x04")}, follow=True
-    )
-    assert "Le bilan doit être un fichier PDF." in response.content.decode()
-    comite.refresh_from_db()
-    assert not comite.bilan
-    client.post(base + "bilan/", {"bilan": SimpleUploadedFile("bilan.pdf", b"%PDF-1.7 bilan")})
-    comite.refresh_from_db()
-    assert comite.bilan and comite.bilan_uploaded_at
-    download = client.get(base + "bilan.pdf")
-    assert b"".join(download.streaming_content) == b"%PDF-1.7 bilan"
+    # The bilan is no longer uploaded: the page links to the generated one (reporting).
+    assert client.post(base + "bilan/", {}).status_code == 404
+    page = client.get(base).content.decode()
+    assert "Aucun bilan approuvé lors de ce comité." in page
+    assert f"/bilans/{comite.local_date.year - 1}/?comite={comite.pk}" in page
 
     client.post(
         base + "ajustements/",

@@ -708,8 +708,9 @@ def test_a_health_word_in_the_capacity_reason_is_refused_next_to_the_field(
     assert response.status_code == 400
     page = response.content.decode()
     assert field_error(page, "id_capacity_reason").startswith(
-        "Ce motif est lu par les membres de la cellule"
+        "Ce texte sort du CCAS (synthèse lue par Caen habitat et la cellule)"
     )
+    assert "« psychiatrique » (santé)" in field_error(page, "id_capacity_reason")
     assert "Suivi psychiatrique à stabiliser" in page  # what was typed is kept
     draft.refresh_from_db()
     assert draft.version == 1 and draft.capacity_reason == ""

@@ -71,7 +71,13 @@ def test_meeting_from_agenda_to_approved_minutes(
     page.get_by_label(ccas_manager.get_full_name(), exact=False).check()
     page.get_by_role("button", name="Enregistrer les présences").click()
     mail.outbox.clear()
-    page.get_by_role("button", name="Approuver le compte rendu et l'envoyer").click()
+    # The manager reads what each recipient will receive before approving (issue 13).
+    page.get_by_role("link", name="Relire le compte rendu et l'approuver").click()
+    expect(page.get_by_role("cell", name="hal@calvados.gouv.fr")).to_be_visible()
+    expect(page.locator("#minutes-preview")).to_contain_text("Dates validées")
+    assert household.display_name not in page.content()
+    check_axe(page)
+    page.get_by_role("button", name="Approuver ce compte rendu et l'envoyer").click()
     expect(page.get_by_text("Compte rendu approuvé et verrouillé")).to_be_visible()
     check_axe(page)
 

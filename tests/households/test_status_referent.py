@@ -86,7 +86,7 @@ def test_transition_not_allowed_is_refused_in_french(client, ccas_manager, house
         status_url(household),
         {"current_status": Status.PRESELECTED, "to_status": Status.ACCOMPANIED, "reason": "x"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert (
         "Ce passage n&#x27;est pas possible depuis le statut actuel." in response.content.decode()
     )
@@ -236,7 +236,7 @@ def test_admission_is_not_offered_outside_the_cellule(client, social_worker, cca
                 "decision": "Cellule du 12/03/2026",
             },
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "Ce passage n&#x27;est pas possible depuis le statut actuel." in (
             response.content.decode()
         )

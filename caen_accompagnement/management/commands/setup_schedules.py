@@ -20,8 +20,6 @@ def _crontab(minute, hour="*"):
     }
 
 
-EVERY_10_MINUTES = _crontab("*/10")
-
 # name → (task, crontab fields, description)
 SCHEDULES = {
     "Purge du journal des accès (rétention)": (
@@ -35,6 +33,14 @@ SCHEDULES = {
         _crontab("40"),
         "Supprime les fichiers de listes déposés et jamais confirmés depuis plus de "
         "IMPORT_PENDING_HOURS heures, avec leur import.",
+    ),
+    # Daily, at night: archiving after ACTIVE_RETENTION_YEARS without contact, anonymisation
+    # after the archive period, announced in a report first (docs/privacy.md).
+    "Conservation des dossiers : archivage et anonymisation": (
+        "privacy.apply_retention",
+        _crontab("30", hour="2"),
+        "Archive les ménages sans contact depuis ACTIVE_RETENTION_YEARS ans ; annonce puis "
+        "anonymise ceux dont la durée d'archivage (ARCHIVE_RETENTION_YEARS) est écoulée.",
     ),
     # The outbox (caen_accompagnement.celery.enqueue_on_commit): every kind of work a web change
     # asked for and the broker did not deliver (down, frozen, message lost), run once.

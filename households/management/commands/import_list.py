@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from caen_accompagnement.uploads import MAX_IMPORT_BYTES, import_too_large_message
 from households.enums import Source
 from households.imports.plan import build_plan
 from households.imports.reading import ImportFileError
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"Fichier introuvable : {file}")
+        if path.stat().st_size > MAX_IMPORT_BYTES:  # the web import's limit, before reading
+            raise CommandError(import_too_large_message(path.name))
         by = None
         if user:
             from django.contrib.auth import get_user_model

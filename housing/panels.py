@@ -1,0 +1,36 @@
+"""The housing pathway panel of the household file (templates/housing/_household_pathway.html)."""
+
+from accounts import policy
+
+from .models import DocumentKind, latest_by_kind, signed_for_lease, stays_in_place
+
+
+def household_panel(user, household, link=True):
+    """What the pathway panel shows to `user`: proposals, rehousings and documents, one query
+    each. `link`: to the pathway page (not on that page itself)."""
+    if not policy.can(user, "housing.view", household):
+        return {"visible": False}
+    documents = list(
+        household.agreement_documents.select_related("rehousing").order_by("kind", "-number")
+    )
+    latest = latest_by_kind(documents)
+    rehousings = list(household.rehousings.select_related("dwelling"))
+    return {
+        "visible": True,
+        "proposals": list(
+            household.dwelling_proposals.select_related("dwelling").order_by("-proposed_at")
+        ),
+        "rehousings": rehousings,
+        "documents": documents,
+        "convention": latest.get(DocumentKind.CONVENTION),
+        "contract": latest.get(DocumentKind.CONTRACT),
+        "stays_in_place": not rehousings and stays_in_place(household),
+        "both_signed": signed_for_lease(
+            latest, max(rehousings, key=lambda r: (r.lease_start, r.pk), default=None)
+        ),
+        "can_change": policy.can(user, "housing.change", household),
+        # The documents name the members: linked only for who may see the names (identity,
+        # household.view; see `views.can_see_identity`).
+        "documents_open": policy.can(user, "household.view", household),
+        "link": link,
+    }
