@@ -91,7 +91,9 @@ class NotificationQuerySet(models.QuerySet):
         q = Q(pk__in=[])
         for kind, action in KIND_ACTIONS.items():
             if policy.scopes(user, action):
-                q |= Q(kind=kind) & policy.household_q(user, action, prefix="household__")
+                # Without a household (a meeting, the programme) the role alone decides.
+                about_household = policy.household_q(user, action, prefix="household__")
+                q |= Q(kind=kind) & (Q(household__isnull=True) | about_household)
         return self.filter(q, recipient=user)
 
     def unread(self):
