@@ -30,6 +30,8 @@ demo: migrate
 
 ## Serve on http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set).
 run: demo
+	@# Without Redis no beat runs: today's reminders are created once, here, so the demo shows them.
+	@if [ -z "$$REDIS_URL" ]; then $(DEV) $(BIN)/python manage.py run_due_jobs; fi
 	@echo "Démonstration : DEBUG=1, HTTP local, double authentification désactivée (REQUIRE_2FA=0)."
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import Role
-from caen_accompagnement.celery import run_each
+from caen_accompagnement.celery import periodic_job
 
 
 def _recipients(signal):
@@ -51,13 +51,29 @@ def notify_signal(signal_pk):
     return len(recipients)
 
 
-@shared_task(name="accompaniments.send_missed_signal_notifications")
-def send_missed_signal_notifications():
-    """Catch-up: the signals whose e-mail did not leave when they were recorded."""
-    from .models import Signal
+# --- reminders (periodic jobs, scheduled in `setup_schedules`) -----------------------------
+@periodic_job("accompaniments.remind_contacts")
+def remind_contacts(run):
+    from . import reminders
 
-    return run_each(
-        notify_signal,
-        Signal.objects.awaiting_notification().values_list("pk", flat=True),
-        "Signalement %s : notification toujours impossible",
+    return reminders.remind_contacts(run, timezone.localdate())
+
+
+@periodic_job("accompaniments.remind_deadlines")
+def remind_deadlines(run):
+    """Ends in 30 days, extensions waiting 7 days, signals waiting 2 working days."""
+    from . import reminders
+
+    today = timezone.localdate()
+    return (
+        reminders.remind_ends(run, today)
+        + reminders.remind_extensions(run, today)
+        + reminders.remind_signals(run, today)
     )
+
+
+@periodic_job("accompaniments.remind_surveys")
+def remind_surveys(run):
+    from . import reminders
+
+    return reminders.remind_surveys(run, timezone.localdate())

@@ -119,6 +119,9 @@ RULES: dict[str, dict[str, str]] = {
     # rights of the person: everything held on a household (access request), the notice given
     "household.access_request": {MGR: ALL},
     "household.record_notice": {SW: OWN, MGR: ALL},
+    # one's own notifications and their preferences; the periodic jobs' runs (operators)
+    "notification.view": {r: NONE for r in Role},
+    "jobs.view": {MGR: NONE, ADMIN: NONE},
 }
 
 

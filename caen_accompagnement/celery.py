@@ -1,9 +1,10 @@
 import logging
 import os
+import queue
+import threading
 
 from celery import Celery
 from django.db import transaction
-from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "caen_accompagnement.settings")
 
@@ -15,29 +16,75 @@ logger = logging.getLogger(__name__)
 
 
 def enqueue_on_commit(task, *args):
-    """Send `task` to the worker once the current transaction has committed.
+    """Ask for `task(*args)` once the current transaction has committed (the outbox).
 
-    By then the user's change is saved: if the broker cannot be reached, the page must not turn
-    into an error (the user would redo a change that was made), so the failure is logged for the
-    administrator instead. Errors of the task itself are not caught here.
+    The request writes the work down in its own transaction (notifications.OutboxMessage) and
+    never talks to the broker: after the commit, a background thread hands the message to Redis,
+    and the periodic relay runs whatever is still pending (broker down or frozen, message lost).
+    Without a broker (no REDIS_URL) the message is run right after the commit, in this process.
     """
+    from notifications.models import OutboxMessage
 
-    def send():
+    message = OutboxMessage.record(task.name, args)
+    transaction.on_commit(lambda: _relay_soon(message.pk))
+
+
+def _relay_soon(pk):
+    from notifications.models import OutboxMessage
+
+    if app.conf.task_always_eager:
+        OutboxMessage.relay(pk)
+    else:
+        _publisher().put(pk)
+
+
+_queue = queue.SimpleQueue()
+_thread = None
+_thread_lock = threading.Lock()
+
+
+def _publisher():
+    """One daemon thread per process hands outbox keys to the broker; a frozen Redis blocks it,
+    not the requests (the periodic relay still runs the messages)."""
+    global _thread
+    with _thread_lock:
+        if _thread is None or not _thread.is_alive():
+            _thread = threading.Thread(target=_publish_forever, name="outbox", daemon=True)
+            _thread.start()
+    return _queue
+
+
+def _publish_forever():
+    while True:
+        pk = _queue.get()
         try:
-            task.delay(*args)
-        except OperationalError:
-            logger.exception("Tâche %s%r non transmise : broker injoignable", task.name, args)
+            # send_task: always through the broker (never run eagerly in this thread).
+            app.send_task("notifications.relay_message", args=[pk])
+        except Exception:  # noqa: BLE001 - the periodic relay will run it
+            logger.warning(
+                "Message %s non transmis au broker : le relais périodique le prendra", pk
+            )
 
-    transaction.on_commit(send)
 
+def periodic_job(name):
+    """Declare a periodic job (scheduled in `setup_schedules`): the task records its run, its
+    outcome and the notifications it produced (notifications.JobRun, read by the operators'
+    page). The decorated function receives the run and passes it to `Notification.objects.notify`.
+    """
+    from functools import wraps
 
-def run_each(task, pks, failure):
-    """Catch-up jobs: run `task` here, in this worker, for each primary key; a failure is logged
-    with `failure % pk` and does not stop the others. Returns the sum of what the runs return."""
-    done = 0
-    for pk in pks:
-        try:
-            done += task(pk)
-        except Exception:  # noqa: BLE001 - one failure must not stop the others
-            logger.exception(failure, pk)
-    return done
+    from celery import shared_task
+
+    def decorator(func):
+        @shared_task(name=name)
+        @wraps(func)
+        def job():
+            from notifications.models import JobRun
+
+            with JobRun.track(name) as run:
+                return func(run)
+
+        job.records_runs = True
+        return job
+
+    return decorator

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "caen_accompagnement",
     "accounts",
     "audit",
+    "notifications",
     "households",
     "diagnostics",
     "housing",
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread",
             ],
             "builtins": ["caen_accompagnement.templatetags.fr_format"],
         },
@@ -251,6 +253,8 @@ SITE_URL = (
 ACCESSIBILITY_CONTACT_EMAIL = env(
     "ACCESSIBILITY_CONTACT_EMAIL", default="accessibilite@ccas-caen.fr"
 )
+# An immediate notification mail is retried with a growing wait, then marked failed.
+NOTIFICATION_MAIL_MAX_TRIES = env.int("NOTIFICATION_MAIL_MAX_TRIES", default=5)
 # Where approved cellule minutes go at the DDCS (also editable in the admin).
 DDCS_MINUTES_RECIPIENTS = env.list("DDCS_MINUTES_RECIPIENTS", default=[])
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("", include("accounts.urls")),
     path("journal/", include("audit.urls")),
+    path("notifications/", include("notifications.urls")),
     path("menages/", include("households.urls")),
     path("diagnostics/", include("diagnostics.urls")),
     path("logements/", include("housing.urls")),

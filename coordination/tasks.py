@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.urls import reverse
 
-from caen_accompagnement.celery import run_each
+from caen_accompagnement.celery import periodic_job
 
 from .enums import DeliveryStatus
 from .models import Meeting, Minutes, MinutesDelivery
@@ -72,11 +72,12 @@ def send_minutes(minutes_pk):
     return sent
 
 
-@shared_task(name="coordination.send_missed_minutes")
-def send_missed_minutes():
-    """Catch-up: approved minutes whose sending never ran."""
-    return run_each(
-        send_minutes,
-        Minutes.objects.undelivered().values_list("pk", flat=True),
-        "Compte rendu %s : envoi toujours impossible",
-    )
+# --- reminders (periodic jobs, scheduled in `setup_schedules`) -----------------------------
+@periodic_job("coordination.remind_meetings")
+def remind_meetings(run):
+    from django.utils import timezone
+
+    from . import reminders
+
+    today = timezone.localdate()
+    return reminders.remind_convocations(run, today) + reminders.remind_unplanned(run, today)

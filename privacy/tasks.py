@@ -2,7 +2,7 @@
 
 import logging
 
-from celery import shared_task
+from caen_accompagnement.celery import periodic_job
 
 from . import retention
 
@@ -11,8 +11,8 @@ logger = logging.getLogger(__name__)
 RETENTION_TASK = "privacy.apply_retention"
 
 
-@shared_task(name=RETENTION_TASK)
-def apply_retention():
+@periodic_job(RETENTION_TASK)
+def apply_retention(run):
     report = retention.run()
     logger.info(
         "Conservation : %s archivé(s), %s annoncé(s), %s anonymisé(s), %s erreur(s).",

@@ -229,6 +229,12 @@ ROWS = {
     "accounts:password_change": (None, expect(200)),
     "accounts:backup_codes": (None, expect(405, anonymous=LOGIN)),  # POST only
     "audit:list": (None, expect(403, ccas_manager=200)),
+    # --- notifications ----------------------------------------------------------------
+    "notifications:list": (None, expect(200)),
+    "notifications:read": (lambda w: {"pk": 1}, expect(405)),  # POST only
+    "notifications:read_all": (None, expect(405)),  # POST only
+    "notifications:preferences": (None, expect(200)),
+    "notifications:jobs": (None, expect(403, ccas_manager=200, admin=200)),
     # --- privacy (rights of the person, archives) -------------------------------------
     "privacy:personal_data": (None, expect(200, anonymous=200)),
     "privacy:archive_list": (None, expect(403, ccas_manager=200)),

@@ -84,27 +84,3 @@ def test_the_purge_task_body_keeps_recent_entries(settings):
     AuditEntry.objects.create(action=Action.VIEW, object_type="test", at=now - timedelta(days=29))
     assert purge_expired_entries.apply().get() == 1
     assert AuditEntry.objects.count() == 1
-
-
-@pytest.mark.django_db
-def test_unreachable_broker_keeps_the_saved_change_and_logs(
-    social_worker, tenancy_officer, django_capture_on_commit_callbacks, caplog
-):
-    from accompaniments.models import Signal, SignalKind
-    from households.enums import Status
-    from tests.conftest import drop_broker_connections
-    from tests.factories import HouseholdFactory
-
-    household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
-    previous = app.conf.task_always_eager, app.conf.broker_url
-    app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens there
-    drop_broker_connections()
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            signal = Signal.record(household, kind=SignalKind.LACK_OF_UPKEEP, by=tenancy_officer)
-    finally:
-        app.conf.task_always_eager, app.conf.broker_url = previous
-        drop_broker_connections()
-    assert Signal.objects.filter(pk=signal.pk, notified_at=None).exists()
-    assert "broker injoignable" in caplog.text

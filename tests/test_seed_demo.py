@@ -211,3 +211,21 @@ def test_demo_of_300_households_passes_check_pipeline(db, django_assert_max_num_
     with django_assert_max_num_queries(1):
         call_command("check_pipeline", stdout=out, stderr=io.StringIO())
     assert "aucune incohérence" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_creates_notifications_in_every_state():
+    from notifications.enums import MailState
+    from notifications.models import JobRun, Notification
+
+    with time_machine.travel(NOW, tick=False):
+        seed(households=40)
+        seed(households=40)  # idempotent
+    states = set(Notification.objects.values_list("mail_state", flat=True))
+    assert {MailState.SENT, MailState.PENDING, MailState.FAILED, MailState.DROPPED} <= states
+    assert MailState.DIGEST in states or MailState.NONE in states
+    assert Notification.objects.filter(read_at__isnull=False).exists()
+    assert Notification.objects.filter(read_at__isnull=True).exists()
+    assert JobRun.objects.filter(job="accompaniments.remind_contacts", outcome="success").exists()
+    keys = Notification.objects.values_list("kind", "object_ref", "recipient", "due_on")
+    assert len(set(keys)) == len(keys)

@@ -1,8 +1,6 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -22,16 +20,6 @@ class SignalQuerySet(models.QuerySet):
 
     def unacknowledged(self):
         return self.filter(acknowledged_at__isnull=True)
-
-    def awaiting_notification(self, now=None):
-        """Recorded more than 5 minutes ago, within the last week, and never notified: their
-        e-mail did not leave (broker or mail server down). A periodic job sends them."""
-        now = now or timezone.now()
-        return self.filter(
-            notified_at__isnull=True,
-            created_at__lt=now - timedelta(minutes=5),
-            created_at__gte=now - timedelta(days=7),
-        )
 
     def incident_counts(self, start=None, end=None):
         """§7.2 counts: signals by kind recorded between two dates (inclusive), one query."""
@@ -62,6 +50,9 @@ class Signal(models.Model):
     )
     acknowledgement_note = models.TextField("suite donnée", blank=True)
     notified_at = models.DateTimeField("notifié le", null=True, blank=True)
+    # The one-time key of the form that recorded it: a submit sent twice (double click, retry
+    # after a slow answer) records one signal.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = SignalQuerySet.as_manager()
 
@@ -79,9 +70,17 @@ class Signal(models.Model):
 
     @classmethod
     @transaction.atomic
-    def record(cls, household, *, kind, by, amount=None, months=None, description=""):
-        """Record a signal (§3.2.3) and queue the e-mail once the transaction commits."""
+    def record(
+        cls, household, *, kind, by, amount=None, months=None, description="", submission_key=None
+    ):
+        """Record a signal (§3.2.3) and queue the e-mail once the transaction commits. With the
+        form's `submission_key`, a second submit returns the signal the first one recorded."""
         from ..tasks import notify_signal
+
+        if submission_key is not None:
+            existing = cls.objects.filter(submission_key=submission_key).first()
+            if existing is not None:
+                return existing
 
         if not household.in_programme:
             raise ValidationError(
@@ -101,14 +100,19 @@ class Signal(models.Model):
         if kind == SignalKind.ADHESION_LOSS:
             # Typed at the CCAS, read by Caen habitat (signal pages and e-mail): docs/access.md.
             check_outbound(CAEN_HABITAT_AUDIENCE, description=description)
-        signal = cls.objects.create(
-            household=household,
-            kind=kind,
-            created_by=by,
-            amount=amount,
-            months=months,
-            description=description,
-        )
+        try:
+            with transaction.atomic():
+                signal = cls.objects.create(
+                    household=household,
+                    kind=kind,
+                    created_by=by,
+                    amount=amount,
+                    months=months,
+                    description=description,
+                    submission_key=submission_key,
+                )
+        except IntegrityError:  # the same submit, recorded meanwhile by a concurrent request
+            return cls.objects.get(submission_key=submission_key)
         enqueue_on_commit(notify_signal, signal.pk)
         return signal
 

@@ -491,15 +491,7 @@ def _minutes_path(instance, filename):
 
 
 class MinutesQuerySet(models.QuerySet):
-    def undelivered(self, now=None):
-        """Approved more than 10 minutes ago, within the last week, and sent to nobody (not even
-        a failed attempt): the sending job never ran (broker down). A periodic job sends them."""
-        now = now or timezone.now()
-        return self.filter(
-            approved_at__lt=now - timedelta(minutes=10),
-            approved_at__gte=now - timedelta(days=7),
-            deliveries__isnull=True,
-        )
+    """Sending approved minutes goes through the outbox (caen_accompagnement.celery)."""
 
 
 class Minutes(models.Model):

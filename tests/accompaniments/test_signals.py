@@ -235,28 +235,30 @@ def test_adhesion_loss_outside_the_programme_is_refused(client, social_worker):
 
 
 @pytest.mark.django_db
-def test_a_signal_whose_email_did_not_leave_is_sent_by_the_catch_up_job(
-    in_programme, social_worker
+def test_a_signal_whose_email_did_not_leave_is_sent_by_the_outbox_relay(
+    in_programme, social_worker, tenancy_officer
 ):
     from datetime import timedelta
 
+    import time_machine
     from django.utils import timezone
 
-    from accompaniments.tasks import send_missed_signal_notifications
+    from notifications.models import OutboxMessage
+    from notifications.tasks import relay_outbox
 
-    now = timezone.now()
-    # Created without Signal.record: no e-mail was queued, as when the broker is down.
-    missed = SignalFactory(household=in_programme, created_at=now - timedelta(minutes=20))
-    SignalFactory(household=in_programme, created_at=now - timedelta(minutes=1))  # may yet go
-    SignalFactory(household=in_programme, created_at=now - timedelta(days=8))  # too old
-    SignalFactory(household=in_programme, created_at=now - timedelta(hours=1), notified_at=now)
-
-    assert send_missed_signal_notifications.apply().get() == 1
+    # on_commit callbacks do not run in this test: as if the broker was down at recording.
+    signal = Signal.record(in_programme, kind=SignalKind.LACK_OF_UPKEEP, by=tenancy_officer)
+    message = OutboxMessage.objects.get()
+    assert (message.task, message.args) == ("accompaniments.tasks.notify_signal", [signal.pk])
+    assert relay_outbox.apply().get() == 0  # just recorded: the fast path may yet run
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert relay_outbox.apply().get() == 1
+        assert relay_outbox.apply().get() == 0  # once
     assert [m.to for m in mail.outbox] == [[social_worker.email]]
     assert in_programme.reference in mail.outbox[0].subject
-    missed.refresh_from_db()
-    assert missed.notified_at is not None
-    assert send_missed_signal_notifications.apply().get() == 0  # once
+    signal.refresh_from_db()
+    message.refresh_from_db()
+    assert signal.notified_at is not None and message.done_at is not None
 
 
 @pytest.mark.django_db
@@ -294,13 +296,3 @@ def test_the_manager_reads_signals_but_does_not_write_them(client, in_programme,
     loss = reverse("accompaniments:adhesion_loss_create", args=[in_programme.pk])
     assert client.post(loss, {"description": "Plus de nouvelles"}).status_code == 403
     assert not Signal.objects.filter(kind=SignalKind.ADHESION_LOSS).exists()
-
-
-@pytest.mark.django_db
-def test_a_failing_catch_up_run_does_not_stop_the_others(in_programme, social_worker, caplog):
-    from caen_accompagnement.celery import run_each
-
-    signal = SignalFactory(household=in_programme)
-    assert run_each(notify_signal, [0, signal.pk], "Signalement %s : échec") == 1
-    assert "Signalement 0 : échec" in caplog.text  # Signal 0 does not exist: logged, skipped
-    assert [m.to for m in mail.outbox] == [[social_worker.email]]

@@ -171,26 +171,25 @@ def test_publishing_emails_members_without_names(
     assert household.display_name not in body and household.reference not in body
 
 
-def test_minutes_whose_sending_never_ran_are_sent_by_the_catch_up_job(
+def test_minutes_whose_sending_never_ran_are_sent_by_the_outbox_relay(
     held_meeting, ccas_manager, settings
 ):
     from datetime import timedelta
 
+    import time_machine
     from django.utils import timezone
 
-    from coordination.models import Minutes
-    from coordination.tasks import send_missed_minutes
+    from notifications.tasks import relay_outbox
 
     settings.DDCS_MINUTES_RECIPIENTS = ["hal@calvados.gouv.fr"]
     # on_commit callbacks do not run in this test: as if the broker was down at approval.
     minutes = held_meeting.approve_minutes(by=ccas_manager)
     assert not minutes.deliveries.exists() and not mail.outbox
-    assert send_missed_minutes.apply().get() == 0  # just approved: the normal path may yet run
-    Minutes.objects.filter(pk=minutes.pk).update(approved_at=timezone.now() - timedelta(minutes=15))
-
-    assert send_missed_minutes.apply().get() == 4  # three members and the DDCS
+    assert relay_outbox.apply().get() == 0  # just approved: the normal path may yet run
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert relay_outbox.apply().get() == 1
+        assert relay_outbox.apply().get() == 0  # once
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [m.email for m in held_meeting.members.all()] + ["hal@calvados.gouv.fr"]
     )
     assert minutes.deliveries.filter(status="sent").count() == 4
-    assert send_missed_minutes.apply().get() == 0  # once

@@ -238,6 +238,8 @@ KEPT = {
     # not about one household
     "accounts.*",
     "audit.*",
+    # generated text only: titles (file reference, dates), links, job and task names, errors
+    "notifications.*",
     "housing.Dwelling.*",
     "housing.DwellingImport.*",
     "coordination.Meeting.*",

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
+from .run_due_jobs import run_due_jobs
 from .setup_schedules import setup_schedules
 
 DEMO_APPS = [
@@ -70,8 +72,21 @@ class Command(BaseCommand):
             if options["verbosity"] > 1:
                 self.stdout.write(f"  {app} : {time.monotonic() - step:.1f} s")
         setup_schedules()
+        self.seed_notifications(ctx)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Données de démonstration prêtes en {time.monotonic() - started:.1f} s."
             )
         )
+
+    def seed_notifications(self, ctx):
+        """Today's reminders, created by the jobs themselves, then put in every state. Their
+        mails are kept in memory: a demo of 300 households would print hundreds to the console."""
+        from notifications import demo
+
+        with transaction.atomic():
+            demo.preferences(ctx)
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            run_due_jobs()
+        with transaction.atomic():
+            demo.seed(ctx)

@@ -20,8 +20,6 @@ def _crontab(minute, hour="*"):
     }
 
 
-EVERY_10_MINUTES = _crontab("*/10")
-
 # name → (task, crontab fields, description)
 SCHEDULES = {
     "Purge du journal des accès (rétention)": (
@@ -44,17 +42,55 @@ SCHEDULES = {
         "Archive les ménages sans contact depuis ACTIVE_RETENTION_YEARS ans ; annonce puis "
         "anonymise ceux dont la durée d'archivage (ARCHIVE_RETENTION_YEARS) est écoulée.",
     ),
-    "Rattrapage des courriels de signalement": (
-        "accompaniments.send_missed_signal_notifications",
-        EVERY_10_MINUTES,
-        "Envoie les notifications de signalement qui n'ont pas pu partir à l'enregistrement "
-        "(Redis ou serveur de courriel indisponible), sur les 7 derniers jours.",
+    # The outbox (caen_accompagnement.celery.enqueue_on_commit): every kind of work a web change
+    # asked for and the broker did not deliver (down, frozen, message lost), run once.
+    "Relais des tâches en attente": (
+        "notifications.relay_outbox",
+        _crontab("*"),
+        "Exécute les envois demandés par l'application (signalements, ordres du jour, comptes "
+        "rendus…) que Redis n'a pas transmis ; nouvel essai avec attente croissante.",
     ),
-    "Rattrapage de l'envoi des comptes rendus": (
-        "coordination.send_missed_minutes",
-        EVERY_10_MINUTES,
-        "Envoie les comptes rendus approuvés dont l'envoi n'a jamais eu lieu (Redis "
-        "indisponible à l'approbation), sur les 7 derniers jours.",
+    # Reminders (issue « rappels »): each job writes a notifications.JobRun row, and a reminder
+    # exists once per (kind, object, recipient, due date), so a second firing sends nothing.
+    "Rappels : contacts en retard et de la semaine": (
+        "accompaniments.remind_contacts",
+        _crontab("0", hour="7"),
+        "Aux référents (ou suppléants) : visites et appels en retard ou à faire cette semaine, "
+        "selon le rythme de chaque accompagnement.",
+    ),
+    "Rappels : échéances des accompagnements et signalements": (
+        "accompaniments.remind_deadlines",
+        _crontab("5", hour="7"),
+        "Fin prévue dans 30 jours (référent) ; prolongation sans décision depuis 7 jours et "
+        "signalement non pris en compte après 2 jours ouvrés (direction).",
+    ),
+    "Rappels : glissements de bail": (
+        "housing.remind_glides",
+        _crontab("8", hour="7"),
+        "Bail glissant dont le glissement est prévu dans 30 jours : au référent et au service "
+        "location.",
+    ),
+    "Rappels : enquêtes post-autonomie": (
+        "accompaniments.remind_surveys",
+        _crontab("10", hour="7"),
+        "Enquêtes post-autonomie à réaliser, puis en retard de 15 jours (référent).",
+    ),
+    "Rappels : cellule et comité de suivi": (
+        "coordination.remind_meetings",
+        _crontab("15", hour="7"),
+        "Convocation des membres 10 jours avant la cellule ; alerte à la direction et au "
+        "service location sans cellule prévue dans le trimestre ou sans comité dans l'année.",
+    ),
+    "Envoi des courriels de notification": (
+        "notifications.send_mails",
+        _crontab("*/5"),
+        "Courriels immédiats des notifications, et nouvel essai (attente croissante) après un "
+        "échec du serveur de courriel ; échec définitif après NOTIFICATION_MAIL_MAX_TRIES essais.",
+    ),
+    "Récapitulatifs quotidiens": (
+        "notifications.send_digests",
+        _crontab("0"),
+        "Chaque heure : le récapitulatif des utilisateurs qui l'ont choisi à cette heure-là.",
     ),
 }
 

@@ -1,0 +1,40 @@
+"""Delivery jobs of the notifications (the reminders themselves are created by each app's jobs)."""
+
+from celery import shared_task
+
+from caen_accompagnement.celery import periodic_job
+
+from .models import Notification, OutboxMessage, send_digests
+
+SEND_MAILS = "notifications.send_mails"
+SEND_DIGESTS = "notifications.send_digests"
+
+
+@periodic_job(SEND_MAILS)
+def send_mails(run):
+    """Immediate mails whose first try or next try (after a failure) has come."""
+    return Notification.objects.deliver_each(
+        Notification.objects.mail_due().values_list("pk", flat=True)
+    )
+
+
+@periodic_job(SEND_DIGESTS)
+def send_daily_digests(run):
+    return send_digests()
+
+
+RELAY_OUTBOX = "notifications.relay_outbox"
+
+
+@shared_task(name="notifications.relay_message")
+def relay_message(pk):
+    """The fast path: one outbox message, handed over right after the web change committed."""
+    return OutboxMessage.relay(pk)
+
+
+@periodic_job(RELAY_OUTBOX)
+def relay_outbox(run):
+    """The catch-up, for every kind of work: messages the fast path did not deliver."""
+    return sum(
+        OutboxMessage.relay(pk) for pk in OutboxMessage.objects.due().values_list("pk", flat=True)
+    )
