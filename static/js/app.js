@@ -59,7 +59,9 @@
   function updateScrollers() {
     document.querySelectorAll(".table-responsive").forEach(function (box) {
       var caption = box.querySelector("caption");
-      if (box.scrollWidth > box.clientWidth + 1) {
+      var scrolls =
+        box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight;
+      if (scrolls) {
         box.setAttribute("tabindex", "0");
         if (caption) {
           if (!caption.id) caption.id = "legende-tableau-" + ++captions;
@@ -103,6 +105,14 @@
     start();
   }
   window.addEventListener("resize", updateScrollers);
+  // Late layout (web fonts, images) can make a table wider after the first check.
+  window.addEventListener("load", updateScrollers);
+  if (window.ResizeObserver) {
+    var observer = new ResizeObserver(updateScrollers);
+    document.querySelectorAll("main").forEach(function (main) {
+      observer.observe(main);
+    });
+  }
   // Fragments swapped in by htmx get the same treatment.
   document.addEventListener("htmx:load", function (event) {
     prepare(event.target);

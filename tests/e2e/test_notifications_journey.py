@@ -42,7 +42,7 @@ def test_preferences_refuse_a_bad_hour_in_french(page, login_as, check_axe, soci
     page.get_by_label("Heure du récapitulatif quotidien").fill("24")
     page.get_by_role("button", name="Enregistrer").click()
     expect(
-        page.get_by_text("L'heure du récapitulatif doit être comprise entre 0 et 23.")
+        page.get_by_text("L'heure du récapitulatif doit être comprise entre 0 et 23.", exact=True)
     ).to_be_visible()
     page.get_by_label("Heure du récapitulatif quotidien").fill("18")
     page.get_by_role("button", name="Enregistrer").click()
