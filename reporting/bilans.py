@@ -6,11 +6,14 @@ from accounts import policy
 
 from .indicators import Scope, compute
 from .periods import Period
+from .series import attach_measures
 from .suppression import suppress
 
 
 def live(year) -> dict:
-    figures = compute(Scope(Period.year(year)))
+    """Today's figures of the year, with the series of its means and funnel."""
+    scope = Scope(Period.year(year))
+    figures = attach_measures(compute(scope), scope)
     figures["bilan"] = {
         "year": year,
         "version": None,
