@@ -64,6 +64,8 @@ def differences(old, new) -> list[dict]:
     before, after = _values(old), _values(new)
     changes = []
     for key in after.keys() | before.keys():
+        if "@" in key[2] and (key not in before or key not in after):
+            continue  # a series point of a version stored before the series existed
         label, new_value = after.get(key, (None, None))
         old_label, old_value = before.get(key, (None, None))
         if new_value != old_value:

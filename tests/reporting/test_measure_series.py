@@ -163,3 +163,12 @@ def test_the_series_of_the_means_take_a_fixed_number_of_queries(
         closed(social_worker, datetime.date(2025, 1 + i, 1), datetime.date(2025, 2 + i, 1))
     with django_assert_num_queries(4):
         attach_measures(figures, YEAR)
+
+
+def test_a_version_stored_without_series_differs_only_by_its_figures(world):
+    from reporting import bilans
+
+    today = bilans.live(2025)
+    stored = compute(YEAR)  # as a version approved before the series were kept
+    assert table_of(today, "programme", "funnel")["series"]["lines"]
+    assert bilans.differences(stored, today) == []
