@@ -6,11 +6,14 @@ from accounts import policy
 
 from .indicators import Scope, compute
 from .periods import Period
+from .series import attach_measures
 from .suppression import suppress
 
 
 def live(year) -> dict:
-    figures = compute(Scope(Period.year(year)))
+    """Today's figures of the year, with the series of its means and funnel."""
+    scope = Scope(Period.year(year))
+    figures = attach_measures(compute(scope), scope)
     figures["bilan"] = {
         "year": year,
         "version": None,
@@ -61,6 +64,8 @@ def differences(old, new) -> list[dict]:
     before, after = _values(old), _values(new)
     changes = []
     for key in after.keys() | before.keys():
+        if "@" in key[2] and (key not in before or key not in after):
+            continue  # a series point of a version stored before the series existed
         label, new_value = after.get(key, (None, None))
         old_label, old_value = before.get(key, (None, None))
         if new_value != old_value:

@@ -22,6 +22,7 @@ MEASURES = {
     "funnel": ["value", "median_days"],
     "budget": ["forecast", "actual", "gap", "share_forecast", "share_actual"],
 }
+SERIES_MEASURES = ["value", "change", "n"]  # a point of a mean's or the funnel's series
 HEADERS = {
     "change": "Évolution",
     "n": "Ménages",
@@ -52,6 +53,21 @@ def header(figures, measure):
     return HEADERS[measure]
 
 
+def series_rows(table):
+    """The points of a mean's or the funnel's series as rows: key `<line>@<bucket>`."""
+    series = table.get("series")
+    if not series or series.get("kind") != "measure_series":
+        return
+    labels = {bucket["key"]: bucket["label"] for bucket in series["buckets"]}
+    for line in series["lines"]:
+        for point in line["points"]:
+            yield (
+                f"{line['key']}@{point['key']}",
+                f"{line['label']} — {labels[point['key']]}",
+                point,
+            )
+
+
 def cells(figures):
     """Every figure as (group, table, row, label, measure, value), in reading order."""
     for group in figures["groups"]:
@@ -70,6 +86,9 @@ def cells(figures):
                         )
             if table.get("total") is not None:
                 yield group["key"], table["key"], "total", "Total", "value", table["total"]
+            for key, label, point in series_rows(table):
+                for measure in SERIES_MEASURES:
+                    yield group["key"], table["key"], key, label, measure, point[measure]
 
 
 def _csv_value(value):
@@ -124,6 +143,11 @@ def to_xlsx(figures) -> bytes:
                 sheet.append([row["key"], row["label"], *[row.get(m) for m in measures]])
             if table.get("total") is not None:
                 sheet.append(["total", "Total", table["total"]])
+            points = list(series_rows(table))
+            if points:
+                sheet.append(["clé", "évolution", "Valeur", "Évolution", "Ménages"])
+                for key, label, point in points:
+                    sheet.append([key, label, *[point[m] for m in SERIES_MEASURES]])
         sheet.column_dimensions["B"].width = 60
     out = io.BytesIO()
     book.save(out)
@@ -154,4 +178,4 @@ def filename(figures, fmt):
     return f"{stem}.{fmt}"
 
 
-__all__ = ["FORMATS", "cells", "export", "filename", "fr_number"]
+__all__ = ["FORMATS", "SERIES_MEASURES", "cells", "export", "filename", "fr_number"]

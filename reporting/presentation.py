@@ -89,7 +89,8 @@ def chart(table):
 
 def series_view(table):
     """The table's series over time: its column chart (the rows' sum per month or quarter,
-    for a table whose rows add up; else its first row) and a summary sentence."""
+    for a table whose rows add up; else its first row, or the first mean or median holding a
+    value) and a summary sentence."""
     series = table.get("series")
     if not series:
         return None
@@ -101,8 +102,14 @@ def series_view(table):
             column = [line["points"][i]["value"] for line in lines]
             totals.append(sum(column) if all(_numeric(v) for v in column) else MASKED)
     else:
-        what = lines[0]["label"] if lines else ""
-        totals = [point["value"] for point in lines[0]["points"]] if lines else []
+        drawn = lines[0] if lines else None
+        if series["kind"] == "measure_series":  # the first mean or median with a value
+            drawn = next(
+                (line for line in lines if any(p["value"] is not None for p in line["points"])),
+                drawn,
+            )
+        what = drawn["label"] if drawn else ""
+        totals = [point["value"] for point in drawn["points"]] if drawn else []
     top = max((v for v in totals if _numeric(v)), default=0)
     width = 36
     columns = []
@@ -125,9 +132,15 @@ def series_view(table):
             f"{fr_number(shown[0][1])} en {shown[0][0]}, {fr_number(shown[-1][1])} en "
             f"{shown[-1][0]} ; au plus haut {fr_number(peak[1])} en {peak[0]}."
         )
-    else:
+    elif any(value in (PRIMARY, MASKED) for value in totals):
         text = f"{what} : valeurs masquées (moins de 5 ménages)."
+    else:
+        text = f"{what} : aucune valeur sur la période."
     return {
+        "by_bucket": [
+            {"label": bucket["label"], "points": [line["points"][i] for line in lines]}
+            for i, bucket in enumerate(series["buckets"])
+        ],
         "columns": columns,
         "width": max(len(columns) * width, width),
         "summary": text,

@@ -1,18 +1,31 @@
-"""Each count table of the dashboard over time: monthly or quarterly buckets of the period,
-each with its change against the bucket before (docs/reporting.md).
+"""Each count table of the dashboard, each mean and the funnel over time: monthly or quarterly
+buckets of the period, each with its change against the bucket before (docs/reporting.md).
 
 One query per table: a filtered COUNT per bucket, grouped like the table itself, so a series
-adds up to the table's figure wherever the table's rows do."""
+adds up to the table's figure wherever the table's rows do. The means and the funnel's medians
+are filtered AVG / PERCENTILE_CONT per bucket, each point with the households behind it."""
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
-from accompaniments.models import Accompaniment
+from accompaniments.models import Accompaniment, ContactKind
 from caen_accompagnement.dates import add_months
 
-from .indicators import TABLES, UNKNOWN
+from .indicators import (
+    FUNNEL,
+    TABLES,
+    UNKNOWN,
+    DaysBetween,
+    EpochDays,
+    Median,
+    accompaniments_during,
+    closed_accompaniments,
+    contacts,
+)
 
 MONTHS_FR = [
     "janv.",
@@ -171,4 +184,147 @@ def attach(figures, scope, step=None):
             key = f"{group['key']}.{table['key']}"
             if table["kind"] == "counts" and key in TABLES:
                 table["series"] = table_series(key, scope, step)
+    return figures
+
+
+# --- the means and the funnel over time ------------------------------------------------------
+def _point_change(value, before):
+    if isinstance(value, int | float) and isinstance(before, int | float):
+        return round(value - before, 2)
+    return None
+
+
+def _measure_lines(parts, lines):
+    """[(key, label, [(value, n)] per bucket)] → the JSON lines, each point with its change."""
+    return [
+        {
+            "key": key,
+            "label": label,
+            "points": [
+                {
+                    "key": parts[i][0],
+                    "value": value,
+                    "n": n,
+                    "change": _point_change(value, values[i - 1][0]) if i else None,
+                }
+                for i, (value, n) in enumerate(values)
+            ],
+        }
+        for key, label, values in lines
+    ]
+
+
+def _durations_series(scope, parts):
+    """Mean duration (months) of the accompaniments closed in each bucket: one query."""
+    aggregates = {}
+    for i, (_key, _label, a, b) in enumerate(parts):
+        closed_in = date_between("closed_on")(a, b)
+        aggregates[f"d{i}"] = Avg(DaysBetween(F("closed_on"), F("start")), filter=closed_in)
+        aggregates[f"n{i}"] = Count("household", distinct=True, filter=closed_in)
+    row = closed_accompaniments(scope).order_by().aggregate(**aggregates)
+    values = [
+        (
+            round(row[f"d{i}"] / 30.4375, 1) if row[f"d{i}"] is not None else None,
+            row[f"n{i}"],
+        )
+        for i in range(len(parts))
+    ]
+    return [("mean_months", "Durée moyenne (mois)", values)]
+
+
+def _contact_frequency_series(scope, parts):
+    """Contacts per household and per month of accompaniment, by kind, in each bucket (the
+    table's rule applied to the bucket): one query for the months, one for the contacts."""
+    months = {}
+    for i, (_key, _label, a, b) in enumerate(parts):
+        within = running()(a, b)
+        months[f"d{i}"] = Sum(
+            DaysBetween(
+                Least(Coalesce(F("closed_on"), Value(b)), Value(b)),
+                Greatest(F("start"), Value(a)),
+            )
+            + 1,
+            filter=within,
+        )
+        months[f"n{i}"] = Count("household", distinct=True, filter=within)
+    spans = accompaniments_during(scope).order_by().aggregate(**months)
+    counts = {
+        row["kind"]: row
+        for row in contacts(scope)
+        .order_by()
+        .values("kind")
+        .annotate(
+            **{
+                f"c{i}": Count("pk", filter=datetime_between("at")(a, b))
+                for i, (_key, _label, a, b) in enumerate(parts)
+            }
+        )
+    }
+    lines = []
+    for kind, label in ContactKind.choices:
+        values = []
+        for i in range(len(parts)):
+            span = (spans[f"d{i}"] or 0) / 30.4375
+            count = counts.get(kind, {}).get(f"c{i}", 0)
+            values.append((round(count / span, 2) if span else None, spans[f"n{i}"]))
+        lines.append((kind, label, values))
+    return lines
+
+
+def _funnel_series(scope, parts):
+    """For each step after the first, the median days from the step before, among the
+    households first reaching it in each bucket (and how many they are): one query."""
+    firsts = {
+        f"first_{i}": Min("status_changes__at", filter=Q(status_changes__to_status=status))
+        for i, (status, _) in enumerate(FUNNEL)
+    }
+    aggregates = {}
+    for step in range(1, len(FUNNEL)):
+        for i, (_key, _label, a, b) in enumerate(parts):
+            reached = datetime_between(f"first_{step}")(a, b) & Q(
+                **{f"first_{step - 1}__isnull": False}
+            )
+            aggregates[f"n{step}_{i}"] = Count("pk", filter=reached)
+            if connection.vendor == "postgresql":
+                aggregates[f"m{step}_{i}"] = Median(
+                    EpochDays(F(f"first_{step}"), F(f"first_{step - 1}")), filter=reached
+                )
+    row = scope.households().annotate(**firsts).aggregate(**aggregates)
+    lines = []
+    for step in range(1, len(FUNNEL)):
+        values = []
+        for i in range(len(parts)):
+            median = row.get(f"m{step}_{i}")
+            values.append((round(median, 1) if median is not None else None, row[f"n{step}_{i}"]))
+        lines.append((str(FUNNEL[step][0]), f"{FUNNEL[step][1]} : délai médian (jours)", values))
+    return lines
+
+
+MEASURE_SERIES = {
+    "accompaniments.durations": _durations_series,
+    "accompaniments.contact_frequency": _contact_frequency_series,
+    "programme.funnel": _funnel_series,
+}
+
+
+def measure_series(table_key, scope, step=None):
+    """A mean or the funnel's medians per month (or quarter): each point its value, the
+    households it is computed over (`n`) and its change against the point before."""
+    step, parts = buckets(scope.period, step)
+    return {
+        "kind": "measure_series",
+        "step": step,
+        "buckets": [{"key": key, "label": label} for key, label, _a, _b in parts],
+        "lines": _measure_lines(parts, MEASURE_SERIES[table_key](scope, parts)),
+    }
+
+
+def attach_measures(figures, scope, step=None):
+    """Add its series to each mean and to the funnel (the dashboard's and the bilan's, before
+    suppression: the downloads carry them, docs/reporting.md)."""
+    for group in figures["groups"]:
+        for table in group["tables"]:
+            key = f"{group['key']}.{table['key']}"
+            if key in MEASURE_SERIES:
+                table["series"] = measure_series(key, scope, step)
     return figures

@@ -6,7 +6,9 @@
 - a table holding a suppressed cell does not show its total ("masqué", or "< 5" when under 5);
 - a change against the previous period is masked when either side is;
 - a mean, a median or a share computed over fewer than 5 households is masked, and so is a
-  figure derived from a suppressed one (a percentage, a cost per household).
+  figure derived from a suppressed one (a percentage, a cost per household);
+- a series over time is suppressed bucket by bucket: counts as a table whose rows are months,
+  a mean's or a median's point by its own households (`n`), with the changes it touches.
 Zero stays zero: it identifies nobody.
 """
 
@@ -119,6 +121,25 @@ def _suppress_series(series, threshold):
                 after["change"] = MASKED
 
 
+def _suppress_measure_series(series, threshold):
+    """A mean or a median per month: masked under the threshold of households, as in the
+    table; a change from or to a masked point is masked too."""
+    for line in series.get("lines", []):
+        points = line["points"]
+        for point in points:
+            if _small(point.get("n"), threshold):
+                point["n"] = PRIMARY
+                if point.get("value") is not None:
+                    point["value"] = MASKED
+                if point.get("change") is not None:
+                    point["change"] = MASKED
+        for before, after in zip(points, points[1:], strict=False):
+            if _hidden(before.get("value")) and after.get("change") is not None:
+                after["change"] = MASKED
+
+
+SERIES_SUPPRESSORS = {"series": _suppress_series, "measure_series": _suppress_measure_series}
+
 SUPPRESSORS = {
     "counts": _suppress_counts,
     "mean": _suppress_measures,
@@ -139,5 +160,5 @@ def suppress(figures, threshold=None):
             if suppressor is not None:
                 suppressor(table, threshold)
             if "series" in table:
-                _suppress_series(table["series"], threshold)
+                SERIES_SUPPRESSORS[table["series"]["kind"]](table["series"], threshold)
     return result

@@ -30,7 +30,7 @@ from .suppression import suppress
 
 def figures_for(user, scope, with_series=False):
     """The figures `user` may read: suppressed outside the CCAS."""
-    figures = compute(scope)
+    figures = series.attach_measures(compute(scope), scope)
     if with_series:
         series.attach(figures, scope)
     if not policy.can(user, "reporting.small_cells"):
