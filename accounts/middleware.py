@@ -7,9 +7,15 @@ admin included, redirects to the verification page, which sends a user without a
 enrolment.
 """
 
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
+from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import twofactor
 
@@ -44,3 +50,39 @@ class SecondFactorMiddleware:
         return redirect_to_login(
             request.get_full_path(), reverse("accounts:two_factor_verify"), "next"
         )
+
+
+SESSION_EXPIRED = (
+    "Votre session a expiré : reconnectez-vous, votre saisie a été conservée sur cet appareil."
+)
+
+
+class LoginRequiredKeepingInputMiddleware(LoginRequiredMiddleware):
+    """Django's LoginRequiredMiddleware, except for a POST that arrives without a session.
+
+    The typed text is kept in the browser (static/js/drafts.js, docs/privacy.md); the login page
+    says so and the user comes back, once signed in, to the page of the form (its Referer when
+    same-origin, the POST URL otherwise), where the draft is restored.
+    """
+
+    def handle_no_permission(self, request, view_func):
+        htmx = getattr(request, "htmx", False)
+        if request.method != "POST" and not htmx:
+            return super().handle_no_permission(request, view_func)
+        if request.method == "POST":
+            messages.warning(request, SESSION_EXPIRED)
+        referer = request.htmx.current_url if htmx else request.headers.get("Referer")
+        target = request.get_full_path()
+        if referer and url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            parts = urlsplit(referer)
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+        login_url = resolve_url(self.get_login_url(view_func))
+        response = redirect_to_login(target, login_url, self.get_redirect_field_name(view_func))
+        if htmx:
+            # An htmx request would swap the login page into a fragment: reload instead.
+            htmx_response = HttpResponse(status=204)
+            htmx_response["HX-Redirect"] = response.url
+            return htmx_response
+        return response

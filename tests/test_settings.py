@@ -98,7 +98,8 @@ def test_every_variable_is_read():
         True,
     ]
     assert (s["language"], s["tz"]) == ("fr-fr", "Europe/Paris")
-    assert "django.contrib.auth.middleware.LoginRequiredMiddleware" in s["middleware"]
+    # Django's LoginRequiredMiddleware, keeping typed input when the session expired.
+    assert "accounts.middleware.LoginRequiredKeepingInputMiddleware" in s["middleware"]
 
 
 def test_without_services_the_app_runs_on_sqlite_with_inline_tasks():
