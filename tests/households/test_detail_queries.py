@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.enums import Role
 from households.enums import Status
 from households.models import ReferentAssignment, StatusChange
+from tests.conftest import require_postgresql
 from tests.factories import HouseholdFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +114,7 @@ def read_file(client, user, household):
 
 @pytest.mark.parametrize("role", list(READERS))
 def test_the_file_runs_the_same_queries_however_long_the_history(client, world, role):
+    require_postgresql("les nombres de requêtes sont mesurés sur la base de production")
     users, household, accompaniment, partner = world
     worker = users[Role.SOCIAL_WORKER]
     add_history(household, accompaniment, partner, worker, versions=1)

@@ -12,6 +12,7 @@ from accompaniments.models import Signal, SignalKind
 from households.enums import Status
 from notifications.enums import Kind, MailState
 from notifications.models import Notification, OutboxMessage
+from tests.conftest import require_postgresql
 from tests.factories import HouseholdFactory
 
 
@@ -49,6 +50,7 @@ def in_threads(func, count=2):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_create_one_reminder_and_send_one_mail(social_worker, settings):
+    require_postgresql("deux transactions concurrentes verrouillant des lignes")
     settings.EMAIL_BACKEND = "tests.notifications.test_concurrency.SlowBackend"
     mail.outbox = []
     household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
@@ -85,6 +87,7 @@ def test_two_workers_create_one_reminder_and_send_one_mail(social_worker, settin
 
 @pytest.mark.django_db(transaction=True)
 def test_two_relays_run_an_outbox_message_once(social_worker, tenancy_officer, settings):
+    require_postgresql("deux transactions concurrentes verrouillant des lignes")
     settings.EMAIL_BACKEND = "tests.notifications.test_concurrency.SlowBackend"
     mail.outbox = []
     household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)

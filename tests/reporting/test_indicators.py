@@ -5,6 +5,7 @@ import pytest
 from households.enums import Public
 from reporting.indicators import Scope, compute, households_behind, table_of
 from reporting.periods import Period
+from tests.conftest import require_postgresql
 from tests.reporting.world import build
 
 
@@ -111,6 +112,7 @@ def test_incidents_during_and_after_with_period_boundaries(year):
 
 
 def test_programme_progress_share_and_funnel(year):
+    require_postgresql("les médianes du parcours (PERCENTILE_CONT)")
     progress = values(year, "programme", "progress")
     assert progress["accompanied_since_start"] == 3  # H4 started in 2023, before the programme
     assert progress["target"] == 120 and progress["progress_percent"] == 2.5

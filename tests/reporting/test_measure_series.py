@@ -12,6 +12,7 @@ from reporting.indicators import Scope, compute, table_of
 from reporting.periods import Period
 from reporting.series import attach_measures, measure_series
 from reporting.suppression import MASKED, PRIMARY, suppress
+from tests.conftest import require_postgresql
 from tests.factories import HouseholdFactory
 from tests.reporting.world import at, build, history
 
@@ -66,6 +67,7 @@ def test_contact_frequency_per_month(world):
 
 
 def test_funnel_medians_per_month_across_a_month_boundary(world):
+    require_postgresql("les médianes du parcours (PERCENTILE_CONT)")
     # Proposed to the cellule at 23:30 on 31/01 (January in Caen) and at 00:15 on 01/02
     # (still 31/01 in UTC, February in Caen).
     january, february = HouseholdFactory(), HouseholdFactory()
@@ -130,6 +132,7 @@ def test_small_means_are_hidden_and_so_are_the_changes_they_touch(world, social_
 
 
 def test_the_dashboard_draws_the_series_for_each_reader(world, client, ccas_manager, state_reader):
+    require_postgresql("les médianes du parcours (PERCENTILE_CONT)")
     client.force_login(ccas_manager)
     response = client.get(reverse("reporting:dashboard"), {"periode": "annee", "annee": 2025})
     funnel = table_of(response.context["figures"], "programme", "funnel")
