@@ -1,6 +1,6 @@
 """The social worker at a household's door, on a phone (360 × 740, touch), keyboard only (an
 external keyboard, or a switch access that sends the same keys): opens the caseload, the
-household's accompaniment, logs the home visit. axe-core on every page visited."""
+household's accompaniment and file, logs the home visit. axe-core on every page visited."""
 
 import datetime
 
@@ -60,14 +60,25 @@ def test_social_worker_logs_a_home_visit_on_a_phone_with_the_keyboard(
     assert no_horizontal_scroll(page)
     screenshot(page, "social-worker-1-caseload")
 
-    # The most urgent household comes first: its accompaniment.
+    # The most urgent household comes first: its accompaniment, its file, back.
     keys.skip_to_content()
     keys.tab_to(card.get_by_role("link", name=f"{household.reference} — {household.display_name}"))
     keys.follow()
     expect(page).to_have_url(ending(acc.get_absolute_url()))
     check_axe(page)
     assert no_horizontal_scroll(page)
-    screenshot(page, "social-worker-2-accompaniment")
+    keys.skip_to_content()
+    keys.tab_to(page.get_by_role("link", name=f"← Dossier {household.reference}"))
+    keys.follow()
+    expect(page).to_have_url(ending(f"/menages/{household.pk}/"))
+    expect(page.get_by_role("heading", name=household.reference, exact=False).first).to_be_visible()
+    check_axe(page)
+    assert no_horizontal_scroll(page)
+    screenshot(page, "social-worker-2-household-file")
+    keys.skip_to_content()
+    keys.tab_to(page.get_by_role("link", name="En cours : du", exact=False))
+    keys.follow()
+    expect(page).to_have_url(ending(acc.get_absolute_url()))
     keys.skip_to_content()
     keys.tab_to(page.get_by_role("link", name="Saisir un contact"))
     keys.follow()
