@@ -1,10 +1,11 @@
 """Keyboard-only driving of a page, for the journeys per user kind (tests/e2e/test_journey_*.py).
 
-No click and no `fill`: from the top of each page, Tab reaches the skip link, Enter moves to the
-main content, then Tab (or Shift+Tab) walks to the element wanted; text is typed into the focused
-field, Space ticks, arrows choose, Enter follows a link or submits. At every stop of the walk the
-focused element must show its focus ring (`:focus-visible`, at least 2 px, 3:1 against what
-surrounds it: the measure of tests/e2e/sweep.py, RGAA 10.7 and 3.3).
+No click, no `fill`, no address typed but the login page's: from the top of each page, Tab
+reaches the skip link, Enter moves to the main content, then Tab (or Shift+Tab) walks to the
+element wanted; text is typed into the focused field, Space ticks, arrows choose, Enter follows a
+link or submits. At every stop of the walk the focused element must show its focus ring
+(`:focus-visible`, at least 2 px, 3:1 against what surrounds it: the measure of
+tests/e2e/sweep.py, RGAA 10.7 and 3.3).
 """
 
 import datetime
@@ -38,7 +39,20 @@ FOCUSED_JS = (
 class Keyboard:
     def __init__(self, page):
         self.page = page
-        self.stops = 0  # how many times the focus moved, over the whole journey
+
+    def log_in(self, email, password, check_axe):
+        """The login page, checked by axe-core, filled and sent with the keyboard."""
+        self.page.goto("/connexion/")
+        check_axe(self.page)
+        field = self.page.get_by_label("Adresse e-mail")
+        focused = self._focused(field.element_handle())
+        assert focused and focused["target"], "le champ de l'adresse n'a pas le focus à l'arrivée"
+        self._assert_visible(focused)  # the form's first field is focused (autofocus)
+        self.type(email)
+        self.tab_to(self.page.get_by_label("Mot de passe"))
+        self.type(password)
+        self.follow()  # Enter in a field sends its form
+        assert "/connexion/" not in self.page.url, f"{email} n'a pas pu se connecter"
 
     # --- moving the focus ----------------------------------------------------------------------
     def skip_to_content(self):
@@ -65,7 +79,6 @@ class Keyboard:
         key = "Shift+Tab" if backwards else "Tab"
         for _ in range(limit):
             self.page.keyboard.press(key)
-            self.stops += 1
             focused = self._focused(target)
             if focused is None:
                 continue

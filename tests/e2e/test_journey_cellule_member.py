@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from coordination.enums import ItemKind
 from households.enums import Public, Status
 from tests.coordination.factories import AgendaItemFactory, DiagnosticFactory, MeetingFactory
-from tests.e2e.conftest import ending
+from tests.e2e.conftest import PASSWORD, ending
 from tests.e2e.keyboard import Keyboard, at_two_pm, squeeze
 from tests.factories import HouseholdFactory
 
@@ -54,11 +54,11 @@ def next_cellule(ccas_manager, cellule_member, letting_officer, debt_officer):
 
 
 def test_cellule_member_reads_the_next_agenda_with_the_keyboard(
-    page, login_as, check_axe, screenshot, cellule_member, next_cellule
+    page, check_axe, screenshot, cellule_member, next_cellule
 ):
     meeting, households = next_cellule
     keys = Keyboard(page)
-    login_as(cellule_member)
+    keys.log_in(cellule_member.email, PASSWORD, check_axe)
     expect(page).to_have_url(ending("/cellule/"))
     check_axe(page)
     screenshot(page, "cellule-member-1-cellules")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from households.enums import Source, Status
 from households.models import Household, ImportBatch
-from tests.e2e.conftest import ending
+from tests.e2e.conftest import PASSWORD, ending
 from tests.e2e.keyboard import Keyboard
 from tests.factories import HouseholdFactory, HouseholdSourceFactory
 
@@ -30,10 +30,10 @@ def listed(db):
 
 
 def test_letting_officer_imports_the_codesi_list_with_the_keyboard(
-    page, login_as, check_axe, screenshot, letting_officer, listed
+    page, check_axe, screenshot, letting_officer, listed
 ):
     keys = Keyboard(page)
-    login_as(letting_officer)
+    keys.log_in(letting_officer.email, PASSWORD, check_axe)
     expect(page).to_have_url(ending("/menages/"))
     check_axe(page)
     keys.skip_to_content()

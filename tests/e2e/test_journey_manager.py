@@ -10,7 +10,7 @@ from coordination.models import Meeting
 from households.enums import Public, Status
 from tests.accompaniments.factories import AccompanimentFactory, SignalFactory
 from tests.coordination.factories import DiagnosticFactory, MeetingFactory
-from tests.e2e.conftest import ending
+from tests.e2e.conftest import PASSWORD, ending
 from tests.e2e.keyboard import Keyboard, at_two_pm
 from tests.factories import HouseholdFactory
 
@@ -43,11 +43,11 @@ def next_cellule(ccas_manager, cellule_member, letting_officer, debt_officer):
 
 
 def test_manager_publishes_the_next_cellule_agenda_with_the_keyboard(
-    page, login_as, check_axe, screenshot, ccas_manager, next_cellule
+    page, check_axe, screenshot, ccas_manager, next_cellule
 ):
     meeting, files = next_cellule
     keys = Keyboard(page)
-    login_as(ccas_manager)
+    keys.log_in(ccas_manager.email, PASSWORD, check_axe)
     check_axe(page)
     # From the menu of any page to the cellule's calendar.
     keys.tab_to(page.get_by_role("link", name="Cellule", exact=True))

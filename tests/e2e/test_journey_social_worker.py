@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from accompaniments.models import ContactKind
 from households.enums import Status
 from tests.accompaniments.factories import AccompanimentFactory, ContactFactory
-from tests.e2e.conftest import ending
+from tests.e2e.conftest import PASSWORD, ending
 from tests.e2e.keyboard import Keyboard
 from tests.factories import HouseholdFactory
 
@@ -47,12 +47,12 @@ def no_horizontal_scroll(page):
 
 
 def test_social_worker_logs_a_home_visit_on_a_phone_with_the_keyboard(
-    page, login_as, check_axe, screenshot, social_worker, caseload
+    page, check_axe, screenshot, social_worker, caseload
 ):
     acc = caseload["Roussel"]
     household = acc.household
     keys = Keyboard(page)
-    login_as(social_worker)
+    keys.log_in(social_worker.email, PASSWORD, check_axe)
     expect(page).to_have_url(ending("/mon-suivi/"))
     card = page.locator(f'[data-household="{household.reference}"]')
     expect(card).to_contain_text("En retard")

@@ -14,7 +14,7 @@ from coordination.actions import do_record_decision
 from coordination.enums import ItemKind, Outcome
 from households.enums import Public, Status
 from tests.coordination.factories import AgendaItemFactory, DiagnosticFactory, MeetingFactory
-from tests.e2e.conftest import ending
+from tests.e2e.conftest import PASSWORD, ending
 from tests.e2e.keyboard import Keyboard, at_two_pm, squeeze
 from tests.factories import HouseholdFactory
 
@@ -62,11 +62,11 @@ def assert_names_no_one(text, households):
 
 
 def test_state_reader_downloads_minutes_and_bilan_with_the_keyboard(
-    page, login_as, check_axe, screenshot, state_reader, approved_minutes
+    page, check_axe, screenshot, state_reader, approved_minutes
 ):
     meeting, households = approved_minutes
     keys = Keyboard(page)
-    login_as(state_reader)
+    keys.log_in(state_reader.email, PASSWORD, check_axe)
     expect(page).to_have_url(ending("/cellule/"))
     expect(
         page.get_by_role("heading", name="Comptes rendus de la cellule de coordination")
