@@ -13,9 +13,14 @@ from ..enums import (  # noqa: F401
     EventKind,
     ExtensionStatus,
     InterviewKind,
+    MessageKind,
+    MessageState,
     ObjectiveStatus,
     RentPaid,
+    ReminderChannel,
     SignalKind,
+    VisitKind,
+    VisitStatus,
 )
 from .accompaniment import (  # noqa: F401
     MAX_MONTHS,
@@ -35,6 +40,12 @@ from .contact import (  # noqa: F401
     AdhesionRecord,
     Contact,
     ContactQuerySet,
+)
+from .visit import (  # noqa: F401
+    PlannedVisit,
+    PlannedVisitQuerySet,
+    ReminderConsent,
+    VisitMessage,
 )
 from .signal import (  # noqa: F401
     Signal,
