@@ -51,9 +51,7 @@ urlpatterns = [
     path(
         "accompagnements/<int:pk>/enquetes/nouvelle/", closure.survey_create, name="survey_create"
     ),
-    path(
-        "accompagnements/<int:pk>/rendez-vous/nouveau/", visits.visit_plan, name="visit_plan"
-    ),
+    path("accompagnements/<int:pk>/rendez-vous/nouveau/", visits.visit_plan, name="visit_plan"),
     path(
         "accompagnements/<int:pk>/rendez-vous/<int:visit_pk>/deplacer/",
         visits.visit_move,
@@ -64,9 +62,7 @@ urlpatterns = [
         visits.visit_cancel,
         name="visit_cancel",
     ),
-    path(
-        "menages/<int:household_pk>/rappels/", visits.reminder_consent, name="reminder_consent"
-    ),
+    path("menages/<int:household_pk>/rappels/", visits.reminder_consent, name="reminder_consent"),
     path("enquetes/", caseload.surveys, name="surveys"),
     path("signalements/", signals.signals, name="signals"),
     path("signalements/nouveau/", signals.signal_create, name="signal_create"),

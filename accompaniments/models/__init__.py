@@ -16,8 +16,8 @@ from ..enums import (  # noqa: F401
     MessageKind,
     MessageState,
     ObjectiveStatus,
-    RentPaid,
     ReminderChannel,
+    RentPaid,
     SignalKind,
     VisitKind,
     VisitStatus,
@@ -41,13 +41,13 @@ from .contact import (  # noqa: F401
     Contact,
     ContactQuerySet,
 )
+from .signal import (  # noqa: F401
+    Signal,
+    SignalQuerySet,
+)
 from .visit import (  # noqa: F401
     PlannedVisit,
     PlannedVisitQuerySet,
     ReminderConsent,
     VisitMessage,
-)
-from .signal import (  # noqa: F401
-    Signal,
-    SignalQuerySet,
 )

@@ -406,9 +406,7 @@ class VisitMessage(models.Model):
     kind = models.CharField("message", max_length=10, choices=MessageKind.choices)
     # The consent it was sent under (append-only rows): a new number or address is a new
     # consent, hence a new message; a retried job meets the unique key and writes nothing.
-    consent = models.ForeignKey(
-        ReminderConsent, on_delete=models.CASCADE, related_name="messages"
-    )
+    consent = models.ForeignKey(ReminderConsent, on_delete=models.CASCADE, related_name="messages")
     channel = models.CharField("envoi", max_length=10, choices=ReminderChannel.choices)
     recipient = models.CharField("destinataire", max_length=254)
     # The appointment's time when written: a moved visit gets a new reminder.

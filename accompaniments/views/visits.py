@@ -158,9 +158,9 @@ def caseload_visits(caseload, now=None):
     next seven days' visits, and messages to households that failed. Three queries, whatever
     the caseload's size; file references only."""
     now = now or timezone.now()
-    visits = PlannedVisit.objects.filter(
-        accompaniment__in=caseload.values("pk")
-    ).select_related("accompaniment__household")
+    visits = PlannedVisit.objects.filter(accompaniment__in=caseload.values("pk")).select_related(
+        "accompaniment__household"
+    )
     failed = (
         VisitMessage.objects.failed()
         .filter(visit__accompaniment__in=caseload.values("pk"), visit__starts_at__gte=now - WEEK)

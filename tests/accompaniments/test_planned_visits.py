@@ -101,9 +101,7 @@ def test_plan_move_cancel_write_the_history(acc, social_worker):
         visit.move(starts_at=VISIT_AT, by=social_worker)
 
 
-def test_plan_refuses_the_past_an_office_without_place_and_a_name_in_the_place(
-    acc, social_worker
-):
+def test_plan_refuses_the_past_an_office_without_place_and_a_name_in_the_place(acc, social_worker):
     with pytest.raises(ValidationError) as exc:
         plan(acc, social_worker, at=NOW - datetime.timedelta(hours=1))
     assert "futur" in exc.value.message_dict["starts_at"][0]
@@ -341,9 +339,7 @@ def test_caseload_queries_do_not_grow_with_visits(acc, social_worker, count_case
 
 
 # --- forms ---------------------------------------------------------------------------------
-def test_plan_form_refused_answers_400_in_french_and_keeps_the_input(
-    client, acc, social_worker
-):
+def test_plan_form_refused_answers_400_in_french_and_keeps_the_input(client, acc, social_worker):
     client.force_login(social_worker)
     url = reverse("accompaniments:visit_plan", args=[acc.pk])
     response = client.post(
