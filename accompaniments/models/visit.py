@@ -291,11 +291,27 @@ class PlannedVisit(models.Model):
 
     @classmethod
     @transaction.atomic
-    def plan(cls, accompaniment, *, kind, starts_at, by, place="", worker=None, client_id=None):
-        """A new appointment with the household; the référent (or `worker`) holds it."""
+    def plan(
+        cls,
+        accompaniment,
+        *,
+        kind,
+        starts_at,
+        by,
+        place="",
+        worker=None,
+        client_id=None,
+        planned_at=None,
+    ):
+        """A new appointment with the household; the référent (or `worker`) holds it.
+        `planned_at`: when it was agreed, if earlier than now (a paper diary typed in later,
+        the demo); the appointment must follow it."""
         place = (place or "").strip()
-        cls._check(accompaniment, kind, starts_at, place)
+        now = timezone.now()
+        planned_at = min(planned_at or now, now)
+        cls._check(accompaniment, kind, starts_at, place, now=planned_at)
         visit = cls.objects.create(
+            planned_at=planned_at,
             accompaniment=accompaniment,
             kind=kind,
             starts_at=starts_at,
@@ -304,7 +320,9 @@ class PlannedVisit(models.Model):
             planned_by=by,
             client_id=client_id,
         )
-        accompaniment.events.create(kind=EventKind.VISIT_PLANNED, by=by, detail=str(visit))
+        accompaniment.events.create(
+            kind=EventKind.VISIT_PLANNED, by=by, at=planned_at, detail=str(visit)
+        )
         return visit
 
     @transaction.atomic
