@@ -105,13 +105,6 @@ class ReminderConsentQuerySet(models.QuerySet):
     def current_for(self, household):
         return self.filter(household=household).order_by("-recorded_at", "-pk").first()
 
-    def latest_per_household(self):
-        """The consent in force of each household (a subquery: one row per household)."""
-        newer = self.model.objects.filter(
-            household=OuterRef("household"), recorded_at__gt=OuterRef("recorded_at")
-        )
-        return self.exclude(Exists(newer))
-
 
 class ReminderConsent(models.Model):
     household = models.ForeignKey(
