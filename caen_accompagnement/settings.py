@@ -255,6 +255,20 @@ ACCESSIBILITY_CONTACT_EMAIL = env(
 )
 # An immediate notification mail is retried with a growing wait, then marked failed.
 NOTIFICATION_MAIL_MAX_TRIES = env.int("NOTIFICATION_MAIL_MAX_TRIES", default=5)
+# Text messages to households (planned-visit reminders, docs/reminders.md): the backend's
+# dotted path (caen_accompagnement/sms.py: ConsoleBackend, FileBackend, LocmemBackend,
+# BrevoBackend), the file backend's folder, and Brevo's key, address, sender and timeout.
+SMS_BACKEND = env("SMS_BACKEND", default="caen_accompagnement.sms.ConsoleBackend")
+SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / "sms"))
+SMS_BREVO_API_KEY = env("SMS_BREVO_API_KEY", default="")
+SMS_BREVO_URL = env("SMS_BREVO_URL", default="https://api.brevo.com/v3/transactionalSMS/send")
+SMS_SENDER = env("SMS_SENDER", default="CCASCaen")
+SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=10.0)
+# A message to a household (SMS or e-mail) is retried with a growing wait, then marked failed
+# and shown to the référent.
+VISIT_MESSAGE_MAX_TRIES = env.int("VISIT_MESSAGE_MAX_TRIES", default=4)
+# How long before a planned visit the household's reminder leaves.
+VISIT_REMINDER_HOURS = env.int("VISIT_REMINDER_HOURS", default=48)
 # Where approved cellule minutes go at the DDCS (also editable in the admin).
 DDCS_MINUTES_RECIPIENTS = env.list("DDCS_MINUTES_RECIPIENTS", default=[])
 

@@ -143,6 +143,15 @@ def build_world(users):
     w.signal = SignalFactory(
         household=w.acc_household, kind=SignalKind.UNPAID_RENT, amount=300, months=1
     )
+    from accompaniments.models import PlannedVisit
+
+    w.planned_visit = PlannedVisit.objects.create(
+        accompaniment=w.accompaniment,
+        kind="home_visit",
+        starts_at=timezone.now() + timezone.timedelta(days=3),
+        worker=users[SW],
+        planned_by=users[SW],
+    )
     w.admitted_household = HouseholdFactory(referent=users[SW], status=Status.ADMITTED)
     w.closed_accompaniment = AccompanimentFactory(
         household=HouseholdFactory(referent=users[SW], status=Status.POST_AUTONOMY),
@@ -436,6 +445,22 @@ ROWS = {
     ),
     "accompaniments:survey_create": (
         lambda w: {"pk": w.closed_accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:visit_plan": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:visit_move": (
+        lambda w: {"pk": w.accompaniment.pk, "visit_pk": w.planned_visit.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:visit_cancel": (  # POST only
+        lambda w: {"pk": w.accompaniment.pk, "visit_pk": w.planned_visit.pk},
+        expect(405),
+    ),
+    "accompaniments:reminder_consent": (
+        lambda w: {"household_pk": w.acc_household.pk},
         expect(403, social_worker=200, ccas_manager=200),
     ),
     "accompaniments:signals": (

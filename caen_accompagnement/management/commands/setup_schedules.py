@@ -81,6 +81,15 @@ SCHEDULES = {
         "Convocation des membres 10 jours avant la cellule ; alerte à la direction et au "
         "service location sans cellule prévue dans le trimestre ou sans comité dans l'année.",
     ),
+    # The household's own reminders (docs/reminders.md): every quarter of an hour, so that a
+    # reminder leaves about 48 h before; once per (kind, visit, recipient, appointment time).
+    "Rappels aux ménages : rendez-vous planifiés": (
+        "accompaniments.remind_visits",
+        _crontab("*/15"),
+        "SMS ou courriel au ménage qui l'a accepté, 48 h avant la visite ou l'entretien "
+        "planifié ; nouvel essai des envois en échec (VISIT_MESSAGE_MAX_TRIES), puis échec "
+        "visible du référent.",
+    ),
     "Envoi des courriels de notification": (
         "notifications.send_mails",
         _crontab("*/5"),
