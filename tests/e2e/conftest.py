@@ -4,7 +4,9 @@ import io
 import os
 import re
 import shutil
+from pathlib import Path
 
+import factory.random
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -35,6 +37,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.fixture(autouse=True)
+def _steady_names(request):
+    """The journeys per user kind show the same made-up names at every run (their screenshots
+    are documentation): the factories' random draws start from the test's name."""
+    if request.module.__name__.rpartition(".")[2].startswith("test_journey_"):
+        factory.random.reseed_random(request.node.name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
@@ -55,9 +65,19 @@ def viewport():
 
 
 @pytest.fixture
-def page(browser, live_server, viewport):
+def device():
+    """More options of the browser context: `{"is_mobile": True, "has_touch": True}` for a phone."""
+    return {}
+
+
+@pytest.fixture
+def page(browser, live_server, viewport, device):
     context = browser.new_context(
-        base_url=live_server.url, viewport=viewport, locale="fr-FR", timezone_id="Europe/Paris"
+        base_url=live_server.url,
+        viewport=viewport,
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+        **device,
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -80,7 +100,8 @@ def login_as(page):
 
 @pytest.fixture
 def check_axe():
-    """Run axe-core on the current page; fail on any serious or critical violation."""
+    """Run axe-core (the copy bundled in axe-playwright-python, no CDN) on the current page;
+    fail on any serious or critical violation, each listed with the elements at fault."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -90,13 +111,46 @@ def check_axe():
         bad = [
             v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
         ]
-        details = "\n".join(
-            f"- {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in bad
+        assert not bad, f"Violations d'accessibilité sur {page.url} :\n" + "\n".join(
+            axe_violation(v) for v in bad
         )
-        assert not bad, f"Violations d'accessibilité sur {page.url}:\n{details}"
 
     return check
+
+
+def axe_violation(violation, nodes=3):
+    """One axe-core violation, readable: rule, impact, help, then each element and its fault."""
+    lines = [f"- {violation['id']} ({violation['impact']}) : {violation['help']}"]
+    for node in violation["nodes"][:nodes]:
+        summary = " ".join(node.get("failureSummary", "").split())
+        lines.append(f"    {node['target']} {node['html'][:120]}\n      {summary[:300]}")
+    if len(violation["nodes"]) > nodes:
+        lines.append(f"    … et {len(violation['nodes']) - nodes} autre(s) élément(s)")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def screenshot():
+    """`screenshot(page, "manager-1-agenda")`: with SCREENSHOTS_DIR set (`make screenshots`),
+    the whole page as docs/screenshots/manager-1-agenda.png, in 256 colours; else nothing."""
+    folder = os.environ.get("SCREENSHOTS_DIR")
+
+    def shoot(page, name):
+        if not folder:
+            return
+        from PIL import Image  # WeasyPrint's dependency
+
+        path = Path(folder) / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
+        # A short page stops at its footer, not at the bottom of the window.
+        height = page.evaluate("Math.ceil(document.body.getBoundingClientRect().height)")
+        with Image.open(path) as image:
+            image = image.crop((0, 0, image.width, min(image.height, height)))
+            small = image.convert("RGB").quantize(colors=256, dither=Image.Dither.NONE)
+        small.save(path, optimize=True)
+
+    return shoot
 
 
 def ending(path, query=False):
