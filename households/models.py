@@ -229,11 +229,17 @@ class Household(models.Model):
             return FamilyStructure.COUPLE_CHILDREN if children else FamilyStructure.COUPLE
         if children:
             return FamilyStructure.SINGLE_PARENT
-        return FamilyStructure.SINGLE if adults_in_couple <= 1 else FamilyStructure.OTHER
+        if adults_in_couple > 1:
+            return FamilyStructure.OTHER
+        # One person listed: alone only if no more are declared. An imported list names only
+        # the reference person with its « nombre de personnes »: composition to be specified.
+        return FamilyStructure.SINGLE if self.size == 1 else None
 
     def get_family_structure_display(self):
         value = self.family_structure
-        return FamilyStructure(value).label if value else "—"
+        if value:
+            return FamilyStructure(value).label
+        return "À préciser" if self.members_list else "—"
 
     @property
     def age_band(self):

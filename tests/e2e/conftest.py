@@ -27,7 +27,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--lang=fr-FR",
 ]
+# The context's `locale="fr-FR"` reaches navigator.language, Intl and Accept-Language, not the
+# browser's own widgets: Chromium on Linux takes their language from the environment (the date
+# field's 29/11/2026 23:46, « Choisir un fichier »), with Debian's chromium-l10n for the words.
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "fr", "LANG": "fr_FR.UTF-8"}
 PASSWORD = "Mot-de-passe-Test-2026!"  # tests.factories.UserFactory's password
 
 
@@ -53,7 +58,7 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=CHROMIUM_ENV, headless=True
         )
         yield browser
         browser.close()
