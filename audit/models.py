@@ -114,6 +114,25 @@ def log(request, action, obj=None, *, household=None, label="", actor=None, obje
     )
 
 
+def log_each(request, action, entries, *, actor=None):
+    """`log` for many objects in one INSERT (an import's households): `entries` are
+    (obj, household, label) triples; returns the rows written."""
+    who, at, ip = _actor(request, actor), timezone.now(), client_ip(request)
+    return AuditEntry.objects.bulk_create(
+        AuditEntry(
+            at=at,
+            actor=who,
+            action=action,
+            object_type=obj._meta.label,
+            object_id=str(obj.pk),
+            household_id=household.pk if household is not None else None,
+            label=label[:200],
+            ip=ip,
+        )
+        for obj, household, label in entries
+    )
+
+
 def log_households(request, households, label):
     """One VIEW row per household a list page shows, in a single INSERT (none if it shows none).
 

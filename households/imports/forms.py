@@ -3,7 +3,7 @@ from django import forms
 from caen_accompagnement.uploads import MAX_IMPORT_LABEL, import_too_large, import_too_large_message
 from households.models import ImportBatch
 
-from .reading import ImportFileError, read_table
+from .reading import ImportFileError, open_table
 from .rows import match_columns
 
 
@@ -30,7 +30,9 @@ class ImportForm(forms.ModelForm):
             return cleaned
         content = upload.read()
         try:
-            table = read_table(content, upload.name)
+            # The header only: the rows are read by the analysis, a background job for a large
+            # file (a line past a limit, or malformed, fails it with its message).
+            table = open_table(content, upload.name)
             if source:
                 match_columns(table.header, source, upload.name)
         except ImportFileError as exc:

@@ -181,9 +181,26 @@ REQUIRED_TEXTS = {"reference": "reference", "nom": "last_name", "prenom": "first
 
 def parse_rows(table: Table, source: str, filename: str = "fichier"):
     """Validate every row. Returns (valid ListRows, RejectedRows, ignored column titles)."""
+    rows, ignored = read_rows(table, source, filename)
+    valid, rejected = [], []
+    for row in rows:
+        (valid if isinstance(row, ListRow) else rejected).append(row)
+    return valid, rejected, ignored
+
+
+def read_rows(table: Table, source: str, filename: str = "fichier"):
+    """(an iterator of ListRow or RejectedRow in the file's order, ignored column titles).
+
+    The columns are matched now (ImportFileError when a required one is missing); the rows are
+    validated as the iterator goes, remembering only each reference's line (a reference seen
+    twice is rejected on its second line)."""
     mapping, labels, ignored = match_columns(table.header, source, filename)
-    valid, rejected, seen = [], [], {}
-    for line, cells in table.rows:
+    return _validated(table.rows, mapping, labels, source), ignored
+
+
+def _validated(rows, mapping, labels, source):
+    seen = {}
+    for line, cells in rows:
         fields, errors = _parse_row(line, cells, mapping, labels, source)
         reference = fields.get("reference")
         if reference and reference in seen and not errors:
@@ -193,11 +210,10 @@ def parse_rows(table: Table, source: str, filename: str = "fichier"):
             )
         if errors:
             name = f"{fields.get('first_name', '')} {fields.get('last_name', '').upper()}"
-            rejected.append(RejectedRow(line, errors, reference or "", name.strip()))
+            yield RejectedRow(line, errors, reference or "", name.strip())
             continue
         seen[reference] = line
-        valid.append(ListRow(line=line, **fields))
-    return valid, rejected, ignored
+        yield ListRow(line=line, **fields)
 
 
 def _parse_row(line, cells, mapping, labels, source):  # noqa: C901 — one independent check per column, read top to bottom; each has its test
