@@ -776,21 +776,24 @@ class ImportBatch(models.Model):
             return batch
 
     @transaction.atomic
-    def preview_ready(self, preview):
-        """The analysis found what confirming would do: the batch awaits the user's choice."""
+    def preview_ready(self, preview, rows):
+        """The analysis of the file's `rows` rows found what confirming would do: the batch
+        awaits the user's choice."""
         self.preview = preview
         self.state = self.State.PENDING
-        self.progress_done = self.progress_total
+        self.progress_done = self.progress_total = rows
         self.progress_at = timezone.now()
-        self.save(update_fields=["preview", "state", "progress_done", "progress_at"])
+        self.save(
+            update_fields=["preview", "state", "progress_done", "progress_total", "progress_at"]
+        )
 
-    def confirmed(self, summary, now):
+    def confirmed(self, summary, now, rows):
         """The confirmation wrote everything (in the caller's transaction): the file goes."""
         self.state = self.State.CONFIRMED
         self.settled_at = self.progress_at = now
         self.content = None  # the file is not kept once its content is in the households
         self.summary = summary
-        self.progress_done = self.progress_total
+        self.progress_done = self.progress_total = rows
         self.save(
             update_fields=[
                 "state",
@@ -799,6 +802,7 @@ class ImportBatch(models.Model):
                 "content",
                 "summary",
                 "progress_done",
+                "progress_total",
             ]
         )
 

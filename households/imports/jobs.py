@@ -105,7 +105,7 @@ def _analyse(batch, progress):
         logger.exception("Analyse de l'import %s : erreur inattendue", batch.pk)
         batch.fail(UNEXPECTED)
         return
-    batch.preview_ready(tally.preview())
+    batch.preview_ready(tally.preview(), tally.read)
 
 
 def _confirm(batch, progress):

@@ -142,7 +142,7 @@ class PlannedRow:
             for h in self.duplicates
         ]
         labels += [
-            f"ménage de la ligne {p.row.line} ({p.row.full_name}, né(e) le "
+            f"ménage de la ligne {p.row.line} ({p.row.full_name or self.row.full_name}, né(e) le "
             f"{_display('birth_date', p.row.birth_date)})"
             for p in self.duplicates_pending
         ]
@@ -288,6 +288,10 @@ class _Writer:
                     }
                 )
         log_each(self.request, Action.IMPORT, entries, actor=self.by)
+        for planned in creates:
+            # Household ⇄ member: a reference cycle the collector would free late; memory
+            # holds one chunk only if it goes now.
+            planned.created._prefetched_objects_cache = {}
 
     def _create(self, creates):
         households = []
@@ -360,7 +364,7 @@ class _Writer:
     def close(self, batch, tally):
         """The batch is confirmed with its summary; the import itself goes to the audit log."""
         summary = {**tally.summary(), "households": self.done}
-        batch.confirmed(summary, self.now)
+        batch.confirmed(summary, self.now, tally.read)
         log(
             self.request,
             Action.IMPORT,
@@ -596,8 +600,10 @@ class Tally:
         self.rejected: list[RejectedRow] = []
         self.flagged = 0
         self.viewed: dict[int, None] = {}  # stored households the shown rows show
+        self.read = 0  # rows read
 
     def add(self, planned, rejected):
+        self.read += len(planned) + len(rejected)
         for p in planned:
             self.counts[p.action] += 1
             if p.duplicates or p.duplicates_pending:
@@ -692,35 +698,66 @@ class _Known:
         return cls(sources, by_sne, by_name)
 
 
+class _ByHash(dict):
+    """A dict keyed by the hash of its text keys: a file's worth of keys costs a few bytes
+    each, not the text (two different names or numbers sharing a 64-bit hash: not in a file
+    of 20,000 rows)."""
+
+    def __getitem__(self, key):
+        return super().__getitem__(hash(key))
+
+    def __setitem__(self, key, value):
+        super().__setitem__(hash(key), value)
+
+    def __contains__(self, key):
+        return super().__contains__(hash(key))
+
+    def get(self, key, default=None):
+        return super().get(hash(key), default)
+
+    def setdefault(self, key, default=None):
+        return super().setdefault(hash(key), default)
+
+
 @dataclass
 class _Pending:
     """The households earlier rows of the same file will create, by SNE number and by name."""
 
-    by_sne: dict[str, PlannedRow] = field(default_factory=dict)
-    by_name: dict[str, list[PlannedRow]] = field(default_factory=dict)
+    by_sne: _ByHash = field(default_factory=_ByHash)
+    by_name: _ByHash = field(default_factory=_ByHash)
 
     def lighten(self):
         """Keep of each planned creation only what later rows compare and show."""
         light = {}
 
         def reduced(planned):
+            if isinstance(planned, _Created):
+                return planned
             if id(planned) not in light:
                 row = planned.row
-                light[id(planned)] = PlannedRow(
-                    _RowStub(row.line, row.full_name, row.birth_date, row.sne_number), CREATE
-                )
+                light[id(planned)] = _Created(row.line, row.birth_date, bool(row.sne_number))
             return light[id(planned)]
 
-        self.by_sne = {sne: reduced(p) for sne, p in self.by_sne.items()}
-        self.by_name = {key: [reduced(p) for p in ps] for key, ps in self.by_name.items()}
+        for hashed, planned in dict.items(self.by_sne):
+            dict.__setitem__(self.by_sne, hashed, reduced(planned))
+        for hashed, planned_rows in dict.items(self.by_name):
+            dict.__setitem__(self.by_name, hashed, [reduced(p) for p in planned_rows])
 
 
 @dataclass(slots=True)
-class _RowStub:
+class _Created:
+    """A household an earlier chunk of the file would create, as later rows see it: both the
+    planned row (`into`, `duplicates_pending`) and its row (`.row`). Its name is the later
+    row's (the same name, but for accents and case: that is how it was found)."""
+
     line: int
-    full_name: str
     birth_date: object
-    sne_number: str | None
+    sne_number: bool
+    full_name: str = ""
+
+    @property
+    def row(self):
+        return self
 
 
 def _plan_row(row, known: _Known, pending: _Pending) -> "PlannedRow | RejectedRow":

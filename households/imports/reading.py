@@ -150,7 +150,7 @@ def _open_csv(text: str, encoding: str, filename: str) -> Table:
     controls = sum(1 for c in text[:4000] if ord(c) < 32 and c not in "\r\n\t")
     if controls > 2:
         raise ImportFileError(NOT_A_TABLE.format(name=filename))
-    first = next((line for line in io.StringIO(text) if line.strip()), "").rstrip("\r\n")
+    first = next((line for line in _lines(text) if line.strip()), "").rstrip("\r\n")
     delimiter = _detect_delimiter(first)
     records = _csv_records(text, delimiter, filename)
     header, header_line = None, 0
@@ -166,7 +166,7 @@ def _open_csv(text: str, encoding: str, filename: str) -> Table:
 
 def _csv_records(text, delimiter, filename):
     """(first line of the record, cells) of each non-blank record, limits checked."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     previous_end = 0
     limits = _Limits(filename)
     try:
@@ -181,6 +181,20 @@ def _csv_records(text, delimiter, filename):
             f"Le fichier « {filename} » est mal formé à la ligne {reader.line_num} "
             f"(guillemet non fermé ?) : {exc}"
         ) from None
+
+
+def _lines(text):
+    """The lines of `text`, ends kept, one at a time (what `io.StringIO(text, newline="")`
+    yields, without copying the text: memory flat in the file's size)."""
+    end_of_line = "\n" if "\n" in text or "\r" not in text else "\r"  # old Mac files: \r only
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find(end_of_line, start)
+        if end == -1:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
 
 
 def _counted(rows, filename):
