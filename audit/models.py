@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts import network
+from caen_accompagnement.bulk import insert_all
 
 
 class Action(models.TextChoices):
@@ -118,18 +119,21 @@ def log_each(request, action, entries, *, actor=None):
     """`log` for many objects in one INSERT (an import's households): `entries` are
     (obj, household, label) triples; returns the rows written."""
     who, at, ip = _actor(request, actor), timezone.now(), client_ip(request)
-    return AuditEntry.objects.bulk_create(
-        AuditEntry(
-            at=at,
-            actor=who,
-            action=action,
-            object_type=obj._meta.label,
-            object_id=str(obj.pk),
-            household_id=household.pk if household is not None else None,
-            label=label[:200],
-            ip=ip,
-        )
-        for obj, household, label in entries
+    return insert_all(
+        AuditEntry,
+        (
+            AuditEntry(
+                at=at,
+                actor=who,
+                action=action,
+                object_type=obj._meta.label,
+                object_id=str(obj.pk),
+                household_id=household.pk if household is not None else None,
+                label=label[:200],
+                ip=ip,
+            )
+            for obj, household, label in entries
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import policy
+from caen_accompagnement.bulk import insert_all
 from caen_accompagnement.versioning import save_if_unchanged
 
 from .enums import (
@@ -302,16 +303,19 @@ class Household(models.Model):
     def record_creations(cls, households, *, by, reasons, at=None):
         """`record_creation` for many new files at once (an import): one INSERT for all their
         first timeline rows. `reasons` gives each household's reason, in the same order."""
-        return StatusChange.objects.bulk_create(
-            StatusChange(
-                household=household,
-                from_status="",
-                to_status=household.status,
-                at=at or household.status_changed_at,
-                by=by,
-                reason=reason,
-            )
-            for household, reason in zip(households, reasons, strict=True)
+        return insert_all(
+            StatusChange,
+            (
+                StatusChange(
+                    household=household,
+                    from_status="",
+                    to_status=household.status,
+                    at=at or household.status_changed_at,
+                    by=by,
+                    reason=reason,
+                )
+                for household, reason in zip(households, reasons, strict=True)
+            ),
         )
 
     @transaction.atomic

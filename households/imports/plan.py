@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts import policy
 from audit.models import Action, log, log_each
+from caen_accompagnement.bulk import insert_all
 from households.enums import Gender, Public, Relation, Source, Status
 from households.models import (
     Household,
@@ -258,8 +259,8 @@ class _Writer:
             source_rows.append(source_row)
         _save_grouped(Household, changed_households, ["version", "updated_at"], self.now)
         _save_grouped(Person, changed_persons, ["search_key", "match_key"])
-        Person.objects.bulk_create(new_persons)
-        HouseholdSource.objects.bulk_create(sources)
+        insert_all(Person, new_persons)
+        insert_all(HouseholdSource, sources)
         HouseholdSource.objects.bulk_update(
             source_rows, ["decision_date", "row_hash", "last_imported_at"]
         )
@@ -304,7 +305,7 @@ class _Writer:
                 if value is not None:
                     setattr(household, model_field, value)
             households.append(household)
-        Household.objects.bulk_create(households)
+        insert_all(Household, households)
         persons = []
         for planned, household in zip(creates, households, strict=True):
             row = planned.row
@@ -321,7 +322,7 @@ class _Writer:
             persons.append(person)
             household._prefetched_objects_cache = {}
             planned.created = household
-        Person.objects.bulk_create(persons)
+        insert_all(Person, persons)
         for household, person in zip(households, persons, strict=True):
             # Later rows merging into this household read its members without a query.
             household._prefetched_objects_cache["members"] = _Members([person])

@@ -7,9 +7,9 @@ Columns are found by name, whatever their case, accents, spaces, hyphens or unde
 import hashlib
 import json
 from dataclasses import dataclass, fields
-from functools import cached_property
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.utils import timezone
 

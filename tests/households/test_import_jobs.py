@@ -262,3 +262,47 @@ def test_uploading_and_confirming_20000_rows_each_answer_within_5_seconds(
     assert elapsed < 5, elapsed
     batch.refresh_from_db()
     assert batch.state == ImportBatch.State.CONFIRMING and not Household.objects.exists()
+
+
+@pytest.mark.celery_worker
+def test_a_real_worker_runs_the_jobs_and_the_page_sees_their_progress(
+    celery_worker, client, letting_officer, settings, monkeypatch
+):
+    """Through Redis, in the worker's thread and connection: the upload answers at once, the
+    analysis then the confirmation run in the worker, and the polled fragment shows progress
+    climbing chunk by chunk — during the confirmation too, before its single commit."""
+    require_postgresql("l'avancement de la confirmation passe par une seconde connexion")
+    settings.IMPORT_INLINE_MAX_BYTES = 0
+    monkeypatch.setattr(plan, "CHUNK_ROWS", 50)
+    client.force_login(letting_officer)
+    response = upload(client, codesi_file(3000))
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    progress_url = reverse("households:import_progress", args=[batch.pk])
+
+    def follow(state):
+        """Poll the fragment as the page does until the job is over; the values it showed."""
+        seen, deadline = [], time.monotonic() + 120
+        while time.monotonic() < deadline:
+            fragment = client.get(progress_url)
+            if "HX-Refresh" in fragment:
+                return seen
+            batch.refresh_from_db()
+            if batch.state == state and batch.job_started_at:
+                seen.append(batch.progress_done)
+            time.sleep(0.02)
+        pytest.fail(f"Tâche d'import non terminée : {batch.state}")
+
+    analysed = follow(ImportBatch.State.ANALYSING)
+    batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.PENDING, batch.error
+    assert any(0 < done < 3000 for done in analysed), analysed
+    assert analysed == sorted(analysed)
+    client.post(reverse("households:import_confirm", args=[batch.pk]))
+    confirmed = follow(ImportBatch.State.CONFIRMING)
+    batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.CONFIRMED, batch.error
+    assert any(0 < done < 3000 for done in confirmed), confirmed
+    assert Household.objects.count() == 3000
+    assert StatusChange.objects.filter(by=letting_officer).count() == 3000
+    assert "Import enregistré" in client.get(response.url).content.decode()
