@@ -8,7 +8,6 @@ from households.models import ImportBatch
 from .reading import ImportFileError, open_table
 from .rows import match_columns
 
-
 CHECKED_AT_UPLOAD = 100  # rows read by the upload itself
 
 

@@ -109,15 +109,16 @@ def test_a_job_the_broker_never_delivered_is_run_by_the_relay(
 def test_a_file_failing_in_its_job_says_why_in_french(
     client, letting_officer, background, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """The upload reads the header only; a line past a limit fails the analysis."""
-    monkeypatch.setattr(reading, "MAX_ROWS", 10)
+    """The upload reads the header and the first rows; a line past a limit fails the
+    analysis."""
+    monkeypatch.setattr(reading, "MAX_ROWS", 150)
     client.force_login(letting_officer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = upload(client, codesi_file(11))
+        response = upload(client, codesi_file(151))
     batch = ImportBatch.objects.get()
     assert batch.state == ImportBatch.State.FAILED and batch.content is None
     page = client.get(response.url).content.decode()
-    assert "dépasse 10 lignes : découpez-le." in page
+    assert "dépasse 150 lignes : découpez-le." in page
     assert "Déposer de nouveau le fichier" in page
     assert nothing_written()
 
