@@ -813,7 +813,10 @@ class ImportBatch(models.Model):
     @transaction.atomic
     def fail(self, message, *, back_to_preview=False):
         """The job failed (nothing of it written): the user reads `message`. With
-        `back_to_preview`, the batch awaits confirmation again (a retry may succeed)."""
+        `back_to_preview`, the batch awaits confirmation again (a retry may succeed). A batch
+        no longer running (another run of the job finished it) is left as it is."""
+        if self.state not in self.RUNNING_STATES:
+            return
         self.error = message
         self.progress_at = timezone.now()
         if back_to_preview:

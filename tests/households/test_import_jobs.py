@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audit.models import Action, AuditEntry
 from caen_accompagnement.management.commands.bench import codesi_file
-from households.imports import plan, reading
+from households.imports import jobs, plan, reading
 from households.imports.plan import analyse, confirm
 from households.models import Household, HouseholdSource, ImportBatch, Person, StatusChange
 from households.tasks import relay_import_jobs
@@ -307,3 +307,23 @@ def test_a_real_worker_runs_the_jobs_and_the_page_sees_their_progress(
     assert Household.objects.count() == 3000
     assert StatusChange.objects.filter(by=letting_officer).count() == 3000
     assert "Import enregistré" in client.get(response.url).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_job_runs_once_and_a_late_failure_leaves_a_finished_import_alone(
+    client, letting_officer, background, django_capture_on_commit_callbacks
+):
+    client.force_login(letting_officer)
+    with django_capture_on_commit_callbacks():
+        upload(client, codesi_file(5))
+    batch = ImportBatch.objects.get()
+    assert jobs.run(batch.pk) == ImportBatch.State.PENDING
+    assert jobs.run(batch.pk) is None  # delivered twice (broker and relay): nothing to run
+    with django_capture_on_commit_callbacks():
+        client.post(reverse("households:import_confirm", args=[batch.pk]))
+    assert jobs.run(batch.pk) == ImportBatch.State.CONFIRMED
+    batch.refresh_from_db()
+    batch.fail(jobs.CONCURRENT, back_to_preview=True)  # a second run of the job, failing late
+    batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.CONFIRMED and batch.error == ""
+    assert Household.objects.count() == 5
