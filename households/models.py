@@ -662,8 +662,8 @@ class ImportBatch(models.Model):
     """One uploaded priority list, kept from the upload until it is confirmed or cancelled.
 
     Nothing is written to households before `confirmed`; the file itself (stored in `content`)
-    is dropped once the batch is settled (data minimisation), the summary stays as the trace of
-    what was done. A batch left pending goes whole after IMPORT_PENDING_HOURS
+    and the preview of its rows are dropped once the batch is settled (data minimisation), the
+    summary stays as the trace of what was done. A batch left pending goes whole after IMPORT_PENDING_HOURS
     (`purge_abandoned`, run by the `households.purge_abandoned_imports` task).
 
     The analysis (preview) and the confirmation of a file are background jobs
@@ -796,6 +796,7 @@ class ImportBatch(models.Model):
         self.state = self.State.CONFIRMED
         self.settled_at = self.progress_at = now
         self.content = None  # the file is not kept once its content is in the households
+        self.preview = {}  # nor the names its preview listed
         self.summary = summary
         self.progress_done = self.progress_total = rows
         self.save(
@@ -804,6 +805,7 @@ class ImportBatch(models.Model):
                 "settled_at",
                 "progress_at",
                 "content",
+                "preview",
                 "summary",
                 "progress_done",
                 "progress_total",
@@ -825,11 +827,15 @@ class ImportBatch(models.Model):
             self.state = self.State.FAILED
             self.settled_at = self.progress_at
             self.content = None
-        self.save(update_fields=["error", "state", "settled_at", "content", "progress_at"])
+            self.preview = {}
+        self.save(
+            update_fields=["error", "state", "settled_at", "content", "preview", "progress_at"]
+        )
 
     @transaction.atomic
     def cancel(self):
         self.state = self.State.CANCELLED
         self.settled_at = timezone.now()
         self.content = None
-        self.save(update_fields=["state", "settled_at", "content"])
+        self.preview = {}
+        self.save(update_fields=["state", "settled_at", "content", "preview"])

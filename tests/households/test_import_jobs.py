@@ -81,7 +81,7 @@ def test_a_large_file_is_analysed_then_confirmed_by_jobs_with_a_progress_bar(
     callbacks[0]()
     batch.refresh_from_db()
     assert batch.state == ImportBatch.State.CONFIRMED and batch.confirmed_by == letting_officer
-    assert batch.content is None and batch.summary["created"] == 30
+    assert batch.content is None and batch.preview == {} and batch.summary["created"] == 30
     assert Household.objects.count() == 30
     assert StatusChange.objects.filter(by=letting_officer).count() == 30
     assert "Import enregistré" in client.get(response.url).content.decode()
