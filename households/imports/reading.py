@@ -113,9 +113,31 @@ def open_table(content: bytes, filename: str = "fichier") -> Table:
     return _open_csv(text, encoding, filename)
 
 
-def _decode(content: bytes, filename: str) -> tuple[str, str]:
+class _EncodedText:
+    """A file's text in UTF-8 or Windows-1252, decoded a line at a time as it is read, never
+    whole (a newline is one byte in both): memory flat in the file's size."""
+
+    def __init__(self, content: bytes, start: int, codec: str, errors: str = "strict"):
+        self.content, self.start, self.codec, self.errors = content, start, codec, errors
+
+    def head(self, size: int) -> str:
+        return self.content[self.start : self.start + 4 * size].decode(self.codec, "ignore")[:size]
+
+    def lines(self):
+        content, size = self.content, len(self.content)
+        end_of_line = b"\n" if b"\n" in content or b"\r" not in content else b"\r"
+        start = self.start
+        while start < size:
+            end = content.find(end_of_line, start)
+            stop = size if end == -1 else end + 1
+            yield content[start:stop].decode(self.codec, self.errors)
+            start = stop
+
+
+def _decode(content: bytes, filename: str) -> tuple["str | _EncodedText", str]:
+    """The file's text (decoded as it is read, but for UTF-16) and its encoding."""
     if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        return _EncodedText(content, 3, "utf-8", errors="replace"), "utf-8-sig"
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return content.decode("utf-16"), "utf-16"
@@ -124,7 +146,8 @@ def _decode(content: bytes, filename: str) -> tuple[str, str]:
     if b"\x00" in content:
         raise ImportFileError(NOT_A_TABLE.format(name=filename))
     try:
-        return content.decode("utf-8"), "utf-8"
+        content.decode("utf-8")  # a check only: the text is decoded again line by line
+        return _EncodedText(content, 0, "utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     try:
@@ -135,7 +158,7 @@ def _decode(content: bytes, filename: str) -> tuple[str, str]:
     controls = sum(1 for c in text if ord(c) < 32 and c not in "\r\n\t")
     if controls > max(2, len(text) // 100):
         raise ImportFileError(NOT_A_TABLE.format(name=filename))
-    return text, "cp1252"
+    return _EncodedText(content, 0, "cp1252"), "cp1252"
 
 
 def _detect_delimiter(header_line: str) -> str:
@@ -146,8 +169,9 @@ def _detect_delimiter(header_line: str) -> str:
     return best if counts[best] else ";"
 
 
-def _open_csv(text: str, encoding: str, filename: str) -> Table:
-    controls = sum(1 for c in text[:4000] if ord(c) < 32 and c not in "\r\n\t")
+def _open_csv(text, encoding: str, filename: str) -> Table:
+    head = text.head(4000) if isinstance(text, _EncodedText) else text[:4000]
+    controls = sum(1 for c in head if ord(c) < 32 and c not in "\r\n\t")
     if controls > 2:
         raise ImportFileError(NOT_A_TABLE.format(name=filename))
     first = next((line for line in _lines(text) if line.strip()), "").rstrip("\r\n")
@@ -186,6 +210,9 @@ def _csv_records(text, delimiter, filename):
 def _lines(text):
     """The lines of `text`, ends kept, one at a time (what `io.StringIO(text, newline="")`
     yields, without copying the text: memory flat in the file's size)."""
+    if isinstance(text, _EncodedText):
+        yield from text.lines()
+        return
     end_of_line = "\n" if "\n" in text or "\r" not in text else "\r"  # old Mac files: \r only
     start, size = 0, len(text)
     while start < size:

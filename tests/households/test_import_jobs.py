@@ -218,7 +218,7 @@ def test_memory_is_flat_in_the_file_size(letting_officer):
         for rows, content in ((2000, small), (10000, large))
     }
     per_row = (peaks[10000] - peaks[2000]) / 8000
-    assert peaks[10000] < 2.5 * peaks[2000] and per_row < 450, (peaks, per_row)
+    assert peaks[10000] < 2 * peaks[2000] and per_row < 400, (peaks, per_row)
 
 
 @pytest.mark.django_db
