@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import policy
+from caen_accompagnement.bulk import insert_all
 from caen_accompagnement.versioning import save_if_unchanged
 
 from .enums import (
@@ -302,6 +303,25 @@ class Household(models.Model):
             at=at or self.status_changed_at,  # the timeline starts with the file's status date
             by=by,
             reason=reason,
+        )
+
+    @classmethod
+    def record_creations(cls, households, *, by, reasons, at=None):
+        """`record_creation` for many new files at once (an import): one INSERT for all their
+        first timeline rows. `reasons` gives each household's reason, in the same order."""
+        return insert_all(
+            StatusChange,
+            (
+                StatusChange(
+                    household=household,
+                    from_status="",
+                    to_status=household.status,
+                    at=at or household.status_changed_at,
+                    by=by,
+                    reason=reason,
+                )
+                for household, reason in zip(households, reasons, strict=True)
+            ),
         )
 
     @transaction.atomic
@@ -611,9 +631,12 @@ class PossibleDuplicate(models.Model):
 
 class ImportBatchQuerySet(models.QuerySet):
     def abandoned(self, now=None):
-        """Previews left unconfirmed for more than IMPORT_PENDING_HOURS."""
+        """Previews left unconfirmed (or never analysed) for more than IMPORT_PENDING_HOURS."""
         limit = (now or timezone.now()) - timedelta(hours=settings.IMPORT_PENDING_HOURS)
-        return self.filter(state=ImportBatch.State.PENDING, uploaded_at__lt=limit)
+        return self.filter(
+            state__in=[ImportBatch.State.PENDING, ImportBatch.State.ANALYSING],
+            uploaded_at__lt=limit,
+        )
 
     @transaction.atomic
     def purge_abandoned(self, now=None):
@@ -628,20 +651,42 @@ class ImportBatchQuerySet(models.QuerySet):
         deleted, _ = self.filter(pk__in=pks).delete()
         return deleted
 
+    def jobs_due(self, now=None):
+        """Jobs (analysis or confirmation) queued but not started within IMPORT_JOB_GRACE (the
+        broker was down, the message lost), or started and silent for IMPORT_JOB_LEASE (the
+        worker died): the periodic relay runs them."""
+        now = now or timezone.now()
+        grace = timedelta(seconds=settings.IMPORT_JOB_GRACE_SECONDS)
+        lease = timedelta(seconds=settings.IMPORT_JOB_LEASE_SECONDS)
+        return self.filter(state__in=ImportBatch.RUNNING_STATES).filter(
+            Q(job_started_at__isnull=True, job_queued_at__lte=now - grace)
+            | Q(job_started_at__isnull=False, progress_at__lte=now - lease)
+        )
+
 
 class ImportBatch(models.Model):
     """One uploaded priority list, kept from the upload until it is confirmed or cancelled.
 
     Nothing is written to households before `confirmed`; the file itself (stored in `content`)
-    is dropped once the batch is settled (data minimisation), the summary stays as the trace of
-    what was done. A batch left pending goes whole after IMPORT_PENDING_HOURS
+    and the preview of its rows are dropped once the batch is settled (data minimisation), the
+    summary stays as the trace of what was done. A batch left pending goes whole after IMPORT_PENDING_HOURS
     (`purge_abandoned`, run by the `households.purge_abandoned_imports` task).
+
+    The analysis (preview) and the confirmation of a file are background jobs
+    (households/imports/jobs.py): the batch is their record — the state says which job is
+    queued or running, `progress_*` how far it got (written every chunk of rows), `error` why
+    it failed, `preview` what the analysis found.
     """
 
     class State(models.TextChoices):
+        ANALYSING = "analysing", "Analyse du fichier en cours"
         PENDING = "pending", "En attente de confirmation"
+        CONFIRMING = "confirming", "Enregistrement en cours"
         CONFIRMED = "confirmed", "Confirmé"
         CANCELLED = "cancelled", "Annulé"
+        FAILED = "failed", "Échec"
+
+    RUNNING_STATES = (State.ANALYSING, State.CONFIRMING)
 
     source = models.CharField("liste", max_length=20, choices=Source.choices)
     filename = models.CharField("fichier", max_length=255)
@@ -660,6 +705,22 @@ class ImportBatch(models.Model):
     )
     settled_at = models.DateTimeField("confirmé ou annulé le", null=True, blank=True)
     summary = models.JSONField("bilan", default=dict, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="confirmé par",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The background job (analysis or confirmation) of the current state.
+    preview = models.JSONField("aperçu", default=dict, blank=True)
+    job_queued_at = models.DateTimeField("tâche demandée le", null=True, blank=True)
+    job_started_at = models.DateTimeField("tâche commencée le", null=True, blank=True)
+    progress_done = models.PositiveIntegerField("lignes traitées", default=0)
+    progress_total = models.PositiveIntegerField("lignes à traiter", default=0)
+    progress_at = models.DateTimeField("avancement au", null=True, blank=True)
+    error = models.TextField("erreur", blank=True)
 
     objects = ImportBatchQuerySet.as_manager()
 
@@ -670,3 +731,117 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} — {self.filename}"
+
+    @property
+    def running(self) -> bool:
+        return self.state in self.RUNNING_STATES
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+    def queue(self, state):
+        """Ask for the job of `state` (analysis or confirmation); the caller saves nothing else.
+        The job runs once its transaction commits (households/imports/jobs.py `dispatch`)."""
+        now = timezone.now()
+        self.state = state
+        self.job_queued_at = now
+        self.job_started_at = None
+        self.progress_done = self.progress_total = 0
+        self.progress_at = now
+        self.error = ""
+        self.save(
+            update_fields=[
+                "state",
+                "job_queued_at",
+                "job_started_at",
+                "progress_done",
+                "progress_total",
+                "progress_at",
+                "error",
+            ]
+        )
+
+    @classmethod
+    def claim(cls, pk, now=None):
+        """The batch whose job this worker may run now, marked started (committed at once), or
+        None: no job queued, or another worker holds it and is alive (docs/imports.md)."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            batch = (
+                cls.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, state__in=cls.RUNNING_STATES)
+                .first()
+            )
+            lease = timedelta(seconds=settings.IMPORT_JOB_LEASE_SECONDS)
+            if batch is None or (
+                batch.job_started_at and batch.progress_at and batch.progress_at > now - lease
+            ):
+                return None
+            batch.job_started_at = batch.progress_at = now
+            batch.progress_done = 0
+            batch.save(update_fields=["job_started_at", "progress_at", "progress_done"])
+            return batch
+
+    @transaction.atomic
+    def preview_ready(self, preview, rows):
+        """The analysis of the file's `rows` rows found what confirming would do: the batch
+        awaits the user's choice."""
+        self.preview = preview
+        self.state = self.State.PENDING
+        self.progress_done = self.progress_total = rows
+        self.progress_at = timezone.now()
+        self.save(
+            update_fields=["preview", "state", "progress_done", "progress_total", "progress_at"]
+        )
+
+    def confirmed(self, summary, now, rows):
+        """The confirmation wrote everything (in the caller's transaction): the file goes."""
+        self.state = self.State.CONFIRMED
+        self.settled_at = self.progress_at = now
+        self.content = None  # the file is not kept once its content is in the households
+        self.preview = {}  # nor the names its preview listed
+        self.summary = summary
+        self.progress_done = self.progress_total = rows
+        self.save(
+            update_fields=[
+                "state",
+                "settled_at",
+                "progress_at",
+                "content",
+                "preview",
+                "summary",
+                "progress_done",
+                "progress_total",
+            ]
+        )
+
+    @transaction.atomic
+    def fail(self, message, *, back_to_preview=False):
+        """The job failed (nothing of it written): the user reads `message`. With
+        `back_to_preview`, the batch awaits confirmation again (a retry may succeed). A batch
+        no longer running (another run of the job finished it) is left as it is."""
+        if self.state not in self.RUNNING_STATES:
+            return
+        self.error = message
+        self.progress_at = timezone.now()
+        if back_to_preview:
+            self.state = self.State.PENDING
+        else:
+            self.state = self.State.FAILED
+            self.settled_at = self.progress_at
+            self.content = None
+            self.preview = {}
+        self.save(
+            update_fields=["error", "state", "settled_at", "content", "preview", "progress_at"]
+        )
+
+    @transaction.atomic
+    def cancel(self):
+        self.state = self.State.CANCELLED
+        self.settled_at = timezone.now()
+        self.content = None
+        self.preview = {}
+        self.save(update_fields=["state", "settled_at", "content", "preview"])

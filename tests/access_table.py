@@ -285,6 +285,10 @@ ROWS = {
         lambda w: {"pk": w.import_batch.pk},
         expect(403, ccas_manager=200, letting_officer=200),
     ),
+    "households:import_progress": (
+        lambda w: {"pk": w.import_batch.pk},
+        expect(403, ccas_manager=200, letting_officer=200),
+    ),
     "households:import_confirm": (lambda w: {"pk": w.import_batch.pk}, expect(405)),  # POST only
     "households:import_cancel": (lambda w: {"pk": w.import_batch.pk}, expect(405)),  # POST only
     # --- diagnostics ------------------------------------------------------------------

@@ -50,6 +50,14 @@ SCHEDULES = {
         "Exécute les envois demandés par l'application (signalements, ordres du jour, comptes "
         "rendus…) que Redis n'a pas transmis ; nouvel essai avec attente croissante.",
     ),
+    # Import jobs (households/imports/jobs.py): an analysis or confirmation the broker did not
+    # deliver, or whose worker died, run once.
+    "Relais des imports en attente": (
+        "households.relay_import_jobs",
+        _crontab("*"),
+        "Exécute l'analyse ou l'enregistrement d'une liste déposée que Redis n'a pas transmis "
+        "(ou dont le worker s'est arrêté).",
+    ),
     # Reminders (issue « rappels »): each job writes a notifications.JobRun row, and a reminder
     # exists once per (kind, object, recipient, due date), so a second firing sends nothing.
     "Rappels : contacts en retard et de la semaine": (
