@@ -71,8 +71,11 @@ class Command(BaseCommand):
                 module.seed(ctx)
             if options["verbosity"] > 1:
                 self.stdout.write(f"  {app} : {time.monotonic() - step:.1f} s")
+        step = time.monotonic()
         setup_schedules()
         self.seed_notifications(ctx)
+        if options["verbosity"] > 1:
+            self.stdout.write(f"  notifications : {time.monotonic() - step:.1f} s")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Données de démonstration prêtes en {time.monotonic() - started:.1f} s."
