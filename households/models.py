@@ -337,10 +337,13 @@ class Household(models.Model):
         exit_reason="",
         at=None,
         known_names=None,
+        checked_texts=None,
     ):
         """The rules of a transition (TRANSITIONS, its owner, the exit reason, outbound text),
         applied to this household in memory; returns the unsaved history row. The one rule code
-        of `move_to` (one household) and `move_many` (a batch), so the two cannot diverge."""
+        of `move_to` (one household) and `move_many` (a batch), so the two cannot diverge.
+        A batch passes the programme's name words (`known_names`) and the set of the (reason,
+        decision) pairs it already found clean (`checked_texts`): each pair is checked once."""
         expected = TRANSITIONS[self.status].get(status)
         if expected is None:
             raise ValidationError(
@@ -353,9 +356,12 @@ class Household(models.Model):
             )
         if status == Status.EXITED and not exit_reason:
             raise ValidationError("Indiquez le motif de sortie du dispositif.")
-        check_outbound_texts(
-            {"reason": reason, "decision": decision}, HOUSEHOLD_FILE_AUDIENCE, known_names
-        )
+        if checked_texts is None or (reason, decision) not in checked_texts:
+            check_outbound_texts(
+                {"reason": reason, "decision": decision}, HOUSEHOLD_FILE_AUDIENCE, known_names
+            )
+            if checked_texts is not None:
+                checked_texts.add((reason, decision))
         if exit_reason and exit_reason not in ExitReason.values:
             raise ValidationError("Motif de sortie inconnu.")
         previous = self.status
@@ -418,9 +424,11 @@ class Household(models.Model):
             if (text := spec.get(key))
         }
         known = known_name_words(set().union(set(), *map(name_candidates, texts)))
-        rows, moved = [], {}
+        rows, moved, checked = [], {}, set()
         for household, status, spec in moves:
-            rows.append(household.apply_move(status, known_names=known, **spec))
+            rows.append(
+                household.apply_move(status, known_names=known, checked_texts=checked, **spec)
+            )
             moved[household.pk] = household
         Household.save_moved(list(moved.values()))
         return StatusChange.objects.bulk_create(rows, batch_size=2000)
