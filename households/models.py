@@ -300,8 +300,8 @@ class Household(models.Model):
         return PossibleDuplicate.objects.open_for(self.pk).select_related("household", "other")
 
     def creation_row(self, *, by, reason="Création du dossier", at=None):
-        """The first row of the status timeline (unsaved): shared by `record_creation` and
-        `create_files`."""
+        """The first row of the status timeline (unsaved): shared by `record_creation` and its
+        batch forms `record_creations` (an import) and `create_files` (the demo)."""
         return StatusChange(
             household=self,
             from_status="",
@@ -319,14 +319,7 @@ class Household(models.Model):
         return insert_all(
             StatusChange,
             (
-                StatusChange(
-                    household=household,
-                    from_status="",
-                    to_status=household.status,
-                    at=at or household.status_changed_at,
-                    by=by,
-                    reason=reason,
-                )
+                household.creation_row(by=by, reason=reason, at=at)
                 for household, reason in zip(households, reasons, strict=True)
             ),
         )

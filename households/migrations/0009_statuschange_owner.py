@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("households", "0007_public_to_qualify"),
+        ("households", "0008_import_jobs"),
     ]
 
     operations = [
