@@ -3,7 +3,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Case, Count, Max, Q, Value, When
+from django.db.models import Case, Count, F, Func, Max, Q, Value, When
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
@@ -112,6 +112,16 @@ class AccompanimentQuerySet(models.QuerySet):
         """The most urgent first: `Cadence.sort_key`, then the default order (newest start)."""
         return self.with_urgency(today).order_by("urgency", "next_due", "-start", "-pk")
 
+    def with_urgency_totals(self):
+        """On each row of a `with_urgency` QuerySet, the figures of `urgency_counts` over the
+        whole QuerySet (window sums, before any LIMIT): `urgency_total`, `urgency_overdue` and
+        `urgency_week`; a page of the caseload and its counts in one query."""
+        return self.annotate(
+            urgency_total=_CountOver(Value(1), Value(1)),
+            urgency_overdue=_CountOver(F("urgency"), Value(rhythm.OVERDUE)),
+            urgency_week=_CountOver(F("urgency"), Value(rhythm.DUE_THIS_WEEK)),
+        )
+
     def urgency_counts(self, today):
         """{"total", "overdue", "week", "up_to_date"} over the whole QuerySet, in one query."""
         counts = self.with_urgency(today).aggregate(
@@ -121,6 +131,21 @@ class AccompanimentQuerySet(models.QuerySet):
         )
         counts["up_to_date"] = counts["total"] - counts["overdue"] - counts["week"]
         return counts
+
+
+class _CountOver(Func):
+    """`SUM(CASE WHEN a = b THEN 1 ELSE 0 END) OVER ()`: how many rows of the whole result have
+    a = b. A Func, not `Window(Count(filter=…))`: PostgreSQL refuses an aggregate (the last
+    contacts' Max inside `urgency`) in a FILTER clause, and Django a Sum over one."""
+
+    arity = 2
+    template = "SUM(CASE WHEN %(expressions)s THEN 1 ELSE 0 END) OVER ()"
+    arg_joiner = " = "
+    contains_over_clause = True
+    output_field = models.IntegerField()
+
+    def get_group_by_cols(self):
+        return []  # a window: computed after the grouping, never grouped by
 
 
 class Accompaniment(models.Model):

@@ -22,7 +22,7 @@ from accounts.enums import Role
 from accounts.models import User
 from audit.models import log_households
 from caen_accompagnement.dates import AddMonths
-from caen_accompagnement.pagination import paginate
+from caen_accompagnement.pagination import PAGE_SIZE, paginate
 from households.enums import Status
 
 from ..enums import EXIT_OF_CLOSURE
@@ -51,18 +51,37 @@ def caseload(request):
         selected_referent = request.GET.get("referent", "")
         if selected_referent.isdigit():
             qs = qs.filter(household__referent_id=int(selected_referent))
-    # Sorted and counted by the database over the whole caseload (docs/performance.md); only
-    # the page's rows are read (LIMIT/OFFSET), the most urgent first, and their members loaded.
-    counts = qs.urgency_counts(today)
+    # Sorted and counted by the database over the whole caseload (docs/performance.md): one
+    # query reads the asked page's ids (LIMIT/OFFSET, the most urgent first) with the counts.
+    ordered = qs.by_urgency(today).with_urgency_totals()
+
+    def ids_and_counts(number):
+        start = (number - 1) * PAGE_SIZE
+        rows = list(
+            ordered.values_list("pk", "urgency_total", "urgency_overdue", "urgency_week")[
+                start : start + PAGE_SIZE
+            ]
+        )
+        if not rows:  # no caseload, or a page past the end: count apart
+            return [], qs.urgency_counts(today)
+        _, total, overdue, week = rows[0]
+        counts = {"total": total, "overdue": overdue, "week": week}
+        counts["up_to_date"] = total - overdue - week
+        return [row[0] for row in rows], counts
+
+    asked = request.GET.get("page", "")
+    asked = int(asked) if asked.isdigit() and int(asked) > 0 else 1
+    ids, counts = ids_and_counts(asked)
     # The page links keep the référent filter, not the one-shot draft confirmation.
     page = paginate(
         request,
-        qs.by_urgency(today).values_list("pk", flat=True),
+        ordered.values_list("pk", flat=True),
         keep=["referent"] if selected_referent else [],
         count=counts["total"],
     )
+    if page.number != asked:  # past the end: the paginator shows the last page
+        ids, _ = ids_and_counts(page.number)
     # The sort reads narrow rows (ids and contact dates); the page's 25 are then read whole.
-    ids = list(page.object_list)
     shown = (
         Accompaniment.objects.filter(pk__in=ids)
         .with_cadence()

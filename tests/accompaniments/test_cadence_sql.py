@@ -96,6 +96,13 @@ def test_due_dates_and_urgency_match_the_python_rule():
             key=lambda pk: (python[pk].sort_key, -annotated[pk].start.toordinal(), -pk),
         )
         counts = qs.urgency_counts(today)
+        # The same figures as window sums on the first row of a page (what /mon-suivi/ reads).
+        first = qs.by_urgency(today).with_urgency_totals()[1:2].get()
+        assert (first.urgency_total, first.urgency_overdue, first.urgency_week) == (
+            counts["total"],
+            counts["overdue"],
+            counts["week"],
+        )
         assert counts == {
             "total": len(python),
             "overdue": sum(c.urgency == cadence.OVERDUE for c in python.values()),

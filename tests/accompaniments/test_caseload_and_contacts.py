@@ -308,6 +308,14 @@ def test_team_caseload_is_paginated_and_counted_over_the_whole_caseload(
     assert set(shown + rest) == {acc.pk for acc in up_to_date + late}
     assert second.context["counts"] == counts
 
+    # A page past the end shows the last one, a page that is no number the first, same counts.
+    past = client.get(url, {"referent": social_worker.pk, "page": 9})
+    assert [acc.pk for acc, _ in past.context["rows"]] == rest
+    assert past.context["counts"] == counts
+    wrong = client.get(url, {"referent": social_worker.pk, "page": "x"})
+    assert [acc.pk for acc, _ in wrong.context["rows"]] == shown
+    assert wrong.context["counts"] == counts
+
 
 @pytest.mark.django_db
 def test_team_caseload_panels_are_bounded_and_queries_constant(
