@@ -36,6 +36,10 @@ from ..models import (
 )
 from .base import _members
 
+# What the caseload's sorting query reads of each row of the page, and its window counts.
+CADENCE_FIELDS = ("pk", "last_visit_at", "last_contact_at", "visit_due", "call_due", "next_due")
+TOTALS = ("urgency_total", "urgency_overdue", "urgency_week")
+
 
 # --- caseload --------------------------------------------------------------------------
 @policy.action_required("accompaniment.view")
@@ -55,23 +59,20 @@ def caseload(request):
     # query reads the asked page's ids (LIMIT/OFFSET, the most urgent first) with the counts.
     ordered = qs.by_urgency(today).with_urgency_totals()
 
-    def ids_and_counts(number):
+    def page_and_counts(number):
+        """The asked page's rows, {pk: its cadence fields}, and the counts (one query)."""
         start = (number - 1) * PAGE_SIZE
-        rows = list(
-            ordered.values_list("pk", "urgency_total", "urgency_overdue", "urgency_week")[
-                start : start + PAGE_SIZE
-            ]
-        )
+        rows = list(ordered.values(*CADENCE_FIELDS, *TOTALS)[start : start + PAGE_SIZE])
         if not rows:  # no caseload, or a page past the end: count apart
-            return [], qs.urgency_counts(today)
-        _, total, overdue, week = rows[0]
+            return {}, qs.urgency_counts(today)
+        total, overdue, week = (rows[0][name] for name in TOTALS)
         counts = {"total": total, "overdue": overdue, "week": week}
         counts["up_to_date"] = total - overdue - week
-        return [row[0] for row in rows], counts
+        return {row["pk"]: row for row in rows}, counts
 
     asked = request.GET.get("page", "")
     asked = int(asked) if asked.isdigit() and int(asked) > 0 else 1
-    ids, counts = ids_and_counts(asked)
+    cadences, counts = page_and_counts(asked)
     # The page links keep the référent filter, not the one-shot draft confirmation.
     page = paginate(
         request,
@@ -80,16 +81,19 @@ def caseload(request):
         count=counts["total"],
     )
     if page.number != asked:  # past the end: the paginator shows the last page
-        ids, _ = ids_and_counts(page.number)
-    # The sort reads narrow rows (ids and contact dates); the page's 25 are then read whole.
+        cadences, _ = page_and_counts(page.number)
+    # The sort reads narrow rows (ids, contact and due dates); the page's 25 are then read
+    # whole, given the dates the sort computed (`cadence()` reads them: no recomputation).
     shown = (
-        Accompaniment.objects.filter(pk__in=ids)
-        .with_cadence()
+        Accompaniment.objects.filter(pk__in=list(cadences))
         .with_open_signals()
         .select_related("household", "household__referent")
         .in_bulk()
     )
-    page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in ids]
+    for pk, fields in cadences.items():
+        for name in CADENCE_FIELDS[1:]:
+            setattr(shown[pk], name, fields[name])
+    page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in cadences]
     prefetch_related_objects([acc for acc, _ in page], _members())
     open_signals, open_signals_total = _open_signals(qs)
     pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
@@ -180,9 +184,11 @@ def _surveys_due_qs(user, today, horizon_days=None):
             default=None,
             output_field=IntegerField(),
         )
-    ).filter(survey_round__isnull=False)
-    qs = qs.annotate(survey_due_on=AddMonths("closed_on", F("survey_round") * 6))
-    if horizon_days is not None:
+    ).annotate(survey_due_on=AddMonths("closed_on", F("survey_round") * 6))
+    # Every round done: no round, no due date (NULL, never ≤ a date either).
+    if horizon_days is None:
+        qs = qs.filter(survey_due_on__isnull=False)
+    else:
         qs = qs.filter(survey_due_on__lte=today + timedelta(days=horizon_days))
     return qs.select_related("household", "household__referent").order_by(
         "survey_due_on", "-start", "-pk"
