@@ -109,17 +109,22 @@ class AccompanimentQuerySet(models.QuerySet):
         )
 
     def by_urgency(self, today):
-        """The most urgent first: `Cadence.sort_key`, then the default order (newest start)."""
-        return self.with_urgency(today).order_by("urgency", "next_due", "-start", "-pk")
+        """The most urgent first: `Cadence.sort_key` (urgency, next_due), then the default order
+        (newest start). The urgency only steps up as `next_due` grows, so ordering by `next_due`
+        alone is the same order, without the urgency's CASE in the ORDER BY."""
+        return self.with_urgency(today).order_by("next_due", "-start", "-pk")
 
-    def with_urgency_totals(self):
-        """On each row of a `with_urgency` QuerySet, the figures of `urgency_counts` over the
-        whole QuerySet (window sums, before any LIMIT): `urgency_total`, `urgency_overdue` and
-        `urgency_week`; a page of the caseload and its counts in one query."""
+    def with_urgency_totals(self, today):
+        """On each row of a `with_cadence` QuerySet, the figures of `urgency_counts(today)` over
+        the whole QuerySet (window sums, before any LIMIT): `urgency_total`, `urgency_overdue`
+        and `urgency_week`; a page of the caseload and its counts in one query. Counted on
+        `next_due` as `Cadence.urgency` decides: before today, then up to a week ahead."""
+        overdue = _CountOver(F("next_due"), Value(today), arg_joiner=" < ")
         return self.annotate(
             urgency_total=_CountOver(Value(1), Value(1)),
-            urgency_overdue=_CountOver(F("urgency"), Value(rhythm.OVERDUE)),
-            urgency_week=_CountOver(F("urgency"), Value(rhythm.DUE_THIS_WEEK)),
+            urgency_overdue=overdue,
+            urgency_week=_CountOver(F("next_due"), Value(today + rhythm.WEEK), arg_joiner=" <= ")
+            - overdue,
         )
 
     def urgency_counts(self, today):
@@ -135,8 +140,9 @@ class AccompanimentQuerySet(models.QuerySet):
 
 class _CountOver(Func):
     """`SUM(CASE WHEN a = b THEN 1 ELSE 0 END) OVER ()`: how many rows of the whole result have
-    a = b. A Func, not `Window(Count(filter=…))`: PostgreSQL refuses an aggregate (the last
-    contacts' Max inside `urgency`) in a FILTER clause, and Django a Sum over one."""
+    a = b (or a < b, … with `arg_joiner=" < "`). A Func, not `Window(Count(filter=…))`:
+    PostgreSQL refuses an aggregate (the last contacts' Max inside `next_due`) in a FILTER
+    clause, and Django a Sum over one."""
 
     arity = 2
     template = "SUM(CASE WHEN %(expressions)s THEN 1 ELSE 0 END) OVER ()"

@@ -57,7 +57,7 @@ def caseload(request):
             qs = qs.filter(household__referent_id=int(selected_referent))
     # Sorted and counted by the database over the whole caseload (docs/performance.md): one
     # query reads the asked page's ids (LIMIT/OFFSET, the most urgent first) with the counts.
-    ordered = qs.by_urgency(today).with_urgency_totals()
+    ordered = qs.by_urgency(today).with_urgency_totals(today)
 
     def page_and_counts(number):
         """The asked page's rows, {pk: its cadence fields}, and the counts (one query)."""

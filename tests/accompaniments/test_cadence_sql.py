@@ -97,7 +97,7 @@ def test_due_dates_and_urgency_match_the_python_rule():
         )
         counts = qs.urgency_counts(today)
         # The same figures as window sums on the first row of a page (what /mon-suivi/ reads).
-        first = qs.by_urgency(today).with_urgency_totals()[1:2].get()
+        first = qs.by_urgency(today).with_urgency_totals(today)[1:2].get()
         assert (first.urgency_total, first.urgency_overdue, first.urgency_week) == (
             counts["total"],
             counts["overdue"],
