@@ -56,7 +56,7 @@ def caseload(request):
         if selected_referent.isdigit():
             qs = qs.filter(household__referent_id=int(selected_referent))
     # Sorted and counted by the database over the whole caseload (docs/performance.md): one
-    # query reads the asked page's ids (LIMIT/OFFSET, the most urgent first) with the counts.
+    # query reads the asked page's rows (LIMIT/OFFSET, the most urgent first) with the counts.
     ordered = qs.by_urgency(today).with_urgency_totals(today)
 
     def page_and_counts(number):
