@@ -9,15 +9,19 @@ from django.core.paginator import Paginator
 PAGE_SIZE = 25
 
 
-def paginate(request, object_list, param="page", per_page=PAGE_SIZE, keep=None):
+def paginate(request, object_list, param="page", per_page=PAGE_SIZE, keep=None, count=None):
     """The page of `object_list` (a QuerySet or a list) named by `request.GET[param]`.
 
     Its links keep the request's other parameters (the filters and, on a page of several
     paginated lists, the other lists' pages), or only those named in `keep`; the page parameter
     itself comes once, last. The page carries `param` and, for Django's `{% querystring %}`
-    tag, `previous_query` and `next_query` (None without such a page).
+    tag, `previous_query` and `next_query` (None without such a page). `count`, when the caller
+    already knows it (counted with other figures in one query), spares the paginator its COUNT.
     """
-    page = Paginator(object_list, per_page).get_page(request.GET.get(param))
+    paginator = Paginator(object_list, per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not computed
+    page = paginator.get_page(request.GET.get(param))
     kept = request.GET.copy()
     for name in list(kept):
         if name == param or (keep is not None and name not in keep):

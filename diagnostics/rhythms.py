@@ -10,7 +10,9 @@ and a call every week.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from caen_accompagnement.dates import add_months
+from django.db.models import Case, When
+
+from caen_accompagnement.dates import AddDays, AddMonths, add_months
 
 from .models import Intensity
 
@@ -31,6 +33,16 @@ class Rhythm:
 
     def call_step(self, start: date, n: int = 1) -> date:
         return start + timedelta(days=n * self.call_days)
+
+    # The same steps in SQL, for the QuerySets that sort and count by due date (the caseload).
+    def visit_step_sql(self, start):
+        """`visit_step(start)` as an SQL expression over the date expression `start`."""
+        if self.visit_months:
+            return AddMonths(start, self.visit_months)
+        return AddDays(start, self.visit_days)
+
+    def call_step_sql(self, start):
+        return AddDays(start, self.call_days)
 
     @property
     def visit_periods_label(self) -> str:
@@ -68,3 +80,21 @@ DEFAULT_RHYTHM = RHYTHMS[Intensity.MEDIUM]
 
 def rhythm_of(intensity) -> Rhythm:
     return RHYTHMS.get(intensity, DEFAULT_RHYTHM)
+
+
+def step_by_intensity(intensity_field: str, step):
+    """`rhythm_of(intensity)` applied in SQL: a CASE over the intensity column, one branch per
+    distinct rhythm of `RHYTHMS` (generated from it, so the table stays the one source), the
+    default rhythm otherwise. `step(rhythm)` builds the branch's expression, e.g.
+    `lambda r: r.visit_step_sql(F("start"))`."""
+    branches = {}
+    for intensity, rhythm in RHYTHMS.items():
+        if rhythm != DEFAULT_RHYTHM:
+            branches.setdefault(rhythm, []).append(intensity)
+    return Case(
+        *(
+            When(**{f"{intensity_field}__in": intensities}, then=step(rhythm))
+            for rhythm, intensities in branches.items()
+        ),
+        default=step(DEFAULT_RHYTHM),
+    )

@@ -3,13 +3,14 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, Func, Max, Q, Value, When
+from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
 from accounts import policy
 from accounts.enums import Role
 from diagnostics.models import Intensity
-from diagnostics.rhythms import rhythm_of
+from diagnostics.rhythms import rhythm_of, step_by_intensity
 from households import taxonomy
 from households.enums import Owner, Status
 from households.models import Household
@@ -30,7 +31,7 @@ from ..enums import (
     ObjectiveStatus,
     SignalKind,
 )
-from .contact import AdhesionRecord, Contact
+from .contact import AdhesionRecord
 
 MIN_MONTHS, MAX_MONTHS = 3, 12
 
@@ -57,20 +58,100 @@ class AccompanimentQuerySet(models.QuerySet):
         return qs.filter(Q(household__referent=user) | Q(household__substitute=user))
 
     def with_cadence(self):
-        """Last visit, last contact and signals to acknowledge, in one single query (no N+1)."""
-        contacts = Contact.objects.filter(accompaniment=OuterRef("pk")).order_by()
-        last = contacts.values("accompaniment").annotate(m=Max("at")).values("m")
+        """Last visit, last contact and the cadence's due dates (docs/cadence.md), computed by
+        the database in this one query (no N+1).
+
+        `visit_due` and `call_due` are the dates `cadence.cadence` gives in Python: the rhythm
+        of each intensity comes from `diagnostics.rhythms.RHYTHMS` as an SQL CASE, the last
+        contacts are read as dates in the current time zone (Europe/Paris), like `_local`.
+        `next_due` is the earlier of the two."""
+        # Max(… filter=) over one join: the database computes each maximum once a row and every
+        # expression below reuses it (a correlated Subquery would run again in each of them).
         return self.annotate(
-            last_visit_at=Subquery(last.filter(kind=ContactKind.HOME_VISIT)),
-            last_contact_at=Subquery(last.filter(kind__in=CONTACT_KINDS_REACHING)),
+            last_visit_at=Max("contacts__at", filter=Q(contacts__kind=ContactKind.HOME_VISIT)),
+            last_contact_at=Max(
+                "contacts__at", filter=Q(contacts__kind__in=CONTACT_KINDS_REACHING)
+            ),
+        ).annotate(
+            visit_due=step_by_intensity(
+                "intensity",
+                lambda r: r.visit_step_sql(Coalesce(TruncDate("last_visit_at"), "start")),
+            ),
+            call_due=step_by_intensity(
+                "intensity",
+                lambda r: r.call_step_sql(Coalesce(TruncDate("last_contact_at"), "start")),
+            ),
+            next_due=Least("visit_due", "call_due"),
+        )
+
+    def with_open_signals(self):
+        """`open_signals`: the household's signals waiting for the référent's acknowledgement
+        (adhesion loss needs none). A join: for a page of rows, not to sort a whole caseload."""
+        return self.annotate(
             open_signals=Count(
                 "household__signals",
-                # Signals waiting for the référent's acknowledgement (adhesion loss needs none).
                 filter=Q(household__signals__acknowledged_at__isnull=True)
                 & ~Q(household__signals__kind=SignalKind.ADHESION_LOSS),
                 distinct=True,
-            ),
+            )
         )
+
+    def with_urgency(self, today):
+        """`with_cadence` plus each accompaniment's `urgency` on `today` (cadence.OVERDUE,
+        DUE_THIS_WEEK, UP_TO_DATE: `Cadence.urgency` in SQL), to sort and count by it."""
+        return self.with_cadence().annotate(
+            urgency=Case(
+                When(next_due__lt=today, then=Value(rhythm.OVERDUE)),
+                When(next_due__lte=today + rhythm.WEEK, then=Value(rhythm.DUE_THIS_WEEK)),
+                default=Value(rhythm.UP_TO_DATE),
+                output_field=models.IntegerField(),
+            )
+        )
+
+    def by_urgency(self, today):
+        """The most urgent first: `Cadence.sort_key` (urgency, next_due), then the default order
+        (newest start). The urgency only steps up as `next_due` grows, so ordering by `next_due`
+        alone is the same order, without the urgency's CASE in the ORDER BY."""
+        return self.with_urgency(today).order_by("next_due", "-start", "-pk")
+
+    def with_urgency_totals(self, today):
+        """On each row of a `with_cadence` QuerySet, the figures of `urgency_counts(today)` over
+        the whole QuerySet (window sums, before any LIMIT): `urgency_total`, `urgency_overdue`
+        and `urgency_week`; a page of the caseload and its counts in one query. Counted on
+        `next_due` as `Cadence.urgency` decides: before today, then up to a week ahead."""
+        overdue = _CountOver(F("next_due"), Value(today), arg_joiner=" < ")
+        return self.annotate(
+            urgency_total=_CountOver(Value(1), Value(1)),
+            urgency_overdue=overdue,
+            urgency_week=_CountOver(F("next_due"), Value(today + rhythm.WEEK), arg_joiner=" <= ")
+            - overdue,
+        )
+
+    def urgency_counts(self, today):
+        """{"total", "overdue", "week", "up_to_date"} over the whole QuerySet, in one query."""
+        counts = self.with_urgency(today).aggregate(
+            total=Count("pk"),
+            overdue=Count("pk", filter=Q(urgency=rhythm.OVERDUE)),
+            week=Count("pk", filter=Q(urgency=rhythm.DUE_THIS_WEEK)),
+        )
+        counts["up_to_date"] = counts["total"] - counts["overdue"] - counts["week"]
+        return counts
+
+
+class _CountOver(Func):
+    """`SUM(CASE WHEN a = b THEN 1 ELSE 0 END) OVER ()`: how many rows of the whole result have
+    a = b (or a < b, … with `arg_joiner=" < "`). A Func, not `Window(Count(filter=…))`:
+    PostgreSQL refuses an aggregate (the last contacts' Max inside `next_due`) in a FILTER
+    clause, and Django a Sum over one."""
+
+    arity = 2
+    template = "SUM(CASE WHEN %(expressions)s THEN 1 ELSE 0 END) OVER ()"
+    arg_joiner = " = "
+    contains_over_clause = True
+    output_field = models.IntegerField()
+
+    def get_group_by_cols(self):
+        return []  # a window: computed after the grouping, never grouped by
 
 
 class Accompaniment(models.Model):
@@ -395,8 +476,11 @@ class Accompaniment(models.Model):
         return rhythm_of(self.intensity)
 
     def cadence(self, today=None):
-        """Uses the `with_cadence` annotations when present."""
+        """Reads the `with_cadence` annotations when present (the due dates the database
+        computed, tested equal to the Python rule), else computes them from the contacts."""
         today = today or timezone.localdate()
+        if getattr(self, "visit_due", None) is not None:  # annotated: the database's dates
+            return rhythm.Cadence(self.visit_due, self.call_due, today)
         if hasattr(self, "last_visit_at"):
             last_visit, last_contact = self.last_visit_at, self.last_contact_at
         else:

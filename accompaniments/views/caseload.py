@@ -1,4 +1,19 @@
-from django.db.models import Q, prefetch_related_objects
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+    Window,
+    prefetch_related_objects,
+)
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -6,19 +21,25 @@ from accounts import policy
 from accounts.enums import Role
 from accounts.models import User
 from audit.models import log_households
-from caen_accompagnement.pagination import paginate
+from caen_accompagnement.dates import AddMonths
+from caen_accompagnement.pagination import PAGE_SIZE, paginate
 from households.enums import Status
 
-from .. import cadence as rhythm
+from ..enums import EXIT_OF_CLOSURE
 from ..models import (
     Accompaniment,
     Extension,
     ExtensionStatus,
     Signal,
     SignalKind,
+    Survey,
 )
 from .base import _members
 from .visits import caseload_visits
+
+# What the caseload's sorting query reads of each row of the page, and its window counts.
+CADENCE_FIELDS = ("pk", "last_visit_at", "last_contact_at", "visit_due", "call_due", "next_due")
+TOTALS = ("urgency_total", "urgency_overdue", "urgency_week")
 
 
 # --- caseload --------------------------------------------------------------------------
@@ -28,26 +49,57 @@ def caseload(request):
     user = request.user
     today = timezone.localdate()
     is_manager = user.has_role(Role.CCAS_MANAGER)
-    qs = (
-        Accompaniment.objects.caseload_of(user)
-        .with_cadence()
-        .select_related("household", "household__referent")
-    )
+    qs = Accompaniment.objects.caseload_of(user)
     referents, selected_referent = [], None
     if is_manager:
         referents = list(User.objects.social_workers())
         selected_referent = request.GET.get("referent", "")
         if selected_referent.isdigit():
             qs = qs.filter(household__referent_id=int(selected_referent))
-    rows, counts = _by_urgency(qs, today)
-    # Sorted and counted over the whole caseload above; only the page's rows are shown (and
-    # their members loaded), the most urgent first.
+    # Sorted and counted by the database over the whole caseload (docs/performance.md): one
+    # query reads the asked page's rows (LIMIT/OFFSET, the most urgent first) with the counts.
+    ordered = qs.by_urgency(today).with_urgency_totals(today)
+
+    def page_and_counts(number):
+        """The asked page's rows, {pk: its cadence fields}, and the counts (one query)."""
+        start = (number - 1) * PAGE_SIZE
+        rows = list(ordered.values(*CADENCE_FIELDS, *TOTALS)[start : start + PAGE_SIZE])
+        if not rows:  # no caseload, or a page past the end: count apart
+            return {}, qs.urgency_counts(today)
+        total, overdue, week = (rows[0][name] for name in TOTALS)
+        counts = {"total": total, "overdue": overdue, "week": week}
+        counts["up_to_date"] = total - overdue - week
+        return {row["pk"]: row for row in rows}, counts
+
+    asked = request.GET.get("page", "")
+    asked = int(asked) if asked.isdigit() and int(asked) > 0 else 1
+    cadences, counts = page_and_counts(asked)
     # The page links keep the référent filter, not the one-shot draft confirmation.
-    page = paginate(request, rows, keep=["referent"] if selected_referent else [])
+    page = paginate(
+        request,
+        ordered.values_list("pk", flat=True),
+        keep=["referent"] if selected_referent else [],
+        count=counts["total"],
+    )
+    if page.number != asked:  # past the end: the paginator shows the last page
+        cadences, _ = page_and_counts(page.number)
+    # The sort reads narrow rows (ids, contact and due dates); the page's 25 are then read
+    # whole, given the dates the sort computed (`cadence()` reads them: no recomputation).
+    shown = (
+        Accompaniment.objects.filter(pk__in=list(cadences))
+        .with_open_signals()
+        .select_related("household", "household__referent")
+        .in_bulk()
+    )
+    for pk, fields in cadences.items():
+        for name in CADENCE_FIELDS[1:]:
+            setattr(shown[pk], name, fields[name])
+    page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in cadences]
     prefetch_related_objects([acc for acc, _ in page], _members())
-    open_signals = _open_signals(qs)
-    pending_extensions = _pending_extensions() if is_manager else []
-    surveys_due = _surveys_due(user, today, horizon_days=30)
+    open_signals, open_signals_total = _open_signals(qs)
+    pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
+    surveys, surveys_due_total = _first_of(_surveys_due_qs(user, today, horizon_days=30))
+    surveys_due = _survey_rows(surveys, today)
     log_households(
         request,
         [acc.household for acc, _ in page]
@@ -67,29 +119,31 @@ def caseload(request):
             "referents": referents,
             "selected_referent": selected_referent,
             "open_signals": open_signals,
+            "open_signals_total": open_signals_total,
             "surveys_due": surveys_due,
+            "surveys_due_total": surveys_due_total,
             "pending_extensions": pending_extensions,
+            "pending_extensions_total": pending_extensions_total,
             "saved_draft": request.GET.get("brouillon_enregistre", ""),
             **caseload_visits(qs),  # planned visits (docs/reminders.md)
         },
     )
 
 
-def _by_urgency(caseload, today):
-    """[(accompaniment, its cadence)], the most urgent first, and the count of each urgency."""
-    rows = sorted(((acc, acc.cadence(today)) for acc in caseload), key=lambda row: row[1].sort_key)
-    counts = {
-        "total": len(rows),
-        "overdue": sum(1 for _, c in rows if c.urgency == rhythm.OVERDUE),
-        "week": sum(1 for _, c in rows if c.urgency == rhythm.DUE_THIS_WEEK),
-    }
-    counts["up_to_date"] = counts["total"] - counts["overdue"] - counts["week"]
-    return rows, counts
+# Each panel shows at most PANEL_SIZE items, the most pressing first, and says how many there
+# are in all (a window COUNT in the same query): a caseload of years does not grow the page.
+PANEL_SIZE = 10
+
+
+def _first_of(qs, size=PANEL_SIZE):
+    """(the first `size` rows of `qs`, how many rows `qs` has), in one query."""
+    rows = list(qs.annotate(panel_total=Window(Count("pk")))[:size])
+    return rows, rows[0].panel_total if rows else 0
 
 
 def _open_signals(caseload):
     """Caen habitat's signals on the caseload's households waiting for the référent."""
-    return list(
+    return _first_of(
         Signal.objects.filter(household__in=caseload.values("household"))
         .unacknowledged()
         .exclude(kind=SignalKind.ADHESION_LOSS)
@@ -99,33 +153,65 @@ def _open_signals(caseload):
 
 def _pending_extensions():
     """Extensions waiting for the manager's decision."""
-    return list(
+    return _first_of(
         Extension.objects.filter(status=ExtensionStatus.PENDING).select_related(
             "accompaniment__household"
         )
     )
 
 
-def _surveys_due(user, today, horizon_days=None):
-    """Post-autonomy surveys not yet done, with their due date (constant queries)."""
+def _surveys_due_qs(user, today, horizon_days=None):
+    """Post-autonomy surveys not yet done, with their round and due date, soonest first.
+
+    In SQL, as `Accompaniment.next_survey` computes it: the first round without a survey,
+    due 6 months × round after the closure (never after a departure or an adhesion break)."""
+    rounds = range(1, settings.POST_AUTONOMY_SURVEY_ROUNDS + 1)
     qs = (
         Accompaniment.objects.closed()
-        .filter(household__status=Status.POST_AUTONOMY)
+        .filter(household__status=Status.POST_AUTONOMY, closed_on__isnull=False)
+        .exclude(closure_reason__in=list(EXIT_OF_CLOSURE))
         .visible_to(user, "accompaniment.change")
-        .select_related("household", "household__referent")
-        .prefetch_related("surveys")  # the pages show file references, not names
     )
     if not user.has_role(Role.CCAS_MANAGER):
         qs = qs.filter(Q(household__referent=user) | Q(household__substitute=user))
-    due = []
-    for acc in qs:
-        nxt = acc.next_survey()
-        if nxt is None:
-            continue
-        n, due_on = nxt
-        if horizon_days is None or due_on <= today + timezone.timedelta(days=horizon_days):
-            due.append({"accompaniment": acc, "round": n, "due_on": due_on, "late": due_on < today})
-    return sorted(due, key=lambda d: d["due_on"])
+    qs = qs.annotate(
+        survey_round=Case(
+            *(
+                When(
+                    ~Exists(Survey.objects.filter(accompaniment=OuterRef("pk"), round=n)),
+                    then=Value(n),
+                )
+                for n in rounds
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
+    ).annotate(survey_due_on=AddMonths("closed_on", F("survey_round") * 6))
+    # Every round done: no round, no due date (NULL, never ≤ a date either).
+    if horizon_days is None:
+        qs = qs.filter(survey_due_on__isnull=False)
+    else:
+        qs = qs.filter(survey_due_on__lte=today + timedelta(days=horizon_days))
+    return qs.select_related("household", "household__referent").order_by(
+        "survey_due_on", "-start", "-pk"
+    )
+
+
+def _survey_rows(accompaniments, today):
+    return [
+        {
+            "accompaniment": acc,
+            "round": acc.survey_round,
+            "due_on": acc.survey_due_on,
+            "late": acc.survey_due_on < today,
+        }
+        for acc in accompaniments
+    ]
+
+
+def _surveys_due(user, today, horizon_days=None):
+    """Post-autonomy surveys not yet done, with their due date (one query)."""
+    return _survey_rows(_surveys_due_qs(user, today, horizon_days), today)
 
 
 @policy.action_required("accompaniment.view")

@@ -307,3 +307,60 @@ def test_team_caseload_is_paginated_and_counted_over_the_whole_caseload(
     assert len(rest) == 2 and not set(rest) & set(shown)
     assert set(shown + rest) == {acc.pk for acc in up_to_date + late}
     assert second.context["counts"] == counts
+
+    # A page past the end shows the last one, a page that is no number the first, same counts.
+    past = client.get(url, {"referent": social_worker.pk, "page": 9})
+    assert [acc.pk for acc, _ in past.context["rows"]] == rest
+    assert past.context["counts"] == counts
+    wrong = client.get(url, {"referent": social_worker.pk, "page": "x"})
+    assert [acc.pk for acc, _ in wrong.context["rows"]] == shown
+    assert wrong.context["counts"] == counts
+
+
+@pytest.mark.django_db
+def test_team_caseload_panels_are_bounded_and_queries_constant(
+    client, ccas_manager, social_worker, count_queries
+):
+    """More than a page of accompaniments, more signals, extensions and surveys than a panel
+    shows: the same queries as with one accompaniment; each panel shows its first ten and
+    says how many there are in all."""
+    from accompaniments.enums import AccompanimentStatus, ClosureReason
+    from accompaniments.models import Extension
+    from accompaniments.views.caseload import PANEL_SIZE
+
+    client.force_login(ccas_manager)
+    url = reverse("accompaniments:caseload")
+
+    def measure():
+        client.get(url)
+        with count_queries() as ctx:
+            response = client.get(url)
+        return len(ctx.captured_queries), response
+
+    accompaniment_of(social_worker, visit=D(2027, 3, 1))
+    few, _ = measure()
+    for i in range(30):
+        acc = accompaniment_of(social_worker, visit=D(2027, 2, 1 + i % 28), call=D(2027, 3, 1))
+        if i < PANEL_SIZE + 2:
+            SignalFactory(household=acc.household)
+            Extension.objects.create(accompaniment=acc, until=D(2027, 12, 1), justification="x")
+            closed = AccompanimentFactory(
+                household=HouseholdFactory(referent=social_worker, status=Status.POST_AUTONOMY),
+                start=D(2026, 3, 1),
+                planned_end=D(2026, 9, 1),
+                status=AccompanimentStatus.CLOSED,
+                closed_on=D(2026, 9, 1),
+                closure_reason=ClosureReason.AUTONOMY,
+            )
+            assert closed.next_survey() == (1, D(2027, 3, 1))
+    queries, response = measure()
+    assert queries == few
+    context = response.context
+    assert len(context["rows"]) == 25 and context["counts"]["total"] == 31
+    for key in ("open_signals", "pending_extensions", "surveys_due"):
+        assert len(context[key]) == PANEL_SIZE
+        assert context[f"{key}_total"] == PANEL_SIZE + 2
+    page = response.content.decode()
+    assert f"Signalements à prendre en compte ({PANEL_SIZE + 2})" in page
+    assert f"Enquêtes post-autonomie à venir ({PANEL_SIZE + 2})" in page
+    assert "Voir toutes les enquêtes" in page
