@@ -288,3 +288,16 @@ def test_journal_page_links_keep_the_filters_and_name_the_page_once(client, ccas
     # Before the shared partial: "?action=view&page=2&page=1" and "?action=view&page=2&page=3".
     assert links == ["?action=view&amp;page=1", "?action=view&amp;page=3"]
     assert "Page 2 sur 3" in html
+
+
+@pytest.mark.django_db
+def test_journal_days_are_paris_days(client, ccas_manager):
+    """A day filter bounds `at` from midnight in Paris: 23:10 UTC on 31/01 is 1 February."""
+    for at in ("2026-01-31T22:50:00+00:00", "2026-01-31T23:10:00+00:00"):
+        AuditEntry.objects.create(
+            at=datetime.datetime.fromisoformat(at), actor=ccas_manager, action=Action.VIEW
+        )
+    client.force_login(ccas_manager)
+    after = [e.at.minute for e in client.get(JOURNAL, {"after": "2026-02-01"}).context["page"]]
+    before = [e.at.minute for e in client.get(JOURNAL, {"before": "2026-01-31"}).context["page"]]
+    assert (after, before) == ([10], [50])
