@@ -1,5 +1,8 @@
+from datetime import datetime, time, timedelta
+
 import django_filters
 from django import forms
+from django.utils import timezone
 
 from accounts.models import User
 
@@ -10,19 +13,29 @@ class AuditFilter(django_filters.FilterSet):
     actor = django_filters.ModelChoiceFilter(label="Utilisateur", queryset=User.objects.all())
     action = django_filters.ChoiceFilter(label="Action", choices=Action.choices)
     household_id = django_filters.NumberFilter(label="N° de ménage (identifiant)")
+    # Days as bounds on `at` itself (from the day's midnight, local time), not on its date:
+    # the index on `at` answers them.
     after = django_filters.DateFilter(
         label="Depuis le",
-        field_name="at",
-        lookup_expr="date__gte",
+        method="filter_after",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     before = django_filters.DateFilter(
         label="Jusqu'au",
-        field_name="at",
-        lookup_expr="date__lte",
+        method="filter_before",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     class Meta:
         model = AuditEntry
         fields = ["actor", "action", "household_id", "after", "before"]
+
+    def filter_after(self, queryset, name, value):
+        return queryset.filter(at__gte=_midnight(value))
+
+    def filter_before(self, queryset, name, value):
+        return queryset.filter(at__lt=_midnight(value + timedelta(days=1)))
+
+
+def _midnight(day):
+    return timezone.make_aware(datetime.combine(day, time.min))

@@ -9,7 +9,7 @@ no code path that edits or deletes a row, except the retention purge (`AuditEntr
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from accounts import network
@@ -137,26 +137,45 @@ def log_each(request, action, entries, *, actor=None):
     )
 
 
+HOUSEHOLD = "households.Household"
+
+
 def log_households(request, households, label):
-    """One VIEW row per household a list page shows, in a single INSERT (none if it shows none).
+    """One VIEW row per household a list page shows, in one cheap statement (none if it shows
+    none). Returns the logged household ids.
 
     `households` are the Household instances (or their ids) the page shows, each logged once;
-    `label` names the page ("Liste des ménages") and carries no note text.
+    `label` names the page ("Liste des ménages") and carries no note text. On PostgreSQL the rows
+    are made by the server from one array of ids (`INSERT … SELECT … FROM unnest`): no model
+    instance per row, one parameter whatever the page's size (0.8 ms for 100 rows, against
+    6 to 11 ms through bulk_create at 10,000 households; docs/performance.md).
     """
-    ids = dict.fromkeys(h if isinstance(h, int) else h.pk for h in households)
+    ids = list(dict.fromkeys(h if isinstance(h, int) else h.pk for h in households))
     if not ids:
         return []
     actor, at, ip = _actor(request), timezone.now(), client_ip(request)
-    return AuditEntry.objects.bulk_create(
+    label = label[:200]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {AuditEntry._meta.db_table}"
+                " (at, actor_id, action, object_type, object_id, household_id, label, ip)"
+                " SELECT %s::timestamptz, %s, %s, %s, pk::text, pk, %s, %s::inet"
+                " FROM unnest(%s::bigint[]) AS pk",
+                [at, actor.pk if actor else None, Action.VIEW.value, HOUSEHOLD, label, ip, ids],
+            )
+        return ids
+    AuditEntry.objects.bulk_create(
         AuditEntry(
             at=at,
             actor=actor,
             action=Action.VIEW,
-            object_type="households.Household",
+            object_type=HOUSEHOLD,
             object_id=str(pk),
             household_id=pk,
-            label=label[:200],
+            label=label,
             ip=ip,
         )
         for pk in ids
     )
+    return ids

@@ -104,6 +104,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # No JIT: it compiles any query whose estimated cost passes jit_above_cost, which the
+    # dashboard's grouped counts do at 10,000 households: ~1 s of compiling for 30 ms of
+    # work (docs/performance.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis (cache, Celery broker). Without it, tasks run inline so the app still works.

@@ -158,6 +158,13 @@ class Household(models.Model):
             models.Index(fields=["public"]),
             models.Index(fields=["referent", "status"]),
             models.Index(fields=["tenant_account"]),
+            # The households list's order (newest first): its page read from the index, the
+            # per-row annotations computed for 25 rows, not for every household before sorting.
+            models.Index(fields=["-created_at", "-id"], name="household_newest"),
+            # The diagnostics worklist: a status, the longest waiting first.
+            models.Index(
+                fields=["status", "status_changed_at", "id"], name="household_status_since"
+            ),
         ]
 
     def __str__(self):

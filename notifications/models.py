@@ -88,12 +88,23 @@ class JobRun(models.Model):
 class NotificationQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The user's own notifications whose object they may still read (accounts/policy.py)."""
-        q = Q(pk__in=[])
+        # Kinds whose households the user reads alike share one condition (for most roles,
+        # every kind): `kind IN (…) AND …` once, not one OR'ed branch per kind. This count runs
+        # on every page (the header badge).
+        groups = []  # [(household condition, [kinds])]
         for kind, action in KIND_ACTIONS.items():
             if policy.scopes(user, action):
-                # Without a household (a meeting, the programme) the role alone decides.
                 about_household = policy.household_q(user, action, prefix="household__")
-                q |= Q(kind=kind) & (Q(household__isnull=True) | about_household)
+                for condition, kinds in groups:
+                    if condition == about_household:
+                        kinds.append(kind)
+                        break
+                else:
+                    groups.append((about_household, [kind]))
+        q = Q(pk__in=[])
+        for about_household, kinds in groups:
+            # Without a household (a meeting, the programme) the role alone decides.
+            q |= Q(kind__in=kinds) & (Q(household__isnull=True) | about_household)
         return self.filter(q, recipient=user)
 
     def unread(self):

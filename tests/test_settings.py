@@ -6,6 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.db import connection
+
+from tests.conftest import require_postgresql
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PRINT_SETTINGS = """
@@ -142,3 +147,13 @@ def test_site_url_for_mail_links():
     assert s["site_url"] == "https://logement-accompagne.example.fr"
     s = settings_with(SECRET_KEY="une-cle", SITE_URL="https://logement.caen.fr/")
     assert s["site_url"] == "https://logement.caen.fr"
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    """The dashboard's grouped counts pass jit_above_cost at 10,000 households: compiling them
+    cost ~1 s for ~30 ms of work (docs/performance.md). Set per connection, not per server."""
+    require_postgresql("réglage de connexion PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

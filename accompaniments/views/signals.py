@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from audit.models import Action, log
 from caen_accompagnement.forms import add_errors, flash_errors
+from caen_accompagnement.pagination import paginate
 from households.models import Household, Person
 
 from ..forms import (
@@ -34,11 +35,14 @@ def signals(request):
     show = request.GET.get("etat", "")
     if show == "a-traiter":
         qs = qs.unacknowledged().exclude(kind=SignalKind.ADHESION_LOSS)
+    # 25 a page like every list (it showed the latest 300 at once: 300 rows rendered).
+    page = paginate(request, qs.order_by("-created_at", "-pk"))
     return render(
         request,
         "accompaniments/signals.html",
         {
-            "signals": list(qs[:300]),
+            "page": page,
+            "signals": list(page),
             "show": show,
             "can_create": policy.can(user, "signal.create"),
         },

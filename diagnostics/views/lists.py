@@ -1,4 +1,4 @@
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -12,7 +12,6 @@ from ..models import (
     Diagnostic,
     DiagnosticStatus,
 )
-from .base import MEMBERS
 
 
 # --- lists ----------------------------------------------------------------------------
@@ -29,14 +28,12 @@ def worklist(request):
         households.filter(status=Status.DIAGNOSTIC, diagnostic_level__isnull=False)
         .exclude(Exists(open_diagnostic))
         .select_related("referent")
-        .prefetch_related(members)
         .order_by("status_changed_at", "pk")
     )
     diagnostics = (
         Diagnostic.objects.current()
         .filter(household__in=households)
         .select_related("household", "household__referent")
-        .prefetch_related(MEMBERS)
     )
     in_progress = diagnostics.drafts().order_by("created_at", "pk")
     awaiting_review = diagnostics.filter(status=DiagnosticStatus.SUBMITTED).order_by(
@@ -55,12 +52,13 @@ def worklist(request):
                 | Q(status=Status.DIAGNOSTIC, diagnostic_level__isnull=True)
             )
             .select_related("referent")
-            .prefetch_related(members)
             .order_by("status_changed_at", "pk"),
             "page_niveau",
         )
     shown = [*(awaiting_level or []), *to_do]
     shown += [diagnostic.household for diagnostic in [*in_progress, *awaiting_review]]
+    # The members of every section's households in one query (the reference person's name).
+    prefetch_related_objects(shown, members)
     log_households(request, shown, "Liste des diagnostics")
     return render(
         request,

@@ -296,3 +296,17 @@ def test_the_manager_reads_signals_but_does_not_write_them(client, in_programme,
     loss = reverse("accompaniments:adhesion_loss_create", args=[in_programme.pk])
     assert client.post(loss, {"description": "Plus de nouvelles"}).status_code == 403
     assert not Signal.objects.filter(kind=SignalKind.ADHESION_LOSS).exists()
+
+
+@pytest.mark.django_db
+def test_signal_list_shows_25_a_page_and_counts_them_all(client, ccas_manager, in_programme):
+    for _ in range(26):
+        SignalFactory(household=in_programme)
+    url = reverse("accompaniments:signals")
+    client.force_login(ccas_manager)
+    first = client.get(url)
+    assert len(first.context["signals"]) == 25
+    assert "26 signalements" in first.content.decode()
+    second = client.get(url, {"page": 2})
+    assert len(second.context["signals"]) == 1
+    assert "Page 2 sur 2" in second.content.decode()

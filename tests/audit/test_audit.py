@@ -288,3 +288,40 @@ def test_journal_page_links_keep_the_filters_and_name_the_page_once(client, ccas
     # Before the shared partial: "?action=view&page=2&page=1" and "?action=view&page=2&page=3".
     assert links == ["?action=view&amp;page=1", "?action=view&amp;page=3"]
     assert "Page 2 sur 3" in html
+
+
+@pytest.mark.django_db
+def test_journal_days_are_paris_days(client, ccas_manager):
+    """A day filter bounds `at` from midnight in Paris: 23:10 UTC on 31/01 is 1 February."""
+    for at in ("2026-01-31T22:50:00+00:00", "2026-01-31T23:10:00+00:00"):
+        AuditEntry.objects.create(
+            at=datetime.datetime.fromisoformat(at), actor=ccas_manager, action=Action.VIEW
+        )
+    client.force_login(ccas_manager)
+    after = [e.at.minute for e in client.get(JOURNAL, {"after": "2026-02-01"}).context["page"]]
+    before = [e.at.minute for e in client.get(JOURNAL, {"before": "2026-01-31"}).context["page"]]
+    assert (after, before) == ([10], [50])
+
+
+@pytest.mark.django_db
+def test_journal_query_count_does_not_grow(
+    client, ccas_manager, social_worker, letting_officer, count_queries
+):
+    """Filtered on everything, the journal reads the same number of queries for 3 entries of
+    one actor as for 120 entries of three (no query per row, no per-actor lookup)."""
+    filters = {"action": "view", "after": "2000-01-01", "before": "2100-01-01"}
+    client.force_login(ccas_manager)
+
+    def measure():
+        client.get(JOURNAL, filters)
+        with count_queries() as ctx:
+            assert client.get(JOURNAL, filters).status_code == 200
+        return len(ctx.captured_queries)
+
+    for _ in range(3):
+        log(None, Action.VIEW, HouseholdFactory(), actor=social_worker)
+    few = measure()
+    for actor in (social_worker, letting_officer, ccas_manager):
+        for _ in range(40):
+            log(None, Action.VIEW, HouseholdFactory(), actor=actor)
+    assert measure() == few

@@ -250,3 +250,15 @@ def test_household_orientations_block_is_for_ccas_only(
             "coordination/_household_orientations.html", {"household": household}, request=request
         )
         assert (orientation.partner.name in html) is visible
+
+
+def test_landing_page_counts_items_and_decisions_per_meeting(client, ccas_manager):
+    from coordination.models import Decision
+
+    meeting = MeetingFactory(published=True, past=True)
+    items = [AgendaItemFactory(meeting=meeting) for _ in range(3)]
+    Decision.objects.create(item=items[0], outcome="continue", recorded_by=ccas_manager)
+    AgendaItemFactory(meeting=MeetingFactory(published=True, past=True))  # another meeting's
+    client.force_login(ccas_manager)
+    past = {m.pk: m for m in client.get("/cellule/").context["past"]}
+    assert (past[meeting.pk].n_items, past[meeting.pk].n_decisions) == (3, 1)

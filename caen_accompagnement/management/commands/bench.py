@@ -383,7 +383,15 @@ class Command(BaseCommand):
                     raise CommandError(f"{page['url']} répond {status}.")
                 if errors:
                     self.note(f"{page['name']} : {errors} erreur(s) sous charge.")
-                page.update(status=status, errors=errors, rps=rps, ms=4 / rps * 1000)
+                if rps:
+                    ms = 4 / rps * 1000
+                else:  # no answer within the run: more than 4 × `seconds` per request
+                    ms = 4 * seconds * 1000
+                    self.note(
+                        f"{page['name']} : aucune réponse complète en {seconds:g} s "
+                        f"(temps par requête compté {ms:.0f} ms, au moins)."
+                    )
+                page.update(status=status, errors=errors, rps=rps, ms=ms)
                 page["ratio_health"] = benchmark.ratio(page["ms"], health_ms)
                 page["ratio_admin"] = benchmark.ratio(page["ms"], admin_ms)
                 self.stdout.write(f"  {page['name']:<28} {page['ms']:8.1f} ms")

@@ -1,0 +1,48 @@
+"""The indexes of issue 14 serve the queries of the list pages (docs/performance.md).
+
+PostgreSQL only. Sequential scans and explicit sorts are priced out so that the plan shows
+whether an index *can* answer the page's query: the planner's choice on a few test rows says
+nothing, but an index the query's shape cannot use (an expression, a cast, a wrong column order)
+would still be missing from the plan.
+"""
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+
+from audit.filters import AuditFilter
+from audit.models import AuditEntry
+from diagnostics.models import Diagnostic
+from households.models import Household
+from tests.conftest import require_postgresql
+
+pytestmark = pytest.mark.django_db
+
+
+def plan(queryset):
+    require_postgresql("plans d'exécution")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    return queryset.explain()
+
+
+def test_the_households_list_reads_its_page_from_the_newest_first_index(ccas_manager):
+    households = Household.objects.visible_to(ccas_manager).with_list_data()
+    assert "household_newest" in plan(households[:25])
+
+
+def test_the_diagnostics_worklist_reads_its_sections_from_their_indexes():
+    drafts = Diagnostic.objects.current().drafts().order_by("created_at", "pk")
+    assert "diagnostic_status_created" in plan(drafts[:25])
+    sent = Diagnostic.objects.current().filter(status="submitted").order_by("submitted_at", "pk")
+    assert "diagnostic_status_submitted" in plan(sent[:25])
+    # A diagnostic's successor is looked up in the index of `previous`.
+    assert "diagnostics_diagnostic_previous_id_key" in plan(Diagnostic.objects.current()[:25])
+
+
+def test_the_journals_day_filters_use_the_index_on_the_date():
+    request = RequestFactory().get("/", {"after": "2026-01-01", "before": "2026-01-31"})
+    entries = AuditFilter(request.GET, queryset=AuditEntry.objects.all()).qs
+    found = plan(entries[:50])
+    assert "audit_auditentry_at_" in found and "Index Cond: ((at >=" in found, found
