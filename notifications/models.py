@@ -56,6 +56,8 @@ class JobRun(models.Model):
         "résultat", max_length=10, choices=Outcome.choices, default=Outcome.RUNNING
     )
     error = models.CharField("erreur", max_length=300, blank=True)
+    # What the job returned: rows it handled (mails sent, entries purged, messages relayed…).
+    processed = models.PositiveIntegerField("éléments traités", null=True, blank=True)
 
     class Meta:
         verbose_name = "exécution de tâche"
@@ -82,7 +84,9 @@ class JobRun(models.Model):
 
     def finish(self, outcome, error=""):
         self.outcome, self.error, self.finished_at = outcome, error[:300], timezone.now()
-        self.save(update_fields=["outcome", "error", "finished_at"])
+        if not isinstance(getattr(self, "processed", None), int) or self.processed < 0:
+            self.processed = None
+        self.save(update_fields=["outcome", "error", "finished_at", "processed"])
 
 
 class NotificationQuerySet(models.QuerySet):
