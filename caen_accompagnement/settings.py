@@ -119,7 +119,20 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A worker killed mid-task (OOM, SIGKILL, machine lost) must not lose its message: a task is
+# acknowledged after it ran (acks_late); a pool process that dies makes the worker requeue the
+# message instead of acknowledging it (reject_on_worker_lost); a whole worker that dies leaves
+# it unacknowledged in Redis, which hands it out again after the visibility timeout (kombu's
+# redis transport). Every task is safe to run again: rows locked and marked done in the
+# transaction of their writes (docs/architecture.md, « Exactly once »).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Longer than any task runs (none uses an ETA or a countdown): a message still running is
+    # not handed to a second worker. The periodic relay and the mail job catch up before that.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
 
 # --- Accounts, authentication, sessions (docs/access.md).
 AUTH_USER_MODEL = "accounts.User"
