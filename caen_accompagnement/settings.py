@@ -93,7 +93,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread",
             ],
-            "builtins": ["caen_accompagnement.templatetags.fr_format"],
+            "builtins": [
+                "caen_accompagnement.templatetags.fr_format",
+                "caen_accompagnement.templatetags.once",
+            ],
         },
     },
 ]
@@ -268,6 +271,8 @@ ACCESSIBILITY_CONTACT_EMAIL = env(
 )
 # An immediate notification mail is retried with a growing wait, then marked failed.
 NOTIFICATION_MAIL_MAX_TRIES = env.int("NOTIFICATION_MAIL_MAX_TRIES", default=5)
+# One-time form keys (audit/once.py) are kept this long: a retried submit comes within minutes.
+FORM_KEY_RETENTION_DAYS = env.int("FORM_KEY_RETENTION_DAYS", default=7)
 # Where approved cellule minutes go at the DDCS (also editable in the admin).
 DDCS_MINUTES_RECIPIENTS = env.list("DDCS_MINUTES_RECIPIENTS", default=[])
 

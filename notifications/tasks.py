@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from audit.models import AuditEntry
+from audit.models import AuditEntry, FormSubmission
 from caen_accompagnement.celery import periodic_job
 
 from .models import Notification, OutboxMessage, send_digests
@@ -49,5 +49,6 @@ PURGE_AUDIT_LOG = "audit.purge_expired_entries"
 
 @periodic_job(PURGE_AUDIT_LOG)
 def purge_expired_entries(run):
-    """Retention (docs/access.md): entries older than AUDIT_RETENTION_DAYS leave the log."""
-    return AuditEntry.purge_expired()
+    """Retention (docs/access.md): entries older than AUDIT_RETENTION_DAYS leave the log; the
+    one-time form keys older than FORM_KEY_RETENTION_DAYS go too (audit/once.py)."""
+    return AuditEntry.purge_expired() + FormSubmission.purge_expired()

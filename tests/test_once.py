@@ -1,0 +1,372 @@
+"""One-time form keys (audit/once.py): every form that creates records, posted twice with the same
+key (a retried submit, a double tap, two tabs), saves once and the second post gets the first
+one's answer, not an error page.
+
+- an architecture test: every create view is decorated with `submitted_once` and every form
+  posting to one renders `{% once_key %}`; a view that creates rows without it must be listed,
+  with its reason, in NOT_ONCE;
+- the mechanism itself: sequential and concurrent duplicates, a refused first post, a foreign key;
+- double posts of the create forms, each through its real page (the key is read from the form).
+"""
+
+import ast
+import datetime
+import inspect
+import re
+import textwrap
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from accompaniments.models import Accompaniment, Extension, Objective, Signal, SignalKind
+from audit.models import FormSubmission
+from coordination.models import AgendaItem, Meeting, Partner
+from diagnostics.enums import StepKind
+from diagnostics.models import DiagnosticStep
+from households.enums import Status
+from households.models import Household
+from tests.accompaniments.factories import AccompanimentFactory
+from tests.conftest import require_postgresql
+from tests.diagnostics.factories import DiagnosticFactory
+from tests.factories import HouseholdFactory
+from tests.households.test_forms import household_fields, person, post_data
+from tests.test_access_matrix import named_patterns
+
+# Every view that creates records from a form; each is decorated with `submitted_once`.
+CREATE_VIEWS = {
+    "households:create",
+    "households:import",
+    "diagnostics:start",
+    "diagnostics:add_step",
+    "housing:import",
+    "housing:propose",
+    "housing:rehousing_create",
+    "housing:document_generate",
+    "accompaniments:start",
+    "accompaniments:objective_create",
+    "accompaniments:objective_edit",  # the same view as objective_create
+    "accompaniments:contact_create",
+    "accompaniments:extension_request",
+    "accompaniments:adhesion",
+    "accompaniments:interview_create",
+    "accompaniments:close",
+    "accompaniments:survey_create",
+    "accompaniments:signal_create",
+    "accompaniments:adhesion_loss_create",
+    "coordination:plan",
+    "coordination:agenda_add",
+    "coordination:agenda_manual",
+    "coordination:decide",
+    "coordination:comite_participant_add",
+    "coordination:adjustment_add",
+    "coordination:partner_create",
+    "coordination:partner",  # a partner's page adds a contact person
+    "coordination:orientation_create",
+    "privacy:record_notice",
+}
+
+# Views whose code creates rows but need no key, and why.
+NOT_ONCE = {
+    "households:import_confirm": "applies one import once (the batch is locked and marked done)",
+    "housing:import_apply": "applies one stock import once (the import is marked applied)",
+    "housing:wishes": "update_or_create of the household's only wishes row",
+    "coordination:standing_members": "get_or_create of a standing member",
+    "privacy:archive_read": "each reading of an archived file is recorded, on purpose",
+    "notifications:preferences": "each user's preference rows, replaced (update_or_create)",
+}
+
+# Calls that create rows, in a view's own code.
+CREATING_CALLS = re.compile(
+    r"\.(objects\.create|create|bulk_create|get_or_create|update_or_create|record|"
+    r"add_item|begin|request_extension|generate)\(|form\.save\(|create_once\(|\.save\(\)"
+)
+
+
+def callbacks(resolver=None, namespace=""):
+    """{"namespace:name": view} for every named URL pattern (as the access walk names them)."""
+    found = {}
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            prefix = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            found.update(callbacks(entry, prefix))
+        elif isinstance(entry, URLPattern) and entry.name:
+            found[f"{namespace}:{entry.name}" if namespace else entry.name] = entry.callback
+    return found
+
+
+def view_of(name):
+    return callbacks()[name]
+
+
+def own_source(view):
+    while hasattr(view, "__wrapped__"):
+        view = view.__wrapped__
+    try:
+        return textwrap.dedent(inspect.getsource(view))
+    except (OSError, TypeError):
+        return ""
+
+
+def test_every_create_view_is_submitted_once():
+    names = set(named_patterns())
+    assert CREATE_VIEWS <= names, CREATE_VIEWS - names
+    undecorated = sorted(n for n in CREATE_VIEWS if not getattr(view_of(n), "submitted_once", 0))
+    assert not undecorated, f"sans @submitted_once : {undecorated}"
+    decorated = {n for n in names if getattr(view_of(n), "submitted_once", False)}
+    assert decorated == CREATE_VIEWS, decorated ^ CREATE_VIEWS
+
+
+def test_a_view_that_creates_rows_is_declared():
+    """A new view whose code creates rows fails here until it is in CREATE_VIEWS (with
+    `@submitted_once` and `{% once_key %}`) or in NOT_ONCE with its reason."""
+    assert set(NOT_ONCE) <= set(named_patterns())
+    forgotten = []
+    for name in sorted(set(named_patterns())):
+        if name.startswith("accounts:"):
+            continue  # login, password and two-factor forms: the user's own account
+        source = own_source(view_of(name))
+        tree = ast.parse(source) if source else None
+        if tree is None or not CREATING_CALLS.search(source):
+            continue
+        if name not in CREATE_VIEWS and name not in NOT_ONCE:
+            forgotten.append(name)
+    assert not forgotten, f"vues qui créent sans clé à usage unique : {forgotten}"
+
+
+def test_every_form_posting_to_a_create_view_carries_the_key():
+    templates = Path(settings.BASE_DIR, "templates")
+    missing = []
+    for path in templates.rglob("*.html"):
+        text = path.read_text()
+        for form in re.findall(r"<form\b.*?</form>", text, flags=re.S):
+            action = re.search(r"""action="\{% url '([\w:]+)'""", form)
+            if action and action.group(1) in CREATE_VIEWS and "{% once_key %}" not in form:
+                missing.append(f"{path.relative_to(templates)} → {action.group(1)}")
+    assert not missing, missing
+
+
+# --- the mechanism ----------------------------------------------------------------------------
+def form_key(response):
+    found = re.search(r'name="once_key" value="([0-9a-f-]{36})"', response.content.decode())
+    assert found, "the form carries no one-time key"
+    return found.group(1)
+
+
+def meeting_data(key, day=20):
+    date = (timezone.localdate() + datetime.timedelta(days=day)).isoformat()
+    return {"kind": "cellule", "date_1": date, "at": "10:00", "place": "Siège", "once_key": key}
+
+
+@pytest.mark.django_db
+def test_a_second_post_of_one_key_answers_like_the_first_without_running_the_view(
+    client, letting_officer
+):
+    client.force_login(letting_officer)
+    key = form_key(client.get(reverse("coordination:plan")))
+    first = client.post(reverse("coordination:plan"), meeting_data(key))
+    again = client.post(reverse("coordination:plan"), meeting_data(key))
+    assert first.status_code == again.status_code == 302
+    assert first.url == again.url and Meeting.objects.count() == 1
+    assert FormSubmission.objects.get(key=key).location == first.url
+    # Another display of the form has its own key: a second meeting is a second meeting.
+    other = form_key(client.get(reverse("coordination:plan")))
+    assert other != key
+    client.post(reverse("coordination:plan"), meeting_data(other, day=40))
+    assert Meeting.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_refused_post_does_not_spend_its_key(client, letting_officer):
+    client.force_login(letting_officer)
+    key = str(uuid.uuid4())
+    refused = client.post(reverse("coordination:plan"), {**meeting_data(key), "at": ""})
+    assert refused.status_code in (200, 400) and not Meeting.objects.exists()
+    assert not FormSubmission.objects.exists()
+    assert form_key(refused) != key  # shown again with a key of its own
+    corrected = client.post(reverse("coordination:plan"), meeting_data(key))
+    assert corrected.status_code == 302 and Meeting.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_key_of_another_user_is_refused_in_french(client, letting_officer, ccas_manager):
+    key = str(uuid.uuid4())
+    client.force_login(letting_officer)
+    client.post(reverse("coordination:plan"), meeting_data(key))
+    client.force_login(ccas_manager)
+    response = client.post(reverse("coordination:plan"), meeting_data(key, day=30))
+    assert response.status_code == 400
+    assert "déjà été envoyé" in response.content.decode()
+    assert Meeting.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_post_without_key_runs_as_before(client, letting_officer):
+    client.force_login(letting_officer)
+    data = meeting_data("")
+    assert client.post(reverse("coordination:plan"), data).status_code == 302
+    assert client.post(reverse("coordination:plan"), data).status_code == 302
+    assert Meeting.objects.count() == 2 and not FormSubmission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_old_keys_are_purged_with_the_audit_log(settings):
+    from notifications.tasks import purge_expired_entries
+
+    settings.FORM_KEY_RETENTION_DAYS = 7
+    old = FormSubmission.objects.create(
+        key=uuid.uuid4(), path="/", at=timezone.now() - datetime.timedelta(days=8)
+    )
+    recent = FormSubmission.objects.create(key=uuid.uuid4(), path="/")
+    assert purge_expired_entries.apply().get() == 1
+    assert not FormSubmission.objects.filter(pk=old.pk).exists()
+    assert FormSubmission.objects.filter(pk=recent.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posts_of_one_key_save_once_and_both_get_the_redirect(letting_officer):
+    require_postgresql("the second INSERT waits for the first transaction on the unique key")
+    url = reverse("coordination:plan")
+    data = meeting_data(str(uuid.uuid4()))
+    barrier = threading.Barrier(4)
+    answers = []
+
+    def post():
+        client = Client(raise_request_exception=False)
+        client.force_login(letting_officer)
+        try:
+            barrier.wait()
+            response = client.post(url, data)
+            answers.append((response.status_code, response.get("Location")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert Meeting.objects.count() == 1
+    assert len(answers) == 4 and len(set(answers)) == 1 and answers[0][0] == 302
+
+
+# --- each create form, posted twice -----------------------------------------------------------
+def post_twice(client, page_url, data, count, post_url=None, **extra):
+    """GET the page holding the form, read its key, post the form twice: one row more, the same
+    answer twice."""
+    key = form_key(client.get(page_url))
+    before = count()
+    first = client.post(post_url or page_url, {**data, "once_key": key}, **extra)
+    again = client.post(post_url or page_url, {**data, "once_key": key}, **extra)
+    assert first.status_code in (200, 302), first.content.decode()[:500]
+    assert count() == before + 1
+    assert again.status_code in (first.status_code, 200)
+    if first.status_code == 302:
+        assert again.status_code == 302 and again.url == first.url
+    return first, again
+
+
+@pytest.mark.django_db
+def test_household_create_twice_saves_one_household(client, social_worker):
+    client.force_login(social_worker)
+    url = reverse("households:create")
+    post_twice(client, url, post_data(household_fields(), [person()]), Household.objects.count)
+
+
+@pytest.mark.django_db
+def test_partner_create_twice_saves_one_partner(client, ccas_manager):
+    client.force_login(ccas_manager)
+    url = reverse("coordination:partner_create")
+    data = {"name": "SIAO du Calvados", "category": "signalement", "phone": "", "email": ""}
+    post_twice(client, url, data, Partner.objects.count)
+
+
+@pytest.mark.django_db
+def test_manual_agenda_item_twice_saves_one_item(client, letting_officer):
+    meeting = Meeting.objects.create(date=timezone.now() + datetime.timedelta(days=10))
+    client.force_login(letting_officer)
+    page = reverse("coordination:agenda", args=[meeting.pk])
+    post = reverse("coordination:agenda_manual", args=[meeting.pk])
+    data = {"title": "Point sur le partenariat", "description": "Bilan des orientations."}
+    post_twice(client, page, data, AgendaItem.objects.count, post_url=post)
+
+
+@pytest.fixture
+def acc(social_worker):
+    household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+    return AccompanimentFactory(household=household)
+
+
+@pytest.mark.django_db
+def test_objective_twice_saves_one_objective(client, social_worker, acc):
+    client.force_login(social_worker)
+    url = reverse("accompaniments:objective_create", args=[acc.pk])
+    data = {"axis": "budget.choices", "description": "Tenir un budget", "status": "in_progress"}
+    post_twice(client, url, data, Objective.objects.count)
+
+
+@pytest.mark.django_db
+def test_extension_request_twice_saves_one_request(client, social_worker, acc):
+    client.force_login(social_worker)
+    url = reverse("accompaniments:extension_request", args=[acc.pk])
+    until = (acc.planned_end + datetime.timedelta(days=90)).isoformat()
+    data = {"until": until, "justification": "Plan d'apurement à consolider"}
+    post_twice(client, url, data, Extension.objects.count)
+
+
+@pytest.mark.django_db
+def test_signal_form_twice_saves_one_signal(client, social_worker, tenancy_officer):
+    household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED, tenant=True)
+    client.force_login(tenancy_officer)
+    data = {
+        "household": household.reference,
+        "kind": SignalKind.LACK_OF_UPKEEP,
+        "description": "Parties communes encombrées.",
+    }
+    post_twice(client, reverse("accompaniments:signal_create"), data, Signal.objects.count)
+
+
+@pytest.mark.django_db
+def test_diagnostic_step_twice_with_htmx_saves_one_step(client, social_worker):
+    household = HouseholdFactory(referent=social_worker, status=Status.DIAGNOSTIC)
+    draft = DiagnosticFactory(household=household, author=social_worker)
+    client.force_login(social_worker)
+    page = reverse("diagnostics:edit", args=[draft.pk])
+    post = reverse("diagnostics:add_step", args=[draft.pk])
+    data = {
+        "step-kind": StepKind.INTERVIEW,
+        "step-date": timezone.localdate().isoformat(),
+        "step-with_whom": "Madame",
+    }
+    first, again = post_twice(
+        client, page, data, DiagnosticStep.objects.count, post_url=post, HTTP_HX_REQUEST="true"
+    )
+    assert first.status_code == 200 and again["HX-Refresh"] == "true"
+
+
+@pytest.mark.django_db
+def test_accompaniment_start_twice_starts_one(client, ccas_manager, social_worker):
+    household = HouseholdFactory(referent=social_worker, status=Status.ADMITTED)
+    client.force_login(ccas_manager)
+    url = reverse("accompaniments:start", args=[household.pk])
+    key = form_key(client.get(url))
+    start = timezone.localdate().isoformat()
+    end = (timezone.localdate() + datetime.timedelta(days=180)).isoformat()
+    data = {
+        "start": start,
+        "planned_end": end,
+        "intensity": "medium",
+        "override_reason": "Documents signés en réunion, scans à venir.",
+        "once_key": key,
+    }
+    first = client.post(url, data)
+    again = client.post(url, data)
+    assert first.status_code == again.status_code == 302 and again.url == first.url
+    assert Accompaniment.objects.filter(household=household).count() == 1
