@@ -265,7 +265,9 @@ def post_twice(client, page_url, data, count, post_url=None, **extra):
     before = count()
     first = client.post(post_url or page_url, {**data, "once_key": key}, **extra)
     again = client.post(post_url or page_url, {**data, "once_key": key}, **extra)
-    assert first.status_code in (200, 302), first.content.decode()[:500]
+    assert first.status_code in (200, 302), re.findall(
+        r"invalid-feedback[^>]*>\s*(?:<strong>)?([^<]+)", first.content.decode()
+    )
     assert count() == before + 1
     assert again.status_code in (first.status_code, 200)
     if first.status_code == 302:
@@ -370,3 +372,94 @@ def test_accompaniment_start_twice_starts_one(client, ccas_manager, social_worke
     again = client.post(url, data)
     assert first.status_code == again.status_code == 302 and again.url == first.url
     assert Accompaniment.objects.filter(household=household).count() == 1
+
+
+@pytest.mark.django_db
+def test_diagnostic_start_twice_opens_one_draft(client, social_worker):
+    household = HouseholdFactory(referent=social_worker, status=Status.DIAGNOSTIC)
+    household.diagnostic_level = 2
+    household.save(update_fields=["diagnostic_level"])
+    client.force_login(social_worker)
+    page = reverse("diagnostics:list")
+    post = reverse("diagnostics:start", args=[household.pk])
+    post_twice(client, page, {}, household.diagnostics.count, post_url=post)
+
+
+@pytest.mark.django_db
+def test_proposal_twice_proposes_once(client, letting_officer):
+    from housing.models import DwellingProposal
+    from tests.housing.factories import DwellingFactory, admitted_household
+
+    household = admitted_household(declared_size=2)
+    dwelling = DwellingFactory(typology="T2")
+    client.force_login(letting_officer)
+    page = reverse("housing:matching", args=[household.pk])
+    post = reverse("housing:propose", args=[household.pk, dwelling.pk])
+    post_twice(client, page, {}, DwellingProposal.objects.count, post_url=post)
+
+
+@pytest.mark.django_db
+def test_information_notice_twice_records_one(client, social_worker, household):
+    from households.enums import NoticeMethod
+    from households.models import InformationNotice
+
+    client.force_login(social_worker)
+    url = reverse("privacy:record_notice", args=[household.pk])
+    data = {"given_on": timezone.localdate().isoformat(), "method": NoticeMethod.HANDED}
+    post_twice(client, url, data, InformationNotice.objects.count)
+
+
+@pytest.mark.django_db
+def test_adhesion_loss_twice_records_one_signal(client, social_worker, letting_officer):
+    household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED, tenant=True)
+    AccompanimentFactory(household=household)
+    client.force_login(social_worker)
+    url = reverse("accompaniments:adhesion_loss_create", args=[household.pk])
+    data = {"description": "Plus de réponse depuis deux mois."}
+    post_twice(client, url, data, Signal.objects.count)
+
+
+@pytest.mark.django_db
+def test_orientation_twice_records_one(client, social_worker, household):
+    from coordination.enums import PartnerCategory
+    from coordination.models import Orientation
+
+    partner = Partner.objects.create(name="SIAO", category=PartnerCategory.SIGNALEMENT)
+    client.force_login(social_worker)
+    url = reverse("coordination:orientation_create", args=[household.pk])
+    data = {
+        "partner": partner.pk,
+        "on": timezone.localdate().isoformat(),
+        "reason": "Accès aux droits",
+    }
+    post_twice(client, url, data, Orientation.objects.count)
+
+
+@pytest.mark.django_db
+def test_partner_contact_twice_adds_one(client, ccas_manager):
+    from coordination.enums import PartnerCategory
+
+    partner = Partner.objects.create(name="SIAO", category=PartnerCategory.SIGNALEMENT)
+    client.force_login(ccas_manager)
+    url = reverse("coordination:partner", args=[partner.pk])
+    data = {"name": "Mme Durand", "function": "Coordinatrice", "email": "", "phone": ""}
+    post_twice(client, url, data, partner.contacts.count)
+
+
+@pytest.mark.django_db
+def test_comite_adjustment_and_participant_twice_add_one_each(client, ccas_manager):
+    from coordination.enums import AdjustmentStatus, MeetingKind
+
+    comite = Meeting.objects.create(kind=MeetingKind.COMITE, date=timezone.now())
+    client.force_login(ccas_manager)
+    page = reverse("coordination:comite", args=[comite.pk])
+    adjustment = {
+        "title": "Ajuster le rythme",
+        "owner": "CCAS",
+        "status": AdjustmentStatus.APPROVED,
+    }
+    post = reverse("coordination:adjustment_add", args=[comite.pk])
+    post_twice(client, page, adjustment, comite.adjustments.count, post_url=post)
+    participant = {"name": "M. Leroy", "organisation": "ddcs", "function": "Chargé de mission"}
+    post = reverse("coordination:comite_participant_add", args=[comite.pk])
+    post_twice(client, page, participant, comite.participants.count, post_url=post)
