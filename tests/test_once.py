@@ -303,7 +303,8 @@ def test_manual_agenda_item_twice_saves_one_item(client, letting_officer):
 @pytest.fixture
 def acc(social_worker):
     household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
-    return AccompanimentFactory(household=household)
+    start = timezone.localdate() - datetime.timedelta(days=200)  # may close for autonomy
+    return AccompanimentFactory(household=household, start=start)
 
 
 @pytest.mark.django_db
@@ -463,3 +464,74 @@ def test_comite_adjustment_and_participant_twice_add_one_each(client, ccas_manag
     participant = {"name": "M. Leroy", "organisation": "ddcs", "function": "Chargé de mission"}
     post = reverse("coordination:comite_participant_add", args=[comite.pk])
     post_twice(client, page, participant, comite.participants.count, post_url=post)
+
+
+@pytest.mark.django_db
+def test_interview_twice_records_one(client, social_worker, tenancy_officer, acc):
+    from accompaniments.models import Interview
+
+    client.force_login(social_worker)
+    url = reverse("accompaniments:interview_create", args=[acc.pk])
+    data = {
+        "kind": "during",
+        "held_on": timezone.localdate().isoformat(),
+        "social_worker": social_worker.pk,
+        "tenancy_officer": tenancy_officer.pk,
+        "difficulties": "Retards de loyer",
+        "changes": "Prélèvement mis en place",
+        "outcome": "Budget stabilisé",
+        "autonomy_words": "Je m'en sors seule",
+        "worries": "La fin des aides",
+    }
+    post_twice(client, url, data, Interview.objects.count)
+
+
+def end_interview(acc, social_worker, tenancy_officer):
+    acc.interviews.create(
+        kind="end",
+        held_on=timezone.localdate(),
+        social_worker=social_worker,
+        tenancy_officer=tenancy_officer,
+        difficulties="…",
+        changes="…",
+        outcome="…",
+    )
+
+
+@pytest.mark.django_db
+def test_closure_twice_closes_once(client, social_worker, tenancy_officer, acc):
+    from accompaniments.models import AccompanimentEvent
+
+    end_interview(acc, social_worker, tenancy_officer)
+    client.force_login(social_worker)
+    url = reverse("accompaniments:close", args=[acc.pk])
+    data = {"reason": "autonomy", "closed_on": timezone.localdate().isoformat(), "note": "Bilan"}
+    post_twice(client, url, data, AccompanimentEvent.objects.filter(kind="closed").count)
+
+
+@pytest.mark.django_db
+def test_survey_twice_records_one(client, social_worker, tenancy_officer, acc):
+    end_interview(acc, social_worker, tenancy_officer)
+    acc.close(reason="autonomy", on=timezone.localdate(), by=social_worker, note="", bilans={})
+    client.force_login(social_worker)
+    url = reverse("accompaniments:survey_create", args=[acc.pk])
+    data = {
+        "done_on": timezone.localdate().isoformat(),
+        "rent_paid": "yes",
+        "autonomy": "full",
+    }
+    post_twice(client, url, data, acc.surveys.count)
+
+
+@pytest.mark.django_db
+def test_decision_twice_records_one(client, ccas_manager):
+    from coordination.models import Decision
+    from tests.coordination.factories import AgendaItemFactory, MeetingFactory
+
+    meeting = MeetingFactory(published=True, past=True, members=[ccas_manager])
+    item = AgendaItemFactory(meeting=meeting, kind="manual", household=None, title="Bilan")
+    client.force_login(ccas_manager)
+    url = reverse("coordination:decide", args=[meeting.pk, item.pk])
+    post_twice(
+        client, url, {"outcome": "noted", "reason": "Bilan présenté."}, Decision.objects.count
+    )
