@@ -37,6 +37,7 @@ from tests.conftest import require_postgresql
 from tests.diagnostics.factories import DiagnosticFactory
 from tests.factories import HouseholdFactory
 from tests.households.test_forms import household_fields, person, post_data
+from tests.housing.test_documents import rehoused  # noqa: F401 (a fixture)
 from tests.test_access_matrix import named_patterns
 
 # Every view that creates records from a form; each is decorated with `submitted_once`.
@@ -535,3 +536,110 @@ def test_decision_twice_records_one(client, ccas_manager):
     post_twice(
         client, url, {"outcome": "noted", "reason": "Bilan présenté."}, Decision.objects.count
     )
+
+
+def post_file_twice(client, page_url, data, name, content, count):
+    """As post_twice, for a form with a file (a fresh upload object for each post)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    key = form_key(client.get(page_url))
+    before = count()
+    answers = [
+        client.post(page_url, {**data, "file": SimpleUploadedFile(name, content), "once_key": key})
+        for _ in range(2)
+    ]
+    assert answers[0].status_code == answers[1].status_code == 302
+    assert answers[0].url == answers[1].url
+    assert count() == before + 1
+
+
+@pytest.mark.django_db
+def test_priority_list_upload_twice_makes_one_import(client, letting_officer):
+    from households.models import ImportBatch
+
+    content = Path(settings.BASE_DIR, "tests/households/files/codesi_utf8_bom.csv").read_bytes()
+    client.force_login(letting_officer)
+    url = reverse("households:import")
+    post_file_twice(
+        client, url, {"source": "codesi"}, "codesi.csv", content, ImportBatch.objects.count
+    )
+
+
+@pytest.mark.django_db
+def test_stock_upload_twice_makes_one_import(client, letting_officer):
+    from housing.models import DwellingImport
+    from tests.housing.test_import import CSV
+
+    client.force_login(letting_officer)
+    url = reverse("housing:import")
+    post_file_twice(client, url, {}, "parc.csv", CSV.encode(), DwellingImport.objects.count)
+
+
+@pytest.mark.django_db
+def test_monthly_adhesion_twice_records_one(client, social_worker, acc):
+    from accompaniments.models import AdhesionRecord
+
+    client.force_login(social_worker)
+    url = reverse("accompaniments:adhesion", args=[acc.pk])
+    month = timezone.localdate().strftime("%Y-%m")
+    data = {"month": month, "degree": "constant", "note": ""}
+    post_twice(client, url, data, AdhesionRecord.objects.count)
+
+
+@pytest.mark.django_db
+def test_contact_form_twice_saves_one_contact(client, social_worker, acc):
+    from accompaniments.models import Contact
+
+    client.force_login(social_worker)
+    url = reverse("accompaniments:contact_create", args=[acc.pk])
+    at = timezone.localtime() - datetime.timedelta(hours=1)
+    data = {
+        "kind": "home_visit",
+        "at": at.strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": "45",
+        "axes": ["budget.choices"],
+        "note": "Visite à domicile.",
+    }
+    post_twice(client, url, data, Contact.objects.count)
+
+
+@pytest.mark.django_db
+def test_rehousing_twice_records_one(client, letting_officer):
+    from housing.models import ProposalStatus, Rehousing, Solution
+    from tests.housing.factories import DwellingFactory, ProposalFactory, admitted_household
+
+    household = admitted_household()
+    dwelling = DwellingFactory(reference="CH-777")
+    ProposalFactory(household=household, dwelling=dwelling, status=ProposalStatus.ACCEPTED)
+    client.force_login(letting_officer)
+    start = timezone.localdate()
+    data = {
+        "solution": Solution.SLIDING_LEASE,
+        "dwelling_reference": "CH-777",
+        "lease_start": start.isoformat(),
+        "planned_glide_date": (start + datetime.timedelta(days=200)).isoformat(),
+    }
+    page = reverse("housing:pathway", args=[household.pk])
+    post = reverse("housing:rehousing_create", args=[household.pk])
+    post_twice(client, page, data, Rehousing.objects.count, post_url=post)
+
+
+@pytest.mark.django_db
+def test_document_generated_twice_makes_one_version(client, rehoused, letting_officer):  # noqa: F811
+    from housing.models import AgreementDocument
+
+    client.force_login(letting_officer)
+    page = reverse("housing:pathway", args=[rehoused.pk])
+    post = reverse("housing:document_generate", args=[rehoused.pk, "convention"])
+    post_twice(client, page, {}, AgreementDocument.objects.count, post_url=post)
+
+
+@pytest.mark.django_db
+def test_agenda_inscription_twice_adds_one_item(client, letting_officer):
+    household = HouseholdFactory(status=Status.AWAITING_LEVEL)
+    meeting = Meeting.objects.create(date=timezone.now() + datetime.timedelta(days=10))
+    client.force_login(letting_officer)
+    page = reverse("coordination:agenda", args=[meeting.pk])
+    post = reverse("coordination:agenda_add", args=[meeting.pk])
+    data = {"proposal": [f"level:{household.pk}"]}
+    post_twice(client, page, data, meeting.items.count, post_url=post)
