@@ -45,6 +45,9 @@ def submitted_once(view):
         key = posted_key(request)
         if key is None:
             return view(request, *args, **kwargs)
+        if not transaction.get_connection().in_atomic_block:
+            with transaction.atomic():  # the key commits with the view's writes, or not at all
+                return wrapper(request, *args, **kwargs)
         user = request.user if request.user.is_authenticated else None
         try:
             with transaction.atomic():
