@@ -209,4 +209,9 @@ def test_worker_killed_mid_task_delivers_once_after_restart(
     sent = list(mail_dir.glob("sent-*.eml"))
     assert len(sent) == 1, killable_worker.log.read_text()
     assert f"To: {recipient}" in sent[0].read_text()
+    if work == "reminder mail":
+        # Both attempts carried the same Message-ID (notifications.models.message_id): a copy
+        # sent in the window before the commit would be the same message to the recipient's
+        # mail system.
+        assert "Message-ID: <notification-" in sent[0].read_text()
     assert len(started()) == 2
