@@ -9,7 +9,7 @@ HOUSEHOLDS ?= 300
 # DEBUG is set; production runs none of them (see README, docker-compose.yml).
 DEV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test lint install migrate demo worker beat bench load-test e2e clean
+.PHONY: run test lint install migrate demo worker beat bench load-test e2e screenshots clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,14 @@ bench: install
 ## must be saved exactly once (docs/performance.md). Throwaway database and gunicorn, loopback.
 load-test: install
 	$(BENCH) $(BIN)/python manage.py load_test
+
+## The journeys of each kind of user (tests/e2e/test_journey_*.py, keyboard only, axe-core on
+## every page), saving their key screens to docs/screenshots/ (shown in the README). Needs
+## Chromium; PostgreSQL through DATABASE_URL as for `make test`.
+screenshots: install
+	rm -f docs/screenshots/*.png
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} \
+		$(BIN)/pytest tests/e2e/test_journey_*.py -p no:randomly -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

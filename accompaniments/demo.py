@@ -322,8 +322,9 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
     ):
         model.objects.bulk_create(rows, batch_size=1000)
     ended = _ended_before(workers, manager)
+    visits = _planned_visits(ctx, today)
     ctx.stdout.write(
-        f"Accompagnements : {len(households)} + {ended} terminés avant la sortie ou l'archivage ({len(contacts)} contacts, {len(signals)} signalements)."
+        f"Accompagnements : {len(households)} + {ended} terminés avant la sortie ou l'archivage ({len(contacts)} contacts, {len(signals)} signalements, {visits} rendez-vous planifiés)."
     )
 
 
@@ -423,3 +424,54 @@ def _interview(acc, kind, held_on, referent, tenancy):
         worries="« J'ai peur que les aides baissent si je reprends un travail. »",
         created_by=referent,
     )
+
+
+def _planned_visits(ctx, today):
+    """Planned visits through their owners (docs/reminders.md): coming ones, missed ones
+    (planned a week before, passed without a contact), a cancelled one; then the consents to
+    reminders (SMS in the fiction range 06 39 98 xx xx, or e-mail), recorded after the
+    cancellations so that seeding sends nothing."""
+    from .models import PlannedVisit, ReminderChannel, ReminderConsent, VisitKind
+
+    accompaniments = list(
+        Accompaniment.objects.active()
+        .filter(household__referent__isnull=False)
+        .select_related("household__referent")
+        .order_by("pk")[:15]
+    )
+    rng, now, count = ctx.rng, ctx.now, 0
+    for i, acc in enumerate(accompaniments):
+        referent = acc.household.referent
+        kind = VisitKind.OFFICE if i % 4 == 3 else VisitKind.HOME_VISIT
+        place = "CCAS de Caen, accueil du rez-de-chaussée" if kind == VisitKind.OFFICE else ""
+        if i % 3 == 1:  # missed: yesterday or the day before, no contact logged that day
+            day, planned_at = today - timedelta(days=1 + i % 2), now - timedelta(days=8)
+        else:
+            day, planned_at = today + timedelta(days=1 + rng.randrange(6)), now
+        starts_at = _at(day, 9 + rng.randrange(8)) + timedelta(minutes=30 * rng.randrange(2))
+        if starts_at <= planned_at or day < acc.start:
+            continue
+        visit = PlannedVisit.plan(
+            acc,
+            kind=kind,
+            starts_at=starts_at,
+            place=place,
+            by=referent,
+            planned_at=planned_at,
+        )
+        count += 1
+        if i % 5 == 2:
+            visit.cancel(by=referent)
+    for i, acc in enumerate(accompaniments):
+        if i % 3 == 2:
+            continue
+        sms = i % 4 != 1
+        ReminderConsent.record(
+            acc.household,
+            channel=ReminderChannel.SMS if sms else ReminderChannel.EMAIL,
+            phone=f"06 39 98 {10 + i:02d} {rng.randrange(100):02d}" if sms else "",
+            email="" if sms else f"menage{acc.household.pk}@example.org",
+            given_on=acc.start,
+            by=acc.household.referent,
+        )
+    return count

@@ -46,6 +46,10 @@ class EventKind(models.TextChoices):
     EXTENSION_REFUSED = "extension_refused", "Prolongation refusée"
     REFERENT_CHANGED = "referent_changed", "Changement de référent"
     CLOSED = "closed", "Clôture"
+    VISIT_PLANNED = "visit_planned", "Rendez-vous planifié"
+    VISIT_MOVED = "visit_moved", "Rendez-vous déplacé"
+    VISIT_CANCELLED = "visit_cancelled", "Rendez-vous annulé"
+    VISIT_DONE = "visit_done", "Rendez-vous tenu"
 
 
 class ObjectiveStatus(models.TextChoices):
@@ -108,3 +112,38 @@ CAEN_HABITAT_SIGNAL_KINDS = [
     (SignalKind.NEIGHBOUR_TROUBLE, SignalKind.NEIGHBOUR_TROUBLE.label),
     (SignalKind.LACK_OF_UPKEEP, SignalKind.LACK_OF_UPKEEP.label),
 ]
+
+
+# --- planned visits and the household's reminders (docs/reminders.md) ----------------------
+class VisitKind(models.TextChoices):
+    """The same values as ContactKind: the contact logged for a visit has its kind."""
+
+    HOME_VISIT = "home_visit", "Visite à domicile"
+    OFFICE = "office", "Entretien au bureau"
+    PHONE_CALL = "phone_call", "Appel téléphonique"
+
+
+class VisitStatus(models.TextChoices):
+    # « Manqué » is derived: still planned the day after, without a contact logged that day.
+    PLANNED = "planned", "Prévu"
+    DONE = "done", "Tenu"
+    CANCELLED = "cancelled", "Annulé"
+
+
+class ReminderChannel(models.TextChoices):
+    NONE = "none", "Aucun rappel"
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Courriel"
+
+
+class MessageKind(models.TextChoices):
+    REMINDER = "reminder", "Rappel"
+    MOVED = "moved", "Rendez-vous déplacé"
+    CANCELLED = "cancelled", "Rendez-vous annulé"
+
+
+class MessageState(models.TextChoices):
+    PENDING = "pending", "À envoyer"
+    SENT = "sent", "Envoyé"
+    FAILED = "failed", "Échec"
+    DROPPED = "dropped", "Abandonné (accord retiré ou rendez-vous changé)"

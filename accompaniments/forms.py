@@ -20,7 +20,9 @@ from .models import (
     Interview,
     Objective,
     ObjectiveStatus,
+    ReminderChannel,
     Survey,
+    VisitKind,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -341,3 +343,41 @@ class SurveyForm(forms.ModelForm):
                 f"({closed_on:%d/%m/%Y})."
             )
         return value
+
+
+# --- planned visits and the household's consent to reminders (docs/reminders.md) ----------
+VISIT_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
+
+
+class PlannedVisitForm(forms.Form):
+    """Checked by the owner (PlannedVisit.plan / move): its errors come back on the fields."""
+
+    kind = forms.ChoiceField(
+        label="Type de rendez-vous", choices=VisitKind.choices, widget=forms.RadioSelect
+    )
+    starts_at = forms.DateTimeField(
+        label="Date et heure", widget=DATETIME, input_formats=VISIT_DATETIME_FORMATS
+    )
+    place = forms.CharField(
+        label="Lieu",
+        max_length=150,
+        required=False,
+        help_text="Envoyé au ménage dans le rappel : ni nom, ni donnée de santé. Laissez vide "
+        "pour « à votre domicile » (visite) ou « par téléphone » (appel).",
+    )
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
+class ReminderConsentForm(forms.Form):
+    channel = forms.ChoiceField(
+        label="Le ménage souhaite être prévenu de ses rendez-vous",
+        choices=[
+            (ReminderChannel.SMS, "Par SMS"),
+            (ReminderChannel.EMAIL, "Par courriel"),
+            (ReminderChannel.NONE, "Non, aucun rappel (ou retrait de son accord)"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    phone = forms.CharField(label="Numéro de portable", max_length=30, required=False)
+    email = forms.CharField(label="Adresse de courriel", max_length=254, required=False)
+    given_on = forms.DateField(label="Accord (ou retrait) donné le", widget=DATE)

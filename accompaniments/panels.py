@@ -26,4 +26,29 @@ def household_panel(user, household):
         and (acc is None or not acc.is_active)
         and policy.can(user, "accompaniment.change", household),
     )
+    panel.update(visits_panel(user, household, acc))
     return panel
+
+
+def visits_panel(user, household, acc):
+    """Planned visits of the latest accompaniment with their messages, and the household's
+    consent to reminders (three queries; docs/reminders.md)."""
+    from .models import PlannedVisit, ReminderConsent
+
+    visits = []
+    if acc is not None:
+        visits = list(
+            PlannedVisit.objects.filter(accompaniment=acc)
+            .select_related("worker")
+            .prefetch_related("messages")
+            .order_by("-starts_at")[:10]
+        )
+    return {
+        "visits": visits,
+        "consent": ReminderConsent.objects.current_for(household),
+        "can_plan": acc is not None
+        and acc.is_active
+        and policy.can(user, "accompaniment.change", household),
+        "can_consent": household.in_programme
+        and policy.can(user, "accompaniment.change", household),
+    }

@@ -77,3 +77,21 @@ def remind_surveys(run):
     from . import reminders
 
     return reminders.remind_surveys(run, timezone.localdate())
+
+
+# --- planned visits: the household's own reminders (docs/reminders.md) -------------------
+@periodic_job("accompaniments.remind_visits")
+def remind_visits(run):
+    """Reminders 48 h before each planned visit (households that agreed), then every message
+    to a household due (first tries and retries after a provider failure)."""
+    from .models.visit import remind_visits as remind
+
+    return remind()
+
+
+@shared_task(name="accompaniments.send_visit_message")
+def send_visit_message(pk):
+    """The notice of a moved or cancelled visit, written in the change's transaction (outbox)."""
+    from .models import VisitMessage
+
+    return VisitMessage.deliver(pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accompaniment, caseload, closure, plan, signals
+from .views import accompaniment, caseload, closure, plan, signals, visits
 
 app_name = "accompaniments"
 
@@ -51,6 +51,18 @@ urlpatterns = [
     path(
         "accompagnements/<int:pk>/enquetes/nouvelle/", closure.survey_create, name="survey_create"
     ),
+    path("accompagnements/<int:pk>/rendez-vous/nouveau/", visits.visit_plan, name="visit_plan"),
+    path(
+        "accompagnements/<int:pk>/rendez-vous/<int:visit_pk>/deplacer/",
+        visits.visit_move,
+        name="visit_move",
+    ),
+    path(
+        "accompagnements/<int:pk>/rendez-vous/<int:visit_pk>/annuler/",
+        visits.visit_cancel,
+        name="visit_cancel",
+    ),
+    path("menages/<int:household_pk>/rappels/", visits.reminder_consent, name="reminder_consent"),
     path("enquetes/", caseload.surveys, name="surveys"),
     path("signalements/", signals.signals, name="signals"),
     path("signalements/nouveau/", signals.signal_create, name="signal_create"),

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts import network
+from caen_accompagnement.bulk import insert_all
 
 
 class Action(models.TextChoices):
@@ -111,6 +112,28 @@ def log(request, action, obj=None, *, household=None, label="", actor=None, obje
         household_id=household.pk if household is not None else None,
         label=label[:200],
         ip=client_ip(request),
+    )
+
+
+def log_each(request, action, entries, *, actor=None):
+    """`log` for many objects in one INSERT (an import's households): `entries` are
+    (obj, household, label) triples; returns the rows written."""
+    who, at, ip = _actor(request, actor), timezone.now(), client_ip(request)
+    return insert_all(
+        AuditEntry,
+        (
+            AuditEntry(
+                at=at,
+                actor=who,
+                action=action,
+                object_type=obj._meta.label,
+                object_id=str(obj.pk),
+                household_id=household.pk if household is not None else None,
+                label=label[:200],
+                ip=ip,
+            )
+            for obj, household, label in entries
+        ),
     )
 
 

@@ -35,7 +35,27 @@ def _relay_soon(pk):
     if app.conf.task_always_eager:
         OutboxMessage.relay(pk)
     else:
-        _publisher().put(pk)
+        _publisher().put(("notifications.relay_message", [pk]))
+
+
+def send_on_commit(task_name, *args):
+    """Hand `task_name(*args)` to the broker once the current transaction has committed, from
+    the background thread of `enqueue_on_commit` (the request never waits for Redis).
+
+    For work whose own record is its outbox (an import batch: its state says the job is due,
+    a periodic relay runs what the broker never delivered). Without a broker (no REDIS_URL,
+    `task_always_eager`) the task runs right after the commit, in this process.
+    """
+    transaction.on_commit(lambda: _send_soon(task_name, list(args)))
+
+
+def _send_soon(task_name, args):
+    if app.conf.task_always_eager:
+        if task_name not in app.tasks:
+            app.loader.import_default_modules()
+        app.tasks[task_name].apply(args=args)
+    else:
+        _publisher().put((task_name, args))
 
 
 _queue = queue.SimpleQueue()
@@ -44,8 +64,8 @@ _thread_lock = threading.Lock()
 
 
 def _publisher():
-    """One daemon thread per process hands outbox keys to the broker; a frozen Redis blocks it,
-    not the requests (the periodic relay still runs the messages)."""
+    """One daemon thread per process hands (task name, args) to the broker; a frozen Redis
+    blocks it, not the requests (the periodic relays still run the work)."""
     global _thread
     with _thread_lock:
         if _thread is None or not _thread.is_alive():
@@ -56,13 +76,15 @@ def _publisher():
 
 def _publish_forever():
     while True:
-        pk = _queue.get()
+        task_name, args = _queue.get()
         try:
             # send_task: always through the broker (never run eagerly in this thread).
-            app.send_task("notifications.relay_message", args=[pk])
+            app.send_task(task_name, args=args)
         except Exception:  # noqa: BLE001 - the periodic relay will run it
             logger.warning(
-                "Message %s non transmis au broker : le relais périodique le prendra", pk
+                "Tâche %s%s non transmise au broker : le relais périodique la prendra",
+                task_name,
+                tuple(args),
             )
 
 

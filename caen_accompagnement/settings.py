@@ -273,6 +273,20 @@ ACCESSIBILITY_CONTACT_EMAIL = env(
 NOTIFICATION_MAIL_MAX_TRIES = env.int("NOTIFICATION_MAIL_MAX_TRIES", default=5)
 # One-time form keys (audit/once.py) are kept this long: a retried submit comes within minutes.
 FORM_KEY_RETENTION_DAYS = env.int("FORM_KEY_RETENTION_DAYS", default=7)
+# Text messages to households (planned-visit reminders, docs/reminders.md): the backend's
+# dotted path (caen_accompagnement/sms.py: ConsoleBackend, FileBackend, LocmemBackend,
+# BrevoBackend), the file backend's folder, and Brevo's key, address, sender and timeout.
+SMS_BACKEND = env("SMS_BACKEND", default="caen_accompagnement.sms.ConsoleBackend")
+SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / "sms"))
+SMS_BREVO_API_KEY = env("SMS_BREVO_API_KEY", default="")
+SMS_BREVO_URL = env("SMS_BREVO_URL", default="https://api.brevo.com/v3/transactionalSMS/send")
+SMS_SENDER = env("SMS_SENDER", default="CCASCaen")
+SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=10.0)
+# A message to a household (SMS or e-mail) is retried with a growing wait, then marked failed
+# and shown to the référent.
+VISIT_MESSAGE_MAX_TRIES = env.int("VISIT_MESSAGE_MAX_TRIES", default=4)
+# How long before a planned visit the household's reminder leaves.
+VISIT_REMINDER_HOURS = env.int("VISIT_REMINDER_HOURS", default=48)
 # Where approved cellule minutes go at the DDCS (also editable in the admin).
 DDCS_MINUTES_RECIPIENTS = env.list("DDCS_MINUTES_RECIPIENTS", default=[])
 
@@ -294,6 +308,13 @@ ANONYMISATION_NOTICE_DAYS = env.int("ANONYMISATION_NOTICE_DAYS", default=30)
 DPO_CONTACT = env("DPO_CONTACT", default="")
 # An import preview left unconfirmed this long loses its uploaded file (purged hourly).
 IMPORT_PENDING_HOURS = env.int("IMPORT_PENDING_HOURS", default=24)
+# Imports run as background jobs (docs/imports.md): a file up to this size is analysed and
+# confirmed within the request (a few hundred rows, well under a second); a larger one by the
+# worker, the page showing its progress. A job queued this long without starting, or started
+# and silent this long, is run by the periodic relay.
+IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=64 * 1024)
+IMPORT_JOB_GRACE_SECONDS = env.int("IMPORT_JOB_GRACE_SECONDS", default=60)
+IMPORT_JOB_LEASE_SECONDS = env.int("IMPORT_JOB_LEASE_SECONDS", default=300)
 PROGRAMME_TARGET_HOUSEHOLDS = 120
 # The programme's first day: the 120 households are counted over 3 years from it, and no bilan
 # is made for a year before it (docs/reporting.md).

@@ -6,10 +6,12 @@ references end with n (`LAP-2025-00042`, `CCAPEX-2024-00042`, …): that is how 
 which demo households exist, and it only creates the missing ones (running twice is harmless;
 `--households` larger than before tops up).
 
-Every household follows a path through the pipeline allowed by `TRANSITIONS`, written as
-`StatusChange` rows (who, when, why, which cellule decision), cellule decisions falling on the
-cellule's six-weekly calendar; households past the level decision have a référent among the demo
-social workers, with the assignment row. No one here is a real person: names are drawn at random,
+Every household follows a path through the pipeline allowed by `TRANSITIONS` (who, when, why,
+which cellule decision), cellule decisions falling on the cellule's six-weekly calendar. The file
+is created « présélectionné » (`Household.create_files`) and its history is then applied by
+the owners' own rule code, step by step, each with its date passed in (`Household.move_many`,
+the batch form of `move_to`): nothing here writes a status or a history row. Households past the
+level decision have a référent among the demo social workers, with the assignment row. No one here is a real person: names are drawn at random,
 phone numbers all lie in 06 39 98 xx xx (to our knowledge, ARCEP's range for fiction).
 """
 
@@ -30,7 +32,7 @@ from .enums import (
     Source,
     Status,
 )
-from .models import Household, HouseholdSource, Person, ReferentAssignment, StatusChange
+from .models import Household, HouseholdSource, Person, ReferentAssignment
 
 PARIS = ZoneInfo("Europe/Paris")
 BATCH = 2000
@@ -296,7 +298,8 @@ class Plan:
     household: Household
     members: list = field(default_factory=list)
     sources: list = field(default_factory=list)
-    changes: list = field(default_factory=list)  # (from, to, at, by_key, reason, decision)
+    # (from, to, at, by_key, reason, decision, exit_reason): the first is the file's creation
+    changes: list = field(default_factory=list)
     referent: tuple | None = None  # (at, referent_key, substitute_key)
 
 
@@ -462,8 +465,6 @@ def plan_household(base_seed: int, n: int, today: date) -> Plan:  # noqa: C901 �
         income += 140 * children if children > 1 else 0
     household = Household(
         public=public,
-        status=path[-1],
-        status_changed_at=None,  # set below from the last change
         sne_number=f"014{sne_day:%y%m}{n:06d}" if has_sne else None,
         tenant_account=f"CH{n:07d}" if housed_by_caen_habitat else "",
         declared_size=len(members),
@@ -534,17 +535,27 @@ def plan_household(base_seed: int, n: int, today: date) -> Plan:  # noqa: C901 �
                 exit_reason = CLOSURE_EXITS[
                     exit_reason in (ExitReason.REFUSAL, ExitReason.NO_CONTACT)
                 ]
-            household.exit_reason = exit_reason
             by = referent or "location"
             reason = EXIT_TEXT_OF_CLOSURE.get(exit_reason) or EXIT_TEXT[exit_reason]
         elif status == S.ARCHIVED:
             reason = "Clôture du dossier."
         hour = 15 if decision.startswith("Cellule") else None
-        plan.changes.append((previous, status, at_time(rng, day, hour), by, reason, decision))
+        plan.changes.append(
+            (
+                previous,
+                status,
+                at_time(rng, day, hour),
+                by,
+                reason,
+                decision,
+                exit_reason if status == S.EXITED else "",
+            )
+        )
         previous = status
     household.diagnostic_level = level
-    household.created_at = plan.changes[0][2]
-    household.status_changed_at = plan.changes[-1][2]
+    # The file starts « présélectionné » (the model's default) on the day of its creation row;
+    # the owners then move it along its path (apply_histories).
+    assert plan.changes[0][:2] == ("", Household().status)
     return plan
 
 
@@ -568,8 +579,14 @@ def create_households(users, count: int, base_seed: int, today: date) -> int:
                 _at, ref, sub = p.referent
                 p.household.referent = users[ref]
                 p.household.substitute = users[sub] if sub else None
-        Household.objects.bulk_create([p.household for p in plans], batch_size=BATCH)
-        persons, sources, changes, assignments = [], [], [], []
+        Household.create_files(
+            (
+                p.household,
+                dict(by=users[p.changes[0][3]], reason=p.changes[0][4], at=p.changes[0][2]),
+            )
+            for p in plans
+        )
+        persons, sources, assignments = [], [], []
         for p in plans:
             h = p.household
             for position, spec in enumerate(p.members):
@@ -588,23 +605,36 @@ def create_households(users, count: int, base_seed: int, today: date) -> int:
                         reason="Affectation par la direction à la suite de la cellule.",
                     )
                 )
-            changes.extend(
-                StatusChange(
-                    household=h,
-                    from_status=before,
-                    to_status=after,
-                    at=at,
-                    by=users[by],
-                    reason=reason,
-                    decision=decision,
-                )
-                for before, after, at, by, reason, decision in p.changes
-            )
         Person.objects.bulk_create(persons, batch_size=BATCH)
         HouseholdSource.objects.bulk_create(sources, batch_size=BATCH)
-        StatusChange.objects.bulk_create(changes, batch_size=BATCH)
+        apply_histories(plans, users)
         ReferentAssignment.objects.bulk_create(assignments, batch_size=BATCH)
     return len(missing)
+
+
+def apply_histories(plans, users):
+    """Each file's history after its creation, through the owners' rules (`move_many`, the
+    batch form of `move_to`): its moves in order, each with its date and its owner."""
+    moves = []
+    for step in range(1, max(len(p.changes) for p in plans)):
+        for p in plans:
+            if step < len(p.changes):
+                before, after, at, by, reason, decision, exit_reason = p.changes[step]
+                moves.append(
+                    (
+                        p.household,
+                        after,
+                        dict(
+                            by=users[by],
+                            owner=TRANSITIONS[before][after],
+                            reason=reason,
+                            decision=decision,
+                            exit_reason=exit_reason,
+                            at=at,
+                        ),
+                    )
+                )
+    Household.move_many(moves)
 
 
 def seed(ctx):

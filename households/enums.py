@@ -61,6 +61,9 @@ class Owner(models.TextChoices):
     BEGIN = "begin", "le début de l'accompagnement (documents signés)"
     CLOSURE = "closure", "la clôture de l'accompagnement"
     REVIEW = "review", "la décision de la cellule sur un accompagnement"
+    # Not transitions of TRANSITIONS, but rows of the history: the first one, and retention.
+    CREATION = "creation", "la création du dossier"
+    RETENTION = "retention", "l'archivage automatique (conservation)"
 
 
 S, W = Status, Owner

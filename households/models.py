@@ -2,12 +2,13 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import policy
+from caen_accompagnement.bulk import insert_all
 from caen_accompagnement.versioning import save_if_unchanged
 
 from .enums import (
@@ -29,7 +30,13 @@ from .enums import (
     Source,
     Status,
 )
-from .outbound import HOUSEHOLD_FILE_AUDIENCE, check_outbound
+from .outbound import (
+    HOUSEHOLD_FILE_AUDIENCE,
+    check_outbound,
+    check_outbound_texts,
+    known_name_words,
+    name_candidates,
+)
 from .text import name_match_key, normalize_search
 
 
@@ -229,11 +236,17 @@ class Household(models.Model):
             return FamilyStructure.COUPLE_CHILDREN if children else FamilyStructure.COUPLE
         if children:
             return FamilyStructure.SINGLE_PARENT
-        return FamilyStructure.SINGLE if adults_in_couple <= 1 else FamilyStructure.OTHER
+        if adults_in_couple > 1:
+            return FamilyStructure.OTHER
+        # One person listed: alone only if no more are declared. An imported list names only
+        # the reference person with its « nombre de personnes »: composition to be specified.
+        return FamilyStructure.SINGLE if self.size == 1 else None
 
     def get_family_structure_display(self):
         value = self.family_structure
-        return FamilyStructure(value).label if value else "—"
+        if value:
+            return FamilyStructure(value).label
+        return "À préciser" if self.members_list else "—"
 
     @property
     def age_band(self):
@@ -286,29 +299,70 @@ class Household(models.Model):
         """Unresolved possible duplicates, whichever side of the pair this household is on."""
         return PossibleDuplicate.objects.open_for(self.pk).select_related("household", "other")
 
-    @transaction.atomic
-    def record_creation(self, *, by, reason="Création du dossier", at=None):
-        """First row of the status timeline of a new file (created by hand or imported)."""
-        return StatusChange.objects.create(
+    def creation_row(self, *, by, reason="Création du dossier", at=None):
+        """The first row of the status timeline (unsaved): shared by `record_creation` and its
+        batch forms `record_creations` (an import) and `create_files` (the demo)."""
+        return StatusChange(
             household=self,
             from_status="",
             to_status=self.status,
             at=at or self.status_changed_at,  # the timeline starts with the file's status date
             by=by,
+            owner=Owner.CREATION,
             reason=reason,
         )
 
-    @transaction.atomic
-    def move_to(
-        self, status, *, by, owner=Owner.MANUAL, reason="", decision="", exit_reason="", at=None
-    ):
-        """The one way a household's pipeline status changes; writes the history row.
+    @classmethod
+    def record_creations(cls, households, *, by, reasons, at=None):
+        """`record_creation` for many new files at once (an import): one INSERT for all their
+        first timeline rows. `reasons` gives each household's reason, in the same order."""
+        return insert_all(
+            StatusChange,
+            (
+                household.creation_row(by=by, reason=reason, at=at)
+                for household, reason in zip(households, reasons, strict=True)
+            ),
+        )
 
-        `owner` names who applies the transition (households.enums.TRANSITIONS): a workflow-owned
-        transition (admission, start of the accompaniment, …) is refused unless its owner asks,
-        so no form or script can put a file in a state its records contradict. `at` dates the
-        change (a past act recorded now, or the demo's history); by default, now.
-        """
+    @transaction.atomic
+    def record_creation(self, *, by, reason="Création du dossier", at=None):
+        """First row of the status timeline of a new file (created by hand or imported)."""
+        row = self.creation_row(by=by, reason=reason, at=at)
+        row.save()
+        return row
+
+    @staticmethod
+    @transaction.atomic
+    def create_files(rows):
+        """Many new files at once, each with the first row of its timeline (`creation_row`, as
+        `record_creation` writes it): `rows` are (unsaved household, {by, reason, at}); the file
+        starts in its status on that date. Two inserts."""
+        rows = list(rows)
+        for household, spec in rows:
+            household.created_at = household.status_changed_at = spec["at"]
+        Household.objects.bulk_create([household for household, _ in rows], batch_size=2000)
+        return StatusChange.objects.bulk_create(
+            [household.creation_row(**spec) for household, spec in rows], batch_size=2000
+        )
+
+    def apply_move(
+        self,
+        status,
+        *,
+        by,
+        owner=Owner.MANUAL,
+        reason="",
+        decision="",
+        exit_reason="",
+        at=None,
+        known_names=None,
+        checked_texts=None,
+    ):
+        """The rules of a transition (TRANSITIONS, its owner, the exit reason, outbound text),
+        applied to this household in memory; returns the unsaved history row. The one rule code
+        of `move_to` (one household) and `move_many` (a batch), so the two cannot diverge.
+        A batch passes the programme's name words (`known_names`) and the set of the (reason,
+        decision) pairs it already found clean (`checked_texts`): each pair is checked once."""
         expected = TRANSITIONS[self.status].get(status)
         if expected is None:
             raise ValidationError(
@@ -321,7 +375,12 @@ class Household(models.Model):
             )
         if status == Status.EXITED and not exit_reason:
             raise ValidationError("Indiquez le motif de sortie du dispositif.")
-        check_outbound(HOUSEHOLD_FILE_AUDIENCE, reason=reason, decision=decision)
+        if checked_texts is None or (reason, decision) not in checked_texts:
+            check_outbound_texts(
+                {"reason": reason, "decision": decision}, HOUSEHOLD_FILE_AUDIENCE, known_names
+            )
+            if checked_texts is not None:
+                checked_texts.add((reason, decision))
         if exit_reason and exit_reason not in ExitReason.values:
             raise ValidationError("Motif de sortie inconnu.")
         previous = self.status
@@ -330,16 +389,98 @@ class Household(models.Model):
         self.status_changed_at = now
         if status == Status.EXITED:
             self.exit_reason = exit_reason
-        self.save(update_fields=["status", "status_changed_at", "exit_reason", "updated_at"])
-        return StatusChange.objects.create(
+        return StatusChange(
             household=self,
             from_status=previous,
             to_status=status,
             at=now,
             by=by,
+            owner=owner,
             reason=reason,
             decision=decision,
         )
+
+    MOVED_FIELDS = ["status", "status_changed_at", "exit_reason", "updated_at"]
+
+    @transaction.atomic
+    def move_to(
+        self, status, *, by, owner=Owner.MANUAL, reason="", decision="", exit_reason="", at=None
+    ):
+        """The one way a household's pipeline status changes; writes the history row.
+
+        `owner` names who applies the transition (households.enums.TRANSITIONS): a workflow-owned
+        transition (admission, start of the accompaniment, …) is refused unless its owner asks,
+        so no form or script can put a file in a state its records contradict. `at` dates the
+        change (a past act recorded now, or the demo's history); by default, now.
+        """
+        row = self.apply_move(
+            status,
+            by=by,
+            owner=owner,
+            reason=reason,
+            decision=decision,
+            exit_reason=exit_reason,
+            at=at,
+        )
+        self.save(update_fields=self.MOVED_FIELDS)
+        row.save()
+        return row
+
+    @staticmethod
+    @transaction.atomic
+    def move_many(moves):
+        """`move_to` for a batch: `moves` are (household, status, {by, owner, reason, decision,
+        exit_reason, at}), applied in order (a household may move several times, each step from
+        the status the previous one left). The same rules as `move_to` (`apply_move`), checked
+        for every move before anything is written; the outbound texts with one name query for
+        the whole batch; then one update of the households and one insert of their history.
+        A refused move raises its ValidationError and nothing is written."""
+        moves = list(moves)
+        texts = {
+            text
+            for _, _, spec in moves
+            for key in ("reason", "decision")
+            if (text := spec.get(key))
+        }
+        known = known_name_words(set().union(set(), *map(name_candidates, texts)))
+        rows, moved, checked = [], {}, set()
+        for household, status, spec in moves:
+            rows.append(
+                household.apply_move(status, known_names=known, checked_texts=checked, **spec)
+            )
+            moved[household.pk] = household
+        Household.save_moved(list(moved.values()))
+        return StatusChange.objects.bulk_create(rows, batch_size=2000)
+
+    @staticmethod
+    def save_moved(households):
+        """Write the moved fields of many households. On PostgreSQL one UPDATE … FROM (VALUES …)
+        per 2,000 rows (`bulk_update`'s CASE per row grows with the batch: 17 s for 3,000
+        households); elsewhere `bulk_update`."""
+        stamp = timezone.now()
+        for household in households:
+            household.updated_at = stamp
+        if connection.vendor != "postgresql":
+            Household.objects.bulk_update(households, Household.MOVED_FIELDS, batch_size=500)
+            return
+        table = Household._meta.db_table
+        for start in range(0, len(households), 2000):
+            chunk = households[start : start + 2000]
+            values = ", ".join(
+                ["(%s::bigint, %s::varchar, %s::timestamptz, %s::varchar)"] * len(chunk)
+            )
+            params = [
+                value
+                for h in chunk
+                for value in (h.pk, h.status, h.status_changed_at, h.exit_reason)
+            ]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} AS h SET status = v.status, status_changed_at = v.at, "
+                    f"exit_reason = v.exit_reason, updated_at = %s "
+                    f"FROM (VALUES {values}) AS v(id, status, at, exit_reason) WHERE h.id = v.id",
+                    [stamp, *params],
+                )
 
     # --- retention (docs/privacy.md) ---------------------------------------------------
     ARCHIVE_REASON = "Conservation : aucun contact depuis {years} ans (archivage automatique)"
@@ -361,6 +502,7 @@ class Household(models.Model):
             to_status=Status.ARCHIVED,
             at=now,
             by=by,
+            owner=Owner.RETENTION,
             reason=self.ARCHIVE_REASON.format(years=years)
             + f" ; dernier contact le {timezone.localtime(last_contact):%d/%m/%Y}.",
         )
@@ -522,6 +664,9 @@ class StatusChange(models.Model):
         null=True,
         blank=True,
     )
+    # Who applied it (households.enums.Owner): the owner of the TRANSITIONS edge, or the file's
+    # creation, or retention's archiving.
+    owner = models.CharField("par la voie de", max_length=20, choices=Owner.choices, blank=True)
     reason = models.TextField("motif", blank=True)
     # Which cellule decision (or other act) this applies, as the cellule names it.
     decision = models.CharField("décision", max_length=200, blank=True)
@@ -605,9 +750,12 @@ class PossibleDuplicate(models.Model):
 
 class ImportBatchQuerySet(models.QuerySet):
     def abandoned(self, now=None):
-        """Previews left unconfirmed for more than IMPORT_PENDING_HOURS."""
+        """Previews left unconfirmed (or never analysed) for more than IMPORT_PENDING_HOURS."""
         limit = (now or timezone.now()) - timedelta(hours=settings.IMPORT_PENDING_HOURS)
-        return self.filter(state=ImportBatch.State.PENDING, uploaded_at__lt=limit)
+        return self.filter(
+            state__in=[ImportBatch.State.PENDING, ImportBatch.State.ANALYSING],
+            uploaded_at__lt=limit,
+        )
 
     @transaction.atomic
     def purge_abandoned(self, now=None):
@@ -622,20 +770,42 @@ class ImportBatchQuerySet(models.QuerySet):
         deleted, _ = self.filter(pk__in=pks).delete()
         return deleted
 
+    def jobs_due(self, now=None):
+        """Jobs (analysis or confirmation) queued but not started within IMPORT_JOB_GRACE (the
+        broker was down, the message lost), or started and silent for IMPORT_JOB_LEASE (the
+        worker died): the periodic relay runs them."""
+        now = now or timezone.now()
+        grace = timedelta(seconds=settings.IMPORT_JOB_GRACE_SECONDS)
+        lease = timedelta(seconds=settings.IMPORT_JOB_LEASE_SECONDS)
+        return self.filter(state__in=ImportBatch.RUNNING_STATES).filter(
+            Q(job_started_at__isnull=True, job_queued_at__lte=now - grace)
+            | Q(job_started_at__isnull=False, progress_at__lte=now - lease)
+        )
+
 
 class ImportBatch(models.Model):
     """One uploaded priority list, kept from the upload until it is confirmed or cancelled.
 
     Nothing is written to households before `confirmed`; the file itself (stored in `content`)
-    is dropped once the batch is settled (data minimisation), the summary stays as the trace of
-    what was done. A batch left pending goes whole after IMPORT_PENDING_HOURS
+    and the preview of its rows are dropped once the batch is settled (data minimisation), the
+    summary stays as the trace of what was done. A batch left pending goes whole after IMPORT_PENDING_HOURS
     (`purge_abandoned`, run by the `households.purge_abandoned_imports` task).
+
+    The analysis (preview) and the confirmation of a file are background jobs
+    (households/imports/jobs.py): the batch is their record — the state says which job is
+    queued or running, `progress_*` how far it got (written every chunk of rows), `error` why
+    it failed, `preview` what the analysis found.
     """
 
     class State(models.TextChoices):
+        ANALYSING = "analysing", "Analyse du fichier en cours"
         PENDING = "pending", "En attente de confirmation"
+        CONFIRMING = "confirming", "Enregistrement en cours"
         CONFIRMED = "confirmed", "Confirmé"
         CANCELLED = "cancelled", "Annulé"
+        FAILED = "failed", "Échec"
+
+    RUNNING_STATES = (State.ANALYSING, State.CONFIRMING)
 
     source = models.CharField("liste", max_length=20, choices=Source.choices)
     filename = models.CharField("fichier", max_length=255)
@@ -654,6 +824,22 @@ class ImportBatch(models.Model):
     )
     settled_at = models.DateTimeField("confirmé ou annulé le", null=True, blank=True)
     summary = models.JSONField("bilan", default=dict, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="confirmé par",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The background job (analysis or confirmation) of the current state.
+    preview = models.JSONField("aperçu", default=dict, blank=True)
+    job_queued_at = models.DateTimeField("tâche demandée le", null=True, blank=True)
+    job_started_at = models.DateTimeField("tâche commencée le", null=True, blank=True)
+    progress_done = models.PositiveIntegerField("lignes traitées", default=0)
+    progress_total = models.PositiveIntegerField("lignes à traiter", default=0)
+    progress_at = models.DateTimeField("avancement au", null=True, blank=True)
+    error = models.TextField("erreur", blank=True)
 
     objects = ImportBatchQuerySet.as_manager()
 
@@ -664,3 +850,117 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} — {self.filename}"
+
+    @property
+    def running(self) -> bool:
+        return self.state in self.RUNNING_STATES
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+    def queue(self, state):
+        """Ask for the job of `state` (analysis or confirmation); the caller saves nothing else.
+        The job runs once its transaction commits (households/imports/jobs.py `dispatch`)."""
+        now = timezone.now()
+        self.state = state
+        self.job_queued_at = now
+        self.job_started_at = None
+        self.progress_done = self.progress_total = 0
+        self.progress_at = now
+        self.error = ""
+        self.save(
+            update_fields=[
+                "state",
+                "job_queued_at",
+                "job_started_at",
+                "progress_done",
+                "progress_total",
+                "progress_at",
+                "error",
+            ]
+        )
+
+    @classmethod
+    def claim(cls, pk, now=None):
+        """The batch whose job this worker may run now, marked started (committed at once), or
+        None: no job queued, or another worker holds it and is alive (docs/imports.md)."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            batch = (
+                cls.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, state__in=cls.RUNNING_STATES)
+                .first()
+            )
+            lease = timedelta(seconds=settings.IMPORT_JOB_LEASE_SECONDS)
+            if batch is None or (
+                batch.job_started_at and batch.progress_at and batch.progress_at > now - lease
+            ):
+                return None
+            batch.job_started_at = batch.progress_at = now
+            batch.progress_done = 0
+            batch.save(update_fields=["job_started_at", "progress_at", "progress_done"])
+            return batch
+
+    @transaction.atomic
+    def preview_ready(self, preview, rows):
+        """The analysis of the file's `rows` rows found what confirming would do: the batch
+        awaits the user's choice."""
+        self.preview = preview
+        self.state = self.State.PENDING
+        self.progress_done = self.progress_total = rows
+        self.progress_at = timezone.now()
+        self.save(
+            update_fields=["preview", "state", "progress_done", "progress_total", "progress_at"]
+        )
+
+    def confirmed(self, summary, now, rows):
+        """The confirmation wrote everything (in the caller's transaction): the file goes."""
+        self.state = self.State.CONFIRMED
+        self.settled_at = self.progress_at = now
+        self.content = None  # the file is not kept once its content is in the households
+        self.preview = {}  # nor the names its preview listed
+        self.summary = summary
+        self.progress_done = self.progress_total = rows
+        self.save(
+            update_fields=[
+                "state",
+                "settled_at",
+                "progress_at",
+                "content",
+                "preview",
+                "summary",
+                "progress_done",
+                "progress_total",
+            ]
+        )
+
+    @transaction.atomic
+    def fail(self, message, *, back_to_preview=False):
+        """The job failed (nothing of it written): the user reads `message`. With
+        `back_to_preview`, the batch awaits confirmation again (a retry may succeed). A batch
+        no longer running (another run of the job finished it) is left as it is."""
+        if self.state not in self.RUNNING_STATES:
+            return
+        self.error = message
+        self.progress_at = timezone.now()
+        if back_to_preview:
+            self.state = self.State.PENDING
+        else:
+            self.state = self.State.FAILED
+            self.settled_at = self.progress_at
+            self.content = None
+            self.preview = {}
+        self.save(
+            update_fields=["error", "state", "settled_at", "content", "preview", "progress_at"]
+        )
+
+    @transaction.atomic
+    def cancel(self):
+        self.state = self.State.CANCELLED
+        self.settled_at = timezone.now()
+        self.content = None
+        self.preview = {}
+        self.save(update_fields=["state", "settled_at", "content", "preview"])

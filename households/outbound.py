@@ -392,7 +392,13 @@ def message(findings, audience="") -> str:
 def check_outbound(audience="", **texts) -> None:
     """Raise a ValidationError {field: message} for every text of `texts` that names a person
     of the programme or carries special-category words; one query whatever the number of texts."""
-    found = findings_of(texts)
+    check_outbound_texts(texts, audience)
+
+
+def check_outbound_texts(texts: dict, audience="", known_names=None) -> None:
+    """`check_outbound` for a dict of texts; with `known_names` (from `known_name_words` over a
+    whole batch), no query: a batch of changes checks all its texts with one name query."""
+    found = findings_of(texts, known_names)
     if found:
         raise ValidationError(
             {field: message(findings, audience) for field, findings in found.items()}

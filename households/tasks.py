@@ -2,6 +2,8 @@
 
 import logging
 
+from celery import shared_task
+
 from caen_accompagnement.celery import periodic_job
 
 from .models import ImportBatch
@@ -17,3 +19,23 @@ def purge_abandoned_imports(run):
     deleted = ImportBatch.objects.purge_abandoned()
     logger.info("Imports non confirmés : %s fichier(s) supprimé(s).", deleted)
     return deleted
+
+
+@shared_task(name="households.run_import_job")
+def run_import_job(pk):
+    """The analysis or the confirmation of an uploaded list (households/imports/jobs.py)."""
+    from .imports import jobs
+
+    return jobs.run(pk)
+
+
+RELAY_IMPORT_JOBS_TASK = "households.relay_import_jobs"
+
+
+@periodic_job(RELAY_IMPORT_JOBS_TASK)
+def relay_import_jobs(run):
+    """Import jobs the broker never delivered (down when the file was uploaded or confirmed),
+    or whose worker died: run here."""
+    from .imports import jobs
+
+    return jobs.relay_due()

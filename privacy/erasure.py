@@ -15,8 +15,11 @@ from accompaniments.models import (
     Extension,
     Interview,
     Objective,
+    PlannedVisit,
+    ReminderConsent,
     Signal,
     Survey,
+    VisitMessage,
 )
 from coordination.models import AgendaItem, Decision, Orientation
 from diagnostics.models import (
@@ -73,6 +76,14 @@ ERASE = [
         [],
     ),
     (Survey, "accompaniment__household", ["incidents", "difficulties", "worries"], []),
+    (PlannedVisit, "accompaniment__household", ["place"], []),
+    (ReminderConsent, "household", ["phone", "email"], []),
+    (
+        VisitMessage,
+        "visit__accompaniment__household",
+        ["recipient", "body", "error", "provider_id"],
+        [],
+    ),
     (AgendaItem, "household", ["title", "reason"], []),
     (Decision, "item__household", ["reason", "cap_override_reason"], []),
     (Orientation, "household", ["reason", "outcome_note"], []),

@@ -348,7 +348,9 @@ def _family_structure(scope):
         When(GreaterThan(spouse, 0), then=Value(FamilyStructure.COUPLE)),
         When(GreaterThan(child, 0), then=Value(FamilyStructure.SINGLE_PARENT)),
         When(
-            LessThanOrEqual(reference, 1) & GreaterThan(reference, 0),
+            LessThanOrEqual(reference, 1)
+            & GreaterThan(reference, 0)
+            & (Q(declared_size__isnull=True) | Q(declared_size__lte=1)),
             then=Value(FamilyStructure.SINGLE),
         ),
         When(GreaterThan(reference, 1), then=Value(FamilyStructure.OTHER)),

@@ -143,6 +143,15 @@ def build_world(users):
     w.signal = SignalFactory(
         household=w.acc_household, kind=SignalKind.UNPAID_RENT, amount=300, months=1
     )
+    from accompaniments.models import PlannedVisit
+
+    w.planned_visit = PlannedVisit.objects.create(
+        accompaniment=w.accompaniment,
+        kind="home_visit",
+        starts_at=timezone.now() + timezone.timedelta(days=3),
+        worker=users[SW],
+        planned_by=users[SW],
+    )
     w.admitted_household = HouseholdFactory(referent=users[SW], status=Status.ADMITTED)
     w.closed_accompaniment = AccompanimentFactory(
         household=HouseholdFactory(referent=users[SW], status=Status.POST_AUTONOMY),
@@ -273,6 +282,10 @@ ROWS = {
     "households:assign_referent": (lambda w: {"pk": w.household.pk}, expect(405)),  # POST only
     "households:import": (None, expect(403, ccas_manager=200, letting_officer=200)),
     "households:import_preview": (
+        lambda w: {"pk": w.import_batch.pk},
+        expect(403, ccas_manager=200, letting_officer=200),
+    ),
+    "households:import_progress": (
         lambda w: {"pk": w.import_batch.pk},
         expect(403, ccas_manager=200, letting_officer=200),
     ),
@@ -436,6 +449,22 @@ ROWS = {
     ),
     "accompaniments:survey_create": (
         lambda w: {"pk": w.closed_accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:visit_plan": (
+        lambda w: {"pk": w.accompaniment.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:visit_move": (
+        lambda w: {"pk": w.accompaniment.pk, "visit_pk": w.planned_visit.pk},
+        expect(403, social_worker=200, ccas_manager=200),
+    ),
+    "accompaniments:visit_cancel": (  # POST only
+        lambda w: {"pk": w.accompaniment.pk, "visit_pk": w.planned_visit.pk},
+        expect(405),
+    ),
+    "accompaniments:reminder_consent": (
+        lambda w: {"household_pk": w.acc_household.pk},
         expect(403, social_worker=200, ccas_manager=200),
     ),
     "accompaniments:signals": (

@@ -150,6 +150,9 @@ def _fast_and_isolated(settings, tmp_path):
     settings.AXES_ENABLED = True
     # tests/accounts/test_two_factor.py turns it on; elsewhere force_login stands for a full login.
     settings.REQUIRE_2FA = False
+    # Text messages to households land in files of the test's own folder (docs/reminders.md).
+    settings.SMS_BACKEND = "caen_accompagnement.sms.FileBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms")
 
 
 @pytest.fixture

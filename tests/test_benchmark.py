@@ -136,6 +136,13 @@ def test_import_and_pdf_targets():
     assert [t.passed for t in targets] == [True, False, True, False]
 
 
+def test_import_requests_target():
+    (fast,) = benchmark.import_targets({}, 0.4)
+    (slow,) = benchmark.import_targets({}, 5.2)
+    assert fast.passed and not slow.passed
+    assert fast.name == "import : aucune requête au-delà de 5 s"
+
+
 def test_last_line_is_one_json_object_with_every_figure_and_verdict():
     targets = benchmark.pdf_targets({"synthèse": 1.1}) + benchmark.import_targets({"preview": 9.0})
     line = benchmark.summary_line({"health": {"ms": 51.9}, "pages": []}, targets)

@@ -169,6 +169,25 @@ def test_referent_change_reason(client, ccas_manager, social_worker, other_socia
     assert ReferentAssignment.objects.count() == before
 
 
+@pytest.mark.parametrize("sample", sorted(SAMPLES))
+def test_planned_visit_place(client, social_worker, sample):
+    """The place goes to the household in its reminder (docs/reminders.md)."""
+    from accompaniments.models import PlannedVisit
+
+    text, words, family = SAMPLES[sample]
+    acc = AccompanimentFactory(
+        household=HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+    )
+    client.force_login(social_worker)
+    when = timezone.localtime() + datetime.timedelta(days=2)
+    response = client.post(
+        reverse("accompaniments:visit_plan", args=[acc.pk]),
+        {"kind": "office", "starts_at": when.strftime("%Y-%m-%dT%H:%M"), "place": nfd(text)},
+    )
+    assert_refused(response, "place", nfd(text), words, family)
+    assert not PlannedVisit.objects.exists()
+
+
 # --- the issue's own examples, and the household file's référent form -------------------------
 
 

@@ -13,9 +13,14 @@ from ..enums import (  # noqa: F401
     EventKind,
     ExtensionStatus,
     InterviewKind,
+    MessageKind,
+    MessageState,
     ObjectiveStatus,
+    ReminderChannel,
     RentPaid,
     SignalKind,
+    VisitKind,
+    VisitStatus,
 )
 from .accompaniment import (  # noqa: F401
     MAX_MONTHS,
@@ -39,4 +44,10 @@ from .contact import (  # noqa: F401
 from .signal import (  # noqa: F401
     Signal,
     SignalQuerySet,
+)
+from .visit import (  # noqa: F401
+    PlannedVisit,
+    PlannedVisitQuerySet,
+    ReminderConsent,
+    VisitMessage,
 )

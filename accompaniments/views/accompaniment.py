@@ -21,7 +21,9 @@ from ..models import (
     AdhesionDegree,
     Contact,
     ContactKind,
+    PlannedVisit,
 )
+from ..panels import visits_panel
 from .base import _accompaniment
 
 
@@ -49,6 +51,7 @@ def detail(request, pk):
         request,
         "accompaniments/detail.html",
         {
+            **visits_panel(user, household, acc),
             "acc": acc,
             "household": household,
             "cadence": acc.cadence(today) if acc.is_active else None,
@@ -105,6 +108,7 @@ def contact_create(request, pk):
             contact = form.save(commit=False)
             contact.author, contact.client_id = request.user, client_id
             contact.save()
+            PlannedVisit.attach(contact, by=request.user)  # the appointment it was, if any
             log(
                 request,
                 Action.CREATE,

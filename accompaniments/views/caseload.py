@@ -18,6 +18,7 @@ from ..models import (
     SignalKind,
 )
 from .base import _members
+from .visits import caseload_visits
 
 
 # --- caseload --------------------------------------------------------------------------
@@ -69,6 +70,7 @@ def caseload(request):
             "surveys_due": surveys_due,
             "pending_extensions": pending_extensions,
             "saved_draft": request.GET.get("brouillon_enregistre", ""),
+            **caseload_visits(qs),  # planned visits (docs/reminders.md)
         },
     )
 

@@ -1,10 +1,14 @@
+import itertools
+
 from django import forms
 
 from caen_accompagnement.uploads import MAX_IMPORT_LABEL, import_too_large, import_too_large_message
 from households.models import ImportBatch
 
-from .reading import ImportFileError, read_table
+from .reading import ImportFileError, open_table
 from .rows import match_columns
+
+CHECKED_AT_UPLOAD = 100  # rows read by the upload itself
 
 
 class ImportForm(forms.ModelForm):
@@ -30,7 +34,12 @@ class ImportForm(forms.ModelForm):
             return cleaned
         content = upload.read()
         try:
-            table = read_table(content, upload.name)
+            # The header and the first rows only (a sheet too wide, a broken quote near the
+            # top: refused here); the rest is read by the analysis, a background job for a
+            # large file, that fails with its message on a line past a limit or malformed.
+            table = open_table(content, upload.name)
+            for _row in itertools.islice(table.rows, CHECKED_AT_UPLOAD):
+                pass
             if source:
                 match_columns(table.header, source, upload.name)
         except ImportFileError as exc:

@@ -14,6 +14,7 @@ Rules (docs/imports.md):
   and a household past preselection, docs/access.md) is rejected with its reason; the rest imports.
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -21,7 +22,8 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from accounts import policy
-from audit.models import Action, log
+from audit.models import Action, log, log_each
+from caen_accompagnement.bulk import insert_all
 from households.enums import Gender, Public, Relation, Source, Status
 from households.models import (
     Household,
@@ -32,8 +34,15 @@ from households.models import (
 )
 from households.text import normalize_name
 
-from .reading import read_table
-from .rows import ListRow, RejectedRow, parse_rows
+from .reading import open_table
+from .rows import ListRow, RejectedRow, read_rows
+
+# Rows planned and written together: the database is asked about them in a fixed number of
+# queries (sources by reference, households by SNE number, members by name) and written in one
+# statement per kind of record. Memory holds one chunk, not the file.
+CHUNK_ROWS = 1000
+# Rows of each kind the preview (and the result page) lists; the counts cover every row.
+SHOWN = 500
 
 CREATE, MERGE, UPDATE, UNCHANGED = "create", "merge", "update", "unchanged"
 ACTION_LABELS = {
@@ -134,7 +143,7 @@ class PlannedRow:
             for h in self.duplicates
         ]
         labels += [
-            f"ménage de la ligne {p.row.line} ({p.row.full_name}, né(e) le "
+            f"ménage de la ligne {p.row.line} ({p.row.full_name or self.row.full_name}, né(e) le "
             f"{_display('birth_date', p.row.birth_date)})"
             for p in self.duplicates_pending
         ]
@@ -192,139 +201,227 @@ class ImportPlan:
     def apply(self, *, by=None, request=None, batch=None) -> ImportBatch:
         """Write the plan; returns the (confirmed) batch, created when none is given."""
         now = timezone.now()
-        label = Source(self.source).label
         if batch is None:
             batch = ImportBatch.objects.create(
                 source=self.source, filename=self.filename[:255], uploaded_by=by
             )
-        done = []
-        for planned in self.planned:
-            if planned.action == CREATE:
-                household = self._create(planned, by, now, label)
-            elif planned.action == MERGE:
-                household = self._merge(planned, now)
-            elif planned.action == UPDATE:
-                household = self._update(planned, now)
-            else:
-                continue
-            log(
-                request,
-                Action.IMPORT,
-                household,
-                actor=by,
-                label=f"Import {label} « {self.filename} », ligne {planned.row.line} : "
-                f"{planned.action_label.lower()}",
-            )
-            done.append(
-                {
-                    "line": planned.row.line,
-                    "action": planned.action,
-                    "household": household.pk,
-                    "reference": household.reference,
-                    "name": planned.row.full_name,
-                    "flagged": bool(planned.duplicates or planned.duplicates_pending),
-                }
-            )
-        batch.state = ImportBatch.State.CONFIRMED
-        batch.settled_at = now
-        batch.content = None  # the file is not kept once its content is in the households
-        batch.summary = {**self.summary(), "households": done, "flagged": len(self.flagged)}
-        batch.save()
-        counts = self.counts
-        log(
-            request,
-            Action.IMPORT,
-            batch,
-            actor=by,
-            label=f"Import {label} « {self.filename} » : {counts[CREATE]} créé(s), "
-            f"{counts[MERGE]} rattaché(s), {counts[UPDATE]} mis à jour, "
-            f"{counts[UNCHANGED]} inchangé(s), {len(self.rejected)} rejeté(s)",
-        )
+        writer = _Writer(self.source, self.filename, by, request, now)
+        tally = Tally(self.table_description, self.ignored_columns)
+        for start in range(0, len(self.planned), CHUNK_ROWS):
+            chunk = self.planned[start : start + CHUNK_ROWS]
+            writer.write(chunk)
+            tally.add(chunk, [])
+        tally.add([], self.rejected)
+        writer.close(batch, tally)
         return batch
 
-    def _create(self, planned, by, now, label):
-        row = planned.row
-        household = Household(status=Status.PRESELECTED, status_changed_at=now, created_at=now)
-        for attribute, model_field, _ in HOUSEHOLD_FIELDS:
-            value = getattr(row, attribute)
-            if value is not None:
-                setattr(household, model_field, value)
-        household.save()
-        Person.objects.create(
-            household=household,
-            position=0,
-            relation=Relation.REFERENCE,
-            last_name=row.last_name,
-            first_name=row.first_name,
-            birth_date=row.birth_date,
-            gender=row.gender or "",
+
+class _Writer:
+    """Writes planned rows a chunk at a time, each kind of record in one statement per chunk
+    (creations, sources, first history rows, possible duplicates, audit entries), through the
+    owners' batch forms (`Household.record_creations`, `audit.log_each`)."""
+
+    def __init__(self, source, filename, by, request, now):
+        self.source, self.filename, self.by, self.request, self.now = (
+            source,
+            filename,
+            by,
+            request,
+            now,
         )
-        self._add_source(household, row, now)
-        # The initial history row: where the file comes from and who brought it in.
-        household.record_creation(
-            by=by,
-            at=now,
-            reason=f"Import de la liste {label} (« {self.filename} », ligne {row.line}, "
-            f"référence {row.reference})",
-        )
-        planned.created = household
-        for other in planned.duplicates + [p.created for p in planned.duplicates_pending]:
-            PossibleDuplicate.objects.get_or_create(
-                household=household,
-                other=other,
-                defaults={
-                    "reason": f"Même nom et prénom que {other.reference}, date de naissance "
-                    f"différente ou absente (import {label}, ligne {row.line})"
-                },
+        self.label = Source(source).label
+        self.done: list[dict] = []  # the first SHOWN households, for the result page
+
+    def write(self, chunk: list[PlannedRow]):
+        creates = [p for p in chunk if p.action == CREATE]
+        merges = [p for p in chunk if p.action == MERGE]
+        updates = [p for p in chunk if p.action == UPDATE]
+        self._create(creates)
+        changed_households, changed_persons, new_persons = [], [], []
+        merge_targets = [p.into.created for p in merges if p.into]
+        prefetch_related_objects([h for h in merge_targets if h is not None], "members")
+        sources = [self._source(p.household or p.created, p.row) for p in creates]
+        for planned in merges:
+            household = planned.household or planned.into.created
+            if planned.into:  # planned against a row of this file: compute against what it wrote
+                planned.changes, planned.person_changes = _fill_blanks(household, planned.row)
+            _stage_changes(household, planned, changed_households, changed_persons, new_persons)
+            sources.append(self._source(household, planned.row))
+        source_rows = []
+        for planned in updates:
+            _stage_changes(
+                planned.household, planned, changed_households, changed_persons, new_persons
             )
-        return household
+            source_row = planned.source_row
+            source_row.decision_date = planned.row.decision_date or source_row.decision_date
+            source_row.row_hash = planned.row.digest()
+            source_row.last_imported_at = self.now
+            source_rows.append(source_row)
+        _save_grouped(Household, changed_households, ["version", "updated_at"], self.now)
+        _save_grouped(Person, changed_persons, ["search_key", "match_key"])
+        insert_all(Person, new_persons)
+        insert_all(HouseholdSource, sources)
+        HouseholdSource.objects.bulk_update(
+            source_rows, ["decision_date", "row_hash", "last_imported_at"]
+        )
+        entries = []
+        for planned in chunk:
+            if planned.action == UNCHANGED:
+                continue
+            household = planned.created or planned.household or planned.into.created
+            entries.append(
+                (
+                    household,
+                    household,
+                    f"Import {self.label} « {self.filename} », ligne {planned.row.line} : "
+                    f"{planned.action_label.lower()}",
+                )
+            )
+            if len(self.done) < SHOWN:
+                self.done.append(
+                    {
+                        "line": planned.row.line,
+                        "action": planned.action,
+                        "household": household.pk,
+                        "reference": household.reference,
+                        "name": planned.row.full_name,
+                        "flagged": bool(planned.duplicates or planned.duplicates_pending),
+                    }
+                )
+        log_each(self.request, Action.IMPORT, entries, actor=self.by)
+        for planned in creates:
+            # Household ⇄ member: a reference cycle the collector would free late; memory
+            # holds one chunk only if it goes now.
+            planned.created._prefetched_objects_cache = {}
 
-    def _merge(self, planned, now):
-        household = planned.household or planned.into.created
-        if planned.into:  # planned against a row of this file: compute against what it wrote
-            household.refresh_from_db()
-            planned.changes, planned.person_changes = _fill_blanks(household, planned.row)
-        _write_changes(household, planned)
-        self._add_source(household, planned.row, now)
-        return household
+    def _create(self, creates):
+        households = []
+        for planned in creates:
+            household = Household(
+                status=Status.PRESELECTED, status_changed_at=self.now, created_at=self.now
+            )
+            for attribute, model_field, _ in HOUSEHOLD_FIELDS:
+                value = getattr(planned.row, attribute)
+                if value is not None:
+                    setattr(household, model_field, value)
+            households.append(household)
+        insert_all(Household, households)
+        persons = []
+        for planned, household in zip(creates, households, strict=True):
+            row = planned.row
+            person = Person(
+                household=household,
+                position=0,
+                relation=Relation.REFERENCE,
+                last_name=row.last_name,
+                first_name=row.first_name,
+                birth_date=row.birth_date,
+                gender=row.gender or "",
+            )
+            person.refresh_keys()  # what Person.save does, bulk_create does not call it
+            persons.append(person)
+            household._prefetched_objects_cache = {}
+            planned.created = household
+        insert_all(Person, persons)
+        for household, person in zip(households, persons, strict=True):
+            # Later rows merging into this household read its members without a query.
+            household._prefetched_objects_cache["members"] = _Members([person])
+        # The initial history rows: where the file comes from and who brought it in.
+        Household.record_creations(
+            households,
+            by=self.by,
+            at=self.now,
+            reasons=[
+                f"Import de la liste {self.label} (« {self.filename} », ligne {p.row.line}, "
+                f"référence {p.row.reference})"
+                for p in creates
+            ],
+        )
+        duplicates = []
+        for planned in creates:
+            row = planned.row
+            for other in planned.duplicates + [p.created for p in planned.duplicates_pending]:
+                duplicates.append(
+                    PossibleDuplicate(
+                        household=planned.created,
+                        other=other,
+                        reason=f"Même nom et prénom que {other.reference}, date de naissance "
+                        f"différente ou absente (import {self.label}, ligne {row.line})",
+                    )
+                )
+        PossibleDuplicate.objects.bulk_create(duplicates, ignore_conflicts=True)
 
-    def _update(self, planned, now):
-        household = planned.household
-        _write_changes(household, planned)
-        source_row = planned.source_row
-        source_row.decision_date = planned.row.decision_date or source_row.decision_date
-        source_row.row_hash = planned.row.digest()
-        source_row.last_imported_at = now
-        source_row.save(update_fields=["decision_date", "row_hash", "last_imported_at"])
-        return household
-
-    def _add_source(self, household, row, now):
-        HouseholdSource.objects.create(
+    def _source(self, household, row):
+        return HouseholdSource(
             household=household,
             source=self.source,
             reference=row.reference,
             decision_date=row.decision_date,
             row_hash=row.digest(),
-            first_imported_at=now,
-            last_imported_at=now,
+            first_imported_at=self.now,
+            last_imported_at=self.now,
         )
 
+    def close(self, batch, tally):
+        """The batch is confirmed with its summary; the import itself goes to the audit log."""
+        summary = {**tally.summary(), "households": self.done}
+        batch.confirmed(summary, self.now, tally.read)
+        log(
+            self.request,
+            Action.IMPORT,
+            batch,
+            actor=self.by,
+            label=f"Import {self.label} « {self.filename} » : {summary['created']} créé(s), "
+            f"{summary['merged']} rattaché(s), {summary['updated']} mis à jour, "
+            f"{summary['unchanged']} inchangé(s), {len(summary['rejected'])} rejeté(s)",
+        )
+        return summary
 
-def _write_changes(household, planned):
+
+class _Members(list):
+    """A stand-in for a prefetched `members` queryset (what `members.all()` returns)."""
+
+    def all(self):
+        return self
+
+    def _fetch_all(self):
+        pass
+
+
+def _stage_changes(household, planned, changed_households, changed_persons, new_persons):
+    """Apply a row's changes to the instances in memory; the caller saves them in bulk."""
     fields = [c.attribute for c in planned.changes if c.attribute != "decision_date"]
     for change in planned.changes:
         if change.attribute != "decision_date":
             setattr(household, change.attribute, change.new)
     if fields:
         household.version += 1
-        household.save(update_fields=[*fields, "version", "updated_at"])
+        changed_households.append((household, tuple(fields)))
     if planned.person_changes:
         person = planned.person or household.reference_person
-        if person is None:
+        is_new = person is None
+        if is_new:
             person = Person(household=household, relation=Relation.REFERENCE)
         for change in planned.person_changes:
             setattr(person, change.attribute, change.new)
-        person.save()
+        person.refresh_keys()
+        if is_new or person.pk is None:
+            if all(p is not person for p in new_persons):
+                new_persons.append(person)
+        else:
+            changed_persons.append((person, tuple(c.attribute for c in planned.person_changes)))
+
+
+def _save_grouped(model, changed, extra_fields, now=None):
+    """`bulk_update` of (instance, changed fields) pairs, one statement per set of fields."""
+    groups: dict[tuple, dict[int, object]] = {}
+    for instance, fields in changed:
+        groups.setdefault(tuple(sorted(fields)), {})[id(instance)] = instance
+    for fields, instances in groups.items():
+        if now is not None:
+            for instance in instances.values():
+                instance.updated_at = now  # auto_now: bulk_update does not set it
+        model.objects.bulk_update(list(instances.values()), [*fields, *extra_fields])
 
 
 def _fill_blanks(household, row, person=None):
@@ -395,23 +492,172 @@ def build_plan(content: bytes, filename: str, source: str, user=None) -> ImportP
 
     With `user` (the web import), rows that would write to a household outside the user's
     "household.change" scope are rejected; without (the command line), every row may write.
+    The whole plan, in memory: for a file of any size, `analyse` and `confirm` go by chunks.
     """
-    table = read_table(content, filename)
-    rows, rejected, ignored = parse_rows(table, source, filename)
-    known = _Known.load(rows, source)
-    pending = _Pending()
+    planner = Planner(content, filename, source, user)
     planned: list[PlannedRow] = []
-    kept_rejected = list(rejected)
-    for row in rows:
-        outcome = _plan_row(row, known, pending)
-        if isinstance(outcome, RejectedRow):
-            kept_rejected.append(outcome)
-        else:
-            planned.append(outcome)
-    if user is not None:
-        planned = _keep_in_scope(planned, user, kept_rejected)
-    kept_rejected.sort(key=lambda r: r.line)
-    return ImportPlan(source, filename, planned, kept_rejected, ignored, table.description)
+    rejected: list[RejectedRow] = []
+    for _count, chunk, chunk_rejected in planner.chunks(keep=True):
+        planned += chunk
+        rejected += chunk_rejected
+    rejected.sort(key=lambda r: r.line)
+    return ImportPlan(source, filename, planned, rejected, planner.ignored, planner.description)
+
+
+class Planner:
+    """The file's rows planned CHUNK_ROWS at a time (the header is read and checked at once:
+    ImportFileError when the file is not a table, or later from `chunks` when a line is)."""
+
+    def __init__(self, content: bytes, filename: str, source: str, user=None):
+        table = open_table(content, filename)
+        self.rows, self.ignored = read_rows(table, source, filename)
+        self.description = table.description
+        self.filename, self.source, self.user = filename, source, user
+
+    def chunks(self, *, writing=False, keep=False):
+        """Yield (rows read, PlannedRows, RejectedRows) for each chunk.
+
+        `writing`: the caller writes each chunk before asking for the next, so later chunks find
+        its households in the database. Otherwise the households earlier chunks would create are
+        remembered, reduced to what later rows compare (unless `keep`: the whole plan is kept).
+        """
+        pending = _Pending()
+        while True:
+            read = list(itertools.islice(self.rows, CHUNK_ROWS))
+            if not read:
+                return
+            rows = [r for r in read if isinstance(r, ListRow)]
+            rejected = [r for r in read if not isinstance(r, ListRow)]
+            known = _Known.load(rows, self.source)
+            planned: list[PlannedRow] = []
+            for row in rows:
+                outcome = _plan_row(row, known, pending)
+                if isinstance(outcome, RejectedRow):
+                    rejected.append(outcome)
+                else:
+                    planned.append(outcome)
+            if self.user is not None:
+                planned = _keep_in_scope(planned, self.user, rejected)
+            rejected.sort(key=lambda r: r.line)
+            yield len(read), planned, rejected
+            if writing:
+                pending = _Pending()
+            elif not keep:
+                pending.lighten()
+
+
+def _noop(done):
+    pass
+
+
+def analyse(content, filename, source, user=None, progress=_noop) -> "Tally":
+    """The preview of a file of any size: what confirming would do, counted, with the first
+    SHOWN rows of each kind. Reads only; `progress(rows read)` after each chunk."""
+    planner = Planner(content, filename, source, user)
+    tally = Tally(planner.description, planner.ignored)
+    done = 0
+    for count, planned, rejected in planner.chunks():
+        tally.add(planned, rejected)
+        done += count
+        progress(done)
+    return tally
+
+
+@transaction.atomic
+def confirm(
+    content, filename, source, *, user=None, by=None, request=None, batch=None, progress=_noop
+) -> ImportBatch:
+    """Plan and write a file of any size, chunk by chunk, in one transaction (all or nothing),
+    against the database of this moment. Returns the confirmed batch (created when none)."""
+    planner = Planner(content, filename, source, user)
+    tally = Tally(planner.description, planner.ignored)
+    writer = _Writer(source, filename, by, request, timezone.now())
+    done = 0
+    for count, planned, rejected in planner.chunks(writing=True):
+        writer.write(planned)
+        tally.add(planned, rejected)
+        done += count
+        progress(done)
+    if batch is None:
+        batch = ImportBatch.objects.create(source=source, filename=filename[:255], uploaded_by=by)
+    writer.close(batch, tally)
+    tally.batch = batch
+    return tally
+
+
+def count_rows(content: bytes, filename: str) -> int:
+    """Rows of the file (blank lines skipped), for the progress bar: one quick read."""
+    return sum(1 for _ in open_table(content, filename).rows)
+
+
+class Tally:
+    """What an import found (or did), gathered chunk by chunk in bounded memory: the counts,
+    the first SHOWN rows of each kind as the preview shows them, every rejected row."""
+
+    def __init__(self, description="", ignored=()):
+        self.description, self.ignored = description, list(ignored)
+        self.counts = dict.fromkeys((CREATE, MERGE, UPDATE, UNCHANGED), 0)
+        self.shown: dict[str, list[dict]] = {action: [] for action in self.counts}
+        self.rejected: list[RejectedRow] = []
+        self.flagged = 0
+        self.viewed: dict[int, None] = {}  # stored households the shown rows show
+        self.read = 0  # rows read
+
+    def add(self, planned, rejected):
+        self.read += len(planned) + len(rejected)
+        for p in planned:
+            self.counts[p.action] += 1
+            if p.duplicates or p.duplicates_pending:
+                self.flagged += 1
+            if len(self.shown[p.action]) < SHOWN:
+                self.shown[p.action].append(_preview_row(p))
+                if p.household is not None:
+                    self.viewed[p.household.pk] = None
+                self.viewed.update(dict.fromkeys(h.pk for h in p.duplicates))
+        self.rejected.extend(rejected)
+
+    def summary(self) -> dict:
+        """The shape printed by `import_list --json` (and kept on a confirmed batch)."""
+        return {
+            "created": self.counts[CREATE],
+            "merged": self.counts[MERGE],
+            "updated": self.counts[UPDATE],
+            "unchanged": self.counts[UNCHANGED],
+            "rejected": [{"line": r.line, "errors": r.errors} for r in self.rejected],
+            "flagged": self.flagged,
+        }
+
+    def preview(self) -> dict:
+        """What the preview page shows, stored on the batch (JSON)."""
+        return {
+            "description": self.description,
+            "ignored": self.ignored,
+            "counts": self.counts,
+            "rows": self.shown,
+            "rejected": [
+                {"line": r.line, "reference": r.reference, "name": r.name, "errors": r.errors}
+                for r in sorted(self.rejected, key=lambda r: r.line)[:SHOWN]
+            ],
+            "rejected_count": len(self.rejected),
+            "flagged": self.flagged,
+            "viewed": list(self.viewed),
+        }
+
+
+def _preview_row(planned: "PlannedRow") -> dict:
+    row = planned.row
+    return {
+        "line": row.line,
+        "reference": row.reference,
+        "name": row.full_name,
+        "birth_date": row.birth_date.strftime("%d/%m/%Y") if row.birth_date else "",
+        "public": planned.public_label,
+        "to_qualify": planned.public_to_qualify,
+        "accommodation": row.accommodation or "",
+        "target": planned.target_label,
+        "details": [c.text for c in planned.changes + planned.person_changes],
+        "duplicates": planned.duplicate_labels,
+    }
 
 
 @dataclass
@@ -453,12 +699,66 @@ class _Known:
         return cls(sources, by_sne, by_name)
 
 
+class _ByHash(dict):
+    """A dict keyed by the hash of its text keys: a file's worth of keys costs a few bytes
+    each, not the text (two different names or numbers sharing a 64-bit hash: not in a file
+    of 20,000 rows)."""
+
+    def __getitem__(self, key):
+        return super().__getitem__(hash(key))
+
+    def __setitem__(self, key, value):
+        super().__setitem__(hash(key), value)
+
+    def __contains__(self, key):
+        return super().__contains__(hash(key))
+
+    def get(self, key, default=None):
+        return super().get(hash(key), default)
+
+    def setdefault(self, key, default=None):
+        return super().setdefault(hash(key), default)
+
+
 @dataclass
 class _Pending:
     """The households earlier rows of the same file will create, by SNE number and by name."""
 
-    by_sne: dict[str, PlannedRow] = field(default_factory=dict)
-    by_name: dict[str, list[PlannedRow]] = field(default_factory=dict)
+    by_sne: _ByHash = field(default_factory=_ByHash)
+    by_name: _ByHash = field(default_factory=_ByHash)
+
+    def lighten(self):
+        """Keep of each planned creation only what later rows compare and show."""
+        light = {}
+
+        def reduced(planned):
+            if isinstance(planned, _Created):
+                return planned
+            if id(planned) not in light:
+                row = planned.row
+                light[id(planned)] = _Created(row.line, row.birth_date, bool(row.sne_number))
+            return light[id(planned)]
+
+        for hashed, planned in dict.items(self.by_sne):
+            dict.__setitem__(self.by_sne, hashed, reduced(planned))
+        for hashed, planned_rows in dict.items(self.by_name):
+            dict.__setitem__(self.by_name, hashed, [reduced(p) for p in planned_rows])
+
+
+@dataclass(slots=True)
+class _Created:
+    """A household an earlier chunk of the file would create, as later rows see it: both the
+    planned row (`into`, `duplicates_pending`) and its row (`.row`). Its name is the later
+    row's (the same name, but for accents and case: that is how it was found)."""
+
+    line: int
+    birth_date: object
+    sne_number: bool
+    full_name: str = ""
+
+    @property
+    def row(self):
+        return self
 
 
 def _plan_row(row, known: _Known, pending: _Pending) -> "PlannedRow | RejectedRow":

@@ -50,10 +50,6 @@ class _Limits:
                 f"Le fichier « {name} » dépasse {MAX_CELLS // 1000} 000 cellules : découpez-le."
             )
 
-    def check_rows(self, rows: list) -> None:
-        if len(rows) > MAX_ROWS:
-            self.too_many_rows()
-
     def too_many_rows(self):
         raise ImportFileError(
             f"Le fichier « {self.filename} » dépasse {MAX_ROWS} lignes : découpez-le."
@@ -64,7 +60,9 @@ class _Limits:
 class Table:
     header: list[str]
     header_line: int
-    # (line of the file, cells); the header is line 1 when the file starts with it.
+    # (line of the file, cells); the header is line 1 when the file starts with it. A list
+    # (`read_table`), or an iterator read as it goes (`open_table`: the limits and a malformed
+    # line raise ImportFileError while iterating).
     rows: list[tuple[int, list]] = field(default_factory=list)
     kind: str = "csv"  # "csv" or "xlsx"
     encoding: str = ""
@@ -94,22 +92,52 @@ NOT_A_TABLE = (
 
 
 def read_table(content: bytes, filename: str = "fichier") -> Table:
+    """The whole table, rows in a list."""
+    table = open_table(content, filename)
+    table.rows = list(table.rows)
+    return table
+
+
+def open_table(content: bytes, filename: str = "fichier") -> Table:
+    """The header now, the rows as they are iterated (memory flat in the number of rows)."""
     if not content or not content.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise ImportFileError(f"Le fichier « {filename} » est vide.")
     if content.startswith(b"PK\x03\x04"):
-        return _read_xlsx(content, filename)
+        return _open_xlsx(content, filename)
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(
             f"Le fichier « {filename} » est au format Excel 97-2003 (.xls), qui n'est pas pris "
             "en charge : ouvrez-le dans Excel ou LibreOffice et enregistrez-le en .xlsx ou en CSV."
         )
     text, encoding = _decode(content, filename)
-    return _read_csv(text, encoding, filename)
+    return _open_csv(text, encoding, filename)
 
 
-def _decode(content: bytes, filename: str) -> tuple[str, str]:
+class _EncodedText:
+    """A file's text in UTF-8 or Windows-1252, decoded a line at a time as it is read, never
+    whole (a newline is one byte in both): memory flat in the file's size."""
+
+    def __init__(self, content: bytes, start: int, codec: str, errors: str = "strict"):
+        self.content, self.start, self.codec, self.errors = content, start, codec, errors
+
+    def head(self, size: int) -> str:
+        return self.content[self.start : self.start + 4 * size].decode(self.codec, "ignore")[:size]
+
+    def lines(self):
+        content, size = self.content, len(self.content)
+        end_of_line = b"\n" if b"\n" in content or b"\r" not in content else b"\r"
+        start = self.start
+        while start < size:
+            end = content.find(end_of_line, start)
+            stop = size if end == -1 else end + 1
+            yield content[start:stop].decode(self.codec, self.errors)
+            start = stop
+
+
+def _decode(content: bytes, filename: str) -> tuple["str | _EncodedText", str]:
+    """The file's text (decoded as it is read, but for UTF-16) and its encoding."""
     if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        return _EncodedText(content, 3, "utf-8", errors="replace"), "utf-8-sig"
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return content.decode("utf-16"), "utf-16"
@@ -118,7 +146,8 @@ def _decode(content: bytes, filename: str) -> tuple[str, str]:
     if b"\x00" in content:
         raise ImportFileError(NOT_A_TABLE.format(name=filename))
     try:
-        return content.decode("utf-8"), "utf-8"
+        content.decode("utf-8")  # a check only: the text is decoded again line by line
+        return _EncodedText(content, 0, "utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     try:
@@ -129,7 +158,7 @@ def _decode(content: bytes, filename: str) -> tuple[str, str]:
     controls = sum(1 for c in text if ord(c) < 32 and c not in "\r\n\t")
     if controls > max(2, len(text) // 100):
         raise ImportFileError(NOT_A_TABLE.format(name=filename))
-    return text, "cp1252"
+    return _EncodedText(content, 0, "cp1252"), "cp1252"
 
 
 def _detect_delimiter(header_line: str) -> str:
@@ -140,14 +169,28 @@ def _detect_delimiter(header_line: str) -> str:
     return best if counts[best] else ";"
 
 
-def _read_csv(text: str, encoding: str, filename: str) -> Table:
-    controls = sum(1 for c in text[:4000] if ord(c) < 32 and c not in "\r\n\t")
+def _open_csv(text, encoding: str, filename: str) -> Table:
+    head = text.head(4000) if isinstance(text, _EncodedText) else text[:4000]
+    controls = sum(1 for c in head if ord(c) < 32 and c not in "\r\n\t")
     if controls > 2:
         raise ImportFileError(NOT_A_TABLE.format(name=filename))
-    first = next((line for line in io.StringIO(text) if line.strip()), "").rstrip("\r\n")
+    first = next((line for line in _lines(text) if line.strip()), "").rstrip("\r\n")
     delimiter = _detect_delimiter(first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header, header_line, rows = None, 0, []
+    records = _csv_records(text, delimiter, filename)
+    header, header_line = None, 0
+    for start, record in records:
+        header, header_line = record, start
+        break
+    if header is None:
+        raise ImportFileError(f"Le fichier « {filename} » est vide.")
+    if len(header) < 2:
+        raise ImportFileError(NOT_A_TABLE.format(name=filename))
+    return Table(header, header_line, _counted(records, filename), "csv", encoding, delimiter)
+
+
+def _csv_records(text, delimiter, filename):
+    """(first line of the record, cells) of each non-blank record, limits checked."""
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     previous_end = 0
     limits = _Limits(filename)
     try:
@@ -155,23 +198,38 @@ def _read_csv(text: str, encoding: str, filename: str) -> Table:
             start = previous_end + 1
             previous_end = reader.line_num
             limits.check(start, len(record))
-            if not any(cell.strip() for cell in record):
-                continue
-            if header is None:
-                header, header_line = record, start
-                continue
-            rows.append((start, record))
-            limits.check_rows(rows)
+            if any(cell.strip() for cell in record):
+                yield start, record
     except csv.Error as exc:
         raise ImportFileError(
             f"Le fichier « {filename} » est mal formé à la ligne {reader.line_num} "
             f"(guillemet non fermé ?) : {exc}"
         ) from None
-    if header is None:
-        raise ImportFileError(f"Le fichier « {filename} » est vide.")
-    if len(header) < 2:
-        raise ImportFileError(NOT_A_TABLE.format(name=filename))
-    return Table(header, header_line, rows, "csv", encoding, delimiter)
+
+
+def _lines(text):
+    """The lines of `text`, ends kept, one at a time (what `io.StringIO(text, newline="")`
+    yields, without copying the text: memory flat in the file's size)."""
+    if isinstance(text, _EncodedText):
+        yield from text.lines()
+        return
+    end_of_line = "\n" if "\n" in text or "\r" not in text else "\r"  # old Mac files: \r only
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find(end_of_line, start)
+        if end == -1:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
+def _counted(rows, filename):
+    limits = _Limits(filename)
+    for count, row in enumerate(rows, start=1):
+        if count > MAX_ROWS:
+            limits.too_many_rows()
+        yield row
 
 
 def _check_archive(content: bytes, filename: str) -> None:
@@ -191,7 +249,7 @@ def _check_archive(content: bytes, filename: str) -> None:
         )
 
 
-def _read_xlsx(content: bytes, filename: str) -> Table:
+def _open_xlsx(content: bytes, filename: str) -> Table:
     from openpyxl import load_workbook
 
     _check_archive(content, filename)
@@ -201,28 +259,43 @@ def _read_xlsx(content: bytes, filename: str) -> Table:
         raise ImportFileError(NOT_A_TABLE.format(name=filename)) from None
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a corrupt archive
         raise ImportFileError(NOT_A_TABLE.format(name=filename)) from None
+    records = _xlsx_records(workbook, filename)
+    try:
+        for _sheet, number, cells in records:
+            header = [str(c or "") for c in cells]
+            return Table(header, number, _counted(_same_sheet(records, _sheet), filename), "xlsx")
+    except BaseException:
+        workbook.close()
+        raise
+    workbook.close()
+    raise ImportFileError(f"Le fichier « {filename} » est vide.")
+
+
+def _xlsx_records(workbook, filename):
+    """(sheet, row number, cells) of each non-blank row, sheet after sheet; closes the workbook
+    once read."""
     try:
         limits = _Limits(filename)
         for sheet in workbook.worksheets:
             # The declared dimension (<dimension ref="A1:XFD1048576"/>) is the sender's word:
             # ignored, so openpyxl pads no row and invents no row past the last real one.
             sheet.reset_dimensions()
-            header, header_line, rows = None, 0, []
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 limits.check(number, len(values))
                 cells = [_xlsx_cell(v) for v in values]
-                if not any(c not in ("", None) for c in cells):
-                    continue
-                if header is None:
-                    header, header_line = [str(c or "") for c in cells], number
-                    continue
-                rows.append((number, cells))
-                limits.check_rows(rows)
-            if header is not None:
-                return Table(header, header_line, rows, "xlsx")
+                if any(c not in ("", None) for c in cells):
+                    yield sheet, number, cells
     finally:
         workbook.close()
-    raise ImportFileError(f"Le fichier « {filename} » est vide.")
+
+
+def _same_sheet(records, sheet):
+    """The rows after the header: the first non-empty sheet only."""
+    for other, number, cells in records:
+        if other is not sheet:
+            records.close()
+            return
+        yield number, cells
 
 
 def _xlsx_cell(value):

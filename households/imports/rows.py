@@ -6,9 +6,10 @@ Columns are found by name, whatever their case, accents, spaces, hyphens or unde
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.utils import timezone
 
@@ -136,16 +137,20 @@ class ListRow:
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name.upper()}"
 
-    @property
+    @cached_property
     def match_key(self) -> str:
         """Same key as `Person.match_key`."""
         return name_match_key(self.last_name, self.first_name)
 
     def digest(self) -> str:
         """Hash of what the row says (stored on the source): an unchanged row is skipped."""
-        data = {k: v for k, v in asdict(self).items() if k != "line"}
+        data = {name: getattr(self, name) for name in _DIGESTED}
         payload = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# What `digest` hashes: every field but the line (the same JSON as `dataclasses.asdict` gave).
+_DIGESTED = [f.name for f in fields(ListRow) if f.name != "line"]
 
 
 @dataclass
@@ -181,23 +186,41 @@ REQUIRED_TEXTS = {"reference": "reference", "nom": "last_name", "prenom": "first
 
 def parse_rows(table: Table, source: str, filename: str = "fichier"):
     """Validate every row. Returns (valid ListRows, RejectedRows, ignored column titles)."""
+    rows, ignored = read_rows(table, source, filename)
+    valid, rejected = [], []
+    for row in rows:
+        (valid if isinstance(row, ListRow) else rejected).append(row)
+    return valid, rejected, ignored
+
+
+def read_rows(table: Table, source: str, filename: str = "fichier"):
+    """(an iterator of ListRow or RejectedRow in the file's order, ignored column titles).
+
+    The columns are matched now (ImportFileError when a required one is missing); the rows are
+    validated as the iterator goes, remembering only each reference's line (a reference seen
+    twice is rejected on its second line)."""
     mapping, labels, ignored = match_columns(table.header, source, filename)
-    valid, rejected, seen = [], [], {}
-    for line, cells in table.rows:
+    return _validated(table.rows, mapping, labels, source), ignored
+
+
+def _validated(rows, mapping, labels, source):
+    seen = {}
+    for line, cells in rows:
         fields, errors = _parse_row(line, cells, mapping, labels, source)
         reference = fields.get("reference")
-        if reference and reference in seen and not errors:
+        # Keyed by the reference's hash: a few bytes a row, whatever the file's size.
+        key = hash(reference)
+        if reference and key in seen and not errors:
             errors.append(
                 f"Ligne {line}, colonne « {labels['reference']} » : référence « {reference} » "
-                f"déjà présente ligne {seen[reference]}."
+                f"déjà présente ligne {seen[key]}."
             )
         if errors:
             name = f"{fields.get('first_name', '')} {fields.get('last_name', '').upper()}"
-            rejected.append(RejectedRow(line, errors, reference or "", name.strip()))
+            yield RejectedRow(line, errors, reference or "", name.strip())
             continue
-        seen[reference] = line
-        valid.append(ListRow(line=line, **fields))
-    return valid, rejected, ignored
+        seen[key] = line
+        yield ListRow(line=line, **fields)
 
 
 def _parse_row(line, cells, mapping, labels, source):  # noqa: C901 — one independent check per column, read top to bottom; each has its test

@@ -1,16 +1,16 @@
-"""Web import of a priority list: upload → preview → confirm (or cancel).
+"""Web import of a priority list: upload → analysis → preview → confirm (or cancel).
 
-The upload only stores the file in a pending `ImportBatch`; the preview re-reads it and shows
-what confirming would do; the confirmation recomputes the plan against the database of that
-moment and writes it in the request's transaction.
+The upload stores the file in an `ImportBatch` and asks for its analysis; the confirmation
+recomputes the plan against the database of that moment and writes it all at once. Both are
+jobs (households/imports/jobs.py): within the request for a small file, in the background
+for a larger one, the batch's page then showing a progress bar it polls every second.
 """
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import IntegrityError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import policy
@@ -19,9 +19,9 @@ from audit.once import submitted_once
 from households.enums import Source
 from households.models import ImportBatch
 
+from . import jobs
 from .forms import ImportForm
-from .plan import CREATE, MERGE, UNCHANGED, UPDATE, build_plan
-from .reading import ImportFileError
+from .plan import CREATE, MERGE, SHOWN, UNCHANGED, UPDATE
 from .rows import COMMON_COLUMNS, DEBT_COLUMNS, REQUIRED_COLUMNS
 
 IMPORT = "household.import"
@@ -63,7 +63,9 @@ def upload(request):
                 filename=upload.name[:255],
                 content=form.cleaned_data["content"],
                 uploaded_by=request.user,
+                state=ImportBatch.State.ANALYSING,
             )
+            jobs.start(batch, ImportBatch.State.ANALYSING)
             return redirect("households:import_preview", pk=batch.pk)
     else:
         form = ImportForm()
@@ -82,9 +84,16 @@ def upload(request):
 
 @policy.action_required(IMPORT)
 def preview(request, pk):
+    """The batch's page: its progress while a job runs, its preview, its result."""
     batch = _batch(request, pk)
     if batch is None:
         return redirect("households:import")
+    if batch.state == ImportBatch.State.PENDING and not batch.preview and batch.content:
+        # Uploaded before analyses were jobs: analysed now.
+        jobs.start(batch, ImportBatch.State.ANALYSING)
+        batch.refresh_from_db()
+    if batch.running:
+        return render(request, "households/import_progress.html", {"batch": batch})
     if batch.state == ImportBatch.State.CONFIRMED:
         households = [
             {**entry, "url": reverse("households:detail", args=[entry["household"]])}
@@ -95,24 +104,34 @@ def preview(request, pk):
             "households/import_result.html",
             {"batch": batch, "summary": batch.summary, "households": households},
         )
-    context = {"batch": batch, "pending_hours": settings.IMPORT_PENDING_HOURS}
+    context = {"batch": batch, "pending_hours": settings.IMPORT_PENDING_HOURS, "shown": SHOWN}
     if batch.state == ImportBatch.State.PENDING:
-        try:
-            plan = build_plan(bytes(batch.content), batch.filename, batch.source, request.user)
-        except ImportFileError as exc:
-            context["error"] = str(exc)
-        else:
-            context.update(
-                plan=plan,
-                to_create=plan.of(CREATE),
-                to_merge=plan.of(MERGE),
-                to_update=plan.of(UPDATE),
-                unchanged=plan.of(UNCHANGED),
-            )
-            # The preview shows stored households: those the file matches (with their values)
-            # and the possible duplicates (name and birth date).
-            log_households(request, plan.stored_households(), "Aperçu d'import")
+        found = batch.preview
+        rows = found["rows"]
+        context.update(
+            found=found,
+            counts=found["counts"],
+            to_create=rows[CREATE],
+            to_merge=rows[MERGE],
+            to_update=rows[UPDATE],
+            unchanged=rows[UNCHANGED],
+        )
+        # The preview shows stored households: those the file matches (with their values)
+        # and the possible duplicates (name and birth date).
+        log_households(request, found["viewed"], "Aperçu d'import")
     return render(request, "households/import_preview.html", context)
+
+
+@policy.action_required(IMPORT)
+def progress(request, pk):
+    """The progress bar alone, polled by the batch's page (htmx); once the job is over, the
+    page reloads itself (HX-Refresh)."""
+    batch = _batches().filter(pk=pk).first()
+    if batch is None or not batch.running:
+        response = HttpResponse("Terminé.", content_type="text/plain; charset=utf-8")
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "households/import_progress_bar.html", {"batch": batch})
 
 
 @require_POST
@@ -121,33 +140,22 @@ def confirm(request, pk):
     batch = _batch(request, pk, lock=True)
     if batch is None:
         return redirect("households:import")
-    if batch.state != ImportBatch.State.PENDING:
+    if batch.state != ImportBatch.State.PENDING or not batch.preview:
         messages.info(request, "Cet import a déjà été confirmé ou annulé.")
         return redirect("households:import_preview", pk=batch.pk)
-    try:
-        plan = build_plan(bytes(batch.content), batch.filename, batch.source, request.user)
-    except ImportFileError as exc:
-        messages.error(request, str(exc))
-        return redirect("households:import_preview", pk=batch.pk)
-    try:
-        plan.apply(by=request.user, request=request, batch=batch)
-    except IntegrityError:
-        # Another import wrote the same households between this plan and its writing; the
-        # savepoint of `apply` is rolled back, nothing of this import is kept.
-        messages.error(
+    jobs.start(batch, ImportBatch.State.CONFIRMING, by=request.user)
+    batch.refresh_from_db()
+    if batch.state == ImportBatch.State.CONFIRMED:
+        counts = batch.summary
+        messages.success(
             request,
-            "Un autre import a modifié les mêmes ménages au même moment : rien n'a été "
-            "enregistré. Rechargez l'aperçu puis confirmez de nouveau.",
+            f"Import de la liste {Source(batch.source).label} enregistré : "
+            f"{counts['created']} ménage(s) créé(s), {counts['merged']} rattaché(s), "
+            f"{counts['updated']} mis à jour, {counts['unchanged']} inchangé(s), "
+            f"{len(counts['rejected'])} ligne(s) rejetée(s).",
         )
-        return redirect("households:import_preview", pk=batch.pk)
-    counts = plan.summary()
-    messages.success(
-        request,
-        f"Import de la liste {Source(batch.source).label} enregistré : "
-        f"{counts['created']} ménage(s) créé(s), {counts['merged']} rattaché(s), "
-        f"{counts['updated']} mis à jour, {counts['unchanged']} inchangé(s), "
-        f"{len(counts['rejected'])} ligne(s) rejetée(s).",
-    )
+    elif batch.error:
+        messages.error(request, batch.error)
     return redirect("households:import_preview", pk=batch.pk)
 
 
@@ -156,9 +164,6 @@ def confirm(request, pk):
 def cancel(request, pk):
     batch = _batch(request, pk, lock=True)
     if batch is not None and batch.state == ImportBatch.State.PENDING:
-        batch.state = ImportBatch.State.CANCELLED
-        batch.settled_at = timezone.now()
-        batch.content = None
-        batch.save(update_fields=["state", "settled_at", "content"])
+        batch.cancel()
         messages.info(request, "Import annulé : rien n'a été enregistré.")
     return redirect("households:import")

@@ -7,7 +7,16 @@ from django.utils import timezone
 
 from accompaniments import demo
 from accompaniments.cadence import OVERDUE
-from accompaniments.models import Accompaniment, Contact, Interview, Signal, Survey
+from accompaniments.models import (
+    Accompaniment,
+    Contact,
+    Interview,
+    PlannedVisit,
+    ReminderConsent,
+    Signal,
+    Survey,
+    VisitMessage,
+)
 from accounts.enums import Role
 from caen_accompagnement.management.commands.seed_demo import DemoContext
 from households.enums import Status
@@ -48,6 +57,12 @@ def test_demo_is_realistic_and_idempotent():
     assert Signal.objects.exclude(kind="adhesion_loss").exists()
     contacts = Contact.objects.count()
     assert contacts > 100
+    # Planned visits (docs/reminders.md): coming, missed, cancelled; consents to reminders.
+    visits = PlannedVisit.objects.all()
+    assert visits.upcoming().exists() and visits.filter(status="cancelled").exists()
+    assert visits.filter(starts_at__lt=timezone.now()).exists()
+    assert ReminderConsent.objects.filter(channel="sms").exists()
+    assert not VisitMessage.objects.exists()  # seeding sends nothing
     demo.seed(ctx)
     assert Contact.objects.count() == contacts
     assert Accompaniment.objects.count() == 18

@@ -4,7 +4,9 @@ import io
 import os
 import re
 import shutil
+from pathlib import Path
 
+import factory.random
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -25,7 +27,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--lang=fr-FR",
 ]
+# The context's `locale="fr-FR"` reaches navigator.language, Intl and Accept-Language, not the
+# browser's own widgets: Chromium on Linux takes their language from the environment (the date
+# field's 29/11/2026 23:46, « Choisir un fichier »), with Debian's chromium-l10n for the words.
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "fr", "LANG": "fr_FR.UTF-8"}
 PASSWORD = "Mot-de-passe-Test-2026!"  # tests.factories.UserFactory's password
 
 
@@ -33,6 +40,14 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def _steady_names(request):
+    """The journeys per user kind show the same made-up names at every run (their screenshots
+    are documentation): the factories' random draws start from the test's name."""
+    if request.module.__name__.rpartition(".")[2].startswith("test_journey_"):
+        factory.random.reseed_random(request.node.name)
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +58,7 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=CHROMIUM_ENV, headless=True
         )
         yield browser
         browser.close()
@@ -55,9 +70,19 @@ def viewport():
 
 
 @pytest.fixture
-def page(browser, live_server, viewport):
+def device():
+    """More options of the browser context: `{"is_mobile": True, "has_touch": True}` for a phone."""
+    return {}
+
+
+@pytest.fixture
+def page(browser, live_server, viewport, device):
     context = browser.new_context(
-        base_url=live_server.url, viewport=viewport, locale="fr-FR", timezone_id="Europe/Paris"
+        base_url=live_server.url,
+        viewport=viewport,
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+        **device,
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -80,7 +105,8 @@ def login_as(page):
 
 @pytest.fixture
 def check_axe():
-    """Run axe-core on the current page; fail on any serious or critical violation."""
+    """Run axe-core (the copy bundled in axe-playwright-python, no CDN) on the current page;
+    fail on any serious or critical violation, each listed with the elements at fault."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -90,13 +116,46 @@ def check_axe():
         bad = [
             v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
         ]
-        details = "\n".join(
-            f"- {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in bad
+        assert not bad, f"Violations d'accessibilité sur {page.url} :\n" + "\n".join(
+            axe_violation(v) for v in bad
         )
-        assert not bad, f"Violations d'accessibilité sur {page.url}:\n{details}"
 
     return check
+
+
+def axe_violation(violation, nodes=3):
+    """One axe-core violation, readable: rule, impact, help, then each element and its fault."""
+    lines = [f"- {violation['id']} ({violation['impact']}) : {violation['help']}"]
+    for node in violation["nodes"][:nodes]:
+        summary = " ".join(node.get("failureSummary", "").split())
+        lines.append(f"    {node['target']} {node['html'][:120]}\n      {summary[:300]}")
+    if len(violation["nodes"]) > nodes:
+        lines.append(f"    … et {len(violation['nodes']) - nodes} autre(s) élément(s)")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def screenshot():
+    """`screenshot(page, "manager-1-agenda")`: with SCREENSHOTS_DIR set (`make screenshots`),
+    the whole page as docs/screenshots/manager-1-agenda.png, in 256 colours; else nothing."""
+    folder = os.environ.get("SCREENSHOTS_DIR")
+
+    def shoot(page, name):
+        if not folder:
+            return
+        from PIL import Image  # WeasyPrint's dependency
+
+        path = Path(folder) / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
+        # A short page stops at its footer, not at the bottom of the window.
+        height = page.evaluate("Math.ceil(document.body.getBoundingClientRect().height)")
+        with Image.open(path) as image:
+            image = image.crop((0, 0, image.width, min(image.height, height)))
+            small = image.convert("RGB").quantize(colors=256, dither=Image.Dither.NONE)
+        small.save(path, optimize=True)
+
+    return shoot
 
 
 def ending(path, query=False):

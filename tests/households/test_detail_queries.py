@@ -20,8 +20,10 @@ pytestmark = pytest.mark.django_db
 # household, members, sources, audit row, duplicates, timeline, référents, the panels).
 # Each count includes the header's unread-notification count (notifications).
 READERS = {
-    Role.SOCIAL_WORKER: 24,  # + the personal-data panel's notice (privacy)
-    Role.CCAS_MANAGER: 26,
+    # + the personal-data panel's notice (privacy); + the planned visits with their messages
+    # and the consent to reminders (accompaniments, docs/reminders.md)
+    Role.SOCIAL_WORKER: 26,
+    Role.CCAS_MANAGER: 28,
     Role.LETTING_OFFICER: 20,
     Role.DEBT_OFFICER: 20,
     Role.TENANCY_OFFICER: 19,

@@ -115,6 +115,18 @@ def test_new_households_are_preselected_with_history_sources_and_audit(letting_o
     assert imports.filter(object_type="households.ImportBatch", object_id=str(batch.pk)).exists()
 
 
+def test_an_imported_household_of_three_is_not_a_person_alone(letting_officer, client):
+    """The list names the reference person and declares 3 people: composition to be specified."""
+    run("codesi", FILES / "codesi_utf8_bom.csv", "--user", letting_officer.email)
+    household = Household.objects.get(sources__reference="LAP-001")
+    assert (household.declared_size, household.members.count()) == (3, 1)
+    assert household.family_structure is None
+    client.force_login(letting_officer)
+    page = client.get(household.get_absolute_url()).content.decode()
+    assert "À préciser (3 personnes)" in page
+    assert "Personne seule" not in page
+
+
 def test_same_file_twice_changes_nothing():
     run("comite", FILES / "comite_cp1252.csv")
     before = snapshot()

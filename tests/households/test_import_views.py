@@ -128,6 +128,7 @@ def test_cancel_writes_nothing_and_drops_the_file(client, ccas_manager):
     assert response.status_code == 302
     batch.refresh_from_db()
     assert batch.state == ImportBatch.State.CANCELLED and batch.content is None
+    assert batch.preview == {}  # nor the names the preview listed
     client.post(reverse("households:import_confirm", args=[batch.pk]))
     assert households_untouched()
 

@@ -48,6 +48,19 @@ def test_family_structure_is_derived_from_members(relations, expected):
     assert household.get_family_structure_display() == expected.label
 
 
+@pytest.mark.parametrize("declared_size", [None, 1])
+def test_one_person_listed_and_no_more_declared_lives_alone(declared_size):
+    household = HouseholdFactory(declared_size=declared_size)
+    assert household.family_structure == FamilyStructure.SINGLE
+
+
+def test_one_person_listed_but_more_declared_is_to_be_specified():
+    """As an imported list leaves a household: its reference person and « nb_personnes »."""
+    household = HouseholdFactory(declared_size=3)
+    assert household.family_structure is None
+    assert household.get_family_structure_display() == "À préciser"
+
+
 def test_family_structure_of_a_household_without_members():
     household = HouseholdFactory(members=[])
     assert household.family_structure is None

@@ -141,3 +141,56 @@ def test_a_file_past_preselection_cannot_be_inscribed_for_a_level(ccas_manager):
         meeting.add_item(kind=ItemKind.LEVEL, household=household, by=ccas_manager)
     assert not meeting.items.exists()
     assert not StatusChange.objects.exists()
+
+
+def test_the_batch_form_writes_what_move_to_writes(ccas_manager):
+    """Issue 10, point 7: `Household.move_many` (the demo's batch of moves) applies the rule
+    code of `move_to` (`apply_move`) and writes the same history rows, owner recorded."""
+    at = timezone.now() - timezone.timedelta(days=30)
+    single, batch = HouseholdFactory(), HouseholdFactory()
+    steps = [
+        (Status.AWAITING_LEVEL, dict(owner=Owner.AGENDA, reason="Inscrit", at=at)),
+        (Status.DIAGNOSTIC, dict(owner=Owner.LEVEL, decision="Niveau 2", at=at)),
+        (
+            Status.EXITED,
+            dict(owner=Owner.MANUAL, exit_reason=ExitReason.REFUSAL, at=at + timezone.timedelta(1)),
+        ),
+    ]
+    for status, spec in steps:
+        single.move_to(status, by=ccas_manager, **spec)
+    Household = type(batch)
+    Household.move_many((batch, status, dict(by=ccas_manager, **spec)) for status, spec in steps)
+
+    def written(household):
+        household.refresh_from_db()
+        rows = household.status_changes.filter(owner__gt="").order_by("at", "pk")
+        return (
+            household.status,
+            household.status_changed_at,
+            household.exit_reason,
+            [(c.from_status, c.to_status, c.owner, c.at, c.reason, c.decision) for c in rows],
+        )
+
+    assert written(batch) == written(single)
+    assert written(batch)[3][0][:3] == (Status.PRESELECTED, Status.AWAITING_LEVEL, Owner.AGENDA)
+
+
+def test_a_refused_move_in_a_batch_writes_nothing(ccas_manager):
+    first, second = HouseholdFactory(), HouseholdFactory()
+    before = StatusChange.objects.count()
+    Household = type(first)
+    with pytest.raises(ValidationError) as error:
+        Household.move_many(
+            [
+                (first, Status.AWAITING_LEVEL, dict(by=ccas_manager, owner=Owner.AGENDA)),
+                # The admission is the cellule's, not the agenda's: refused like move_to refuses it.
+                (second, Status.ADMITTED, dict(by=ccas_manager, owner=Owner.AGENDA)),
+            ]
+        )
+    assert "impossible" in error.value.messages[0]
+    first.refresh_from_db()
+    assert first.status == Status.PRESELECTED
+    assert StatusChange.objects.count() == before
+    with pytest.raises(ValidationError):  # an exit without its reason, as with move_to
+        Household.move_many([(first, Status.EXITED, dict(by=ccas_manager))])
+    assert StatusChange.objects.count() == before

@@ -52,6 +52,18 @@ def test_family_structure_agrees_with_the_household_property(world, year):
     assert by_db == by_python
 
 
+def test_a_person_listed_alone_with_more_declared_is_not_counted_alone(world):
+    """As an imported list leaves a household: the table and the household file agree."""
+    single = world.h2  # alone, the only « single » of the year
+    single.declared_size = 3
+    single.save(update_fields=["declared_size"])
+    year = compute(Scope(Period.year(2025)))
+    by_db = nonzero(year, "households", "family_structure")
+    assert "single" not in by_db
+    assert single.family_structure is None
+    assert sum(by_db.values()) == 3  # still counted, as « Non renseigné »
+
+
 def test_a_reopened_diagnostic_counts_once_with_its_last_version(year):
     assert nonzero(year, "diagnostics", "by_level") == {"2": 1, "3": 1}
     # H2's obstacles are those of version 2; H1's of its only version; H3 was in 2024.

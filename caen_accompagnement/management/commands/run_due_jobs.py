@@ -13,6 +13,7 @@ DUE_JOBS = [
     "accompaniments.remind_contacts",
     "accompaniments.remind_deadlines",
     "accompaniments.remind_surveys",
+    "accompaniments.remind_visits",  # the households' own reminders (docs/reminders.md)
     "housing.remind_glides",
     "coordination.remind_meetings",
     "notifications.relay_outbox",

@@ -50,6 +50,14 @@ SCHEDULES = {
         "Exécute les envois demandés par l'application (signalements, ordres du jour, comptes "
         "rendus…) que Redis n'a pas transmis ; nouvel essai avec attente croissante.",
     ),
+    # Import jobs (households/imports/jobs.py): an analysis or confirmation the broker did not
+    # deliver, or whose worker died, run once.
+    "Relais des imports en attente": (
+        "households.relay_import_jobs",
+        _crontab("*"),
+        "Exécute l'analyse ou l'enregistrement d'une liste déposée que Redis n'a pas transmis "
+        "(ou dont le worker s'est arrêté).",
+    ),
     # Reminders (issue « rappels »): each job writes a notifications.JobRun row, and a reminder
     # exists once per (kind, object, recipient, due date), so a second firing sends nothing.
     "Rappels : contacts en retard et de la semaine": (
@@ -80,6 +88,15 @@ SCHEDULES = {
         _crontab("15", hour="7"),
         "Convocation des membres 10 jours avant la cellule ; alerte à la direction et au "
         "service location sans cellule prévue dans le trimestre ou sans comité dans l'année.",
+    ),
+    # The household's own reminders (docs/reminders.md): every quarter of an hour, so that a
+    # reminder leaves about 48 h before; once per (kind, visit, recipient, appointment time).
+    "Rappels aux ménages : rendez-vous planifiés": (
+        "accompaniments.remind_visits",
+        _crontab("*/15"),
+        "SMS ou courriel au ménage qui l'a accepté, 48 h avant la visite ou l'entretien "
+        "planifié ; nouvel essai des envois en échec (VISIT_MESSAGE_MAX_TRIES), puis échec "
+        "visible du référent.",
     ),
     "Envoi des courriels de notification": (
         "notifications.send_mails",

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from caen_accompagnement.uploads import MAX_IMPORT_BYTES, import_too_large_message
 from households.enums import Source
-from households.imports.plan import build_plan
+from households.imports.plan import analyse, confirm
 from households.imports.reading import ImportFileError
 
 
@@ -42,27 +42,29 @@ class Command(BaseCommand):
             by = get_user_model().objects.filter(email__iexact=user).first()
             if by is None:
                 raise CommandError(f"Aucun utilisateur avec l'adresse {user}.")
+        content = path.read_bytes()
         try:
-            plan = build_plan(path.read_bytes(), path.name, source)
+            # By chunks (memory flat in the file's size); the writing in one transaction.
+            if dry_run:
+                tally = analyse(content, path.name, source)
+            else:
+                tally = confirm(content, path.name, source, by=by)
         except ImportFileError as exc:
             raise CommandError(str(exc)) from None
-        if not dry_run:
-            plan.apply(by=by)
-        summary = plan.summary()
+        summary = tally.summary()
+        flagged = summary.pop("flagged")
         if json:
             self.stdout.write(_dumps(summary))
             return
         prefix = "Simulation (rien n'est écrit) — " if dry_run else ""
         self.stdout.write(
-            f"{prefix}Liste {Source(source).label}, fichier {path.name} ({plan.table_description}) : "
+            f"{prefix}Liste {Source(source).label}, fichier {path.name} ({tally.description}) : "
             f"{summary['created']} créé(s), {summary['merged']} rattaché(s), "
             f"{summary['updated']} mis à jour, {summary['unchanged']} inchangé(s), "
             f"{len(summary['rejected'])} rejeté(s)."
         )
-        if plan.flagged:
-            self.stdout.write(
-                f"{len(plan.flagged)} doublon(s) possible(s) signalé(s) pour vérification."
-            )
+        if flagged:
+            self.stdout.write(f"{flagged} doublon(s) possible(s) signalé(s) pour vérification.")
         for rejected in summary["rejected"]:
             for message in rejected["errors"]:
                 self.stdout.write(f"  {message}")

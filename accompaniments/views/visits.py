@@ -1,0 +1,174 @@
+"""Planned visits (plan, move, cancel) and the household's consent to reminders
+(docs/reminders.md). The référent, the substitute or the direction: `accompaniment.change`."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts import policy
+from audit.models import Action, log
+from caen_accompagnement.forms import add_errors, flash_errors
+from caen_accompagnement.once import create_once
+from households.models import Household
+
+from ..forms import PlannedVisitForm, ReminderConsentForm
+from ..models import PlannedVisit, ReminderChannel, ReminderConsent, VisitKind, VisitMessage
+from .base import _accompaniment
+
+ACTION = "accompaniment.change"
+WEEK = timedelta(days=7)
+
+
+def _visit(request, pk, visit_pk):
+    acc = _accompaniment(request, pk, ACTION)
+    return acc, get_object_or_404(acc.planned_visits.select_related("worker"), pk=visit_pk)
+
+
+@policy.action_required(ACTION)
+def visit_plan(request, pk):
+    acc = _accompaniment(request, pk, ACTION)
+    if not acc.is_active:
+        messages.error(request, "Cet accompagnement est clôturé.")
+        return redirect(acc)
+    form = PlannedVisitForm(request.POST or None, initial={"kind": VisitKind.HOME_VISIT})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def plan():
+            visit = PlannedVisit.plan(
+                acc,
+                kind=data["kind"],
+                starts_at=data["starts_at"],
+                place=data["place"],
+                by=request.user,
+                client_id=data.get("client_id"),
+            )
+            log(request, Action.CREATE, visit, household=acc.household, label="Rendez-vous")
+            return visit
+
+        try:
+            visit, _ = create_once(
+                PlannedVisit.objects.filter(accompaniment=acc),
+                {"client_id": data.get("client_id")},
+                plan,
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"Rendez-vous planifié : {visit}.")
+            return redirect(acc)
+    return _form(request, acc, form, "Planifier un rendez-vous")
+
+
+@policy.action_required(ACTION)
+def visit_move(request, pk, visit_pk):
+    acc, visit = _visit(request, pk, visit_pk)
+    initial = {
+        "kind": visit.kind,
+        "starts_at": timezone.localtime(visit.starts_at),
+        "place": visit.place,
+    }
+    form = PlannedVisitForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit.move(
+                starts_at=data["starts_at"], place=data["place"], kind=data["kind"], by=request.user
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            log(request, Action.UPDATE, visit, household=acc.household, label="Rendez-vous déplacé")
+            messages.success(request, f"Rendez-vous déplacé : {visit}.")
+            return redirect(acc)
+    return _form(request, acc, form, "Déplacer le rendez-vous")
+
+
+def _form(request, acc, form, title):
+    return render(
+        request,
+        "accompaniments/visit_form.html",
+        {"acc": acc, "form": form, "title": title},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@policy.action_required(ACTION)
+def visit_cancel(request, pk, visit_pk):
+    acc, visit = _visit(request, pk, visit_pk)
+    try:
+        visit.cancel(by=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        log(request, Action.UPDATE, visit, household=acc.household, label="Rendez-vous annulé")
+        messages.success(request, "Rendez-vous annulé.")
+    return redirect(acc)
+
+
+@policy.action_required(ACTION)
+def reminder_consent(request, household_pk):
+    """The household's agreement to be reminded of its appointments, as it told the référent."""
+    household = get_object_or_404(
+        Household.objects.visible_to(request.user, ACTION), pk=household_pk
+    )
+    current = ReminderConsent.objects.current_for(household)
+    initial = {"channel": ReminderChannel.NONE, "given_on": timezone.localdate()}
+    if current is not None:
+        initial.update(
+            channel=current.channel, phone=current.recipient_display, email=current.email
+        )
+    form = ReminderConsentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent = ReminderConsent.record(household, **form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            log(
+                request,
+                Action.UPDATE,
+                consent,
+                household=household,
+                label=f"Rappels des rendez-vous : {consent.get_channel_display()}",
+            )
+            messages.success(request, "L'accord du ménage pour les rappels est enregistré.")
+            return redirect(household)
+    return render(
+        request,
+        "accompaniments/reminder_consent.html",
+        {
+            "household": household,
+            "form": form,
+            "current": current,
+            "history": list(household.reminder_consents.select_related("recorded_by")),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def caseload_visits(caseload, now=None):
+    """What /mon-suivi/ adds about appointments (templates/accompaniments/_caseload_visits.html):
+    visits missed (planned, passed, no contact logged that day: from the next morning), the
+    next seven days' visits, and messages to households that failed. Three queries, whatever
+    the caseload's size; file references only."""
+    now = now or timezone.now()
+    visits = PlannedVisit.objects.filter(accompaniment__in=caseload.values("pk")).select_related(
+        "accompaniment__household"
+    )
+    failed = (
+        VisitMessage.objects.failed()
+        .filter(visit__accompaniment__in=caseload.values("pk"), visit__starts_at__gte=now - WEEK)
+        .select_related("visit__accompaniment__household")
+        .order_by("-created_at")
+    )
+    return {
+        "missed_visits": list(visits.missed(timezone.localdate(now))[:50]),
+        "upcoming_visits": list(visits.upcoming(now).filter(starts_at__lt=now + WEEK)[:50]),
+        "failed_visit_messages": list(failed[:50]),
+    }

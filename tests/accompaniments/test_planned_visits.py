@@ -1,0 +1,388 @@
+"""Planned visits and the household's own reminders (docs/reminders.md): the owners, the
+consent, the SMS through the file backend (with and without consent, exactly once), the notices
+of a move or a cancellation (outbox), the missed visit on the caseload, the forms."""
+
+import datetime
+import html
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from accompaniments import tasks
+from accompaniments.enums import EventKind
+from accompaniments.models import (
+    ContactKind,
+    MessageKind,
+    MessageState,
+    PlannedVisit,
+    ReminderChannel,
+    ReminderConsent,
+    VisitKind,
+    VisitMessage,
+    VisitStatus,
+)
+from accompaniments.models.visit import spoken_datetime
+from households.enums import Status
+from households.outbound import findings_of, fold
+from notifications.models import JobRun, OutboxMessage
+from tests.factories import HouseholdFactory
+
+from .factories import AccompanimentFactory, ContactFactory
+
+PARIS = datetime.timezone(datetime.timedelta(hours=1))  # winter time
+NOW = datetime.datetime(2027, 11, 29, 9, 0, tzinfo=PARIS)  # a Monday
+# Wednesday 1 December 2027, 14:30 in Caen: 53.5 h after NOW.
+VISIT_AT = datetime.datetime(2027, 12, 1, 14, 30, tzinfo=PARIS)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def acc(social_worker):
+    social_worker.first_name, social_worker.last_name = "Claire", "Vasseur"
+    social_worker.save()
+    household = HouseholdFactory(
+        referent=social_worker,
+        status=Status.ACCOMPANIED,
+        members=[{"last_name": "Lemarchand", "first_name": "Odile"}],
+    )
+    return AccompanimentFactory(household=household, start=datetime.date(2027, 9, 1))
+
+
+def consent_sms(household, by, phone="06 39 98 12 34"):
+    return ReminderConsent.record(
+        household,
+        channel=ReminderChannel.SMS,
+        phone=phone,
+        given_on=datetime.date(2027, 11, 2),
+        by=by,
+    )
+
+
+def sms_files(settings):
+    folder = Path(settings.SMS_FILE_PATH)
+    return sorted(folder.glob("*.sms")) if folder.exists() else []
+
+
+def plan(acc, by, at=VISIT_AT, **kwargs):
+    return PlannedVisit.plan(acc, kind=VisitKind.HOME_VISIT, starts_at=at, by=by, **kwargs)
+
+
+# --- the text ------------------------------------------------------------------------------
+def test_spoken_date_is_plain_french():
+    assert spoken_datetime(datetime.datetime(2024, 12, 3, 14, 30, tzinfo=PARIS)) == (
+        "mardi 3 décembre à 14 h 30"
+    )
+    assert spoken_datetime(datetime.datetime(2027, 6, 1, 9, 0, tzinfo=PARIS)) == (
+        "mardi 1er juin à 10 h"  # summer time: Paris is UTC+2
+    )
+
+
+# --- owners --------------------------------------------------------------------------------
+def test_plan_move_cancel_write_the_history(acc, social_worker):
+    visit = plan(acc, social_worker)
+    assert visit.worker == social_worker and visit.status == VisitStatus.PLANNED
+    visit.move(starts_at=VISIT_AT + datetime.timedelta(days=1), by=social_worker)
+    visit.cancel(by=social_worker)
+    kinds = list(acc.events.values_list("kind", flat=True))
+    assert kinds[-3:] == [EventKind.VISIT_PLANNED, EventKind.VISIT_MOVED, EventKind.VISIT_CANCELLED]
+    with pytest.raises(ValidationError, match="déjà annulé"):
+        visit.move(starts_at=VISIT_AT, by=social_worker)
+
+
+def test_plan_refuses_the_past_an_office_without_place_and_a_name_in_the_place(acc, social_worker):
+    with pytest.raises(ValidationError) as exc:
+        plan(acc, social_worker, at=NOW - datetime.timedelta(hours=1))
+    assert "futur" in exc.value.message_dict["starts_at"][0]
+    with pytest.raises(ValidationError) as exc:
+        PlannedVisit.plan(acc, kind=VisitKind.OFFICE, starts_at=VISIT_AT, by=social_worker)
+    assert "lieu" in exc.value.message_dict["place"][0]
+    with pytest.raises(ValidationError) as exc:
+        plan(acc, social_worker, place="chez Mme Lemarchand, après l'hôpital")
+    assert "Lemarchand" in exc.value.message_dict["place"][0]
+    assert not PlannedVisit.objects.exists()
+
+
+def test_consent_needs_a_french_mobile_and_keeps_only_the_chosen_channel(acc, social_worker):
+    household = acc.household
+    with pytest.raises(ValidationError) as exc:
+        consent_sms(household, social_worker, phone="02 31 00 00 00")
+    assert "portable" in exc.value.message_dict["phone"][0]
+    consent = consent_sms(household, social_worker, phone="+33 6 39 98 12 34")
+    assert consent.phone == "+33639981234" and consent.recipient_display == "06 39 98 12 34"
+    withdrawal = ReminderConsent.record(
+        household,
+        channel=ReminderChannel.NONE,
+        phone="06 39 98 12 34",
+        given_on=datetime.date(2027, 11, 20),
+        by=social_worker,
+    )
+    assert withdrawal.phone == "" and withdrawal.recipient == ""
+    assert ReminderConsent.objects.current_for(household) == withdrawal
+    assert household.reminder_consents.count() == 2  # the history stays
+
+
+# --- the reminder, 48 h before -------------------------------------------------------------
+def test_sms_reminder_through_the_file_backend_to_a_consenting_household_once(
+    acc, social_worker, settings
+):
+    consent_sms(acc.household, social_worker)
+    visit = plan(acc, social_worker)
+    tasks.remind_visits.apply()
+    assert sms_files(settings) == []  # 53 h before: not yet
+    with time_machine.travel(VISIT_AT - datetime.timedelta(hours=47, minutes=50), tick=False):
+        tasks.remind_visits.apply()
+        tasks.remind_visits.apply()  # a second firing of beat: nothing more
+    files = sms_files(settings)
+    assert len(files) == 1
+    text = files[0].read_text(encoding="utf-8")
+    assert text.startswith("À : +33639981234")
+    assert "mercredi 1er décembre à 14 h 30" in text
+    assert "à votre domicile" in text and "Claire" in text
+    # No name of the household, not even the worker's last name; no special-category word.
+    known = {fold("Lemarchand"), fold("Odile"), fold("Vasseur")}
+    assert findings_of({"sms": text}, known_names=known) == {}
+    message = VisitMessage.objects.get()
+    assert (message.kind, message.state, message.visit) == (
+        MessageKind.REMINDER,
+        MessageState.SENT,
+        visit,
+    )
+    assert JobRun.objects.filter(job="accompaniments.remind_visits").count() == 3
+
+
+def test_no_sms_without_consent_nor_after_its_withdrawal(acc, social_worker, settings):
+    plan(acc, social_worker)
+    other = AccompanimentFactory(
+        household=HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+    )
+    consent_sms(other.household, social_worker)
+    ReminderConsent.record(
+        other.household,
+        channel=ReminderChannel.NONE,
+        given_on=datetime.date(2027, 11, 20),
+        by=social_worker,
+    )
+    plan(other, social_worker)
+    with time_machine.travel(VISIT_AT - datetime.timedelta(hours=40), tick=False):
+        tasks.remind_visits.apply()
+    assert sms_files(settings) == [] and not VisitMessage.objects.exists()
+
+
+def test_consent_withdrawn_before_the_send_drops_the_message(acc, social_worker, settings):
+    consent_sms(acc.household, social_worker)
+    visit = plan(acc, social_worker)
+    message = VisitMessage.prepare(visit, MessageKind.REMINDER)
+    ReminderConsent.record(
+        acc.household,
+        channel=ReminderChannel.NONE,
+        given_on=datetime.date(2027, 11, 29),
+        by=social_worker,
+    )
+    assert VisitMessage.deliver(message.pk) == 0
+    message.refresh_from_db()
+    assert message.state == MessageState.DROPPED and sms_files(settings) == []
+
+
+def test_email_reminder(acc, social_worker):
+    ReminderConsent.record(
+        acc.household,
+        channel=ReminderChannel.EMAIL,
+        email="menage@example.org",
+        given_on=datetime.date(2027, 11, 2),
+        by=social_worker,
+    )
+    plan(acc, social_worker, at=NOW + datetime.timedelta(hours=30))
+    tasks.remind_visits.apply()
+    assert [m.to for m in mail.outbox] == [["menage@example.org"]]
+    assert "Claire" in mail.outbox[0].body and "Lemarchand" not in mail.outbox[0].body
+
+
+# --- moved and cancelled: their own notice, through the outbox -----------------------------
+def test_move_and_cancel_send_their_notice_after_the_commit(
+    acc, social_worker, settings, django_capture_on_commit_callbacks
+):
+    consent_sms(acc.household, social_worker)
+    visit = plan(acc, social_worker, at=NOW + datetime.timedelta(hours=30))
+    tasks.remind_visits.apply()  # the reminder of the first date
+    with django_capture_on_commit_callbacks(execute=True):
+        visit.move(starts_at=VISIT_AT, by=social_worker)
+    # The notice was written with the change (outbox), then sent once committed.
+    assert OutboxMessage.objects.filter(task="accompaniments.send_visit_message").count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        visit.cancel(by=social_worker)
+    texts = [f.read_text(encoding="utf-8") for f in sms_files(settings)]
+    assert len(texts) == 3
+    assert sum("rappel" in t for t in texts) == 1
+    assert sum("déplacé(e) au mercredi 1er décembre à 14 h 30" in t for t in texts) == 1
+    assert sum("annulé" in t for t in texts) == 1
+    # Cancelled: no reminder for it any more.
+    with time_machine.travel(VISIT_AT - datetime.timedelta(hours=40), tick=False):
+        tasks.remind_visits.apply()
+    assert len(sms_files(settings)) == 3
+
+
+# --- a failed send is retried, then shown to the référent ----------------------------------
+def test_failed_sends_are_retried_then_shown_on_the_caseload_and_the_file(
+    client, acc, social_worker, settings
+):
+    settings.SMS_BACKEND = "caen_accompagnement.sms.BrevoBackend"
+    settings.SMS_BREVO_URL = "http://127.0.0.1:9/"  # nothing listens on the discard port
+    settings.VISIT_MESSAGE_MAX_TRIES = 2
+    consent_sms(acc.household, social_worker)
+    plan(acc, social_worker, at=NOW + datetime.timedelta(hours=30))
+    tasks.remind_visits.apply()
+    message = VisitMessage.objects.get()
+    assert message.state == MessageState.PENDING and message.tries == 1 and message.next_at
+    tasks.remind_visits.apply()  # before the wait: no new try
+    message.refresh_from_db()
+    assert message.tries == 1
+    later = NOW + datetime.timedelta(minutes=15)
+    with time_machine.travel(later, tick=False):
+        tasks.remind_visits.apply()
+    message.refresh_from_db()
+    assert message.state == MessageState.FAILED and message.tries == 2
+    assert "Brevo injoignable" in message.error
+    client.force_login(social_worker)
+    page = html.unescape(client.get(reverse("accompaniments:caseload")).content.decode())
+    assert "Rappels non envoyés aux ménages (1)" in page
+    assert acc.household.reference in page.split('id="failed-visit-messages"')[1]
+    file_page = html.unescape(client.get(acc.household.get_absolute_url()).content.decode())
+    assert "Rappel par SMS : échec" in file_page
+
+
+# --- missed visits and the contact form ----------------------------------------------------
+def test_a_visit_passed_without_contact_shows_on_the_caseload_the_next_morning(
+    client, acc, social_worker
+):
+    visit = plan(acc, social_worker, at=NOW + datetime.timedelta(hours=2))
+    url = reverse("accompaniments:caseload")
+    later_that_day = NOW + datetime.timedelta(hours=8)
+    with time_machine.travel(later_that_day, tick=False):
+        client.force_login(social_worker)
+        assert client.get(url).context["missed_visits"] == []
+    with time_machine.travel(NOW + datetime.timedelta(days=1), tick=False):
+        client.force_login(social_worker)
+        response = client.get(url)
+        assert response.context["missed_visits"] == [visit]
+        assert "Rendez-vous passés sans contact saisi (1)" in html.unescape(
+            response.content.decode()
+        )
+        # A contact logged that day (even without the form) clears it.
+        ContactFactory(accompaniment=acc, kind=ContactKind.HOME_VISIT, at=later_that_day)
+        assert client.get(url).context["missed_visits"] == []
+
+
+def test_logging_the_contact_marks_the_planned_visit_held(client, acc, social_worker):
+    visit = plan(acc, social_worker, at=NOW + datetime.timedelta(hours=1))
+    with time_machine.travel(NOW + datetime.timedelta(hours=2), tick=False):
+        client.force_login(social_worker)
+        response = client.post(
+            reverse("accompaniments:contact_create", args=[acc.pk]),
+            {
+                "kind": ContactKind.HOME_VISIT,
+                "at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+                "duration_minutes": 45,
+                "note": "Point budget.",
+            },
+        )
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.DONE and visit.contact is not None
+    assert acc.events.filter(kind=EventKind.VISIT_DONE).exists()
+
+
+@pytest.fixture
+def count_caseload(client, social_worker, count_queries):
+    url = reverse("accompaniments:caseload")
+
+    def measure(moment):
+        with time_machine.travel(moment, tick=False):
+            client.force_login(social_worker)  # sessions expire after a day idle
+            client.get(url)
+            with count_queries() as ctx:
+                assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    return measure
+
+
+def test_caseload_queries_do_not_grow_with_visits(acc, social_worker, count_caseload, settings):
+    settings.SMS_BACKEND = "caen_accompagnement.sms.BrevoBackend"
+    settings.SMS_BREVO_URL = "http://127.0.0.1:9/"
+    settings.VISIT_MESSAGE_MAX_TRIES = 1
+    plan(acc, social_worker, at=NOW + datetime.timedelta(hours=1))
+    plan(acc, social_worker, at=NOW + datetime.timedelta(days=3))
+    tomorrow = NOW + datetime.timedelta(days=1)
+    few = count_caseload(tomorrow)
+    for i in range(6):
+        other = AccompanimentFactory(
+            household=HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+        )
+        consent_sms(other.household, social_worker)
+        plan(other, social_worker, at=NOW + datetime.timedelta(hours=1, minutes=i))
+        plan(other, social_worker, at=NOW + datetime.timedelta(hours=44, minutes=i))
+    tasks.remind_visits.apply()  # every send fails at once (one try allowed)
+    assert VisitMessage.objects.failed().count() == 12
+    assert count_caseload(tomorrow) == few
+
+
+# --- forms ---------------------------------------------------------------------------------
+def test_plan_form_refused_answers_400_in_french_and_keeps_the_input(client, acc, social_worker):
+    client.force_login(social_worker)
+    url = reverse("accompaniments:visit_plan", args=[acc.pk])
+    response = client.post(
+        url,
+        {"kind": VisitKind.OFFICE, "starts_at": "2027-11-28T10:00", "place": "CCAS, 1er étage"},
+    )
+    assert response.status_code == 400
+    assert "Le rendez-vous doit être dans le futur." in html.unescape(response.content.decode())
+    assert response.context["form"]["place"].value() == "CCAS, 1er étage"
+    ok = {
+        "kind": VisitKind.OFFICE,
+        "starts_at": "2027-12-01T14:30",
+        "place": "CCAS, 1er étage",
+        "client_id": "9d3a5a61-6f0e-4c39-9d0e-2b8c0e6d2a11",
+    }
+    assert client.post(url, ok).status_code == 302
+    assert client.post(url, ok).status_code == 302  # posted twice: one visit
+    visit = PlannedVisit.objects.get()
+    assert visit.starts_at == VISIT_AT and visit.planned_by == social_worker
+
+
+def test_consent_form_refused_answers_400_then_records(client, acc, social_worker):
+    client.force_login(social_worker)
+    url = reverse("accompaniments:reminder_consent", args=[acc.household.pk])
+    data = {"channel": "sms", "phone": "12 34", "given_on": "2027-11-29"}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "numéro de portable français" in html.unescape(response.content.decode())
+    assert response.context["form"]["phone"].value() == "12 34"
+    data["phone"] = "07 11 22 33 44"
+    assert client.post(url, data).status_code == 302
+    consent = ReminderConsent.objects.current_for(acc.household)
+    assert consent.phone == "+33711223344" and consent.recorded_by == social_worker
+    page = html.unescape(client.get(acc.household.get_absolute_url()).content.decode())
+    assert "SMS (07 11 22 33 44), accord du 29/11/2027" in page
+
+
+def test_only_the_households_referent_or_the_direction_plans(
+    client, acc, other_social_worker, ccas_manager
+):
+    client.force_login(other_social_worker)
+    assert client.get(reverse("accompaniments:visit_plan", args=[acc.pk])).status_code == 404
+    url = reverse("accompaniments:reminder_consent", args=[acc.household.pk])
+    assert client.get(url).status_code == 404
+    client.force_login(ccas_manager)
+    assert client.get(reverse("accompaniments:visit_plan", args=[acc.pk])).status_code == 200
