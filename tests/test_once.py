@@ -61,6 +61,8 @@ CREATE_VIEWS = {
     "accompaniments:survey_create",
     "accompaniments:signal_create",
     "accompaniments:adhesion_loss_create",
+    "accompaniments:visit_plan",
+    "accompaniments:reminder_consent",
     "coordination:plan",
     "coordination:agenda_add",
     "coordination:agenda_manual",
@@ -650,3 +652,32 @@ def test_agenda_inscription_twice_adds_one_item(client, letting_officer):
     post = reverse("coordination:agenda_add", args=[meeting.pk])
     data = {"proposal": [f"level:{household.pk}"]}
     post_twice(client, page, data, meeting.items.count, post_url=post)
+
+
+@pytest.mark.django_db
+def test_planned_visit_twice_plans_one(client, social_worker, acc):
+    from accompaniments.models import PlannedVisit
+
+    client.force_login(social_worker)
+    url = reverse("accompaniments:visit_plan", args=[acc.pk])
+    starts = timezone.localtime() + datetime.timedelta(days=3)
+    data = {
+        "kind": "office",
+        "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "place": "CCAS, 1er étage",
+    }
+    post_twice(client, url, data, PlannedVisit.objects.count)
+
+
+@pytest.mark.django_db
+def test_reminder_consent_twice_records_one(client, social_worker, acc):
+    from accompaniments.models import ReminderConsent
+
+    client.force_login(social_worker)
+    url = reverse("accompaniments:reminder_consent", args=[acc.household.pk])
+    data = {
+        "channel": "sms",
+        "phone": "07 11 22 33 44",
+        "given_on": timezone.localdate().isoformat(),
+    }
+    post_twice(client, url, data, ReminderConsent.objects.count)
