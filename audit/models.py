@@ -179,3 +179,29 @@ def log_households(request, households, label):
         for pk in ids
     )
     return ids
+
+
+class FormSubmission(models.Model):
+    """A form that created records was accepted under this one-time key (audit/once.py): the
+    same form posted again (a retried submit, a double tap, two tabs) gets the first answer
+    instead of saving a second time. Kept FORM_KEY_RETENTION_DAYS, purged with the log."""
+
+    key = models.UUIDField("clé", unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    path = models.CharField("adresse", max_length=300)
+    location = models.CharField("réponse (redirection)", max_length=500, blank=True)
+    at = models.DateTimeField("reçu le", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "formulaire reçu"
+        verbose_name_plural = "formulaires reçus"
+
+    def __str__(self):
+        return f"{self.path} {self.key}"
+
+    @classmethod
+    def purge_expired(cls, now=None):
+        limit = (now or timezone.now()) - timedelta(days=settings.FORM_KEY_RETENTION_DAYS)
+        return cls.objects.filter(at__lt=limit).delete()[0]

@@ -90,8 +90,10 @@ def _publish_forever():
 
 def periodic_job(name):
     """Declare a periodic job (scheduled in `setup_schedules`): the task records its run, its
-    outcome and the notifications it produced (notifications.JobRun, read by the operators'
-    page). The decorated function receives the run and passes it to `Notification.objects.notify`.
+    outcome, the count it returns (rows handled: mails sent, entries purged…) and the
+    notifications it produced (notifications.JobRun, read by the operators' page). The decorated
+    function receives the run and passes it to `Notification.objects.notify`. Every job of
+    `setup_schedules` is declared this way (tests/notifications/test_job_runs.py).
     """
     from functools import wraps
 
@@ -104,7 +106,8 @@ def periodic_job(name):
             from notifications.models import JobRun
 
             with JobRun.track(name) as run:
-                return func(run)
+                run.processed = func(run)
+            return run.processed
 
         job.records_runs = True
         return job

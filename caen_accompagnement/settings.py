@@ -93,7 +93,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread",
             ],
-            "builtins": ["caen_accompagnement.templatetags.fr_format"],
+            "builtins": [
+                "caen_accompagnement.templatetags.fr_format",
+                "caen_accompagnement.templatetags.once",
+            ],
         },
     },
 ]
@@ -123,7 +126,20 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A worker killed mid-task (OOM, SIGKILL, machine lost) must not lose its message: a task is
+# acknowledged after it ran (acks_late); a pool process that dies makes the worker requeue the
+# message instead of acknowledging it (reject_on_worker_lost); a whole worker that dies leaves
+# it unacknowledged in Redis, which hands it out again after the visibility timeout (kombu's
+# redis transport). Every task is safe to run again: rows locked and marked done in the
+# transaction of their writes (docs/architecture.md, « Exactly once »).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Longer than any task runs (none uses an ETA or a countdown): a message still running is
+    # not handed to a second worker. The periodic relay and the mail job catch up before that.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
 
 # --- Accounts, authentication, sessions (docs/access.md).
 AUTH_USER_MODEL = "accounts.User"
@@ -259,6 +275,8 @@ ACCESSIBILITY_CONTACT_EMAIL = env(
 )
 # An immediate notification mail is retried with a growing wait, then marked failed.
 NOTIFICATION_MAIL_MAX_TRIES = env.int("NOTIFICATION_MAIL_MAX_TRIES", default=5)
+# One-time form keys (audit/once.py) are kept this long: a retried submit comes within minutes.
+FORM_KEY_RETENTION_DAYS = env.int("FORM_KEY_RETENTION_DAYS", default=7)
 # Text messages to households (planned-visit reminders, docs/reminders.md): the backend's
 # dotted path (caen_accompagnement/sms.py: ConsoleBackend, FileBackend, LocmemBackend,
 # BrevoBackend), the file backend's folder, and Brevo's key, address, sender and timeout.

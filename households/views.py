@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.enums import Role
 from audit.models import Action, log, log_households
+from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors
 from caen_accompagnement.pagination import paginate
 from caen_accompagnement.versioning import STALE_MESSAGE
@@ -103,6 +104,7 @@ def household_detail(request, pk):
 
 
 @policy.action_required("household.create")
+@submitted_once
 def household_create(request):
     return _edit(request, Household(), creating=True)
 

@@ -12,10 +12,11 @@ task or a second worker meets the constraint and creates nothing, hence mails no
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
@@ -41,6 +42,19 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def message_id(local: str) -> str:
+    """A Message-ID fixed by what the mail is about: in the one case a mail may leave twice (a
+    worker lost after the mail server accepted it, before the commit; docs/architecture.md
+    « Exactly once »), both copies carry the same one, which mail clients and servers that
+    deduplicate by Message-ID show once."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<{local}@{domain}>"
+
+
+def send_mail(subject, body, to, msgid):
+    EmailMessage(subject, body, None, to, headers={"Message-ID": msgid}).send()
+
+
 def mail_backoff(tries: int) -> timedelta:
     """Wait before the next try after `tries` failures: 5, 10, 20, 40 minutes…"""
     return timedelta(minutes=5 * 2 ** max(0, tries - 1))
@@ -56,6 +70,8 @@ class JobRun(models.Model):
         "résultat", max_length=10, choices=Outcome.choices, default=Outcome.RUNNING
     )
     error = models.CharField("erreur", max_length=300, blank=True)
+    # What the job returned: rows it handled (mails sent, entries purged, messages relayed…).
+    processed = models.PositiveIntegerField("éléments traités", null=True, blank=True)
 
     class Meta:
         verbose_name = "exécution de tâche"
@@ -82,7 +98,9 @@ class JobRun(models.Model):
 
     def finish(self, outcome, error=""):
         self.outcome, self.error, self.finished_at = outcome, error[:300], timezone.now()
-        self.save(update_fields=["outcome", "error", "finished_at"])
+        if not isinstance(getattr(self, "processed", None), int) or self.processed < 0:
+            self.processed = None
+        self.save(update_fields=["outcome", "error", "finished_at", "processed"])
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -263,8 +281,8 @@ class Notification(models.Model):
                         "notifications/email/notification.txt",
                         {"notification": n, "link": absolute_url(n.url)},
                     ),
-                    None,
                     [n.recipient.email],
+                    message_id(f"notification-{n.pk}"),
                 )
             except Exception as exc:  # noqa: BLE001 - any mail failure is retried, then recorded
                 n.record_mail_failure(exc, now)
@@ -373,11 +391,12 @@ def send_digest(user_pk, now=None):
             {"notifications": [(n, absolute_url(n.url)) for n in shown]},
         )
         try:
+            day = timezone.localdate(now)
             send_mail(
-                f"[Logement accompagné] Récapitulatif du {timezone.localdate(now):%d/%m/%Y}",
+                f"[Logement accompagné] Récapitulatif du {day:%d/%m/%Y}",
                 body,
-                None,
                 [user.email],
+                message_id(f"digest-{user.pk}-{day:%Y%m%d}-{max(n.pk for n in shown)}"),
             )
         except Exception as exc:  # noqa: BLE001 - kept for tomorrow's digest, error recorded
             Notification.objects.filter(pk__in=[n.pk for n in shown]).update(

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from audit.models import AuditEntry, FormSubmission
 from caen_accompagnement.celery import periodic_job
 
 from .models import Notification, OutboxMessage, send_digests
@@ -38,3 +39,16 @@ def relay_outbox(run):
     return sum(
         OutboxMessage.relay(pk) for pk in OutboxMessage.objects.due().values_list("pk", flat=True)
     )
+
+
+# audit sits below this app and cannot record runs (notifications.JobRun): its purge is declared
+# here, where the run is recorded, calling audit's own method. The name is the one deployed
+# schedules (django-celery-beat rows) already carry.
+PURGE_AUDIT_LOG = "audit.purge_expired_entries"
+
+
+@periodic_job(PURGE_AUDIT_LOG)
+def purge_expired_entries(run):
+    """Retention (docs/access.md): entries older than AUDIT_RETENTION_DAYS leave the log; the
+    one-time form keys older than FORM_KEY_RETENTION_DAYS go too (audit/once.py)."""
+    return AuditEntry.purge_expired() + FormSubmission.purge_expired()

@@ -5,7 +5,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.policy import action_required
-from caen_accompagnement.celery import app
 from caen_accompagnement.pagination import paginate
 
 from .enums import Kind
@@ -83,15 +82,12 @@ def job_rows():
             produced=Count("notifications")
         )
     }
-    app.loader.import_default_modules()  # every app's tasks, as a worker registers them
     return [
         {
             "label": label,
             "task": task,
             "description": description,
             "run": runs.get(task),
-            # audit's purge sits below this app and cannot record its runs
-            "tracked": getattr(app.tasks.get(task), "records_runs", False),
         }
         for label, (task, _crontab, description) in SCHEDULES.items()
     ]

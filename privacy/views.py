@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import policy
 from audit.models import Action, log
+from audit.once import submitted_once
 from caen_accompagnement.pagination import paginate
 from caen_accompagnement.pdf import pdf_response, render_pdf
 from households.models import Household
@@ -97,6 +98,7 @@ def access_request_json(request, pk):
 
 # --- information notice ------------------------------------------------------------------
 @policy.action_required(NOTICE)
+@submitted_once
 def record_notice(request, pk):
     household = _household(request, pk, NOTICE)
     form = NoticeForm(request.POST or None, initial={"given_on": timezone.localdate()})

@@ -17,8 +17,8 @@ from celery.signals import task_postrun
 from django.utils import timezone
 
 from audit.models import Action, AuditEntry
-from audit.tasks import purge_expired_entries
 from caen_accompagnement.celery import app
+from notifications.tasks import purge_expired_entries
 
 RAN_IN = {}
 

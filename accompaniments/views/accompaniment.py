@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts import policy
 from audit.models import Action, log
+from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors
 from caen_accompagnement.once import create_once
 
@@ -80,6 +81,7 @@ def detail(request, pk):
 
 # --- contacts ----------------------------------------------------------------------------
 @policy.action_required("contact.change")
+@submitted_once
 def contact_create(request, pk):
     """The short form used at the door. A browser-side draft (contact_draft.js) keeps what is
     typed until the server confirms; its client_id makes a retried post save only once."""
@@ -138,6 +140,7 @@ def contact_create(request, pk):
 
 
 @policy.action_required("accompaniment.change")
+@submitted_once
 def adhesion(request, pk):
     acc = _accompaniment(request, pk, "accompaniment.change")
     if not acc.is_active:

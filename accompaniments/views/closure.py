@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts import policy
 from audit.models import Action, log
+from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors
 
 from ..forms import (
@@ -22,6 +23,7 @@ from .base import _accompaniment
 
 # --- interview, closure, survey ----------------------------------------------------------
 @policy.action_required("accompaniment.change")
+@submitted_once
 def interview_create(request, pk):
     acc = _accompaniment(request, pk, "accompaniment.change")
     initial = {
@@ -94,6 +96,7 @@ def interview_pdf(request, pk, interview_pk):
 
 
 @policy.action_required("accompaniment.change")
+@submitted_once
 def close(request, pk):
     acc = _accompaniment(request, pk, "accompaniment.change")
     if not acc.is_active:
@@ -127,6 +130,7 @@ def close(request, pk):
 
 
 @policy.action_required("accompaniment.change")
+@submitted_once
 def survey_create(request, pk):
     acc = _accompaniment(request, pk, "accompaniment.change")
     nxt = acc.next_survey() if acc.status == AccompanimentStatus.CLOSED else None

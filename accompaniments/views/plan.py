@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.enums import Role
 from audit.models import Action, log
+from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors, flash_errors
 from diagnostics.models import Diagnostic
 from households import taxonomy
@@ -33,6 +34,7 @@ from .base import _accompaniment
 
 # --- start, plan, référent ---------------------------------------------------------------
 @policy.action_required("accompaniment.change")
+@submitted_once
 def start(request, household_pk):
     household = get_object_or_404(
         Household.objects.visible_to(request.user, "accompaniment.change"), pk=household_pk
@@ -133,6 +135,7 @@ def referent_change(request, pk):
 
 
 @policy.action_required("accompaniment.change")
+@submitted_once
 def objective_edit(request, pk, objective_pk=None):
     acc = _accompaniment(request, pk, "accompaniment.change")
     if not acc.is_active:
@@ -154,6 +157,7 @@ def objective_edit(request, pk, objective_pk=None):
 
 
 @policy.action_required("accompaniment.change")
+@submitted_once
 def extension_request(request, pk):
     acc = _accompaniment(request, pk, "accompaniment.change")
     form = ExtensionForm(request.POST or None)

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from audit.models import Action, log
+from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors, flash_errors
 from caen_accompagnement.pagination import paginate
 from households.models import Household, Person
@@ -50,6 +51,7 @@ def signals(request):
 
 
 @policy.action_required("signal.create")
+@submitted_once
 def signal_create(request):
     initial = {}
     pk = request.GET.get("menage", "")
@@ -84,6 +86,7 @@ def signal_create(request):
 
 
 @policy.action_required("signal.create_adhesion_loss")
+@submitted_once
 def adhesion_loss_create(request, household_pk):
     household = get_object_or_404(
         Household.objects.visible_to(request.user, "signal.create_adhesion_loss"), pk=household_pk

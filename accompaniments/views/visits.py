@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from audit.models import Action, log
+from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors, flash_errors
 from caen_accompagnement.once import create_once
 from households.models import Household
@@ -29,6 +30,7 @@ def _visit(request, pk, visit_pk):
 
 
 @policy.action_required(ACTION)
+@submitted_once
 def visit_plan(request, pk):
     acc = _accompaniment(request, pk, ACTION)
     if not acc.is_active:
@@ -112,6 +114,7 @@ def visit_cancel(request, pk, visit_pk):
 
 
 @policy.action_required(ACTION)
+@submitted_once
 def reminder_consent(request, household_pk):
     """The household's agreement to be reminded of its appointments, as it told the référent."""
     household = get_object_or_404(

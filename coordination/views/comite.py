@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
+from audit.once import submitted_once
 from caen_accompagnement.uploads import private_file_response
 
 from ..forms import (
@@ -66,12 +67,14 @@ def _render_comite(request, meeting, invalid_form=None):
 
 @require_POST
 @action_required("meeting.plan")
+@submitted_once
 def comite_participant_add(request, pk):
     return _add_to_comite(request, pk, ComiteParticipantForm, "Membre du comité", "Membre ajouté.")
 
 
 @require_POST
 @action_required("meeting.plan")
+@submitted_once
 def adjustment_add(request, pk):
     return _add_to_comite(request, pk, AdjustmentForm, "Ajustement", "Ajustement enregistré.")
 

@@ -7,6 +7,7 @@ from accompaniments.models import Accompaniment
 from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
+from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors, flash_errors
 from caen_accompagnement.pdf import pdf_response, render_pdf
 from caen_accompagnement.uploads import private_file_response
@@ -93,6 +94,7 @@ def preread_pdf(request, pk):
 
 # --- decisions ------------------------------------------------------------------------------
 @action_required("meeting.change")
+@submitted_once
 def decide(request, pk, item_pk):
     meeting = _meeting(request, pk)
     item = (

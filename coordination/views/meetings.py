@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
+from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors, flash_errors
 
 from .. import agenda as agenda_module
@@ -62,6 +63,7 @@ def meeting_list(request):
 
 # --- calendar and members -------------------------------------------------------------------
 @action_required("cellule.convene")
+@submitted_once
 def plan(request):
     form = PlanForm(request.POST or None)
     if not policy.can(request.user, "meeting.plan"):
@@ -227,6 +229,7 @@ def agenda(request, pk):
 
 @require_POST
 @action_required("cellule.convene")
+@submitted_once
 def agenda_add(request, pk):
     meeting = _meeting(request, pk)
     chosen = set(request.POST.getlist("proposal"))
@@ -267,6 +270,7 @@ def agenda_add(request, pk):
 
 @require_POST
 @action_required("cellule.convene")
+@submitted_once
 def agenda_manual(request, pk):
     meeting = _meeting(request, pk)
     form = ManualItemForm(request.POST)

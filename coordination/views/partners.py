@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
+from audit.once import submitted_once
 from households.models import Household
 
 from ..enums import PartnerCategory
@@ -37,6 +38,7 @@ def partner_list(request):
 
 
 @action_required("partner.change")
+@submitted_once
 def partner_create(request):
     form = PartnerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -48,6 +50,7 @@ def partner_create(request):
 
 
 @action_required("partner.view")
+@submitted_once
 def partner_detail(request, pk):
     partner = get_object_or_404(Partner, pk=pk)
     can_change = policy.can(request.user, "partner.change")
@@ -76,6 +79,7 @@ def partner_detail(request, pk):
 
 
 @action_required("accompaniment.change")
+@submitted_once
 def orientation_create(request, household_pk):
     household = get_object_or_404(
         Household.objects.visible_to(request.user, "accompaniment.change"), pk=household_pk

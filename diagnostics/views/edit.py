@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from audit.models import Action, log
+from audit.once import accepted, submitted_once
 from caen_accompagnement.forms import add_errors, flash_errors
 from households.models import Household
 
@@ -176,6 +177,7 @@ def _method_response(request, diagnostic, message="", status=200, **overrides):
 
 @require_POST
 @policy.action_required("diagnostic.change")
+@submitted_once
 def add_step(request, pk):
     diagnostic, refused = _editable(request, pk)
     if refused:
@@ -188,7 +190,7 @@ def add_step(request, pk):
     step.recorded_by = request.user
     step.save()
     log(request, Action.CREATE, step, household=diagnostic.household, label="Étape du diagnostic")
-    return _method_response(request, diagnostic, f"Étape enregistrée : {step}.")
+    return accepted(_method_response(request, diagnostic, f"Étape enregistrée : {step}."))
 
 
 @require_POST
@@ -224,6 +226,7 @@ def upload_report(request, pk):
 
 @require_POST
 @policy.action_required("diagnostic.change")
+@submitted_once
 def start(request, household_pk):
     household = get_object_or_404(
         Household.objects.visible_to(request.user, "diagnostic.change"), pk=household_pk

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from audit.models import log_households
+from audit.once import submitted_once
 from households.enums import Source
 from households.models import ImportBatch
 
@@ -51,6 +52,7 @@ def _batch(request, pk, *, lock=False):
 
 
 @policy.action_required(IMPORT)
+@submitted_once
 def upload(request):
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)

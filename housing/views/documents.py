@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from audit.models import Action, log
+from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors
 from caen_accompagnement.pdf import pdf_response
 from caen_accompagnement.uploads import private_file_response
@@ -21,6 +22,7 @@ from .pathway import _pathway_page
 
 
 @require_POST
+@submitted_once
 def document_generate(request, pk, kind):
     if kind not in DocumentKind.values:
         raise Http404

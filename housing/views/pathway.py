@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from audit.models import Action, log
+from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors, flash_errors
 
 from ..forms import DecisionForm, GlideForm, RehousingForm, SignForm, WishForm
@@ -131,6 +132,7 @@ def wishes(request, pk):
 
 @require_POST
 @policy.action_required("housing.change")
+@submitted_once
 def propose(request, pk, dwelling_pk):
     household = _household(request, pk, "housing.change")
     dwelling = get_object_or_404(Dwelling.objects.with_open_proposal(), pk=dwelling_pk)
@@ -176,6 +178,7 @@ def proposal_decide(request, pk):
 
 @require_POST
 @policy.action_required("housing.change")
+@submitted_once
 def rehousing_create(request, pk):
     household = _household(request, pk, "housing.change")
     form = RehousingForm(request.POST, household=household)

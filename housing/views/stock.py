@@ -4,6 +4,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from audit.models import Action, log
+from audit.once import submitted_once
 from caen_accompagnement.pagination import paginate
 
 from .. import imports
@@ -36,6 +37,7 @@ def dwelling_list(request):
 
 
 @policy.action_required("housing.change")
+@submitted_once
 def import_upload(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -286,8 +286,6 @@ def test_jobs_page_shows_each_job_last_run_and_what_it_produced(
     assert last.produced == 0 and last.get_outcome_display() == "Réussie"
     assert rows["coordination.remind_meetings"]["run"] is None
     assert "Jamais exécutée" in response.content.decode()
-    assert rows["households.purge_abandoned_imports"]["tracked"]
-    assert not rows["audit.purge_expired_entries"]["tracked"]  # below notifications
     client.force_login(admin_user)
     assert client.get(reverse("notifications:jobs")).status_code == 200
     client.force_login(social_worker)
