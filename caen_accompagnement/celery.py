@@ -38,26 +38,6 @@ def _relay_soon(pk):
         _publisher().put(("notifications.relay_message", [pk]))
 
 
-def send_on_commit(task_name, *args):
-    """Hand `task_name(*args)` to the broker once the current transaction has committed, from
-    the background thread of `enqueue_on_commit` (the request never waits for Redis).
-
-    For work whose own record is its outbox (an import batch: its state says the job is due,
-    a periodic relay runs what the broker never delivered). Without a broker (no REDIS_URL,
-    `task_always_eager`) the task runs right after the commit, in this process.
-    """
-    transaction.on_commit(lambda: _send_soon(task_name, list(args)))
-
-
-def _send_soon(task_name, args):
-    if app.conf.task_always_eager:
-        if task_name not in app.tasks:
-            app.loader.import_default_modules()
-        app.tasks[task_name].apply(args=args)
-    else:
-        _publisher().put((task_name, args))
-
-
 _queue = queue.SimpleQueue()
 _thread = None
 _thread_lock = threading.Lock()
@@ -65,7 +45,7 @@ _thread_lock = threading.Lock()
 
 def _publisher():
     """One daemon thread per process hands (task name, args) to the broker; a frozen Redis
-    blocks it, not the requests (the periodic relays still run the work)."""
+    blocks it, not the requests (the periodic relay still runs the work)."""
     global _thread
     with _thread_lock:
         if _thread is None or not _thread.is_alive():

@@ -314,11 +314,8 @@ DPO_CONTACT = env("DPO_CONTACT", default="")
 IMPORT_PENDING_HOURS = env.int("IMPORT_PENDING_HOURS", default=24)
 # Imports run as background jobs (docs/imports.md): a file up to this size is analysed and
 # confirmed within the request (a few hundred rows, well under a second); a larger one by the
-# worker, the page showing its progress. A job queued this long without starting, or started
-# and silent this long, is run by the periodic relay.
+# worker (through the outbox, like any other background work), the page showing its progress.
 IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=64 * 1024)
-IMPORT_JOB_GRACE_SECONDS = env.int("IMPORT_JOB_GRACE_SECONDS", default=60)
-IMPORT_JOB_LEASE_SECONDS = env.int("IMPORT_JOB_LEASE_SECONDS", default=300)
 PROGRAMME_TARGET_HOUSEHOLDS = 120
 # The programme's first day: the 120 households are counted over 3 years from it, and no bilan
 # is made for a year before it (docs/reporting.md).

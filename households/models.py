@@ -777,18 +777,6 @@ class ImportBatchQuerySet(models.QuerySet):
         deleted, _ = self.filter(pk__in=pks).delete()
         return deleted
 
-    def jobs_due(self, now=None):
-        """Jobs (analysis or confirmation) queued but not started within IMPORT_JOB_GRACE (the
-        broker was down, the message lost), or started and silent for IMPORT_JOB_LEASE (the
-        worker died): the periodic relay runs them."""
-        now = now or timezone.now()
-        grace = timedelta(seconds=settings.IMPORT_JOB_GRACE_SECONDS)
-        lease = timedelta(seconds=settings.IMPORT_JOB_LEASE_SECONDS)
-        return self.filter(state__in=ImportBatch.RUNNING_STATES).filter(
-            Q(job_started_at__isnull=True, job_queued_at__lte=now - grace)
-            | Q(job_started_at__isnull=False, progress_at__lte=now - lease)
-        )
-
 
 class ImportBatch(models.Model):
     """One uploaded priority list, kept from the upload until it is confirmed or cancelled.
@@ -799,9 +787,10 @@ class ImportBatch(models.Model):
     (`purge_abandoned`, run by the `households.purge_abandoned_imports` task).
 
     The analysis (preview) and the confirmation of a file are background jobs
-    (households/imports/jobs.py): the batch is their record — the state says which job is
-    queued or running, `progress_*` how far it got (written every chunk of rows), `error` why
-    it failed, `preview` what the analysis found.
+    (households/imports/jobs.py), handed over through the outbox (notifications.OutboxMessage)
+    like any other work: the batch says which job is queued or running (its state), whether it
+    started and how far it got (`job_started_at`, `progress_*`, written every chunk of rows),
+    `error` why it failed, `preview` what the analysis found.
     """
 
     class State(models.TextChoices):
@@ -841,11 +830,9 @@ class ImportBatch(models.Model):
     )
     # The background job (analysis or confirmation) of the current state.
     preview = models.JSONField("aperçu", default=dict, blank=True)
-    job_queued_at = models.DateTimeField("tâche demandée le", null=True, blank=True)
     job_started_at = models.DateTimeField("tâche commencée le", null=True, blank=True)
     progress_done = models.PositiveIntegerField("lignes traitées", default=0)
     progress_total = models.PositiveIntegerField("lignes à traiter", default=0)
-    progress_at = models.DateTimeField("avancement au", null=True, blank=True)
     error = models.TextField("erreur", blank=True)
 
     objects = ImportBatchQuerySet.as_manager()
@@ -870,46 +857,14 @@ class ImportBatch(models.Model):
 
     def queue(self, state):
         """Ask for the job of `state` (analysis or confirmation); the caller saves nothing else.
-        The job runs once its transaction commits (households/imports/jobs.py `dispatch`)."""
-        now = timezone.now()
+        The job runs once its transaction commits (households/imports/jobs.py `start`)."""
         self.state = state
-        self.job_queued_at = now
         self.job_started_at = None
         self.progress_done = self.progress_total = 0
-        self.progress_at = now
         self.error = ""
         self.save(
-            update_fields=[
-                "state",
-                "job_queued_at",
-                "job_started_at",
-                "progress_done",
-                "progress_total",
-                "progress_at",
-                "error",
-            ]
+            update_fields=["state", "job_started_at", "progress_done", "progress_total", "error"]
         )
-
-    @classmethod
-    def claim(cls, pk, now=None):
-        """The batch whose job this worker may run now, marked started (committed at once), or
-        None: no job queued, or another worker holds it and is alive (docs/imports.md)."""
-        now = now or timezone.now()
-        with transaction.atomic():
-            batch = (
-                cls.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, state__in=cls.RUNNING_STATES)
-                .first()
-            )
-            lease = timedelta(seconds=settings.IMPORT_JOB_LEASE_SECONDS)
-            if batch is None or (
-                batch.job_started_at and batch.progress_at and batch.progress_at > now - lease
-            ):
-                return None
-            batch.job_started_at = batch.progress_at = now
-            batch.progress_done = 0
-            batch.save(update_fields=["job_started_at", "progress_at", "progress_done"])
-            return batch
 
     @transaction.atomic
     def preview_ready(self, preview, rows):
@@ -918,15 +873,12 @@ class ImportBatch(models.Model):
         self.preview = preview
         self.state = self.State.PENDING
         self.progress_done = self.progress_total = rows
-        self.progress_at = timezone.now()
-        self.save(
-            update_fields=["preview", "state", "progress_done", "progress_total", "progress_at"]
-        )
+        self.save(update_fields=["preview", "state", "progress_done", "progress_total"])
 
     def confirmed(self, summary, now, rows):
         """The confirmation wrote everything (in the caller's transaction): the file goes."""
         self.state = self.State.CONFIRMED
-        self.settled_at = self.progress_at = now
+        self.settled_at = now
         self.content = None  # the file is not kept once its content is in the households
         self.preview = {}  # nor the names its preview listed
         self.summary = summary
@@ -935,7 +887,6 @@ class ImportBatch(models.Model):
             update_fields=[
                 "state",
                 "settled_at",
-                "progress_at",
                 "content",
                 "preview",
                 "summary",
@@ -952,17 +903,14 @@ class ImportBatch(models.Model):
         if self.state not in self.RUNNING_STATES:
             return
         self.error = message
-        self.progress_at = timezone.now()
         if back_to_preview:
             self.state = self.State.PENDING
         else:
             self.state = self.State.FAILED
-            self.settled_at = self.progress_at
+            self.settled_at = timezone.now()
             self.content = None
             self.preview = {}
-        self.save(
-            update_fields=["error", "state", "settled_at", "content", "preview", "progress_at"]
-        )
+        self.save(update_fields=["error", "state", "settled_at", "content", "preview"])
 
     @transaction.atomic
     def cancel(self):

@@ -23,19 +23,8 @@ def purge_abandoned_imports(run):
 
 @shared_task(name="households.run_import_job")
 def run_import_job(pk):
-    """The analysis or the confirmation of an uploaded list (households/imports/jobs.py)."""
+    """The analysis or the confirmation of an uploaded list (households/imports/jobs.py),
+    asked through the outbox (`enqueue_on_commit`): its failures are recorded on the batch."""
     from .imports import jobs
 
     return jobs.run(pk)
-
-
-RELAY_IMPORT_JOBS_TASK = "households.relay_import_jobs"
-
-
-@periodic_job(RELAY_IMPORT_JOBS_TASK)
-def relay_import_jobs(run):
-    """Import jobs the broker never delivered (down when the file was uploaded or confirmed),
-    or whose worker died: run here."""
-    from .imports import jobs
-
-    return jobs.relay_due()

@@ -424,8 +424,12 @@ class OutboxMessage(models.Model):
     `caen_accompagnement.celery.enqueue_on_commit` writes one row; after the commit a background
     thread hands its key to the broker (the request never waits for Redis), and the periodic
     relay (`notifications.relay_outbox`) runs whatever is still pending: one mechanism for every
-    kind of work, whether the broker was down, frozen or the message lost. `relay` locks the row
-    and marks it done in the transaction of the task's own writes, so it runs once.
+    kind of work, whether the broker was down, frozen or the message lost (import jobs
+    included: households/imports/jobs.py). `relay` locks the row and marks it done in the
+    transaction of the task's own writes, so it runs once; a worker dying mid-task drops its
+    connection, PostgreSQL rolls that transaction back and releases the lock, and the relay
+    runs the task again. A task records its own expected failures (the outbox sees it done);
+    an exception is retried with a growing wait, then abandoned.
     """
 
     task = models.CharField("tâche", max_length=150)

@@ -1,19 +1,26 @@
 """The analysis (preview) and the confirmation of an uploaded list, as background jobs.
 
-The `ImportBatch` is the job's record, written in the request's transaction: its state says
-which job is due (`analysing`, `confirming`), `job_queued_at`/`job_started_at` whether it
-started, `progress_*` how far it got. After the commit the batch's key is handed to the broker
-from a background thread (`caen_accompagnement.celery.send_on_commit`: the request never talks
-to Redis); the periodic relay `households.relay_import_jobs` runs every job the broker did not
-deliver (broker down, message lost, worker dead). Without a broker (`task_always_eager`: `make
-run` on SQLite) the job runs in-process right after the commit. A file up to
-IMPORT_INLINE_MAX_BYTES is analysed and confirmed within the request itself.
+The request writes the job down in its own transaction, through the one outbox every web
+change uses (`caen_accompagnement.celery.enqueue_on_commit`: a notifications.OutboxMessage
+row for `households.run_import_job`), with the batch's state saying which job is due
+(`analysing`, `confirming`). After the commit a background thread hands the message to the
+broker (the request never talks to Redis); the periodic `notifications.relay_outbox` runs what
+the broker did not deliver. Without a broker (`task_always_eager`: `make run`) the job runs
+in-process right after the commit. A file up to IMPORT_INLINE_MAX_BYTES is analysed and
+confirmed within the request itself.
 
-A job writes its progress every chunk of rows (households/imports/plan.py CHUNK_ROWS). The
-confirmation writes everything in one transaction: its progress goes through a second
-connection (PostgreSQL) so that the page polling it sees it before the commit. A job that fails
-leaves nothing written and the batch `failed` with a French message (or, when another import
-wrote the same households meanwhile, back to its preview with that message).
+The outbox runs the job inside a transaction that holds the message's row lock and marks the
+message done when the job returns: a job runs once; a worker that dies mid-job drops its
+connection, so its transaction (the job's writes included) is rolled back, the lock released,
+and the relay runs the job again from the start.
+
+A job writes its progress every chunk of rows (households/imports/plan.py CHUNK_ROWS). Being
+inside the outbox's transaction, it writes it through a second connection (PostgreSQL) so that
+the page polling the batch sees it before the commit; the job itself never locks the batch row
+before its last write. A job that fails leaves nothing written and the batch `failed` with a
+French message (or, when another import wrote the same households meanwhile, back to its
+preview with that message): it records its own failure, so the outbox sees it done and never
+retries it.
 """
 
 import logging
@@ -29,15 +36,14 @@ from django.db import (
 )
 from django.utils import timezone
 
-from caen_accompagnement.celery import send_on_commit
+from caen_accompagnement.celery import enqueue_on_commit
 from households.models import ImportBatch
+from households.tasks import run_import_job
 
 from .plan import analyse, confirm, count_rows
 from .reading import ImportFileError
 
 logger = logging.getLogger(__name__)
-
-RUN_IMPORT_JOB = "households.run_import_job"
 
 UNEXPECTED = (
     "L'import n'a pas pu aboutir à cause d'une erreur inattendue : rien n'a été enregistré. "
@@ -57,7 +63,7 @@ def runs_inline(batch) -> bool:
 def start(batch, state, *, by=None):
     """Queue the job of `state` (analysis or confirmation, asked by `by`) on `batch`, in the
     caller's transaction; run it now when the file is small, else once the transaction
-    commits (worker, or in-process without a broker)."""
+    commits (through the outbox: worker, or in-process without a broker)."""
     if by is not None:
         batch.confirmed_by = by
         batch.save(update_fields=["confirmed_by"])
@@ -65,17 +71,20 @@ def start(batch, state, *, by=None):
     if runs_inline(batch):
         run(batch.pk, report=False)
     else:
-        send_on_commit(RUN_IMPORT_JOB, batch.pk)
+        enqueue_on_commit(run_import_job, batch.pk)
 
 
 def run(pk, *, report=True):
-    """Run the job due on batch `pk`, once (claimed first); returns the batch's new state, or
-    None when there was nothing to run."""
-    batch = ImportBatch.claim(pk)
+    """Run the job due on batch `pk`; returns the batch's new state, or None when there was
+    nothing to run (already run, cancelled, purged). Its errors are recorded on the batch, not
+    raised: the outbox running it sees it done."""
+    batch = ImportBatch.objects.filter(pk=pk, state__in=ImportBatch.RUNNING_STATES).first()
     if batch is None:
         return None
     progress = Progress(batch) if report else None
     try:
+        if progress is not None:
+            progress.begin()
         if batch.state == ImportBatch.State.ANALYSING:
             _analyse(batch, progress)
         else:
@@ -141,27 +150,32 @@ def _reloaded(batch):
 class Progress:
     """`progress(rows done)`: written on the batch at once, visible to the page polling it.
 
-    Outside a transaction, an UPDATE; inside the confirmation's transaction, on PostgreSQL, an
-    UPDATE through a second connection (committed at once, never waiting over a second for a
-    lock); on SQLite (one writer at a time: development only) not written until the end."""
+    Outside a transaction, an UPDATE; inside one (the outbox's, the confirmation's), on
+    PostgreSQL, an UPDATE through a second connection (committed at once, never waiting over a
+    second for a lock); on SQLite (one writer at a time: development only) an UPDATE in the
+    transaction, seen at its end."""
 
     def __init__(self, batch):
         self.pk = batch.pk
         self.side = None
 
+    def begin(self):
+        self._write(job_started_at=timezone.now(), progress_done=0, progress_total=0)
+
     def start(self, total):
-        ImportBatch.objects.filter(pk=self.pk).update(
-            progress_total=total, progress_done=0, progress_at=timezone.now()
-        )
+        self._write(progress_total=total, progress_done=0)
 
     def __call__(self, done):
-        now = timezone.now()
-        if not connection.in_atomic_block:
-            ImportBatch.objects.filter(pk=self.pk).update(progress_done=done, progress_at=now)
-        elif connection.vendor == "postgresql":
-            self._side_write(done, now)
+        self._write(progress_done=done)
 
-    def _side_write(self, done, now):
+    def _write(self, **fields):
+        if connection.in_atomic_block and connection.vendor == "postgresql":
+            self._side_write(fields)
+        else:
+            ImportBatch.objects.filter(pk=self.pk).update(**fields)
+
+    def _side_write(self, fields):
+        columns = ", ".join(f"{ImportBatch._meta.get_field(name).column} = %s" for name in fields)
         try:
             if self.side is None:
                 self.side = connections.create_connection(DEFAULT_DB_ALIAS)
@@ -169,9 +183,8 @@ class Progress:
                     cursor.execute("SET lock_timeout = '1s'")
             with self.side.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {ImportBatch._meta.db_table} SET progress_done = %s, "  # noqa: S608 - table name from the model
-                    "progress_at = %s WHERE id = %s",
-                    [done, now, self.pk],
+                    f"UPDATE {ImportBatch._meta.db_table} SET {columns} WHERE id = %s",  # noqa: S608 - names from the model
+                    [*fields.values(), self.pk],
                 )
         except DatabaseError:
             logger.warning("Avancement de l'import %s non écrit", self.pk, exc_info=True)
@@ -180,11 +193,3 @@ class Progress:
         if self.side is not None:
             self.side.close()
             self.side = None
-
-
-def relay_due():
-    """Run every job the broker did not deliver (or whose worker died); returns how many ran."""
-    ran = 0
-    for pk in ImportBatch.objects.jobs_due().values_list("pk", flat=True):
-        ran += run(pk) is not None
-    return ran

@@ -1,11 +1,15 @@
 """Imports at scale (issue 14 point 2): background jobs with a progress bar, a fixed number of
 queries per chunk of rows, memory flat in the file's size, all or nothing."""
 
+import os
+import subprocess
+import sys
 import time
 import tracemalloc
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -17,7 +21,8 @@ from caen_accompagnement.management.commands.bench import codesi_file
 from households.imports import jobs, plan, reading
 from households.imports.plan import analyse, confirm
 from households.models import Household, HouseholdSource, ImportBatch, Person, StatusChange
-from households.tasks import relay_import_jobs
+from notifications.models import OutboxMessage
+from notifications.tasks import relay_outbox
 from tests.conftest import require_postgresql
 
 URL = reverse("households:import")
@@ -91,16 +96,20 @@ def test_a_large_file_is_analysed_then_confirmed_by_jobs_with_a_progress_bar(
 def test_a_job_the_broker_never_delivered_is_run_by_the_relay(
     client, letting_officer, background, django_capture_on_commit_callbacks
 ):
+    """The one outbox: the job is an OutboxMessage written with the upload, caught up by the
+    same periodic relay as every other kind of work."""
     client.force_login(letting_officer)
     with django_capture_on_commit_callbacks():  # the broker was down: the callback never runs
         upload(client, codesi_file(5))
     batch = ImportBatch.objects.get()
-    assert relay_import_jobs.apply().get() == 0  # just queued: the broker may yet deliver it
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        job_queued_at=timezone.now() - timedelta(minutes=2)
+    message = OutboxMessage.objects.get()
+    assert (message.task, message.args) == ("households.run_import_job", [batch.pk])
+    assert relay_outbox.apply().get() == 0  # just queued: the broker may yet deliver it
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        next_at=timezone.now() - timedelta(seconds=1)
     )
-    assert relay_import_jobs.apply().get() == 1
-    assert relay_import_jobs.apply().get() == 0  # once
+    assert relay_outbox.apply().get() == 1
+    assert relay_outbox.apply().get() == 0  # once
     batch.refresh_from_db()
     assert batch.state == ImportBatch.State.PENDING and batch.preview["counts"]["create"] == 5
 
@@ -121,6 +130,9 @@ def test_a_file_failing_in_its_job_says_why_in_french(
     assert "dépasse 150 lignes : découpez-le." in page
     assert "Déposer de nouveau le fichier" in page
     assert nothing_written()
+    # The job recorded its own failure: the outbox saw it done and will not run it again.
+    message = OutboxMessage.objects.get()
+    assert message.done_at is not None and message.attempts == 0 and message.error == ""
 
 
 @pytest.mark.django_db(transaction=True)
@@ -156,6 +168,8 @@ def test_a_row_failing_mid_file_leaves_nothing_written(
         assert "rien n'a été enregistré" in batch.error
         assert nothing_written()
         assert "rien n&#x27;a été enregistré" in client.get(response.url).content.decode()
+        assert not OutboxMessage.objects.filter(done_at__isnull=True).exists()
+        assert not OutboxMessage.objects.filter(attempts__gt=0).exists()  # never retried
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TRIGGER refuse_person ON households_person")
@@ -307,6 +321,9 @@ def test_a_real_worker_runs_the_jobs_and_the_page_sees_their_progress(
     assert Household.objects.count() == 3000
     assert StatusChange.objects.filter(by=letting_officer).count() == 3000
     assert "Import enregistré" in client.get(response.url).content.decode()
+    # Both jobs went through the one outbox, each run once and marked done.
+    ran = OutboxMessage.objects.filter(task="households.run_import_job")
+    assert ran.count() == 2 and not ran.filter(done_at__isnull=True).exists()
 
 
 @pytest.mark.django_db
@@ -317,13 +334,85 @@ def test_a_job_runs_once_and_a_late_failure_leaves_a_finished_import_alone(
     with django_capture_on_commit_callbacks():
         upload(client, codesi_file(5))
     batch = ImportBatch.objects.get()
-    assert jobs.run(batch.pk) == ImportBatch.State.PENDING
-    assert jobs.run(batch.pk) is None  # delivered twice (broker and relay): nothing to run
+    message = OutboxMessage.objects.get()
+    assert OutboxMessage.relay(message.pk) == 1
+    assert OutboxMessage.relay(message.pk) == 0  # delivered twice (broker and relay): once
+    batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.PENDING
+    assert jobs.run(batch.pk) is None  # a job no longer due: nothing to run
     with django_capture_on_commit_callbacks():
         client.post(reverse("households:import_confirm", args=[batch.pk]))
-    assert jobs.run(batch.pk) == ImportBatch.State.CONFIRMED
+    message = OutboxMessage.objects.latest("pk")
+    assert OutboxMessage.relay(message.pk) == 1
     batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.CONFIRMED
     batch.fail(jobs.CONCURRENT, back_to_preview=True)  # a second run of the job, failing late
     batch.refresh_from_db()
     assert batch.state == ImportBatch.State.CONFIRMED and batch.error == ""
     assert Household.objects.count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_confirmation_whose_worker_died_is_run_again_by_the_relay(letting_officer):
+    """A worker killed in the middle of a confirmation: its connection drops, PostgreSQL rolls
+    its transaction back (the households it had written, the outbox row's lock), and the
+    periodic relay runs the confirmation again, from the start, once. While the worker lives,
+    the relay leaves its job alone."""
+    require_postgresql("le worker tué tourne dans un autre processus, sur la base de test")
+    batch = ImportBatch.objects.create(
+        source="codesi",
+        filename="codesi.csv",
+        content=codesi_file(30),
+        uploaded_by=letting_officer,
+        confirmed_by=letting_officer,
+        state=ImportBatch.State.CONFIRMING,
+    )
+    message = OutboxMessage.record("households.run_import_job", [batch.pk])
+    OutboxMessage.objects.filter(pk=message.pk).update(  # due for the relay already
+        next_at=timezone.now() - timedelta(seconds=1)
+    )
+    with connection.cursor() as cursor:  # every write of members takes 2 s: time to kill it
+        cursor.execute(
+            "CREATE FUNCTION slow_person() RETURNS trigger AS $$ BEGIN "
+            "PERFORM pg_sleep(2); RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER slow_person BEFORE INSERT ON households_person "
+            "FOR EACH STATEMENT EXECUTE FUNCTION slow_person()"
+        )
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": "",
+    }
+    worker = subprocess.Popen(  # noqa: S603 - our own manage.py
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            f"from notifications.models import OutboxMessage; OutboxMessage.relay({message.pk})",
+        ],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ImportBatch.objects.filter(pk=batch.pk, job_started_at__isnull=False).exists():
+            assert worker.poll() is None and time.monotonic() < deadline, "worker not started"
+            time.sleep(0.1)
+        assert relay_outbox.apply().get() == 0  # the worker lives: its job is left alone
+    finally:
+        worker.kill()
+        worker.wait()
+        with connection.cursor() as cursor:  # waits for PostgreSQL to drop the dead worker
+            cursor.execute("DROP TRIGGER slow_person ON households_person")
+            cursor.execute("DROP FUNCTION slow_person()")
+    batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.CONFIRMING and not Household.objects.exists()
+    assert relay_outbox.apply().get() == 1
+    assert relay_outbox.apply().get() == 0
+    batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.CONFIRMED, batch.error
+    assert Household.objects.count() == 30 and Person.objects.count() == 30

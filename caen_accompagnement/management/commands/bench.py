@@ -411,10 +411,17 @@ class Command(BaseCommand):
         everything it wrote is rolled back.
 
         The analysis and the confirmation are background jobs (households/imports/jobs.py): the
-        requests only record them; each job is run here as the worker runs it (`jobs.run`),
-        progress written every chunk, and timed."""
-        from households.imports import jobs
+        requests only record them in the outbox; each job is run here as the worker runs it
+        (`OutboxMessage.relay`: in the outbox's transaction, progress written every chunk
+        through a second connection), and timed."""
         from households.models import Household, ImportBatch
+        from notifications.models import OutboxMessage
+
+        def run_job():
+            message = OutboxMessage.objects.filter(
+                task="households.run_import_job", done_at__isnull=True
+            ).latest("pk")
+            return OutboxMessage.relay(message.pk)
 
         content = codesi_file(rows)
         client = Client()
@@ -437,7 +444,7 @@ class Command(BaseCommand):
             page = response.url
             batch = ImportBatch.objects.latest("pk")
             started = time.perf_counter()
-            jobs.run(batch.pk)
+            run_job()
             result["preview_s"] = time.perf_counter() - started
             started = time.perf_counter()
             response = client.get(page, secure=True)
@@ -448,7 +455,7 @@ class Command(BaseCommand):
             result["confirm_request_s"] = time.perf_counter() - started
             result["confirm_status"] = response.status_code
             started = time.perf_counter()
-            jobs.run(batch.pk)
+            run_job()
             result["confirm_s"] = time.perf_counter() - started
             batch.refresh_from_db()
             result["state"] = batch.state

@@ -47,16 +47,9 @@ SCHEDULES = {
     "Relais des tâches en attente": (
         "notifications.relay_outbox",
         _crontab("*"),
-        "Exécute les envois demandés par l'application (signalements, ordres du jour, comptes "
-        "rendus…) que Redis n'a pas transmis ; nouvel essai avec attente croissante.",
-    ),
-    # Import jobs (households/imports/jobs.py): an analysis or confirmation the broker did not
-    # deliver, or whose worker died, run once.
-    "Relais des imports en attente": (
-        "households.relay_import_jobs",
-        _crontab("*"),
-        "Exécute l'analyse ou l'enregistrement d'une liste déposée que Redis n'a pas transmis "
-        "(ou dont le worker s'est arrêté).",
+        "Exécute les tâches demandées par l'application (signalements, ordres du jour, comptes "
+        "rendus, analyses et enregistrements d'imports…) que Redis n'a pas transmises ou dont "
+        "le worker s'est arrêté ; nouvel essai avec attente croissante.",
     ),
     # Reminders (issue « rappels »): each job writes a notifications.JobRun row, and a reminder
     # exists once per (kind, object, recipient, due date), so a second firing sends nothing.
