@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('households', '0008_import_jobs'),
+        ('households', '0010_list_indexes'),
     ]
 
     operations = [
