@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -137,6 +138,27 @@ def import_targets(imports):
         )
         for step, rate in imports.items()
     ]
+
+
+def pdf_figures(pairs):
+    """A PDF's figures from its pairs ((view wall s, view work s), (raw wall s, raw CPU s)):
+    medians over the pairs of each time and of each pair's ratio (a pair shares the load of
+    the moment). `ratio` (work: the view's CPU + SQL wait / the rendering's CPU) is the one
+    the target reads; `ratio_wall` is the same with wall-clock times."""
+    pairs = list(pairs)
+
+    def median(values):
+        return statistics.median(list(values))
+
+    return {
+        "view_s": median(v[0] for v, _ in pairs),
+        "raw_s": median(r[0] for _, r in pairs),
+        "view_work_s": median(v[1] for v, _ in pairs),
+        "raw_cpu_s": median(r[1] for _, r in pairs),
+        "ratio_wall": round(median(v[0] / r[0] for v, r in pairs), 2),
+        "ratio": round(median(v[1] / r[1] for v, r in pairs), 2),
+        "runs": len(pairs),
+    }
 
 
 def pdf_targets(pdfs):
