@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
@@ -140,10 +141,46 @@ def import_targets(imports):
     ]
 
 
+def cpu_seconds_of(pid):
+    """CPU time (s) process `pid` has used so far, from /proc/<pid>/schedstat (nanoseconds,
+    Linux); None when it cannot be read (another machine's PostgreSQL, another system)."""
+    try:
+        with open(f"/proc/{int(pid)}/schedstat") as stat:
+            return int(stat.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextmanager
+def database_work(connection):
+    """Yields a list whose one number is, after the block, the CPU time the PostgreSQL backend
+    of `connection` used inside it (/proc/<pid>/schedstat, a server on this machine), else
+    the time the block spent waiting on the database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    waited = [0.0]
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            waited[0] += time.perf_counter() - started
+
+    spent = [0.0]
+    before = cpu_seconds_of(backend)
+    with connection.execute_wrapper(timed):
+        yield spent
+    after = cpu_seconds_of(backend)
+    spent[0] = waited[0] if before is None or after is None else after - before
+
+
 def pdf_figures(pairs):
     """A PDF's figures from its pairs ((view wall s, view work s), (raw wall s, raw CPU s)):
     medians over the pairs of each time and of each pair's ratio (a pair shares the load of
-    the moment). `ratio` (work: the view's CPU + SQL wait / the rendering's CPU) is the one
+    the moment). `ratio` (work: the CPU the request used, PostgreSQL's included / the
+    rendering's CPU) is the one
     the target reads; `ratio_wall` is the same with wall-clock times."""
     pairs = list(pairs)
 

@@ -462,9 +462,11 @@ class Command(BaseCommand):
         garbage collection, one warm-up pair first. Each pair gives two ratios:
 
         - time (`ratio_wall`): wall-clock time of the request / of the rendering;
-        - work (`ratio`): the process's CPU time during the request plus the time it waited on
-          PostgreSQL / the CPU time of the rendering. What a quiet machine's wall clock would
-          give, but not moved by the other processes of a shared machine (docs/performance.md).
+        - work (`ratio`): the CPU time the request used, in this process and in its PostgreSQL
+          backend (/proc/<pid>/schedstat; the time spent waiting on the database when the
+          server is not on this machine) / the CPU time of the rendering. What a quiet
+          machine's wall clock would give, but not moved by the other processes of a shared
+          machine (docs/performance.md).
 
         The figures are the medians over the pairs (a pair shares the machine's load); the
         target reads the work ratio.
@@ -485,24 +487,15 @@ class Command(BaseCommand):
                 captured.append(kwargs.get("string"))
                 super().__init__(*args, **kwargs)
 
-        waited = [0.0]
-
-        def timed_query(execute, sql, params, many, context):
-            started = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                waited[0] += time.perf_counter() - started
-
         def view(client, url, cleanup):
-            """(wall s, CPU + SQL s) of one request."""
+            """(wall s, work s) of one request: work is this process's CPU time plus its
+            PostgreSQL backend's (benchmark.database_work)."""
             captured.clear()
             weasyprint.HTML = RecordingHTML
             try:
                 with transaction.atomic():  # the export's audit entry is not kept
                     gc.collect()  # neither timing pays for the other's garbage
-                    waited[0] = 0.0
-                    with connection.execute_wrapper(timed_query):
+                    with benchmark.database_work(connection) as db:
                         cpu, started = time.process_time(), time.perf_counter()
                         response = client.get(url, secure=True)
                         wall = time.perf_counter() - started
@@ -514,7 +507,7 @@ class Command(BaseCommand):
                 weasyprint.HTML = original
             if response.status_code != 200 or len(captured) != 1:
                 raise CommandError(f"PDF {url} : réponse {response.status_code}.")
-            return wall, cpu + waited[0]
+            return wall, cpu + db[0]
 
         def raw(html):
             """(wall s, CPU s) of one stock rendering."""
