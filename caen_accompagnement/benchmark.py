@@ -12,10 +12,12 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
@@ -149,6 +151,63 @@ def import_targets(imports, longest_request=None):
             )
         )
     return targets
+
+
+def cpu_seconds_of(pid):
+    """CPU time (s) process `pid` has used so far, from /proc/<pid>/schedstat (nanoseconds,
+    Linux); None when it cannot be read (another machine's PostgreSQL, another system)."""
+    try:
+        with open(f"/proc/{int(pid)}/schedstat") as stat:
+            return int(stat.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextmanager
+def database_work(connection):
+    """Yields a list whose one number is, after the block, the CPU time the PostgreSQL backend
+    of `connection` used inside it (/proc/<pid>/schedstat, a server on this machine), else
+    the time the block spent waiting on the database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    waited = [0.0]
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            waited[0] += time.perf_counter() - started
+
+    spent = [0.0]
+    before = cpu_seconds_of(backend)
+    with connection.execute_wrapper(timed):
+        yield spent
+    after = cpu_seconds_of(backend)
+    spent[0] = waited[0] if before is None or after is None else after - before
+
+
+def pdf_figures(pairs):
+    """A PDF's figures from its pairs ((view wall s, view work s), (raw wall s, raw CPU s)):
+    medians over the pairs of each time and of each pair's ratio (a pair shares the load of
+    the moment). `ratio` (work: the CPU the request used, PostgreSQL's included / the
+    rendering's CPU) is the one
+    the target reads; `ratio_wall` is the same with wall-clock times."""
+    pairs = list(pairs)
+
+    def median(values):
+        return statistics.median(list(values))
+
+    return {
+        "view_s": median(v[0] for v, _ in pairs),
+        "raw_s": median(r[0] for _, r in pairs),
+        "view_work_s": median(v[1] for v, _ in pairs),
+        "raw_cpu_s": median(r[1] for _, r in pairs),
+        "ratio_wall": round(median(v[0] / r[0] for v, r in pairs), 2),
+        "ratio": round(median(v[1] / r[1] for v, r in pairs), 2),
+        "runs": len(pairs),
+    }
 
 
 def pdf_targets(pdfs):

@@ -132,5 +132,5 @@ TEMPLATES = {
 }
 
 
-def render_document(kind, context, request=None) -> bytes:
-    return render_pdf(TEMPLATES[kind], context, request=request)
+def render_document(kind, context) -> bytes:
+    return render_pdf(TEMPLATES[kind], context)

@@ -544,7 +544,7 @@ class AgreementDocument(models.Model):
 
     @classmethod
     @transaction.atomic
-    def generate(cls, household, kind, *, by, request=None, at=None):
+    def generate(cls, household, kind, *, by, at=None):
         """Render the document from today's data as a new version (status: generated).
         `at` dates a generation recorded after the fact (the demo's histories); default now."""
         from django.core.files.base import ContentFile
@@ -566,7 +566,7 @@ class AgreementDocument(models.Model):
             rehousing=context.get("rehousing") if kind == DocumentKind.CONVENTION else None,
         )
         context["document"] = document
-        pdf = render_document(kind, context, request=request)
+        pdf = render_document(kind, context)
         document.pdf.save("document.pdf", ContentFile(pdf), save=False)
         document.save()
         return document

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from diagnostics.models import BudgetLine, Obstacle
@@ -115,10 +116,24 @@ def _record(obj, skipped=()):
     return record
 
 
+def _held_kinds(household):
+    """The (model, path) of HELD that hold a row of `household`: one query of EXISTS, so that
+    only those are read (most households have nothing in most of them)."""
+    flags = (
+        type(household)
+        .objects.filter(pk=household.pk)
+        .values_list(
+            *[Exists(model.objects.filter(**{path: OuterRef("pk")})) for model, path in HELD]
+        )
+        .first()
+    )
+    return [kind for kind, held in zip(HELD, flags or (), strict=False) if held]
+
+
 def holdings(household) -> list[dict]:
     """[{"title": "Membres du ménage", "records": [[(name, label, value), …], …]}, …]"""
     sections = [{"title": "Dossier du ménage", "records": [_record(household)]}]
-    for model, path in HELD:
+    for model, path in _held_kinds(household):
         rows = model.objects.filter(**{path: household}).order_by("pk")
         parent = {path.split("__")[0]}  # the record it belongs to: the section says it
         related = [f.name for f in _fields(model, parent) if isinstance(f, models.ForeignKey)]

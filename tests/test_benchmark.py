@@ -143,6 +143,19 @@ def test_import_requests_target():
     assert fast.name == "import : aucune requête au-delà de 5 s"
 
 
+def test_pdf_figures_are_medians_of_paired_ratios():
+    # ((view wall, view CPU + SQL), (raw wall, raw CPU)): the third pair ran under a load
+    # spike that slowed the request's wall clock only; the work ratio does not see it.
+    pairs = [
+        ((0.11, 0.10), (0.10, 0.10)),
+        ((0.12, 0.11), (0.10, 0.10)),
+        ((0.50, 0.10), (0.10, 0.10)),
+    ]
+    figures = benchmark.pdf_figures(pairs)
+    assert figures["ratio"] == 1.0 and figures["ratio_wall"] == 1.2
+    assert figures["view_s"] == 0.12 and figures["raw_cpu_s"] == 0.10 and figures["runs"] == 3
+
+
 def test_last_line_is_one_json_object_with_every_figure_and_verdict():
     targets = benchmark.pdf_targets({"synthèse": 1.1}) + benchmark.import_targets({"preview": 9.0})
     line = benchmark.summary_line({"health": {"ms": 51.9}, "pages": []}, targets)

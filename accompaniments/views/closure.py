@@ -88,7 +88,6 @@ def interview_pdf(request, pk, interview_pk):
     pdf = render_pdf(
         "accompaniments/pdf/social_report.html",
         {"acc": acc, "interview": interview, "objectives": list(acc.objectives.all())},
-        request=request,
     )
     log(request, Action.EXPORT, interview, household=acc.household, label="Rapport social (PDF)")
     filename = f"rapport-social-{acc.household.reference}-{interview.held_on:%Y%m%d}.pdf"

@@ -88,7 +88,7 @@ def preread(request, pk):
 def preread_pdf(request, pk):
     meeting = _meeting(request, pk)
     context = _preread_context(request, meeting, Action.EXPORT, "Dossier de pré-lecture (PDF)")
-    pdf = render_pdf("coordination/pdf/preread.html", context, request=request)
+    pdf = render_pdf("coordination/pdf/preread.html", context)
     return pdf_response(pdf, f"pre-lecture-cellule-{meeting.local_date:%Y-%m-%d}.pdf")
 
 

@@ -101,9 +101,7 @@ def synthesis_pdf(request, pk):
     diagnostic = get_object_or_404(_synthesis_qs(request.user).prefetch_related(MEMBERS), pk=pk)
     data = diagnostic.synthesis()
     pdf = render_pdf(
-        "diagnostics/synthesis_pdf.html",
-        {"synthesis": data, "printed_at": timezone.now()},
-        request=request,
+        "diagnostics/synthesis_pdf.html", {"synthesis": data, "printed_at": timezone.now()}
     )
     log(request, Action.EXPORT, diagnostic, label=f"Synthèse v{diagnostic.number} (PDF)")
     return pdf_response(pdf, f"synthese-{data['reference']}-v{data['number']}.pdf")

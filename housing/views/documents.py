@@ -30,7 +30,7 @@ def document_generate(request, pk, kind):
     if not can_manage_document(request.user, kind, household):
         raise PermissionDenied("Vous ne pouvez pas générer ce document.")
     try:
-        document = AgreementDocument.generate(household, kind, by=request.user, request=request)
+        document = AgreementDocument.generate(household, kind, by=request.user)
     except ValidationError as exc:
         return _pathway_page(request, household, status=422, errors=exc.messages)
     log(request, Action.CREATE, document, label=f"{document.get_kind_display()} v{document.number}")

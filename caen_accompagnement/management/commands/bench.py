@@ -23,7 +23,6 @@ import gc
 import io
 import logging
 import random
-import statistics
 import time
 import warnings
 from contextlib import contextmanager
@@ -178,28 +177,55 @@ def codesi_file(rows, seed=14):
 
 
 def pdf_cases():
-    """(name, URL) of every PDF view, several candidates per kind (the first served counts)."""
+    """(name, URL, cleanup) of every PDF view, several candidates per kind (the first served
+    counts). `cleanup(url)`, when not None, removes what the request stored outside the
+    database (the transaction around each request rolls the rows back, not the files)."""
+    from django.utils import timezone
+
     from accompaniments.models import Interview
     from coordination.models import Meeting
     from diagnostics.models import Diagnostic
+    from households.models import Household
+    from housing.models import AgreementDocument, DocumentKind
 
     cases = []
     if d := Diagnostic.objects.order_by("pk").first():
-        cases.append(("synthèse de diagnostic", reverse("diagnostics:synthesis_pdf", args=[d.pk])))
-    if i := Interview.objects.order_by("pk").first():
         cases.append(
-            (
-                "rapport social",
-                reverse("accompaniments:interview_pdf", args=[i.accompaniment_id, i.pk]),
-            )
+            ("synthèse de diagnostic", reverse("diagnostics:synthesis_pdf", args=[d.pk]), None)
         )
+    if i := Interview.objects.order_by("pk").first():
+        url = reverse("accompaniments:interview_pdf", args=[i.accompaniment_id, i.pk])
+        cases.append(("rapport social", url, None))
     meetings = list(Meeting.objects.filter(items__isnull=False).distinct().order_by("-pk")[:8])
     for name, url_name in (
         ("pré-lecture de cellule", "coordination:preread_pdf"),
         ("projet de compte rendu", "coordination:minutes_preview"),
     ):
-        cases += [(name, reverse(url_name, args=[m.pk])) for m in meetings]
+        cases += [(name, reverse(url_name, args=[m.pk]), None) for m in meetings]
+    # Conventions and contracts recorded in a batch are rendered on their first download
+    # (`AgreementDocument.ensure_pdf`): that first download is the one measured.
+    for kind in DocumentKind.values:
+        for document in AgreementDocument.objects.filter(pdf="", kind=kind).order_by("pk")[:3]:
+            name = f"{document.get_kind_display().lower()} (1er téléchargement)"
+            url = reverse("housing:document_download", args=[document.pk])
+            cases.append((name, url, _drop_document_pdf))
+    year = max(settings.PROGRAMME_START.year, timezone.localdate().year - 1)
+    cases.append(("bilan annuel", reverse("reporting:bilan_download", args=[year, "pdf"]), None))
+    if h := Household.objects.order_by("pk").first():
+        url = reverse("privacy:access_request_pdf", args=[h.pk])
+        cases.append(("droit d'accès (dossier)", url, None))
     return cases
+
+
+def _drop_document_pdf(url):
+    """Delete the file `ensure_pdf` stored for the document of `url` (its row is rolled back)."""
+    from django.urls import resolve
+
+    from housing.models import AgreementDocument
+
+    document = AgreementDocument.objects.get(pk=resolve(url).kwargs["pk"])
+    if document.pdf:
+        document.pdf.storage.delete(document.pdf.name)
 
 
 class Command(BaseCommand):
@@ -468,10 +494,27 @@ class Command(BaseCommand):
         )
         return result
 
-    def pdfs(self, repeat=5):
-        """Each PDF view's time against raw WeasyPrint on the HTML it rendered: medians of
-        `repeat` requests and `repeat` renderings, alternated so that both see the same load."""
+    def pdfs(self, repeat=7):
+        """Each PDF view against raw WeasyPrint on the HTML it rendered, in `repeat` pairs: a
+        request then a rendering, or a rendering then a request (alternated), each after a
+        garbage collection, one warm-up pair first. Each pair gives two ratios:
+
+        - time (`ratio_wall`): wall-clock time of the request / of the rendering;
+        - work (`ratio`): the CPU time the request used, in this process and in its PostgreSQL
+          backend (/proc/<pid>/schedstat; the time spent waiting on the database when the
+          server is not on this machine) / the CPU time of the rendering. What a quiet
+          machine's wall clock would give, but not moved by the other processes of a shared
+          machine (docs/performance.md).
+
+        The figures are the medians over the pairs (a pair shares the machine's load); the
+        target reads the work ratio.
+
+        Raw WeasyPrint is the stock call on the HTML the view handed to WeasyPrint, with the
+        stylesheet of `pdf/base.html` (caen_accompagnement.pdf.STYLESHEET) parsed afresh:
+        `HTML(string=html, base_url=BASE_DIR).write_pdf(stylesheets=[CSS(filename=…)])`."""
         import weasyprint
+
+        from caen_accompagnement.pdf import STYLESHEET
 
         cases = pdf_cases()
         captured = []
@@ -482,45 +525,69 @@ class Command(BaseCommand):
                 captured.append(kwargs.get("string"))
                 super().__init__(*args, **kwargs)
 
+        def view(client, url, cleanup):
+            """(wall s, work s) of one request: work is this process's CPU time plus its
+            PostgreSQL backend's (benchmark.database_work)."""
+            captured.clear()
+            weasyprint.HTML = RecordingHTML
+            try:
+                with transaction.atomic():  # the export's audit entry is not kept
+                    gc.collect()  # neither timing pays for the other's garbage
+                    with benchmark.database_work(connection) as db:
+                        cpu, started = time.process_time(), time.perf_counter()
+                        response = client.get(url, secure=True)
+                        wall = time.perf_counter() - started
+                        cpu = time.process_time() - cpu
+                    if cleanup is not None:
+                        cleanup(url)
+                    transaction.set_rollback(True)
+            finally:
+                weasyprint.HTML = original
+            if response.status_code != 200 or len(captured) != 1:
+                raise CommandError(f"PDF {url} : réponse {response.status_code}.")
+            return wall, cpu + db[0]
+
+        def raw(html):
+            """(wall s, CPU s) of one stock rendering."""
+            gc.collect()
+            cpu, started = time.process_time(), time.perf_counter()
+            original(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+                stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))]
+            )
+            return time.perf_counter() - started, time.process_time() - cpu
+
         results = {}
-        for name, url in cases:
-            if name in results or (client := self.pdf_client(url)) is None:
+        for name, url, cleanup in cases:
+            if name in results or (client := self.pdf_client(url, cleanup)) is None:
                 continue
-            view_times, raw_times = [], []
-            for _ in range(repeat):
-                captured.clear()
-                weasyprint.HTML = RecordingHTML
-                try:
-                    with transaction.atomic():  # the export's audit entry is not kept
-                        gc.collect()  # neither timing pays for the other's garbage
-                        started = time.perf_counter()
-                        client.get(url, secure=True)
-                        view_times.append(time.perf_counter() - started)
-                        transaction.set_rollback(True)
-                finally:
-                    weasyprint.HTML = original
-                gc.collect()
-                started = time.perf_counter()
-                original(string=captured[-1], base_url=str(settings.BASE_DIR)).write_pdf()
-                raw_times.append(time.perf_counter() - started)
-            view, raw = statistics.median(view_times), statistics.median(raw_times)
-            results[name] = {"view_s": view, "raw_s": raw, "ratio": benchmark.ratio(view, raw)}
-        for name in dict(cases):
+            view(client, url, cleanup)  # warm-up of both
+            raw(captured[-1])
+            pairs = []
+            for run in range(repeat):
+                first = raw(captured[-1]) if run % 2 else None  # alternate who goes first
+                measured = view(client, url, cleanup)
+                pairs.append((measured, first or raw(captured[-1])))
+            results[name] = benchmark.pdf_figures(pairs)
+        for name, _url, _cleanup in cases:
             if name not in results:
                 self.note(f"PDF {name} : aucun compte de démonstration ne l'obtient.")
         return results
 
-    def pdf_client(self, url):
+    def pdf_client(self, url, cleanup=None):
         """A test client logged in as the first demo account the PDF view serves, else None
         (the refusals of the other candidates are not logged)."""
         request_logger = logging.getLogger("django.request")
         level = request_logger.level
         request_logger.setLevel(logging.CRITICAL)
         try:
-            for account in ("direction", "cellule", "ts1", "location"):
+            for account in ("direction", "cellule", "ts1", "location", "ddcs"):
                 client = Client()
                 client.force_login(self.user(account))
-                response = client.get(url, secure=True)
+                with transaction.atomic():
+                    response = client.get(url, secure=True)
+                    if cleanup is not None:
+                        cleanup(url)
+                    transaction.set_rollback(True)
                 if response.status_code == 200 and response["Content-Type"] == "application/pdf":
                     return client
         finally:
@@ -564,7 +631,9 @@ class Command(BaseCommand):
         for name, pdf in figures["pdfs"].items():
             w(
                 f"PDF {name} : {pdf['view_s'] * 1000:.0f} ms, WeasyPrint seul "
-                f"{pdf['raw_s'] * 1000:.0f} ms (× {pdf['ratio']:.2f})."
+                f"{pdf['raw_s'] * 1000:.0f} ms (× {pdf['ratio_wall']:.2f} en temps) ; "
+                f"travail {pdf['view_work_s'] * 1000:.0f} ms contre "
+                f"{pdf['raw_cpu_s'] * 1000:.0f} ms (× {pdf['ratio']:.2f})."
             )
         for note in self.notes:
             w(f"Note : {note}")
