@@ -1,8 +1,10 @@
 """Demo accompaniments: active (some overdue), extended and closed, with contact histories,
 adhesion, signals, semi-directive interviews and post-autonomy surveys.
 
-Built on the households already in the demo (status « accompagné » or « suivi post-autonomie »).
-Idempotent: nothing is done when accompaniments already exist. Deterministic: `ctx.rng` only.
+Built on the files households.demo paused at « admis » (`ctx.later`, their steps from
+« accompagné » on): begun by `Accompaniment.begin_many`, closed by `close_many` on their
+history's dates, then moved on by `move_many`. Idempotent: a second run finds no paused file.
+Deterministic: `ctx.rng` only.
 """
 
 from datetime import datetime, time, timedelta
@@ -63,7 +65,10 @@ NEXT_STEPS = ["Rappeler dans 15 jours", "Visite le mois prochain", "Envoyer le d
 
 
 def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random draws, no rule
-    if Accompaniment.objects.exists():
+    # A first run plans the visits too; a run topping up households (--households larger than
+    # before) begins and closes the accompaniments of the new files only (ctx.later).
+    first = not Accompaniment.objects.exists()
+    if not (first or ctx.later):
         return
     workers = list(User.objects.social_workers()) or [None]
     manager = User.objects.with_role(Role.CCAS_MANAGER).first()
@@ -333,7 +338,7 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
                 )
     if moves:
         Household.move_many(moves)
-    visits = _planned_visits(ctx, today)
+    visits = _planned_visits(ctx, today) if first else 0
     ctx.stdout.write(
         f"Accompagnements : {len(plans)} + {len(ended)} terminés avant la sortie ou l'archivage ({len(contacts)} contacts, {len(signals)} signalements, {visits} rendez-vous planifiés)."
     )
