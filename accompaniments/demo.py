@@ -1,8 +1,10 @@
 """Demo accompaniments: active (some overdue), extended and closed, with contact histories,
 adhesion, signals, semi-directive interviews and post-autonomy surveys.
 
-Built on the households already in the demo (status « accompagné » or « suivi post-autonomie »).
-Idempotent: nothing is done when accompaniments already exist. Deterministic: `ctx.rng` only.
+Built on the files households.demo paused at « admis » (`ctx.later`, their steps from
+« accompagné » on): begun by `Accompaniment.begin_many`, closed by `close_many` on their
+history's dates, then moved on by `move_many`. Idempotent: a second run finds no paused file.
+Deterministic: `ctx.rng` only.
 """
 
 from datetime import datetime, time, timedelta
@@ -13,23 +15,18 @@ from accounts.enums import Role
 from accounts.models import User
 from diagnostics.models import Diagnostic
 from households import taxonomy
-from households.enums import Status
-from households.models import Household, StatusChange
+from households.enums import TRANSITIONS, Status
+from households.models import Household
 
 from .cadence import add_months
 from .enums import EXIT_OF_CLOSURE
 from .models import (
     Accompaniment,
-    AccompanimentEvent,
-    AccompanimentStatus,
     AdhesionDegree,
     AdhesionRecord,
     ClosureReason,
     Contact,
     ContactKind,
-    EventKind,
-    Extension,
-    ExtensionStatus,
     Interview,
     InterviewKind,
     Objective,
@@ -68,103 +65,98 @@ NEXT_STEPS = ["Rappeler dans 15 jours", "Visite le mois prochain", "Envoyer le d
 
 
 def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random draws, no rule
-    if Accompaniment.objects.exists():
+    # A first run plans the visits too; a run topping up households (--households larger than
+    # before) begins and closes the accompaniments of the new files only (ctx.later).
+    first = not Accompaniment.objects.exists()
+    if not (first or ctx.later):
         return
     workers = list(User.objects.social_workers()) or [None]
     manager = User.objects.with_role(Role.CCAS_MANAGER).first()
     tenancy = User.objects.with_role(Role.TENANCY_OFFICER).first()
     caen_habitat = User.objects.with_role(Role.LETTING_OFFICER).first() or tenancy
     today = timezone.localdate(ctx.now)
-    households = list(
-        Household.objects.filter(status__in=[Status.ACCOMPANIED, Status.POST_AUTONOMY]).order_by(
-            "pk"
-        )
-    )
-    history = {
-        (pk, status): timezone.localdate(at)
-        for pk, status, at in StatusChange.objects.filter(
-            household__in=households, to_status__in=[Status.ACCOMPANIED, Status.POST_AUTONOMY]
-        )
-        .order_by("at")
-        .values_list("household", "to_status", "at")
-    }
+    # The files households.demo paused at « admis »: their steps from « accompagné » on are the
+    # accompaniment's owners' (ctx.later): begun, closed, then what follows.
+    later = ctx.later
+    paused = Household.objects.select_related("referent").in_bulk(list(later))
+    ongoing = [
+        paused[pk]
+        for pk in sorted(later)
+        if later[pk][-1][1] in (Status.ACCOMPANIED, Status.POST_AUTONOMY)
+    ]
     proposals = {
         d.household_id: d
-        for d in Diagnostic.objects.filter(household__in=households).current().order_by("pk")
+        for d in Diagnostic.objects.filter(household__in=ongoing).current().order_by("pk")
     }
-    contacts, adhesion, events, objectives, signals, interviews, surveys = ([] for _ in range(7))
-    for i, household in enumerate(households):
+    contacts, adhesion, objectives, signals, interviews, surveys = ([] for _ in range(6))
+    # 1. What each accompaniment is: its dates, intensity, objectives and closure (seeded draws).
+    plans = []  # (household, begin spec, closure spec or None, extension until or None)
+    for i, household in enumerate(ongoing):
         rng = ctx.rng
+        steps = later[household.pk]
         referent = household.referent or workers[i % len(workers)]
         if household.referent is None and referent is not None:
             household.assign_referent(referent, by=manager, reason="Démonstration")
-        closed = household.status == Status.POST_AUTONOMY
-        # An active accompaniment starts the day the household's history says it became
-        # « accompagné » (after both documents were signed, housing.demo).
-        began = timezone.localdate(household.status_changed_at)
-        extended = not closed and add_months(began, 12) < today
+        closed = len(steps) > 1
+        # It starts the day the household's history says it becomes « accompagné » (after both
+        # documents were signed, housing.demo) and closes the day it leaves it.
+        began_at = steps[0][2]
+        start = timezone.localdate(began_at)
+        extended = not closed and add_months(start, 12) < today
+        until = None
         if closed:
-            start = today - timedelta(days=rng.randint(420, 800))
-            months = rng.choice([6, 9, 12])
-            closed_on = min(add_months(start, months), today - timedelta(days=rng.randint(20, 60)))
-            if (household.pk, Status.ACCOMPANIED) in history:
-                # Its history's dates: « accompagné », then « suivi post-autonomie » (closure).
-                start, closed_on = history[(household.pk, Status.ACCOMPANIED)], began
-            planned_end = max(add_months(start, months), closed_on)
+            closed_on = timezone.localdate(steps[1][2])
+            planned_end = add_months(start, rng.choice([6, 9, 12]))
         elif extended:
-            start = began
-            planned_end, closed_on = max(add_months(start, 16), add_months(today, 2)), None
+            planned_end = add_months(start, 12)
+            until = max(add_months(start, 16), add_months(today, 2))
         else:
-            start = began
             planned_end = add_months(start, rng.choice([6, 9, 12]))
             planned_end = max(planned_end, add_months(today, 1))
             planned_end = min(planned_end, add_months(start, 12))
-            closed_on = None
         diagnostic = proposals.get(household.pk)
-        acc = Accompaniment.objects.create(
-            household=household,
+        axes = [a for a in (diagnostic.proposed_axes if diagnostic else []) if a in taxonomy.ITEMS]
+        axes = axes or rng.sample(sorted(taxonomy.ITEMS), 2)
+        begin = dict(
+            by=steps[0][3] or referent,
             start=start,
             planned_end=planned_end,
             intensity=(diagnostic.intensity if diagnostic else "")
             or rng.choice(["light", "medium", "strong"]),
+            objectives=[(axis, f"Travailler : {taxonomy.ITEMS[axis]}") for axis in axes],
             diagnostic=diagnostic,
-            created_by=referent,
-            created_at=_at(start, 9),
-            status=AccompanimentStatus.CLOSED if closed else AccompanimentStatus.ACTIVE,
-            closed_on=closed_on,
-            closure_reason=rng.choice([ClosureReason.AUTONOMY, ClosureReason.REHOUSING])
-            if closed
-            else "",
-            closure_note="Objectifs atteints pour l'essentiel ; loyer payé régulièrement."
-            if closed
-            else "",
-            closed_by=referent if closed else None,
+            at=began_at,
         )
-        events.append(
-            AccompanimentEvent(
-                accompaniment=acc,
-                kind=EventKind.STARTED,
-                at=_at(start, 9),
-                by=referent,
-                detail=f"Du {start:%d/%m/%Y} au {planned_end:%d/%m/%Y}",
+        closure = None
+        if closed:
+            closure = dict(
+                reason=rng.choice([ClosureReason.AUTONOMY, ClosureReason.REHOUSING]),
+                on=closed_on,
+                by=steps[1][3] or referent,
+                note="Objectifs atteints pour l'essentiel ; loyer payé régulièrement.",
+                at=steps[1][2],
             )
-        )
-        axes = [a for a in (diagnostic.proposed_axes if diagnostic else []) if a in taxonomy.ITEMS]
-        axes = axes or rng.sample(sorted(taxonomy.ITEMS), 2)
-        for pos, axis in enumerate(axes):
-            objectives.append(
-                Objective(
-                    accompaniment=acc,
-                    axis=axis,
-                    description=f"Travailler : {taxonomy.ITEMS[axis]}",
-                    position=pos,
-                    status=ObjectiveStatus.REACHED
-                    if closed
-                    else rng.choice([ObjectiveStatus.IN_PROGRESS, ObjectiveStatus.PLANNED]),
-                    progress_notes="Progrès réguliers constatés lors des visites.",
-                    end_bilan="Objectif atteint, le ménage gère seul." if closed else "",
-                )
-            )
+        plans.append((household, begin, closure, until, referent, axes))
+    ended = _ended_before(later, paused, workers, manager)
+    # 2. Begun through the owner's batch form: both documents signed, the household admitted.
+    accs = Accompaniment.begin_many(
+        [(household, begin) for household, begin, *_ in plans]
+        + [(household, begin) for household, begin, _closure in ended]
+    )
+    # 3. What happened during each accompaniment.
+    objectives_of = {}
+    for objective in Objective.objects.filter(accompaniment__in=accs).order_by("position", "pk"):
+        objectives_of.setdefault(objective.accompaniment_id, []).append(objective)
+    for i, (acc, (household, _begin, closure, until, referent, axes)) in enumerate(
+        zip(accs, plans, strict=False)
+    ):
+        rng = ctx.rng
+        closed = closure is not None
+        start, closed_on = acc.start, closure and closure["on"]
+        for objective in objectives_of.get(acc.pk, []) if not closed else ():
+            objective.status = rng.choice([ObjectiveStatus.IN_PROGRESS, ObjectiveStatus.PLANNED])
+            objective.progress_notes = "Progrès réguliers constatés lors des visites."
+            objectives.append(objective)
         # Contact history: a visit about monthly, a call about every two weeks; one in four
         # active files has gone quiet for several weeks (overdue on /mon-suivi/).
         end = closed_on or today
@@ -213,27 +205,14 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
                 AdhesionRecord(accompaniment=acc, month=month, degree=degree, recorded_by=referent)
             )
             month = add_months(month, 1)
-        if extended and manager:
-            until = planned_end
-            Extension.objects.create(
-                accompaniment=acc,
+        if until and manager:
+            extension = acc.request_extension(
                 until=until,
-                justification="Plan d'apurement en cours de consolidation ; relogement en bail glissant à finaliser.",
-                status=ExtensionStatus.APPROVED,
-                requested_by=referent,
-                requested_at=_at(add_months(start, 11), 10),
-                decided_by=manager,
-                decided_at=_at(add_months(start, 11) + timedelta(days=3), 11),
+                justification="Plan d'apurement en cours de consolidation ; relogement en bail "
+                "glissant à finaliser.",
+                by=referent or manager,
             )
-            events.append(
-                AccompanimentEvent(
-                    accompaniment=acc,
-                    kind=EventKind.EXTENSION_APPROVED,
-                    at=_at(add_months(start, 11) + timedelta(days=3), 11),
-                    by=manager,
-                    detail=f"Jusqu'au {until:%d/%m/%Y} (direction)",
-                )
-            )
+            extension.decide(approve=True, by=manager)
         if tenancy and referent and (closed or (today - start).days > 180):
             interviews.append(
                 _interview(
@@ -245,15 +224,6 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
                 )
             )
         if closed:
-            events.append(
-                AccompanimentEvent(
-                    accompaniment=acc,
-                    kind=EventKind.CLOSED,
-                    at=_at(closed_on, 17),
-                    by=referent,
-                    detail=ClosureReason(acc.closure_reason).label,
-                )
-            )
             n = 1
             while add_months(closed_on, 6 * n) <= today - timedelta(days=10) and n <= 4:
                 due = add_months(closed_on, 6 * n)
@@ -311,91 +281,97 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
                     notified_at=_at(today - timedelta(days=3), 10),
                 )
             )
+    # The end interview of an autonomy or a rehousing comes before its closure (§7).
+    for acc, (_household, _begin, closure) in zip(accs[len(plans) :], ended, strict=True):
+        if closure["reason"] not in EXIT_OF_CLOSURE and tenancy:
+            interviews.append(
+                _interview(
+                    acc,
+                    InterviewKind.END,
+                    closure["on"] - timedelta(days=5),
+                    acc.created_by,
+                    tenancy,
+                )
+            )
+    Objective.objects.bulk_update(objectives, ["status", "progress_notes"], batch_size=1000)
     for model, rows in (
         (Contact, contacts),
         (AdhesionRecord, adhesion),
-        (AccompanimentEvent, events),
-        (Objective, objectives),
         (Signal, signals),
         (Interview, interviews),
-        (Survey, surveys),
     ):
         model.objects.bulk_create(rows, batch_size=1000)
-    ended = _ended_before(workers, manager)
-    visits = _planned_visits(ctx, today)
+    # 4. Closed through the owner's batch form (end interview, bilans, never under 3 months
+    # for autonomy), then the steps that follow the closure (archiving, …) by `move_many`.
+    closures = [
+        (acc, closure)
+        for acc, (_h, _b, closure, *_rest) in zip(
+            accs, plans + [(*e, None, None, None) for e in ended], strict=True
+        )
+        if closure
+    ]
+    reached = (ObjectiveStatus.REACHED, "Objectif atteint, le ménage gère seul.")
+    Accompaniment.close_many(
+        (acc, {**closure, "bilans": {o.pk: reached for o in objectives_of.get(acc.pk, [])}})
+        for acc, closure in closures
+    )
+    Survey.objects.bulk_create(surveys, batch_size=1000)
+    households = {acc.household_id: acc.household for acc in accs}
+    moves = []
+    for step in range(2, max((len(steps) for steps in later.values()), default=0)):
+        for pk in sorted(later):
+            if step < len(later[pk]):
+                before, after, at, by, reason, decision, exit_reason = later[pk][step]
+                moves.append(
+                    (
+                        households[pk],
+                        after,
+                        dict(
+                            by=by,
+                            owner=TRANSITIONS[before][after],
+                            reason=reason,
+                            decision=decision,
+                            exit_reason=exit_reason,
+                            at=at,
+                        ),
+                    )
+                )
+    if moves:
+        Household.move_many(moves)
+    visits = _planned_visits(ctx, today) if first else 0
     ctx.stdout.write(
-        f"Accompagnements : {len(households)} + {ended} terminés avant la sortie ou l'archivage ({len(contacts)} contacts, {len(signals)} signalements, {visits} rendez-vous planifiés)."
+        f"Accompagnements : {len(plans)} + {len(ended)} terminés avant la sortie ou l'archivage ({len(contacts)} contacts, {len(signals)} signalements, {visits} rendez-vous planifiés)."
     )
 
 
-def _ended_before(workers, manager):
-    """The accompaniments of households that have since left (exited, archived): each closed on
-    its history's date, for autonomy or rehousing before a post-autonomy follow-up, for a
-    departure or a loss of adhesion when it ended the household's time in the programme
-    (EXIT_OF_CLOSURE)."""
-    changes = (
-        StatusChange.objects.filter(household__status__in=[Status.EXITED, Status.ARCHIVED])
-        .filter(household__status_changes__to_status=Status.ACCOMPANIED)
-        .distinct()
-        .order_by("household", "at", "pk")
-        .values_list(
-            "household", "to_status", "at", "household__exit_reason", "household__referent"
-        )
-    )
-    spans = {}  # household → [start, end, closure reason, referent]
-    for pk, status, at, exit_reason, referent in changes:
-        if status == Status.ACCOMPANIED:
-            spans[pk] = [timezone.localdate(at), None, None, referent]
-        elif pk in spans and spans[pk][1] is None:
-            spans[pk][1] = timezone.localdate(at)
-            if status == Status.POST_AUTONOMY:
-                spans[pk][2] = (ClosureReason.AUTONOMY, ClosureReason.REHOUSING)[pk % 2]
-            else:
-                by_exit = {reason: closure for closure, reason in EXIT_OF_CLOSURE.items()}
-                spans[pk][2] = by_exit.get(exit_reason, ClosureReason.DEPARTURE)
+def _ended_before(later, paused, workers, manager):
+    """The accompaniments of households that have since left (exited, archived): [(household,
+    begin spec, closure spec)], each begun and closed on its history's dates, for autonomy or
+    rehousing before a post-autonomy follow-up, for a departure or a loss of adhesion when it
+    ended the household's time in the programme (EXIT_OF_CLOSURE)."""
+    by_exit = {reason: closure for closure, reason in EXIT_OF_CLOSURE.items()}
     workers = {w.pk: w for w in workers if w is not None}
-    rows, events = [], []
-    for n, (pk, (start, end, reason, referent)) in enumerate(sorted(spans.items())):
-        if end is None:
-            continue
-        by = workers.get(referent) or manager
-        rows.append(
-            Accompaniment(
-                household_id=pk,
-                start=start,
-                planned_end=max(add_months(start, 12), end),
-                intensity=("light", "medium", "strong")[n % 3],
-                created_by=by,
-                created_at=_at(start, 9),
-                status=AccompanimentStatus.CLOSED,
-                closed_on=end,
-                closure_reason=reason,
-                closure_note=CLOSURE_NOTES[reason],
-                closed_by=by,
-            )
+    rows = []
+    for n, pk in enumerate(
+        pk for pk in sorted(later) if later[pk][-1][1] in (Status.EXITED, Status.ARCHIVED)
+    ):
+        household, steps = paused[pk], later[pk]
+        start, end = timezone.localdate(steps[0][2]), timezone.localdate(steps[1][2])
+        if steps[1][1] == Status.POST_AUTONOMY:
+            reason = (ClosureReason.AUTONOMY, ClosureReason.REHOUSING)[pk % 2]
+        else:
+            reason = by_exit.get(steps[1][6], ClosureReason.DEPARTURE)
+        by = workers.get(household.referent_id) or steps[0][3] or manager
+        begin = dict(
+            by=by,
+            start=start,
+            planned_end=min(max(add_months(start, 6), end), add_months(start, 12)),
+            intensity=("light", "medium", "strong")[n % 3],
+            at=steps[0][2],
         )
-    Accompaniment.objects.bulk_create(rows, batch_size=1000)
-    for acc in rows:
-        events.append(
-            AccompanimentEvent(
-                accompaniment=acc,
-                kind=EventKind.STARTED,
-                at=_at(acc.start, 9),
-                by=acc.created_by,
-                detail=f"Du {acc.start:%d/%m/%Y} au {acc.planned_end:%d/%m/%Y}",
-            )
-        )
-        events.append(
-            AccompanimentEvent(
-                accompaniment=acc,
-                kind=EventKind.CLOSED,
-                at=_at(acc.closed_on, 17),
-                by=acc.closed_by,
-                detail=ClosureReason(acc.closure_reason).label,
-            )
-        )
-    AccompanimentEvent.objects.bulk_create(events, batch_size=1000)
-    return len(rows)
+        closure = dict(reason=reason, on=end, by=by, note=CLOSURE_NOTES[reason], at=steps[1][2])
+        rows.append((household, begin, closure))
+    return rows
 
 
 CLOSURE_NOTES = {

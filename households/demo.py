@@ -568,8 +568,9 @@ def existing_numbers() -> set[int]:
     return {int(ref.rsplit("-", 1)[1]) for ref in refs}
 
 
-def create_households(users, count: int, base_seed: int, today: date) -> int:
-    """Create the demo households numbered 1..count that are not there yet; returns how many."""
+def create_households(users, count: int, base_seed: int, today: date, later=None) -> int:
+    """Create the demo households numbered 1..count that are not there yet; returns how many.
+    `later` receives each file's steps from « accompagné » on (`apply_histories`)."""
     present = existing_numbers()
     missing = [n for n in range(1, count + 1) if n not in present]
     for start in range(0, len(missing), BATCH):
@@ -607,33 +608,43 @@ def create_households(users, count: int, base_seed: int, today: date) -> int:
                 )
         Person.objects.bulk_create(persons, batch_size=BATCH)
         HouseholdSource.objects.bulk_create(sources, batch_size=BATCH)
-        apply_histories(plans, users)
+        apply_histories(plans, users, later)
         ReferentAssignment.objects.bulk_create(assignments, batch_size=BATCH)
     return len(missing)
 
 
-def apply_histories(plans, users):
+def apply_histories(plans, users, later=None):
     """Each file's history after its creation, through the owners' rules (`move_many`, the
-    batch form of `move_to`): its moves in order, each with its date and its owner."""
-    moves = []
+    batch form of `move_to`): its moves in order, each with its date and its owner, up to
+    « admis ». From « accompagné » on, the steps are the accompaniment's owners' (its start,
+    its closure, then what follows): they are left in `later` (household pk → its steps as
+    (from, to, at, by, reason, decision, exit reason)) for accompaniments.demo, which applies
+    them through `Accompaniment.begin_many` / `close_many` once the documents are signed."""
+    moves, later = [], {} if later is None else later
     for step in range(1, max(len(p.changes) for p in plans)):
         for p in plans:
-            if step < len(p.changes):
-                before, after, at, by, reason, decision, exit_reason = p.changes[step]
-                moves.append(
-                    (
-                        p.household,
-                        after,
-                        dict(
-                            by=users[by],
-                            owner=TRANSITIONS[before][after],
-                            reason=reason,
-                            decision=decision,
-                            exit_reason=exit_reason,
-                            at=at,
-                        ),
-                    )
+            if step >= len(p.changes):
+                continue
+            before, after, at, by, reason, decision, exit_reason = p.changes[step]
+            if after == S.ACCOMPANIED or p.household.pk in later:
+                later.setdefault(p.household.pk, []).append(
+                    (before, after, at, users[by], reason, decision, exit_reason)
                 )
+                continue
+            moves.append(
+                (
+                    p.household,
+                    after,
+                    dict(
+                        by=users[by],
+                        owner=TRANSITIONS[before][after],
+                        reason=reason,
+                        decision=decision,
+                        exit_reason=exit_reason,
+                        at=at,
+                    ),
+                )
+            )
     Household.move_many(moves)
 
 
@@ -641,7 +652,7 @@ def seed(ctx):
     # One draw from the shared generator whatever happens, so later apps see the same sequence.
     base_seed = ctx.rng.getrandbits(48)
     today = ctx.now.astimezone(PARIS).date()
-    created = create_households(ctx.users, ctx.households, base_seed, today)
+    created = create_households(ctx.users, ctx.households, base_seed, today, ctx.later)
     ctx.stdout.write(
         f"Ménages de démonstration : {created} créé(s) "
         f"({Household.objects.count()} ménages dans la base)."

@@ -4,6 +4,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.enums import Role
@@ -139,9 +140,12 @@ def _rehousings(ctx):
         .prefetch_related("members")
         .order_by("pk")
     )
-    households = list(candidates.filter(status=Status.ADMITTED)[:5]) + list(
-        candidates.filter(status=Status.ACCOMPANIED)[:3]
-    )
+    # The files paused at « admis » until their accompaniment begins (ctx.later) are the
+    # accompanied ones: those whose path stays « accompagné » count as such.
+    staying = [pk for pk, steps in ctx.later.items() if steps[-1][1] == Status.ACCOMPANIED]
+    households = list(
+        candidates.filter(status=Status.ADMITTED).exclude(pk__in=ctx.later)[:5]
+    ) + list(candidates.filter(Q(status=Status.ACCOMPANIED) | Q(pk__in=staying))[:3])
     available = list(Dwelling.objects.available().filter(landlord="Caen habitat").order_by("pk"))
     created = 0
     for index, household in enumerate(households):
@@ -192,19 +196,20 @@ def _documents(ctx):
         .distinct()
         .order_by("pk")
     )
-    count = 0
+    count, began = 0, accompanied_from(ctx)
     for household in households:
         # An accompanied household signed both documents before its accompaniment began (the
-        # day its history says it became « accompagné », which accompaniments.demo starts it on).
-        started = timezone.localdate(household.status_changed_at)
-        signed_on = started - timedelta(days=3)
+        # day its history says it becomes « accompagné », which accompaniments.demo starts it on).
+        if household.status == Status.ACCOMPANIED:
+            began.setdefault(household.pk, household.status_changed_at)
+        accompanied = household.pk in began
+        signed_on = timezone.localdate(began.get(household.pk, ctx.now)) - timedelta(days=3)
         for kind in (DocumentKind.CONVENTION, DocumentKind.CONTRACT):
-            accompanied = household.status == Status.ACCOMPANIED
             document = AgreementDocument.generate(
                 household,
                 kind,
                 by=officer,
-                at=household.status_changed_at - timedelta(days=10) if accompanied else None,
+                at=began[household.pk] - timedelta(days=10) if accompanied else None,
             )
             if accompanied:
                 document.mark_signed(
@@ -214,6 +219,22 @@ def _documents(ctx):
     return count
 
 
+def accompanied_from(ctx):
+    """{household pk: when its history says it becomes « accompagné »}: the steps households.demo
+    left to the accompaniment's owners (ctx.later, applied by accompaniments.demo) and those
+    already in the histories (a previous run)."""
+    from households.models import StatusChange
+
+    began = dict(
+        StatusChange.objects.filter(to_status=Status.ACCOMPANIED)
+        .order_by("household", "at")
+        .values_list("household", "at")
+    )
+    for pk, steps in ctx.later.items():
+        began[pk] = steps[0][2]
+    return began
+
+
 def _signed_documents(ctx):
     """Every household whose history reached « accompagné » signed both documents before: the
     convention 10 days before, signed 3 days before the accompaniment began (its history's
@@ -221,14 +242,10 @@ def _signed_documents(ctx):
     rehousing (the convention is joined to the lease); an eviction-threat one stays in place."""
     from django.core.files.base import ContentFile
 
-    from households.models import Household, StatusChange
+    from households.models import Household
 
-    began = dict(
-        StatusChange.objects.filter(to_status=Status.ACCOMPANIED)
-        .exclude(household__agreement_documents__isnull=False)
-        .order_by("household", "at")
-        .values_list("household", "at")
-    )
+    documented = set(AgreementDocument.objects.values_list("household", flat=True))
+    began = {pk: at for pk, at in accompanied_from(ctx).items() if pk not in documented}
     if not began:
         return 0
     officer = _letting_officer(ctx)

@@ -1,6 +1,7 @@
 """Issue 10, point 7: the demo is built through the front door. Every household's history is
 what the transition owners write (`Household.create_files`, `Household.move_many`, the
-batch forms of `record_creation` and `move_to`, sharing their rule code), and each file agrees
+batch forms of `record_creation` and `move_to`, sharing their rule code; the accompaniments by
+`Accompaniment.begin_many` / `close_many`, those of `begin` and `close`), and each file agrees
 with its records: status dates, accompaniment dates, signed documents, cellule decisions."""
 
 import io
@@ -29,6 +30,11 @@ AROUND_THE_OWNERS = [
     r"\.update\([^)]*\bstatus\b",
     r"\.status_changed_at\s*=(?!=)",
     r"Household\([^)]*\bstatus\s*=",
+    # An accompaniment or its history made around `begin_many` / `close_many`.
+    r"Accompaniment\s*\(",
+    r"Accompaniment\.objects\.(create|bulk_create|update)",
+    r"AccompanimentEvent",
+    r"\.closed_on\s*=(?!=)",
 ]
 
 
@@ -48,6 +54,14 @@ def test_no_demo_module_writes_a_status_or_a_history_row_itself():
 @pytest.mark.django_db
 @time_machine.travel(NOW, tick=False)
 def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records():  # noqa: C901 — one check per invariant of the demo file
+    from accompaniments.cadence import add_months
+    from accompaniments.enums import (
+        CLOSURE_AFTER_END_INTERVIEW,
+        EARLY_CLOSURE_REASONS,
+        ClosureReason,
+        EventKind,
+        InterviewKind,
+    )
     from accompaniments.models import Accompaniment
     from coordination.enums import MeetingKind
     from coordination.models import Decision, Meeting
@@ -68,7 +82,7 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
     ).values_list("household", "kind", "signed_on"):
         signed.setdefault(household, {})[kind] = max(on, signed.get(household, {}).get(kind, on))
     accompaniments = {}
-    for acc in Accompaniment.objects.all():
+    for acc in Accompaniment.objects.prefetch_related("events"):
         accompaniments.setdefault(acc.household_id, []).append(acc)
     statuses = set()
     for household in Household.objects.prefetch_related("status_changes"):
@@ -114,12 +128,27 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
         assert len(accs) == len(begun), household.reference
         for (k, row), acc in zip(begun, sorted(accs, key=lambda a: a.start), strict=True):
             assert acc.start == local(row.at)
+            # Made by the owners (`begin_many`, `close_many`): the start's history row and
+            # event at the same moment, in the owner's words; the same for the closure.
+            events = {e.kind: e for e in acc.events.all()}
+            assert (row.owner, row.reason) == (Owner.BEGIN, Accompaniment.BEGIN_REASON)
+            assert events[EventKind.STARTED].at == row.at, household.reference
+            assert events[EventKind.STARTED].by_id == row.by_id == acc.created_by_id
             documents = signed.get(household.pk, {})
             assert documents.get(DocumentKind.CONVENTION) and documents.get(DocumentKind.CONTRACT)
             assert max(documents.values()) <= acc.start, household.reference
             if k + 1 < len(rows):
                 assert acc.closed_on == local(rows[k + 1].at), household.reference
                 assert rows[k + 1].owner == Owner.CLOSURE
+                label = ClosureReason(acc.closure_reason).label
+                assert rows[k + 1].reason == f"Fin d'accompagnement : {label}"
+                assert events[EventKind.CLOSED].at == rows[k + 1].at, household.reference
+                if acc.closure_reason in CLOSURE_AFTER_END_INTERVIEW:
+                    assert acc.interviews.filter(
+                        kind=InterviewKind.END, held_on__lte=acc.closed_on
+                    ).exists(), household.reference
+                if acc.closure_reason not in EARLY_CLOSURE_REASONS:
+                    assert acc.closed_on >= add_months(acc.start, 3), household.reference
             else:
                 assert acc.closed_on is None
     assert statuses == set(Status.values)

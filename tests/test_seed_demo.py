@@ -91,6 +91,14 @@ def test_running_twice_is_harmless_and_tops_up(db):
     assert Household.objects.count() == 45
     after = snapshot()
     assert all(row in after for row in before)
+    # The new files that reached « accompagné » were begun (and closed) by the owners too.
+    from accompaniments.models import Accompaniment
+
+    accompanied = Household.objects.filter(status=Status.ACCOMPANIED)
+    assert accompanied.count() == Accompaniment.objects.active().count()
+    assert StatusChange.objects.filter(to_status=Status.ACCOMPANIED).count() == (
+        Accompaniment.objects.count()
+    )
 
 
 @time_machine.travel(NOW, tick=False)

@@ -239,6 +239,71 @@ class Accompaniment(models.Model):
         return self.planned_end > self.max_regular_end
 
     @classmethod
+    def check_begin(
+        cls,
+        household,
+        *,
+        by,
+        start,
+        planned_end,
+        intensity,
+        objectives=(),
+        diagnostic=None,
+        override_reason="",
+        at=None,
+        signed,
+        active,
+    ):
+        """The rules of starting an accompaniment (§2.3), for one household: the one rule code of
+        `begin` and `begin_many`. `signed`: are both documents signed; `active`: has it an
+        accompaniment under way (each loaded by the caller, one query for a batch). Returns the
+        unsaved accompaniment, its objectives and its history row."""
+        if household.status != Status.ADMITTED:
+            raise ValidationError("Seul un ménage admis peut commencer un accompagnement.")
+        if active:
+            raise ValidationError("Ce ménage a déjà un accompagnement en cours.")
+        override_reason = (override_reason or "").strip()
+        if not signed:
+            if not override_reason:
+                raise ValidationError(
+                    "La convention tripartite et le contrat d'accompagnement doivent être "
+                    "signés avant de commencer (ou une dérogation motivée de la direction)."
+                )
+            if not by.has_role(Role.CCAS_MANAGER):
+                raise ValidationError("Seule la direction du CCAS peut accorder une dérogation.")
+        else:
+            override_reason = ""
+        if start > timezone.localdate():
+            raise ValidationError({"start": "Le début ne peut pas être dans le futur."})
+        cls.check_duration(start, planned_end)
+        now = at or timezone.now()
+        acc = cls(
+            household=household,
+            start=start,
+            planned_end=planned_end,
+            intensity=intensity,
+            diagnostic=diagnostic,
+            gate_override_reason=override_reason,
+            created_by=by,
+            created_at=now,
+        )
+        rows = [
+            Objective(accompaniment=acc, axis=axis, description=text, position=i)
+            for i, (axis, text) in enumerate(objectives)
+        ]
+        event = AccompanimentEvent(
+            accompaniment=acc,
+            kind=EventKind.STARTED,
+            by=by,
+            at=now,
+            detail=f"Du {start:%d/%m/%Y} au {planned_end:%d/%m/%Y}"
+            + (" (dérogation de la direction)" if override_reason else ""),
+        )
+        return acc, rows, event
+
+    BEGIN_REASON = "Début de l'accompagnement"
+
+    @classmethod
     @transaction.atomic
     def begin(
         cls,
@@ -253,47 +318,76 @@ class Accompaniment(models.Model):
         override_reason="",
     ):
         """Start the accompaniment of an admitted household; it becomes « accompagné »."""
-        if household.status != Status.ADMITTED:
-            raise ValidationError("Seul un ménage admis peut commencer un accompagnement.")
-        if household.accompaniments.active().exists():
-            raise ValidationError("Ce ménage a déjà un accompagnement en cours.")
-        override_reason = (override_reason or "").strip()
-        if not AgreementDocument.objects.both_signed(household):
-            if not override_reason:
-                raise ValidationError(
-                    "La convention tripartite et le contrat d'accompagnement doivent être "
-                    "signés avant de commencer (ou une dérogation motivée de la direction)."
+        return cls.begin_many(
+            [
+                (
+                    household,
+                    dict(
+                        by=by,
+                        start=start,
+                        planned_end=planned_end,
+                        intensity=intensity,
+                        objectives=objectives,
+                        diagnostic=diagnostic,
+                        override_reason=override_reason,
+                    ),
                 )
-            if not by.has_role(Role.CCAS_MANAGER):
-                raise ValidationError("Seule la direction du CCAS peut accorder une dérogation.")
-        else:
-            override_reason = ""
-        if start > timezone.localdate():
-            raise ValidationError({"start": "Le début ne peut pas être dans le futur."})
-        cls.check_duration(start, planned_end)
-        acc = cls.objects.create(
-            household=household,
-            start=start,
-            planned_end=planned_end,
-            intensity=intensity,
-            diagnostic=diagnostic,
-            gate_override_reason=override_reason,
-            created_by=by,
+            ]
+        )[0]
+
+    @classmethod
+    @transaction.atomic
+    def begin_many(cls, items):
+        """`begin` for a batch: `items` are (household, {by, start, planned_end, intensity,
+        objectives, diagnostic, override_reason, at}); `at` dates the act (a past act recorded
+        after the fact, the demo's histories), default now. The rules of `begin`
+        (`check_begin`) for every item before anything is written, the signed documents and
+        the accompaniments under way in a fixed number of queries; then the households move to
+        « accompagné » through `Household.move_many` in the name of the start (Owner.BEGIN).
+        A refused item raises its ValidationError and nothing is written."""
+        from housing.models import Rehousing, latest_by_kind, signed_for_lease
+
+        items = list(items)
+        pks = [household.pk for household, _ in items]
+        active = set(
+            cls.objects.active().filter(household__in=pks).values_list("household", flat=True)
         )
-        Objective.objects.bulk_create(
-            Objective(accompaniment=acc, axis=axis, description=text, position=i)
-            for i, (axis, text) in enumerate(objectives)
-        )
-        household.move_to(
-            Status.ACCOMPANIED, by=by, owner=Owner.BEGIN, reason="Début de l'accompagnement"
-        )
-        acc.events.create(
-            kind=EventKind.STARTED,
-            by=by,
-            detail=f"Du {start:%d/%m/%Y} au {planned_end:%d/%m/%Y}"
-            + (" (dérogation de la direction)" if override_reason else ""),
-        )
-        return acc
+        documents, leases = {}, {}
+        for document in AgreementDocument.objects.filter(household__in=pks).order_by("pk"):
+            documents.setdefault(document.household_id, []).append(document)
+        for lease in Rehousing.objects.filter(household__in=pks).order_by("lease_start", "pk"):
+            leases[lease.household_id] = lease  # the latest wins
+        accs, objectives, events, moves, seen = [], [], [], [], set()
+        for household, spec in items:
+            signed = signed_for_lease(
+                latest_by_kind(documents.get(household.pk, [])), leases.get(household.pk)
+            )
+            acc, rows, event = cls.check_begin(
+                household,
+                signed=signed,
+                active=household.pk in active or household.pk in seen,
+                **spec,
+            )
+            seen.add(household.pk)
+            accs.append(acc)
+            objectives.extend(rows)
+            events.append(event)
+            moves.append(
+                (
+                    household,
+                    Status.ACCOMPANIED,
+                    dict(
+                        by=spec["by"], owner=Owner.BEGIN, reason=cls.BEGIN_REASON, at=spec.get("at")
+                    ),
+                )
+            )
+        Household.move_many(moves)  # its rules refuse before anything is written
+        cls.objects.bulk_create(accs, batch_size=2000)
+        for row in objectives + events:
+            row.accompaniment_id = row.accompaniment.pk
+        Objective.objects.bulk_create(objectives, batch_size=2000)
+        AccompanimentEvent.objects.bulk_create(events, batch_size=2000)
+        return accs
 
     @transaction.atomic
     def change_plan(self, *, planned_end, intensity, by):
@@ -361,13 +455,13 @@ class Accompaniment(models.Model):
         )
         return record
 
-    @transaction.atomic
-    def close(self, *, reason, on, by, note, bilans, reason_detail=""):
-        """Close with an end bilan per objective (§2.2.3); the household moves on.
-
-        Before 3 months (§2.2.2) only a departure, a loss of adhesion or « Autre » with its
-        reason written; for autonomy or rehousing, once the end interview and its rapport
-        social are recorded (§7)."""
+    def check_close(
+        self, *, reason, on, by, note, bilans, reason_detail="", at=None, objectives, end_interview
+    ):
+        """The closure rules (§2.2.2, §2.2.3, §7) for this accompaniment: the one rule code of
+        `close` and `close_many`. `objectives`: its objectives; `end_interview`: is its end
+        interview recorded (loaded by the caller). Applies the closure in memory; returns the
+        household's move (status, its spec) and the unsaved history row."""
         self._require_active()
         errors = {}
         reason_detail = (reason_detail or "").strip()
@@ -390,20 +484,18 @@ class Accompaniment(models.Model):
                 "que pour un départ, une perte d'adhésion ou un autre motif écrit."
             )
         if reason in CLOSURE_AFTER_END_INTERVIEW and "reason" not in errors:
-            if not self.interviews.filter(kind=InterviewKind.END).exists():
+            if not end_interview:
                 errors["reason"] = (
                     "Une fin pour autonomie ou relogement suit l'entretien de fin "
                     "d'accompagnement et son rapport social (avec le ou la chargé(e) de gestion "
                     "locative) : enregistrez-le d'abord."
                 )
-        objectives = list(self.objectives.all())
         if any(not (bilans.get(o.pk, ("", ""))[1] or "").strip() for o in objectives):
             errors["__all__"] = "Rédigez le bilan de chaque objectif."
         if errors:
             raise ValidationError(errors)
         for objective in objectives:
             objective.status, objective.end_bilan = bilans[objective.pk]
-        Objective.objects.bulk_update(objectives, ["status", "end_bilan"])
         self.status = AccompanimentStatus.CLOSED
         self.closed_on, self.closure_reason, self.closure_note, self.closed_by = (
             on,
@@ -412,33 +504,93 @@ class Accompaniment(models.Model):
             by,
         )
         self.closure_reason_detail = reason_detail
-        self.save(
-            update_fields=[
-                "status",
-                "closed_on",
-                "closure_reason",
-                "closure_note",
-                "closure_reason_detail",
-                "closed_by",
+        label = ClosureReason(reason).label
+        move = dict(by=by, owner=Owner.CLOSURE, reason=f"Fin d'accompagnement : {label}", at=at)
+        if reason in EXIT_OF_CLOSURE:
+            move = (Status.EXITED, {**move, "exit_reason": EXIT_OF_CLOSURE[reason]})
+        else:
+            move = (Status.POST_AUTONOMY, move)
+        event = AccompanimentEvent(
+            accompaniment=self, kind=EventKind.CLOSED, by=by, at=at or timezone.now(), detail=label
+        )
+        return move, event
+
+    CLOSED_FIELDS = [
+        "status",
+        "closed_on",
+        "closure_reason",
+        "closure_note",
+        "closure_reason_detail",
+        "closed_by",
+    ]
+
+    @transaction.atomic
+    def close(self, *, reason, on, by, note, bilans, reason_detail=""):
+        """Close with an end bilan per objective (§2.2.3); the household moves on.
+
+        Before 3 months (§2.2.2) only a departure, a loss of adhesion or « Autre » with its
+        reason written; for autonomy or rehousing, once the end interview and its rapport
+        social are recorded (§7)."""
+        Accompaniment.close_many(
+            [
+                (
+                    self,
+                    dict(
+                        reason=reason,
+                        on=on,
+                        by=by,
+                        note=note,
+                        bilans=bilans,
+                        reason_detail=reason_detail,
+                    ),
+                )
             ]
         )
-        label = ClosureReason(reason).label
-        if reason in EXIT_OF_CLOSURE:
-            self.household.move_to(
-                Status.EXITED,
-                by=by,
-                owner=Owner.CLOSURE,
-                reason=f"Fin d'accompagnement : {label}",
-                exit_reason=EXIT_OF_CLOSURE[reason],
+
+    @staticmethod
+    @transaction.atomic
+    def close_many(items):
+        """`close` for a batch: `items` are (accompaniment, {reason, on, by, note, bilans,
+        reason_detail, at}); `at` dates the act (default now). The rules of `close`
+        (`check_close`) for every item before anything is written, objectives and end
+        interviews in one query each; then the households move on (post-autonomy or exit)
+        through `Household.move_many` in the name of the closure (Owner.CLOSURE). A refused
+        item raises its ValidationError and nothing is written."""
+        from .closure import Interview
+
+        items = list(items)
+        pks = [acc.pk for acc, _ in items]
+        uncached = [acc for acc, _ in items if not Accompaniment.household.is_cached(acc)]
+        households = Household.objects.in_bulk([acc.household_id for acc in uncached])
+        for acc in uncached:
+            acc.household = households[acc.household_id]
+        objectives_of = {}
+        for objective in Objective.objects.filter(accompaniment__in=pks).order_by("position", "pk"):
+            objectives_of.setdefault(objective.accompaniment_id, []).append(objective)
+        interviewed = set(
+            Interview.objects.filter(accompaniment__in=pks, kind=InterviewKind.END).values_list(
+                "accompaniment", flat=True
             )
-        else:
-            self.household.move_to(
-                Status.POST_AUTONOMY,
-                by=by,
-                owner=Owner.CLOSURE,
-                reason=f"Fin d'accompagnement : {label}",
+        )
+        moves, events = [], []
+        for acc, spec in items:
+            (status, move), event = acc.check_close(
+                objectives=objectives_of.get(acc.pk, []),
+                end_interview=acc.pk in interviewed,
+                **spec,
             )
-        self.events.create(kind=EventKind.CLOSED, by=by, detail=label)
+            moves.append((acc.household, status, move))
+            events.append(event)
+        Household.move_many(moves)  # its rules refuse before anything is written
+        Accompaniment.objects.bulk_update(
+            [acc for acc, _ in items], Accompaniment.CLOSED_FIELDS, batch_size=1000
+        )
+        Objective.objects.bulk_update(
+            [o for rows in objectives_of.values() for o in rows],
+            ["status", "end_bilan"],
+            batch_size=1000,
+        )
+        AccompanimentEvent.objects.bulk_create(events, batch_size=2000)
 
     def end_bilan(self) -> dict:
         """What the cellule reads of a finished accompaniment (§3.2.2, pre-read pack): its

@@ -43,6 +43,9 @@ class DemoContext:
     now: object
     stdout: object
     users: dict = field(default_factory=dict)  # "ts1" → User, "direction" → User, …
+    # household pk → its steps from « accompagné » on, left by households.demo to the
+    # accompaniment's owners (accompaniments.demo: begin_many, close_many, then move_many).
+    later: dict = field(default_factory=dict)
 
 
 class Command(BaseCommand):
