@@ -23,8 +23,10 @@ from .indicators import (
     EpochDays,
     Median,
     accompaniments_during,
+    batches,
     closed_accompaniments,
     contacts,
+    grouped_together,
 )
 
 MONTHS_FR = [
@@ -69,6 +71,7 @@ def household_running(a, b):
     return Q(Exists(Accompaniment.objects.filter(running()(a, b), household=OuterRef("pk"))))
 
 
+SURVEY_DONE = date_between("done_on")  # one function: the survey tables' series go together
 BUCKET_OF = {
     "households.origin": household_running,
     "households.public": household_running,
@@ -88,9 +91,9 @@ BUCKET_OF = {
     "qualitative.incidents": datetime_between("created_at"),
     "qualitative.interviews": date_between("held_on"),
     "qualitative.objective_results": date_between("accompaniment__closed_on"),
-    "qualitative.survey_rent": date_between("done_on"),
-    "qualitative.survey_autonomy": date_between("done_on"),
-    "qualitative.survey_incidents": date_between("done_on"),
+    "qualitative.survey_rent": SURVEY_DONE,
+    "qualitative.survey_autonomy": SURVEY_DONE,
+    "qualitative.survey_incidents": SURVEY_DONE,
 }
 EXTRA_BUCKET_OF = {
     ("rehousing.by_solution", "stay"): date_between("start"),
@@ -121,38 +124,15 @@ def buckets(period, step=None):
     return step, result
 
 
-def table_series(table_key, scope, step=None):
-    table = TABLES[table_key]
-    step, parts = buckets(scope.period, step)
-    lines = {key: [0] * len(parts) for key, _ in table.choices}
-    bucket = BUCKET_OF.get(table_key)
-    if table.source is not None and bucket is not None:
-        counted = "pk" if table.count_rows else table.household
-        aggregates = {
-            f"b{i}": Count(counted, distinct=not table.count_rows, filter=bucket(a, b))
-            for i, (_key, _label, a, b) in enumerate(parts)
-        }
-        for row in table.grouped(scope).annotate(**aggregates).values("_g", *aggregates):
-            group = row["_g"] if row["_g"] not in (None, "") else UNKNOWN
-            group = group if group in lines else UNKNOWN
-            line = lines.setdefault(group, [0] * len(parts))
-            for i in range(len(parts)):
-                line[i] += row[f"b{i}"]
-    for key, (extra, path) in table.extras.items():
-        extra_bucket = EXTRA_BUCKET_OF.get((table_key, key))
-        if extra_bucket is None:
-            continue
-        row = (
-            extra(scope)
-            .order_by()
-            .aggregate(
-                **{
-                    f"b{i}": Count(path, distinct=True, filter=extra_bucket(a, b))
-                    for i, (_key, _label, a, b) in enumerate(parts)
-                }
-            )
-        )
-        lines[key] = [row[f"b{i}"] for i in range(len(parts))]
+def _bucket_counts(table, bucket, parts):
+    counted = "pk" if table.count_rows else table.household
+    return {
+        f"b{i}": Count(counted, distinct=not table.count_rows, filter=bucket(a, b))
+        for i, (_key, _label, a, b) in enumerate(parts)
+    }
+
+
+def _series(table, step, parts, lines):
     labels = dict(table.choices)
     return {
         "kind": "series",
@@ -177,13 +157,77 @@ def table_series(table_key, scope, step=None):
     }
 
 
+def _add(lines, group, row, size):
+    key = group if group not in (None, "") else UNKNOWN
+    key = key if key in lines else UNKNOWN
+    line = lines.setdefault(key, [0] * size)
+    for i in range(size):
+        line[i] += row[f"b{i}"]
+
+
+def table_series(table_key, scope, step=None):
+    table = TABLES[table_key]
+    step, parts = buckets(scope.period, step)
+    lines = {key: [0] * len(parts) for key, _ in table.choices}
+    bucket = BUCKET_OF.get(table_key)
+    if table.source is not None and bucket is not None:
+        aggregates = _bucket_counts(table, bucket, parts)
+        for row in table.grouped(scope).annotate(**aggregates).values("_g", *aggregates):
+            _add(lines, row["_g"], row, len(parts))
+    for key, (extra, path) in table.extras.items():
+        extra_bucket = EXTRA_BUCKET_OF.get((table_key, key))
+        if extra_bucket is None:
+            continue
+        row = (
+            extra(scope)
+            .order_by()
+            .aggregate(
+                **{
+                    f"b{i}": Count(path, distinct=True, filter=extra_bucket(a, b))
+                    for i, (_key, _label, a, b) in enumerate(parts)
+                }
+            )
+        )
+        lines[key] = [row[f"b{i}"] for i in range(len(parts))]
+    return _series(table, step, parts, lines)
+
+
+def tables_series(table_keys, scope, step=None):
+    """{table key: `table_series`}, the tables of a batch (`indicators.batches`) with the same
+    buckets in one query: each row of their source classified once."""
+    tables = [TABLES[key] for key in table_keys]
+    result = {}
+    for batch in batches(tables):
+        keys = [key for key in table_keys if any(TABLES[key] is table for table in batch)]
+        bucket_fns = {BUCKET_OF.get(key) for key in keys}
+        if len(batch) == 1 or len(bucket_fns) != 1 or None in bucket_fns:
+            result.update({key: table_series(key, scope, step) for key in keys})
+            continue
+        step_used, parts = buckets(scope.period, step)
+        lines = [{key: [0] * len(parts) for key, _ in table.choices} for table in batch]
+        aggregates = _bucket_counts(batch[0], bucket_fns.pop(), parts)
+        for row in grouped_together(batch, scope).annotate(**aggregates):
+            for i, table_lines in enumerate(lines):
+                _add(table_lines, row[f"_g{i}"], row, len(parts))
+        for key, table, table_lines in zip(keys, batch, lines, strict=True):
+            result[key] = _series(table, step_used, parts, table_lines)
+    return result
+
+
 def attach(figures, scope, step=None):
     """Add its series to every count table of `figures` (the dashboard's, before suppression)."""
+    keys = [
+        f"{group['key']}.{table['key']}"
+        for group in figures["groups"]
+        for table in group["tables"]
+        if table["kind"] == "counts" and f"{group['key']}.{table['key']}" in TABLES
+    ]
+    series = tables_series(keys, scope, step)
     for group in figures["groups"]:
         for table in group["tables"]:
             key = f"{group['key']}.{table['key']}"
-            if table["kind"] == "counts" and key in TABLES:
-                table["series"] = table_series(key, scope, step)
+            if key in series:
+                table["series"] = series[key]
     return figures
 
 
