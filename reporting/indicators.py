@@ -640,26 +640,79 @@ def _choice_label(table, key):
     return dict(table.choices).get(key, UNKNOWN_LABEL)
 
 
+def measure_of(table):
+    """What a cell counts: rows, or distinct households."""
+    return Count("pk") if table.count_rows else Count(table.household, distinct=True)
+
+
+def add_count(values, group, n):
+    """Count `n` in the row of a group value: unknown for an empty or unlisted value."""
+    key = group if group not in (None, "") else UNKNOWN
+    key = key if key in values else UNKNOWN
+    values[key] = values.get(key, 0) + n
+
+
+def table_total(table, scope, values):
+    """A table's total: its rows' sum, or its households counted once for a multi-valued one."""
+    if not table.total:
+        return None
+    if table.multi:
+        return (
+            table.source(scope).order_by().aggregate(n=Count(table.household, distinct=True))["n"]
+        )
+    return sum(values.values())
+
+
 def count_table(table, scope) -> tuple[dict, int | None]:
     """{row key: count} and the total, in one query (two for a multi-valued table)."""
     values = dict.fromkeys((key for key, _ in table.choices), 0)
     if table.source is not None:
-        measure = Count("pk") if table.count_rows else Count(table.household, distinct=True)
-        for group, n in table.grouped(scope).annotate(n=measure).values_list("_g", "n"):
-            key = group if group not in (None, "") else UNKNOWN
-            key = key if key in values else UNKNOWN
-            values[key] = values.get(key, 0) + n
+        for group, n in table.grouped(scope).annotate(n=measure_of(table)).values_list("_g", "n"):
+            add_count(values, group, n)
     for key, (extra, path) in table.extras.items():
         values[key] = extra(scope).order_by().aggregate(n=Count(path, distinct=True))["n"]
-    if not table.total:
-        total = None
-    elif table.multi:
-        total = (
-            table.source(scope).order_by().aggregate(n=Count(table.household, distinct=True))["n"]
+    return values, table_total(table, scope, values)
+
+
+def batches(tables):
+    """`tables` in lists one query can count together: tables over the same source whose rows
+    each count once (households, or rows counted as such), with no extra rows. Grouped by all
+    their expressions at once, each row of the source falls in exactly one group, so summing
+    the groups per table gives that table's own GROUP BY exactly; and each row is classified
+    once (the household tables' reference person and members are looked up once, not six times).
+    """
+    result = {}
+    for i, table in enumerate(tables):
+        alone = (
+            table.source is None
+            or table.multi
+            or table.extras
+            or not (table.count_rows or table.household == "pk")
         )
-    else:
-        total = sum(values.values())
-    return values, total
+        result.setdefault(i if alone else (table.source, table.count_rows), []).append(table)
+    return list(result.values())
+
+
+def grouped_together(tables, scope):
+    """The source of a batch of tables, grouped by each table's expression (`_g0`, `_g1`…)."""
+    expressions = {f"_g{i}": table.group_expression(scope) for i, table in enumerate(tables)}
+    return tables[0].source(scope).order_by().annotate(**expressions).values(*expressions)
+
+
+def count_tables(tables, scope) -> list[tuple[dict, int | None]]:
+    """`count_table` of each table, in one query per batch (see `batches`)."""
+    results = {}
+    for batch in batches(tables):
+        if len(batch) == 1:
+            results[id(batch[0])] = count_table(batch[0], scope)
+            continue
+        values = [dict.fromkeys((key for key, _ in table.choices), 0) for table in batch]
+        for row in grouped_together(batch, scope).annotate(_n=measure_of(batch[0])):
+            for i, table_values in enumerate(values):
+                add_count(table_values, row[f"_g{i}"], row["_n"])
+        for table, table_values in zip(batch, values, strict=True):
+            results[id(table)] = (table_values, table_total(table, scope, table_values))
+    return [results[id(table)] for table in tables]
 
 
 def households_behind(table_key, row_key, scope):
@@ -679,38 +732,43 @@ def households_behind(table_key, row_key, scope):
 
 
 # --- measures ---------------------------------------------------------------------------
-def _durations(scope):
-    closed = closed_accompaniments(scope)
-    row = closed.aggregate(
-        days=Avg(DaysBetween(F("closed_on"), F("start"))), n=Count("household", distinct=True)
-    )
+# Each mean and the funnel: the aggregates of its figure for the period, and the rows made of
+# them (series.py adds the same aggregates to its series' query, docs/reporting.md).
+def durations_aggregates(scope):
+    return {
+        "days": Avg(DaysBetween(F("closed_on"), F("start"))),
+        "n": Count("household", distinct=True),
+    }
+
+
+def durations_rows(row):
     months = round(row["days"] / 30.4375, 1) if row["days"] is not None else None
     return [{"key": "mean_months", "label": "Durée moyenne (mois)", "value": months, "n": row["n"]}]
 
 
-def _contact_frequency(scope):
-    """Contacts per accompanied household and per month, by kind: contacts in the period over
-    the months of accompaniment the period holds."""
+def _durations(scope):
+    closed = closed_accompaniments(scope)
+    return durations_rows(closed.aggregate(**durations_aggregates(scope)))
+
+
+def contact_aggregates(scope):
+    """Over the accompaniments running in the period: the days of accompaniment it holds."""
     p = scope.period
-    running = accompaniments_during(scope)
-    days = running.aggregate(
-        d=Sum(
+    return {
+        "d": Sum(
             DaysBetween(
                 Least(Coalesce(F("closed_on"), Value(p.end)), Value(p.end)),
                 Greatest(F("start"), Value(p.start)),
             )
             + 1
         ),
-        n=Count("household", distinct=True),
-    )
+        "n": Count("household", distinct=True),
+    }
+
+
+def contact_rows(days, counts):
+    """`days`: `contact_aggregates`' row; `counts`: {kind: contacts in the period}."""
     months = (days["d"] or 0) / 30.4375
-    counts = dict(
-        contacts(scope)
-        .order_by()
-        .values_list("kind")
-        .annotate(c=Count("pk"))
-        .values_list("kind", "c")
-    )
     return [
         {
             "key": kind,
@@ -720,6 +778,20 @@ def _contact_frequency(scope):
         }
         for kind, label in ContactKind.choices
     ]
+
+
+def _contact_frequency(scope):
+    """Contacts per accompanied household and per month, by kind: contacts in the period over
+    the months of accompaniment the period holds."""
+    days = accompaniments_during(scope).aggregate(**contact_aggregates(scope))
+    counts = dict(
+        contacts(scope)
+        .order_by()
+        .values_list("kind")
+        .annotate(c=Count("pk"))
+        .values_list("kind", "c")
+    )
+    return contact_rows(days, counts)
 
 
 FUNNEL = [
@@ -732,15 +804,18 @@ FUNNEL = [
 ]
 
 
-def _funnel(scope):
-    """Households reaching each step in the period (first arrival), and the median days from
-    the first arrival at the previous step, in one query."""
-    p = scope.period
-    firsts = {
+def funnel_firsts():
+    """Each household's first arrival at each step (`first_0`…)."""
+    return {
         f"first_{i}": models.Min("status_changes__at", filter=Q(status_changes__to_status=status))
         for i, (status, _) in enumerate(FUNNEL)
     }
-    annotated = scope.households().annotate(**firsts)
+
+
+def funnel_aggregates(scope):
+    """Over households annotated with `funnel_firsts`: those reaching each step in the period,
+    and the median days from their first arrival at the step before."""
+    p = scope.period
     aggregates = {}
     for i in range(len(FUNNEL)):
         reached = Q(**{f"first_{i}__gte": p.start_at, f"first_{i}__lt": p.end_before})
@@ -750,7 +825,10 @@ def _funnel(scope):
                 EpochDays(F(f"first_{i}"), F(f"first_{i - 1}")),
                 filter=reached & Q(**{f"first_{i - 1}__isnull": False}),
             )
-    row = annotated.aggregate(**aggregates)
+    return aggregates
+
+
+def funnel_rows(row):
     result = []
     for i, (status, label) in enumerate(FUNNEL):
         median = row.get(f"median_{i}")
@@ -763,6 +841,13 @@ def _funnel(scope):
             }
         )
     return result
+
+
+def _funnel(scope):
+    """Households reaching each step in the period (first arrival), and the median days from
+    the first arrival at the previous step, in one query."""
+    annotated = scope.households().annotate(**funnel_firsts())
+    return funnel_rows(annotated.aggregate(**funnel_aggregates(scope)))
 
 
 def _programme(scope):
@@ -979,16 +1064,24 @@ def _complete(table):
             row.setdefault(key, None)
 
 
-def compute(scope: Scope, *, with_previous=True) -> dict:
-    """Every figure of the report, as plain JSON-ready data with stable keys."""
+def compute(scope: Scope, *, with_previous=True, counted=None, measured=None) -> dict:
+    """Every figure of the report, as plain JSON-ready data with stable keys. `counted`: the
+    count tables' {"group.table": (values, total)} for `scope` when already known, `measured`
+    the means' and the funnel's {"group.table": rows} (the dashboard computes them in its
+    series' queries, series.py)."""
+    counted = counted or {}
+    measured = measured or {}
     previous_scope = scope.with_period(scope.period.previous()) if with_previous else None
     groups = {
         key: {"key": key, "title": title, "tables": []} for key, title in GROUP_TITLES.items()
     }
     for group, _title, tables in GROUPS:
-        for table in tables:
-            values, total = count_table(table, scope)
-            before = count_table(table, previous_scope)[0] if previous_scope else {}
+        missing = [table for table in tables if f"{group}.{table.key}" not in counted]
+        counts = dict(zip(map(id, missing), count_tables(missing, scope), strict=True))
+        befores = count_tables(tables, previous_scope) if previous_scope else None
+        for i, table in enumerate(tables):
+            values, total = counted.get(f"{group}.{table.key}") or counts[id(table)]
+            before = befores[i][0] if befores else {}
             rows = [
                 {
                     "key": key,
@@ -1013,7 +1106,7 @@ def compute(scope: Scope, *, with_previous=True) -> dict:
                 }
             )
     for group, key, title, function in MEASURES:
-        rows = function(scope)
+        rows = measured.get(f"{group}.{key}") or function(scope)
         if previous_scope and key != "funnel":
             before = {row["key"]: row["value"] for row in function(previous_scope)}
             for row in rows:

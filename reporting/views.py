@@ -30,9 +30,10 @@ from .suppression import suppress
 
 def figures_for(user, scope, with_series=False):
     """The figures `user` may read: suppressed outside the CCAS."""
-    figures = series.attach_measures(compute(scope), scope)
     if with_series:
-        series.attach(figures, scope)
+        figures = series.compute_with_series(scope)
+    else:
+        figures = series.attach_measures(compute(scope), scope)
     if not policy.can(user, "reporting.small_cells"):
         figures = suppress(figures)
     return figures
