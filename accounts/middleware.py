@@ -9,12 +9,14 @@ enrolment.
 
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import twofactor
@@ -85,4 +87,43 @@ class LoginRequiredKeepingInputMiddleware(LoginRequiredMiddleware):
             htmx_response = HttpResponse(status=204)
             htmx_response["HX-Redirect"] = response.url
             return htmx_response
+        return response
+
+
+# The session's own key holding when its expiry was last pushed back (seconds since the epoch).
+REFRESHED_AT = "_idle_refreshed_at"
+
+
+class IdleTimeoutMiddleware:
+    """The inactivity timeout without writing the session on every request.
+
+    A session expires SESSION_COOKIE_AGE after it was last saved (its `expire_date`; the cookie
+    itself lasts until the browser closes). Saving it on every request (SESSION_SAVE_EVERY_REQUEST)
+    cost an UPDATE and a commit per page; here it is saved when its data changed anyway, or when
+    SESSION_REFRESH_SECONDS have passed since the last save. A session therefore ends between
+    SESSION_COOKIE_AGE − SESSION_REFRESH_SECONDS and SESSION_COOKIE_AGE after the last request
+    (29 to 30 minutes by default): never later than before, at most a minute earlier.
+
+    Placed after SessionMiddleware, so that its response phase runs first. A request without a
+    session (no cookie, or an expired one) is left alone: no session is created for it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None or response.status_code >= 500:
+            return response
+        now = int(timezone.now().timestamp())
+        if session.modified:
+            if not session.is_empty() and session.session_key is not None:
+                session[REFRESHED_AT] = now  # saved anyway: the stamp rides along
+            return response
+        refreshed_at = session.get(REFRESHED_AT)
+        if session.session_key is None:  # the cookie named no live session (loaded just now)
+            return response
+        if refreshed_at is None or now - refreshed_at >= settings.SESSION_REFRESH_SECONDS:
+            session[REFRESHED_AT] = now
         return response
