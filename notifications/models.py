@@ -95,16 +95,20 @@ class NotificationQuerySet(models.QuerySet):
         # PostgreSQL hash the whole households table for a social worker's 400 notifications
         # (4 ms at 10,000 households); as a subplan each notification costs one index lookup.
         households = self.model._meta.get_field("household").related_model._default_manager
-        groups = []  # [(household condition, [kinds])]
+        # Kinds whose actions give the same scopes have the same condition: built once each.
+        by_scopes = {}  # {scopes: (an action, [kinds])}
         for kind, action in KIND_ACTIONS.items():
-            if policy.scopes(user, action):
-                about_household = policy.household_q(user, action)
-                for condition, kinds in groups:
-                    if condition == about_household:
-                        kinds.append(kind)
-                        break
-                else:
-                    groups.append((about_household, [kind]))
+            if found := policy.scopes(user, action):
+                by_scopes.setdefault(found, (action, []))[1].append(kind)
+        groups = []  # [(household condition, [kinds])]
+        for action, kinds_of_scopes in by_scopes.values():
+            about_household = policy.household_q(user, action)
+            for condition, kinds in groups:
+                if condition == about_household:
+                    kinds.extend(kinds_of_scopes)
+                    break
+            else:
+                groups.append((about_household, kinds_of_scopes))
         q = Q(pk__in=[])
         for about_household, kinds in groups:
             # Without a household (a meeting, the programme) the role alone decides.
