@@ -7,6 +7,7 @@ admin included, redirects to the verification page, which sends a user without a
 enrolment.
 """
 
+import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -90,22 +91,19 @@ class LoginRequiredKeepingInputMiddleware(LoginRequiredMiddleware):
         return response
 
 
-# The session's own key holding when its expiry was last pushed back (seconds since the epoch).
-REFRESHED_AT = "_idle_refreshed_at"
-
-
 class IdleTimeoutMiddleware:
     """The inactivity timeout without writing the session on every request.
 
-    A session expires SESSION_COOKIE_AGE after it was last saved (its `expire_date`; the cookie
-    itself lasts until the browser closes). Saving it on every request (SESSION_SAVE_EVERY_REQUEST)
-    cost an UPDATE and a commit per page; here it is saved when its data changed anyway, or when
-    SESSION_REFRESH_SECONDS have passed since the last save. A session therefore ends between
+    A session expires SESSION_COOKIE_AGE after it was last saved (its row's `expire_date`; the
+    cookie itself lasts until the browser closes). Saving it on every request
+    (SESSION_SAVE_EVERY_REQUEST) cost an UPDATE and a commit per page; here it is saved when its
+    data changed anyway, or when its last save is more than SESSION_REFRESH_SECONDS old (the
+    expiry read with the row, accounts/sessions.py). A session therefore ends between
     SESSION_COOKIE_AGE − SESSION_REFRESH_SECONDS and SESSION_COOKIE_AGE after the last request
     (29 to 30 minutes by default): never later than before, at most a minute earlier.
 
     Placed after SessionMiddleware, so that its response phase runs first. A request without a
-    session (no cookie, or an expired one) is left alone: no session is created for it.
+    session (no cookie, or one naming no live session) is left alone: no session is created.
     """
 
     def __init__(self, get_response):
@@ -114,16 +112,13 @@ class IdleTimeoutMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is None or session.session_key is None or response.status_code >= 500:
-            return response
-        now = int(timezone.now().timestamp())
-        if session.modified:
-            if not session.is_empty() and session.session_key is not None:
-                session[REFRESHED_AT] = now  # saved anyway: the stamp rides along
-            return response
-        refreshed_at = session.get(REFRESHED_AT)
-        if session.session_key is None:  # the cookie named no live session (loaded just now)
-            return response
-        if refreshed_at is None or now - refreshed_at >= settings.SESSION_REFRESH_SECONDS:
-            session[REFRESHED_AT] = now
+        if session is None or session.modified or session.session_key is None:
+            return response  # no session, or saved anyway
+        if response.status_code >= 500 or not session.keys():  # loads the row if not yet
+            return response  # not saved on an error (SessionMiddleware); no live session
+        expire_date = getattr(session, "expire_date", None)
+        age = datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        refresh = datetime.timedelta(seconds=settings.SESSION_REFRESH_SECONDS)
+        if expire_date is None or expire_date - timezone.now() <= age - refresh:
+            session.modified = True  # SessionMiddleware saves it: a new expiry
         return response

@@ -172,6 +172,7 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 # time (accounts.middleware.IdleTimeoutMiddleware), not on every request: a session ends 29 to
 # 30 minutes after the last request, never later (docs/security.md).
 SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ENGINE = "accounts.sessions"  # Django's database sessions, knowing their expiry
 SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # --- HTTPS, safe by default: SSL redirect, HSTS and secure cookies unless LOCAL_HTTP=1
