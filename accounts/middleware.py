@@ -7,14 +7,17 @@ admin included, redirects to the verification page, which sends a user without a
 enrolment.
 """
 
+import datetime
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import twofactor
@@ -85,4 +88,37 @@ class LoginRequiredKeepingInputMiddleware(LoginRequiredMiddleware):
             htmx_response = HttpResponse(status=204)
             htmx_response["HX-Redirect"] = response.url
             return htmx_response
+        return response
+
+
+class IdleTimeoutMiddleware:
+    """The inactivity timeout without writing the session on every request.
+
+    A session expires SESSION_COOKIE_AGE after it was last saved (its row's `expire_date`; the
+    cookie itself lasts until the browser closes). Saving it on every request
+    (SESSION_SAVE_EVERY_REQUEST) cost an UPDATE and a commit per page; here it is saved when its
+    data changed anyway, or when its last save is more than SESSION_REFRESH_SECONDS old (the
+    expiry read with the row, accounts/sessions.py). A session therefore ends between
+    SESSION_COOKIE_AGE − SESSION_REFRESH_SECONDS and SESSION_COOKIE_AGE after the last request
+    (29 to 30 minutes by default): never later than before, at most a minute earlier.
+
+    Placed after SessionMiddleware, so that its response phase runs first. A request without a
+    session (no cookie, or one naming no live session) is left alone: no session is created.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.modified or session.session_key is None:
+            return response  # no session, or saved anyway
+        if response.status_code >= 500 or not session.keys():  # loads the row if not yet
+            return response  # not saved on an error (SessionMiddleware); no live session
+        expire_date = getattr(session, "expire_date", None)
+        age = datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        refresh = datetime.timedelta(seconds=settings.SESSION_REFRESH_SECONDS)
+        if expire_date is None or expire_date - timezone.now() <= age - refresh:
+            session.modified = True  # SessionMiddleware saves it: a new expiry
         return response

@@ -146,11 +146,23 @@ def scope_households(scope: str, user):
     return households_of(user)
 
 
-def scopes(user, action: str) -> set[str]:
+def scopes(user, action: str) -> frozenset[str]:
+    """The scopes `user`'s roles give for `action` (empty: not allowed).
+
+    Remembered on the user object for as long as its `roles` are (one request: the middleware
+    loads the user for each): a page asks the same few actions dozens of times (the menu, the
+    header badge, each row's links)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return set()
-    rule = RULES[action]
-    return {scope for role, scope in rule.items() if role in user.roles}
+        return frozenset()
+    roles = user.roles
+    memo = user.__dict__.get("_policy_scopes")
+    if memo is None or memo[0] is not roles:
+        memo = user.__dict__["_policy_scopes"] = (roles, {})
+    found = memo[1].get(action)
+    if found is None:
+        rule = RULES[action]
+        found = memo[1][action] = frozenset(scope for role, scope in rule.items() if role in roles)
+    return found
 
 
 def household_q(user, action: str, prefix: str = "") -> Q:

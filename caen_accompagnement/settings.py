@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "caen_accompagnement.middleware.PrivacyHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -182,7 +183,13 @@ REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = "Logement accompagné Caen"
 BACKUP_CODES_COUNT = 10
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an inactivity timeout
+# The age counts from the last request (an inactivity timeout), within SESSION_REFRESH_SECONDS:
+# the session's expiry is pushed back when it changed or when that long passed since the last
+# time (accounts.middleware.IdleTimeoutMiddleware), not on every request: a session ends 29 to
+# 30 minutes after the last request, never later (docs/security.md).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ENGINE = "accounts.sessions"  # Django's database sessions, knowing their expiry
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # --- HTTPS, safe by default: SSL redirect, HSTS and secure cookies unless LOCAL_HTTP=1
 # (implied by DEBUG=1, i.e. `make run`). Each can still be set on its own.

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -108,21 +108,30 @@ class NotificationQuerySet(models.QuerySet):
         """The user's own notifications whose object they may still read (accounts/policy.py)."""
         # Kinds whose households the user reads alike share one condition (for most roles,
         # every kind): `kind IN (…) AND …` once, not one OR'ed branch per kind. This count runs
-        # on every page (the header badge).
-        groups = []  # [(household condition, [kinds])]
+        # on every page (the header badge). Each condition is a correlated EXISTS on the
+        # household's primary key, not a LEFT JOIN: OR'ed across a join, the conditions made
+        # PostgreSQL hash the whole households table for a social worker's 400 notifications
+        # (4 ms at 10,000 households); as a subplan each notification costs one index lookup.
+        households = self.model._meta.get_field("household").related_model._default_manager
+        # Kinds whose actions give the same scopes have the same condition: built once each.
+        by_scopes = {}  # {scopes: (an action, [kinds])}
         for kind, action in KIND_ACTIONS.items():
-            if policy.scopes(user, action):
-                about_household = policy.household_q(user, action, prefix="household__")
-                for condition, kinds in groups:
-                    if condition == about_household:
-                        kinds.append(kind)
-                        break
-                else:
-                    groups.append((about_household, [kind]))
+            if found := policy.scopes(user, action):
+                by_scopes.setdefault(found, (action, []))[1].append(kind)
+        groups = []  # [(household condition, [kinds])]
+        for action, kinds_of_scopes in by_scopes.values():
+            about_household = policy.household_q(user, action)
+            for condition, kinds in groups:
+                if condition == about_household:
+                    kinds.extend(kinds_of_scopes)
+                    break
+            else:
+                groups.append((about_household, kinds_of_scopes))
         q = Q(pk__in=[])
         for about_household, kinds in groups:
             # Without a household (a meeting, the programme) the role alone decides.
-            q |= Q(kind__in=kinds) & (Q(household__isnull=True) | about_household)
+            readable = Exists(households.filter(about_household, pk=OuterRef("household_id")))
+            q |= Q(kind__in=kinds) & (Q(household__isnull=True) | readable)
         return self.filter(q, recipient=user)
 
     def unread(self):

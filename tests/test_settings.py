@@ -52,6 +52,7 @@ VARIABLES = (
     "SITE_URL",
     "CSRF_TRUSTED_ORIGINS",
     "TRUSTED_PROXIES",
+    "SESSION_REFRESH_SECONDS",
 )
 
 
@@ -157,3 +158,47 @@ def test_postgresql_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+PRINT_TEMPLATE_LOADERS = """
+import django, json
+django.setup()
+from django.template import engines
+from django.conf import settings
+engine = engines["django"].engine
+def names(loaders):
+    return [type(loader).__module__ + "." + type(loader).__name__ for loader in loaders]
+(outer,) = engine.template_loaders
+print(json.dumps({
+    "loaders": names([outer]) + names(outer.loaders),
+    "string_if_invalid": engine.string_if_invalid,
+    "session_save_every_request": settings.SESSION_SAVE_EVERY_REQUEST,
+    "session_refresh_seconds": settings.SESSION_REFRESH_SECONDS,
+}))
+"""
+
+
+def test_production_renders_with_cached_templates_and_no_template_guard():
+    """Per-request costs of every page (docs/performance.md, "The cost every page pays"):
+    templates are parsed once per process (Django's cached loader, no `loaders` set); the
+    unknown-variable guard is the tests' own (tests/conftest.py); the session is not written on
+    every request."""
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    env.update(SECRET_KEY="une-cle", DJANGO_SETTINGS_MODULE="caen_accompagnement.settings")
+    out = subprocess.run(
+        [sys.executable, "-c", PRINT_TEMPLATE_LOADERS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    s = json.loads(out.stdout)
+    # django-template-partials wraps Django's default: the cached loader.
+    assert s["loaders"] == [
+        "template_partials.loader.Loader",
+        "django.template.loaders.cached.Loader",
+    ]
+    assert s["string_if_invalid"] == ""
+    assert s["session_save_every_request"] is False
+    assert s["session_refresh_seconds"] == 60

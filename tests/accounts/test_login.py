@@ -5,6 +5,8 @@ import datetime
 import pytest
 import time_machine
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -127,6 +129,61 @@ def test_session_expires_after_inactivity(client, settings, ccas_manager):
         response = client.get(reverse("households:list"))
     assert response.status_code == 302
     assert response.url.startswith(LOGIN)
+
+
+def session_writes(client, url):
+    """The page's statements that write the session row, and the row's expiry afterwards."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "django_session" in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+    return writes, Session.objects.get().expire_date
+
+
+def test_the_session_is_written_once_a_minute_not_on_every_request(client, settings, ccas_manager):
+    """IdleTimeoutMiddleware: requests within SESSION_REFRESH_SECONDS leave the session row
+    alone; the first one past it pushes the expiry back; idle expiry still logs out."""
+    settings.SESSION_REFRESH_SECONDS = 60
+    url = reverse("households:list")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        attempt(client, ccas_manager.email, PASSWORD)
+        first_expiry = Session.objects.get().expire_date
+        assert first_expiry == start + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    with time_machine.travel(start + datetime.timedelta(seconds=30), tick=False):
+        writes, expiry = session_writes(client, url)
+    assert writes == [] and expiry == first_expiry
+    with time_machine.travel(start + datetime.timedelta(seconds=59), tick=False):
+        writes, expiry = session_writes(client, url)
+    assert writes == [] and expiry == first_expiry
+    later = start + datetime.timedelta(seconds=61)
+    with time_machine.travel(later, tick=False):
+        writes, expiry = session_writes(client, url)
+    assert len(writes) == 1
+    assert expiry == later + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    # Idle from `later` on: the session ends SESSION_COOKIE_AGE after that last refresh.
+    idle = datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    with time_machine.travel(later + idle + datetime.timedelta(seconds=1), tick=False):
+        response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(LOGIN)
+
+
+def test_a_request_without_session_creates_none(client):
+    assert client.get(reverse("health")).status_code == 200
+    assert client.get(LOGIN).status_code == 200
+    assert not Session.objects.exists()
+
+
+def test_an_expired_session_is_not_revived(client, settings, ccas_manager):
+    attempt(client, ccas_manager.email, PASSWORD)
+    idle = datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    with time_machine.travel(timezone.now() + idle + datetime.timedelta(minutes=1), tick=False):
+        assert client.get(reverse("households:list")).status_code == 302
+        assert not Session.objects.filter(expire_date__gt=timezone.now()).exists()
 
 
 def test_an_attacker_elsewhere_cannot_lock_the_owner_out(client, settings, social_worker):

@@ -4,6 +4,7 @@ import pytest
 
 from accounts import policy
 from accounts.enums import Role
+from accounts.models import RoleAssignment, User
 from households.enums import Status
 from households.models import Household
 from tests.factories import HouseholdFactory, make_user
@@ -129,3 +130,17 @@ def test_diagnostics_visible_to_names_the_action_like_the_other_apps():
     assert list(Diagnostic.objects.visible_to(member, "diagnostic.view_synthesis")) == [sent]
     assert not Diagnostic.objects.visible_to(member).exists()  # the detail: CCAS only
     assert list(Diagnostic.objects.visible_to(worker)) == [sent]
+
+
+def test_scopes_are_remembered_with_the_roles_they_came_from(client):
+    """`scopes` is memoised on the user object, as its `roles` are: a role withdrawn shows from
+    the next request (the middleware loads the user afresh), or at once when `roles` is reset."""
+    user = make_user(Role.SOCIAL_WORKER)
+    assert policy.scopes(user, "household.change") == {policy.OWN}
+    assert policy.scopes(user, "household.change") is policy.scopes(user, "household.change")
+    RoleAssignment.objects.filter(user=user).delete()
+    del user.roles  # the cached property, as a fresh load of the user would have it
+    assert policy.scopes(user, "household.change") == frozenset()
+    assert not policy.can(User.objects.get(pk=user.pk), "household.view")
+    user.is_active = False
+    assert policy.scopes(user, "household.view") == frozenset()
