@@ -4,10 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BoundField, CheckboxSelectMultiple, RadioSelect, Select
 from django.forms.renderers import DjangoTemplates
-from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape
-from django.utils.safestring import SafeData
-from django.utils.timezone import template_localtime
 
 
 def add_errors(form, exc: ValidationError, field_map=None):
@@ -54,86 +50,21 @@ class AccessibleBoundField(BoundField):
         return isinstance(widget, Select) or widget.use_required_attribute(self.initial)
 
 
-# The commonest widgets written in Python, to the byte what Django's templates write (tests/
-# test_form_renderer.py compares them): a filter form of a list page renders its fields through
-# crispy-forms, each widget through a template that includes another for its attributes, and a
-# <select> one more template per <option>. Template semantics kept: `{{ }}` localises and escapes
-# (render_value_in_context), `|stringformat:'s'` keeps a safe string unescaped.
-
-
-def _value(value):
-    return conditional_escape(localize(template_localtime(value)))
-
-
-def _string(value):
-    text = str(value)  # what "%s" % value gives, a tuple included
-    return text if isinstance(value, SafeData) else escape(text)
-
-
-def _attrs(attrs):
-    return "".join(
-        f" {_value(name)}" if value is True else f' {_value(name)}="{_string(value)}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-def _input(widget):
-    value = "" if widget["value"] is None else f' value="{_string(widget["value"])}"'
-    return (
-        f'<input type="{_value(widget["type"])}" name="{_value(widget["name"])}"{value}'
-        f"{_attrs(widget['attrs'])}>\n"
-    )
-
-
-def _select(renderer, widget):
-    parts = [f'<select name="{_value(widget["name"])}"{_attrs(widget["attrs"])}>']
-    for group_name, group_choices, _index in widget["optgroups"]:
-        if group_name:
-            parts.append(f'\n  <optgroup label="{_value(group_name)}">')
-        for option in group_choices:
-            parts.append("\n  ")
-            if option["template_name"] == OPTION_TEMPLATE:
-                parts.append(
-                    f'<option value="{_string(option["value"])}"{_attrs(option["attrs"])}>'
-                    f"{_value(option['label'])}</option>\n"
-                )
-            else:
-                parts.append(renderer.render_template(option["template_name"], {"widget": option}))
-        if group_name:
-            parts.append("\n  </optgroup>")
-    parts.append("\n</select>\n")
-    return "".join(parts)
-
-
-OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
-INPUT_TEMPLATES = {
-    f"django/forms/widgets/{kind}.html"
-    for kind in (
-        "text", "number", "email", "url", "password", "hidden", "search", "tel", "date",
-        "datetime", "time", "color", "checkbox",
-    )
-}  # fmt: skip
-SELECT_TEMPLATES = {
-    "django/forms/widgets/select.html",
+# Django's templates replaced by the same markup rendered more cheaply.
+# A <select> includes one template per <option> (and one more for its attributes): two template
+# lookups and context pushes per option, on every filter form of every list page. This one writes
+# the option inline (the same bytes as django/forms/widgets/select_option.html), and still
+# includes an option template a widget sets for itself.
+TEMPLATE_OVERRIDES = {
+    "django/forms/widgets/select.html": "caen_accompagnement/forms/select.html",
 }
 
 
 class FormRenderer(DjangoTemplates):
     """settings.FORM_RENDERER: Django's own, with the bound field above for every form and the
-    commonest widgets written in Python (same markup)."""
+    lighter templates of TEMPLATE_OVERRIDES."""
 
     bound_field_class = AccessibleBoundField
 
-    def render(self, template_name, context, request=None):
-        if request is None and set(context) == {"widget"}:
-            # Stripped, as Django's renderer strips what its templates write.
-            if template_name in INPUT_TEMPLATES:
-                return _input(context["widget"]).strip()
-            if template_name in SELECT_TEMPLATES:
-                return _select(self, context["widget"]).strip()
-        return super().render(template_name, context, request)
-
-    def render_template(self, template_name, context):
-        """A template as {% include %} writes it (not stripped)."""
-        return self.get_template(template_name).render(context)
+    def get_template(self, template_name):
+        return super().get_template(TEMPLATE_OVERRIDES.get(template_name, template_name))
