@@ -50,21 +50,7 @@ class AccessibleBoundField(BoundField):
         return isinstance(widget, Select) or widget.use_required_attribute(self.initial)
 
 
-# Django's templates replaced by the same markup rendered more cheaply.
-# A <select> includes one template per <option> (and one more for its attributes): two template
-# lookups and context pushes per option, on every filter form of every list page. This one writes
-# the option inline (the same bytes as django/forms/widgets/select_option.html), and still
-# includes an option template a widget sets for itself.
-TEMPLATE_OVERRIDES = {
-    "django/forms/widgets/select.html": "caen_accompagnement/forms/select.html",
-}
-
-
 class FormRenderer(DjangoTemplates):
-    """settings.FORM_RENDERER: Django's own, with the bound field above for every form and the
-    lighter templates of TEMPLATE_OVERRIDES."""
+    """settings.FORM_RENDERER: Django's own, with the bound field above for every form."""
 
     bound_field_class = AccessibleBoundField
-
-    def get_template(self, template_name):
-        return super().get_template(TEMPLATE_OVERRIDES.get(template_name, template_name))
