@@ -323,6 +323,9 @@ IMPORT_PENDING_HOURS = env.int("IMPORT_PENDING_HOURS", default=24)
 # confirmed within the request (a few hundred rows, well under a second); a larger one by the
 # worker (through the outbox, like any other background work), the page showing its progress.
 IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=64 * 1024)
+# The dashboard shows a snapshot of its figures at most this old (docs/reporting.md); the job
+# `reporting.refresh_dashboard` renews the current year's every 10 minutes. 0: always recomputed.
+DASHBOARD_SNAPSHOT_SECONDS = env.int("DASHBOARD_SNAPSHOT_SECONDS", default=600)
 PROGRAMME_TARGET_HOUSEHOLDS = 120
 # The programme's first day: the 120 households are counted over 3 years from it, and no bilan
 # is made for a year before it (docs/reporting.md).

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -143,3 +144,69 @@ class PublishedBilan(models.Model):
 
 
 ZERO = Decimal(0)
+
+
+class DashboardSnapshotQuerySet(models.QuerySet):
+    def fresh(self, scope_key, *, suppressed, can_drill):
+        """The snapshot of that scope for that kind of reader, if younger than
+        DASHBOARD_SNAPSHOT_SECONDS; else None (one query)."""
+        since = timezone.now() - timedelta(seconds=settings.DASHBOARD_SNAPSHOT_SECONDS)
+        return self.filter(
+            scope_key=scope_key,
+            suppressed=suppressed,
+            can_drill=can_drill,
+            computed_at__gt=since,
+        ).first()
+
+
+class DashboardSnapshot(models.Model):
+    """The dashboard's figures as rendered at `computed_at`, for one scope (the normalised
+    filters) and one kind of reader (suppressed or not, with the links to the households behind
+    each figure or not): the page shows it instead of recomputing every figure on every view
+    (docs/reporting.md, « Un instantané »). Stored in the database, not in Redis: no web
+    request waits on the broker."""
+
+    scope_key = models.CharField("filtres", max_length=300)
+    suppressed = models.BooleanField("petits effectifs masqués")
+    can_drill = models.BooleanField("liens vers les ménages")
+    computed_at = models.DateTimeField("calculé le")
+    html = models.TextField("chiffres rendus")
+
+    objects = DashboardSnapshotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "instantané du tableau de bord"
+        verbose_name_plural = "instantanés du tableau de bord"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope_key", "suppressed", "can_drill"], name="unique_dashboard_snapshot"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.scope_key} — {self.computed_at:%d/%m/%Y %H:%M}"
+
+    @classmethod
+    def store(cls, scope_key, *, suppressed, can_drill, html):
+        """Insert or replace the snapshot of that key (one upsert: two requests computing the
+        same scope at once both succeed, the last one written stays)."""
+        snapshot = cls(
+            scope_key=scope_key,
+            suppressed=suppressed,
+            can_drill=can_drill,
+            computed_at=timezone.now(),
+            html=html,
+        )
+        cls.objects.bulk_create(
+            [snapshot],
+            update_conflicts=True,
+            unique_fields=["scope_key", "suppressed", "can_drill"],
+            update_fields=["computed_at", "html"],
+        )
+        return snapshot
+
+    @classmethod
+    def purge(cls, older_than=timedelta(days=1)):
+        """Delete the snapshots computed more than `older_than` ago; returns how many."""
+        deleted, _ = cls.objects.filter(computed_at__lt=timezone.now() - older_than).delete()
+        return deleted

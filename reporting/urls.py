@@ -6,6 +6,7 @@ app_name = "reporting"
 
 urlpatterns = [
     path("tableaux-de-bord/", views.dashboard, name="dashboard"),
+    path("tableaux-de-bord/actualiser/", views.dashboard_refresh, name="dashboard_refresh"),
     path("tableaux-de-bord/menages/", views.households, name="households"),
     path("tableaux-de-bord/budget/", views.budget, name="budget"),
     path("bilans/", views.bilans, name="bilans"),

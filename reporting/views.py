@@ -4,6 +4,7 @@ Aggregates only for every reader; the CCAS roles also get unsuppressed figures a
 households behind each number (audit-logged). See docs/reporting.md.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -14,50 +15,60 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from audit.models import log_households
+from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors
 from households.models import Household
 
 from . import bilans as bilans_module
-from . import series
+from . import snapshots
 from .exports import FORMATS, export, filename
 from .forms import BilanApproveForm, BudgetForm, ReportFilterForm, check_year, programme_years
 from .indicators import TABLES, UNKNOWN_LABEL, Scope, compute, households_behind
 from .models import BudgetLine, PublishedBilan, budget_rows
 from .periods import Period
 from .presentation import decorate
-from .suppression import suppress
 
 
-def figures_for(user, scope, with_series=False):
-    """The figures `user` may read: suppressed outside the CCAS."""
-    if with_series:
-        figures = series.compute_with_series(scope)
-    else:
-        figures = series.attach_measures(compute(scope), scope)
-    if not policy.can(user, "reporting.small_cells"):
-        figures = suppress(figures)
-    return figures
+def _reader(user):
+    """What kind of reader `user` is for the dashboard's snapshots."""
+    return {
+        "suppressed": not policy.can(user, "reporting.small_cells"),
+        "can_drill": policy.can(user, "reporting.households"),
+    }
 
 
 @policy.action_required("reporting.view")
 def dashboard(request):
+    """The figures' snapshot (reporting/snapshots.py): one query when it is fresh, else the
+    figures computed, rendered and stored."""
     form = ReportFilterForm(request.GET)
     if form.is_bound and not form.is_valid():
         return render(request, "reporting/dashboard.html", {"form": form}, status=400)
-    scope = form.scope()
-    figures = decorate(figures_for(request.user, scope, with_series=True))
-    can_drill = policy.can(request.user, "reporting.households")
-    query = request.GET.urlencode() if form.is_bound else ""
+    snapshot, figures = snapshots.current(form.scope(), **_reader(request.user))
     return render(
         request,
         "reporting/dashboard.html",
         {
             "form": form,
-            "figures": figures,
-            "can_drill": can_drill,
-            "drill_url": reverse("reporting:households") + "?" + (query + "&" if query else ""),
+            "snapshot": snapshot,
+            "figures": figures,  # None when the snapshot was served: nothing was computed
+            "snapshot_minutes": max(1, settings.DASHBOARD_SNAPSHOT_SECONDS // 60),
         },
     )
+
+
+@require_POST
+@policy.action_required("reporting.view")
+@submitted_once
+def dashboard_refresh(request):
+    """« Actualiser les chiffres »: the snapshot of these filters computed again now."""
+    form = ReportFilterForm(request.GET)
+    if form.is_bound and not form.is_valid():
+        return render(request, "reporting/dashboard.html", {"form": form}, status=400)
+    scope = form.scope()
+    snapshots.compute_and_store(scope, **_reader(request.user))
+    messages.success(request, "Chiffres recalculés.")
+    return redirect(reverse("reporting:dashboard") + "?" + snapshots.scope_key(scope))
 
 
 @policy.action_required("reporting.households")

@@ -622,6 +622,9 @@ ROWS = {
     # Aggregates for every role of "dashboards, bilans, exports" (docs/access.md); not the tenancy
     # officer. The households behind a figure: CCAS roles only (400 here: no figure named).
     "reporting:dashboard": (None, expect(200, tenancy_officer=403, admin=403)),
+    # « Actualiser les chiffres »: POST only, the same roles as the dashboard
+    # (tests/reporting/test_snapshots.py).
+    "reporting:dashboard_refresh": (None, expect(405)),
     "reporting:households": (None, expect(403, social_worker=400, ccas_manager=400)),
     "reporting:budget": (None, expect(200, tenancy_officer=403, admin=403)),
     "reporting:bilans": (None, expect(200, tenancy_officer=403, admin=403)),

@@ -73,6 +73,7 @@ CREATE_VIEWS = {
     "coordination:partner",  # a partner's page adds a contact person
     "coordination:orientation_create",
     "privacy:record_notice",
+    "reporting:dashboard_refresh",  # recomputes the dashboard's figures (no new row: once is enough)
 }
 
 # Views whose code creates rows but need no key, and why.
@@ -681,3 +682,17 @@ def test_reminder_consent_twice_records_one(client, social_worker, acc):
         "given_on": timezone.localdate().isoformat(),
     }
     post_twice(client, url, data, ReminderConsent.objects.count)
+
+
+@pytest.mark.django_db
+def test_dashboard_refresh_twice_computes_once(client, ccas_manager):
+    from reporting.models import DashboardSnapshot
+
+    client.force_login(ccas_manager)
+    key = form_key(client.get(reverse("reporting:dashboard")))
+    url = reverse("reporting:dashboard_refresh") + "?periode=annee&annee=2025"
+    first = client.post(url, {"once_key": key})
+    computed = DashboardSnapshot.objects.get(suppressed=False, scope_key=url.split("?")[1])
+    again = client.post(url, {"once_key": key})
+    assert first.status_code == again.status_code == 302 and again.url == first.url
+    assert DashboardSnapshot.objects.get(pk=computed.pk).computed_at == computed.computed_at

@@ -46,6 +46,13 @@ def test_the_state_reader_reads_aggregates_bilans_and_minutes_but_no_household(
     assert world.h1.reference not in page.content()
     assert page.locator("a[href*='/tableaux-de-bord/menages/']").count() == 0
     check_axe(page)
+    # The figures are a snapshot, its time shown; the button computes them again.
+    when = re.compile(r"Chiffres calculés le \d\d/\d\d/\d{4} à \d\d:\d\d")
+    expect(page.get_by_text(when)).to_be_visible()
+    page.get_by_role("button", name="Actualiser les chiffres").click()
+    expect(page.get_by_text("Chiffres recalculés.")).to_be_visible()
+    expect(page.get_by_text("Année 2025 — comparé à : Année 2024")).to_be_visible()
+    expect(page.get_by_text("« < 5 »")).to_be_visible()
 
     page.get_by_role("link", name="Bilans", exact=True).first.click()
     check_axe(page)

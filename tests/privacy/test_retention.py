@@ -252,7 +252,7 @@ KEPT = {
     "coordination.Partner.*",
     "coordination.PartnerContact.*",
     "privacy.RetentionReport.*",
-    "reporting.*",  # aggregates only: budget lines, published bilans (no household)
+    "reporting.*",  # aggregates only: budget lines, published bilans, dashboard snapshots
     "django_celery_beat.*",
     "otp_totp.*",
     "otp_static.*",

@@ -91,6 +91,14 @@ SCHEDULES = {
         "planifié ; nouvel essai des envois en échec (VISIT_MESSAGE_MAX_TRIES), puis échec "
         "visible du référent.",
     ),
+    # The dashboard shows a snapshot of its figures (docs/reporting.md): the current year's,
+    # computed again every 10 minutes so that readers find a fresh one.
+    "Tableau de bord : chiffres de l'année en cours": (
+        "reporting.refresh_dashboard",
+        _crontab("*/10"),
+        "Recalcule les chiffres du tableau de bord de l'année en cours (avec et sans masquage "
+        "des petits effectifs) ; supprime les instantanés de plus d'un jour.",
+    ),
     "Envoi des courriels de notification": (
         "notifications.send_mails",
         _crontab("*/5"),

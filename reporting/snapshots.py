@@ -1,0 +1,86 @@
+"""The dashboard's snapshots (models.DashboardSnapshot): its figures rendered once for a scope
+and a kind of reader, shown until DASHBOARD_SNAPSHOT_SECONDS old (docs/reporting.md).
+
+Exports, yearly bilans, PDFs and the households behind a figure stay computed live.
+"""
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from . import series
+from .indicators import Scope, compute
+from .models import DashboardSnapshot
+from .periods import Period
+from .presentation import decorate
+from .suppression import suppress
+
+
+def figures(scope, *, suppressed, with_series=False):
+    """The figures of `scope`, suppressed for readers outside the CCAS."""
+    if with_series:
+        result = series.compute_with_series(scope)
+    else:
+        result = series.attach_measures(compute(scope), scope)
+    return suppress(result) if suppressed else result
+
+
+def scope_key(scope: Scope) -> str:
+    """The normalised filters of `scope` as a query string the filter form reads back: the
+    snapshot's key and the query of the links to the households behind a figure."""
+    period = scope.period
+    if period.kind == "year":
+        params = {"periode": "annee", "annee": period.start.year}
+    elif period.kind == "quarter":
+        quarter = (period.start.month - 1) // 3 + 1
+        params = {"periode": "trimestre", "annee": period.start.year, "trimestre": quarter}
+    else:
+        params = {"periode": "dates", "debut": period.start, "fin": period.end}
+    if scope.referent_id:
+        params["referent"] = scope.referent_id
+    if scope.public:
+        params["public"] = scope.public
+    if scope.source:
+        params["source"] = scope.source
+    return urlencode(params)
+
+
+def compute_and_store(scope, *, suppressed, can_drill):
+    """Compute the figures, render them, store the snapshot: (snapshot, figures)."""
+    key = scope_key(scope)
+    shown = decorate(figures(scope, suppressed=suppressed, with_series=True))
+    html = render_to_string(
+        "reporting/_figures.html",
+        {
+            "figures": shown,
+            "can_drill": can_drill,
+            "drill_url": reverse("reporting:households") + "?" + key + "&",
+        },
+    )
+    snapshot = DashboardSnapshot.store(key, suppressed=suppressed, can_drill=can_drill, html=html)
+    return snapshot, shown
+
+
+def current(scope, *, suppressed, can_drill):
+    """(snapshot, figures): the fresh snapshot (figures None: not computed), else a new one."""
+    found = DashboardSnapshot.objects.fresh(
+        scope_key(scope), suppressed=suppressed, can_drill=can_drill
+    )
+    if found is not None:
+        return found, None
+    return compute_and_store(scope, suppressed=suppressed, can_drill=can_drill)
+
+
+# The two kinds of readers (accounts/policy.py: the roles reading small cells are the ones
+# opening the households behind a figure): the CCAS, and everybody else.
+READERS = ({"suppressed": False, "can_drill": True}, {"suppressed": True, "can_drill": False})
+
+
+def refresh_default():
+    """The periodic job's work: the current year's snapshots for both kinds of readers, then
+    the purge of those more than a day old. Returns the snapshots written plus purged."""
+    scope = Scope(Period.year(timezone.localdate().year))
+    for reader in READERS:
+        compute_and_store(scope, **reader)
+    return len(READERS) + DashboardSnapshot.purge()
