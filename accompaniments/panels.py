@@ -8,8 +8,8 @@ from households.enums import Status
 
 
 def household_panel(user, household):
-    """The latest accompaniment with its cadence (annotated: one query) and its compliance (one
-    query over its contacts)."""
+    """The latest accompaniment (one query), its cadence and its compliance (one query over its
+    contacts reaching the household, read once for both: `Accompaniment.read_contacts`)."""
     today = timezone.localdate()
     panel = {
         "can_view": policy.can(user, "accompaniment.view", household),
@@ -17,11 +17,12 @@ def household_panel(user, household):
     }
     if not panel["can_view"]:
         return panel
-    acc = household.accompaniments.with_cadence().order_by("-start", "-pk").first()
+    acc = household.accompaniments.order_by("-start", "-pk").first()
+    rows = acc.read_contacts() if acc else None  # its last visit and contact, for the cadence
     panel.update(
         acc=acc,
         cadence=acc.cadence(today) if acc and acc.is_active else None,
-        compliance=acc.compliance(today) if acc else None,
+        compliance=acc.compliance(today, rows) if acc else None,
         can_start=household.status == Status.ADMITTED
         and (acc is None or not acc.is_active)
         and policy.can(user, "accompaniment.change", household),

@@ -282,6 +282,11 @@ class ReferentForm(forms.Form):
         workers = User.objects.social_workers()
         self.fields["referent"].queryset = workers
         self.fields["substitute"].queryset = workers
+        # Both lists offer the same workers: read once (one query), not once per list.
+        # Validation still checks the choice against the queryset.
+        choices = list(iter(self.fields["referent"].choices))  # iter: no COUNT for its length
+        self.fields["referent"].choices = choices
+        self.fields["substitute"].choices = choices
         if household is not None and not self.is_bound:
             self.initial.update(referent=household.referent_id, substitute=household.substitute_id)
 

@@ -163,3 +163,26 @@ def test_surveys_due_in_sql_are_those_of_next_survey(settings, social_worker):
         (1, D(2027, 9, 30), True),
         (1, D(2028, 3, 15), False),
     ]
+
+
+def test_read_contacts_gives_the_annotated_cadence_and_the_same_compliance_in_one_query():
+    """The household file's panel reads the contacts once (`read_contacts`) for both the
+    cadence and the compliance: the same dates as `with_cadence`, the same compliance."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    today = D(2028, 3, 1)
+    for intensity, start, contacts in itertools.product(Intensity, STARTS[:2], CONTACT_SETS):
+        acc = AccompanimentFactory(
+            intensity=intensity, start=start, planned_end=start + datetime.timedelta(days=300)
+        )
+        for kind, at in contacts:
+            ContactFactory(accompaniment=acc, kind=kind, at=at)
+        annotated = Accompaniment.objects.with_cadence().get(pk=acc.pk)
+        fresh = Accompaniment.objects.get(pk=acc.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            rows = fresh.read_contacts()
+            result = (fresh.cadence(today), fresh.compliance(today, rows))
+        assert len(ctx.captured_queries) == 1
+        assert result[0] == annotated.cadence(today), (intensity, start, contacts)
+        assert vars(result[1]) == vars(annotated.compliance(today))

@@ -249,3 +249,24 @@ def test_admission_is_not_offered_outside_the_cellule(client, social_worker, cca
         )
         household.refresh_from_db()
         assert household.status == Status.AWAITING_ADMISSION
+
+
+def test_referent_form_reads_the_social_workers_once_for_both_lists(social_worker, household):
+    """The référent and the substitute lists offer the same workers, read in one query; a choice
+    is still checked against the workers (a non-worker is refused)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from households.forms import ReferentForm
+
+    other = make_user(Role.SOCIAL_WORKER, email="autre.ts@ccas.caen.fr")
+    with CaptureQueriesContext(connection) as ctx:
+        form = ReferentForm(household=household)
+        html = str(form["referent"]) + str(form["substitute"])
+    assert len(ctx.captured_queries) == 1
+    for worker in (social_worker, other):
+        assert html.count(f'value="{worker.pk}"') == 2
+    manager = make_user(Role.CCAS_MANAGER, email="chef.ccas@ccas.caen.fr")
+    refused = ReferentForm(referent_data(referent=manager.pk), household=household)
+    assert not refused.is_valid()
+    assert refused.errors["referent"] == ["Choisissez un travailleur social du CCAS."]
