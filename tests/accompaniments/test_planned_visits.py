@@ -284,6 +284,22 @@ def test_a_visit_passed_without_contact_shows_on_the_caseload_the_next_morning(
         assert client.get(url).context["missed_visits"] == []
 
 
+def test_the_manager_sees_a_missed_visit_without_a_contact_link_it_could_not_open(
+    client, acc, social_worker, ccas_manager
+):
+    # The direction may move a visit, not log the référent's contact (403): no link to it.
+    plan(acc, social_worker, at=NOW + datetime.timedelta(hours=2))
+    contact_url = reverse("accompaniments:contact_create", args=[acc.pk])
+    with time_machine.travel(NOW + datetime.timedelta(days=1), tick=False):
+        client.force_login(ccas_manager)
+        page = client.get(reverse("accompaniments:caseload")).content.decode()
+        assert "Rendez-vous passés sans contact saisi (1)" in html.unescape(page)
+        assert contact_url not in page and "replanifier" in page
+        assert client.get(contact_url).status_code == 403
+        client.force_login(social_worker)
+        assert contact_url in client.get(reverse("accompaniments:caseload")).content.decode()
+
+
 def test_logging_the_contact_marks_the_planned_visit_held(client, acc, social_worker):
     visit = plan(acc, social_worker, at=NOW + datetime.timedelta(hours=1))
     with time_machine.travel(NOW + datetime.timedelta(hours=2), tick=False):
