@@ -1,6 +1,16 @@
-"""Demo data of the cellule: a past year of quarterly meetings with decisions and approved
-minutes, the next meeting with its agenda ready to publish, a comité de suivi, the partners of
-docs/domain.md §4.1. Idempotent (does nothing when meetings exist) and deterministic (`ctx.rng`)."""
+"""Demo data of the cellule, in two phases (seed_demo's DEMO_STEPS):
+
+- `admissions`, after the submitted diagnostics: the past cellules the households' histories
+  name; the admission decisions of the files households.demo paused at « en attente
+  d'admission » (`ctx.awaiting`) recorded by the decision's owner in its batch form
+  (`record_admissions`), meeting after meeting in date order; the steps that follow handed on
+  (`move_many` up to « admis », the rest to the accompaniments, `ctx.later`);
+- `seed`, after the accompaniments: a past year of quarterly meetings with decisions and
+  approved minutes, the next meeting with its agenda ready to publish, a comité de suivi, the
+  partners of docs/domain.md §4.1.
+
+Idempotent (`seed` does nothing when the comité exists, `admissions` nothing without paused
+file) and deterministic (`ctx.rng`)."""
 
 from datetime import datetime, time, timedelta
 
@@ -9,9 +19,10 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.models import User
-from households.enums import Status
+from households.enums import TRANSITIONS, Public, Status
 from households.models import Household, StatusChange
 
+from .actions import EvictionShare, eviction_share, record_admissions
 from .agenda import propose
 from .enums import (
     AdjustmentStatus,
@@ -85,26 +96,13 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
             "organisation": "DDCS du Calvados",
         },
     )
-    if Meeting.objects.exists():
+    if Meeting.objects.filter(kind=MeetingKind.COMITE).exists():
         return
-    manager = _first_user(Role.CCAS_MANAGER)
-    if manager is None:
+    members = _members()
+    if not members:
         return
-    members = [manager] + [
-        u
-        for u in (
-            _first_user(Role.LETTING_OFFICER),
-            _first_user(Role.DEBT_OFFICER),
-            _first_user(Role.CELLULE_MEMBER),
-        )
-        if u is not None
-    ]
-    for user in members:
-        StandingMember.objects.get_or_create(user=user)
-    recorder = members[-1]
+    manager, recorder = members[0], members[-1]
     today = timezone.localtime(ctx.now).date()
-
-    _cellules_of_history(members, manager, recorder)
 
     # A past year: four quarterly cellules, each with decisions and approved minutes; the last
     # one a quarter before the next (+12 days below), as docs/domain.md §5.1 asks.
@@ -255,20 +253,146 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
     ctx.stdout.write("  cellule : 4 cellules passées, calendrier à venir, comité de suivi")
 
 
-# The cellule's decisions the households' histories record (households.demo): status change
-# to → (agenda item kind, outcome).
+def _members():
+    """The cellule's standing members, the CCAS manager first (none without a manager)."""
+    manager = _first_user(Role.CCAS_MANAGER)
+    if manager is None:
+        return []
+    members = [manager] + [
+        u
+        for u in (
+            _first_user(Role.LETTING_OFFICER),
+            _first_user(Role.DEBT_OFFICER),
+            _first_user(Role.CELLULE_MEMBER),
+        )
+        if u is not None
+    ]
+    for user in members:
+        StandingMember.objects.get_or_create(user=user)
+    return members
+
+
+# The cellule's decisions the households' histories record (households.demo) and the
+# households demo applies itself (`move_many`): status change → (agenda item kind, outcome).
+# The admissions (« admis », « non admis ») are recorded by their owner (`admissions`).
 HISTORY_DECISIONS = {
     (Status.AWAITING_LEVEL, Status.DIAGNOSTIC): (ItemKind.LEVEL, Outcome.LEVEL),
-    (Status.AWAITING_ADMISSION, Status.ADMITTED): (ItemKind.ADMISSION, Outcome.ADMITTED),
-    (Status.AWAITING_ADMISSION, Status.NOT_ADMITTED): (ItemKind.ADMISSION, Outcome.NOT_ADMITTED),
     (Status.AWAITING_ADMISSION, Status.DIAGNOSTIC): (ItemKind.ADMISSION, Outcome.DEFERRED),
 }
+ADMISSION_OUTCOMES = {Status.ADMITTED: Outcome.ADMITTED, Status.NOT_ADMITTED: Outcome.NOT_ADMITTED}
+CAP_OVERRIDE = (
+    "Menace d'expulsion imminente : la direction admet le ménage au-delà du plafond, "
+    "les autres publics restant prioritaires aux cellules suivantes."
+)
 
 
-def _cellules_of_history(members, manager, recorder):
+def admissions(ctx):
+    """The past cellules of the histories, then the admission decisions of the files paused
+    at « en attente d'admission » (`ctx.awaiting`), recorded through `record_admissions` (the
+    rules of `do_record_decision`: the meeting sat, the item open, the reason, the 50 % cap)
+    meeting after meeting, in date order. The eviction-threat share each meeting sees is
+    carried from one to the next: a file admitted counts from its admission until its
+    accompaniment ends (or it leaves). The decision's author is the history's (the CCAS
+    manager, who may pass the cap with a written reason). Then each file's next steps: up to
+    « accompagné » through `move_many`, from « accompagné » on to `ctx.later`."""
+    members = _members()
+    if not members:
+        return
+    manager, recorder = members[0], members[-1]
+    first = not Meeting.objects.filter(kind=MeetingKind.CELLULE).exists()
+    awaiting = ctx.awaiting
+    pending = {}  # day → [(household pk, its admission step)], in the histories' order
+    for pk in sorted(awaiting, key=lambda pk: (awaiting[pk][0][2], pk)):
+        step = awaiting[pk][0]
+        pending.setdefault(timezone.localdate(step[2]), []).append((pk, step))
+    items_of = _cellules_of_history(members, manager, recorder, pending, first)
+    # Meeting after meeting: the admissions, the share carried over.
+    share = eviction_share()
+    ends = []  # (end of its count, eviction threat?) of the files admitted so far
+    publics = dict(Household.objects.filter(pk__in=list(awaiting)).values_list("pk", "public"))
+    for day in sorted(items_of):
+        at = min(step[2] for _pk, step in pending[day])
+        gone = [end for end in ends if end[0] <= at]
+        ends = [end for end in ends if end[0] > at]
+        share = EvictionShare(
+            share.eviction - sum(1 for _end, eviction in gone if eviction),
+            share.total - len(gone),
+        )
+        batch = []
+        for item, (pk, step) in zip(items_of[day], pending[day], strict=True):
+            _before, after, at, by, reason, _decision, _exit = step
+            batch.append(
+                (
+                    item,
+                    dict(
+                        by=by,
+                        outcome=ADMISSION_OUTCOMES[after],
+                        reason=reason,
+                        cap_override_reason=CAP_OVERRIDE
+                        if publics[pk] == Public.EVICTION_THREAT
+                        else "",
+                        at=at,
+                    ),
+                )
+            )
+            if after == Status.ADMITTED:
+                counted = [
+                    s for s in awaiting[pk][1:] if s[0] in (Status.ADMITTED, Status.ACCOMPANIED)
+                ]
+                left = [s[2] for s in counted if s[1] not in (Status.ACCOMPANIED,)]
+                end = left[0] if left else ctx.now
+                ends.append((end, publics[pk] == Public.EVICTION_THREAT))
+        _decisions, share = record_admissions(batch, share=share)
+    # Minutes approved three days after each meeting (no decision can be added after).
+    meetings = Meeting.objects.filter(
+        pk__in={item.meeting_id for items in items_of.values() for item in items},
+        minutes_approved_at__isnull=True,
+    )
+    approved = []
+    for meeting in meetings:
+        meeting.minutes_approved_at = _at(meeting.local_date.date() + timedelta(days=3), 11)
+        approved.append(meeting)
+    Meeting.objects.bulk_update(approved, ["minutes_approved_at"], batch_size=1000)
+    # The steps after the decisions: up to « accompagné » here, the rest the accompaniments'.
+    moves = []
+    for step_no in range(1, max((len(steps) for steps in awaiting.values()), default=0)):
+        for pk in sorted(awaiting):
+            steps = awaiting[pk]
+            if step_no >= len(steps):
+                continue
+            before, after, at, by, reason, decision, exit_reason = steps[step_no]
+            if after == Status.ACCOMPANIED or pk in ctx.later:
+                ctx.later.setdefault(pk, []).append(steps[step_no])
+                continue
+            moves.append(
+                (
+                    pk,
+                    after,
+                    dict(
+                        by=by,
+                        owner=TRANSITIONS[before][after],
+                        reason=reason,
+                        decision=decision,
+                        exit_reason=exit_reason,
+                        at=at,
+                    ),
+                )
+            )
+    if moves:
+        households = Household.objects.in_bulk({pk for pk, _after, _spec in moves})
+        Household.move_many((households[pk], after, spec) for pk, after, spec in moves)
+    count = len(awaiting)
+    ctx.awaiting = {}
+    ctx.stdout.write(f"  cellule : {count} décision(s) d'admission enregistrée(s)")
+
+
+def _cellules_of_history(members, manager, recorder, pending, first):
     """The past cellules the households' histories name, each with the agenda items and the
-    decisions its status changes record (same day, same level, same reason), minutes approved
-    three days later. Built in a fixed number of queries per meeting."""
+    decisions its status changes record (same day, same level, same reason), the agenda items
+    of the admissions pending on its day (`pending`, recorded by `admissions`). On a first run
+    only the history's records (a run topping up households gets new cellules for its
+    admissions). Built in a fixed number of queries. Returns day → admission items, in the
+    order of `pending[day]`."""
     changes = (
         StatusChange.objects.filter(decision__startswith="Cellule")
         .select_related("household")
@@ -283,23 +407,26 @@ def _cellules_of_history(members, manager, recorder):
         .order_by("at", "pk")
     )
     by_day = {}
-    for change in changes.iterator(chunk_size=2000):
+    for change in changes.iterator(chunk_size=2000) if first else ():
         key = (change.from_status, change.to_status)
         if key in HISTORY_DECISIONS:
             by_day.setdefault(timezone.localdate(change.at), []).append(change)
-    if not by_day:
-        return
+    days = sorted(set(by_day) | set(pending))
+    if not days:
+        return {}
+    # Minutes approved three days later: at once for a day with no admission to record,
+    # by `admissions` after its decisions otherwise.
     meetings = Meeting.objects.bulk_create(
         Meeting(
             date=_at(day),
             place="Caen habitat, 16 rue de la Arcisse — salle du conseil",
             agenda_published_at=_at(day - timedelta(days=7), 9),
             agenda_published_by=manager,
-            minutes_approved_at=_at(day + timedelta(days=3), 11),
+            minutes_approved_at=None if day in pending else _at(day + timedelta(days=3), 11),
             created_by=manager,
             created_at=_at(day - timedelta(days=14), 9),
         )
-        for day in by_day
+        for day in days
     )
     Meeting.members.through.objects.bulk_create(
         Meeting.members.through(meeting_id=meeting.pk, user_id=user.pk)
@@ -311,8 +438,9 @@ def _cellules_of_history(members, manager, recorder):
         for meeting in meetings
         for user in members
     )
-    items, decisions = [], []
-    for meeting, day_changes in zip(meetings, by_day.values(), strict=True):
+    items, decisions, admission_items = [], [], {}
+    for meeting, day in zip(meetings, days, strict=True):
+        day_changes = by_day.get(day, [])
         for position, change in enumerate(day_changes, start=1):
             kind, outcome = HISTORY_DECISIONS[(change.from_status, change.to_status)]
             item = AgendaItem(
@@ -329,10 +457,17 @@ def _cellules_of_history(members, manager, recorder):
                     recorded_at=change.at,
                 )
             )
+        for position, (pk, _step) in enumerate(pending.get(day, []), start=len(day_changes) + 1):
+            item = AgendaItem(
+                meeting=meeting, kind=ItemKind.ADMISSION, household_id=pk, position=position
+            )
+            items.append(item)
+            admission_items.setdefault(day, []).append(item)
     AgendaItem.objects.bulk_create(items, batch_size=2000)
     for decision in decisions:
         decision.item_id = decision.item.pk
     Decision.objects.bulk_create(decisions, batch_size=2000)
+    return admission_items
 
 
 def _orientations(ctx):

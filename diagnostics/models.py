@@ -477,14 +477,40 @@ class Diagnostic(models.Model):
     @transaction.atomic
     def mark_reviewed(self, *, by, decision=""):
         """The cellule examined this diagnostic (called by the cellule, or by a CCAS manager)."""
+        event = self.check_reviewed(by=by, decision=decision)
+        self.save(update_fields=["status", "reviewed_at", "reviewed_by", "updated_at"])
+        event.save()
+        return event
+
+    def check_reviewed(self, *, by, decision="", at=None):
+        """The rule of `mark_reviewed`, applied in memory: the one rule code of `mark_reviewed`
+        and `mark_reviewed_many`. Returns the unsaved event."""
         if self.status != DiagnosticStatus.SUBMITTED:
             raise ValidationError("Seul un diagnostic transmis peut être marqué comme examiné.")
-        now = timezone.now()
+        now = at or timezone.now()
         self.status = DiagnosticStatus.REVIEWED
         self.reviewed_at = now
         self.reviewed_by = by
-        self.save(update_fields=["status", "reviewed_at", "reviewed_by", "updated_at"])
-        return self.events.create(kind=EventKind.REVIEWED, at=now, by=by, note=decision[:250])
+        return DiagnosticEvent(
+            diagnostic=self, kind=EventKind.REVIEWED, at=now, by=by, note=decision[:250]
+        )
+
+    @staticmethod
+    @transaction.atomic
+    def mark_reviewed_many(items):
+        """`mark_reviewed` for a batch: `items` are (diagnostic, {by, decision, at}); `at` dates
+        the act (default now). The rule checked for every item before anything is written."""
+        items = list(items)
+        events = [diagnostic.check_reviewed(**spec) for diagnostic, spec in items]
+        stamp = timezone.now()
+        for diagnostic, _ in items:
+            diagnostic.updated_at = stamp
+        Diagnostic.objects.bulk_update(
+            [d for d, _ in items],
+            ["status", "reviewed_at", "reviewed_by", "updated_at"],
+            batch_size=1000,
+        )
+        return DiagnosticEvent.objects.bulk_create(events, batch_size=2000)
 
     @transaction.atomic
     def reopen(self, *, by):

@@ -63,9 +63,16 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
         InterviewKind,
     )
     from accompaniments.models import Accompaniment
-    from coordination.enums import MeetingKind
+    from coordination.enums import ItemKind, MeetingKind, Outcome
     from coordination.models import Decision, Meeting
+    from diagnostics.enums import EventKind as DiagnosticEventKind
+    from diagnostics.models import DiagnosticEvent
     from housing.models import AgreementDocument, DocumentKind, DocumentStatus
+
+    ADMISSION_OUTCOME = {
+        Status.ADMITTED: Outcome.ADMITTED,
+        Status.NOT_ADMITTED: Outcome.NOT_ADMITTED,
+    }
 
     call_command("seed_demo", households=150, seed=5, stdout=io.StringIO())
     local = timezone.localdate
@@ -76,6 +83,25 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
     decided = {}  # (household, day) of every recorded cellule decision
     for household, day in Decision.objects.values_list("item__household", "item__meeting__date"):
         decided.setdefault(household, set()).add(local(day))
+    # Admission decisions, by household: (moment, author, outcome, reason, the cellule's label).
+    admissions = {}
+    for decision in Decision.objects.filter(item__kind=ItemKind.ADMISSION).select_related(
+        "item__meeting"
+    ):
+        admissions.setdefault(decision.item.household_id, []).append(
+            (
+                decision.recorded_at,
+                decision.recorded_by_id,
+                decision.outcome,
+                decision.reason,
+                decision.item.meeting.decision_label,
+            )
+        )
+    reviewed = {}  # household → when its diagnostics were marked reviewed
+    for household, at in DiagnosticEvent.objects.filter(
+        kind=DiagnosticEventKind.REVIEWED
+    ).values_list("diagnostic__household", "at"):
+        reviewed.setdefault(household, set()).add(at)
     signed = {}
     for household, kind, on in AgreementDocument.objects.filter(
         status=DocumentStatus.SIGNED
@@ -121,6 +147,21 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
             ):
                 assert local(row.at) in cellule_days, (household.reference, row.decision)
                 assert local(row.at) in decided.get(household.pk, set()), household.reference
+        # Each admission or non-admission is the cellule's decision, recorded by its owner
+        # (`record_admissions`, the batch form of `do_record_decision`): a decision at the
+        # same moment, by the same author, in the same words, the diagnostic marked reviewed.
+        for row in rows:
+            if row.to_status in ADMISSION_OUTCOME and row.owner == Owner.ADMISSION:
+                expected = (
+                    row.at,
+                    row.by_id,
+                    ADMISSION_OUTCOME[row.to_status],
+                    row.reason,
+                    row.decision,
+                )
+                assert expected in admissions.get(household.pk, []), household.reference
+                if household.pk in reviewed:
+                    assert row.at in reviewed[household.pk], household.reference
         # The accompaniment begins the day the file became « accompagné », after both documents
         # were signed, and closes the day it left (post-autonomy, exit).
         begun = [(k, row) for k, row in enumerate(rows) if row.to_status == Status.ACCOMPANIED]
@@ -152,6 +193,17 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
             else:
                 assert acc.closed_on is None
     assert statuses == set(Status.values)
+    # Every admission decision moved its household (no decision without its history row).
+    moved = {
+        (row.household_id, row.at) for row in StatusChange.objects.filter(owner=Owner.ADMISSION)
+    }
+    assert {
+        (household, at)
+        for household, decisions in admissions.items()
+        for at, _by, outcome, _reason, _label in decisions
+        if outcome in ADMISSION_OUTCOME.values()
+    } == moved
+    assert moved
     assert StatusChange.objects.filter(owner="").count() == 0
     out = io.StringIO()
     call_command("check_pipeline", stdout=out, stderr=io.StringIO())
