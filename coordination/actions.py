@@ -10,7 +10,12 @@ from django.db.models import Exists, OuterRef, Q
 
 from accompaniments.models import Accompaniment, AccompanimentStatus
 from accounts import policy
-from diagnostics.models import Diagnostic, DiagnosticStatus, set_diagnostic_level
+from diagnostics.models import (
+    Diagnostic,
+    DiagnosticStatus,
+    set_diagnostic_level,
+    set_diagnostic_levels,
+)
 from households.enums import Owner, Public, Status
 from households.models import Household
 from households.outbound import check_outbound_texts, known_name_words, name_candidates
@@ -106,7 +111,7 @@ def check_decision(
     """The rules every decision follows (the meeting sat, its agenda published, its minutes
     not approved; one decision per item, an outcome of its kind, texts fit for the minutes, the
     household's situation still the item's): the one rule code of `do_record_decision` and
-    `record_admissions`. `item.household` is the household as the caller loaded it; `decided`:
+    `record_decisions`. `item.household` is the household as the caller loaded it; `decided`:
     is a decision already recorded for the item. A batch passes the programme's name words
     (`known_names`) and the set of the text pairs it already found clean (`checked_texts`), as
     `Household.apply_move` does. Returns the cleaned (reason, override)."""
@@ -176,15 +181,17 @@ def do_record_decision(
 
 
 @transaction.atomic
-def record_admissions(items, *, share=None):
-    """`do_record_decision` for a batch of admission items (the demo's histories): `items` are
-    (agenda item, {by, outcome, reason, cap_override_reason, at}), in the order the cellule
-    took them; `at` dates the act (a past decision recorded after the fact), default now. The
-    same rules (`check_decision`, `check_admission`) for every item before anything is
-    written; the eviction-threat share starts from `share` (default: today's,
-    `eviction_share()`) and counts each admission of the batch, as the cellule's next
-    decision would see it. Then the households move through `Household.move_many` in the name
-    of the admission, their submitted diagnostics are marked reviewed
+def record_decisions(items, *, share=None):
+    """`do_record_decision` for a batch of level and admission items (the demo's histories):
+    `items` are (agenda item, {by, outcome, level, reason, cap_override_reason, at}), in the
+    order the cellule took them; `at` dates the act (a past decision recorded after the fact),
+    default now. The same rules (`check_decision`, `check_level_decision` and the rules of
+    `set_diagnostic_level`, `check_admission`) for every item before anything is written; the
+    eviction-threat share starts from `share` (default: today's, `eviction_share()`) and
+    counts each admission of the batch, as the cellule's next decision would see it. Then the
+    levels are set (`set_diagnostic_levels`, the households moving in the name of the level
+    decision), the admitted or refused households move through `Household.move_many` in the
+    name of the admission, their submitted diagnostics are marked reviewed
     (`Diagnostic.mark_reviewed_many`) and the decisions written. A refused item raises its
     ValidationError and nothing is written. Returns (decisions, share after the batch)."""
     items = list(items)
@@ -204,10 +211,12 @@ def record_admissions(items, *, share=None):
         for key in ("reason", "cap_override_reason")
     }
     known = known_name_words(set().union(set(), *map(name_candidates, texts)))
-    decisions, moves, checked = [], [], set()
+    decisions, moves, levels, checked = [], [], [], set()
     for item, spec in items:
-        if item.kind != ItemKind.ADMISSION or not item.household_id:
-            raise ValidationError("Seules les décisions d'admission se saisissent par lot.")
+        if item.kind not in (ItemKind.LEVEL, ItemKind.ADMISSION) or not item.household_id:
+            raise ValidationError(
+                "Seules les décisions de niveau et d'admission se saisissent par lot."
+            )
         meeting, household = meetings[item.meeting_id], households[item.household_id]
         item.household = household
         by, outcome, at = spec["by"], spec["outcome"], spec.get("at")
@@ -224,14 +233,30 @@ def record_admissions(items, *, share=None):
         decided.add(item.pk)
         decision = Decision(item=item, outcome=outcome, reason=reason, recorded_by=by)
         decision.recorded_at = at or decision.recorded_at
+        decisions.append(decision)
+        if item.kind == ItemKind.LEVEL:
+            check_level_decision(decision, household, spec.get("level"))
+            levels.append(
+                (
+                    household,
+                    dict(
+                        level=decision.level,
+                        by=by,
+                        reason=reason,
+                        decision=meeting.decision_label,
+                        at=at,
+                    ),
+                )
+            )
+            continue
         status = check_admission(decision, household, share, by, cap_override_reason)
         if status == Status.ADMITTED:
             share = share.after_admitting(household)
         if status:
             move = dict(by=by, owner=Owner.ADMISSION, reason=reason, at=at)
             moves.append((household, status, dict(move, decision=meeting.decision_label)))
-        decisions.append(decision)
-    Household.move_many(moves)  # its rules refuse before anything is written
+    set_diagnostic_levels(levels)  # its rules (and move_many's) refuse before writing
+    Household.move_many(moves)  # a refusal here undoes the levels (one transaction)
     current = Diagnostic.objects.transmitted().current_by_household([h.pk for h, _, _ in moves])
     Diagnostic.mark_reviewed_many(
         (current[h.pk], dict(by=spec["by"], decision=spec["decision"], at=spec["at"]))
@@ -242,7 +267,10 @@ def record_admissions(items, *, share=None):
     return decisions, share
 
 
-def _decide_level(decision, household, level, by, label):
+def check_level_decision(decision, household, level):
+    """The rules of a level decision (a level 1 to 3; another level than the rule's needs its
+    reason): the one rule code of `do_record_decision` and `record_decisions`. Fills
+    `decision`."""
     if level not in (1, 2, 3):
         raise ValidationError({"level": "Choisissez le niveau 1, 2 ou 3."})
     suggested = household.suggested_diagnostic_level
@@ -255,6 +283,10 @@ def _decide_level(decision, household, level, by, label):
                 f"(niveau {suggested}) : indiquez le motif."
             }
         )
+
+
+def _decide_level(decision, household, level, by, label):
+    check_level_decision(decision, household, level)
     # The one function that sets the level (and an open draft); it ratifies a provisional one.
     set_diagnostic_level(household, level, by=by, reason=decision.reason, decision=label)
 
@@ -293,7 +325,7 @@ def next_open_cellule():
 def check_admission(decision, household, share, by, cap_override_reason):
     """The rules of an admission decision (reason, the 50 % cap and who may pass it) for one
     household, given the eviction-threat share at that moment: the one rule code of
-    `do_record_decision` and `record_admissions`. Fills `decision`; returns the status the
+    `do_record_decision` and `record_decisions`. Fills `decision`; returns the status the
     household moves to (None: it stays, the cellule asked for more)."""
     outcome = decision.outcome
     if outcome in (Outcome.NOT_ADMITTED, Outcome.DEFERRED) and not decision.reason:

@@ -3,7 +3,7 @@
 - `admissions`, after the submitted diagnostics: the past cellules the households' histories
   name; the admission decisions of the files households.demo paused at « en attente
   d'admission » (`ctx.awaiting`) recorded by the decision's owner in its batch form
-  (`record_admissions`), meeting after meeting in date order; the steps that follow handed on
+  (`record_decisions`), meeting after meeting in date order; the steps that follow handed on
   (`move_many` up to « admis », the rest to the accompaniments, `ctx.later`);
 - `seed`, after the accompaniments: a past year of quarterly meetings with decisions and
   approved minutes, the next meeting with its agenda ready to publish, a comité de suivi, the
@@ -20,9 +20,9 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.models import User
 from households.enums import TRANSITIONS, Public, Status
-from households.models import Household, StatusChange
+from households.models import Household
 
-from .actions import EvictionShare, eviction_share, record_admissions
+from .actions import EvictionShare, eviction_share, record_decisions
 from .agenda import propose
 from .enums import (
     AdjustmentStatus,
@@ -272,40 +272,181 @@ def _members():
     return members
 
 
-# The cellule's decisions the households' histories record (households.demo) and the
-# households demo applies itself (`move_many`): status change → (agenda item kind, outcome).
-# The admissions (« admis », « non admis ») are recorded by their owner (`admissions`).
-HISTORY_DECISIONS = {
-    (Status.AWAITING_LEVEL, Status.DIAGNOSTIC): (ItemKind.LEVEL, Outcome.LEVEL),
-    (Status.AWAITING_ADMISSION, Status.DIAGNOSTIC): (ItemKind.ADMISSION, Outcome.DEFERRED),
-}
 ADMISSION_OUTCOMES = {Status.ADMITTED: Outcome.ADMITTED, Status.NOT_ADMITTED: Outcome.NOT_ADMITTED}
 CAP_OVERRIDE = (
     "Menace d'expulsion imminente : la direction admet le ménage au-delà du plafond, "
     "les autres publics restant prioritaires aux cellules suivantes."
 )
+PLACE = "Caen habitat, 16 rue de la Arcisse — salle du conseil"
+
+
+def _is_admission(step):
+    return step[0] == Status.AWAITING_ADMISSION and step[1] in ADMISSION_OUTCOMES
+
+
+def _is_deferral(step):
+    return step[0] == Status.AWAITING_ADMISSION and step[1] == Status.DIAGNOSTIC
+
+
+def _cellules(days, members, manager):
+    """The past cellules of `days` (day → meeting): those already there whose minutes are not
+    approved, the others created, agenda published a week before; their minutes are approved
+    by `admissions`, once their decisions are recorded."""
+    found = (
+        {
+            timezone.localdate(meeting.date): meeting
+            for meeting in Meeting.objects.filter(
+                kind=MeetingKind.CELLULE,
+                minutes_approved_at__isnull=True,
+                date__lt=_at(max(days)) + timedelta(days=1),
+            )
+        }
+        if days
+        else {}
+    )
+    missing = sorted(set(days) - set(found))
+    created = Meeting.objects.bulk_create(
+        Meeting(
+            date=_at(day),
+            place=PLACE,
+            agenda_published_at=_at(day - timedelta(days=7), 9),
+            agenda_published_by=manager,
+            created_by=manager,
+            created_at=_at(day - timedelta(days=14), 9),
+        )
+        for day in missing
+    )
+    for through in (Meeting.members.through, Meeting.attendees.through):
+        through.objects.bulk_create(
+            through(meeting_id=meeting.pk, user_id=user.pk)
+            for meeting in created
+            for user in members
+        )
+    found.update(zip(missing, created, strict=True))
+    return found
+
+
+def _next_steps(ctx, steps_of, pause, paused):
+    """The steps after a decision: through `move_many` up to the next decision left to an owner
+    (`pause(step)`), which and what follows go to `paused` (household pk → steps)."""
+    moves = []
+    for step_no in range(max((len(steps) for steps in steps_of.values()), default=0)):
+        for pk in sorted(steps_of):
+            steps = steps_of[pk]
+            if step_no >= len(steps):
+                continue
+            before, after, at, by, reason, decision, exit_reason = steps[step_no]
+            if pk in paused or pause(steps[step_no]):
+                paused.setdefault(pk, []).append(steps[step_no])
+                continue
+            spec = dict(
+                by=by,
+                owner=TRANSITIONS[before][after],
+                reason=reason,
+                decision=decision,
+                exit_reason=exit_reason,
+                at=at,
+            )
+            moves.append((pk, after, spec))
+    if moves:
+        households = Household.objects.in_bulk({pk for pk, _after, _spec in moves})
+        Household.move_many((households[pk], after, spec) for pk, after, spec in moves)
+
+
+def levels(ctx):
+    """The cellule's level decisions of the files households.demo paused at « en attente de
+    niveau » (`ctx.levels`), recorded through `record_decisions` (the rules of
+    `do_record_decision` and `set_diagnostic_level`: the meeting sat, the item open, a level
+    other than the rule's with its reason), on the past cellules the histories name (created
+    here, with the days of their later decisions). Then each file's next steps through
+    `move_many` up to its admission decision, left to `admissions` (`ctx.awaiting`); the
+    cellule's "compléments demandés" (ajourné) on the way are recorded as the histories say."""
+    members = _members()
+    if not members or not ctx.levels:
+        return
+    manager, recorder = members[0], members[-1]
+    days = {
+        timezone.localdate(step[2])
+        for _level, steps in ctx.levels.values()
+        for step in steps
+        if step is steps[0] or _is_admission(step) or _is_deferral(step)
+    }
+    meetings = _cellules(days, members, manager)
+    order = sorted(ctx.levels, key=lambda pk: (ctx.levels[pk][1][0][2], pk))
+    items = [
+        AgendaItem(
+            meeting=meetings[timezone.localdate(ctx.levels[pk][1][0][2])],
+            kind=ItemKind.LEVEL,
+            household_id=pk,
+            position=n,
+        )
+        for n, pk in enumerate(order, start=1)
+    ]
+    AgendaItem.objects.bulk_create(items, batch_size=2000)
+    batch = []
+    for item, pk in zip(items, order, strict=True):
+        level, steps = ctx.levels[pk]
+        _before, _after, at, by, reason, _decision, _exit = steps[0]
+        batch.append((item, dict(by=by, outcome=Outcome.LEVEL, level=level, reason=reason, at=at)))
+    record_decisions(batch)
+    rest = {pk: steps[1:] for pk, (_level, steps) in ctx.levels.items()}
+    _next_steps(ctx, rest, _is_admission, ctx.awaiting)
+    # The cellule asked for more before deciding (the diagnostic reopened): its records.
+    deferrals = [(pk, step) for pk, steps in rest.items() for step in steps if _is_deferral(step)]
+    deferred = [
+        AgendaItem(
+            meeting=meetings[timezone.localdate(step[2])],
+            kind=ItemKind.ADMISSION,
+            household_id=pk,
+            position=len(items) + n,
+        )
+        for n, (pk, step) in enumerate(deferrals, start=1)
+    ]
+    AgendaItem.objects.bulk_create(deferred, batch_size=2000)
+    Decision.objects.bulk_create(
+        (
+            Decision(
+                item=item,
+                outcome=Outcome.DEFERRED,
+                reason=step[4],
+                recorded_by=recorder,
+                recorded_at=step[2],
+            )
+            for item, (_pk, step) in zip(deferred, deferrals, strict=True)
+        ),
+        batch_size=2000,
+    )
+    count = len(ctx.levels)
+    ctx.levels = {}
+    ctx.stdout.write(f"  cellule : {count} décision(s) de niveau enregistrée(s)")
 
 
 def admissions(ctx):
-    """The past cellules of the histories, then the admission decisions of the files paused
-    at « en attente d'admission » (`ctx.awaiting`), recorded through `record_admissions` (the
-    rules of `do_record_decision`: the meeting sat, the item open, the reason, the 50 % cap)
-    meeting after meeting, in date order. The eviction-threat share each meeting sees is
-    carried from one to the next: a file admitted counts from its admission until its
-    accompaniment ends (or it leaves). The decision's author is the history's (the CCAS
-    manager, who may pass the cap with a written reason). Then each file's next steps: up to
-    « accompagné » through `move_many`, from « accompagné » on to `ctx.later`."""
+    """The admission decisions of the files paused at « en attente d'admission »
+    (`ctx.awaiting`), recorded through `record_decisions` (the rules of `do_record_decision`:
+    the meeting sat, the item open, the reason, the 50 % cap) meeting after meeting, in date
+    order. The eviction-threat share each meeting sees is carried from one to the next: a
+    file admitted counts from its admission until its accompaniment ends (or it leaves). The
+    decision's author is the history's (the CCAS manager, who may pass the cap with a written
+    reason). Then the past cellules' minutes are approved, and each file's next steps go
+    through `move_many` up to « accompagné », from « accompagné » on to `ctx.later`."""
     members = _members()
     if not members:
         return
-    manager, recorder = members[0], members[-1]
-    first = not Meeting.objects.filter(kind=MeetingKind.CELLULE).exists()
+    manager = members[0]
     awaiting = ctx.awaiting
     pending = {}  # day → [(household pk, its admission step)], in the histories' order
     for pk in sorted(awaiting, key=lambda pk: (awaiting[pk][0][2], pk)):
         step = awaiting[pk][0]
         pending.setdefault(timezone.localdate(step[2]), []).append((pk, step))
-    items_of = _cellules_of_history(members, manager, recorder, pending, first)
+    meetings = _cellules(set(pending), members, manager)
+    items_of = {}
+    for day, day_pending in pending.items():
+        start = meetings[day].items.count()
+        items_of[day] = AgendaItem.objects.bulk_create(
+            AgendaItem(meeting=meetings[day], kind=ItemKind.ADMISSION, household_id=pk, position=n)
+            for n, (pk, _step) in enumerate(day_pending, start=start + 1)
+        )
     # Meeting after meeting: the admissions, the share carried over.
     share = eviction_share()
     ends = []  # (end of its count, eviction threat?) of the files admitted so far
@@ -321,6 +462,7 @@ def admissions(ctx):
         batch = []
         for item, (pk, step) in zip(items_of[day], pending[day], strict=True):
             _before, after, at, by, reason, _decision, _exit = step
+            eviction = publics[pk] == Public.EVICTION_THREAT
             batch.append(
                 (
                     item,
@@ -328,146 +470,33 @@ def admissions(ctx):
                         by=by,
                         outcome=ADMISSION_OUTCOMES[after],
                         reason=reason,
-                        cap_override_reason=CAP_OVERRIDE
-                        if publics[pk] == Public.EVICTION_THREAT
-                        else "",
+                        cap_override_reason=CAP_OVERRIDE if eviction else "",
                         at=at,
                     ),
                 )
             )
             if after == Status.ADMITTED:
-                counted = [
-                    s for s in awaiting[pk][1:] if s[0] in (Status.ADMITTED, Status.ACCOMPANIED)
+                left = [
+                    s[2]
+                    for s in awaiting[pk][1:]
+                    if s[0] in (Status.ADMITTED, Status.ACCOMPANIED) and s[1] != Status.ACCOMPANIED
                 ]
-                left = [s[2] for s in counted if s[1] not in (Status.ACCOMPANIED,)]
-                end = left[0] if left else ctx.now
-                ends.append((end, publics[pk] == Public.EVICTION_THREAT))
-        _decisions, share = record_admissions(batch, share=share)
-    # Minutes approved three days after each meeting (no decision can be added after).
-    meetings = Meeting.objects.filter(
-        pk__in={item.meeting_id for items in items_of.values() for item in items},
-        minutes_approved_at__isnull=True,
+                ends.append((left[0] if left else ctx.now, eviction))
+        _decisions, share = record_decisions(batch, share=share)
+    # Minutes approved three days after each past cellule (no decision can be added after).
+    approved = list(
+        Meeting.objects.filter(
+            kind=MeetingKind.CELLULE, minutes_approved_at__isnull=True, date__lt=ctx.now
+        )
     )
-    approved = []
-    for meeting in meetings:
+    for meeting in approved:
         meeting.minutes_approved_at = _at(meeting.local_date.date() + timedelta(days=3), 11)
-        approved.append(meeting)
     Meeting.objects.bulk_update(approved, ["minutes_approved_at"], batch_size=1000)
     # The steps after the decisions: up to « accompagné » here, the rest the accompaniments'.
-    moves = []
-    for step_no in range(1, max((len(steps) for steps in awaiting.values()), default=0)):
-        for pk in sorted(awaiting):
-            steps = awaiting[pk]
-            if step_no >= len(steps):
-                continue
-            before, after, at, by, reason, decision, exit_reason = steps[step_no]
-            if after == Status.ACCOMPANIED or pk in ctx.later:
-                ctx.later.setdefault(pk, []).append(steps[step_no])
-                continue
-            moves.append(
-                (
-                    pk,
-                    after,
-                    dict(
-                        by=by,
-                        owner=TRANSITIONS[before][after],
-                        reason=reason,
-                        decision=decision,
-                        exit_reason=exit_reason,
-                        at=at,
-                    ),
-                )
-            )
-    if moves:
-        households = Household.objects.in_bulk({pk for pk, _after, _spec in moves})
-        Household.move_many((households[pk], after, spec) for pk, after, spec in moves)
-    count = len(awaiting)
+    rest = {pk: steps[1:] for pk, steps in awaiting.items()}
+    _next_steps(ctx, rest, lambda step: step[1] == Status.ACCOMPANIED, ctx.later)
     ctx.awaiting = {}
-    ctx.stdout.write(f"  cellule : {count} décision(s) d'admission enregistrée(s)")
-
-
-def _cellules_of_history(members, manager, recorder, pending, first):
-    """The past cellules the households' histories name, each with the agenda items and the
-    decisions its status changes record (same day, same level, same reason), the agenda items
-    of the admissions pending on its day (`pending`, recorded by `admissions`). On a first run
-    only the history's records (a run topping up households gets new cellules for its
-    admissions). Built in a fixed number of queries. Returns day → admission items, in the
-    order of `pending[day]`."""
-    changes = (
-        StatusChange.objects.filter(decision__startswith="Cellule")
-        .select_related("household")
-        .only(
-            "household__diagnostic_level",
-            "household__public",
-            "from_status",
-            "to_status",
-            "at",
-            "reason",
-        )
-        .order_by("at", "pk")
-    )
-    by_day = {}
-    for change in changes.iterator(chunk_size=2000) if first else ():
-        key = (change.from_status, change.to_status)
-        if key in HISTORY_DECISIONS:
-            by_day.setdefault(timezone.localdate(change.at), []).append(change)
-    days = sorted(set(by_day) | set(pending))
-    if not days:
-        return {}
-    # Minutes approved three days later: at once for a day with no admission to record,
-    # by `admissions` after its decisions otherwise.
-    meetings = Meeting.objects.bulk_create(
-        Meeting(
-            date=_at(day),
-            place="Caen habitat, 16 rue de la Arcisse — salle du conseil",
-            agenda_published_at=_at(day - timedelta(days=7), 9),
-            agenda_published_by=manager,
-            minutes_approved_at=None if day in pending else _at(day + timedelta(days=3), 11),
-            created_by=manager,
-            created_at=_at(day - timedelta(days=14), 9),
-        )
-        for day in days
-    )
-    Meeting.members.through.objects.bulk_create(
-        Meeting.members.through(meeting_id=meeting.pk, user_id=user.pk)
-        for meeting in meetings
-        for user in members
-    )
-    Meeting.attendees.through.objects.bulk_create(
-        Meeting.attendees.through(meeting_id=meeting.pk, user_id=user.pk)
-        for meeting in meetings
-        for user in members
-    )
-    items, decisions, admission_items = [], [], {}
-    for meeting, day in zip(meetings, days, strict=True):
-        day_changes = by_day.get(day, [])
-        for position, change in enumerate(day_changes, start=1):
-            kind, outcome = HISTORY_DECISIONS[(change.from_status, change.to_status)]
-            item = AgendaItem(
-                meeting=meeting, kind=kind, household_id=change.household_id, position=position
-            )
-            items.append(item)
-            decisions.append(
-                Decision(
-                    item=item,
-                    outcome=outcome,
-                    level=change.household.diagnostic_level if outcome == Outcome.LEVEL else None,
-                    reason=change.reason,
-                    recorded_by=recorder,
-                    recorded_at=change.at,
-                )
-            )
-        for position, (pk, _step) in enumerate(pending.get(day, []), start=len(day_changes) + 1):
-            item = AgendaItem(
-                meeting=meeting, kind=ItemKind.ADMISSION, household_id=pk, position=position
-            )
-            items.append(item)
-            admission_items.setdefault(day, []).append(item)
-    AgendaItem.objects.bulk_create(items, batch_size=2000)
-    for decision in decisions:
-        decision.item_id = decision.item.pk
-    Decision.objects.bulk_create(decisions, batch_size=2000)
-    return admission_items
+    ctx.stdout.write(f"  cellule : {len(rest)} décision(s) d'admission enregistrée(s)")
 
 
 def _orientations(ctx):

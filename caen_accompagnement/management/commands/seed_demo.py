@@ -2,8 +2,8 @@
 
 Each app that has demo data exposes `<app>.demo.seed(ctx)`, called in pipeline order with a
 shared `DemoContext` (same seed → same data); an app's demo may have other phases, run at the
-point of the history they belong to (`DEMO_STEPS`: the cellule's admissions before the
-documents and the accompaniments). Running the command twice is harmless: every
+point of the history they belong to (`DEMO_STEPS`: the cellule's level decisions before the
+diagnostics, its admissions before the documents and the accompaniments). Running the command twice is harmless: every
 `seed` function must be idempotent (the households step does nothing when the demo households
 are already there). The periodic jobs (`setup_schedules`) are set up at the end.
 
@@ -34,6 +34,7 @@ from .setup_schedules import setup_schedules
 DEMO_STEPS = [
     ("accounts", "seed"),
     ("households", "seed"),
+    ("coordination", "levels"),
     ("diagnostics", "seed"),
     ("coordination", "admissions"),
     ("housing", "seed"),
@@ -57,6 +58,10 @@ class DemoContext:
     # at « en attente d'admission » to the cellule (coordination.demo.admissions:
     # record_admissions, then move_many up to « admis », the rest handed to `later`).
     awaiting: dict = field(default_factory=dict)
+    # household pk → (its level, its steps from the cellule's level decision on), left by
+    # households.demo at « en attente de niveau » (coordination.demo.levels: record_decisions,
+    # then move_many up to the admission decision, the rest handed to `awaiting`).
+    levels: dict = field(default_factory=dict)
 
 
 class Command(BaseCommand):
