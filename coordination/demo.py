@@ -373,14 +373,17 @@ def levels(ctx):
     }
     meetings = _cellules(days, members, manager)
     order = sorted(ctx.levels, key=lambda pk: (ctx.levels[pk][1][0][2], pk))
-    items = [
-        AgendaItem(
-            meeting=meetings[timezone.localdate(ctx.levels[pk][1][0][2])],
-            kind=ItemKind.LEVEL,
-            household_id=pk,
-            position=n,
+    positions = {}  # meeting pk → its last agenda position
+
+    def new_item(meeting, kind, pk):
+        positions[meeting.pk] = positions.get(meeting.pk, 0) + 1
+        return AgendaItem(
+            meeting=meeting, kind=kind, household_id=pk, position=positions[meeting.pk]
         )
-        for n, pk in enumerate(order, start=1)
+
+    items = [
+        new_item(meetings[timezone.localdate(ctx.levels[pk][1][0][2])], ItemKind.LEVEL, pk)
+        for pk in order
     ]
     AgendaItem.objects.bulk_create(items, batch_size=2000)
     batch = []
@@ -394,13 +397,8 @@ def levels(ctx):
     # The cellule asked for more before deciding (the diagnostic reopened): its records.
     deferrals = [(pk, step) for pk, steps in rest.items() for step in steps if _is_deferral(step)]
     deferred = [
-        AgendaItem(
-            meeting=meetings[timezone.localdate(step[2])],
-            kind=ItemKind.ADMISSION,
-            household_id=pk,
-            position=len(items) + n,
-        )
-        for n, (pk, step) in enumerate(deferrals, start=1)
+        new_item(meetings[timezone.localdate(step[2])], ItemKind.ADMISSION, pk)
+        for pk, step in deferrals
     ]
     AgendaItem.objects.bulk_create(deferred, batch_size=2000)
     Decision.objects.bulk_create(
