@@ -1,9 +1,10 @@
 """Demo accompaniments: active (some overdue), extended and closed, with contact histories,
 adhesion, signals, semi-directive interviews and post-autonomy surveys.
 
-Built on the files households.demo paused at « admis » (`ctx.later`, their steps from
-« accompagné » on): begun by `Accompaniment.begin_many`, closed by `close_many` on their
-history's dates, then moved on by `move_many`. Idempotent: a second run finds no paused file.
+Built on the files paused at « admis » (`ctx.later`, handed on by coordination.demo after the
+cellule's admission decisions: their steps from « accompagné » on): begun by
+`Accompaniment.begin_many`, closed by `close_many` on their history's dates, then moved on by
+`move_many`. Idempotent: a second run finds no paused file.
 Deterministic: `ctx.rng` only.
 """
 

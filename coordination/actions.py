@@ -10,10 +10,15 @@ from django.db.models import Exists, OuterRef, Q
 
 from accompaniments.models import Accompaniment, AccompanimentStatus
 from accounts import policy
-from diagnostics.models import Diagnostic, DiagnosticStatus, set_diagnostic_level
+from diagnostics.models import (
+    Diagnostic,
+    DiagnosticStatus,
+    set_diagnostic_level,
+    set_diagnostic_levels,
+)
 from households.enums import Owner, Public, Status
 from households.models import Household
-from households.outbound import check_outbound
+from households.outbound import check_outbound_texts, known_name_words, name_candidates
 
 from .enums import ItemKind, Outcome
 from .models import MINUTES_AUDIENCE, Decision, Meeting
@@ -92,6 +97,49 @@ def _active_accompaniment(household):
     )
 
 
+def check_decision(
+    meeting,
+    item,
+    *,
+    outcome,
+    reason,
+    cap_override_reason,
+    decided,
+    known_names=None,
+    checked_texts=None,
+):
+    """The rules every decision follows (the meeting sat, its agenda published, its minutes
+    not approved; one decision per item, an outcome of its kind, texts fit for the minutes, the
+    household's situation still the item's): the one rule code of `do_record_decision` and
+    `record_decisions`. `item.household` is the household as the caller loaded it; `decided`:
+    is a decision already recorded for the item. A batch passes the programme's name words
+    (`known_names`) and the set of the text pairs it already found clean (`checked_texts`), as
+    `Household.apply_move` does. Returns the cleaned (reason, override)."""
+    meeting.check_not_locked()
+    if not meeting.is_published:
+        raise ValidationError("L'ordre du jour n'est pas encore publié.")
+    meeting.check_decisions_open()
+    if decided:
+        raise ValidationError("Une décision est déjà enregistrée pour ce point.")
+    if outcome not in item.outcomes:
+        raise ValidationError({"outcome": "Cette décision n'est pas possible pour ce point."})
+    reason = (reason or "").strip()
+    cap_override_reason = (cap_override_reason or "").strip()
+    if checked_texts is None or (reason, cap_override_reason) not in checked_texts:
+        check_outbound_texts(
+            {"reason": reason, "cap_override_reason": cap_override_reason},
+            MINUTES_AUDIENCE,
+            known_names,
+        )
+        if checked_texts is not None:
+            checked_texts.add((reason, cap_override_reason))
+    if item.household_id and not item.still_open():
+        raise ValidationError(
+            "La situation de ce ménage a déjà été tranchée par ailleurs : ce point est sans objet."
+        )
+    return reason, cap_override_reason
+
+
 @transaction.atomic
 def do_record_decision(
     item,
@@ -105,26 +153,18 @@ def do_record_decision(
 ):
     """Record the cellule's decision on `item` and apply it. Raises ValidationError (French)."""
     meeting = type(item.meeting).objects.select_for_update().get(pk=item.meeting_id)
-    meeting.check_not_locked()
-    if not meeting.is_published:
-        raise ValidationError("L'ordre du jour n'est pas encore publié.")
-    meeting.check_decisions_open()
-    if Decision.objects.filter(item=item).exists():
-        raise ValidationError("Une décision est déjà enregistrée pour ce point.")
-    if outcome not in item.outcomes:
-        raise ValidationError({"outcome": "Cette décision n'est pas possible pour ce point."})
-    reason = (reason or "").strip()
-    cap_override_reason = (cap_override_reason or "").strip()
-    check_outbound(MINUTES_AUDIENCE, reason=reason, cap_override_reason=cap_override_reason)
     household = None
     if item.household_id:
         household = Household.objects.select_for_update().get(pk=item.household_id)
         item.household = household
-        if not item.still_open():
-            raise ValidationError(
-                "La situation de ce ménage a déjà été tranchée par ailleurs : "
-                "ce point est sans objet."
-            )
+    reason, cap_override_reason = check_decision(
+        meeting,
+        item,
+        outcome=outcome,
+        reason=reason,
+        cap_override_reason=cap_override_reason,
+        decided=Decision.objects.filter(item=item).exists(),
+    )
     decision = Decision(item=item, outcome=outcome, reason=reason, recorded_by=by)
     label = meeting.decision_label
 
@@ -140,7 +180,97 @@ def do_record_decision(
     return decision
 
 
-def _decide_level(decision, household, level, by, label):
+@transaction.atomic
+def record_decisions(items, *, share=None):
+    """`do_record_decision` for a batch of level and admission items (the demo's histories):
+    `items` are (agenda item, {by, outcome, level, reason, cap_override_reason, at}), in the
+    order the cellule took them; `at` dates the act (a past decision recorded after the fact),
+    default now. The same rules (`check_decision`, `check_level_decision` and the rules of
+    `set_diagnostic_level`, `check_admission`) for every item before anything is written; the
+    eviction-threat share starts from `share` (default: today's, `eviction_share()`) and
+    counts each admission of the batch, as the cellule's next decision would see it. Then the
+    levels are set (`set_diagnostic_levels`, the households moving in the name of the level
+    decision), the admitted or refused households move through `Household.move_many` in the
+    name of the admission, their submitted diagnostics are marked reviewed
+    (`Diagnostic.mark_reviewed_many`) and the decisions written. A refused item raises its
+    ValidationError and nothing is written. Returns (decisions, share after the batch)."""
+    items = list(items)
+    meetings = Meeting.objects.select_for_update().in_bulk({item.meeting_id for item, _ in items})
+    households = Household.objects.select_for_update().in_bulk(
+        [item.household_id for item, _ in items if item.household_id]
+    )
+    decided = set(
+        Decision.objects.filter(item__in=[item.pk for item, _ in items]).values_list(
+            "item", flat=True
+        )
+    )
+    share = eviction_share() if share is None else share
+    texts = {
+        (spec.get(key) or "").strip()
+        for _, spec in items
+        for key in ("reason", "cap_override_reason")
+    }
+    known = known_name_words(set().union(set(), *map(name_candidates, texts)))
+    decisions, moves, levels, checked = [], [], [], set()
+    for item, spec in items:
+        if item.kind not in (ItemKind.LEVEL, ItemKind.ADMISSION) or not item.household_id:
+            raise ValidationError(
+                "Seules les décisions de niveau et d'admission se saisissent par lot."
+            )
+        meeting, household = meetings[item.meeting_id], households[item.household_id]
+        item.household = household
+        by, outcome, at = spec["by"], spec["outcome"], spec.get("at")
+        reason, cap_override_reason = check_decision(
+            meeting,
+            item,
+            outcome=outcome,
+            reason=spec.get("reason", ""),
+            cap_override_reason=spec.get("cap_override_reason", ""),
+            decided=item.pk in decided,
+            known_names=known,
+            checked_texts=checked,
+        )
+        decided.add(item.pk)
+        decision = Decision(item=item, outcome=outcome, reason=reason, recorded_by=by)
+        decision.recorded_at = at or decision.recorded_at
+        decisions.append(decision)
+        if item.kind == ItemKind.LEVEL:
+            check_level_decision(decision, household, spec.get("level"))
+            levels.append(
+                (
+                    household,
+                    dict(
+                        level=decision.level,
+                        by=by,
+                        reason=reason,
+                        decision=meeting.decision_label,
+                        at=at,
+                    ),
+                )
+            )
+            continue
+        status = check_admission(decision, household, share, by, cap_override_reason)
+        if status == Status.ADMITTED:
+            share = share.after_admitting(household)
+        if status:
+            move = dict(by=by, owner=Owner.ADMISSION, reason=reason, at=at)
+            moves.append((household, status, dict(move, decision=meeting.decision_label)))
+    set_diagnostic_levels(levels)  # its rules (and move_many's) refuse before writing
+    Household.move_many(moves)  # a refusal here undoes the levels (one transaction)
+    current = Diagnostic.objects.transmitted().current_by_household([h.pk for h, _, _ in moves])
+    Diagnostic.mark_reviewed_many(
+        (current[h.pk], dict(by=spec["by"], decision=spec["decision"], at=spec["at"]))
+        for h, _, spec in moves
+        if h.pk in current and current[h.pk].status == DiagnosticStatus.SUBMITTED
+    )
+    Decision.objects.bulk_create(decisions, batch_size=2000)
+    return decisions, share
+
+
+def check_level_decision(decision, household, level):
+    """The rules of a level decision (a level 1 to 3; another level than the rule's needs its
+    reason): the one rule code of `do_record_decision` and `record_decisions`. Fills
+    `decision`."""
     if level not in (1, 2, 3):
         raise ValidationError({"level": "Choisissez le niveau 1, 2 ou 3."})
     suggested = household.suggested_diagnostic_level
@@ -153,6 +283,10 @@ def _decide_level(decision, household, level, by, label):
                 f"(niveau {suggested}) : indiquez le motif."
             }
         )
+
+
+def _decide_level(decision, household, level, by, label):
+    check_level_decision(decision, household, level)
     # The one function that sets the level (and an open draft); it ratifies a provisional one.
     set_diagnostic_level(household, level, by=by, reason=decision.reason, decision=label)
 
@@ -188,11 +322,14 @@ def next_open_cellule():
     )
 
 
-def _decide_admission(decision, household, by, label, cap_override_reason):
+def check_admission(decision, household, share, by, cap_override_reason):
+    """The rules of an admission decision (reason, the 50 % cap and who may pass it) for one
+    household, given the eviction-threat share at that moment: the one rule code of
+    `do_record_decision` and `record_decisions`. Fills `decision`; returns the status the
+    household moves to (None: it stays, the cellule asked for more)."""
     outcome = decision.outcome
     if outcome in (Outcome.NOT_ADMITTED, Outcome.DEFERRED) and not decision.reason:
         raise ValidationError({"reason": "Indiquez le motif de cette décision."})
-    share = eviction_share()
     decision.eviction_share = share.percent
     if outcome == Outcome.ADMITTED:
         if share.would_exceed(household):
@@ -216,18 +353,18 @@ def _decide_admission(decision, household, by, label, cap_override_reason):
                     }
                 )
             decision.cap_override_reason = cap_override_reason
+        return Status.ADMITTED
+    if outcome == Outcome.NOT_ADMITTED:
+        return Status.NOT_ADMITTED
+    return None
+
+
+def _decide_admission(decision, household, by, label, cap_override_reason):
+    status = check_admission(decision, household, eviction_share(), by, cap_override_reason)
+    if status:
         household.move_to(
-            Status.ADMITTED, by=by, owner=Owner.ADMISSION, reason=decision.reason, decision=label
+            status, by=by, owner=Owner.ADMISSION, reason=decision.reason, decision=label
         )
-    elif outcome == Outcome.NOT_ADMITTED:
-        household.move_to(
-            Status.NOT_ADMITTED,
-            by=by,
-            owner=Owner.ADMISSION,
-            reason=decision.reason,
-            decision=label,
-        )
-    if outcome in (Outcome.ADMITTED, Outcome.NOT_ADMITTED):
         _mark_reviewed(current_diagnostic(household), by, label)
 
 

@@ -125,8 +125,8 @@ def seed(ctx):
     plans = []  # (household, level, state)
     for state, members in buckets.items():
         for index, household in enumerate(members):
-            if index < 3:  # every level in every state
-                level = index + 1
+            if index < 3 and not household.diagnostic_level:  # every level in every state
+                level = index + 1  # (a level the cellule decided stays: its decision says it)
             else:
                 level = household.diagnostic_level or household.suggested_diagnostic_level
             if state == DiagnosticStatus.DRAFT and index >= 3 and index % 3 == 0:

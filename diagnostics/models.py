@@ -477,14 +477,40 @@ class Diagnostic(models.Model):
     @transaction.atomic
     def mark_reviewed(self, *, by, decision=""):
         """The cellule examined this diagnostic (called by the cellule, or by a CCAS manager)."""
+        event = self.check_reviewed(by=by, decision=decision)
+        self.save(update_fields=["status", "reviewed_at", "reviewed_by", "updated_at"])
+        event.save()
+        return event
+
+    def check_reviewed(self, *, by, decision="", at=None):
+        """The rule of `mark_reviewed`, applied in memory: the one rule code of `mark_reviewed`
+        and `mark_reviewed_many`. Returns the unsaved event."""
         if self.status != DiagnosticStatus.SUBMITTED:
             raise ValidationError("Seul un diagnostic transmis peut être marqué comme examiné.")
-        now = timezone.now()
+        now = at or timezone.now()
         self.status = DiagnosticStatus.REVIEWED
         self.reviewed_at = now
         self.reviewed_by = by
-        self.save(update_fields=["status", "reviewed_at", "reviewed_by", "updated_at"])
-        return self.events.create(kind=EventKind.REVIEWED, at=now, by=by, note=decision[:250])
+        return DiagnosticEvent(
+            diagnostic=self, kind=EventKind.REVIEWED, at=now, by=by, note=decision[:250]
+        )
+
+    @staticmethod
+    @transaction.atomic
+    def mark_reviewed_many(items):
+        """`mark_reviewed` for a batch: `items` are (diagnostic, {by, decision, at}); `at` dates
+        the act (default now). The rule checked for every item before anything is written."""
+        items = list(items)
+        events = [diagnostic.check_reviewed(**spec) for diagnostic, spec in items]
+        stamp = timezone.now()
+        for diagnostic, _ in items:
+            diagnostic.updated_at = stamp
+        Diagnostic.objects.bulk_update(
+            [d for d, _ in items],
+            ["status", "reviewed_at", "reviewed_by", "updated_at"],
+            batch_size=1000,
+        )
+        return DiagnosticEvent.objects.bulk_create(events, batch_size=2000)
 
     @transaction.atomic
     def reopen(self, *, by):
@@ -695,6 +721,19 @@ def set_diagnostic_level(household, level, *, by, reason="", decision="", provis
     two cellules the CCAS manager may record a *provisional* level with a written reason, which
     the next cellule ratifies (coordination.actions.do_provisional_level puts it on its agenda).
     The household moves to « diagnostic en cours » when its status allows it."""
+    move = check_level(
+        household, level, by=by, reason=reason, decision=decision, provisional=provisional
+    )
+    household.save(update_fields=["diagnostic_level", "diagnostic_level_provisional", "updated_at"])
+    household.diagnostics.drafts().update(level=level)
+    if move:
+        household.move_to(Status.DIAGNOSTIC, **move)
+
+
+def check_level(household, level, *, by, reason="", decision="", provisional=False, at=None):
+    """The rules of `set_diagnostic_level`, applied to the household in memory: the one rule
+    code of `set_diagnostic_level` and `set_diagnostic_levels`. Returns the move to « diagnostic
+    en cours » ({by, owner, reason, decision, at}) when the status allows it, else None."""
     if level not in (1, 2, 3):
         raise ValidationError({"level": "Choisissez le niveau 1, 2 ou 3."})
     reason = (reason or "").strip()
@@ -708,17 +747,48 @@ def set_diagnostic_level(household, level, *, by, reason="", decision="", provis
         )
     household.diagnostic_level = level
     household.diagnostic_level_provisional = provisional
-    household.save(update_fields=["diagnostic_level", "diagnostic_level_provisional", "updated_at"])
-    household.diagnostics.drafts().update(level=level)
-    if household.can_move_to(Status.DIAGNOSTIC, Owner.LEVEL):
-        label = "provisoire " if provisional else ""
-        household.move_to(
-            Status.DIAGNOSTIC,
-            by=by,
-            owner=Owner.LEVEL,
-            reason=reason or f"Diagnostic de niveau {level} décidé",
-            decision=decision or f"Niveau {label}{level}",
+    if not household.can_move_to(Status.DIAGNOSTIC, Owner.LEVEL):
+        return None
+    label = "provisoire " if provisional else ""
+    move = dict(
+        by=by,
+        owner=Owner.LEVEL,
+        reason=reason or f"Diagnostic de niveau {level} décidé",
+        decision=decision or f"Niveau {label}{level}",
+    )
+    return dict(move, at=at) if at else move
+
+
+@transaction.atomic
+def set_diagnostic_levels(items):
+    """`set_diagnostic_level` for a batch: `items` are (household, {level, by, reason,
+    decision, provisional, at}); `at` dates the move (default now). The rules (`check_level`)
+    for every item before anything is written; the households moved through
+    `Household.move_many` in the name of the level decision (its rules refuse before anything
+    is written), their levels written, their open drafts updated (one query per level)."""
+    items = list(items)
+    moves = []
+    for household, spec in items:
+        move = check_level(household, **spec)
+        if move:
+            moves.append((household, Status.DIAGNOSTIC, move))
+    Household.move_many(moves)
+    # One UPDATE per (level, provisional) of the batch (bulk_update's CASE per row grows with
+    # it), the open drafts one per level.
+    groups = {}
+    for household, _ in items:
+        key = (household.diagnostic_level, household.diagnostic_level_provisional)
+        groups.setdefault(key, []).append(household.pk)
+    for (level, provisional), pks in groups.items():
+        Household.objects.filter(pk__in=pks).update(
+            diagnostic_level=level, diagnostic_level_provisional=provisional
         )
+    for level in (1, 2, 3):
+        pks = [
+            pk for (group_level, _), group in groups.items() if group_level == level for pk in group
+        ]
+        if pks:
+            Diagnostic.objects.drafts().filter(household__in=pks).update(level=level)
 
 
 class DiagnosticStep(models.Model):

@@ -301,6 +301,7 @@ class Plan:
     # (from, to, at, by_key, reason, decision, exit_reason): the first is the file's creation
     changes: list = field(default_factory=list)
     referent: tuple | None = None  # (at, referent_key, substitute_key)
+    level: int | None = None  # the level the cellule decides, when it does
 
 
 def birth(rng, today, age_low, age_high):
@@ -568,14 +569,21 @@ def existing_numbers() -> set[int]:
     return {int(ref.rsplit("-", 1)[1]) for ref in refs}
 
 
-def create_households(users, count: int, base_seed: int, today: date, later=None) -> int:
+def create_households(
+    users, count: int, base_seed: int, today: date, later=None, awaiting=None, levels=None
+) -> int:
     """Create the demo households numbered 1..count that are not there yet; returns how many.
-    `later` receives each file's steps from « accompagné » on (`apply_histories`)."""
+    `levels` receives each file's level and steps from the cellule's level decision on,
+    `awaiting` its steps from the admission decision on, `later` those from « accompagné » on,
+    when no decision comes first (`apply_histories`)."""
     present = existing_numbers()
     missing = [n for n in range(1, count + 1) if n not in present]
     for start in range(0, len(missing), BATCH):
         plans = [plan_household(base_seed, n, today) for n in missing[start : start + BATCH]]
         for p in plans:
+            p.level = p.household.diagnostic_level
+            if levels is not None:  # the level is the cellule's decision's (coordination.demo)
+                p.household.diagnostic_level = None
             if p.referent:
                 _at, ref, sub = p.referent
                 p.household.referent = users[ref]
@@ -608,28 +616,46 @@ def create_households(users, count: int, base_seed: int, today: date, later=None
                 )
         Person.objects.bulk_create(persons, batch_size=BATCH)
         HouseholdSource.objects.bulk_create(sources, batch_size=BATCH)
-        apply_histories(plans, users, later)
+        apply_histories(plans, users, later, awaiting, levels)
         ReferentAssignment.objects.bulk_create(assignments, batch_size=BATCH)
     return len(missing)
 
 
-def apply_histories(plans, users, later=None):
+def apply_histories(plans, users, later=None, awaiting=None, levels=None):
     """Each file's history after its creation, through the owners' rules (`move_many`, the
     batch form of `move_to`): its moves in order, each with its date and its owner, up to
-    « admis ». From « accompagné » on, the steps are the accompaniment's owners' (its start,
-    its closure, then what follows): they are left in `later` (household pk → its steps as
-    (from, to, at, by, reason, decision, exit reason)) for accompaniments.demo, which applies
-    them through `Accompaniment.begin_many` / `close_many` once the documents are signed."""
-    moves, later = [], {} if later is None else later
+    « en attente d'admission » (its diagnostic submitted). The cellule's admission decision
+    (« admis », « non admis ») and the steps after it are left in `awaiting` (household pk →
+    its steps as (from, to, at, by, reason, decision, exit reason)) for coordination.demo,
+    which records the decisions through `record_admissions`, the batch form of
+    `do_record_decision`, then hands the steps from « accompagné » on to `later`, for
+    accompaniments.demo (`Accompaniment.begin_many` / `close_many`, once the documents are
+    signed). Before that, the cellule's level decision (« en attente de niveau » → « diagnostic
+    en cours ») and the steps after it are left in `levels` (household pk → (level, steps)),
+    for coordination.demo too (`record_decisions`, then `move_many` up to the admission
+    decision, the rest to `awaiting`). Without `levels` or `awaiting`, those decisions are
+    applied here (`move_many`)."""
+    moves = []
+    later = {} if later is None else later
     for step in range(1, max(len(p.changes) for p in plans)):
         for p in plans:
             if step >= len(p.changes):
                 continue
             before, after, at, by, reason, decision, exit_reason = p.changes[step]
+            row = (before, after, at, users[by], reason, decision, exit_reason)
+            if levels is not None and (
+                p.household.pk in levels or (before == S.AWAITING_LEVEL and after == S.DIAGNOSTIC)
+            ):
+                levels.setdefault(p.household.pk, (p.level, []))[1].append(row)
+                continue
+            if awaiting is not None and (
+                p.household.pk in awaiting
+                or (before == S.AWAITING_ADMISSION and after in (S.ADMITTED, S.NOT_ADMITTED))
+            ):
+                awaiting.setdefault(p.household.pk, []).append(row)
+                continue
             if after == S.ACCOMPANIED or p.household.pk in later:
-                later.setdefault(p.household.pk, []).append(
-                    (before, after, at, users[by], reason, decision, exit_reason)
-                )
+                later.setdefault(p.household.pk, []).append(row)
                 continue
             moves.append(
                 (
@@ -652,7 +678,9 @@ def seed(ctx):
     # One draw from the shared generator whatever happens, so later apps see the same sequence.
     base_seed = ctx.rng.getrandbits(48)
     today = ctx.now.astimezone(PARIS).date()
-    created = create_households(ctx.users, ctx.households, base_seed, today, ctx.later)
+    created = create_households(
+        ctx.users, ctx.households, base_seed, today, ctx.later, ctx.awaiting, ctx.levels
+    )
     ctx.stdout.write(
         f"Ménages de démonstration : {created} créé(s) "
         f"({Household.objects.count()} ménages dans la base)."

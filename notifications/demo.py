@@ -1,6 +1,6 @@
 """Demo notifications in every state, after `seed_demo` has run the reminder jobs once.
 
-Called by `seed_demo` (not through DEMO_APPS: it needs every app's data first). Deterministic
+Called by `seed_demo` (not through DEMO_STEPS: it needs every app's data first). Deterministic
 (`ctx.rng` over the notifications in key order) and idempotent (a second run finds a failed mail
 and changes nothing).
 """

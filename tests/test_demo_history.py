@@ -63,9 +63,18 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
         InterviewKind,
     )
     from accompaniments.models import Accompaniment
-    from coordination.enums import MeetingKind
+    from coordination.enums import ItemKind, MeetingKind, Outcome
     from coordination.models import Decision, Meeting
+    from diagnostics.enums import EventKind as DiagnosticEventKind
+    from diagnostics.models import DiagnosticEvent
     from housing.models import AgreementDocument, DocumentKind, DocumentStatus
+
+    # The status changes a cellule decision of its owner makes: (owner, to) → outcome.
+    OWNER_OUTCOME = {
+        (Owner.ADMISSION, Status.ADMITTED): Outcome.ADMITTED,
+        (Owner.ADMISSION, Status.NOT_ADMITTED): Outcome.NOT_ADMITTED,
+        (Owner.LEVEL, Status.DIAGNOSTIC): Outcome.LEVEL,
+    }
 
     call_command("seed_demo", households=150, seed=5, stdout=io.StringIO())
     local = timezone.localdate
@@ -76,6 +85,27 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
     decided = {}  # (household, day) of every recorded cellule decision
     for household, day in Decision.objects.values_list("item__household", "item__meeting__date"):
         decided.setdefault(household, set()).add(local(day))
+    # Level and admission decisions, by household: (moment, author, outcome, reason, the
+    # cellule's label, level).
+    admissions = {}
+    for decision in Decision.objects.filter(
+        item__kind__in=[ItemKind.ADMISSION, ItemKind.LEVEL]
+    ).select_related("item__meeting"):
+        admissions.setdefault(decision.item.household_id, []).append(
+            (
+                decision.recorded_at,
+                decision.recorded_by_id,
+                decision.outcome,
+                decision.reason,
+                decision.item.meeting.decision_label,
+                decision.level,
+            )
+        )
+    reviewed = {}  # household → when its diagnostics were marked reviewed
+    for household, at in DiagnosticEvent.objects.filter(
+        kind=DiagnosticEventKind.REVIEWED
+    ).values_list("diagnostic__household", "at"):
+        reviewed.setdefault(household, set()).add(at)
     signed = {}
     for household, kind, on in AgreementDocument.objects.filter(
         status=DocumentStatus.SIGNED
@@ -121,6 +151,19 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
             ):
                 assert local(row.at) in cellule_days, (household.reference, row.decision)
                 assert local(row.at) in decided.get(household.pk, set()), household.reference
+        # Each level decision, admission or non-admission is the cellule's decision, recorded
+        # by its owner (`record_decisions`, the batch form of `do_record_decision`): a decision
+        # at the same moment, by the same author, in the same words (the level the file's),
+        # the diagnostic marked reviewed on admission.
+        for row in rows:
+            outcome = OWNER_OUTCOME.get((row.owner, row.to_status))
+            if outcome is None:
+                continue
+            level = household.diagnostic_level if outcome == Outcome.LEVEL else None
+            expected = (row.at, row.by_id, outcome, row.reason, row.decision, level)
+            assert expected in admissions.get(household.pk, []), household.reference
+            if outcome != Outcome.LEVEL and household.pk in reviewed:
+                assert row.at in reviewed[household.pk], household.reference
         # The accompaniment begins the day the file became « accompagné », after both documents
         # were signed, and closes the day it left (post-autonomy, exit).
         begun = [(k, row) for k, row in enumerate(rows) if row.to_status == Status.ACCOMPANIED]
@@ -152,6 +195,18 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
             else:
                 assert acc.closed_on is None
     assert statuses == set(Status.values)
+    # Every level or admission decision moved its household (no decision without its row).
+    moved = {
+        (row.household_id, row.at, OWNER_OUTCOME[(row.owner, row.to_status)])
+        for row in StatusChange.objects.filter(owner__in=[Owner.ADMISSION, Owner.LEVEL])
+    }
+    assert {
+        (household, at, outcome)
+        for household, decisions in admissions.items()
+        for at, _by, outcome, _reason, _label, _level in decisions
+        if outcome in OWNER_OUTCOME.values()
+    } == moved
+    assert {outcome for _household, _at, outcome in moved} == set(OWNER_OUTCOME.values())
     assert StatusChange.objects.filter(owner="").count() == 0
     out = io.StringIO()
     call_command("check_pipeline", stdout=out, stderr=io.StringIO())

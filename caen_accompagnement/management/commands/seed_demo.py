@@ -1,7 +1,9 @@
 """Deterministic demo data: accounts of every role, then each app's own demo data.
 
 Each app that has demo data exposes `<app>.demo.seed(ctx)`, called in pipeline order with a
-shared `DemoContext` (same seed → same data). Running the command twice is harmless: every
+shared `DemoContext` (same seed → same data); an app's demo may have other phases, run at the
+point of the history they belong to (`DEMO_STEPS`: the cellule's level decisions before the
+diagnostics, its admissions before the documents and the accompaniments). Running the command twice is harmless: every
 `seed` function must be idempotent (the households step does nothing when the demo households
 are already there). The periodic jobs (`setup_schedules`) are set up at the end.
 
@@ -25,14 +27,20 @@ from django.utils import timezone
 from .run_due_jobs import run_due_jobs
 from .setup_schedules import setup_schedules
 
-DEMO_APPS = [
-    "accounts",
-    "households",
-    "diagnostics",
-    "housing",
-    "accompaniments",
-    "coordination",
-    "reporting",
+# (app, function of its demo module), in this order. An app's demo may have phases run at
+# the point of the history they belong to: the cellule's admissions (coordination.demo's
+# `admissions`) come after the submitted diagnostics and before the documents and the
+# accompaniments of the admitted files; the rest of the cellule's demo after them.
+DEMO_STEPS = [
+    ("accounts", "seed"),
+    ("households", "seed"),
+    ("coordination", "levels"),
+    ("diagnostics", "seed"),
+    ("coordination", "admissions"),
+    ("housing", "seed"),
+    ("accompaniments", "seed"),
+    ("coordination", "seed"),
+    ("reporting", "seed"),
 ]
 
 
@@ -46,6 +54,14 @@ class DemoContext:
     # household pk → its steps from « accompagné » on, left by households.demo to the
     # accompaniment's owners (accompaniments.demo: begin_many, close_many, then move_many).
     later: dict = field(default_factory=dict)
+    # household pk → its steps from the cellule's admission decision on, left by households.demo
+    # at « en attente d'admission » to the cellule (coordination.demo.admissions:
+    # record_admissions, then move_many up to « admis », the rest handed to `later`).
+    awaiting: dict = field(default_factory=dict)
+    # household pk → (its level, its steps from the cellule's level decision on), left by
+    # households.demo at « en attente de niveau » (coordination.demo.levels: record_decisions,
+    # then move_many up to the admission decision, the rest handed to `awaiting`).
+    levels: dict = field(default_factory=dict)
 
 
 class Command(BaseCommand):
@@ -64,7 +80,7 @@ class Command(BaseCommand):
         ctx = DemoContext(
             rng=random.Random(seed), households=households, now=timezone.now(), stdout=self.stdout
         )
-        for app in DEMO_APPS:
+        for app, function in DEMO_STEPS:
             try:
                 module = importlib.import_module(f"{app}.demo")
             except ModuleNotFoundError as exc:
@@ -73,9 +89,9 @@ class Command(BaseCommand):
                 continue
             step = time.monotonic()
             with transaction.atomic():
-                module.seed(ctx)
+                getattr(module, function)(ctx)
             if options["verbosity"] > 1:
-                self.stdout.write(f"  {app} : {time.monotonic() - step:.1f} s")
+                self.stdout.write(f"  {app}.{function} : {time.monotonic() - step:.1f} s")
         step = time.monotonic()
         setup_schedules()
         self.seed_notifications(ctx)
