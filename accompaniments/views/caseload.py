@@ -98,7 +98,12 @@ def caseload(request):
     prefetch_related_objects([acc for acc, _ in page], _members())
     open_signals, open_signals_total = _open_signals(qs)
     pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
-    surveys, surveys_due_total = _first_of(_surveys_due_qs(user, today, horizon_days=30))
+    surveys, surveys_due_total = _first_of(
+        _surveys_due_qs(user, today, horizon_days=30)
+        .select_related(None)
+        .select_related("household")
+        .only(*PANEL_HOUSEHOLD)
+    )
     surveys_due = _survey_rows(surveys, today)
     log_households(
         request,
@@ -133,6 +138,9 @@ def caseload(request):
 # Each panel shows at most PANEL_SIZE items, the most pressing first, and says how many there
 # are in all (a window COUNT in the same query): a caseload of years does not grow the page.
 PANEL_SIZE = 10
+# What a panel shows of a household: its reference (id and creation date), never its whole row
+# (a panel's query costs mostly in the columns it reads: docs/performance.md).
+PANEL_HOUSEHOLD = ("household__created_at",)
 
 
 def _first_of(qs, size=PANEL_SIZE):
@@ -148,15 +156,16 @@ def _open_signals(caseload):
         .unacknowledged()
         .exclude(kind=SignalKind.ADHESION_LOSS)
         .select_related("household")
+        .only("kind", "created_at", *PANEL_HOUSEHOLD)
     )
 
 
 def _pending_extensions():
     """Extensions waiting for the manager's decision."""
     return _first_of(
-        Extension.objects.filter(status=ExtensionStatus.PENDING).select_related(
-            "accompaniment__household"
-        )
+        Extension.objects.filter(status=ExtensionStatus.PENDING)
+        .select_related("accompaniment__household")
+        .only("until", *(f"accompaniment__{f}" for f in PANEL_HOUSEHOLD))
     )
 
 

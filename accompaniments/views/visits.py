@@ -155,19 +155,27 @@ def reminder_consent(request, household_pk):
     )
 
 
+VISIT_PANEL_FIELDS = ("kind", "starts_at", "accompaniment__household__created_at")
+
+
 def caseload_visits(caseload, now=None):
     """What /mon-suivi/ adds about appointments (templates/accompaniments/_caseload_visits.html):
     visits missed (planned, passed, no contact logged that day: from the next morning), the
     next seven days' visits, and messages to households that failed. Three queries, whatever
     the caseload's size; file references only."""
     now = now or timezone.now()
-    visits = PlannedVisit.objects.filter(accompaniment__in=caseload.values("pk")).select_related(
-        "accompaniment__household"
+    # Only what the panels show (a household's reference: its id and creation date, never its
+    # whole row): these small queries cost mostly in the columns read (docs/performance.md).
+    visits = (
+        PlannedVisit.objects.filter(accompaniment__in=caseload.values("pk"))
+        .select_related("accompaniment__household")
+        .only(*VISIT_PANEL_FIELDS)
     )
     failed = (
         VisitMessage.objects.failed()
         .filter(visit__accompaniment__in=caseload.values("pk"), visit__starts_at__gte=now - WEEK)
         .select_related("visit__accompaniment__household")
+        .only("kind", "channel", "tries", "error", *(f"visit__{f}" for f in VISIT_PANEL_FIELDS))
         .order_by("-created_at")
     )
     return {

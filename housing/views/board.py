@@ -1,11 +1,12 @@
 from datetime import timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts import policy
 from audit.models import log_households
+from households.models import Person
 
 from ..models import (
     Dwelling,
@@ -15,6 +16,19 @@ from ..models import (
 )
 
 # --- letting officer's board --------------------------------------------------------------
+# What a glide's row shows (templates/housing/letting_board.html), not whole rows: the date,
+# the household's reference (id, creation date) and initials, the dwelling's label, the lease.
+GLIDE_FIELDS = (
+    "planned_glide_date",
+    "lease_start",
+    "structure_name",
+    "household__created_at",
+    "dwelling__reference",
+    "dwelling__address",
+    "dwelling__typology",
+    "dwelling__quartier",
+)
+INITIALS_FIELDS = ("household", "position", "relation", "first_name", "last_name")
 
 
 @policy.action_required("housing.view")
@@ -26,7 +40,10 @@ def letting_board(request):
         .glides_to_come()
         .filter(planned_glide_date__lte=horizon)
         .select_related("household", "dwelling")
-        .prefetch_related("household__members")
+        .only(*GLIDE_FIELDS)
+        .prefetch_related(
+            Prefetch("household__members", queryset=Person.objects.only(*INITIALS_FIELDS))
+        )
     )
     available = Dwelling.objects.available()
     soon = available.filter(available_from__lte=today + timedelta(days=60)).order_by(

@@ -325,6 +325,36 @@ def test_letting_board(client, letting_officer, social_worker, other_social_work
 
 
 @time_machine.travel(NOW)
+def test_letting_board_reads_no_column_back_row_by_row(client, letting_officer, count_queries):
+    """The glides are read with only the columns the board shows (`.only()`): one more glide,
+    with its dwelling and members, costs no query more (no deferred column read per row)."""
+
+    def glide(day):
+        household = admitted_household(
+            members=[{"first_name": "Anne", "last_name": "Marie", "relation": Relation.REFERENCE}]
+        )
+        return RehousingFactory(
+            household=household,
+            dwelling=DwellingFactory(),
+            lease_start=datetime.date(2026, 7, 1),
+            planned_glide_date=datetime.date(2027, 1, day),
+        )
+
+    url = reverse("housing:letting_board")
+    glide(10)
+    client.force_login(letting_officer)
+    client.get(url)
+    with count_queries() as one:
+        client.get(url)
+    for day in (11, 12, 13):
+        glide(day)
+    with count_queries() as four:
+        page = client.get(url).content.decode()
+    assert len(four.captured_queries) == len(one.captured_queries)
+    assert len(re.findall(r"\bA\. M\.", page)) == 4  # each glide's initials
+
+
+@time_machine.travel(NOW)
 def test_debt_and_tenancy_officers_see_no_name_of_a_non_tenant(
     client, debt_officer, tenancy_officer
 ):
