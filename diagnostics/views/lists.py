@@ -23,17 +23,36 @@ def worklist(request):
     if not policy.can(user, "diagnostic.set_level"):
         households = households.filter(Q(referent=user) | Q(substitute=user))
     members = Prefetch("members", queryset=Person.objects.order_by("position", "pk"))
+    # Only the columns the page shows: the whole rows (a diagnostic's answers, JSON fields
+    # included; a household's address, phone…) cost their decoding on every one of its rows.
+    household_columns = ["created_at", "anonymised_at", "status_changed_at"]
+    referent_columns = ["referent__first_name", "referent__last_name", "referent__email"]
     open_diagnostic = Diagnostic.objects.current().drafts().filter(household=OuterRef("pk"))
     to_do = (
         households.filter(status=Status.DIAGNOSTIC, diagnostic_level__isnull=False)
         .exclude(Exists(open_diagnostic))
         .select_related("referent")
+        .only(
+            *household_columns,
+            "diagnostic_level",
+            "diagnostic_level_provisional",
+            *referent_columns,
+        )
         .order_by("status_changed_at", "pk")
     )
     diagnostics = (
         Diagnostic.objects.current()
         .filter(household__in=households)
-        .select_related("household", "household__referent")
+        .select_related("household")
+        .only(
+            "household__created_at",
+            "household__anonymised_at",
+            "level",
+            "number",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+        )
     )
     in_progress = diagnostics.drafts().order_by("created_at", "pk")
     awaiting_review = diagnostics.filter(status=DiagnosticStatus.SUBMITTED).order_by(
@@ -52,6 +71,7 @@ def worklist(request):
                 | Q(status=Status.DIAGNOSTIC, diagnostic_level__isnull=True)
             )
             .select_related("referent")
+            .only(*household_columns, "public", "has_codesi_social_report", *referent_columns)
             .order_by("status_changed_at", "pk"),
             "page_niveau",
         )

@@ -144,6 +144,9 @@ def test_worklist_constant_queries(client, social_worker, ccas_manager, count_qu
             response = client.get(reverse("diagnostics:list"))
         assert len(large.captured_queries) == len(small.captured_queries)
         counts.append(len(large.captured_queries))
+        # Only the columns shown: no diagnostic answers, no household address (docs/performance.md).
+        sql = " ".join(q["sql"] for q in large.captured_queries)
+        assert '"proposed_axes"' not in sql and '"households_household"."address"' not in sql
     page = response.content.decode()
     assert "Niveau de diagnostic à fixer" in page and "En cours" in page
 
