@@ -1,4 +1,4 @@
-from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -58,10 +58,21 @@ def worklist(request):
     awaiting_review = diagnostics.filter(status=DiagnosticStatus.SUBMITTED).order_by(
         "submitted_at", "pk"
     )
+    # Both diagnostic sections counted in one pass over the current diagnostics (two COUNTs
+    # read them twice).
+    counts = (
+        Diagnostic.objects.current()
+        .filter(household__in=households)
+        .filter(status__in=[DiagnosticStatus.DRAFT, DiagnosticStatus.SUBMITTED])
+        .aggregate(
+            drafts=Count("pk", filter=Q(status=DiagnosticStatus.DRAFT)),
+            submitted=Count("pk", filter=Q(status=DiagnosticStatus.SUBMITTED)),
+        )
+    )
     # Each section is paginated on its own parameter; its page links keep the others'.
     to_do = paginate(request, to_do, "page_a_faire")
-    in_progress = paginate(request, in_progress, "page_en_cours")
-    awaiting_review = paginate(request, awaiting_review, "page_transmis")
+    in_progress = paginate(request, in_progress, "page_en_cours", count=counts["drafts"])
+    awaiting_review = paginate(request, awaiting_review, "page_transmis", count=counts["submitted"])
     awaiting_level = None
     if policy.can(user, "diagnostic.set_level"):
         awaiting_level = paginate(
