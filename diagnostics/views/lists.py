@@ -22,7 +22,12 @@ def worklist(request):
     households = Household.objects.visible_to(user, "diagnostic.view_detail")
     if not policy.can(user, "diagnostic.set_level"):
         households = households.filter(Q(referent=user) | Q(substitute=user))
-    members = Prefetch("members", queryset=Person.objects.order_by("position", "pk"))
+    members = Prefetch(
+        "members",
+        queryset=Person.objects.only(
+            "household_id", "position", "relation", "first_name", "last_name"
+        ).order_by("position", "pk"),
+    )
     # Only the columns the page shows: the whole rows (a diagnostic's answers, JSON fields
     # included; a household's address, phone…) cost their decoding on every one of its rows.
     household_columns = ["created_at", "anonymised_at", "status_changed_at"]
