@@ -27,6 +27,7 @@ def worklist(request):
         queryset=Person.objects.only(
             "household_id", "position", "relation", "first_name", "last_name"
         ).order_by("position", "pk"),
+        to_attr="ordered_members",  # Household.members_list: a list per row, no manager
     )
     # Only the columns the page shows: the whole rows (a diagnostic's answers, JSON fields
     # included; a household's address, phone…) cost their decoding on every one of its rows.
