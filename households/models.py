@@ -188,7 +188,11 @@ class Household(models.Model):
 
     @property
     def members_list(self):
-        """Members in display order (uses the prefetch when there is one)."""
+        """Members in display order (uses the prefetch when there is one). A list page may
+        prefetch them already ordered as `ordered_members` (`Prefetch("members", queryset=…
+        .order_by("position", "pk"), to_attr="ordered_members")`): no related manager per row."""
+        if "ordered_members" in self.__dict__:
+            return self.ordered_members
         return sorted(self.members.all(), key=lambda p: (p.position, p.pk or 0))
 
     @property

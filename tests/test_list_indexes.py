@@ -46,3 +46,10 @@ def test_the_journals_day_filters_use_the_index_on_the_date():
     entries = AuditFilter(request.GET, queryset=AuditEntry.objects.all()).qs
     found = plan(entries[:50])
     assert "audit_auditentry_at_" in found and "Index Cond: ((at >=" in found, found
+
+
+def test_the_signals_list_reads_its_page_from_the_newest_first_index(ccas_manager):
+    from accompaniments.models import Signal
+
+    signals = Signal.objects.visible_to(ccas_manager).select_related("household")
+    assert "signal_newest" in plan(signals.order_by("-created_at", "-pk")[:25])

@@ -59,6 +59,11 @@ class Signal(models.Model):
     class Meta:
         verbose_name = "signalement"
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The signals list's order (newest first): its page read from the index, 25 rows
+            # joined to their household, not every signal hashed against every household.
+            models.Index(fields=["-created_at", "-id"], name="signal_newest"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.household.reference}"

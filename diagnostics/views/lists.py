@@ -1,4 +1,4 @@
-from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -22,27 +22,63 @@ def worklist(request):
     households = Household.objects.visible_to(user, "diagnostic.view_detail")
     if not policy.can(user, "diagnostic.set_level"):
         households = households.filter(Q(referent=user) | Q(substitute=user))
-    members = Prefetch("members", queryset=Person.objects.order_by("position", "pk"))
+    members = Prefetch(
+        "members",
+        queryset=Person.objects.only(
+            "household_id", "position", "relation", "first_name", "last_name"
+        ).order_by("position", "pk"),
+        to_attr="ordered_members",  # Household.members_list: a list per row, no manager
+    )
+    # Only the columns the page shows: the whole rows (a diagnostic's answers, JSON fields
+    # included; a household's address, phone…) cost their decoding on every one of its rows.
+    household_columns = ["created_at", "anonymised_at", "status_changed_at"]
+    referent_columns = ["referent__first_name", "referent__last_name", "referent__email"]
     open_diagnostic = Diagnostic.objects.current().drafts().filter(household=OuterRef("pk"))
     to_do = (
         households.filter(status=Status.DIAGNOSTIC, diagnostic_level__isnull=False)
         .exclude(Exists(open_diagnostic))
         .select_related("referent")
+        .only(
+            *household_columns,
+            "diagnostic_level",
+            "diagnostic_level_provisional",
+            *referent_columns,
+        )
         .order_by("status_changed_at", "pk")
     )
     diagnostics = (
         Diagnostic.objects.current()
         .filter(household__in=households)
-        .select_related("household", "household__referent")
+        .select_related("household")
+        .only(
+            "household__created_at",
+            "household__anonymised_at",
+            "level",
+            "number",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+        )
     )
     in_progress = diagnostics.drafts().order_by("created_at", "pk")
     awaiting_review = diagnostics.filter(status=DiagnosticStatus.SUBMITTED).order_by(
         "submitted_at", "pk"
     )
+    # Both diagnostic sections counted in one pass over the current diagnostics (two COUNTs
+    # read them twice).
+    counts = (
+        Diagnostic.objects.current()
+        .filter(household__in=households)
+        .filter(status__in=[DiagnosticStatus.DRAFT, DiagnosticStatus.SUBMITTED])
+        .aggregate(
+            drafts=Count("pk", filter=Q(status=DiagnosticStatus.DRAFT)),
+            submitted=Count("pk", filter=Q(status=DiagnosticStatus.SUBMITTED)),
+        )
+    )
     # Each section is paginated on its own parameter; its page links keep the others'.
     to_do = paginate(request, to_do, "page_a_faire")
-    in_progress = paginate(request, in_progress, "page_en_cours")
-    awaiting_review = paginate(request, awaiting_review, "page_transmis")
+    in_progress = paginate(request, in_progress, "page_en_cours", count=counts["drafts"])
+    awaiting_review = paginate(request, awaiting_review, "page_transmis", count=counts["submitted"])
     awaiting_level = None
     if policy.can(user, "diagnostic.set_level"):
         awaiting_level = paginate(
@@ -52,6 +88,7 @@ def worklist(request):
                 | Q(status=Status.DIAGNOSTIC, diagnostic_level__isnull=True)
             )
             .select_related("referent")
+            .only(*household_columns, "public", "has_codesi_social_report", *referent_columns)
             .order_by("status_changed_at", "pk"),
             "page_niveau",
         )

@@ -144,6 +144,9 @@ def test_worklist_constant_queries(client, social_worker, ccas_manager, count_qu
             response = client.get(reverse("diagnostics:list"))
         assert len(large.captured_queries) == len(small.captured_queries)
         counts.append(len(large.captured_queries))
+        # Only the columns shown: no diagnostic answers, no household address (docs/performance.md).
+        sql = " ".join(q["sql"] for q in large.captured_queries)
+        assert '"proposed_axes"' not in sql and '"households_household"."address"' not in sql
     page = response.content.decode()
     assert "Niveau de diagnostic à fixer" in page and "En cours" in page
 
@@ -154,3 +157,27 @@ def test_it_admin_reads_no_diagnostic_in_the_django_admin(client, admin_user, so
     url = f"/admin/diagnostics/diagnostic/{diagnostic.pk}/change/"
     assert client.get(url).status_code == 403
     assert client.get("/admin/diagnostics/diagnostic/").status_code == 403
+
+
+def test_worklist_counts_the_current_drafts_and_transmitted_of_the_workers_households(
+    client, social_worker, other_social_worker
+):
+    # Two drafts and one transmitted diagnostic of the worker's households; a transmitted one
+    # reopened (its new draft is current, the transmitted version no longer is); another
+    # worker's draft and transmitted diagnostic, not counted.
+    for _ in range(2):
+        DiagnosticFactory(household__referent=social_worker)
+    ready_to_submit(DiagnosticFactory(household__referent=social_worker)).submit(by=social_worker)
+    reopened = ready_to_submit(DiagnosticFactory(household__referent=social_worker))
+    reopened.submit(by=social_worker)
+    reopened.reopen(by=social_worker)
+    DiagnosticFactory(household__referent=other_social_worker)
+    ready_to_submit(DiagnosticFactory(household__referent=other_social_worker)).submit(
+        by=other_social_worker
+    )
+    client.force_login(social_worker)
+    response = client.get(reverse("diagnostics:list"))
+    html = response.content.decode()
+    assert "3 brouillons" in html and "1 diagnostic transmis" in html
+    assert len(response.context["in_progress"]) == 3
+    assert len(response.context["awaiting_review"]) == 1

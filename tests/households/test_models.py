@@ -321,3 +321,27 @@ def test_person_keys_follow_the_name():
     assert person.search_key == "n diaye sow aissatou"
     assert person.match_key == "ndiayesow|aissatou"
     assert person.full_name == "Aïssatou N'DIAYE-SOW"
+
+
+def test_members_prefetched_in_order_as_a_list_give_the_same_reference_person(
+    django_assert_num_queries,
+):
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from households.enums import Relation
+    from households.models import Person
+
+    household = HouseholdFactory(
+        members=[
+            {"first_name": "Léa", "relation": Relation.CHILD, "position": 0},
+            {"first_name": "Claire", "relation": Relation.REFERENCE, "position": 1},
+        ]
+    )
+    expected = Household.objects.get(pk=household.pk).display_name
+    listed = Household.objects.get(pk=household.pk)
+    members = Person.objects.order_by("position", "pk")
+    prefetch_related_objects([listed], Prefetch("members", members, to_attr="ordered_members"))
+    with django_assert_num_queries(0):
+        assert [p.first_name for p in listed.members_list] == ["Léa", "Claire"]
+        assert listed.display_name == expected
+        assert listed.reference_person.first_name == "Claire"
