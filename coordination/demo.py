@@ -284,6 +284,10 @@ def _is_admission(step):
     return step[0] == Status.AWAITING_ADMISSION and step[1] in ADMISSION_OUTCOMES
 
 
+def _is_submission(step):
+    return step[0] == Status.DIAGNOSTIC and step[1] == Status.AWAITING_ADMISSION
+
+
 def _is_deferral(step):
     return step[0] == Status.AWAITING_ADMISSION and step[1] == Status.DIAGNOSTIC
 
@@ -393,7 +397,7 @@ def levels(ctx):
         batch.append((item, dict(by=by, outcome=Outcome.LEVEL, level=level, reason=reason, at=at)))
     record_decisions(batch)
     rest = {pk: steps[1:] for pk, (_level, steps) in ctx.levels.items()}
-    _next_steps(ctx, rest, _is_admission, ctx.awaiting)
+    _next_steps(ctx, rest, _is_submission, ctx.submissions)
     # The cellule asked for more before deciding (the diagnostic reopened): its records.
     deferrals = [(pk, step) for pk, steps in rest.items() for step in steps if _is_deferral(step)]
     deferred = [
