@@ -363,7 +363,8 @@ def levels(ctx):
     `do_record_decision` and `set_diagnostic_level`: the meeting sat, the item open, a level
     other than the rule's with its reason), on the past cellules the histories name (created
     here, with the days of their later decisions). Then each file's next steps through
-    `move_many` up to its admission decision, left to `admissions` (`ctx.awaiting`); the
+    `move_many` up to its diagnostic's submission, left to diagnostics.demo
+    (`ctx.submissions`); the
     cellule's "compléments demandés" (ajourné) on the way are recorded as the histories say."""
     members = _members()
     if not members or not ctx.levels:

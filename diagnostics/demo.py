@@ -1,8 +1,9 @@
 """Demo diagnostics for the households already in the database, at every level and state.
 
 Households in « diagnostic en cours » get a draft (a third of them none yet: « à faire »);
-households awaiting the admission cellule get a submitted diagnostic; households further down
-the pipeline a reviewed one; one household has a reviewed version 1 and a submitted version 2.
+the files paused at their submission (`ctx.submissions`) a complete draft submitted through
+`Diagnostic.submit_many` on its history's day (a deferral on the way: that version examined,
+a new one copied and submitted).
 Idempotent (nothing happens once diagnostics exist) and deterministic: each
 household's content comes from a generator seeded with its primary key.
 """
@@ -121,12 +122,7 @@ def seed(ctx):
     submissions = ctx.submissions
     buckets = {}
     for household in households:
-        state = STATE_OF_STATUS[household.status]
-        if household.pk in submissions:  # submitted below, by the owner, on its history's day
-            state = DiagnosticStatus.SUBMITTED
-        elif state != DiagnosticStatus.DRAFT:  # left (archived) before any submission
-            state = DiagnosticStatus.DRAFT
-        buckets.setdefault(state, []).append(household)
+        buckets.setdefault(_planned_state(household, submissions), []).append(household)
 
     plans = []  # (household, level, state)
     for state, members in buckets.items():
@@ -163,6 +159,14 @@ def seed(ctx):
     _children(diagnostics, ctx)
     created = len(diagnostics) + _submit(ctx, diagnostics, manager)
     ctx.stdout.write(f"Diagnostics : {created} créés.")
+
+
+def _planned_state(household, submissions):
+    """A paused file's diagnostic is submitted (by `_submit`, on its history's day); a file that
+    left (archived) before any submission has only a draft."""
+    if household.pk in submissions:
+        return DiagnosticStatus.SUBMITTED
+    return DiagnosticStatus.DRAFT
 
 
 def _to_submit(diagnostic, at):

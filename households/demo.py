@@ -631,7 +631,7 @@ def create_households(
 def apply_histories(plans, users, later=None, awaiting=None, levels=None, submissions=None):
     """Each file's history after its creation, through the owners' rules (`move_many`, the
     batch form of `move_to`): its moves in order, each with its date and its owner, up to
-    « en attente d'admission » (its diagnostic submitted). The cellule's admission decision
+    « en attente d'admission » (with `submissions`: up to the submission, below). The cellule's admission decision
     (« admis », « non admis ») and the steps after it are left in `awaiting` (household pk →
     its steps as (from, to, at, by, reason, decision, exit reason)) for coordination.demo,
     which records the decisions through `record_admissions`, the batch form of
