@@ -403,9 +403,10 @@ class Diagnostic(models.Model):
                 )
         return problems
 
-    def submission_problems(self) -> dict[str, list[str]]:
+    def submission_problems(self, known_names=None) -> dict[str, list[str]]:
         """Why the diagnostic cannot be submitted yet, by form field ("method" for the level's
-        steps), in French; empty: it can."""
+        steps), in French; empty: it can. A batch passes the programme's name words
+        (`known_names`, one query for all its texts)."""
         problems = {}
         steps = [
             f"Étape manquante : {label}."
@@ -426,7 +427,7 @@ class Diagnostic(models.Model):
             ]
         else:
             # A draft saved before the outbound check existed is not transmitted as it is.
-            found = outbound.findings_of({"capacity_reason": self.capacity_reason})
+            found = outbound.findings_of({"capacity_reason": self.capacity_reason}, known_names)
             if found:
                 problems["capacity_reason"] = [
                     outbound.message(found["capacity_reason"], SYNTHESIS_AUDIENCE)
@@ -464,14 +465,14 @@ class Diagnostic(models.Model):
         event.save()
         return event
 
-    def check_submit(self, *, by, at=None):
+    def check_submit(self, *, by, at=None, known_names=None):
         """The rule of `submit`, applied in memory: a draft, complete by its level
         (`submission_problems`: the level's steps, the five themes, the budget at levels 2–3,
         the arrears cause and the debt for an eviction threat, the conclusion). The one rule
         code of `submit` and `submit_many`. Returns the unsaved event."""
         if self.status != DiagnosticStatus.DRAFT:
             raise ValidationError("Ce diagnostic a déjà été transmis.")
-        problems = self.submission_problems()
+        problems = self.submission_problems(known_names)
         if problems:
             raise ValidationError(problems)
         now = at or timezone.now()
@@ -496,7 +497,10 @@ class Diagnostic(models.Model):
         the households that can move to « en attente d'admission » move through `move_many` in
         the submission's name (same moment and author as the event)."""
         items = list(items)
-        events = [diagnostic.check_submit(**spec) for diagnostic, spec in items]
+        known = outbound.known_name_words(
+            set().union(set(), *(outbound.name_candidates(d.capacity_reason) for d, _ in items))
+        )
+        events = [diagnostic.check_submit(known_names=known, **spec) for diagnostic, spec in items]
         moves = [
             (
                 event.diagnostic.household,
