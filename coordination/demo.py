@@ -284,6 +284,10 @@ def _is_admission(step):
     return step[0] == Status.AWAITING_ADMISSION and step[1] in ADMISSION_OUTCOMES
 
 
+def _is_submission(step):
+    return step[0] == Status.DIAGNOSTIC and step[1] == Status.AWAITING_ADMISSION
+
+
 def _is_deferral(step):
     return step[0] == Status.AWAITING_ADMISSION and step[1] == Status.DIAGNOSTIC
 
@@ -359,7 +363,8 @@ def levels(ctx):
     `do_record_decision` and `set_diagnostic_level`: the meeting sat, the item open, a level
     other than the rule's with its reason), on the past cellules the histories name (created
     here, with the days of their later decisions). Then each file's next steps through
-    `move_many` up to its admission decision, left to `admissions` (`ctx.awaiting`); the
+    `move_many` up to its diagnostic's submission, left to diagnostics.demo
+    (`ctx.submissions`); the
     cellule's "compléments demandés" (ajourné) on the way are recorded as the histories say."""
     members = _members()
     if not members or not ctx.levels:
@@ -393,7 +398,7 @@ def levels(ctx):
         batch.append((item, dict(by=by, outcome=Outcome.LEVEL, level=level, reason=reason, at=at)))
     record_decisions(batch)
     rest = {pk: steps[1:] for pk, (_level, steps) in ctx.levels.items()}
-    _next_steps(ctx, rest, _is_admission, ctx.awaiting)
+    _next_steps(ctx, rest, _is_submission, ctx.submissions)
     # The cellule asked for more before deciding (the diagnostic reopened): its records.
     deferrals = [(pk, step) for pk, steps in rest.items() for step in steps if _is_deferral(step)]
     deferred = [

@@ -1,8 +1,9 @@
 """Demo diagnostics for the households already in the database, at every level and state.
 
 Households in « diagnostic en cours » get a draft (a third of them none yet: « à faire »);
-households awaiting the admission cellule get a submitted diagnostic; households further down
-the pipeline a reviewed one; one household has a reviewed version 1 and a submitted version 2.
+the files paused at their submission (`ctx.submissions`) a complete draft submitted through
+`Diagnostic.submit_many` on its history's day (a deferral on the way: that version examined,
+a new one copied and submitted).
 Idempotent (nothing happens once diagnostics exist) and deterministic: each
 household's content comes from a generator seeded with its primary key.
 """
@@ -17,7 +18,7 @@ from django.core.files.storage import default_storage
 from accounts.enums import Role
 from accounts.models import User
 from households import taxonomy
-from households.enums import Employment, Public, Quartier, Status
+from households.enums import TRANSITIONS, Employment, Public, Quartier, Status
 from households.models import Household
 
 from . import budget as budget_rules
@@ -118,9 +119,10 @@ def seed(ctx):
         ctx.stdout.write("Diagnostics : rien à créer.")
         return
     workers, manager = _staff(ctx)
+    submissions = ctx.submissions
     buckets = {}
     for household in households:
-        buckets.setdefault(STATE_OF_STATUS[household.status], []).append(household)
+        buckets.setdefault(_planned_state(household, submissions), []).append(household)
 
     plans = []  # (household, level, state)
     for state, members in buckets.items():
@@ -129,7 +131,12 @@ def seed(ctx):
                 level = index + 1  # (a level the cellule decided stays: its decision says it)
             else:
                 level = household.diagnostic_level or household.suggested_diagnostic_level
-            if state == DiagnosticStatus.DRAFT and index >= 3 and index % 3 == 0:
+            if (
+                state == DiagnosticStatus.DRAFT
+                and index >= 3
+                and index % 3 == 0
+                and household.pk not in submissions
+            ):
                 # « à faire »: level decided, diagnostic not started.
                 _set_level(household, level)
                 continue
@@ -143,35 +150,141 @@ def seed(ctx):
     diagnostics = []
     for household, level, state in plans:
         rng = random.Random(f"diagnostic-{household.pk}")
-        diagnostics.append(_diagnostic(rng, household, level, state, workers, manager, ctx.now))
+        diagnostic = _diagnostic(rng, household, level, state, workers, manager, ctx.now)
+        if household.pk in submissions:
+            _to_submit(diagnostic, submissions[household.pk][0][2])
+        diagnostics.append(diagnostic)
     Diagnostic.objects.bulk_create(diagnostics)
 
-    # One household asked for more: version 1 reviewed, version 2 submitted.
-    first = next((d for d in diagnostics if d.status == DiagnosticStatus.SUBMITTED), None)
-    if first is not None:
-        first.status = DiagnosticStatus.REVIEWED
-        first.reviewed_at = first.submitted_at + timedelta(days=7)
-        first.reviewed_by = manager
-        first.save(update_fields=["status", "reviewed_at", "reviewed_by"])
-        second = Diagnostic(
-            **{
-                f.attname: getattr(first, f.attname)
-                for f in Diagnostic._meta.concrete_fields
-                if f.attname not in ("id", "previous_id")
-            }
-        )
-        second.previous = first
-        second.number = 2
-        second.status = DiagnosticStatus.SUBMITTED
-        second.created_at = first.reviewed_at + timedelta(days=1)
-        second.submitted_at = min(second.created_at + timedelta(days=10), ctx.now)
-        second.reviewed_at = None
-        second.reviewed_by = None
-        second.save()
-        diagnostics.append(second)
-
     _children(diagnostics, ctx)
-    ctx.stdout.write(f"Diagnostics : {len(diagnostics)} créés.")
+    created = len(diagnostics) + _submit(ctx, diagnostics, manager)
+    ctx.stdout.write(f"Diagnostics : {created} créés.")
+
+
+def _planned_state(household, submissions):
+    """A paused file's diagnostic is submitted (by `_submit`, on its history's day); a file that
+    left (archived) before any submission has only a draft."""
+    if household.pk in submissions:
+        return DiagnosticStatus.SUBMITTED
+    return DiagnosticStatus.DRAFT
+
+
+def _to_submit(diagnostic, at):
+    """A complete draft begun on the file's « diagnostic en cours » day, to be submitted `at`."""
+    begun = diagnostic.household.status_changed_at
+    diagnostic.status = DiagnosticStatus.DRAFT
+    diagnostic.created_at = begun + min(timedelta(days=2), (at - begun) / 2)
+    diagnostic.submitted_at = diagnostic.reviewed_at = diagnostic.reviewed_by = None
+    diagnostic._submit_at = at
+
+
+def _copy(diagnostic, at, by):
+    """The version after a deferral (as `reopen` makes it): a draft copy with its rows."""
+    new = Diagnostic(
+        **{
+            f.attname: getattr(diagnostic, f.attname)
+            for f in Diagnostic._meta.concrete_fields
+            if f.attname not in ("id", "previous_id")
+        }
+    )
+    new.previous = diagnostic
+    new.number = diagnostic.number + 1
+    new.status = DiagnosticStatus.DRAFT
+    new.author = by
+    new.created_at = at
+    new.submitted_at = new.reviewed_at = new.reviewed_by = None
+    new.version = 1
+    return new
+
+
+def _submit(ctx, diagnostics, manager):
+    """The paused files' steps from their submission on (`ctx.submissions`), in order: each
+    submission through `Diagnostic.submit_many` (the rules of `submit`; the file moves to « en
+    attente d'admission » in the submission's name, on its history's day and by its author); a
+    deferral (« compléments demandés ») marks the version examined (`mark_reviewed_many`) and
+    moves the file back through `move_many` (the reopening's owner), a new version copied; the
+    admission decision and what follows are handed to the cellule (`ctx.awaiting`). Returns
+    how many versions were added."""
+    submissions = ctx.submissions
+    current = {
+        d.household_id: d
+        for d in Diagnostic.objects.filter(
+            pk__in=[d.pk for d in diagnostics if hasattr(d, "_submit_at")]
+        )
+        .select_related("household")
+        .prefetch_related("steps", "budget_lines", "debts", "housing_history")
+    }
+    added = 0
+    for step_no in range(max((len(steps) for steps in submissions.values()), default=0)):
+        moves, submits, reviews, copies = [], [], [], []
+        for pk in sorted(submissions):
+            steps = submissions[pk]
+            if step_no >= len(steps) or pk in ctx.awaiting:
+                continue
+            before, after, at, by, reason, decision, exit_reason = steps[step_no]
+            if before == Status.DIAGNOSTIC and after == Status.AWAITING_ADMISSION:
+                submits.append((current[pk], dict(by=by, at=at)))
+            elif before == Status.AWAITING_ADMISSION and after in (
+                Status.ADMITTED,
+                Status.NOT_ADMITTED,
+            ):
+                ctx.awaiting[pk] = steps[step_no:]
+            else:
+                diagnostic = current[pk]
+                household = diagnostic.household
+                if after == Status.DIAGNOSTIC:
+                    reviews.append((diagnostic, dict(by=manager, decision=reason, at=at)))
+                    copies.append(_copy(diagnostic, at, diagnostic.author))
+                moves.append(
+                    (
+                        household,
+                        after,
+                        dict(
+                            by=by,
+                            owner=TRANSITIONS[before][after],
+                            reason=reason,
+                            decision=decision,
+                            exit_reason=exit_reason,
+                            at=at,
+                        ),
+                    )
+                )
+        Household.move_many(moves)
+        Diagnostic.mark_reviewed_many(reviews)
+        if copies:
+            Diagnostic.objects.bulk_create(copies)
+            _copy_rows(copies)
+            added += len(copies)
+            for new in (
+                Diagnostic.objects.filter(pk__in=[c.pk for c in copies])
+                .select_related("household")
+                .prefetch_related("steps", "budget_lines", "debts", "housing_history")
+            ):
+                current[new.household_id] = new
+        Diagnostic.submit_many(submits)
+    ctx.submissions = {}
+    return added
+
+
+def _copy_rows(copies):
+    for model, related in (
+        (DiagnosticStep, "steps"),
+        (BudgetLine, "budget_lines"),
+        (Debt, "debts"),
+        (HousingHistoryEntry, "housing_history"),
+        (Obstacle, "obstacles"),
+    ):
+        rows = []
+        for new in copies:
+            for row in getattr(new.previous, related).all():
+                row.pk = row.id = None
+                row.diagnostic = new
+                rows.append(row)
+        model.objects.bulk_create(rows, batch_size=2000)
+    DiagnosticEvent.objects.bulk_create(
+        DiagnosticEvent(diagnostic=new, kind=EventKind.CREATED, at=new.created_at, by=new.author)
+        for new in copies
+    )
 
 
 def _set_level(household, level):

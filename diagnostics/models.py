@@ -403,9 +403,10 @@ class Diagnostic(models.Model):
                 )
         return problems
 
-    def submission_problems(self) -> dict[str, list[str]]:
+    def submission_problems(self, known_names=None) -> dict[str, list[str]]:
         """Why the diagnostic cannot be submitted yet, by form field ("method" for the level's
-        steps), in French; empty: it can."""
+        steps), in French; empty: it can. A batch passes the programme's name words
+        (`known_names`, one query for all its texts)."""
         problems = {}
         steps = [
             f"Étape manquante : {label}."
@@ -426,7 +427,7 @@ class Diagnostic(models.Model):
             ]
         else:
             # A draft saved before the outbound check existed is not transmitted as it is.
-            found = outbound.findings_of({"capacity_reason": self.capacity_reason})
+            found = outbound.findings_of({"capacity_reason": self.capacity_reason}, known_names)
             if found:
                 problems["capacity_reason"] = [
                     outbound.message(found["capacity_reason"], SYNTHESIS_AUDIENCE)
@@ -455,24 +456,68 @@ class Diagnostic(models.Model):
     @transaction.atomic
     def submit(self, *, by):
         locked = Diagnostic.objects.select_for_update().get(pk=self.pk)
-        if locked.status != DiagnosticStatus.DRAFT:
-            raise ValidationError("Ce diagnostic a déjà été transmis.")
-        problems = self.submission_problems()
-        if problems:
-            raise ValidationError(problems)
-        now = timezone.now()
-        self.status = DiagnosticStatus.SUBMITTED
-        self.submitted_at = now
+        self.status = locked.status
+        event = self.check_submit(by=by)
         self.save(update_fields=["status", "submitted_at", "updated_at"])
         household = self.household
         if household.can_move_to(Status.AWAITING_ADMISSION, Owner.SUBMISSION):
-            household.move_to(
+            household.move_to(Status.AWAITING_ADMISSION, **self.submission_move(event))
+        event.save()
+        return event
+
+    def check_submit(self, *, by, at=None, known_names=None):
+        """The rule of `submit`, applied in memory: a draft, complete by its level
+        (`submission_problems`: the level's steps, the five themes, the budget at levels 2–3,
+        the arrears cause and the debt for an eviction threat, the conclusion). The one rule
+        code of `submit` and `submit_many`. Returns the unsaved event."""
+        if self.status != DiagnosticStatus.DRAFT:
+            raise ValidationError("Ce diagnostic a déjà été transmis.")
+        problems = self.submission_problems(known_names)
+        if problems:
+            raise ValidationError(problems)
+        now = at or timezone.now()
+        self.status = DiagnosticStatus.SUBMITTED
+        self.submitted_at = now
+        return DiagnosticEvent(diagnostic=self, kind=EventKind.SUBMITTED, at=now, by=by)
+
+    def submission_move(self, event):
+        """The household's move to « en attente d'admission » in the name of the submission."""
+        return {
+            "by": event.by,
+            "owner": Owner.SUBMISSION,
+            "reason": f"Diagnostic v{self.number} transmis",
+            "at": event.at,
+        }
+
+    @staticmethod
+    @transaction.atomic
+    def submit_many(items):
+        """`submit` for a batch: `items` are (diagnostic, {by, at}); `at` dates the act (default
+        now). The rule (`check_submit`) checked for every item before anything is written; then
+        the households that can move to « en attente d'admission » move through `move_many` in
+        the submission's name (same moment and author as the event)."""
+        items = list(items)
+        known = outbound.known_name_words(
+            set().union(set(), *(outbound.name_candidates(d.capacity_reason) for d, _ in items))
+        )
+        events = [diagnostic.check_submit(known_names=known, **spec) for diagnostic, spec in items]
+        moves = [
+            (
+                event.diagnostic.household,
                 Status.AWAITING_ADMISSION,
-                by=by,
-                owner=Owner.SUBMISSION,
-                reason=f"Diagnostic v{self.number} transmis",
+                event.diagnostic.submission_move(event),
             )
-        return self.events.create(kind=EventKind.SUBMITTED, at=now, by=by)
+            for event in events
+            if event.diagnostic.household.can_move_to(Status.AWAITING_ADMISSION, Owner.SUBMISSION)
+        ]
+        Household.move_many(moves)
+        stamp = timezone.now()
+        for diagnostic, _ in items:
+            diagnostic.updated_at = stamp
+        Diagnostic.objects.bulk_update(
+            [d for d, _ in items], ["status", "submitted_at", "updated_at"], batch_size=1000
+        )
+        return DiagnosticEvent.objects.bulk_create(events, batch_size=2000)
 
     @transaction.atomic
     def mark_reviewed(self, *, by, decision=""):

@@ -570,7 +570,14 @@ def existing_numbers() -> set[int]:
 
 
 def create_households(
-    users, count: int, base_seed: int, today: date, later=None, awaiting=None, levels=None
+    users,
+    count: int,
+    base_seed: int,
+    today: date,
+    later=None,
+    awaiting=None,
+    levels=None,
+    submissions=None,
 ) -> int:
     """Create the demo households numbered 1..count that are not there yet; returns how many.
     `levels` receives each file's level and steps from the cellule's level decision on,
@@ -616,15 +623,15 @@ def create_households(
                 )
         Person.objects.bulk_create(persons, batch_size=BATCH)
         HouseholdSource.objects.bulk_create(sources, batch_size=BATCH)
-        apply_histories(plans, users, later, awaiting, levels)
+        apply_histories(plans, users, later, awaiting, levels, submissions)
         ReferentAssignment.objects.bulk_create(assignments, batch_size=BATCH)
     return len(missing)
 
 
-def apply_histories(plans, users, later=None, awaiting=None, levels=None):
+def apply_histories(plans, users, later=None, awaiting=None, levels=None, submissions=None):
     """Each file's history after its creation, through the owners' rules (`move_many`, the
     batch form of `move_to`): its moves in order, each with its date and its owner, up to
-    « en attente d'admission » (its diagnostic submitted). The cellule's admission decision
+    « en attente d'admission » (with `submissions`: up to the submission, below). The cellule's admission decision
     (« admis », « non admis ») and the steps after it are left in `awaiting` (household pk →
     its steps as (from, to, at, by, reason, decision, exit reason)) for coordination.demo,
     which records the decisions through `record_admissions`, the batch form of
@@ -634,7 +641,10 @@ def apply_histories(plans, users, later=None, awaiting=None, levels=None):
     en cours ») and the steps after it are left in `levels` (household pk → (level, steps)),
     for coordination.demo too (`record_decisions`, then `move_many` up to the admission
     decision, the rest to `awaiting`). Without `levels` or `awaiting`, those decisions are
-    applied here (`move_many`)."""
+    applied here (`move_many`). With `submissions`, a file stops at its diagnostic's
+    submission (« diagnostic en cours » → « en attente d'admission »): that step and the ones
+    after it go to `submissions` (household pk → steps), for diagnostics.demo, which submits the
+    diagnostic through `Diagnostic.submit_many` (the file moving in the submission's name)."""
     moves = []
     later = {} if later is None else later
     for step in range(1, max(len(p.changes) for p in plans)):
@@ -647,6 +657,12 @@ def apply_histories(plans, users, later=None, awaiting=None, levels=None):
                 p.household.pk in levels or (before == S.AWAITING_LEVEL and after == S.DIAGNOSTIC)
             ):
                 levels.setdefault(p.household.pk, (p.level, []))[1].append(row)
+                continue
+            if submissions is not None and (
+                p.household.pk in submissions
+                or (before == S.DIAGNOSTIC and after == S.AWAITING_ADMISSION)
+            ):
+                submissions.setdefault(p.household.pk, []).append(row)
                 continue
             if awaiting is not None and (
                 p.household.pk in awaiting
@@ -679,7 +695,14 @@ def seed(ctx):
     base_seed = ctx.rng.getrandbits(48)
     today = ctx.now.astimezone(PARIS).date()
     created = create_households(
-        ctx.users, ctx.households, base_seed, today, ctx.later, ctx.awaiting, ctx.levels
+        ctx.users,
+        ctx.households,
+        base_seed,
+        today,
+        ctx.later,
+        ctx.awaiting,
+        ctx.levels,
+        ctx.submissions,
     )
     ctx.stdout.write(
         f"Ménages de démonstration : {created} créé(s) "

@@ -1,7 +1,8 @@
 """Issue 10, point 7: the demo is built through the front door. Every household's history is
 what the transition owners write (`Household.create_files`, `Household.move_many`, the
 batch forms of `record_creation` and `move_to`, sharing their rule code; the accompaniments by
-`Accompaniment.begin_many` / `close_many`, those of `begin` and `close`), and each file agrees
+`Accompaniment.begin_many` / `close_many`, those of `begin` and `close`; the submissions by
+`Diagnostic.submit_many`, that of `submit`), and each file agrees
 with its records: status dates, accompaniment dates, signed documents, cellule decisions."""
 
 import io
@@ -66,7 +67,7 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
     from coordination.enums import ItemKind, MeetingKind, Outcome
     from coordination.models import Decision, Meeting
     from diagnostics.enums import EventKind as DiagnosticEventKind
-    from diagnostics.models import DiagnosticEvent
+    from diagnostics.models import Diagnostic, DiagnosticEvent, DiagnosticStatus
     from housing.models import AgreementDocument, DocumentKind, DocumentStatus
 
     # The status changes a cellule decision of its owner makes: (owner, to) → outcome.
@@ -208,6 +209,33 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
     } == moved
     assert {outcome for _household, _at, outcome in moved} == set(OWNER_OUTCOME.values())
     assert StatusChange.objects.filter(owner="").count() == 0
+    # Every move to « en attente d'admission » is a diagnostic's submission by its owner
+    # (`submit_many`): a submitted event of a complete version of that household's diagnostic,
+    # same moment, same author, and each submission moved its household.
+    submissions = {
+        (row.household_id, row.at, row.by_id, row.reason)
+        for row in StatusChange.objects.filter(to_status=Status.AWAITING_ADMISSION)
+    }
+    assert {
+        owner
+        for owner in StatusChange.objects.filter(to_status=Status.AWAITING_ADMISSION).values_list(
+            "owner", flat=True
+        )
+    } == {Owner.SUBMISSION}
+    submitted = {
+        (
+            event.diagnostic.household_id,
+            event.at,
+            event.by_id,
+            f"Diagnostic v{event.diagnostic.number} transmis",
+        )
+        for event in DiagnosticEvent.objects.filter(
+            kind=DiagnosticEventKind.SUBMITTED
+        ).select_related("diagnostic")
+    }
+    assert submissions and submissions == submitted
+    for diagnostic in Diagnostic.objects.exclude(status=DiagnosticStatus.DRAFT):
+        assert diagnostic.submission_problems() == {}, diagnostic.household.reference
     out = io.StringIO()
     call_command("check_pipeline", stdout=out, stderr=io.StringIO())
     assert "aucune incohérence" in out.getvalue()

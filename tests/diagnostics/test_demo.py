@@ -1,5 +1,6 @@
 import io
 import random
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -18,23 +19,41 @@ def test_demo_covers_every_level_and_state_and_is_idempotent():
     from accounts.enums import Role
 
     worker = make_user(Role.SOCIAL_WORKER)
-    for status in (Status.DIAGNOSTIC, Status.AWAITING_ADMISSION, Status.ACCOMPANIED):
-        for index in range(5):
-            HouseholdFactory(
-                status=status,
-                referent=worker,
-                public=Public.EVICTION_THREAT if index % 2 else Public.THIRD_PARTY,
-            )
+    make_user(Role.CCAS_MANAGER)
+    now = timezone.now()
+    begun = now - timedelta(days=60)
+    for index in range(15):
+        HouseholdFactory(
+            status=Status.DIAGNOSTIC,
+            status_changed_at=begun,
+            referent=worker,
+            public=Public.EVICTION_THREAT if index % 2 else Public.THIRD_PARTY,
+        )
     HouseholdFactory(status=Status.PRESELECTED)
-    ctx = DemoContext(
-        rng=random.Random(14), households=16, now=timezone.now(), stdout=io.StringIO()
-    )
+    ctx = DemoContext(rng=random.Random(14), households=16, now=now, stdout=io.StringIO())
+    # Ten files paused at their submission (households.demo): three asked for more first.
+    submit = (Status.DIAGNOSTIC, Status.AWAITING_ADMISSION)
+    defer = (Status.AWAITING_ADMISSION, Status.DIAGNOSTIC)
+    for n, household in enumerate(
+        Household.objects.filter(status=Status.DIAGNOSTIC).order_by("pk")[5:]
+    ):
+        steps = [(*submit, now - timedelta(days=30), worker, "", "", "")]
+        if n < 3:
+            steps += [
+                (*defer, now - timedelta(days=20), worker, "Compléments demandés", "", ""),
+                (*submit, now - timedelta(days=10), worker, "", "", ""),
+            ]
+        ctx.submissions[household.pk] = steps
     demo.seed(ctx)
     combos = set(Diagnostic.objects.values_list("level", "status"))
     for level in (1, 2, 3):
         for state in DiagnosticStatus.values:
             assert (level, state) in combos
     assert Diagnostic.objects.filter(number=2, previous__isnull=False).exists()
+    # Each submission by the owner (submit_many), moving its household on the history's day.
+    for household in Household.objects.filter(pk__in=list(ctx.submissions)):
+        assert household.status == Status.AWAITING_ADMISSION
+    assert Diagnostic.objects.filter(status=DiagnosticStatus.SUBMITTED).count() == 10
     # Sent diagnostics are complete, the household level matches the current diagnostic's.
     for diagnostic in Diagnostic.objects.exclude(status=DiagnosticStatus.DRAFT):
         assert diagnostic.missing_for_submission() == [], diagnostic

@@ -60,8 +60,12 @@ class DemoContext:
     awaiting: dict = field(default_factory=dict)
     # household pk → (its level, its steps from the cellule's level decision on), left by
     # households.demo at « en attente de niveau » (coordination.demo.levels: record_decisions,
-    # then move_many up to the admission decision, the rest handed to `awaiting`).
+    # then move_many up to the submission, the rest handed to `submissions`).
     levels: dict = field(default_factory=dict)
+    # household pk → its steps from its diagnostic's submission on, left at « diagnostic en
+    # cours » (diagnostics.demo: Diagnostic.submit_many, the deferrals through move_many, the
+    # steps from the admission decision on handed to `awaiting`).
+    submissions: dict = field(default_factory=dict)
 
 
 class Command(BaseCommand):
