@@ -148,8 +148,10 @@ def seed(ctx):
     )
 
     diagnostics = []
-    for household, level, state in plans:
-        rng = random.Random(f"diagnostic-{household.pk}")
+    # Draws keyed by the position in the (ordered) plan, not by primary keys: the database's
+    # sequences differ from one run to the next (tests in random order), the demo must not.
+    for position, (household, level, state) in enumerate(plans):
+        rng = random.Random(f"diagnostic-{position}")
         diagnostic = _diagnostic(rng, household, level, state, workers, manager, ctx.now)
         if household.pk in submissions:
             _to_submit(diagnostic, submissions[household.pk][0][2])
@@ -367,8 +369,8 @@ def _diagnostic(rng, household, level, state, workers, manager, now):
 
 def _children(diagnostics, ctx):  # noqa: C901 — demo data: one draw per child table, no rule
     steps, lines, debts, history, obstacles, events = [], [], [], [], [], []
-    for diagnostic in diagnostics:
-        rng = random.Random(f"diagnostic-children-{diagnostic.pk}")
+    for position, diagnostic in enumerate(diagnostics):
+        rng = random.Random(f"diagnostic-children-{position}")
         household = diagnostic.household
         complete = getattr(diagnostic, "_demo_complete", True)
         day = diagnostic.created_at.date()

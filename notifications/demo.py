@@ -12,13 +12,18 @@ from .models import DigestSetting, Notification, Preference
 
 
 def preferences(ctx):
-    """Before the jobs: a référent on the daily digest at 18 h, the manager in-app for signals."""
-    ts1, direction = ctx.users.get("ts1"), ctx.users.get("direction")
-    if ts1 is not None:
-        DigestSetting.objects.update_or_create(user=ts1, defaults={"hour": 18})
-        Preference.objects.get_or_create(
-            user=ts1, kind=Kind.CONTACT_DUE, defaults={"channel": Channel.DIGEST}
-        )
+    """Before the jobs: the référents take their contact reminders in a daily digest at 18 h
+    (every one of them, so that a small demo, whichever households fall to whom, has some),
+    the manager reads signals in-app."""
+    direction = ctx.users.get("direction")
+    for key in ("ts1", "ts2", "ts3", "ts4"):
+        if (worker := ctx.users.get(key)) is None:
+            continue
+        DigestSetting.objects.update_or_create(user=worker, defaults={"hour": 18})
+        for kind in (Kind.CONTACT_DUE, Kind.CONTACT_OVERDUE):
+            Preference.objects.get_or_create(
+                user=worker, kind=kind, defaults={"channel": Channel.DIGEST}
+            )
     if direction is not None:
         Preference.objects.get_or_create(
             user=direction, kind=Kind.SIGNAL_WAITING, defaults={"channel": Channel.IN_APP}
