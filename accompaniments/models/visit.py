@@ -242,8 +242,6 @@ class PlannedVisit(models.Model):
         blank=True,
         related_name="planned_visit",
     )
-    # The form's one-time key (caen_accompagnement/once.py).
-    client_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = PlannedVisitQuerySet.as_manager()
 
@@ -293,7 +291,6 @@ class PlannedVisit(models.Model):
         by,
         place="",
         worker=None,
-        client_id=None,
         planned_at=None,
     ):
         """A new appointment with the household; the référent (or `worker`) holds it.
@@ -311,7 +308,6 @@ class PlannedVisit(models.Model):
             place=place,
             worker=worker or accompaniment.household.referent or by,
             planned_by=by,
-            client_id=client_id,
         )
         accompaniment.events.create(
             kind=EventKind.VISIT_PLANNED, by=by, at=planned_at, detail=str(visit)

@@ -72,7 +72,6 @@ def signal_create(request):
                 amount=data["amount"],
                 months=data["months"],
                 description=data["description"],
-                submission_key=data["submission_key"],
             )
         except ValidationError as exc:
             add_errors(form, exc)

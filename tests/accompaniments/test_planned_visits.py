@@ -369,7 +369,7 @@ def test_plan_form_refused_answers_400_in_french_and_keeps_the_input(client, acc
         "kind": VisitKind.OFFICE,
         "starts_at": "2027-12-01T14:30",
         "place": "CCAS, 1er étage",
-        "client_id": "9d3a5a61-6f0e-4c39-9d0e-2b8c0e6d2a11",
+        "once_key": "9d3a5a61-6f0e-4c39-9d0e-2b8c0e6d2a11",
     }
     assert client.post(url, ok).status_code == 302
     assert client.post(url, ok).status_code == 302  # posted twice: one visit
