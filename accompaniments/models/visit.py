@@ -17,7 +17,7 @@ the place and the worker's first name only (`message_text`).
 
 import logging
 import re
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts import policy
 from caen_accompagnement import sms
+from caen_accompagnement.dates import start_of_day
 from households.outbound import check_outbound
 
 from ..enums import (
@@ -96,7 +97,7 @@ def display_phone(number: str) -> str:
 
 
 def day_bounds(day):
-    start = timezone.make_aware(datetime.combine(day, time.min))
+    start = start_of_day(day)
     return start, start + timedelta(days=1)
 
 
