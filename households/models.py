@@ -68,10 +68,7 @@ class HouseholdQuerySet(models.QuerySet):
 
     def with_members_and_sources(self):
         """Members in display order and the lists each household comes from, prefetched."""
-        return self.prefetch_related(
-            models.Prefetch("members", queryset=Person.objects.order_by("position", "pk")),
-            "sources",
-        )
+        return self.prefetch_related("members", "sources")  # Person's Meta.ordering
 
     def with_list_data(self):
         """What the list page shows, in a constant number of queries."""

@@ -1,8 +1,6 @@
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from accounts import policy
-from households.models import Person
 
 from ..models import (
     Accompaniment,
@@ -10,7 +8,8 @@ from ..models import (
 
 
 def _members():
-    return Prefetch("household__members", queryset=Person.objects.order_by("position", "pk"))
+    """The households' members, in display order (Person's Meta.ordering)."""
+    return "household__members"
 
 
 def _accompaniment(request, pk, action="accompaniment.view"):
