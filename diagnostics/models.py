@@ -497,9 +497,7 @@ class Diagnostic(models.Model):
         the households that can move to « en attente d'admission » move through `move_many` in
         the submission's name (same moment and author as the event)."""
         items = list(items)
-        known = outbound.known_name_words(
-            set().union(set(), *(outbound.name_candidates(d.capacity_reason) for d, _ in items))
-        )
+        known = outbound.known_names_in(d.capacity_reason for d, _ in items)
         events = [diagnostic.check_submit(known_names=known, **spec) for diagnostic, spec in items]
         moves = [
             (
