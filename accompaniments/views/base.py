@@ -1,6 +1,8 @@
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from accounts import policy
+from households.models import Person
 
 from ..models import (
     Accompaniment,
@@ -8,8 +10,7 @@ from ..models import (
 
 
 def _members():
-    """The households' members, in display order (Person's Meta.ordering)."""
-    return "household__members"
+    return Prefetch("household__members", queryset=Person.objects.order_by("position", "pk"))
 
 
 def _accompaniment(request, pk, action="accompaniment.view"):
