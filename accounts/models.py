@@ -1,7 +1,7 @@
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
 
 from .enums import CCAS_ROLES, OrganisationKind, Role
@@ -76,9 +76,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @cached_property
     def roles(self) -> frozenset[str]:
+        """Read once per request (the middleware loads the user for each), with one plain
+        statement: every page asks it (the policy, the menu, the header badge), and a QuerySet
+        built and compiled each time cost ten times the query itself (docs/performance.md)."""
         if not self.pk:
             return frozenset()
-        return frozenset(self.role_assignments.values_list("role", flat=True))
+        db = router.db_for_read(RoleAssignment, instance=self)
+        connection = connections[db]
+        table = connection.ops.quote_name(RoleAssignment._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT role FROM {table} WHERE user_id = %s", [self.pk])
+            return frozenset(role for (role,) in cursor.fetchall())
 
     def has_role(self, *roles) -> bool:
         return bool(self.roles.intersection(roles))
