@@ -38,6 +38,28 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
             user.role_assignments.create(role=role)
         return user
 
+    def with_roles(self, pk):
+        """The user `pk` (None if none) with its roles read in the same statement: the
+        authentication backend loads the user of every request this way (accounts/backends.py),
+        one query and no QuerySet to build (docs/performance.md, « The cost every page pays »).
+        One row per role (a user without a role: one row, no role)."""
+        connection = connections[router.db_for_read(self.model)]
+        users = connection.ops.quote_name(self.model._meta.db_table)
+        roles = connection.ops.quote_name(RoleAssignment._meta.db_table)
+        rows = list(
+            self.raw(
+                f"SELECT {users}.*, {roles}.role AS assigned_role FROM {users}"
+                f" LEFT JOIN {roles} ON {roles}.user_id = {users}.id WHERE {users}.id = %s",
+                [pk],
+            )
+        )
+        if not rows:
+            return None
+        user = rows[0]
+        user.__dict__["roles"] = frozenset(row.assigned_role for row in rows if row.assigned_role)
+        del user.assigned_role
+        return user
+
     def create_superuser(self, email, password=None, **extra):
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)

@@ -1,5 +1,5 @@
 """The cost every logged-in page pays before its own work (docs/performance.md, « The cost every
-page pays »): four queries, none of them built by the ORM for the request, and a header badge
+page pays »): three queries, none of them built by the ORM for the request, and a header badge
 and a menu that stay exact although their SQL and markup are made once per user's roles."""
 
 import datetime
@@ -51,8 +51,9 @@ def badge(client):
     return int(found.group(1)) if found else 0
 
 
-def test_a_logged_in_page_without_data_costs_four_queries(client, ccas_manager, social_worker):
-    """Session, user, roles, badge count: the page's own work is none (/accessibilite/)."""
+def test_a_logged_in_page_without_data_costs_three_queries(client, ccas_manager, social_worker):
+    """Session, user with its roles, badge count: the page's own work is none
+    (/accessibilite/)."""
     household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
     notify(ccas_manager, Kind.CONTACT_OVERDUE, household)
     client.force_login(ccas_manager)
@@ -62,15 +63,14 @@ def test_a_logged_in_page_without_data_costs_four_queries(client, ccas_manager, 
     assert response.status_code == 200
     assert tables_read(queries) == [
         "django_session",
-        "accounts_user",
-        "accounts_roleassignment",
+        "accounts_user",  # with its roles (accounts/backends.py)
         "notifications_notification",
     ]
     # The first page of a user whose roles the process has not seen yet costs the same.
     client.force_login(social_worker)
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("accessibility"))
-    assert len(tables_read(queries)) == 4
+    assert len(tables_read(queries)) == 3
 
 
 def test_the_badge_follows_every_change_of_what_the_user_may_read(
@@ -102,7 +102,7 @@ def test_the_badge_follows_every_change_of_what_the_user_may_read(
     # An archived file leaves every scope.
     other.archive(last_contact=timezone.now() - datetime.timedelta(days=3000))
     assert counts() == 1
-    # Roles read afresh on every request: without the role, nothing is readable.
+    # Roles read afresh with the user on every request: without the role, nothing is readable.
     RoleAssignment.objects.filter(user=social_worker).delete()
     assert badge(client) == 0
     RoleAssignment.objects.create(user=social_worker, role=Role.SOCIAL_WORKER)
