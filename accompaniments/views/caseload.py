@@ -37,10 +37,6 @@ from ..models import (
 from .base import _members
 from .visits import caseload_visits
 
-# What the caseload's sorting query reads of each row of the page, and its window counts.
-CADENCE_FIELDS = ("pk", "last_visit_at", "last_contact_at", "visit_due", "call_due", "next_due")
-TOTALS = ("urgency_total", "urgency_overdue", "urgency_week")
-
 
 # --- caseload --------------------------------------------------------------------------
 @policy.action_required("accompaniment.view")
@@ -57,23 +53,30 @@ def caseload(request):
         if selected_referent.isdigit():
             qs = qs.filter(household__referent_id=int(selected_referent))
     # Sorted and counted by the database over the whole caseload (docs/performance.md): one
-    # query reads the asked page's rows (LIMIT/OFFSET, the most urgent first) with the counts.
+    # query reads the asked page's rows whole (LIMIT/OFFSET, the most urgent first), their
+    # due dates and the counts, from the accompaniments' rows alone (their last visit and
+    # contact are stored on them: no contact is read).
     ordered = qs.by_urgency(today).with_urgency_totals(today)
+    page_rows = ordered.with_open_signals().select_related("household", "household__referent")
 
     def page_and_counts(number):
-        """The asked page's rows, {pk: its cadence fields}, and the counts (one query)."""
+        """The asked page's accompaniments and the counts (one query)."""
         start = (number - 1) * PAGE_SIZE
-        rows = list(ordered.values(*CADENCE_FIELDS, *TOTALS)[start : start + PAGE_SIZE])
+        rows = list(page_rows[start : start + PAGE_SIZE])
         if not rows:  # no caseload, or a page past the end: count apart
-            return {}, qs.urgency_counts(today)
-        total, overdue, week = (rows[0][name] for name in TOTALS)
-        counts = {"total": total, "overdue": overdue, "week": week}
-        counts["up_to_date"] = total - overdue - week
-        return {row["pk"]: row for row in rows}, counts
+            return [], qs.urgency_counts(today)
+        first = rows[0]
+        counts = {
+            "total": first.urgency_total,
+            "overdue": first.urgency_overdue,
+            "week": first.urgency_week,
+        }
+        counts["up_to_date"] = counts["total"] - counts["overdue"] - counts["week"]
+        return rows, counts
 
     asked = request.GET.get("page", "")
     asked = int(asked) if asked.isdigit() and int(asked) > 0 else 1
-    cadences, counts = page_and_counts(asked)
+    rows, counts = page_and_counts(asked)
     # The page links keep the référent filter, not the one-shot draft confirmation.
     page = paginate(
         request,
@@ -82,19 +85,8 @@ def caseload(request):
         count=counts["total"],
     )
     if page.number != asked:  # past the end: the paginator shows the last page
-        cadences, _ = page_and_counts(page.number)
-    # The sort reads narrow rows (ids, contact and due dates); the page's 25 are then read
-    # whole, given the dates the sort computed (`cadence()` reads them: no recomputation).
-    shown = (
-        Accompaniment.objects.filter(pk__in=list(cadences))
-        .with_open_signals()
-        .select_related("household", "household__referent")
-        .in_bulk()
-    )
-    for pk, fields in cadences.items():
-        for name in CADENCE_FIELDS[1:]:
-            setattr(shown[pk], name, fields[name])
-    page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in cadences]
+        rows, _ = page_and_counts(page.number)
+    page.object_list = [(acc, acc.cadence(today)) for acc in rows]
     prefetch_related_objects([acc for acc, _ in page], _members())
     open_signals, open_signals_total = _open_signals(qs)
     pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
