@@ -12,7 +12,6 @@ from django.db.models import (
     Value,
     When,
     Window,
-    prefetch_related_objects,
 )
 from django.shortcuts import render
 from django.utils import timezone
@@ -37,6 +36,9 @@ from ..models import (
 from .base import _members
 from .visits import caseload_visits
 
+# The window counts the caseload's sorting query reads on the first row of the page.
+TOTALS = ("urgency_total", "urgency_overdue", "urgency_week")
+
 
 # --- caseload --------------------------------------------------------------------------
 @policy.action_required("accompaniment.view")
@@ -52,31 +54,26 @@ def caseload(request):
         selected_referent = request.GET.get("referent", "")
         if selected_referent.isdigit():
             qs = qs.filter(household__referent_id=int(selected_referent))
-    # Sorted and counted by the database over the whole caseload (docs/performance.md): one
-    # query reads the asked page's rows whole (LIMIT/OFFSET, the most urgent first), their
-    # due dates and the counts, from the accompaniments' rows alone (their last visit and
-    # contact are stored on them: no contact is read).
+    # Sorted and counted by the database over the whole caseload (docs/performance.md), from
+    # the accompaniments' rows alone (their last visit and contact are stored on them: no
+    # contact is read): one narrow query reads the asked page's ids (LIMIT/OFFSET, the most
+    # urgent first) with the counts; a second reads those 25 rows whole.
     ordered = qs.by_urgency(today).with_urgency_totals(today)
-    page_rows = ordered.with_open_signals().select_related("household", "household__referent")
 
     def page_and_counts(number):
-        """The asked page's accompaniments and the counts (one query)."""
+        """The asked page's ids and the counts (one query)."""
         start = (number - 1) * PAGE_SIZE
-        rows = list(page_rows[start : start + PAGE_SIZE])
+        rows = list(ordered.values("pk", *TOTALS)[start : start + PAGE_SIZE])
         if not rows:  # no caseload, or a page past the end: count apart
             return [], qs.urgency_counts(today)
-        first = rows[0]
-        counts = {
-            "total": first.urgency_total,
-            "overdue": first.urgency_overdue,
-            "week": first.urgency_week,
-        }
-        counts["up_to_date"] = counts["total"] - counts["overdue"] - counts["week"]
-        return rows, counts
+        total, overdue, week = (rows[0][name] for name in TOTALS)
+        counts = {"total": total, "overdue": overdue, "week": week}
+        counts["up_to_date"] = total - overdue - week
+        return [row["pk"] for row in rows], counts
 
     asked = request.GET.get("page", "")
     asked = int(asked) if asked.isdigit() and int(asked) > 0 else 1
-    rows, counts = page_and_counts(asked)
+    pks, counts = page_and_counts(asked)
     # The page links keep the référent filter, not the one-shot draft confirmation.
     page = paginate(
         request,
@@ -85,9 +82,17 @@ def caseload(request):
         count=counts["total"],
     )
     if page.number != asked:  # past the end: the paginator shows the last page
-        rows, _ = page_and_counts(page.number)
-    page.object_list = [(acc, acc.cadence(today)) for acc in rows]
-    prefetch_related_objects([acc for acc, _ in page], _members())
+        pks, _ = page_and_counts(page.number)
+    # Their cadence from their stored last visit and contact, in Python (`cadence`: the rule
+    # the database's dates are tested equal to).
+    shown = (
+        Accompaniment.objects.filter(pk__in=pks)
+        .with_open_signals()
+        .select_related("household", "household__referent")
+        .prefetch_related(_members())
+        .in_bulk()
+    )
+    page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in pks]
     open_signals, open_signals_total = _open_signals(qs)
     pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
     surveys, surveys_due_total = _first_of(
