@@ -2,6 +2,7 @@
 
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
+from django.db.models.functions import TruncDate
 
 # Frozen here (a migration does not import the app's code that may change later).
 HOME_VISIT = "home_visit"
@@ -9,14 +10,20 @@ REACHING = ["home_visit", "phone_call", "office", "accompanied_step"]
 
 
 def backfill(apps, schema_editor):
-    """The latest home visit and latest contact reaching the household of every accompaniment,
-    as `Accompaniment.refresh_last_contacts` computes them (one UPDATE)."""
+    """The day (Europe/Paris) of the latest home visit and of the latest contact reaching the
+    household of every accompaniment, as `Accompaniment.refresh_last_contacts` computes them
+    (one UPDATE)."""
     Accompaniment = apps.get_model("accompaniments", "Accompaniment")
     Contact = apps.get_model("accompaniments", "Contact")
-    contacts = Contact.objects.filter(accompaniment=OuterRef("pk")).order_by("-at")
+    contacts = (
+        Contact.objects.filter(accompaniment=OuterRef("pk"))
+        .order_by("-at")
+        .annotate(day=TruncDate("at"))
+        .values("day")
+    )
     Accompaniment.objects.update(
-        last_visit_at=Subquery(contacts.filter(kind=HOME_VISIT).values("at")[:1]),
-        last_contact_at=Subquery(contacts.filter(kind__in=REACHING).values("at")[:1]),
+        last_visit_on=Subquery(contacts.filter(kind=HOME_VISIT)[:1]),
+        last_contact_on=Subquery(contacts.filter(kind__in=REACHING)[:1]),
     )
 
 
@@ -29,13 +36,13 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='accompaniment',
-            name='last_contact_at',
-            field=models.DateTimeField(editable=False, null=True, verbose_name='dernier contact ayant joint le ménage'),
+            name='last_contact_on',
+            field=models.DateField(editable=False, null=True, verbose_name='dernier contact ayant joint le ménage'),
         ),
         migrations.AddField(
             model_name='accompaniment',
-            name='last_visit_at',
-            field=models.DateTimeField(editable=False, null=True, verbose_name='dernière visite à domicile'),
+            name='last_visit_on',
+            field=models.DateField(editable=False, null=True, verbose_name='dernière visite à domicile'),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -69,33 +69,34 @@ class AccompanimentQuerySet(models.QuerySet):
     def with_cadence(self):
         """The cadence's due dates (docs/cadence.md), computed by the database from each
         accompaniment's own row: its last visit and last contact are stored on it
-        (`last_visit_at`, `last_contact_at`, kept by `Contact.save`), so no contact is read.
+        (`last_visit_on`, `last_contact_on`, kept by `Contact.save`), so no contact is read.
 
         `visit_due` and `call_due` are the dates `cadence.cadence` gives in Python: the rhythm
         of each intensity comes from `diagnostics.rhythms.RHYTHMS` as an SQL CASE, the last
-        contacts are read as dates in the current time zone (Europe/Paris), like `_local`.
+        contacts' days are stored as dates in the current time zone (Europe/Paris), like
+        `_local`, so the sort converts no time zone.
         `next_due` is the earlier of the two."""
         return self.annotate(
             visit_due=step_by_intensity(
                 "intensity",
-                lambda r: r.visit_step_sql(Coalesce(TruncDate("last_visit_at"), "start")),
+                lambda r: r.visit_step_sql(Coalesce("last_visit_on", "start")),
             ),
             call_due=step_by_intensity(
                 "intensity",
-                lambda r: r.call_step_sql(Coalesce(TruncDate("last_contact_at"), "start")),
+                lambda r: r.call_step_sql(Coalesce("last_contact_on", "start")),
             ),
             next_due=Least("visit_due", "call_due"),
         )
 
     def refresh_last_contacts(self):
-        """Recomputes the stored `last_visit_at` and `last_contact_at` from the contacts (one
+        """Recomputes the stored `last_visit_on` and `last_contact_on` from the contacts (one
         UPDATE): after contacts written in bulk (the demo), which `Contact.save` did not see."""
         return self.update(**_latest_contacts())
 
     def stale_last_contacts(self):
         """Those whose stored last visit or contact is not the latest of their contacts: none,
         while every contact is written through `Contact.save` (read by `check_pipeline`)."""
-        never = Value(datetime.min.replace(tzinfo=UTC), output_field=models.DateTimeField())
+        never = Value(date.min)
         qs, stale = self, Q()
         for name, latest in _latest_contacts().items():
             qs = qs.alias(
@@ -167,13 +168,17 @@ class AccompanimentQuerySet(models.QuerySet):
 
 
 def _latest_contacts():
-    """{stored field: its value computed from the contacts}, as SQL subqueries."""
-    contacts = Contact.objects.filter(accompaniment=OuterRef("pk")).order_by("-at")
+    """{stored field: its value computed from the contacts}, as SQL subqueries: the day (in
+    Europe/Paris, like `_local`) of the latest home visit, of the latest contact."""
+    contacts = (
+        Contact.objects.filter(accompaniment=OuterRef("pk"))
+        .order_by("-at")
+        .annotate(day=TruncDate("at"))
+        .values("day")
+    )
     return {
-        "last_visit_at": Subquery(contacts.filter(kind=ContactKind.HOME_VISIT).values("at")[:1]),
-        "last_contact_at": Subquery(
-            contacts.filter(kind__in=CONTACT_KINDS_REACHING).values("at")[:1]
-        ),
+        "last_visit_on": Subquery(contacts.filter(kind=ContactKind.HOME_VISIT)[:1]),
+        "last_contact_on": Subquery(contacts.filter(kind__in=CONTACT_KINDS_REACHING)[:1]),
     }
 
 
@@ -230,11 +235,12 @@ class Accompaniment(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    # The latest of its contacts, stored for the cadence (/mon-suivi/ sorts and counts every
-    # accompaniment by it without reading the contacts: docs/performance.md). Kept by
-    # `Contact.save` and `Contact.delete`; `refresh_last_contacts` after a bulk write.
-    last_visit_at = models.DateTimeField("dernière visite à domicile", null=True, editable=False)
-    last_contact_at = models.DateTimeField(
+    # The day (Europe/Paris) of its latest home visit and of its latest contact reaching the
+    # household, stored for the cadence: /mon-suivi/ sorts and counts every accompaniment by
+    # them without reading the contacts (docs/performance.md). Kept by `Contact.save` and
+    # `Contact.delete`; `refresh_last_contacts` after a bulk write; checked by check_pipeline.
+    last_visit_on = models.DateField("dernière visite à domicile", null=True, editable=False)
+    last_contact_on = models.DateField(
         "dernier contact ayant joint le ménage", null=True, editable=False
     )
 
@@ -681,11 +687,11 @@ class Accompaniment(models.Model):
         if getattr(self, "visit_due", None) is not None:  # annotated: the database's dates
             return rhythm.Cadence(self.visit_due, self.call_due, today)
         return rhythm.cadence(
-            self.start, _local(self.last_visit_at), _local(self.last_contact_at), today, self.rhythm
+            self.start, self.last_visit_on, self.last_contact_on, today, self.rhythm
         )
 
     def record_contact(self, contact, *, added):
-        """Keeps `last_visit_at` and `last_contact_at` once `contact` is saved (`added`: a new
+        """Keeps `last_visit_on` and `last_contact_on` once `contact` is saved (`added`: a new
         one) or deleted: the one place, called by `Contact.save` and `Contact.delete`. A new
         contact can only move them later: GREATEST in SQL, so that two contacts saved at once
         both count; a changed or deleted one may move them back: recomputed from the contacts."""
@@ -693,15 +699,16 @@ class Accompaniment(models.Model):
         if not added:
             this.refresh_last_contacts()
         elif contact.kind in CONTACT_KINDS_REACHING:  # a failed attempt changes neither
+            day = Value(_local(contact.at))
             this.update(
-                last_contact_at=Greatest("last_contact_at", Value(contact.at)),
-                last_visit_at=Greatest("last_visit_at", Value(contact.at))
+                last_contact_on=Greatest("last_contact_on", day),
+                last_visit_on=Greatest("last_visit_on", day)
                 if contact.kind == ContactKind.HOME_VISIT
-                else F("last_visit_at"),
+                else F("last_visit_on"),
             )
         else:
             return
-        self.refresh_from_db(fields=["last_visit_at", "last_contact_at"])
+        self.refresh_from_db(fields=["last_visit_on", "last_contact_on"])
 
     def read_contacts(self):
         """The (kind, at) of the contacts that reach the household, in one query: give them to

@@ -1,4 +1,4 @@
-"""The last home visit and last contact stored on an accompaniment (what /mon-suivi/ sorts and
+"""The days of the last home visit and last contact stored on an accompaniment (what /mon-suivi/ sorts and
 counts by, docs/performance.md) are always those of its contacts: kept by `Contact.save` and
 `Contact.delete` whatever the write (a new contact, an earlier one, a failed attempt, a changed
 date or kind, a deletion), recomputed after a bulk write, and checked by `check_pipeline`."""
@@ -21,10 +21,14 @@ def at(day, hour=10):
     return datetime.datetime(2027, 3, day, hour, tzinfo=UTC)
 
 
+def on(day):
+    return datetime.date(2027, 3, day)
+
+
 def stored(acc):
     """(last visit, last contact) as stored, checked equal to the instance in memory."""
-    row = Accompaniment.objects.values_list("last_visit_at", "last_contact_at").get(pk=acc.pk)
-    assert row == (acc.last_visit_at, acc.last_contact_at)  # the instance follows
+    row = Accompaniment.objects.values_list("last_visit_on", "last_contact_on").get(pk=acc.pk)
+    assert row == (acc.last_visit_on, acc.last_contact_on)  # the instance follows
     assert not Accompaniment.objects.stale_last_contacts().exists()
     return row
 
@@ -35,25 +39,39 @@ def test_every_contact_write_keeps_the_stored_last_visit_and_contact():
     ContactFactory(accompaniment=acc, kind=ContactKind.FAILED, at=at(3))
     assert stored(acc) == (None, None)  # a failed attempt reached no one
     call = ContactFactory(accompaniment=acc, kind=ContactKind.PHONE_CALL, at=at(10))
-    assert stored(acc) == (None, at(10))
+    assert stored(acc) == (None, on(10))
     visit = ContactFactory(accompaniment=acc, kind=ContactKind.HOME_VISIT, at=at(5))
-    assert stored(acc) == (at(5), at(10))  # an earlier visit: the last contact stays
+    assert stored(acc) == (on(5), on(10))  # an earlier visit: the last contact stays
     ContactFactory(accompaniment=acc, kind=ContactKind.OFFICE, at=at(12))
-    assert stored(acc) == (at(5), at(12))
+    assert stored(acc) == (on(5), on(12))
     visit.at = at(20)
     visit.save()
-    assert stored(acc) == (at(20), at(20))
+    assert stored(acc) == (on(20), on(20))
     visit.at = at(4)  # moved back: recomputed, not only pushed later
     visit.save()
-    assert stored(acc) == (at(4), at(12))
+    assert stored(acc) == (on(4), on(12))
     visit.kind = ContactKind.FAILED
     visit.save()
-    assert stored(acc) == (None, at(12))
+    assert stored(acc) == (None, on(12))
     Contact.objects.get(kind=ContactKind.OFFICE).delete()
     acc.refresh_from_db()
-    assert stored(acc) == (None, at(10))
+    assert stored(acc) == (None, on(10))
     call.delete()
     assert stored(acc) == (None, None)
+
+
+def test_the_day_is_that_of_paris():
+    acc = AccompanimentFactory(start=datetime.date(2027, 1, 2))
+    ContactFactory(  # 23:30 UTC on 31 January is 1 February in Paris (winter)
+        accompaniment=acc,
+        kind=ContactKind.HOME_VISIT,
+        at=datetime.datetime(2027, 1, 31, 23, 30, tzinfo=UTC),
+    )
+    assert stored(acc) == (datetime.date(2027, 2, 1),) * 2
+    Accompaniment.objects.filter(pk=acc.pk).update(last_visit_on=None, last_contact_on=None)
+    Accompaniment.objects.filter(pk=acc.pk).refresh_last_contacts()  # the same in SQL
+    acc.refresh_from_db()
+    assert stored(acc) == (datetime.date(2027, 2, 1),) * 2
 
 
 def test_another_accompaniment_keeps_its_own_dates():
@@ -61,7 +79,7 @@ def test_another_accompaniment_keeps_its_own_dates():
     ContactFactory(accompaniment=other, kind=ContactKind.HOME_VISIT, at=at(2))
     ContactFactory(accompaniment=acc, kind=ContactKind.HOME_VISIT, at=at(9))
     other.refresh_from_db()
-    assert stored(other) == (at(2), at(2)) and stored(acc) == (at(9), at(9))
+    assert stored(other) == (on(2), on(2)) and stored(acc) == (on(9), on(9))
 
 
 def test_a_bulk_write_is_recomputed_and_a_stale_row_is_reported_by_check_pipeline():
@@ -78,7 +96,7 @@ def test_a_bulk_write_is_recomputed_and_a_stale_row_is_reported_by_check_pipelin
     assert (acc.household.reference, stale) in violations()
     Accompaniment.objects.filter(pk=acc.pk).refresh_last_contacts()
     acc.refresh_from_db()
-    assert stored(acc) == (at(7), at(7))
+    assert stored(acc) == (on(7), on(7))
     assert (acc.household.reference, stale) not in violations()
 
 
@@ -106,7 +124,7 @@ def test_a_contact_posted_on_the_form_moves_the_caseload(client, social_worker):
     )
     assert response.status_code == 302
     acc.refresh_from_db()
-    assert acc.last_visit_at == acc.last_contact_at == Contact.objects.get().at
+    assert acc.last_visit_on == acc.last_contact_on == day
     assert not Accompaniment.objects.stale_last_contacts().exists()
     row = client.get(reverse("accompaniments:caseload")).content.decode()
     assert f'<span class="last-visit">{day:%d/%m/%Y}</span>' in row
