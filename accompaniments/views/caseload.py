@@ -14,6 +14,7 @@ from django.db.models import (
     Window,
 )
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import policy
@@ -93,6 +94,7 @@ def caseload(request):
         .in_bulk()
     )
     page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in pks]
+    cards = [_card(acc, cadence) for acc, cadence in page]
     open_signals, open_signals_total = _open_signals(qs)
     pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
     surveys, surveys_due_total = _first_of(
@@ -115,6 +117,7 @@ def caseload(request):
         "accompaniments/caseload.html",
         {
             "rows": page,
+            "cards": cards,
             "counts": counts,
             "today": today,
             "is_manager": is_manager,
@@ -130,6 +133,35 @@ def caseload(request):
             **caseload_visits(qs),  # planned visits (docs/reminders.md)
         },
     )
+
+
+def _card(acc, cadence):
+    """What a card of the caseload shows, its links and dates formatted once here: a template
+    variable costs some fifty function calls, a `|date` or `{% url %}` over a hundred, and 25
+    cards of thirty of them were a third of the page (docs/performance.md)."""
+    household = acc.household
+    return {
+        "acc": acc,
+        "cadence": cadence,
+        "reference": household.reference,
+        "name": household.display_name,
+        "referent": household.referent,
+        "url": acc.get_absolute_url(),
+        "contact_url": reverse("accompaniments:contact_create", args=[acc.pk]),
+        "plan_url": reverse("accompaniments:visit_plan", args=[acc.pk]),
+        "urgency": cadence.urgency,
+        "urgency_label": cadence.urgency_label,
+        "days_late": cadence.days_late,
+        "visit_due": _day(cadence.visit_due),
+        "call_due": _day(cadence.call_due),
+        "last_visit": _day(acc.last_visit_on),
+        "last_contact": _day(acc.last_contact_on),
+    }
+
+
+def _day(value):
+    """A date as `|date:"d/m/Y"` prints it ("" for none)."""
+    return f"{value:%d/%m/%Y}" if value else ""
 
 
 # Each panel shows at most PANEL_SIZE items, the most pressing first, and says how many there
