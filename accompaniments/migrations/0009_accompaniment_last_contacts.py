@@ -30,7 +30,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accompaniments', '0007_signal_newest'),
+        ('accompaniments', '0008_drop_row_form_keys'),
     ]
 
     operations = [
