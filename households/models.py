@@ -39,6 +39,12 @@ from .outbound import (
 )
 from .text import name_match_key, normalize_search
 
+# Households whose diagnostic level is to be set: proposed to the cellule for it, or in
+# diagnostic without one (the diagnostics worklist's first section; its own index).
+AWAITING_LEVEL_Q = Q(status=Status.AWAITING_LEVEL) | Q(
+    status=Status.DIAGNOSTIC, diagnostic_level=None
+)
+
 
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user, action="household.view"):
@@ -48,6 +54,9 @@ class HouseholdQuerySet(models.QuerySet):
 
     def in_programme(self):
         return self.filter(status__in=IN_PROGRAMME_STATUSES)
+
+    def awaiting_level(self):
+        return self.filter(AWAITING_LEVEL_Q)
 
     def search(self, text):
         """Accent-, case- and hyphen-insensitive search on any member's name or the file reference."""
@@ -164,6 +173,13 @@ class Household(models.Model):
             # The diagnostics worklist: a status, the longest waiting first.
             models.Index(
                 fields=["status", "status_changed_at", "id"], name="household_status_since"
+            ),
+            # Its "level to set" section (two statuses, one of them only without a level): read
+            # in order from this index rather than sorting every match to keep 25.
+            models.Index(
+                fields=["status_changed_at", "id"],
+                condition=AWAITING_LEVEL_Q,
+                name="household_awaiting_level",
             ),
         ]
 
