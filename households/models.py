@@ -226,6 +226,26 @@ class Household(models.Model):
         person = self.reference_person
         return person.full_name if person else "(sans membre)"
 
+    @staticmethod
+    def display_names(households):
+        """{pk: display_name} of a page of households, from one query of their members' names
+        (the reference person, else the first member, as `reference_person`): no Person built
+        per member, no prefetch per household (a list page's rows, docs/performance.md)."""
+        names = {h.pk: "(ménage anonymisé)" for h in households if h.anonymised_at}
+        members = (
+            Person.objects.filter(household__in=[h.pk for h in households if h.pk not in names])
+            .order_by(
+                "household_id",
+                models.Case(models.When(relation=Relation.REFERENCE, then=0), default=1),
+                "position",
+                "pk",
+            )
+            .values_list("household_id", "first_name", "last_name")
+        )
+        for household_id, first_name, last_name in members:
+            names.setdefault(household_id, Person.name_of(first_name, last_name))
+        return {h.pk: names.get(h.pk, "(sans membre)") for h in households}
+
     @property
     def initials(self) -> str:
         """What minutes and pre-read packs show instead of names."""
@@ -641,7 +661,11 @@ class Person(models.Model):
 
     @property
     def full_name(self):
-        return f"{self.first_name} {self.last_name.upper()}".strip()
+        return self.name_of(self.first_name, self.last_name)
+
+    @staticmethod
+    def name_of(first_name, last_name):
+        return f"{first_name} {last_name.upper()}".strip()
 
     def age(self, on: date | None = None):
         if not self.birth_date:

@@ -1,4 +1,4 @@
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -7,7 +7,7 @@ from audit.models import log_households
 from caen_accompagnement.hrefs import pk_href
 from caen_accompagnement.pagination import paginate
 from households.enums import Status
-from households.models import Household, Person
+from households.models import Household
 
 from ..models import (
     Diagnostic,
@@ -24,13 +24,6 @@ def worklist(request):
     households = Household.objects.visible_to(user, "diagnostic.view_detail")
     if not sets_level:
         households = households.filter(Q(referent=user) | Q(substitute=user))
-    members = Prefetch(
-        "members",
-        queryset=Person.objects.only(
-            "household_id", "position", "relation", "first_name", "last_name"
-        ).order_by("position", "pk"),
-        to_attr="ordered_members",  # Household.members_list: a list per row, no manager
-    )
     # Only the columns the page shows: the whole rows (a diagnostic's answers, JSON fields
     # included; a household's address, phone…) cost their decoding on every one of its rows.
     household_columns = ["created_at", "anonymised_at", "status_changed_at"]
@@ -90,8 +83,8 @@ def worklist(request):
         )
     shown = [*(awaiting_level or []), *to_do]
     shown += [diagnostic.household for diagnostic in [*in_progress, *awaiting_review]]
-    # The members of every section's households in one query (the reference person's name).
-    prefetch_related_objects(shown, members)
+    # The reference person's name of every section's household, in one query.
+    names = Household.display_names(shown)
     log_households(request, shown, "Liste des diagnostics")
     can_start = policy.can(user, "diagnostic.change")
     return render(
@@ -102,23 +95,24 @@ def worklist(request):
             "in_progress": in_progress,
             "awaiting_review": awaiting_review,
             "awaiting_level": awaiting_level,
-            **_rows(to_do, in_progress, awaiting_review, awaiting_level, can_start),
+            **_rows(to_do, in_progress, awaiting_review, awaiting_level, names, can_start),
             "now": timezone.now(),
             "can_start": can_start,
         },
     )
 
 
-def _rows(to_do, in_progress, awaiting_review, awaiting_level, can_start):
+def _rows(to_do, in_progress, awaiting_review, awaiting_level, names, can_start):
     """Each section's rows as the cells it shows, a dict a row, its link made once per page:
     the template resolved chains of model attributes and a `{% url %}` per row, two thirds of
-    the page's rendering at 100 rows (docs/performance.md)."""
+    the page's rendering at 100 rows (docs/performance.md). Small numbers as text: the same
+    digits without a localisation per cell."""
 
     def household_cells(household, href):
         return {
             "reference": household.reference,
-            "name": household.display_name,
-            "referent": household.referent or "—",
+            "name": names[household.pk],
+            "referent": str(household.referent) if household.referent else "—",
             "waiting_since": household.status_changed_at,
             "href": href(household.pk),
         }
@@ -126,8 +120,8 @@ def _rows(to_do, in_progress, awaiting_review, awaiting_level, can_start):
     def diagnostic_cells(diagnostic, href):
         return {
             "reference": diagnostic.household.reference,
-            "name": diagnostic.household.display_name,
-            "level": diagnostic.level,
+            "name": names[diagnostic.household_id],
+            "level": str(diagnostic.level),
             "href": href(diagnostic.pk),
         }
 
@@ -137,17 +131,17 @@ def _rows(to_do, in_progress, awaiting_review, awaiting_level, can_start):
     open_draft = pk_href("diagnostics:edit") if can_start else detail
     return {
         "awaiting_level_rows": [
-            household_cells(h, set_level) | {"level": h.suggested_diagnostic_level}
+            household_cells(h, set_level) | {"level": str(h.suggested_diagnostic_level)}
             for h in awaiting_level or []
         ],
         "to_do_rows": [
             household_cells(h, start)
-            | {"level": h.diagnostic_level, "provisional": h.diagnostic_level_provisional}
+            | {"level": str(h.diagnostic_level), "provisional": h.diagnostic_level_provisional}
             for h in to_do
         ],
         "in_progress_rows": [
             diagnostic_cells(d, open_draft)
-            | {"number": d.number, "created_at": d.created_at, "updated_at": d.updated_at}
+            | {"number": str(d.number), "created_at": d.created_at, "updated_at": d.updated_at}
             for d in in_progress
         ],
         "awaiting_review_rows": [
