@@ -112,6 +112,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # dashboard's grouped counts do at 10,000 households: ~1 s of compiling for 30 ms of
     # work (docs/performance.md).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # No server-side cursors for `.iterator()`: a form's list of choices from a queryset (the
+    # référent of the households filter and of the household file) is read through one, three
+    # round trips (DECLARE, FETCH, CLOSE) for a dozen rows. The one job iterating a big table
+    # (reporting/integrity.py) now receives its result at once (a few MB at 10,000 households),
+    # still made into objects 2,000 at a time.
+    DATABASES["default"].setdefault("DISABLE_SERVER_SIDE_CURSORS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis (cache, Celery broker). Without it, tasks run inline so the app still works.

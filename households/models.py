@@ -38,6 +38,12 @@ from .outbound import (
 )
 from .text import name_match_key, normalize_search
 
+# Households whose diagnostic level is to be set: proposed to the cellule for it, or in
+# diagnostic without one (the diagnostics worklist's first section; its own index).
+AWAITING_LEVEL_Q = Q(status=Status.AWAITING_LEVEL) | Q(
+    status=Status.DIAGNOSTIC, diagnostic_level=None
+)
+
 
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user, action="household.view"):
@@ -47,6 +53,9 @@ class HouseholdQuerySet(models.QuerySet):
 
     def in_programme(self):
         return self.filter(status__in=IN_PROGRAMME_STATUSES)
+
+    def awaiting_level(self):
+        return self.filter(AWAITING_LEVEL_Q)
 
     def search(self, text):
         """Accent-, case- and hyphen-insensitive search on any member's name or the file reference."""
@@ -161,6 +170,13 @@ class Household(models.Model):
             models.Index(
                 fields=["status", "status_changed_at", "id"], name="household_status_since"
             ),
+            # Its "level to set" section (two statuses, one of them only without a level): read
+            # in order from this index rather than sorting every match to keep 25.
+            models.Index(
+                fields=["status_changed_at", "id"],
+                condition=AWAITING_LEVEL_Q,
+                name="household_awaiting_level",
+            ),
         ]
 
     def __str__(self):
@@ -205,6 +221,26 @@ class Household(models.Model):
             return "(ménage anonymisé)"
         person = self.reference_person
         return person.full_name if person else "(sans membre)"
+
+    @staticmethod
+    def display_names(households):
+        """{pk: display_name} of a page of households, from one query of their members' names
+        (the reference person, else the first member, as `reference_person`): no Person built
+        per member, no prefetch per household (a list page's rows, docs/performance.md)."""
+        names = {h.pk: "(ménage anonymisé)" for h in households if h.anonymised_at}
+        members = (
+            Person.objects.filter(household__in=[h.pk for h in households if h.pk not in names])
+            .order_by(
+                "household_id",
+                models.Case(models.When(relation=Relation.REFERENCE, then=0), default=1),
+                "position",
+                "pk",
+            )
+            .values_list("household_id", "first_name", "last_name")
+        )
+        for household_id, first_name, last_name in members:
+            names.setdefault(household_id, Person.name_of(first_name, last_name))
+        return {h.pk: names.get(h.pk, "(sans membre)") for h in households}
 
     @property
     def initials(self) -> str:
@@ -621,7 +657,11 @@ class Person(models.Model):
 
     @property
     def full_name(self):
-        return f"{self.first_name} {self.last_name.upper()}".strip()
+        return self.name_of(self.first_name, self.last_name)
+
+    @staticmethod
+    def name_of(first_name, last_name):
+        return f"{first_name} {last_name.upper()}".strip()
 
     def age(self, on: date | None = None):
         if not self.birth_date:

@@ -15,6 +15,7 @@ from accounts.enums import Role
 from audit.models import Action, log, log_households
 from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors
+from caen_accompagnement.hrefs import pk_href
 from caen_accompagnement.pagination import paginate
 from caen_accompagnement.versioning import STALE_MESSAGE
 
@@ -36,10 +37,32 @@ def household_list(request):
         {
             "filter": filterset,
             "page": page,
+            "rows": _list_rows(page),
             "can_create": policy.can(request.user, "household.create"),
             "can_import": policy.can(request.user, "household.import"),
         },
     )
+
+
+def _list_rows(page):
+    """The cells of each row, a dict a row, its link made once for the page: the template
+    resolved a chain of model attributes and a `{% url %}` per cell (docs/performance.md)."""
+    href = pk_href("households:detail")
+    return [
+        {
+            "href": href(household.pk),
+            "reference": household.reference,
+            "duplicate": household.has_open_duplicate,
+            "name": household.display_name,
+            "size": str(household.size),
+            "public": household.get_public_display(),
+            "status": household.get_status_display(),
+            "status_changed_at": household.status_changed_at,
+            "sources": [source.get_source_display() for source in household.sources.all()],
+            "referent": str(household.referent) if household.referent else "—",
+        }
+        for household in page
+    ]
 
 
 def _visible_household(request, pk):

@@ -41,6 +41,30 @@ def test_the_diagnostics_worklist_reads_its_sections_from_their_indexes():
     assert "diagnostics_diagnostic_previous_id_key" in plan(Diagnostic.objects.current()[:25])
 
 
+def test_the_worklist_reads_its_level_section_in_order_from_its_partial_index(ccas_manager):
+    households = Household.objects.visible_to(ccas_manager, "diagnostic.view_detail")
+    section = households.awaiting_level().order_by("status_changed_at", "pk")
+    found = plan(section[:25])
+    assert "household_awaiting_level" in found, found
+    assert "household_awaiting_level" in plan(section.values("pk")), "its count"
+
+
+def test_the_worklist_counts_drafts_and_transmitted_ones_from_the_index_alone(ccas_manager):
+    # What the count reads of each diagnostic: its status, household and key (the rows are
+    # wide: answers, observations, JSON).
+    counted = (
+        Diagnostic.objects.current()
+        .filter(household__in=Household.objects.visible_to(ccas_manager, "diagnostic.view_detail"))
+        .filter(status__in=["draft", "submitted"])
+        .order_by()
+        .values("pk", "status")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    found = plan(counted)
+    assert "Index Only Scan using diagnostic_status_household" in found, found
+
+
 def test_the_journals_day_filters_use_the_index_on_the_date():
     request = RequestFactory().get("/", {"after": "2026-01-01", "before": "2026-01-31"})
     entries = AuditFilter(request.GET, queryset=AuditEntry.objects.all()).qs

@@ -160,6 +160,22 @@ def test_postgresql_connections_run_without_jit():
         assert cursor.fetchone()[0] == "off"
 
 
+@pytest.mark.django_db
+def test_a_forms_choices_from_a_queryset_are_read_in_one_round_trip(social_worker):
+    """ModelChoiceField iterates its queryset with `.iterator()`: on PostgreSQL a server-side
+    cursor by default, DECLARE + FETCH + CLOSE for a dozen rows (docs/performance.md)."""
+    from django import forms
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+
+    field = forms.ModelChoiceField(queryset=User.objects.all())
+    with CaptureQueriesContext(connection) as queries:
+        assert len([choice for choice in field.choices]) == 2  # the empty one, the worker
+    assert len(queries.captured_queries) == 1, [q["sql"][:80] for q in queries.captured_queries]
+    assert not queries.captured_queries[0]["sql"].startswith("DECLARE")
+
+
 PRINT_TEMPLATE_LOADERS = """
 import django, json
 django.setup()

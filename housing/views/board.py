@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts import policy
 from audit.models import log_households
+from caen_accompagnement.hrefs import pk_href
 from households.models import Person
 
 from ..models import (
@@ -60,13 +61,41 @@ def letting_board(request):
         [r.household_id for r in glides] + [p.household_id for p in pending],
         "Glissements et disponibilités",
     )
+    # The rows as the cells they show, the pathway's link made once for the page: the template
+    # resolved a chain of model attributes and a `{% url %}` per cell, for some 150 rows
+    # (docs/performance.md).
+    pathway = pk_href("housing:pathway")
+    glide_rows = [
+        {
+            "planned": rehousing.planned_glide_date,
+            "late": rehousing.planned_glide_date < today,
+            "href": pathway(rehousing.household_id),
+            "reference": rehousing.household.reference,
+            "initials": rehousing.household.initials,
+            "place": rehousing.place_label,
+            "lease_start": rehousing.lease_start,
+        }
+        for rehousing in glides
+    ]
+    soon_rows = [
+        {
+            "available_from": dwelling.available_from,
+            "reference": dwelling.reference,
+            "address": dwelling.address,
+            "quartier": dwelling.get_quartier_display(),
+            "typology": dwelling.typology,
+            "total_cost": dwelling.total_cost,
+        }
+        for dwelling in soon[:100]
+    ]
     return render(
         request,
         "housing/letting_board.html",
         {
             "today": today,
             "glides": glides,
-            "soon": soon[:100],
+            "glide_rows": glide_rows,
+            "soon_rows": soon_rows,
             "soon_count": soon.count(),
             "by_typology": by_typology,
             "pending": pending,

@@ -362,3 +362,49 @@ def test_members_prefetched_in_order_as_a_list_give_the_same_reference_person(
         assert [p.first_name for p in listed.members_list] == ["Léa", "Claire"]
         assert listed.display_name == expected
         assert listed.reference_person.first_name == "Claire"
+
+
+def test_display_names_of_a_page_are_each_households_display_name_in_one_query(
+    django_assert_num_queries,
+):
+    from django.utils import timezone
+
+    from households.enums import Relation
+
+    households = [
+        # The reference person is not the first member.
+        HouseholdFactory(
+            members=[
+                {"first_name": "Léa", "last_name": "Martin", "relation": Relation.CHILD},
+                {"first_name": "Claire", "last_name": "Martin", "relation": Relation.REFERENCE},
+            ]
+        ),
+        # No reference person: the first member in display order (position, then key).
+        HouseholdFactory(
+            members=[
+                {
+                    "first_name": "Zoé",
+                    "last_name": "Roux",
+                    "relation": Relation.CHILD,
+                    "position": 2,
+                },
+                {
+                    "first_name": "Paul",
+                    "last_name": "Roux",
+                    "relation": Relation.SPOUSE,
+                    "position": 1,
+                },
+            ]
+        ),
+        HouseholdFactory(members=[]),
+        HouseholdFactory(
+            members=[{"first_name": "Ana", "last_name": "ßeta", "relation": Relation.REFERENCE}]
+        ),
+        HouseholdFactory(anonymised_at=timezone.now()),
+    ]
+    listed = list(Household.objects.filter(pk__in=[h.pk for h in households]))
+    expected = {h.pk: Household.objects.get(pk=h.pk).display_name for h in households}
+    assert expected[households[0].pk] == "Claire MARTIN"
+    assert expected[households[1].pk] == "Paul ROUX"
+    with django_assert_num_queries(1):
+        assert Household.display_names(listed) == expected
