@@ -4,8 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BoundField, CheckboxSelectMultiple, RadioSelect, Select
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 
 def add_errors(form, exc: ValidationError, field_map=None):
@@ -52,61 +50,7 @@ class AccessibleBoundField(BoundField):
         return isinstance(widget, Select) or widget.use_required_attribute(self.initial)
 
 
-SELECT_TEMPLATE = "django/forms/widgets/select.html"
-OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
-
-
-def _attrs(attrs):
-    """django/forms/widgets/attrs.html."""
-    return mark_safe(
-        "".join(
-            ""
-            if value is False
-            else format_html(" {}", name)
-            if value is True
-            # stringformat:'s' then the template's escaping
-            else format_html(' {}="{}"', name, value if hasattr(value, "__html__") else f"{value}")
-            for name, value in attrs.items()
-        )
-    )
-
-
-def render_select(widget):
-    """What Django's select.html and select_option.html make of a select widget's context, made
-    in Python: a template include per option cost a list page about a fifth of its rendering
-    (the households filter offers some forty options; docs/performance.md)."""
-    parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
-    for group_name, options, _index in widget["optgroups"]:
-        if group_name:
-            parts.append(format_html('\n  <optgroup label="{}">', group_name))
-        for option in options:
-            value = option["value"]
-            parts.append(
-                format_html(
-                    '\n  <option value="{}"{}>{}</option>\n',
-                    value if hasattr(value, "__html__") else f"{value}",
-                    _attrs(option["attrs"]),
-                    option["label"],
-                )
-            )
-        if group_name:
-            parts.append("\n  </optgroup>")
-    parts.append("\n</select>")
-    return mark_safe("".join(parts).strip())
-
-
 class FormRenderer(DjangoTemplates):
-    """settings.FORM_RENDERER: Django's own, with the bound field above for every form, and
-    selects made without a template per option (`render_select`, the same markup)."""
+    """settings.FORM_RENDERER: Django's own, with the bound field above for every form."""
 
     bound_field_class = AccessibleBoundField
-
-    def render(self, template_name, context, request=None):
-        widget = context.get("widget")
-        if template_name == SELECT_TEMPLATE and all(
-            option["template_name"] == OPTION_TEMPLATE
-            for _name, options, _index in widget["optgroups"]
-            for option in options
-        ):
-            return render_select(widget)
-        return super().render(template_name, context, request)
