@@ -2,8 +2,8 @@
 
 Households in « diagnostic en cours » get a draft (a third of them none yet: « à faire »);
 the files paused at their submission (`ctx.submissions`) a complete draft submitted through
-`Diagnostic.submit_many` on its history's day (a deferral on the way: that version examined,
-a new one copied and submitted).
+`Diagnostic.submit_many` on its history's day (a « compléments demandés » after it is the
+cellule's: coordination.demo reopens the version with `Diagnostic.reopen_many`).
 Idempotent (nothing happens once diagnostics exist) and deterministic: each
 household's content comes from a generator seeded with its primary key.
 """
@@ -159,8 +159,8 @@ def seed(ctx):
     Diagnostic.objects.bulk_create(diagnostics)
 
     _children(diagnostics, ctx)
-    created = len(diagnostics) + _submit(ctx, diagnostics, manager)
-    ctx.stdout.write(f"Diagnostics : {created} créés.")
+    _submit(ctx, diagnostics)
+    ctx.stdout.write(f"Diagnostics : {len(diagnostics)} créés.")
 
 
 def _planned_state(household, submissions):
@@ -180,33 +180,13 @@ def _to_submit(diagnostic, at):
     diagnostic._submit_at = at
 
 
-def _copy(diagnostic, at, by):
-    """The version after a deferral (as `reopen` makes it): a draft copy with its rows."""
-    new = Diagnostic(
-        **{
-            f.attname: getattr(diagnostic, f.attname)
-            for f in Diagnostic._meta.concrete_fields
-            if f.attname not in ("id", "previous_id")
-        }
-    )
-    new.previous = diagnostic
-    new.number = diagnostic.number + 1
-    new.status = DiagnosticStatus.DRAFT
-    new.author = by
-    new.created_at = at
-    new.submitted_at = new.reviewed_at = new.reviewed_by = None
-    new.version = 1
-    return new
-
-
-def _submit(ctx, diagnostics, manager):
+def _submit(ctx, diagnostics):
     """The paused files' steps from their submission on (`ctx.submissions`), in order: each
     submission through `Diagnostic.submit_many` (the rules of `submit`; the file moves to « en
-    attente d'admission » in the submission's name, on its history's day and by its author); a
-    deferral (« compléments demandés ») marks the version examined (`mark_reviewed_many`) and
-    moves the file back through `move_many` (the reopening's owner), a new version copied; the
-    admission decision and what follows are handed to the cellule (`ctx.awaiting`). Returns
-    how many versions were added."""
+    attente d'admission » in the submission's name, on its history's day and by its author);
+    the cellule's next decision — admission, or « compléments demandés » (the diagnostic
+    reopened, then submitted again) — and what follows are handed to the cellule
+    (`ctx.awaiting`); an exit before it goes through `move_many`."""
     submissions = ctx.submissions
     current = {
         d.household_id: d
@@ -216,9 +196,8 @@ def _submit(ctx, diagnostics, manager):
         .select_related("household")
         .prefetch_related("steps", "budget_lines", "debts", "housing_history")
     }
-    added = 0
     for step_no in range(max((len(steps) for steps in submissions.values()), default=0)):
-        moves, submits, reviews, copies = [], [], [], []
+        moves, submits = [], []
         for pk in sorted(submissions):
             steps = submissions[pk]
             if step_no >= len(steps) or pk in ctx.awaiting:
@@ -226,20 +205,12 @@ def _submit(ctx, diagnostics, manager):
             before, after, at, by, reason, decision, exit_reason = steps[step_no]
             if before == Status.DIAGNOSTIC and after == Status.AWAITING_ADMISSION:
                 submits.append((current[pk], dict(by=by, at=at)))
-            elif before == Status.AWAITING_ADMISSION and after in (
-                Status.ADMITTED,
-                Status.NOT_ADMITTED,
-            ):
+            elif before == Status.AWAITING_ADMISSION and after in CELLULE_DECIDES:
                 ctx.awaiting[pk] = steps[step_no:]
             else:
-                diagnostic = current[pk]
-                household = diagnostic.household
-                if after == Status.DIAGNOSTIC:
-                    reviews.append((diagnostic, dict(by=manager, decision=reason, at=at)))
-                    copies.append(_copy(diagnostic, at, diagnostic.author))
                 moves.append(
                     (
-                        household,
+                        current[pk].household,
                         after,
                         dict(
                             by=by,
@@ -251,42 +222,13 @@ def _submit(ctx, diagnostics, manager):
                         ),
                     )
                 )
-        Household.move_many(moves)
-        Diagnostic.mark_reviewed_many(reviews)
-        if copies:
-            Diagnostic.objects.bulk_create(copies)
-            _copy_rows(copies)
-            added += len(copies)
-            for new in (
-                Diagnostic.objects.filter(pk__in=[c.pk for c in copies])
-                .select_related("household")
-                .prefetch_related("steps", "budget_lines", "debts", "housing_history")
-            ):
-                current[new.household_id] = new
         Diagnostic.submit_many(submits)
+        Household.move_many(moves)
     ctx.submissions = {}
-    return added
 
 
-def _copy_rows(copies):
-    for model, related in (
-        (DiagnosticStep, "steps"),
-        (BudgetLine, "budget_lines"),
-        (Debt, "debts"),
-        (HousingHistoryEntry, "housing_history"),
-        (Obstacle, "obstacles"),
-    ):
-        rows = []
-        for new in copies:
-            for row in getattr(new.previous, related).all():
-                row.pk = row.id = None
-                row.diagnostic = new
-                rows.append(row)
-        model.objects.bulk_create(rows, batch_size=2000)
-    DiagnosticEvent.objects.bulk_create(
-        DiagnosticEvent(diagnostic=new, kind=EventKind.CREATED, at=new.created_at, by=new.author)
-        for new in copies
-    )
+# The cellule's decisions on a submitted diagnostic (coordination.demo's `admissions`).
+CELLULE_DECIDES = (Status.ADMITTED, Status.NOT_ADMITTED, Status.DIAGNOSTIC)
 
 
 def _set_level(household, level):
