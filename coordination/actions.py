@@ -283,7 +283,8 @@ def batchable(item, outcome):
     if item.kind in (ItemKind.LEVEL, ItemKind.ADMISSION):
         return bool(item.household_id)
     if item.kind == ItemKind.REVIEW:
-        return bool(item.household_id) and outcome == Outcome.CONTINUE
+        acting = (Outcome.EXTEND, Outcome.CLOSE, Outcome.BACK_TO_CELLULE)
+        return bool(item.household_id) and outcome not in acting
     return item.kind == ItemKind.MANUAL
 
 

@@ -15,7 +15,6 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from accounts.enums import Role
 from accounts.models import User
 from households import taxonomy
 from households.enums import TRANSITIONS, Employment, Public, Quartier, Status
@@ -97,9 +96,7 @@ OBSERVATIONS = {
 
 
 def _staff(ctx):
-    workers = list(User.objects.social_workers())
-    manager = ctx.users.get("direction") or User.objects.with_role(Role.CCAS_MANAGER).first()
-    return workers, manager
+    return list(User.objects.social_workers())
 
 
 def _amount(rng, low, high):
@@ -118,7 +115,7 @@ def seed(ctx):
     if not households:
         ctx.stdout.write("Diagnostics : rien à créer.")
         return
-    workers, manager = _staff(ctx)
+    workers = _staff(ctx)
     submissions = ctx.submissions
     buckets = {}
     for household in households:
@@ -152,7 +149,7 @@ def seed(ctx):
     # sequences differ from one run to the next (tests in random order), the demo must not.
     for position, (household, level, state) in enumerate(plans):
         rng = random.Random(f"diagnostic-{position}")
-        diagnostic = _diagnostic(rng, household, level, state, workers, manager, ctx.now)
+        diagnostic = _diagnostic(rng, household, level, state, workers, ctx.now)
         if household.pk in submissions:
             _to_submit(diagnostic, submissions[household.pk][0][2])
         diagnostics.append(diagnostic)
@@ -174,9 +171,7 @@ def _planned_state(household, submissions):
 def _to_submit(diagnostic, at):
     """A complete draft begun on the file's « diagnostic en cours » day, to be submitted `at`."""
     begun = diagnostic.household.status_changed_at
-    diagnostic.status = DiagnosticStatus.DRAFT
     diagnostic.created_at = begun + min(timedelta(days=2), (at - begun) / 2)
-    diagnostic.submitted_at = diagnostic.reviewed_at = diagnostic.reviewed_by = None
     diagnostic._submit_at = at
 
 
@@ -235,7 +230,7 @@ def _set_level(household, level):
     household.diagnostic_level = level
 
 
-def _diagnostic(rng, household, level, state, workers, manager, now):
+def _diagnostic(rng, household, level, state, workers, now):
     author = household.referent or (workers[household.pk % len(workers)] if workers else None)
     started = max(household.status_changed_at, now - timedelta(days=120)) - timedelta(
         days=rng.randint(20, 60)
@@ -249,10 +244,10 @@ def _diagnostic(rng, household, level, state, workers, manager, now):
     )[0]
     complete = state != DiagnosticStatus.DRAFT or rng.random() < 0.5
     axes = rng.sample(list(taxonomy.ITEMS), k=rng.randint(1, 3))
-    diagnostic = Diagnostic(
+    diagnostic = Diagnostic(  # a draft: its submission is `submit_many`'s (`_submit`)
         household=household,
         level=level,
-        status=state,
+        status=DiagnosticStatus.DRAFT,
         author=author,
         created_at=started,
         admin_situation=AdminSituation.PERMIT if permit else AdminSituation.FRENCH,
@@ -300,11 +295,6 @@ def _diagnostic(rng, household, level, state, workers, manager, now):
         diagnostic.proposed_axes = axes
         diagnostic.intensity = rng.choice(Intensity.values)
         diagnostic.proposed_duration_months = rng.choice([3, 6, 6, 9, 12])
-    if state != DiagnosticStatus.DRAFT:
-        diagnostic.submitted_at = started + timedelta(days=rng.randint(10, 25))
-    if state == DiagnosticStatus.REVIEWED:
-        diagnostic.reviewed_at = diagnostic.submitted_at + timedelta(days=rng.randint(5, 30))
-        diagnostic.reviewed_by = manager
     diagnostic._demo_complete = complete
     return diagnostic
 
@@ -407,24 +397,6 @@ def _children(diagnostics, ctx):  # noqa: C901 — demo data: one draw per child
                 by=diagnostic.author,
             )
         )
-        if diagnostic.submitted_at:
-            events.append(
-                DiagnosticEvent(
-                    diagnostic=diagnostic,
-                    kind=EventKind.SUBMITTED,
-                    at=diagnostic.submitted_at,
-                    by=diagnostic.author,
-                )
-            )
-        if diagnostic.reviewed_at:
-            events.append(
-                DiagnosticEvent(
-                    diagnostic=diagnostic,
-                    kind=EventKind.REVIEWED,
-                    at=diagnostic.reviewed_at,
-                    by=diagnostic.reviewed_by,
-                )
-            )
     DiagnosticStep.objects.bulk_create(steps)
     BudgetLine.objects.bulk_create(lines)
     Debt.objects.bulk_create(debts)
