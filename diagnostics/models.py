@@ -7,6 +7,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts import policy
+from caen_accompagnement.bulk import update_all
 from caen_accompagnement.versioning import save_if_unchanged
 from households import outbound, taxonomy
 from households.enums import Owner, Public, Quartier, Status
@@ -514,9 +515,7 @@ class Diagnostic(models.Model):
         stamp = timezone.now()
         for diagnostic, _ in items:
             diagnostic.updated_at = stamp
-        Diagnostic.objects.bulk_update(
-            [d for d, _ in items], ["status", "submitted_at", "updated_at"], batch_size=1000
-        )
+        update_all(Diagnostic, [d for d, _ in items], ["status", "submitted_at", "updated_at"])
         return DiagnosticEvent.objects.bulk_create(events, batch_size=2000)
 
     @transaction.atomic
@@ -550,10 +549,10 @@ class Diagnostic(models.Model):
         stamp = timezone.now()
         for diagnostic, _ in items:
             diagnostic.updated_at = stamp
-        Diagnostic.objects.bulk_update(
+        update_all(
+            Diagnostic,
             [d for d, _ in items],
             ["status", "reviewed_at", "reviewed_by", "updated_at"],
-            batch_size=1000,
         )
         return DiagnosticEvent.objects.bulk_create(events, batch_size=2000)
 
