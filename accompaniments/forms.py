@@ -1,5 +1,3 @@
-import uuid
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -112,7 +110,6 @@ class ContactForm(forms.ModelForm):
     Bound to `instance=Contact(accompaniment=…)`: a contact is dated within its accompaniment."""
 
     axes = AXES
-    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Contact
@@ -190,8 +187,6 @@ class SignalForm(forms.Form):
     description = forms.CharField(
         label="Description", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    # A one-time key per displayed form: submitted twice, it records one signal.
-    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -365,7 +360,6 @@ class PlannedVisitForm(forms.Form):
         help_text="Envoyé au ménage dans le rappel : ni nom, ni donnée de santé. Laissez vide "
         "pour « à votre domicile » (visite) ou « par téléphone » (appel).",
     )
-    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
 
 
 class ReminderConsentForm(forms.Form):

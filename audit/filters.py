@@ -1,10 +1,10 @@
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.utils import timezone
 
 from accounts.models import User
+from caen_accompagnement.dates import start_of_day
 
 from .models import Action, AuditEntry
 
@@ -31,11 +31,7 @@ class AuditFilter(django_filters.FilterSet):
         fields = ["actor", "action", "household_id", "after", "before"]
 
     def filter_after(self, queryset, name, value):
-        return queryset.filter(at__gte=_midnight(value))
+        return queryset.filter(at__gte=start_of_day(value))
 
     def filter_before(self, queryset, name, value):
-        return queryset.filter(at__lt=_midnight(value + timedelta(days=1)))
-
-
-def _midnight(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
+        return queryset.filter(at__lt=start_of_day(value + timedelta(days=1)))

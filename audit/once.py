@@ -15,8 +15,11 @@ A view that accepts a form without redirecting (an htmx answer, which comes back
 form was refused or not) says so with `accepted(response)`; a second post of that key gets
 `HX-Refresh` (htmx reloads the page, which shows the row saved once).
 
-A post without a key (an old page, a script) runs the view as before. Lives in `audit`, the
-lowest app every view may import: a record of a submitted form, purged with the log.
+A post without a key (an old page, a script) runs the view as before. Keys are kept
+FORM_KEY_RETENTION_DAYS (7), longer than a browser-side draft (24 hours, static/js/drafts.js):
+the contact form's draft resends its page's key, so a draft retried after a lost answer gets
+this same first answer. The one mechanism: no model keeps a key of its own. Lives in `audit`,
+the lowest app every view may import: a record of a submitted form, purged with the log.
 """
 
 from functools import wraps

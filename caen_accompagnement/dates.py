@@ -2,9 +2,10 @@
 and, for the QuerySets that sort and count by due dates, as SQL expressions."""
 
 import calendar
-from datetime import date
+from datetime import date, datetime, time
 
 from django.db.models import DateField, Func, Value
+from django.utils import timezone
 
 
 def add_months(day: date, months: int) -> date:
@@ -12,6 +13,12 @@ def add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight at the start of `day`, aware, in the current time zone (Europe/Paris): the bound
+    of a day's, or a period's, DateTimeField range."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class AddMonths(Func):

@@ -4,19 +4,15 @@ Every form that creates records carries a key generated when it is shown: `{% on
 (templatetags/once.py, loaded in every template) renders it as the hidden field `once_key`, and
 the view is decorated with `audit.once.submitted_once`, which records the key in the request's
 transaction and answers a second post of it with the first one's redirection, without running
-the view again. That is the generic mechanism (docs/architecture.md, « One-time form keys »).
+the view again, even when both posts arrive at the same instant. That is the one mechanism
+(docs/architecture.md, « Exactly once »): no row stores a key of its own.
 
-Two forms also store their key on the row itself (`create_once` below): the contact form (its
-browser-side draft keeps the key across reloads) and the signal form. There a form carries a key generated when it is shown (a hidden UUID field); the model stores it under
-a unique constraint. `create_once` saves the row unless one with that key exists. Two concurrent
-posts of one form may both miss the lookup: the second INSERT then waits for the first request's
-transaction and fails on the constraint. Its savepoint is rolled back and the row the first one
-saved is returned, so the duplicate gets the same normal answer instead of an error page.
+The contact form's browser-side draft (static/js/contact_draft.js) keeps every named field,
+`once_key` included, across reloads and offline retries: the draft's key is the posted key, so
+a draft sent again after a lost answer gets the first answer and saves nothing twice.
 """
 
 import uuid
-
-from django.db import IntegrityError, transaction
 
 FORM_KEY_FIELD = "once_key"
 
@@ -34,25 +30,3 @@ def form_key():
     """A new key for a form being shown. A refused form shown again gets a new one too: its
     first key was not kept (audit/once.py), and a retry resends the key of the page it left."""
     return uuid.uuid4()
-
-
-def create_once(queryset, key, create):
-    """(object, created): the row of `queryset` matching `key` (a dict of field values backed by
-    a unique constraint), else the one `create()` saves. `key` None or holding an empty value:
-    `create()` is called, nothing is looked up. `create` writes its history itself (log, events):
-    it runs inside a savepoint, so a duplicate leaves nothing half-written."""
-    if not key or any(value in (None, "") for value in key.values()):
-        return create(), True
-    found = queryset.filter(**key).first()
-    if found is not None:
-        return found, False
-    try:
-        with transaction.atomic():
-            return create(), True
-    except IntegrityError:
-        # The concurrent request has committed by now (PostgreSQL made this INSERT wait for it);
-        # read committed: this new statement sees its row.
-        found = queryset.filter(**key).first()
-        if found is None:
-            raise
-        return found, False

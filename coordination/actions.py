@@ -18,7 +18,7 @@ from diagnostics.models import (
 )
 from households.enums import Owner, Public, Status
 from households.models import Household
-from households.outbound import check_outbound_texts, known_name_words, name_candidates
+from households.outbound import check_outbound_texts, known_names_in
 
 from .enums import ItemKind, Outcome
 from .models import MINUTES_AUDIENCE, Decision, Meeting
@@ -125,14 +125,12 @@ def check_decision(
         raise ValidationError({"outcome": "Cette décision n'est pas possible pour ce point."})
     reason = (reason or "").strip()
     cap_override_reason = (cap_override_reason or "").strip()
-    if checked_texts is None or (reason, cap_override_reason) not in checked_texts:
-        check_outbound_texts(
-            {"reason": reason, "cap_override_reason": cap_override_reason},
-            MINUTES_AUDIENCE,
-            known_names,
-        )
-        if checked_texts is not None:
-            checked_texts.add((reason, cap_override_reason))
+    check_outbound_texts(
+        {"reason": reason, "cap_override_reason": cap_override_reason},
+        MINUTES_AUDIENCE,
+        known_names,
+        checked_texts,
+    )
     if item.household_id and not item.still_open():
         raise ValidationError(
             "La situation de ce ménage a déjà été tranchée par ailleurs : ce point est sans objet."
@@ -213,7 +211,7 @@ def record_decisions(items, *, share=None):
         for _, spec in items
         for key in ("reason", "cap_override_reason")
     }
-    known = known_name_words(set().union(set(), *map(name_candidates, texts)))
+    known = known_names_in(texts)
     decisions, moves, levels, checked = [], [], [], set()
     for item, spec in items:
         by, outcome, at = spec["by"], spec["outcome"], spec.get("at")

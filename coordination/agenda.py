@@ -28,6 +28,7 @@ from accompaniments.models import (
     Signal,
     SignalKind,
 )
+from caen_accompagnement.dates import start_of_day
 from households.enums import IN_PROGRAMME_STATUSES, Public, Status
 from households.models import Household
 
@@ -135,7 +136,7 @@ def _closed_since(since):
         yield (
             household_id,
             f"Accompagnement clôturé le {closed_on:%d/%m/%Y}",
-            _as_datetime(closed_on),
+            start_of_day(closed_on),
         )
 
 
@@ -157,7 +158,7 @@ def _broken_adhesion():
         .filter(latest_degree=AdhesionDegree.BROKEN)
     )
     for household_id, month in broken.values_list("household_id", "latest_month"):
-        yield household_id, "Adhésion rompue", _as_datetime(month)
+        yield household_id, "Adhésion rompue", start_of_day(month)
 
 
 def _adhesion_losses_since(since):
@@ -211,9 +212,3 @@ def _not_yet_reviewed(meeting, reasons, triggered_at):
             continue
         proposals.append(Proposal(ItemKind.REVIEW, household, reasons[household_id]))
     return proposals
-
-
-def _as_datetime(day):
-    from datetime import datetime, time
-
-    return timezone.make_aware(datetime.combine(day, time.min))

@@ -77,6 +77,8 @@ THEME_LABELS = {
     "follow_up": "Suivi social",
 }
 THEME_FIELDS = {key: f"{key}_observation" for key in THEME_LABELS}
+# The related rows `submission_problems` reads.
+SUBMISSION_READS = ("steps", "budget_lines", "debts", "housing_history")
 
 
 class DiagnosticQuerySet(models.QuerySet):
@@ -498,9 +500,10 @@ class Diagnostic(models.Model):
         the households that can move to « en attente d'admission » move through `move_many` in
         the submission's name (same moment and author as the event)."""
         items = list(items)
-        known = outbound.known_name_words(
-            set().union(set(), *(outbound.name_candidates(d.capacity_reason) for d, _ in items))
-        )
+        # What the rule reads of each diagnostic (steps, budget, debts, housing history): one
+        # query each for the batch, not per diagnostic.
+        models.prefetch_related_objects([d for d, _ in items], *SUBMISSION_READS)
+        known = outbound.known_names_in(d.capacity_reason for d, _ in items)
         events = [diagnostic.check_submit(known_names=known, **spec) for diagnostic, spec in items]
         moves = [
             (

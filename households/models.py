@@ -34,8 +34,7 @@ from .outbound import (
     HOUSEHOLD_FILE_AUDIENCE,
     check_outbound,
     check_outbound_texts,
-    known_name_words,
-    name_candidates,
+    known_names_in,
 )
 from .text import name_match_key, normalize_search
 
@@ -68,10 +67,7 @@ class HouseholdQuerySet(models.QuerySet):
 
     def with_members_and_sources(self):
         """Members in display order and the lists each household comes from, prefetched."""
-        return self.prefetch_related(
-            models.Prefetch("members", queryset=Person.objects.order_by("position", "pk")),
-            "sources",
-        )
+        return self.prefetch_related("members", "sources")  # Person's Meta.ordering
 
     def with_list_data(self):
         """What the list page shows, in a constant number of queries."""
@@ -386,12 +382,12 @@ class Household(models.Model):
             )
         if status == Status.EXITED and not exit_reason:
             raise ValidationError("Indiquez le motif de sortie du dispositif.")
-        if checked_texts is None or (reason, decision) not in checked_texts:
-            check_outbound_texts(
-                {"reason": reason, "decision": decision}, HOUSEHOLD_FILE_AUDIENCE, known_names
-            )
-            if checked_texts is not None:
-                checked_texts.add((reason, decision))
+        check_outbound_texts(
+            {"reason": reason, "decision": decision},
+            HOUSEHOLD_FILE_AUDIENCE,
+            known_names,
+            checked_texts,
+        )
         if exit_reason and exit_reason not in ExitReason.values:
             raise ValidationError("Motif de sortie inconnu.")
         previous = self.status
@@ -453,7 +449,7 @@ class Household(models.Model):
             for key in ("reason", "decision")
             if (text := spec.get(key))
         }
-        known = known_name_words(set().union(set(), *map(name_candidates, texts)))
+        known = known_names_in(texts)
         rows, moved, checked = [], {}, set()
         for household, status, spec in moves:
             rows.append(

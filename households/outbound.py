@@ -351,6 +351,12 @@ def known_name_words(candidates) -> set[str]:
     return {w for key in keys for w in key.split()} & set(candidates)
 
 
+def known_names_in(texts) -> set[str]:
+    """The programme's name words among the words of `texts` (strings): one query for them all,
+    what a batch passes on as `known_names`."""
+    return known_name_words(set().union(*map(name_candidates, texts)))
+
+
 def _name_findings(text, known) -> list[Finding]:
     seen, findings = set(), []
     for typed, folded in words(text):
@@ -365,7 +371,7 @@ def findings_of(texts: dict, known_names=None) -> dict[str, list[Finding]]:
     (or none when `known_names`, a set of folded name words, is given)."""
     texts = {field: text for field, text in texts.items() if (text or "").strip()}
     if known_names is None:
-        known_names = known_name_words(set().union(*map(name_candidates, texts.values())))
+        known_names = known_names_in(texts.values())
     result = {}
     for field, text in texts.items():
         found = _name_findings(text, known_names) + lexicon_findings(text)
@@ -395,14 +401,21 @@ def check_outbound(audience="", **texts) -> None:
     check_outbound_texts(texts, audience)
 
 
-def check_outbound_texts(texts: dict, audience="", known_names=None) -> None:
-    """`check_outbound` for a dict of texts; with `known_names` (from `known_name_words` over a
-    whole batch), no query: a batch of changes checks all its texts with one name query."""
+def check_outbound_texts(texts: dict, audience="", known_names=None, checked=None) -> None:
+    """`check_outbound` for a dict of texts; with `known_names` (`known_names_in` over a whole
+    batch), no query: a batch of changes checks all its texts with one name query. With
+    `checked`, a set the batch keeps, texts already found clean (the same values in the same
+    fields) are not checked again."""
+    key = tuple(texts.items())
+    if checked is not None and key in checked:
+        return
     found = findings_of(texts, known_names)
     if found:
         raise ValidationError(
             {field: message(findings, audience) for field, findings in found.items()}
         )
+    if checked is not None:
+        checked.add(key)
 
 
 def add_outbound_errors(form, audience="", **texts) -> bool:

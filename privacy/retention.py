@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accompaniments.models import Contact, ContactKind
 from audit.models import Action, log
-from caen_accompagnement.dates import add_months
+from caen_accompagnement.dates import add_months, start_of_day
 from households.enums import Status
 from households.models import Household, HouseholdSource, StatusChange
 
@@ -59,7 +59,7 @@ def with_last_contact(households):
 
 def _years_before(now, years) -> datetime.datetime:
     day = add_months(timezone.localdate(now), -12 * years)
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return start_of_day(day)
 
 
 def due_for_archive(now=None):

@@ -35,27 +35,18 @@ def annotated_households():
     )
     # The active accompaniment started after both documents were signed (or by a manager's
     # written derogation, `gate_override_reason`).
-    gated = active.filter(
-        ~Q(gate_override_reason="")
-        | Q(
-            Exists(
-                AgreementDocument.objects.filter(
-                    household=OuterRef("household"),
-                    kind=DocumentKind.CONVENTION,
-                    status=DocumentStatus.SIGNED,
-                    signed_on__lte=OuterRef("start"),
-                )
-            ),
-            Exists(
-                AgreementDocument.objects.filter(
-                    household=OuterRef("household"),
-                    kind=DocumentKind.CONTRACT,
-                    status=DocumentStatus.SIGNED,
-                    signed_on__lte=OuterRef("start"),
-                )
-            ),
+    signed_before_start = [
+        Exists(
+            AgreementDocument.objects.filter(
+                household=OuterRef("household"),
+                kind=kind,
+                status=DocumentStatus.SIGNED,
+                signed_on__lte=OuterRef("start"),
+            )
         )
-    )
+        for kind in (DocumentKind.CONVENTION, DocumentKind.CONTRACT)
+    ]
+    gated = active.filter(~Q(gate_override_reason="") | Q(*signed_before_start))
     closed_to_autonomy = Accompaniment.objects.filter(
         household=OuterRef("pk"), status=AccompanimentStatus.CLOSED
     ).exclude(closure_reason__in=list(EXIT_OF_CLOSURE))

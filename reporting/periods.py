@@ -4,9 +4,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils import timezone
 
-from caen_accompagnement.dates import add_months
+from caen_accompagnement.dates import add_months, start_of_day
 
 QUARTER_MONTHS = {1: 1, 2: 4, 3: 7, 4: 10}
 
@@ -56,12 +55,11 @@ class Period:
     # Aware bounds for DateTimeFields: [start 00:00, day after end 00:00), Europe/Paris.
     @property
     def start_at(self) -> datetime.datetime:
-        return timezone.make_aware(datetime.datetime.combine(self.start, datetime.time.min))
+        return start_of_day(self.start)
 
     @property
     def end_before(self) -> datetime.datetime:
-        day_after = self.end + datetime.timedelta(days=1)
-        return timezone.make_aware(datetime.datetime.combine(day_after, datetime.time.min))
+        return start_of_day(self.end + datetime.timedelta(days=1))
 
     def as_json(self) -> dict:
         return {

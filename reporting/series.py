@@ -10,10 +10,9 @@ import datetime
 from django.db import connection
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Least
-from django.utils import timezone
 
 from accompaniments.models import Accompaniment, ContactKind
-from caen_accompagnement.dates import add_months
+from caen_accompagnement.dates import add_months, start_of_day
 
 from .indicators import (
     FUNNEL,
@@ -57,17 +56,16 @@ MONTHS_FR = [
 ]
 
 
-def _aware(day):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 def date_between(field):
     return lambda a, b: Q(**{f"{field}__range": (a, b)})
 
 
 def datetime_between(field):
     return lambda a, b: Q(
-        **{f"{field}__gte": _aware(a), f"{field}__lt": _aware(b + datetime.timedelta(days=1))}
+        **{
+            f"{field}__gte": start_of_day(a),
+            f"{field}__lt": start_of_day(b + datetime.timedelta(days=1)),
+        }
     )
 
 

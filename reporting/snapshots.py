@@ -4,26 +4,19 @@ and a kind of reader, shown until DASHBOARD_SNAPSHOT_SECONDS old (docs/reporting
 Exports, yearly bilans, PDFs and the households behind a figure stay computed live.
 """
 
+import copy
+
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from . import series
-from .indicators import Scope, compute
+from .indicators import Scope
 from .models import DashboardSnapshot
 from .periods import Period
 from .presentation import decorate
 from .suppression import suppress
-
-
-def figures(scope, *, suppressed, with_series=False):
-    """The figures of `scope`, suppressed for readers outside the CCAS."""
-    if with_series:
-        result = series.compute_with_series(scope)
-    else:
-        result = series.attach_measures(compute(scope), scope)
-    return suppress(result) if suppressed else result
 
 
 def scope_key(scope: Scope) -> str:
@@ -46,10 +39,13 @@ def scope_key(scope: Scope) -> str:
     return urlencode(params)
 
 
-def compute_and_store(scope, *, suppressed, can_drill):
-    """Compute the figures, render them, store the snapshot: (snapshot, figures)."""
+def compute_and_store(scope, *, suppressed, can_drill, computed=None):
+    """Compute the figures (or take `computed`, the scope's figures with their series already
+    computed, which it uses up), suppress them for readers outside the CCAS, render them, store
+    the snapshot: (snapshot, figures)."""
     key = scope_key(scope)
-    shown = decorate(figures(scope, suppressed=suppressed, with_series=True))
+    raw = series.compute_with_series(scope) if computed is None else computed
+    shown = decorate(suppress(raw) if suppressed else raw)
     html = render_to_string(
         "reporting/_figures.html",
         {
@@ -78,9 +74,11 @@ READERS = ({"suppressed": False, "can_drill": True}, {"suppressed": True, "can_d
 
 
 def refresh_default():
-    """The periodic job's work: the current year's snapshots for both kinds of readers, then
-    the purge of those more than a day old. Returns the snapshots written plus purged."""
+    """The periodic job's work: the current year's snapshots for both kinds of readers (the
+    figures computed once), then the purge of those more than a day old. Returns the snapshots
+    written plus purged."""
     scope = Scope(Period.year(timezone.localdate().year))
+    raw = series.compute_with_series(scope)  # once: the readers differ only in the suppression
     for reader in READERS:
-        compute_and_store(scope, **reader)
+        compute_and_store(scope, computed=copy.deepcopy(raw), **reader)
     return len(READERS) + DashboardSnapshot.purge()

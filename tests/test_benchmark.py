@@ -17,6 +17,7 @@ from caen_accompagnement.management.commands.bench import (
     demo_only_or_refuse,
     other_list_pages,
 )
+from caen_accompagnement.management.commands.load_test import NOTE, check_integrity
 from tests.conftest import require_postgresql
 from tests.factories import HouseholdFactory
 
@@ -54,6 +55,21 @@ def test_load_script_refuses_a_remote_server_before_sending_anything():
 def test_load_script_is_bounded():
     with pytest.raises(CommandError, match="entre 1 et 45"):
         call_command("load_test", url="http://127.0.0.1:8000/", seconds=120)
+
+
+@pytest.mark.django_db
+def test_load_check_finds_each_acknowledged_contact_by_its_form_key():
+    """The load test's verdict: every contact the server acknowledged (its form's one-time key,
+    carried in its note) is in the database exactly once."""
+    from tests.accompaniments.factories import ContactFactory
+
+    once, twice, lost = "key-once", "key-twice", "key-lost"
+    ContactFactory(note=NOTE.format(once))
+    for _ in range(2):
+        ContactFactory(note=NOTE.format(twice))
+    ContactFactory(note="Visite (test de charge) unrelated.")
+    assert check_integrity([once]) == ([], [])
+    assert check_integrity([once, twice, lost]) == ([lost], [twice])
 
 
 def test_demo_only_refusal():

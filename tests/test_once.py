@@ -89,7 +89,7 @@ NOT_ONCE = {
 # Calls that create rows, in a view's own code.
 CREATING_CALLS = re.compile(
     r"\.(objects\.create|create|bulk_create|get_or_create|update_or_create|record|"
-    r"add_item|begin|request_extension|generate)\(|form\.save\(|create_once\(|\.save\(\)"
+    r"add_item|begin|request_extension|generate)\(|form\.save\(|\.save\(\)"
 )
 
 

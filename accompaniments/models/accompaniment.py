@@ -50,6 +50,15 @@ class AccompanimentQuerySet(models.QuerySet):
     def closed(self):
         return self.filter(status=AccompanimentStatus.CLOSED)
 
+    def last_closed_by_household(self, household_ids):
+        """{household_id: its accompaniment closed last} (a household may have finished more
+        than one), in one query plus this QuerySet's prefetches."""
+        found = {}
+        rows = self.closed().filter(household_id__in=list(household_ids))
+        for acc in rows.order_by("household_id", "-closed_on", "-pk"):
+            found.setdefault(acc.household_id, acc)
+        return found
+
     def caseload_of(self, user):
         """What /mon-suivi/ lists: the user's own households, or the team's for a manager."""
         qs = self.active()

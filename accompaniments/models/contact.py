@@ -31,8 +31,6 @@ class Contact(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
     created_at = models.DateTimeField(default=timezone.now)
-    # Set by the browser-side draft, so a form posted twice (lost answer, retry) saves once.
-    client_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = ContactQuerySet.as_manager()
 

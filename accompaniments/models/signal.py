@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -50,9 +50,6 @@ class Signal(models.Model):
     )
     acknowledgement_note = models.TextField("suite donnée", blank=True)
     notified_at = models.DateTimeField("notifié le", null=True, blank=True)
-    # The one-time key of the form that recorded it: a submit sent twice (double click, retry
-    # after a slow answer) records one signal.
-    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = SignalQuerySet.as_manager()
 
@@ -75,17 +72,10 @@ class Signal(models.Model):
 
     @classmethod
     @transaction.atomic
-    def record(
-        cls, household, *, kind, by, amount=None, months=None, description="", submission_key=None
-    ):
-        """Record a signal (§3.2.3) and queue the e-mail once the transaction commits. With the
-        form's `submission_key`, a second submit returns the signal the first one recorded."""
+    def record(cls, household, *, kind, by, amount=None, months=None, description=""):
+        """Record a signal (§3.2.3) and queue the e-mail once the transaction commits (its form
+        posted twice records one: audit/once.py)."""
         from ..tasks import notify_signal
-
-        if submission_key is not None:
-            existing = cls.objects.filter(submission_key=submission_key).first()
-            if existing is not None:
-                return existing
 
         if not household.in_programme:
             raise ValidationError(
@@ -105,19 +95,14 @@ class Signal(models.Model):
         if kind == SignalKind.ADHESION_LOSS:
             # Typed at the CCAS, read by Caen habitat (signal pages and e-mail): docs/access.md.
             check_outbound(CAEN_HABITAT_AUDIENCE, description=description)
-        try:
-            with transaction.atomic():
-                signal = cls.objects.create(
-                    household=household,
-                    kind=kind,
-                    created_by=by,
-                    amount=amount,
-                    months=months,
-                    description=description,
-                    submission_key=submission_key,
-                )
-        except IntegrityError:  # the same submit, recorded meanwhile by a concurrent request
-            return cls.objects.get(submission_key=submission_key)
+        signal = cls.objects.create(
+            household=household,
+            kind=kind,
+            created_by=by,
+            amount=amount,
+            months=months,
+            description=description,
+        )
         enqueue_on_commit(notify_signal, signal.pk)
         return signal
 

@@ -17,7 +17,7 @@ the place and the worker's first name only (`message_text`).
 
 import logging
 import re
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts import policy
 from caen_accompagnement import sms
+from caen_accompagnement.dates import start_of_day
 from households.outbound import check_outbound
 
 from ..enums import (
@@ -96,7 +97,7 @@ def display_phone(number: str) -> str:
 
 
 def day_bounds(day):
-    start = timezone.make_aware(datetime.combine(day, time.min))
+    start = start_of_day(day)
     return start, start + timedelta(days=1)
 
 
@@ -104,6 +105,14 @@ def day_bounds(day):
 class ReminderConsentQuerySet(models.QuerySet):
     def current_for(self, household):
         return self.filter(household=household).order_by("-recorded_at", "-pk").first()
+
+    def current_by_household(self, household_ids):
+        """{household_id: its consent in force (its latest row)}, in one query."""
+        found = {}
+        rows = self.filter(household_id__in=list(household_ids))
+        for consent in rows.order_by("household_id", "-recorded_at", "-pk"):
+            found.setdefault(consent.household_id, consent)
+        return found
 
 
 class ReminderConsent(models.Model):
@@ -242,8 +251,6 @@ class PlannedVisit(models.Model):
         blank=True,
         related_name="planned_visit",
     )
-    # The form's one-time key (caen_accompagnement/once.py).
-    client_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = PlannedVisitQuerySet.as_manager()
 
@@ -293,7 +300,6 @@ class PlannedVisit(models.Model):
         by,
         place="",
         worker=None,
-        client_id=None,
         planned_at=None,
     ):
         """A new appointment with the household; the référent (or `worker`) holds it.
@@ -311,7 +317,6 @@ class PlannedVisit(models.Model):
             place=place,
             worker=worker or accompaniment.household.referent or by,
             planned_by=by,
-            client_id=client_id,
         )
         accompaniment.events.create(
             kind=EventKind.VISIT_PLANNED, by=by, at=planned_at, detail=str(visit)
@@ -460,17 +465,9 @@ class VisitMessage(models.Model):
         the message is sent after the commit through the outbox (caen_accompagnement.celery).
         Returns the message, or None."""
         consent = ReminderConsent.objects.current_for(visit.accompaniment.household)
-        if consent is None or not consent.recipient:
+        message = cls._for(visit, kind, consent)
+        if message is None:
             return None
-        message = cls(
-            visit=visit,
-            kind=kind,
-            consent=consent,
-            channel=consent.channel,
-            recipient=consent.recipient,
-            appointment_at=visit.starts_at,
-            body=message_text(visit, kind),
-        )
         try:
             with transaction.atomic():
                 message.save(force_insert=True)
@@ -485,6 +482,39 @@ class VisitMessage(models.Model):
         return message
 
     @classmethod
+    def prepare_many(cls, visits, kind):
+        """`prepare` (without `notify`) for many visits: their households' consents read in one
+        query, the messages inserted in one statement that skips those already written (the
+        same unique key). Returns how many visits had a consenting household."""
+        visits = list(visits)
+        consents = ReminderConsent.objects.current_by_household(
+            {visit.accompaniment.household_id for visit in visits}
+        )
+        messages = [
+            cls._for(visit, kind, consents.get(visit.accompaniment.household_id))
+            for visit in visits
+        ]
+        messages = [message for message in messages if message is not None]
+        cls.objects.bulk_create(messages, ignore_conflicts=True)
+        return len(messages)
+
+    @classmethod
+    def _for(cls, visit, kind, consent):
+        """The unsaved message of `visit` under `consent`, or None without a consent to remind
+        (none, or withdrawn)."""
+        if consent is None or not consent.recipient:
+            return None
+        return cls(
+            visit=visit,
+            kind=kind,
+            consent=consent,
+            channel=consent.channel,
+            recipient=consent.recipient,
+            appointment_at=visit.starts_at,
+            body=message_text(visit, kind),
+        )
+
+    @classmethod
     def deliver(cls, pk, now=None):
         """Send one message, once: the row is locked while sending and marked in the same
         transaction. Consent withdrawn or changed since: dropped. A failure is retried with a
@@ -493,7 +523,7 @@ class VisitMessage(models.Model):
         with transaction.atomic():
             message = (
                 cls.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("visit")
+                .select_related("visit__accompaniment")
                 .due(now)
                 .filter(pk=pk)
                 .first()
@@ -545,10 +575,9 @@ def remind_visits(now=None):
     visits = (
         PlannedVisit.objects.planned()
         .filter(starts_at__gt=now, starts_at__lte=horizon)
-        .select_related("accompaniment__household", "worker")
+        .select_related("accompaniment", "worker")
     )
-    for visit in visits:
-        VisitMessage.prepare(visit, MessageKind.REMINDER)
+    VisitMessage.prepare_many(visits, MessageKind.REMINDER)
     return sum(
         VisitMessage.deliver(pk, now)
         for pk in VisitMessage.objects.due(now).values_list("pk", flat=True)

@@ -1,5 +1,3 @@
-import uuid
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -10,7 +8,6 @@ from accounts import policy
 from audit.models import Action, log
 from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors
-from caen_accompagnement.once import create_once
 
 from ..forms import (
     AdhesionForm,
@@ -84,7 +81,7 @@ def detail(request, pk):
 @submitted_once
 def contact_create(request, pk):
     """The short form used at the door. A browser-side draft (contact_draft.js) keeps what is
-    typed until the server confirms; its client_id makes a retried post save only once."""
+    typed, its one-time key too, until the server confirms: a retried post saves once."""
     acc = _accompaniment(request, pk, "contact.change")
     if not acc.is_active:
         messages.error(request, "Cet accompagnement est clôturé.")
@@ -98,29 +95,20 @@ def contact_create(request, pk):
         "at": now,
         "duration_minutes": 45,
         "axes": last_axes,
-        "client_id": uuid.uuid4(),
     }
     form = ContactForm(request.POST or None, initial=initial, instance=Contact(accompaniment=acc))
     if request.method == "POST" and form.is_valid():
-        client_id = form.cleaned_data.get("client_id")
-
-        def save_contact():
-            contact = form.save(commit=False)
-            contact.author, contact.client_id = request.user, client_id
-            contact.save()
-            PlannedVisit.attach(contact, by=request.user)  # the appointment it was, if any
-            log(
-                request,
-                Action.CREATE,
-                contact,
-                household=acc.household,
-                label=contact.get_kind_display(),
-            )
-            return contact
-
-        # The same draft posted again, even concurrently (double tap, retry), saves one row and
-        # gets the same answer (caen_accompagnement/once.py).
-        create_once(acc.contacts.all(), {"client_id": client_id}, save_contact)
+        contact = form.save(commit=False)
+        contact.author = request.user
+        contact.save()
+        PlannedVisit.attach(contact, by=request.user)  # the appointment it was, if any
+        log(
+            request,
+            Action.CREATE,
+            contact,
+            household=acc.household,
+            label=contact.get_kind_display(),
+        )
         messages.success(
             request,
             f"Contact enregistré pour {acc.household.reference} ({acc.household.display_name}).",

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -9,7 +8,7 @@ from audit.models import Action, log
 from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors, flash_errors
 from caen_accompagnement.pagination import paginate
-from households.models import Household, Person
+from households.models import Household
 
 from ..forms import (
     AcknowledgeForm,
@@ -29,9 +28,7 @@ def signals(request):
     qs = (
         Signal.objects.visible_to(user)
         .select_related("household", "household__referent", "created_by", "acknowledged_by")
-        .prefetch_related(
-            Prefetch("household__members", queryset=Person.objects.order_by("position", "pk"))
-        )
+        .prefetch_related("household__members")  # in display order (Person's Meta)
     )
     show = request.GET.get("etat", "")
     if show == "a-traiter":
@@ -72,7 +69,6 @@ def signal_create(request):
                 amount=data["amount"],
                 months=data["months"],
                 description=data["description"],
-                submission_key=data["submission_key"],
             )
         except ValidationError as exc:
             add_errors(form, exc)

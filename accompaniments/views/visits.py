@@ -13,7 +13,6 @@ from accounts import policy
 from audit.models import Action, log
 from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors, flash_errors
-from caen_accompagnement.once import create_once
 from households.models import Household
 
 from ..forms import PlannedVisitForm, ReminderConsentForm
@@ -39,28 +38,18 @@ def visit_plan(request, pk):
     form = PlannedVisitForm(request.POST or None, initial={"kind": VisitKind.HOME_VISIT})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-
-        def plan():
+        try:
             visit = PlannedVisit.plan(
                 acc,
                 kind=data["kind"],
                 starts_at=data["starts_at"],
                 place=data["place"],
                 by=request.user,
-                client_id=data.get("client_id"),
-            )
-            log(request, Action.CREATE, visit, household=acc.household, label="Rendez-vous")
-            return visit
-
-        try:
-            visit, _ = create_once(
-                PlannedVisit.objects.filter(accompaniment=acc),
-                {"client_id": data.get("client_id")},
-                plan,
             )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
+            log(request, Action.CREATE, visit, household=acc.household, label="Rendez-vous")
             messages.success(request, f"Rendez-vous planifié : {visit}.")
             return redirect(acc)
     return _form(request, acc, form, "Planifier un rendez-vous")

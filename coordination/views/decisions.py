@@ -48,15 +48,9 @@ def _preread_context(request, meeting, action, label):
     )
     diagnostics = submitted_diagnostics(visible)
     # A finished accompaniment under review: its end bilan, in the synthesis form.
-    reviewed = [i.household_id for i in items if i.kind == ItemKind.REVIEW]
-    bilans = {}
-    for acc in (
-        Accompaniment.objects.closed()
-        .filter(household_id__in=set(reviewed) & visible)
-        .prefetch_related("objectives")
-        .order_by("household_id", "-closed_on", "-pk")
-    ):
-        bilans.setdefault(acc.household_id, acc.end_bilan())
+    reviewed = {i.household_id for i in items if i.kind == ItemKind.REVIEW} & visible
+    closed = Accompaniment.objects.prefetch_related("objectives").last_closed_by_household(reviewed)
+    bilans = {household_id: acc.end_bilan() for household_id, acc in closed.items()}
     files = []
     for item in items:
         if item.household_id not in visible:

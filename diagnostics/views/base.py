@@ -1,14 +1,11 @@
-from django.db.models import Prefetch
-
 from accounts import policy
-from households.models import Person
 
 from ..models import (
     Diagnostic,
     DiagnosticStatus,
 )
 
-MEMBERS = Prefetch("household__members", queryset=Person.objects.order_by("position", "pk"))
+MEMBERS = "household__members"  # in display order (Person's Meta.ordering)
 
 
 def _detail_qs(user):

@@ -2,6 +2,7 @@
 
 import datetime
 import html
+import re
 
 import pytest
 import time_machine
@@ -123,18 +124,19 @@ def contact_data(**kw):
 def test_contact_form_defaults(client, acc, social_worker):
     ContactFactory(accompaniment=acc, kind=ContactKind.PHONE_CALL, axes=["dwelling_use.upkeep"])
     client.force_login(social_worker)
-    form = client.get(reverse("accompaniments:contact_create", args=[acc.pk])).context["form"]
+    page = client.get(reverse("accompaniments:contact_create", args=[acc.pk]))
+    form = page.context["form"]
     assert form.initial["kind"] == ContactKind.HOME_VISIT
     assert form.initial["at"].date() == D(2027, 3, 15)
     assert form.initial["axes"] == ["dwelling_use.upkeep"]
-    assert form.initial["client_id"]
+    assert re.search(r'name="once_key" value="[0-9a-f-]{36}"', page.content.decode())
 
 
 @pytest.mark.django_db
 def test_logging_a_visit_shows_in_the_caseload(client, acc, social_worker):
     client.force_login(social_worker)
     url = reverse("accompaniments:contact_create", args=[acc.pk])
-    response = client.post(url, contact_data(client_id="8b7a3a52-8f4e-4b0a-9f0c-5b2d0d1f0a11"))
+    response = client.post(url, contact_data(once_key="8b7a3a52-8f4e-4b0a-9f0c-5b2d0d1f0a11"))
     assert response.status_code == 302
     assert (
         response.url
@@ -148,8 +150,10 @@ def test_logging_a_visit_shows_in_the_caseload(client, acc, social_worker):
     acc_row, cadence = page.context["rows"][0]
     assert cadence.visit_due == D(2027, 4, 15)
     assert f'data-draft-confirmed="contact-{acc.pk}"' in page.content.decode()
-    # The same draft posted again (answer lost on the way back) is saved once.
-    client.post(url, contact_data(client_id="8b7a3a52-8f4e-4b0a-9f0c-5b2d0d1f0a11"))
+    # The same draft (its key with it) posted again, the answer lost on the way back: saved once,
+    # the same answer.
+    again = client.post(url, contact_data(once_key="8b7a3a52-8f4e-4b0a-9f0c-5b2d0d1f0a11"))
+    assert again.status_code == 302 and again.url == response.url
     assert Contact.objects.count() == 1
 
 

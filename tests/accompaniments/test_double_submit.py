@@ -1,6 +1,6 @@
-"""A contact form posted several times at once (double tap, retry on a bad network) saves one row
-and every post gets the normal answer (caen_accompagnement/once.py). Real concurrent requests:
-threads, each with its own database connection, on committed data (transactional_db)."""
+"""A contact form posted several times at once (double tap, retry on a bad network) with its one
+one-time key saves one row and every post gets the normal answer (audit/once.py). Real concurrent
+requests: threads, each with its own database connection, on committed data (transactional_db)."""
 
 import datetime
 import threading
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accompaniments.models import Contact, ContactKind
-from audit.models import AuditEntry
+from audit.models import AuditEntry, FormSubmission
 from households.enums import Status
 from tests.conftest import require_postgresql
 from tests.factories import HouseholdFactory
@@ -28,7 +28,7 @@ def acc(social_worker):
     return AccompanimentFactory(household=household)
 
 
-def contact_data(client_id):
+def contact_data(once_key):
     at = timezone.localtime() - datetime.timedelta(hours=1)
     return {
         "kind": ContactKind.HOME_VISIT,
@@ -36,7 +36,7 @@ def contact_data(client_id):
         "duration_minutes": "45",
         "axes": ["budget.choices"],
         "note": "Visite à domicile.",
-        "client_id": str(client_id),
+        "once_key": str(once_key),
     }
 
 
@@ -47,7 +47,8 @@ def post_in_thread(user, url, data, answers, barrier=None):
         try:
             if barrier is not None:
                 barrier.wait()
-            answers.append(client.post(url, data).status_code)
+            response = client.post(url, data)
+            answers.append((response.status_code, response.get("Location")))
         finally:
             connection.close()  # this thread's own connection
 
@@ -60,39 +61,48 @@ def post_in_thread(user, url, data, answers, barrier=None):
 def test_parallel_posts_of_one_contact_save_it_once_and_all_answer_normally(acc, social_worker):
     require_postgresql("requêtes concurrentes sur une contrainte d'unicité")
     url = reverse("accompaniments:contact_create", args=[acc.pk])
-    for _round in range(3):
-        client_id = uuid.uuid4()
+    saved = (302, f"{reverse('accompaniments:caseload')}?brouillon_enregistre=contact-{acc.pk}")
+    for n in range(1, 4):
+        key = uuid.uuid4()
         answers, barrier = [], threading.Barrier(5)
         threads = [
-            post_in_thread(social_worker, url, contact_data(client_id), answers, barrier)
+            post_in_thread(social_worker, url, contact_data(key), answers, barrier)
             for _ in range(5)
         ]
         for thread in threads:
             thread.join(30)
-        assert answers == [302] * 5
-        assert Contact.objects.filter(client_id=client_id).count() == 1
+        assert answers == [saved] * 5
+        assert Contact.objects.count() == n  # one more contact a key
+        assert FormSubmission.objects.filter(key=key).count() == 1
     assert AuditEntry.objects.filter(object_type="accompaniments.Contact").count() == 3
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_post_racing_an_uncommitted_save_of_the_same_form_answers_normally(acc, social_worker):
-    """The race made certain: another transaction has inserted the same form's contact and not
-    committed yet; the post misses it, its INSERT waits on the constraint, then fails once the
-    other commits. It answers the normal redirect and the contact exists once."""
+    """The race made certain: another transaction (the first post of the same form) has inserted
+    its key and its contact and not committed yet; the post's INSERT of the key waits on the
+    unique constraint, then fails once the other commits. It answers the first post's redirect
+    without saving anything and the contact exists once."""
     require_postgresql("verrou d'une transaction concurrente")
-    client_id = uuid.uuid4()
+    key = uuid.uuid4()
+    url = reverse("accompaniments:contact_create", args=[acc.pk])
+    first_answer = f"{reverse('accompaniments:caseload')}?brouillon_enregistre=contact-{acc.pk}"
     other = connections.create_connection("default")
     other.set_autocommit(False)
     with other.cursor() as cursor:
         cursor.execute(
+            "INSERT INTO audit_formsubmission (key, user_id, path, location, at)"
+            " VALUES (%s, %s, %s, %s, now())",
+            [key, social_worker.pk, url, first_answer],
+        )
+        cursor.execute(
             "INSERT INTO accompaniments_contact (accompaniment_id, kind, at, duration_minutes,"
-            " axes, partner, note, next_step, author_id, created_at, client_id)"
-            " VALUES (%s, %s, now(), 45, '[]', '', '', '', %s, now(), %s)",
-            [acc.pk, ContactKind.HOME_VISIT, social_worker.pk, client_id],
+            " axes, partner, note, next_step, author_id, created_at)"
+            " VALUES (%s, %s, now(), 45, '[]', '', '', '', %s, now())",
+            [acc.pk, ContactKind.HOME_VISIT, social_worker.pk],
         )
     answers = []
-    url = reverse("accompaniments:contact_create", args=[acc.pk])
-    thread = post_in_thread(social_worker, url, contact_data(client_id), answers)
+    thread = post_in_thread(social_worker, url, contact_data(key), answers)
     try:
         deadline = time.monotonic() + 20
         with connection.cursor() as cursor:
@@ -110,5 +120,5 @@ def test_a_post_racing_an_uncommitted_save_of_the_same_form_answers_normally(acc
         other.commit()
         other.close()
         thread.join(30)
-    assert answers == [302]
-    assert Contact.objects.filter(client_id=client_id).count() == 1
+    assert answers == [(302, first_answer)]
+    assert Contact.objects.count() == 1

@@ -180,6 +180,49 @@ def test_no_sms_without_consent_nor_after_its_withdrawal(acc, social_worker, set
     assert sms_files(settings) == [] and not VisitMessage.objects.exists()
 
 
+def test_reminders_are_written_in_constant_queries_once_each(
+    acc, social_worker, django_assert_num_queries
+):
+    """The job writes the reminders of every visit in the next 48 h: the visits, their
+    households' consents and one INSERT skipping those already written, whatever their number
+    (it read the consent and tried a savepoint INSERT per visit, every 15 minutes)."""
+    from accompaniments.models.visit import remind_visits
+    from caen_accompagnement.dates import start_of_day
+
+    def household_with_consent(channel=ReminderChannel.SMS):
+        other = AccompanimentFactory(
+            household=HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED),
+            start=datetime.date(2027, 9, 1),
+        )
+        if channel == ReminderChannel.SMS:
+            consent_sms(other.household, social_worker)
+        return other
+
+    consent_sms(acc.household, social_worker)
+    visits = [plan(acc, social_worker)]
+    visits += [plan(household_with_consent(), social_worker) for _ in range(2)]
+    plan(household_with_consent(channel=None), social_worker)  # no consent: no message
+    soon = PlannedVisit.objects.filter(starts_at__lt=start_of_day(datetime.date(2027, 12, 2)))
+    with django_assert_num_queries(3):
+        assert (
+            VisitMessage.prepare_many(soon.select_related("accompaniment", "worker"), "reminder")
+            == 3
+        )
+    assert {m.visit_id for m in VisitMessage.objects.all()} == {v.pk for v in visits}
+    visits += [plan(household_with_consent(), social_worker) for _ in range(3)]
+    with django_assert_num_queries(3):  # three more visits, the first three already written
+        VisitMessage.prepare_many(soon.select_related("accompaniment", "worker"), "reminder")
+    assert sorted(VisitMessage.objects.values_list("visit_id", flat=True)) == sorted(
+        v.pk for v in visits
+    )
+    first = VisitMessage.objects.get(visit=visits[0])
+    assert (first.recipient, first.channel, first.kind) == ("+33639981234", "sms", "reminder")
+    assert first.body.startswith("CCAS de Caen : rappel de votre visite avec Claire")
+    with time_machine.travel(VISIT_AT - datetime.timedelta(hours=40), tick=False):
+        remind_visits()
+    assert VisitMessage.objects.count() == 6  # the job, once more: nothing twice
+
+
 def test_consent_withdrawn_before_the_send_drops_the_message(acc, social_worker, settings):
     consent_sms(acc.household, social_worker)
     visit = plan(acc, social_worker)
@@ -369,7 +412,7 @@ def test_plan_form_refused_answers_400_in_french_and_keeps_the_input(client, acc
         "kind": VisitKind.OFFICE,
         "starts_at": "2027-12-01T14:30",
         "place": "CCAS, 1er étage",
-        "client_id": "9d3a5a61-6f0e-4c39-9d0e-2b8c0e6d2a11",
+        "once_key": "9d3a5a61-6f0e-4c39-9d0e-2b8c0e6d2a11",
     }
     assert client.post(url, ok).status_code == 302
     assert client.post(url, ok).status_code == 302  # posted twice: one visit

@@ -86,6 +86,45 @@ def test_forged_publish_without_contentieux_is_refused_in_french(
     assert not meeting.is_published
 
 
+def test_the_preread_reads_the_accompaniment_closed_last(
+    client, ccas_manager, cellule_member, django_assert_num_queries
+):
+    """A household that finished two accompaniments: the bilan is the later one's
+    (`AccompanimentQuerySet.last_closed_by_household`, one query and its prefetch)."""
+    from accompaniments.models import Accompaniment
+
+    household = HouseholdFactory(status=Status.POST_AUTONOMY)
+    other = HouseholdFactory(status=Status.POST_AUTONOMY)
+    for start, closed_on, on in (
+        (datetime.date(2024, 1, 8), datetime.date(2024, 9, 30), household),
+        (datetime.date(2025, 3, 3), datetime.date(2025, 12, 19), household),
+        (datetime.date(2025, 2, 3), datetime.date(2025, 11, 28), other),
+    ):
+        AccompanimentFactory(
+            household=on,
+            status="closed",
+            start=start,
+            planned_end=start + datetime.timedelta(days=300),
+            closed_on=closed_on,
+            closure_reason=ClosureReason.AUTONOMY,
+        )
+    AccompanimentFactory(household=HouseholdFactory(status=Status.ACCOMPANIED))  # under way
+    qs = Accompaniment.objects.prefetch_related("objectives")
+    with django_assert_num_queries(2):
+        latest = qs.last_closed_by_household([household.pk, other.pk])
+    assert {pk: acc.closed_on for pk, acc in latest.items()} == {
+        household.pk: datetime.date(2025, 12, 19),
+        other.pk: datetime.date(2025, 11, 28),
+    }
+    meeting = MeetingFactory(members=[ccas_manager, cellule_member], published=True)
+    AgendaItemFactory(meeting=meeting, kind=ItemKind.REVIEW, household=household)
+    client.force_login(cellule_member)
+    text = html.unescape(
+        client.get(reverse("coordination:preread", args=[meeting.pk])).content.decode()
+    )
+    assert "Du 03/03/2025 au 19/12/2025" in text and "30/09/2024" not in text
+
+
 def test_preread_of_a_finished_accompaniment_shows_its_end_bilan_without_health(
     client, ccas_manager, cellule_member
 ):

@@ -72,3 +72,25 @@ def test_batch_submits_and_moves_in_the_submissions_name(social_worker):
         social_worker,
     )
     assert household.status == Status.AWAITING_ADMISSION
+
+
+def test_batch_reads_what_the_rule_needs_in_queries_that_do_not_grow(social_worker):
+    """The rule reads each diagnostic's steps, budget lines, debts and housing history: for a
+    batch, one query each (it read them diagnostic by diagnostic: about 5.5 queries each)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (2, 6):
+        items = []
+        for i in range(n):
+            diagnostic = draft(social_worker, 3 if i % 2 else 2, tenant=bool(i % 2))
+            ready_to_submit(diagnostic)
+            diagnostic.save()
+            items.append(Diagnostic.objects.select_related("household").get(pk=diagnostic.pk))
+        at = timezone.now() - datetime.timedelta(days=3)
+        with CaptureQueriesContext(connection) as queries:
+            Diagnostic.submit_many([(d, {"by": social_worker, "at": at}) for d in items])
+        counts.append(len(queries))
+        assert all(d.status == DiagnosticStatus.SUBMITTED for d in items)
+    assert counts[0] == counts[1]

@@ -4,6 +4,7 @@ import datetime
 import time
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from accompaniments.models import ContactKind
@@ -65,3 +66,39 @@ def test_log_a_home_visit_on_a_phone(page, login_as, check_axe, social_worker):
     contact = acc.contacts.order_by("-at").first()
     assert contact.note == "Visite faite, courrier CAF à traiter."
     assert contact.kind == ContactKind.HOME_VISIT
+
+
+def test_a_draft_sent_again_after_a_lost_answer_saves_one_contact(page, login_as, social_worker):
+    """The draft keeps the form's one-time key: the server saved the contact but its answer was
+    lost (the connection dropped); the form opened again brings the draft back with the same
+    key, and sending it again gets the first answer: one contact (audit/once.py)."""
+    household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+    acc = AccompanimentFactory(household=household)
+    login_as(social_worker)
+    url = reverse("accompaniments:contact_create", args=[acc.pk])
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    key = page.locator('input[name="once_key"]').input_value()
+    page.get_by_label("Note").fill("Visite faite, réponse perdue.")
+
+    def saved_then_lost(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        route.fetch(max_redirects=0)  # the server receives the post and saves the contact
+        return route.abort("connectionreset")  # its answer never reaches the phone
+
+    page.route(f"**{url}", saved_then_lost)
+    page.get_by_role("button", name="Enregistrer le contact").click()
+    page.wait_for_timeout(500)
+    assert acc.contacts.count() == 1
+    page.unroute(f"**{url}")
+
+    page.goto(url)  # opened again: a new key in the page, the draft's key restored over it
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_label("Note")).to_have_value("Visite faite, réponse perdue.")
+    assert page.locator('input[name="once_key"]').input_value() == key
+    page.get_by_role("button", name="Enregistrer le contact").click()
+    page.wait_for_load_state("networkidle")
+    expect(page).to_have_url(ending("/mon-suivi/", query=True))
+    assert acc.contacts.count() == 1  # the first answer, nothing saved twice
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('caen-draft:'))") == []

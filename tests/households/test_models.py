@@ -31,6 +31,23 @@ def household_of(*relations):
     return HouseholdFactory(members=[{"relation": r} for r in relations])
 
 
+def test_prefetched_members_come_in_display_order(django_assert_num_queries):
+    """The list pages prefetch "members" / "household__members" as plain lookups: Person's
+    Meta.ordering (position, then pk) is their display order, as Household.members_list reads it."""
+    from accompaniments.models import Signal, SignalKind
+
+    household = HouseholdFactory(members=[])
+    for position in (2, 0, 1):
+        PersonFactory(household=household, position=position)
+    Signal.objects.create(household=household, kind=SignalKind.LACK_OF_UPKEEP)
+    with django_assert_num_queries(3):
+        listed = Household.objects.with_members_and_sources().get(pk=household.pk)
+    assert [p.position for p in listed.members.all()] == [0, 1, 2]
+    signal = Signal.objects.prefetch_related("household__members").select_related("household").get()
+    assert [p.position for p in signal.household.members.all()] == [0, 1, 2]
+    assert [p.position for p in signal.household.members_list] == [0, 1, 2]
+
+
 @pytest.mark.parametrize(
     "relations, expected",
     [

@@ -93,6 +93,28 @@ def test_one_query_whatever_the_number_of_texts():
 
 
 @pytest.mark.django_db
+def test_a_batch_checks_its_texts_with_one_name_query_and_each_pair_once(
+    django_assert_num_queries,
+):
+    """What the batch owners (move_many, record_decisions, submit_many) use: the name words of
+    all their texts in one query (`known_names_in`), then `check_outbound_texts` without a
+    query, a pair of texts already found clean (`checked`) not checked again."""
+    HouseholdFactory(members=[{"last_name": "Michel", "first_name": "Jeanne"}])
+    texts = ["Relogé rue Michelet", "Vu avec Jeanne", "", "Décision de la cellule"]
+    with django_assert_num_queries(1):
+        known = outbound.known_names_in(texts)
+    assert known == {"jeanne"}
+    checked = set()
+    clean = {"reason": "Relogé rue Michelet", "decision": "Décision de la cellule"}
+    with django_assert_num_queries(0):
+        outbound.check_outbound_texts(clean, "dossier", known, checked)
+        outbound.check_outbound_texts(dict(clean), "dossier", None, checked)  # seen: no query
+        with pytest.raises(ValidationError):
+            outbound.check_outbound_texts({"reason": "Vu avec Jeanne"}, "dossier", known, checked)
+    assert checked == {tuple(clean.items())}  # a refused text is never remembered as clean
+
+
+@pytest.mark.django_db
 def test_check_names_the_words_in_french_next_to_each_field():
     HouseholdFactory(members=[{"last_name": "Michel", "first_name": "Jeanne"}])
     with pytest.raises(ValidationError) as caught:

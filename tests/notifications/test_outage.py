@@ -19,6 +19,7 @@ from notifications.models import OutboxMessage
 from notifications.tasks import relay_outbox
 from tests.conftest import drop_broker_connections
 from tests.factories import HouseholdFactory
+from tests.test_once import form_key
 
 
 class FrozenServer:
@@ -148,13 +149,12 @@ def test_a_signal_form_submitted_twice_records_one_signal(
 ):
     household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED, tenant=True)
     client.force_login(tenancy_officer)
-    form = client.get(reverse("accompaniments:signal_create")).context["form"]
-    key = str(form["submission_key"].value())
+    key = form_key(client.get(reverse("accompaniments:signal_create")))
     data = {
         "household": household.reference,
         "kind": SignalKind.LACK_OF_UPKEEP,
         "description": "Parties communes encombrées.",
-        "submission_key": key,
+        "once_key": key,
     }
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post(reverse("accompaniments:signal_create"), data)
@@ -163,5 +163,5 @@ def test_a_signal_form_submitted_twice_records_one_signal(
     assert first.url == again.url
     assert Signal.objects.count() == 1 and OutboxMessage.objects.count() == 1
     assert [m.to for m in mail.outbox] == [[social_worker.email]]
-    other = client.get(reverse("accompaniments:signal_create")).context["form"]
-    assert str(other["submission_key"].value()) != key  # each displayed form has its own
+    other = form_key(client.get(reverse("accompaniments:signal_create")))
+    assert other != key  # each displayed form has its own

@@ -124,6 +124,35 @@ def test_finds_a_hand_broken_household_and_exits_1(
     assert "2 incohérence(s) dans 2 dossier(s)" in err
 
 
+def test_an_accompaniment_started_before_either_signature_is_found(
+    cellule, ccas_manager, social_worker, letting_officer, debt_officer
+):
+    """The start gate (§2.3): each of the two documents signed on or before the start, else a
+    manager's written derogation."""
+    household = accompanied_through_the_owners(
+        cellule, ccas_manager, social_worker, letting_officer, debt_officer
+    )
+    gate = "accompagnement commencé avant la signature de la convention tripartite"
+
+    def problems():
+        return [m for ref, m in violations() if ref == household.reference]
+
+    assert problems() == []
+    documents = AgreementDocument.objects.filter(household=household)
+    start = Accompaniment.objects.get(household=household).start
+    for late, on_time in (
+        (DocumentKind.CONVENTION, DocumentKind.CONTRACT),
+        (DocumentKind.CONTRACT, DocumentKind.CONVENTION),
+    ):
+        documents.filter(kind=late).update(signed_on=start + datetime.timedelta(days=1))
+        documents.filter(kind=on_time).update(signed_on=start)
+        assert [m for m in problems() if m.startswith(gate)], late
+    Accompaniment.objects.filter(household=household).update(
+        gate_override_reason="Documents signés en réunion, scans à venir."
+    )
+    assert problems() == []
+
+
 @pytest.mark.parametrize(
     ("status", "fields", "message"),
     [

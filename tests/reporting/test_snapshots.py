@@ -9,6 +9,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -215,3 +216,26 @@ def test_the_periodic_job_renews_the_current_year_and_purges(world, client, stat
     response = dashboard(client, {})
     assert response.context["figures"] is None
     assert response.context["snapshot"].scope_key == this_year
+
+
+def test_the_periodic_job_computes_the_figures_once_for_both_readers(world):
+    """The two snapshots of the job differ only by the suppression: the figures are computed
+    once (one computation's queries, plus the stores and the purge), and each snapshot is the
+    one its reader would get computed alone."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reporting import series, snapshots
+
+    scope = Scope(Period.year(2025))
+    with CaptureQueriesContext(connection) as one:
+        series.compute_with_series(scope)
+    with time_machine.travel(datetime.datetime(2025, 12, 1, 9, tzinfo=ZoneInfo("Europe/Paris"))):
+        with CaptureQueriesContext(connection) as job:
+            snapshots.refresh_default()
+        written = {s.suppressed: s.html for s in DashboardSnapshot.objects.all()}
+        assert len(job) < len(one) + 10 < 2 * len(one)
+        for reader in snapshots.READERS:
+            alone, _ = snapshots.compute_and_store(scope, **reader)
+            assert alone.html == written[reader["suppressed"]]
+    assert "&lt; 5" in written[True] and "&lt; 5" not in written[False]

@@ -47,10 +47,7 @@ def failing_rows(chunk=CHUNK):
                 break
             last = batch[-1][0]
             texts = {row[0]: row[1] for row in batch}
-            known = outbound.known_name_words(
-                set().union(*map(outbound.name_candidates, texts.values()))
-            )
-            found = outbound.findings_of(texts, known_names=known)
+            found = outbound.findings_of(texts)  # one name query for the chunk
             for row in batch:
                 if row[0] in found:
                     yield label, row[0], field, row[2] if household else None, found[row[0]]

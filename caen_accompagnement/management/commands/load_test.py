@@ -42,7 +42,8 @@ SOCIAL_WORKERS = ["ts1", "ts2", "ts3", "ts4"]
 TIMEOUT = 10  # seconds, per request
 MAX_SECONDS = 45
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-CLIENT_ID_INPUT = re.compile(r'name="client_id" value="([^"]+)"')
+ONCE_KEY_INPUT = re.compile(r'name="once_key" value="([^"]+)"')
+NOTE = "Visite (test de charge) {}."  # the form's one-time key in the note: the contact's mark
 
 
 class VirtualUser:
@@ -56,7 +57,7 @@ class VirtualUser:
         self.rng = rng
         self.errors = Counter()
         self.requests = 0
-        self.acknowledged = []  # client ids of contacts the server answered "saved"
+        self.acknowledged = []  # one-time keys of the contacts the server answered "saved"
         self.submitted = 0
         self.conn = None
 
@@ -113,7 +114,7 @@ class VirtualUser:
             return
         page = body.decode()
         csrf = CSRF_INPUT.search(page)
-        key = CLIENT_ID_INPUT.search(page)
+        key = ONCE_KEY_INPUT.search(page)
         if not (csrf and key):
             self.errors["formulaire illisible"] += 1
             return
@@ -121,11 +122,11 @@ class VirtualUser:
         body = urlencode(
             {
                 "csrfmiddlewaretoken": csrf.group(1),
-                "client_id": key.group(1),
+                "once_key": key.group(1),
                 "kind": "home_visit",
                 "at": at.strftime("%Y-%m-%dT%H:%M"),
                 "duration_minutes": "30",
-                "note": "Visite (test de charge).",
+                "note": NOTE.format(key.group(1)),
                 "next_step": "",
                 "partner": "",
             }
@@ -157,18 +158,20 @@ class VirtualUser:
 
 
 def check_integrity(acknowledged):
-    """(missing, duplicated) among the acknowledged client ids."""
+    """(missing, duplicated) among the acknowledged one-time keys: each key's contact is found
+    by its note, which carries the key."""
     from accompaniments.models import Contact
 
+    notes = {NOTE.format(key): key for key in acknowledged}
     counts = dict(
-        Contact.objects.filter(client_id__in=acknowledged)
-        .values_list("client_id")
+        Contact.objects.filter(note__in=notes)
+        .order_by()
+        .values_list("note")
         .annotate(n=Count("pk"))
-        .values_list("client_id", "n")
+        .values_list("note", "n")
     )
-    counts = {str(k): v for k, v in counts.items()}
-    missing = [c for c in acknowledged if c not in counts]
-    duplicated = [c for c, n in counts.items() if n != 1]
+    missing = [key for note, key in notes.items() if note not in counts]
+    duplicated = [notes[note] for note, n in counts.items() if n != 1]
     return missing, duplicated
 
 
