@@ -574,12 +574,7 @@ def _reopen(awaiting, deferred, schedule, rest):
     news = Diagnostic.reopen_many(
         (current[pk], dict(by=awaiting[pk][k][3], at=awaiting[pk][k][2])) for pk, k in deferred
     )
-    drafts = {
-        d.household_id: d
-        for d in Diagnostic.objects.filter(pk__in=[new.pk for new in news])
-        .select_related("household")
-        .prefetch_related("steps", "budget_lines", "debts", "housing_history")
-    }
+    drafts = {new.household_id: new for new in news}
     submits = []
     for pk, k in deferred:
         steps = awaiting[pk]

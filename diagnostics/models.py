@@ -584,6 +584,7 @@ class Diagnostic(models.Model):
         new.reviewed_by = None
         new.version = 1
         new.level = self.household.diagnostic_level or self.level
+        new.household = self.household  # the same file, as loaded by the caller
         return new
 
     def reopening_move(self, new):
@@ -631,7 +632,7 @@ class Diagnostic(models.Model):
                 "la nouvelle version est déjà ouverte."
             ) from None
         copy_version_rows([new])
-        household = self.household
+        household = new.household = self.household
         if household.can_move_to(Status.DIAGNOSTIC, Owner.REOPENING):
             household.move_to(Status.DIAGNOSTIC, **new.previous.reopening_move(new))
         DiagnosticEvent.objects.bulk_create(new.previous.reopening_events(new))

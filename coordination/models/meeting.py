@@ -11,12 +11,7 @@ from caen_accompagnement.celery import enqueue_on_commit
 from diagnostics.models import LEVEL_CHOICES
 from households.enums import Owner, Public, Status
 from households.models import Household
-from households.outbound import (
-    check_outbound,
-    check_outbound_texts,
-    known_name_words,
-    name_candidates,
-)
+from households.outbound import check_outbound, check_outbound_texts, known_names_in
 
 from ..enums import (
     OUTCOMES_OF_KIND,
@@ -249,8 +244,7 @@ class Meeting(models.Model):
             .values_list("meeting", "n")
             .order_by()
         )
-        titles = {spec.get("title", "") for _, spec in items}
-        known = known_name_words(set().union(set(), *map(name_candidates, titles)))
+        known = known_names_in({spec.get("title", "") for _, spec in items})
         moves, rows = [], []
         for meeting, spec in items:
             meeting = meetings[meeting.pk]
