@@ -302,6 +302,8 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
         (Interview, interviews),
     ):
         model.objects.bulk_create(rows, batch_size=1000)
+    # bulk_create bypasses `Contact.save`: the stored last visit and contact, recomputed once.
+    Accompaniment.objects.filter(pk__in=[acc.pk for acc in accs]).refresh_last_contacts()
     # 4. Closed through the owner's batch form (end interview, bilans, never under 3 months
     # for autonomy), then the steps that follow the closure (archiving, …) by `move_many`.
     closures = [

@@ -8,8 +8,9 @@ from households.enums import Status
 
 
 def household_panel(user, household):
-    """The latest accompaniment (one query), its cadence and its compliance (one query over its
-    contacts reaching the household, read once for both: `Accompaniment.read_contacts`)."""
+    """The latest accompaniment (one query), its cadence (from the days of its last visit and
+    contact stored on it: no query) and its compliance (one query over its contacts reaching
+    the household: `Accompaniment.read_contacts`)."""
     today = timezone.localdate()
     panel = {
         "can_view": policy.can(user, "accompaniment.view", household),
@@ -18,7 +19,7 @@ def household_panel(user, household):
     if not panel["can_view"]:
         return panel
     acc = household.accompaniments.order_by("-start", "-pk").first()
-    rows = acc.read_contacts() if acc else None  # its last visit and contact, for the cadence
+    rows = acc.read_contacts() if acc else None
     panel.update(
         acc=acc,
         cadence=acc.cadence(today) if acc and acc.is_active else None,

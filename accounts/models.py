@@ -1,7 +1,7 @@
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
 
 from .enums import CCAS_ROLES, OrganisationKind, Role
@@ -36,6 +36,28 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         user.save(using=self._db)
         for role in roles:
             user.role_assignments.create(role=role)
+        return user
+
+    def with_roles(self, pk):
+        """The user `pk` (None if none) with its roles read in the same statement: the
+        authentication backend loads the user of every request this way (accounts/backends.py),
+        one query and no QuerySet to build (docs/performance.md, « The cost every page pays »).
+        One row per role (a user without a role: one row, no role)."""
+        connection = connections[router.db_for_read(self.model)]
+        users = connection.ops.quote_name(self.model._meta.db_table)
+        roles = connection.ops.quote_name(RoleAssignment._meta.db_table)
+        rows = list(
+            self.raw(
+                f"SELECT {users}.*, {roles}.role AS assigned_role FROM {users}"
+                f" LEFT JOIN {roles} ON {roles}.user_id = {users}.id WHERE {users}.id = %s",
+                [pk],
+            )
+        )
+        if not rows:
+            return None
+        user = rows[0]
+        user.__dict__["roles"] = frozenset(row.assigned_role for row in rows if row.assigned_role)
+        del user.assigned_role
         return user
 
     def create_superuser(self, email, password=None, **extra):
@@ -76,9 +98,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @cached_property
     def roles(self) -> frozenset[str]:
+        """Read once per request (the middleware loads the user for each), with one plain
+        statement: every page asks it (the policy, the menu, the header badge), and a QuerySet
+        built and compiled each time cost ten times the query itself (docs/performance.md)."""
         if not self.pk:
             return frozenset()
-        return frozenset(self.role_assignments.values_list("role", flat=True))
+        db = router.db_for_read(RoleAssignment, instance=self)
+        connection = connections[db]
+        table = connection.ops.quote_name(RoleAssignment._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT role FROM {table} WHERE user_id = %s", [self.pk])
+            return frozenset(role for (role,) in cursor.fetchall())
 
     def has_role(self, *roles) -> bool:
         return bool(self.roles.intersection(roles))

@@ -71,6 +71,20 @@ def ratio(value, reference):
     return value / reference
 
 
+def reference_row(ms, rps, errors, health_ms, admin_ms=None):
+    """A reference row of the table, measured like the pages but held to no target: its time
+    per request, × /sante/ and × the admin changelist. The floor (`figures["floor"]`) is the
+    stock Django admin index (`/banc-admin/`): a logged-in Django page with no data, the cost
+    any page of the app pays before its own work (docs/performance.md)."""
+    return {
+        "ms": ms,
+        "rps": rps,
+        "errors": errors,
+        "ratio_health": ratio(ms, health_ms),
+        "ratio_admin": ratio(ms, admin_ms),
+    }
+
+
 @dataclass
 class Target:
     name: str

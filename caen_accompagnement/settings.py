@@ -146,7 +146,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.UserBackend",  # ModelBackend, the user read with its roles
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"

@@ -74,6 +74,11 @@ def annotated_households():
                     status=DiagnosticStatus.DRAFT
                 )
             ),
+            # The last visit and contact stored on its accompaniments (for /mon-suivi/'s
+            # cadence) are those of their contacts.
+            stale_last_contacts=Exists(
+                Accompaniment.objects.filter(household=OuterRef("pk")).stale_last_contacts()
+            ),
             last_status=Subquery(last_change.values("to_status")[:1]),
             last_status_at=Subquery(last_change.values("at")[:1]),
         )
@@ -115,7 +120,8 @@ def _history_problems(household):
 
 def _accompaniment_problems(household):
     """Accompanied ⇔ one active accompaniment started after both documents were signed;
-    post-autonomy ⇒ an accompaniment closed for autonomy or rehousing."""
+    post-autonomy ⇒ an accompaniment closed for autonomy or rehousing; the last visit and
+    contact stored on each accompaniment are the latest of its contacts."""
     status, n_active = household.status, household.n_active or 0
     problems = []
     if status == Status.ACCOMPANIED:
@@ -131,6 +137,11 @@ def _accompaniment_problems(household):
         problems.append(f"accompagnement en cours alors que le statut est « {label} »")
     if status == Status.POST_AUTONOMY and not household.has_closed_to_autonomy:
         problems.append("suivi post-autonomie sans accompagnement clôturé (autonomie, relogement)")
+    if household.stale_last_contacts:
+        problems.append(
+            "dernière visite ou dernier contact enregistré sur l'accompagnement différent de "
+            "ceux de ses contacts"
+        )
     return problems
 
 

@@ -187,6 +187,31 @@ def test_last_line_is_one_json_object_with_every_figure_and_verdict():
     }
 
 
+def test_the_floor_is_a_reference_row_of_the_json_held_to_no_target():
+    """The stock admin index, measured in the same run: its time and × /sante/ in the table and
+    in the last line's JSON under "floor", and no target about it."""
+    figures = {
+        "health": {"ms": 2.0},
+        "admin_changelist": {"ms": 16.0},
+        "floor": benchmark.reference_row(12.0, 333.3, 0, health_ms=2.0, admin_ms=16.0),
+        "pages": [],
+    }
+    targets = benchmark.page_targets([{"name": "/menages/", "kind": "list", "ratio_health": 4}])
+    data = json.loads(benchmark.summary_line(figures, targets))
+    assert data["floor"] == {
+        "ms": 12.0,
+        "rps": 333.3,
+        "errors": 0,
+        "ratio_health": 6.0,
+        "ratio_admin": 0.75,
+    }
+    assert [t["name"] for t in data["targets"]] == [
+        "/menages/ ≤ 5× /sante/",
+        "/menages/ plus rapide que l'admin Django",
+    ]
+    assert benchmark.reference_row(12.0, 0, 0, health_ms=None)["ratio_health"] is None
+
+
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:40000/menages/
   2 threads and 4 connections
   Thread Stats   Avg      Stdev     Max   +/- Stdev

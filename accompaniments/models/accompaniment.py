@@ -3,8 +3,8 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Case, Count, F, Func, Max, Q, Value, When
-from django.db.models.functions import Coalesce, Least, TruncDate
+from django.db.models import Case, Count, F, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
 from django.utils import timezone
 
 from accounts import policy
@@ -31,7 +31,7 @@ from ..enums import (
     ObjectiveStatus,
     SignalKind,
 )
-from .contact import AdhesionRecord
+from .contact import AdhesionRecord, Contact
 
 MIN_MONTHS, MAX_MONTHS = 3, 12
 
@@ -67,43 +67,63 @@ class AccompanimentQuerySet(models.QuerySet):
         return qs.filter(Q(household__referent=user) | Q(household__substitute=user))
 
     def with_cadence(self):
-        """Last visit, last contact and the cadence's due dates (docs/cadence.md), computed by
-        the database in this one query (no N+1).
+        """The cadence's due dates (docs/cadence.md), computed by the database from each
+        accompaniment's own row: its last visit and last contact are stored on it
+        (`last_visit_on`, `last_contact_on`, kept by `Contact.save`), so no contact is read.
 
         `visit_due` and `call_due` are the dates `cadence.cadence` gives in Python: the rhythm
         of each intensity comes from `diagnostics.rhythms.RHYTHMS` as an SQL CASE, the last
-        contacts are read as dates in the current time zone (Europe/Paris), like `_local`.
+        contacts' days are stored as dates in the current time zone (Europe/Paris), like
+        `_local`, so the sort converts no time zone.
         `next_due` is the earlier of the two."""
-        # Max(… filter=) over one join: the database computes each maximum once a row and every
-        # expression below reuses it (a correlated Subquery would run again in each of them).
         return self.annotate(
-            last_visit_at=Max("contacts__at", filter=Q(contacts__kind=ContactKind.HOME_VISIT)),
-            last_contact_at=Max(
-                "contacts__at", filter=Q(contacts__kind__in=CONTACT_KINDS_REACHING)
-            ),
-        ).annotate(
             visit_due=step_by_intensity(
                 "intensity",
-                lambda r: r.visit_step_sql(Coalesce(TruncDate("last_visit_at"), "start")),
+                lambda r: r.visit_step_sql(Coalesce("last_visit_on", "start")),
             ),
             call_due=step_by_intensity(
                 "intensity",
-                lambda r: r.call_step_sql(Coalesce(TruncDate("last_contact_at"), "start")),
+                lambda r: r.call_step_sql(Coalesce("last_contact_on", "start")),
             ),
             next_due=Least("visit_due", "call_due"),
         )
 
+    def refresh_last_contacts(self):
+        """Recomputes the stored `last_visit_on` and `last_contact_on` from the contacts (one
+        UPDATE): after contacts written in bulk (the demo), which `Contact.save` did not see."""
+        return self.update(**_latest_contacts())
+
+    def stale_last_contacts(self):
+        """Those whose stored last visit or contact is not the latest of their contacts: none,
+        while every contact is written through `Contact.save` (read by `check_pipeline`)."""
+        never = Value(date.min)
+        qs, stale = self, Q()
+        for name, latest in _latest_contacts().items():
+            qs = qs.alias(
+                **{
+                    f"{name}_stored": Coalesce(name, never),
+                    f"{name}_found": Coalesce(latest, never),
+                }
+            )
+            stale |= ~Q(**{f"{name}_stored": F(f"{name}_found")})
+        return qs.filter(stale)
+
     def with_open_signals(self):
         """`open_signals`: the household's signals waiting for the référent's acknowledgement
-        (adhesion loss needs none). A join: for a page of rows, not to sort a whole caseload."""
-        return self.annotate(
-            open_signals=Count(
-                "household__signals",
-                filter=Q(household__signals__acknowledged_at__isnull=True)
-                & ~Q(household__signals__kind=SignalKind.ADHESION_LOSS),
-                distinct=True,
-            )
+        (adhesion loss needs none). A correlated count: on a sorted, LIMITed page PostgreSQL
+        computes it for the page's rows only, after the sort."""
+        from .signal import Signal
+
+        waiting = (
+            Signal.objects.filter(household=OuterRef("household_id"))
+            .unacknowledged()
+            .exclude(kind=SignalKind.ADHESION_LOSS)
+            .order_by()
+            .values("household")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
+        return self.annotate(open_signals=Coalesce(Subquery(waiting), 0))
 
     def with_urgency(self, today):
         """`with_cadence` plus each accompaniment's `urgency` on `today` (cadence.OVERDUE,
@@ -147,11 +167,26 @@ class AccompanimentQuerySet(models.QuerySet):
         return counts
 
 
+def _latest_contacts():
+    """{stored field: its value computed from the contacts}, as SQL subqueries: the day (in
+    Europe/Paris, like `_local`) of the latest home visit, of the latest contact."""
+    contacts = (
+        Contact.objects.filter(accompaniment=OuterRef("pk"))
+        .order_by("-at")
+        .annotate(day=TruncDate("at"))
+        .values("day")
+    )
+    return {
+        "last_visit_on": Subquery(contacts.filter(kind=ContactKind.HOME_VISIT)[:1]),
+        "last_contact_on": Subquery(contacts.filter(kind__in=CONTACT_KINDS_REACHING)[:1]),
+    }
+
+
 class _CountOver(Func):
     """`SUM(CASE WHEN a = b THEN 1 ELSE 0 END) OVER ()`: how many rows of the whole result have
     a = b (or a < b, … with `arg_joiner=" < "`). A Func, not `Window(Count(filter=…))`:
-    PostgreSQL refuses an aggregate (the last contacts' Max inside `next_due`) in a FILTER
-    clause, and Django a Sum over one."""
+    PostgreSQL refuses an aggregate in a FILTER clause, and Django a Sum over one (the
+    caseload's sort read its last contacts as aggregates before they were stored)."""
 
     arity = 2
     template = "SUM(CASE WHEN %(expressions)s THEN 1 ELSE 0 END) OVER ()"
@@ -199,6 +234,14 @@ class Accompaniment(models.Model):
     closure_reason_detail = models.TextField("motif de fin précisé", blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # The day (Europe/Paris) of its latest home visit and of its latest contact reaching the
+    # household, stored for the cadence: /mon-suivi/ sorts and counts every accompaniment by
+    # them without reading the contacts (docs/performance.md). Kept by `Contact.save` and
+    # `Contact.delete`; `refresh_last_contacts` after a bulk write; checked by check_pipeline.
+    last_visit_on = models.DateField("dernière visite à domicile", null=True, editable=False)
+    last_contact_on = models.DateField(
+        "dernier contact ayant joint le ménage", null=True, editable=False
     )
 
     objects = AccompanimentQuerySet.as_manager()
@@ -638,32 +681,39 @@ class Accompaniment(models.Model):
 
     def cadence(self, today=None):
         """Reads the `with_cadence` annotations when present (the due dates the database
-        computed, tested equal to the Python rule), else computes them from the contacts."""
+        computed, tested equal to the Python rule), else computes them from the stored last
+        visit and last contact (no query)."""
         today = today or timezone.localdate()
         if getattr(self, "visit_due", None) is not None:  # annotated: the database's dates
             return rhythm.Cadence(self.visit_due, self.call_due, today)
-        if hasattr(self, "last_visit_at"):
-            last_visit, last_contact = self.last_visit_at, self.last_contact_at
-        else:
-            contacts = self.contacts.order_by("-at")
-            visit = contacts.filter(kind=ContactKind.HOME_VISIT).first()
-            contact = contacts.filter(kind__in=CONTACT_KINDS_REACHING).first()
-            last_visit, last_contact = visit and visit.at, contact and contact.at
         return rhythm.cadence(
-            self.start, _local(last_visit), _local(last_contact), today, self.rhythm
+            self.start, self.last_visit_on, self.last_contact_on, today, self.rhythm
         )
 
+    def record_contact(self, contact, *, added):
+        """Keeps `last_visit_on` and `last_contact_on` once `contact` is saved (`added`: a new
+        one) or deleted: the one place, called by `Contact.save` and `Contact.delete`. A new
+        contact can only move them later: GREATEST in SQL, so that two contacts saved at once
+        both count; a changed or deleted one may move them back: recomputed from the contacts."""
+        this = Accompaniment.objects.filter(pk=self.pk)
+        if not added:
+            this.refresh_last_contacts()
+        elif contact.kind in CONTACT_KINDS_REACHING:  # a failed attempt changes neither
+            day = Value(_local(contact.at))
+            this.update(
+                last_contact_on=Greatest("last_contact_on", day),
+                last_visit_on=Greatest("last_visit_on", day)
+                if contact.kind == ContactKind.HOME_VISIT
+                else F("last_visit_on"),
+            )
+        else:
+            return
+        self.refresh_from_db(fields=["last_visit_on", "last_contact_on"])
+
     def read_contacts(self):
-        """The (kind, at) of the contacts that reach the household, in one query; also sets
-        `last_visit_at` and `last_contact_at` as `with_cadence` would, so that `cadence` needs
-        no query of its own. Give the rows to `compliance` (the household file's panel: one
-        plain query instead of the annotated one plus this one)."""
-        rows = list(self.contacts.filter(kind__in=CONTACT_KINDS_REACHING).values_list("kind", "at"))
-        self.last_visit_at = max(
-            (at for kind, at in rows if kind == ContactKind.HOME_VISIT), default=None
-        )
-        self.last_contact_at = max((at for _, at in rows), default=None)
-        return rows
+        """The (kind, at) of the contacts that reach the household, in one query: give them to
+        `compliance` (the household file's panel, with `cadence`, which reads none)."""
+        return list(self.contacts.filter(kind__in=CONTACT_KINDS_REACHING).values_list("kind", "at"))
 
     def compliance(self, today=None, rows=None):
         # docs/cadence.md: to today, or to the closing date (not the planned end: an

@@ -42,6 +42,16 @@ class Contact(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} du {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
 
+    def save(self, *args, **kwargs):
+        added = self._state.adding
+        super().save(*args, **kwargs)
+        self.accompaniment.record_contact(self, added=added)  # its last visit and contact
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        self.accompaniment.record_contact(self, added=False)
+        return deleted
+
     @property
     def axes_labels(self):
         return [taxonomy.ITEMS.get(code, code) for code in self.axes]

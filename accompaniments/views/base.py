@@ -10,7 +10,11 @@ from ..models import (
 
 
 def _members():
-    return Prefetch("household__members", queryset=Person.objects.order_by("position", "pk"))
+    return Prefetch(
+        "household__members",
+        queryset=Person.objects.order_by("position", "pk"),
+        to_attr="ordered_members",  # `Household.members_list` reads it: no manager per row
+    )
 
 
 def _accompaniment(request, pk, action="accompaniment.view"):

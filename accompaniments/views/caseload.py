@@ -12,9 +12,9 @@ from django.db.models import (
     Value,
     When,
     Window,
-    prefetch_related_objects,
 )
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import policy
@@ -37,8 +37,7 @@ from ..models import (
 from .base import _members
 from .visits import caseload_visits
 
-# What the caseload's sorting query reads of each row of the page, and its window counts.
-CADENCE_FIELDS = ("pk", "last_visit_at", "last_contact_at", "visit_due", "call_due", "next_due")
+# The window counts the caseload's sorting query reads on the first row of the page.
 TOTALS = ("urgency_total", "urgency_overdue", "urgency_week")
 
 
@@ -56,24 +55,26 @@ def caseload(request):
         selected_referent = request.GET.get("referent", "")
         if selected_referent.isdigit():
             qs = qs.filter(household__referent_id=int(selected_referent))
-    # Sorted and counted by the database over the whole caseload (docs/performance.md): one
-    # query reads the asked page's rows (LIMIT/OFFSET, the most urgent first) with the counts.
+    # Sorted and counted by the database over the whole caseload (docs/performance.md), from
+    # the accompaniments' rows alone (their last visit and contact are stored on them: no
+    # contact is read): one narrow query reads the asked page's ids (LIMIT/OFFSET, the most
+    # urgent first) with the counts; a second reads those 25 rows whole.
     ordered = qs.by_urgency(today).with_urgency_totals(today)
 
     def page_and_counts(number):
-        """The asked page's rows, {pk: its cadence fields}, and the counts (one query)."""
+        """The asked page's ids and the counts (one query)."""
         start = (number - 1) * PAGE_SIZE
-        rows = list(ordered.values(*CADENCE_FIELDS, *TOTALS)[start : start + PAGE_SIZE])
+        rows = list(ordered.values("pk", *TOTALS)[start : start + PAGE_SIZE])
         if not rows:  # no caseload, or a page past the end: count apart
-            return {}, qs.urgency_counts(today)
+            return [], qs.urgency_counts(today)
         total, overdue, week = (rows[0][name] for name in TOTALS)
         counts = {"total": total, "overdue": overdue, "week": week}
         counts["up_to_date"] = total - overdue - week
-        return {row["pk"]: row for row in rows}, counts
+        return [row["pk"] for row in rows], counts
 
     asked = request.GET.get("page", "")
     asked = int(asked) if asked.isdigit() and int(asked) > 0 else 1
-    cadences, counts = page_and_counts(asked)
+    pks, counts = page_and_counts(asked)
     # The page links keep the référent filter, not the one-shot draft confirmation.
     page = paginate(
         request,
@@ -82,20 +83,18 @@ def caseload(request):
         count=counts["total"],
     )
     if page.number != asked:  # past the end: the paginator shows the last page
-        cadences, _ = page_and_counts(page.number)
-    # The sort reads narrow rows (ids, contact and due dates); the page's 25 are then read
-    # whole, given the dates the sort computed (`cadence()` reads them: no recomputation).
+        pks, _ = page_and_counts(page.number)
+    # Their cadence from their stored last visit and contact, in Python (`cadence`: the rule
+    # the database's dates are tested equal to).
     shown = (
-        Accompaniment.objects.filter(pk__in=list(cadences))
+        Accompaniment.objects.filter(pk__in=pks)
         .with_open_signals()
         .select_related("household", "household__referent")
+        .prefetch_related(_members())
         .in_bulk()
     )
-    for pk, fields in cadences.items():
-        for name in CADENCE_FIELDS[1:]:
-            setattr(shown[pk], name, fields[name])
-    page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in cadences]
-    prefetch_related_objects([acc for acc, _ in page], _members())
+    page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in pks]
+    cards = [_card(acc, cadence) for acc, cadence in page]
     open_signals, open_signals_total = _open_signals(qs)
     pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
     surveys, surveys_due_total = _first_of(
@@ -118,6 +117,7 @@ def caseload(request):
         "accompaniments/caseload.html",
         {
             "rows": page,
+            "cards": cards,
             "counts": counts,
             "today": today,
             "is_manager": is_manager,
@@ -133,6 +133,35 @@ def caseload(request):
             **caseload_visits(qs),  # planned visits (docs/reminders.md)
         },
     )
+
+
+def _card(acc, cadence):
+    """What a card of the caseload shows, its links and dates formatted once here: a template
+    variable costs some fifty function calls, a `|date` or `{% url %}` over a hundred, and 25
+    cards of thirty of them were a third of the page (docs/performance.md)."""
+    household = acc.household
+    return {
+        "acc": acc,
+        "cadence": cadence,
+        "reference": household.reference,
+        "name": household.display_name,
+        "referent": household.referent,
+        "url": acc.get_absolute_url(),
+        "contact_url": reverse("accompaniments:contact_create", args=[acc.pk]),
+        "plan_url": reverse("accompaniments:visit_plan", args=[acc.pk]),
+        "urgency": cadence.urgency,
+        "urgency_label": cadence.urgency_label,
+        "days_late": cadence.days_late,
+        "visit_due": _day(cadence.visit_due),
+        "call_due": _day(cadence.call_due),
+        "last_visit": _day(acc.last_visit_on),
+        "last_contact": _day(acc.last_contact_on),
+    }
+
+
+def _day(value):
+    """A date as `|date:"d/m/Y"` prints it ("" for none)."""
+    return f"{value:%d/%m/%Y}" if value else ""
 
 
 # Each panel shows at most PANEL_SIZE items, the most pressing first, and says how many there

@@ -9,10 +9,17 @@ import datetime
 import itertools
 
 import pytest
+from django.utils import timezone
 
 from accompaniments import cadence
 from accompaniments.enums import AccompanimentStatus, ClosureReason
-from accompaniments.models import Accompaniment, ContactKind, Survey
+from accompaniments.models import (
+    CONTACT_KINDS_REACHING,
+    Accompaniment,
+    Contact,
+    ContactKind,
+    Survey,
+)
 from accompaniments.views.caseload import _surveys_due
 from diagnostics.models import Intensity
 from diagnostics.rhythms import RHYTHMS, rhythm_of
@@ -46,10 +53,18 @@ CONTACT_SETS = [
 
 
 def python_cadence(acc, today):
-    """The Python rule from the raw contacts (a fresh instance: no annotation to read)."""
-    fresh = Accompaniment.objects.get(pk=acc.pk)
-    assert not hasattr(fresh, "visit_due")
-    return fresh.cadence(today)
+    """The Python rule from the raw contacts (not the last visit and contact stored on the
+    accompaniment, which the database's dates read)."""
+    contacts = list(Contact.objects.filter(accompaniment=acc).values_list("kind", "at"))
+    visits = [at for kind, at in contacts if kind == ContactKind.HOME_VISIT]
+    reached = [at for kind, at in contacts if kind in CONTACT_KINDS_REACHING]
+    return cadence.cadence(
+        acc.start,
+        timezone.localdate(max(visits)) if visits else None,
+        timezone.localdate(max(reached)) if reached else None,
+        today,
+        acc.rhythm,
+    )
 
 
 def test_the_rhythm_table_has_a_branch_for_every_intensity():

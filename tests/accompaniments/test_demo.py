@@ -54,6 +54,10 @@ def test_demo_is_realistic_and_idempotent():
     demo.seed(ctx)
     active = list(Accompaniment.objects.active().with_cadence())
     assert len(active) == 14
+    # The contacts written in bulk: the last visit and contact stored on each accompaniment
+    # recomputed once (what the caseload sorts by).
+    assert Accompaniment.objects.exclude(last_contact_on=None).exists()
+    assert not Accompaniment.objects.stale_last_contacts().exists()
     assert any(a.cadence().urgency == OVERDUE for a in active)
     assert any(a.cadence().urgency != OVERDUE for a in active)
     assert any(a.is_extended for a in active)

@@ -8,8 +8,9 @@ refused if it holds households that are not demo households):
 2. the same at `--households` (10,000 by default);
 3. under gunicorn (2 workers, a free loopback port, started and stopped here), each page's time
    per request (wrk, 4 connections) divided by `/sante/`'s and by a stock Django admin
-   changelist of households (bench_urls.py); throughput of 8 connections on `/mon-suivi/`
-   against `/sante/`;
+   changelist of households (bench_urls.py); as a reference row held to no target, the stock
+   admin index `/banc-admin/` (the floor: a logged-in Django page with no data) against
+   `/sante/`; throughput of 8 connections on `/mon-suivi/` against `/sante/`;
 4. import rows/s of a generated CODESI file of `--import-rows` rows (the analysis and the
    confirmation jobs, run as the worker runs them) and the time of each request of the flow,
    in process, in a transaction rolled back afterwards;
@@ -43,6 +44,7 @@ from caen_accompagnement.benchmark import Refused
 from households.demo import DEMO_REFERENCE_RE
 
 ADMIN_CHANGELIST = "/banc-admin/households/household/"
+ADMIN_INDEX = "/banc-admin/"  # the floor: a logged-in stock Django page with no data
 
 # (label, URL name, account, kind): kind says which target applies (benchmark.page_targets).
 PAGES = [
@@ -401,6 +403,12 @@ class Command(BaseCommand):
                 raise CommandError(f"La liste de l'admin Django répond {status}.")
             admin_ms = 4 / rps * 1000
             figures["admin_changelist"] = {"ms": admin_ms, "rps": rps, "errors": errors}
+            status, rps, errors = measure(ADMIN_INDEX, "admin")
+            if status != 200:
+                raise CommandError(f"L'accueil de l'admin Django répond {status}.")
+            figures["floor"] = benchmark.reference_row(
+                4 / rps * 1000, rps, errors, health_ms, admin_ms
+            )
             for page in pages:
                 if page.get("status") == 404:
                     continue
@@ -608,6 +616,12 @@ class Command(BaseCommand):
 
         w(f"{'/sante/':<28} {'':<10} {figures['health']['ms']:8.1f} {1:8.2f}")
         w(f"{'admin Django (ménages)':<28} {'admin':<10} {figures['admin_changelist']['ms']:8.1f}")
+        floor = figures["floor"]
+        w(
+            f"{'admin Django (accueil)':<28} {'admin':<10} {floor['ms']:8.1f} "
+            f"{fmt(floor['ratio_health'], '8.2f')} {fmt(floor['ratio_admin'], '8.2f')}"
+            "   (plancher : toute page connectée)"
+        )
         for p in pages:
             w(
                 f"{p['name']:<28} {p['account']:<10} {fmt(p.get('ms'), '8.1f')} "
