@@ -48,3 +48,35 @@ def insert_all(model, objs):
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+def update_all(model, objs, fields, batch_size=2000):
+    """Write `fields` (attribute names) of `objs` (saved instances of `model`): on PostgreSQL
+    one `UPDATE … FROM (VALUES …)` per `batch_size` rows, each value cast to its column's type
+    (`bulk_update` builds a CASE per row and field in Python: most of its time beyond a few
+    hundred rows); elsewhere `bulk_update`. Same values, no signals, no auto_now."""
+    objs = list(objs)
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objs, fields, batch_size=500)
+        return
+    meta = model._meta
+    columns = [meta.pk] + [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in columns) + ")"
+    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
+    names = ", ".join(quote(f.column) for f in columns)
+    table, key = quote(meta.db_table), quote(meta.pk.column)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), batch_size):
+            chunk = objs[start : start + batch_size]
+            cursor.execute(
+                f"UPDATE {table} AS t SET {sets} FROM (VALUES {', '.join([row] * len(chunk))}) "
+                f"AS v({names}) WHERE t.{key} = v.{key}",
+                [
+                    f.get_db_prep_save(getattr(obj, f.attname), connection)
+                    for obj in chunk
+                    for f in columns
+                ],
+            )

@@ -172,19 +172,22 @@ def do_record_decision(
         _decide_admission(decision, household, by, label, cap_override_reason)
     elif item.kind == ItemKind.REVIEW:
         _decide_review(decision, household, by, label, extend_until)
-    elif not reason:
-        raise ValidationError({"reason": "Indiquez ce qui a été décidé."})
+    else:
+        check_noted(decision)
     decision.save()
     return decision
 
 
 @transaction.atomic
 def record_decisions(items, *, share=None):
-    """`do_record_decision` for a batch of level and admission items (the demo's histories):
-    `items` are (agenda item, {by, outcome, level, reason, cap_override_reason, at}), in the
-    order the cellule took them; `at` dates the act (a past decision recorded after the fact),
-    default now. The same rules (`check_decision`, `check_level_decision` and the rules of
-    `set_diagnostic_level`, `check_admission`) for every item before anything is written; the
+    """`do_record_decision` for a batch of level and admission items (the demo's histories),
+    an admission deferred included (« compléments demandés »: its reason, no move), and of the
+    decisions that change nothing else (`batchable`: a review continuing the accompaniment, a
+    manual point with what was decided): `items` are (agenda item, {by, outcome, level, reason,
+    cap_override_reason, at}), in the order the cellule took them; `at` dates the act (a past
+    decision recorded after the fact), default now. The same rules (`check_decision`,
+    `check_level_decision` and the rules of `set_diagnostic_level`, `check_admission`,
+    `check_noted`) for every item before anything is written; the
     eviction-threat share starts from `share` (default: today's, `eviction_share()`) and
     counts each admission of the batch, as the cellule's next decision would see it. Then the
     levels are set (`set_diagnostic_levels`, the households moving in the name of the level
@@ -211,13 +214,15 @@ def record_decisions(items, *, share=None):
     known = known_names_in(texts)
     decisions, moves, levels, checked = [], [], [], set()
     for item, spec in items:
-        if item.kind not in (ItemKind.LEVEL, ItemKind.ADMISSION) or not item.household_id:
-            raise ValidationError(
-                "Seules les décisions de niveau et d'admission se saisissent par lot."
-            )
-        meeting, household = meetings[item.meeting_id], households[item.household_id]
-        item.household = household
         by, outcome, at = spec["by"], spec["outcome"], spec.get("at")
+        if not batchable(item, outcome):
+            raise ValidationError(
+                "Seules les décisions de niveau, d'admission (ou d'ajournement), la poursuite "
+                "d'un accompagnement et les points divers se saisissent par lot."
+            )
+        meeting = meetings[item.meeting_id]
+        household = households.get(item.household_id)
+        item.household = household
         reason, cap_override_reason = check_decision(
             meeting,
             item,
@@ -232,6 +237,9 @@ def record_decisions(items, *, share=None):
         decision = Decision(item=item, outcome=outcome, reason=reason, recorded_by=by)
         decision.recorded_at = at or decision.recorded_at
         decisions.append(decision)
+        if item.kind in (ItemKind.MANUAL, ItemKind.REVIEW):
+            check_noted(decision)
+            continue
         if item.kind == ItemKind.LEVEL:
             check_level_decision(decision, household, spec.get("level"))
             levels.append(
@@ -263,6 +271,26 @@ def record_decisions(items, *, share=None):
     )
     Decision.objects.bulk_create(decisions, batch_size=2000)
     return decisions, share
+
+
+def batchable(item, outcome):
+    """The decisions `record_decisions` takes: a level or an admission item (its household
+    decided, or deferred), a review that continues the accompaniment, a manual point. The others
+    (an extension, a closure, a return to the cellule) act on an accompaniment: one at a time,
+    through `do_record_decision`."""
+    if item.kind in (ItemKind.LEVEL, ItemKind.ADMISSION):
+        return bool(item.household_id)
+    if item.kind == ItemKind.REVIEW:
+        acting = (Outcome.EXTEND, Outcome.CLOSE, Outcome.BACK_TO_CELLULE)
+        return bool(item.household_id) and outcome not in acting
+    return item.kind == ItemKind.MANUAL
+
+
+def check_noted(decision):
+    """The rule of a manual point's decision (what was decided, written): the one rule code of
+    `do_record_decision` and `record_decisions`. A review that continues needs none."""
+    if decision.item.kind == ItemKind.MANUAL and not decision.reason:
+        raise ValidationError({"reason": "Indiquez ce qui a été décidé."})
 
 
 def check_level_decision(decision, household, level):

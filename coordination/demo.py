@@ -1,24 +1,34 @@
-"""Demo data of the cellule, in two phases (seed_demo's DEMO_STEPS):
+"""Demo data of the cellule, in three phases (seed_demo's DEMO_STEPS), every record through its
+owner (`Meeting.add_items`, `publish_agendas`, `record_attendance`, `approve_minutes_many`,
+`record_decisions`, `Diagnostic.reopen_many`, `submit_many`), dates passed in (`at=`):
 
-- `admissions`, after the submitted diagnostics: the past cellules the households' histories
-  name; the admission decisions of the files households.demo paused at « en attente
-  d'admission » (`ctx.awaiting`) recorded by the decision's owner in its batch form
-  (`record_decisions`), meeting after meeting in date order; the steps that follow handed on
-  (`move_many` up to « admis », the rest to the accompaniments, `ctx.later`);
-- `seed`, after the accompaniments: a past year of quarterly meetings with decisions and
-  approved minutes, the next meeting with its agenda ready to publish, a comité de suivi, the
-  partners of docs/domain.md §4.1.
+- `levels`, after the households: the past cellules the households' histories name, created
+  with their agenda open; every file paused at its inscription (`ctx.levels`) inscribed on its
+  cellule's agenda at its history's moment (the inscription moves it to « en attente de
+  niveau »), with the admission points its history will need (each inscribed at the diagnostic's
+  submission); the past agendas published a week before each cellule; the level decisions
+  recorded, each file's next steps through `move_many` up to its diagnostic's submission
+  (`ctx.submissions`, diagnostics.demo);
+- `admissions`, after the submitted diagnostics: the admission decisions and the « compléments
+  demandés » (ajourné) of the files diagnostics.demo handed on (`ctx.awaiting`), meeting after
+  meeting in date order; a deferred diagnostic reopened and submitted again; then the past
+  cellules' attendance and minutes; the steps that follow handed on (`move_many` up to
+  « admis », the rest to the accompaniments, `ctx.later`);
+- `seed`, after the accompaniments: a past year of quarterly meetings reviewing accompaniments,
+  the next meeting with its agenda ready to publish, a comité de suivi, the partners of
+  docs/domain.md §4.1.
 
-Idempotent (`seed` does nothing when the comité exists, `admissions` nothing without paused
-file) and deterministic (`ctx.rng`)."""
+Idempotent (`seed` does nothing when the comité exists, `levels` and `admissions` nothing
+without paused file) and deterministic (`ctx.rng`)."""
 
 from datetime import datetime, time, timedelta
 
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.models import User
+from diagnostics.models import Diagnostic
+from households.demo import cellule_on_or_before
 from households.enums import TRANSITIONS, Public, Status
 from households.models import Household
 
@@ -37,9 +47,7 @@ from .models import (
     Adjustment,
     AgendaItem,
     ComiteParticipant,
-    Decision,
     Meeting,
-    Minutes,
     MinutesRecipient,
     Orientation,
     Partner,
@@ -78,8 +86,36 @@ def _at(day, hour=14):
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
+def _publication(day):
+    """A past cellule's agenda is published a week before it, once the offices close (after
+    that day's inscriptions: the histories' moments fall between 9:00 and 16:50)."""
+    return _at(day - timedelta(days=7), 17)
+
+
+def _approval(day, now):
+    """A past cellule's minutes are approved three days after it (not after now)."""
+    return min(_at(day + timedelta(days=3), 11), now)
+
+
 def _first_user(role):
     return User.objects.with_role(role).order_by("pk").first()
+
+
+def _meeting(members, manager, **fields):
+    """A cellule planned by the manager, its agenda open; its members through `add_member`."""
+    meeting = Meeting.objects.create(place=PLACE, created_by=manager, **fields)
+    for user in members:
+        meeting.add_member(user)
+    return meeting
+
+
+def _next_cellule(ctx, members, manager, created_at=None):
+    """The next cellule (in 12 days), its agenda open: found, or planned (`created_at`)."""
+    day = timezone.localtime(ctx.now).date() + timedelta(days=12)
+    found = Meeting.objects.cellules().filter(date=_at(day)).first()
+    if found is not None:
+        return found
+    return _meeting(members, manager, date=_at(day), created_at=created_at or ctx.now)
 
 
 def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random draws, no rule
@@ -107,106 +143,86 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
     # A past year: four quarterly cellules, each with decisions and approved minutes; the last
     # one a quarter before the next (+12 days below), as docs/domain.md §5.1 asks.
     # Their household items are reviews of accompaniments already under way that day (the
-    # level and admission decisions are the histories', above), then two points of their own.
+    # level and admission decisions are the histories', above), then two points of their own:
+    # inscribed ten days before, the agenda published, the attendance noted, the decisions
+    # recorded, the minutes approved three days after, all on those days.
     accompanied = list(
         Household.objects.filter(status=Status.ACCOMPANIED)
         .order_by("pk")
         .values_list("pk", "status_changed_at")
     )
     ctx.rng.shuffle(accompanied)
+    households = Household.objects.in_bulk([pk for pk, _since in accompanied])
+    approvals = []
     for quarter in range(4):
         day = today - timedelta(days=352 - quarter * 91)
-        meeting = Meeting.objects.create(
-            date=_at(day),
-            place="Caen habitat, 16 rue de la Arcisse — salle du conseil",
-            agenda_published_at=_at(day - timedelta(days=7), 9),
-            agenda_published_by=manager,
-            created_by=manager,
-        )
-        meeting.members.set(members)
-        meeting.attendees.set(members[:-1] if quarter == 2 else members)
-        under_way = [pk for pk, since in accompanied if since < _at(day - timedelta(days=7))]
-        batch = under_way[quarter * 3 : quarter * 3 + 3]
-        items = [
-            AgendaItem(meeting=meeting, kind=ItemKind.REVIEW, household_id=pk, position=position)
-            for position, pk in enumerate(batch, start=1)
+        meeting = _meeting(members, manager, date=_at(day), created_at=_at(day - timedelta(21), 9))
+        inscribed = _at(day - timedelta(days=10), 10)
+        under_way = [pk for pk, since in accompanied if since < inscribed]
+        specs = [
+            (
+                dict(
+                    kind=ItemKind.REVIEW,
+                    household=households[pk],
+                    reason="Point d'étape de l'accompagnement",
+                ),
+                dict(outcome=Outcome.CONTINUE, reason=REASONS[Outcome.CONTINUE]),
+            )
+            for pk in under_way[quarter * 3 : quarter * 3 + 3]
+        ] + [
+            (
+                dict(kind=ItemKind.MANUAL, title=title),
+                dict(outcome=Outcome.NOTED, reason="Calendrier validé"),
+            )
+            for title in (
+                "Point sur le calendrier du trimestre",
+                "Point sur les relogements du trimestre",
+            )
         ]
-        decisions = [(Outcome.CONTINUE, None)] * len(items)
-        for title in (
-            "Point sur le calendrier du trimestre",
-            "Point sur les relogements du trimestre",
-        ):
-            items.append(
-                AgendaItem(
-                    meeting=meeting, kind=ItemKind.MANUAL, title=title, position=len(items) + 1
+        items = Meeting.add_items(
+            (meeting, dict(item, by=manager, at=inscribed)) for item, _decision in specs
+        )
+        Meeting.publish_agendas([(meeting, dict(by=manager, at=_publication(day)))])
+        meeting.record_attendance(members[:-1] if quarter == 2 else members)
+        record_decisions(
+            (
+                item,
+                dict(decision, by=recorder, at=meeting.date + timedelta(minutes=20 + 5 * n)),
+            )
+            for n, (item, (_item, decision)) in enumerate(zip(items, specs, strict=True))
+        )
+        approvals.append((meeting, dict(by=manager, at=_approval(day, ctx.now))))
+    Meeting.approve_minutes_many(approvals)
+
+    # The calendar ahead: the next cellule with its agenda ready to publish (the files awaiting
+    # their level already on it: their inscription, `levels`), then the others.
+    upcoming = _next_cellule(ctx, members, manager)
+    for offset in (103, 194, 285):
+        _meeting(members, manager, date=_at(today + timedelta(days=offset)))
+    listed = set(upcoming.items.values_list("household", "kind"))
+    specs = []
+    for kind, proposals in propose(upcoming).items():
+        # Files already awaiting their level (a preselected one would be moved by its
+        # inscription).
+        proposals = [
+            p
+            for p in proposals
+            if p.household.status != Status.PRESELECTED and (p.household.pk, kind) not in listed
+        ]
+        for proposal in proposals[:6]:
+            listed.add((proposal.household.pk, kind))
+            specs.append(dict(kind=kind, household=proposal.household, reason=proposal.reason))
+    # Every file awaiting its level is on this agenda (its inscription).
+    for household in Household.objects.filter(status=Status.AWAITING_LEVEL).order_by("pk"):
+        if (household.pk, ItemKind.LEVEL) not in listed:
+            specs.append(
+                dict(
+                    kind=ItemKind.LEVEL,
+                    household=household,
+                    reason="Inscrit pour le choix du niveau de diagnostic",
                 )
             )
-            decisions.append((Outcome.NOTED, None))
-        AgendaItem.objects.bulk_create(items)
-        Decision.objects.bulk_create(
-            Decision(
-                item=item,
-                outcome=outcome,
-                level=level if outcome == Outcome.LEVEL else None,
-                reason=REASONS.get(
-                    outcome, "Calendrier validé" if outcome == Outcome.NOTED else ""
-                ),
-                recorded_by=recorder,
-                recorded_at=meeting.date + timedelta(minutes=20 + 5 * n),
-            )
-            for n, (item, (outcome, level)) in enumerate(zip(items, decisions, strict=True))
-        )
-        approved_at = meeting.date + timedelta(days=3)
-        minutes = Minutes(meeting=meeting, number=1, approved_by=manager, approved_at=approved_at)
-        minutes.pdf.save(
-            f"compte-rendu-{day:%Y-%m-%d}-v1.pdf",
-            ContentFile(meeting.render_minutes_pdf(correction=minutes)),
-            save=False,
-        )
-        minutes.save()
-        meeting.minutes_approved_at = approved_at
-        meeting.save(update_fields=["minutes_approved_at"])
-
-    # The calendar ahead: the next cellule with its agenda ready to publish, then the others.
-    for n, offset in enumerate((12, 103, 194, 285)):
-        meeting = Meeting.objects.create(
-            date=_at(today + timedelta(days=offset)),
-            place="Caen habitat, 16 rue de la Arcisse — salle du conseil",
-            created_by=manager,
-        )
-        meeting.members.set(members)
-        if n == 0:
-            items = []
-            for kind, proposals in propose(meeting).items():
-                # Files already awaiting their level (a preselected one would be moved by
-                # its inscription, Meeting.add_item).
-                proposals = [p for p in proposals if p.household.status != Status.PRESELECTED]
-                for proposal in proposals[:6]:
-                    items.append(
-                        AgendaItem(
-                            meeting=meeting,
-                            kind=kind,
-                            household=proposal.household,
-                            reason=proposal.reason,
-                            position=len(items) + 1,
-                            added_by=manager,
-                        )
-                    )
-            # Every file awaiting its level was put on this agenda (its inscription).
-            listed = {item.household_id for item in items}
-            for household in Household.objects.filter(status=Status.AWAITING_LEVEL).order_by("pk"):
-                if household.pk not in listed:
-                    items.append(
-                        AgendaItem(
-                            meeting=meeting,
-                            kind=ItemKind.LEVEL,
-                            household=household,
-                            reason="Inscrit pour le choix du niveau de diagnostic",
-                            position=len(items) + 1,
-                            added_by=manager,
-                        )
-                    )
-            AgendaItem.objects.bulk_create(items, batch_size=2000)
+    Meeting.add_items((upcoming, dict(spec, by=manager)) for spec in specs)
 
     # Last year's comité de suivi.
     comite = Meeting.objects.create(
@@ -280,53 +296,54 @@ CAP_OVERRIDE = (
 PLACE = "Caen habitat, 16 rue de la Arcisse — salle du conseil"
 
 
-def _is_admission(step):
-    return step[0] == Status.AWAITING_ADMISSION and step[1] in ADMISSION_OUTCOMES
+def _is_inscription(step):
+    return step[0] == Status.PRESELECTED and step[1] == Status.AWAITING_LEVEL
+
+
+def _is_level(step):
+    return step[0] == Status.AWAITING_LEVEL and step[1] == Status.DIAGNOSTIC
 
 
 def _is_submission(step):
     return step[0] == Status.DIAGNOSTIC and step[1] == Status.AWAITING_ADMISSION
 
 
-def _is_deferral(step):
-    return step[0] == Status.AWAITING_ADMISSION and step[1] == Status.DIAGNOSTIC
+def _is_decision(step):
+    """The cellule's decision on a submitted diagnostic: admission, non-admission, or
+    « compléments demandés » (the file back to « diagnostic en cours »)."""
+    return step[0] == Status.AWAITING_ADMISSION and step[1] in (
+        Status.ADMITTED,
+        Status.NOT_ADMITTED,
+        Status.DIAGNOSTIC,
+    )
 
 
-def _cellules(days, members, manager):
-    """The past cellules of `days` (day → meeting): those already there whose minutes are not
-    approved, the others created, agenda published a week before; their minutes are approved
-    by `admissions`, once their decisions are recorded."""
+def _open_cellule(at, today):
+    """The first cellule of the histories' calendar whose agenda was still open at `at`
+    (published a week before it); None when it is yet to come (the next cellule)."""
+    day = cellule_on_or_before(timezone.localdate(at) + timedelta(days=48), today)
+    return day if _publication(day) > at else None
+
+
+def _cellules(first, members, manager):
+    """The past cellules of `first` (day → the moment of its first inscription) as day →
+    meeting: those already there with their agenda open, the others planned before their
+    first inscription, their agenda open (`levels` publishes them)."""
     found = (
         {
             timezone.localdate(meeting.date): meeting
             for meeting in Meeting.objects.filter(
                 kind=MeetingKind.CELLULE,
-                minutes_approved_at__isnull=True,
-                date__lt=_at(max(days)) + timedelta(days=1),
+                agenda_published_at__isnull=True,
+                date__lt=_at(max(first)) + timedelta(days=1),
             )
         }
-        if days
+        if first
         else {}
     )
-    missing = sorted(set(days) - set(found))
-    created = Meeting.objects.bulk_create(
-        Meeting(
-            date=_at(day),
-            place=PLACE,
-            agenda_published_at=_at(day - timedelta(days=7), 9),
-            agenda_published_by=manager,
-            created_by=manager,
-            created_at=_at(day - timedelta(days=14), 9),
-        )
-        for day in missing
-    )
-    for through in (Meeting.members.through, Meeting.attendees.through):
-        through.objects.bulk_create(
-            through(meeting_id=meeting.pk, user_id=user.pk)
-            for meeting in created
-            for user in members
-        )
-    found.update(zip(missing, created, strict=True))
+    for day in sorted(set(first) - set(found)):
+        created = min(_at(day - timedelta(days=14), 9), first[day] - timedelta(days=1))
+        found[day] = _meeting(members, manager, date=_at(day), created_at=created)
     return found
 
 
@@ -357,114 +374,162 @@ def _next_steps(ctx, steps_of, pause, paused):
         Household.move_many((households[pk], after, spec) for pk, after, spec in moves)
 
 
+def _inscriptions(ctx, manager, today):
+    """What each paused file's history puts on a cellule's agenda, in the order of the
+    inscriptions: (day of the cellule or None for the next one, kind, household pk, moment,
+    author). Its inscription for the level on the cellule that decides it (else, if it left
+    before any, the first cellule whose agenda was open; still waiting, the next cellule); an
+    admission point for each decision on its diagnostic, inscribed by the manager at the
+    diagnostic's submission."""
+    wanted = []
+    for pk, (_level, steps) in ctx.levels.items():
+        for k, step in enumerate(steps):
+            if _is_inscription(step):
+                following = steps[k + 1] if k + 1 < len(steps) else None
+                if following is None:
+                    day = None
+                elif _is_level(following):
+                    day = timezone.localdate(following[2])
+                else:
+                    day = _open_cellule(step[2], today)
+                wanted.append((day, ItemKind.LEVEL, pk, step[2], step[3]))
+            elif _is_decision(step):
+                assert _is_submission(steps[k - 1]), steps  # inscribed when transmitted
+                day = timezone.localdate(step[2])
+                wanted.append((day, ItemKind.ADMISSION, pk, steps[k - 1][2], manager))
+    return sorted(wanted, key=lambda w: (w[3], w[2], w[1]))
+
+
+INSCRIPTION_REASON = {
+    ItemKind.LEVEL: "Inscrit pour le choix du niveau de diagnostic",
+    ItemKind.ADMISSION: "Diagnostic transmis à la cellule",
+}
+
+
 def levels(ctx):
-    """The cellule's level decisions of the files households.demo paused at « en attente de
-    niveau » (`ctx.levels`), recorded through `record_decisions` (the rules of
-    `do_record_decision` and `set_diagnostic_level`: the meeting sat, the item open, a level
-    other than the rule's with its reason), on the past cellules the histories name (created
-    here, with the days of their later decisions). Then each file's next steps through
-    `move_many` up to its diagnostic's submission, left to diagnostics.demo
-    (`ctx.submissions`); the
-    cellule's "compléments demandés" (ajourné) on the way are recorded as the histories say."""
+    """The past cellules and the level decisions. Every file paused at its inscription
+    (`ctx.levels`: its level and steps from the inscription on) is inscribed through
+    `Meeting.add_items` at its history's moment, with the admission points its history will
+    need; the past cellules' agendas are published through `Meeting.publish_agendas` (the rules
+    of `publish_agenda`); the level decisions recorded through `record_decisions` (the rules of
+    `do_record_decision` and `set_diagnostic_level`: the agenda published, the meeting sat, the
+    item open, a level other than the rule's with its reason). Then each file's next steps
+    through `move_many` up to its diagnostic's submission, left to diagnostics.demo
+    (`ctx.submissions`)."""
     members = _members()
     if not members or not ctx.levels:
         return
-    manager, recorder = members[0], members[-1]
-    days = {
-        timezone.localdate(step[2])
-        for _level, steps in ctx.levels.values()
-        for step in steps
-        if step is steps[0] or _is_admission(step) or _is_deferral(step)
-    }
-    meetings = _cellules(days, members, manager)
-    order = sorted(ctx.levels, key=lambda pk: (ctx.levels[pk][1][0][2], pk))
-    positions = {}  # meeting pk → its last agenda position
-
-    def new_item(meeting, kind, pk):
-        positions[meeting.pk] = positions.get(meeting.pk, 0) + 1
-        return AgendaItem(
-            meeting=meeting, kind=kind, household_id=pk, position=positions[meeting.pk]
-        )
-
-    items = [
-        new_item(meetings[timezone.localdate(ctx.levels[pk][1][0][2])], ItemKind.LEVEL, pk)
-        for pk in order
-    ]
-    AgendaItem.objects.bulk_create(items, batch_size=2000)
-    batch = []
-    for item, pk in zip(items, order, strict=True):
-        level, steps = ctx.levels[pk]
-        _before, _after, at, by, reason, _decision, _exit = steps[0]
-        batch.append((item, dict(by=by, outcome=Outcome.LEVEL, level=level, reason=reason, at=at)))
-    record_decisions(batch)
-    rest = {pk: steps[1:] for pk, (_level, steps) in ctx.levels.items()}
-    _next_steps(ctx, rest, _is_submission, ctx.submissions)
-    # The cellule asked for more before deciding (the diagnostic reopened): its records.
-    deferrals = [(pk, step) for pk, steps in rest.items() for step in steps if _is_deferral(step)]
-    deferred = [
-        new_item(meetings[timezone.localdate(step[2])], ItemKind.ADMISSION, pk)
-        for pk, step in deferrals
-    ]
-    AgendaItem.objects.bulk_create(deferred, batch_size=2000)
-    Decision.objects.bulk_create(
+    manager = members[0]
+    today = timezone.localtime(ctx.now).date()
+    wanted = _inscriptions(ctx, manager, today)
+    first = {}
+    for day, _kind, _pk, at, _by in wanted:
+        if day is not None:
+            first[day] = min(first.get(day, at), at)
+    meetings = _cellules(first, members, manager)
+    if any(day is None for day, *_rest in wanted):
+        first_waiting = min(at for day, *_r, at, _by in wanted if day is None)
+        meetings[None] = _next_cellule(ctx, members, manager, first_waiting - timedelta(days=1))
+    households = Household.objects.in_bulk(list(ctx.levels))
+    items = Meeting.add_items(
         (
-            Decision(
-                item=item,
-                outcome=Outcome.DEFERRED,
-                reason=step[4],
-                recorded_by=recorder,
-                recorded_at=step[2],
-            )
-            for item, (_pk, step) in zip(deferred, deferrals, strict=True)
-        ),
-        batch_size=2000,
+            meetings[day],
+            dict(
+                kind=kind,
+                household=households[pk],
+                reason=INSCRIPTION_REASON[kind],
+                by=by,
+                at=at,
+            ),
+        )
+        for day, kind, pk, at, by in wanted
     )
-    count = len(ctx.levels)
+    Meeting.publish_agendas(
+        (meeting, dict(by=manager, at=_publication(day)))
+        for day, meeting in sorted(meetings.items(), key=lambda m: m[1].date)
+        if day is not None
+    )
+    level_items = {item.household_id: item for item in items if item.kind == ItemKind.LEVEL}
+    batch, rest = [], {}
+    for pk in sorted(ctx.levels, key=lambda pk: (ctx.levels[pk][1][0][2], pk)):
+        level, steps = ctx.levels[pk]
+        if len(steps) > 1 and _is_level(steps[1]):
+            _before, _after, at, by, reason, _decision, _exit = steps[1]
+            batch.append(
+                (
+                    level_items[pk],
+                    dict(by=by, outcome=Outcome.LEVEL, level=level, reason=reason, at=at),
+                )
+            )
+            rest[pk] = steps[2:]
+        else:
+            rest[pk] = steps[1:]  # left before any level decision, or still waiting
+    batch.sort(key=lambda entry: (entry[1]["at"], entry[0].household_id))
+    record_decisions(batch)
+    _next_steps(ctx, rest, _is_submission, ctx.submissions)
+    count = len(batch)
     ctx.levels = {}
-    ctx.stdout.write(f"  cellule : {count} décision(s) de niveau enregistrée(s)")
+    ctx.stdout.write(
+        f"  cellule : {len(wanted)} inscription(s), {count} décision(s) de niveau enregistrée(s)"
+    )
 
 
-def admissions(ctx):
-    """The admission decisions of the files paused at « en attente d'admission »
-    (`ctx.awaiting`), recorded through `record_decisions` (the rules of `do_record_decision`:
-    the meeting sat, the item open, the reason, the 50 % cap) meeting after meeting, in date
-    order. The eviction-threat share each meeting sees is carried from one to the next: a
-    file admitted counts from its admission until its accompaniment ends (or it leaves). The
-    decision's author is the history's (the CCAS manager, who may pass the cap with a written
-    reason). Then the past cellules' minutes are approved, and each file's next steps go
-    through `move_many` up to « accompagné », from « accompagné » on to `ctx.later`."""
+def admissions(ctx):  # noqa: C901 — one pass over the meetings, in date order
+    """The cellule's decisions on the submitted diagnostics of the files diagnostics.demo handed
+    on (`ctx.awaiting`: steps from the decision on), meeting after meeting in date order,
+    through `record_decisions` (the rules of `do_record_decision`: the meeting sat, the item
+    open, the reason, the 50 % cap). The eviction-threat share each meeting sees is carried from
+    one to the next: a file admitted counts from its admission until its accompaniment ends (or
+    it leaves). The decision's author is the history's (the CCAS manager, who may pass the cap
+    with a written reason). A « compléments demandés » (ajourné, its reason) is followed by the
+    reopening of the diagnostic at the same moment by the same author (`Diagnostic.reopen_many`,
+    the file back to « diagnostic en cours » in its name), submitted again on its history's day
+    (`submit_many`), its next decision at a later meeting. Then the past cellules' attendance
+    (`record_attendance`) and minutes (`Meeting.approve_minutes_many`, three days after), and
+    each file's next steps through `move_many` up to « accompagné », from « accompagné » on to
+    `ctx.later`."""
     members = _members()
     if not members:
         return
     manager = members[0]
     awaiting = ctx.awaiting
-    pending = {}  # day → [(household pk, its admission step)], in the histories' order
-    for pk in sorted(awaiting, key=lambda pk: (awaiting[pk][0][2], pk)):
-        step = awaiting[pk][0]
-        pending.setdefault(timezone.localdate(step[2]), []).append((pk, step))
-    meetings = _cellules(set(pending), members, manager)
-    items_of = {}
-    for day, day_pending in pending.items():
-        start = meetings[day].items.count()
-        items_of[day] = AgendaItem.objects.bulk_create(
-            AgendaItem(meeting=meetings[day], kind=ItemKind.ADMISSION, household_id=pk, position=n)
-            for n, (pk, _step) in enumerate(day_pending, start=start + 1)
-        )
-    # Meeting after meeting: the admissions, the share carried over.
+    items = {
+        (item.household_id, timezone.localdate(item.meeting.date)): item
+        for item in AgendaItem.objects.filter(
+            kind=ItemKind.ADMISSION, household__in=list(awaiting), decision__isnull=True
+        ).select_related("meeting")
+    }
+    queue = {}  # day → [(household pk, index of its decision step)]
+
+    def schedule(pk, k):
+        queue.setdefault(timezone.localdate(awaiting[pk][k][2]), []).append((pk, k))
+
+    for pk in awaiting:
+        schedule(pk, 0)
     share = eviction_share()
     ends = []  # (end of its count, eviction threat?) of the files admitted so far
     publics = dict(Household.objects.filter(pk__in=list(awaiting)).values_list("pk", "public"))
-    for day in sorted(items_of):
-        at = min(step[2] for _pk, step in pending[day])
+    rest = {}  # household pk → its steps after its last decision
+    decided = 0
+    while queue:
+        day = min(queue)
+        pending = sorted(queue.pop(day), key=lambda e: (awaiting[e[0]][e[1]][2], e[0]))
+        at = min(awaiting[pk][k][2] for pk, k in pending)
         gone = [end for end in ends if end[0] <= at]
         ends = [end for end in ends if end[0] > at]
         share = EvictionShare(
             share.eviction - sum(1 for _end, eviction in gone if eviction),
             share.total - len(gone),
         )
-        batch = []
-        for item, (pk, step) in zip(items_of[day], pending[day], strict=True):
-            _before, after, at, by, reason, _decision, _exit = step
+        batch, deferred = [], []
+        for pk, k in pending:
+            steps = awaiting[pk]
+            _before, after, at, by, reason, _decision, _exit = steps[k]
+            item = items[(pk, day)]
+            if after == Status.DIAGNOSTIC:  # « compléments demandés »
+                batch.append((item, dict(by=by, outcome=Outcome.DEFERRED, reason=reason, at=at)))
+                deferred.append((pk, k))
+                continue
             eviction = publics[pk] == Public.EVICTION_THREAT
             batch.append(
                 (
@@ -478,28 +543,68 @@ def admissions(ctx):
                     ),
                 )
             )
+            rest[pk] = steps[k + 1 :]
             if after == Status.ADMITTED:
                 left = [
                     s[2]
-                    for s in awaiting[pk][1:]
+                    for s in rest[pk]
                     if s[0] in (Status.ADMITTED, Status.ACCOMPANIED) and s[1] != Status.ACCOMPANIED
                 ]
                 ends.append((left[0] if left else ctx.now, eviction))
         _decisions, share = record_decisions(batch, share=share)
-    # Minutes approved three days after each past cellule (no decision can be added after).
-    approved = list(
-        Meeting.objects.filter(
-            kind=MeetingKind.CELLULE, minutes_approved_at__isnull=True, date__lt=ctx.now
-        )
-    )
-    for meeting in approved:
-        meeting.minutes_approved_at = _at(meeting.local_date.date() + timedelta(days=3), 11)
-    Meeting.objects.bulk_update(approved, ["minutes_approved_at"], batch_size=1000)
-    # The steps after the decisions: up to « accompagné » here, the rest the accompaniments'.
-    rest = {pk: steps[1:] for pk, steps in awaiting.items()}
+        decided += len(batch)
+        if deferred:
+            _reopen(awaiting, deferred, schedule, rest)
+    _approve_minutes(ctx, members, manager)
     _next_steps(ctx, rest, lambda step: step[1] == Status.ACCOMPANIED, ctx.later)
     ctx.awaiting = {}
-    ctx.stdout.write(f"  cellule : {len(rest)} décision(s) d'admission enregistrée(s)")
+    ctx.stdout.write(f"  cellule : {decided} décision(s) d'admission enregistrée(s)")
+
+
+def _reopen(awaiting, deferred, schedule, rest):
+    """The diagnostics the cellule asked more of (`deferred`: household pk, index of the
+    decision), reopened by the decision's author at its moment (`Diagnostic.reopen_many`), then
+    each new version submitted on its history's day (`submit_many`); the file's next decision
+    is scheduled, or its other steps kept in `rest`."""
+    current = (
+        Diagnostic.objects.transmitted()
+        .select_related("household")
+        .current_by_household([pk for pk, _k in deferred])
+    )
+    news = Diagnostic.reopen_many(
+        (current[pk], dict(by=awaiting[pk][k][3], at=awaiting[pk][k][2])) for pk, k in deferred
+    )
+    drafts = {new.household_id: new for new in news}
+    submits = []
+    for pk, k in deferred:
+        steps = awaiting[pk]
+        assert _is_submission(steps[k + 1]), steps
+        submits.append((drafts[pk], dict(by=steps[k + 1][3], at=steps[k + 1][2])))
+        if k + 2 < len(steps) and _is_decision(steps[k + 2]):
+            schedule(pk, k + 2)
+        else:
+            rest[pk] = steps[k + 2 :]
+    Diagnostic.submit_many(submits)
+
+
+def _approve_minutes(ctx, members, manager):
+    """The past cellules whose minutes are not approved: every member noted present
+    (`record_attendance`), the minutes approved by the manager three days after
+    (`Meeting.approve_minutes_many`, the rules of `approve_minutes`)."""
+    past = list(
+        Meeting.objects.filter(
+            kind=MeetingKind.CELLULE,
+            minutes_approved_at__isnull=True,
+            agenda_published_at__isnull=False,
+            date__lt=ctx.now,
+        ).order_by("date")
+    )
+    for meeting in past:
+        meeting.record_attendance(members)
+    Meeting.approve_minutes_many(
+        (meeting, dict(by=manager, at=_approval(meeting.local_date.date(), ctx.now)))
+        for meeting in past
+    )
 
 
 def _orientations(ctx):

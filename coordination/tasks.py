@@ -47,6 +47,7 @@ def send_agenda_published(meeting_pk):
 def send_minutes(minutes_pk):
     """Send the approved minutes to every member and to the DDCS, one delivery row each."""
     minutes = Minutes.objects.select_related("meeting").get(pk=minutes_pk)
+    minutes.ensure_pdf()
     with minutes.pdf.open("rb") as handle:
         pdf = handle.read()
     subject, body = minutes.mail_subject, minutes.mail_body

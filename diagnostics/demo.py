@@ -2,8 +2,8 @@
 
 Households in « diagnostic en cours » get a draft (a third of them none yet: « à faire »);
 the files paused at their submission (`ctx.submissions`) a complete draft submitted through
-`Diagnostic.submit_many` on its history's day (a deferral on the way: that version examined,
-a new one copied and submitted).
+`Diagnostic.submit_many` on its history's day (a « compléments demandés » after it is the
+cellule's: coordination.demo reopens the version with `Diagnostic.reopen_many`).
 Idempotent (nothing happens once diagnostics exist) and deterministic: each
 household's content comes from a generator seeded with its primary key.
 """
@@ -15,7 +15,6 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from accounts.enums import Role
 from accounts.models import User
 from households import taxonomy
 from households.enums import TRANSITIONS, Employment, Public, Quartier, Status
@@ -97,9 +96,7 @@ OBSERVATIONS = {
 
 
 def _staff(ctx):
-    workers = list(User.objects.social_workers())
-    manager = ctx.users.get("direction") or User.objects.with_role(Role.CCAS_MANAGER).first()
-    return workers, manager
+    return list(User.objects.social_workers())
 
 
 def _amount(rng, low, high):
@@ -118,7 +115,7 @@ def seed(ctx):
     if not households:
         ctx.stdout.write("Diagnostics : rien à créer.")
         return
-    workers, manager = _staff(ctx)
+    workers = _staff(ctx)
     submissions = ctx.submissions
     buckets = {}
     for household in households:
@@ -152,15 +149,15 @@ def seed(ctx):
     # sequences differ from one run to the next (tests in random order), the demo must not.
     for position, (household, level, state) in enumerate(plans):
         rng = random.Random(f"diagnostic-{position}")
-        diagnostic = _diagnostic(rng, household, level, state, workers, manager, ctx.now)
+        diagnostic = _diagnostic(rng, household, level, state, workers, ctx.now)
         if household.pk in submissions:
             _to_submit(diagnostic, submissions[household.pk][0][2])
         diagnostics.append(diagnostic)
     Diagnostic.objects.bulk_create(diagnostics)
 
     _children(diagnostics, ctx)
-    created = len(diagnostics) + _submit(ctx, diagnostics, manager)
-    ctx.stdout.write(f"Diagnostics : {created} créés.")
+    _submit(ctx, diagnostics)
+    ctx.stdout.write(f"Diagnostics : {len(diagnostics)} créés.")
 
 
 def _planned_state(household, submissions):
@@ -174,39 +171,17 @@ def _planned_state(household, submissions):
 def _to_submit(diagnostic, at):
     """A complete draft begun on the file's « diagnostic en cours » day, to be submitted `at`."""
     begun = diagnostic.household.status_changed_at
-    diagnostic.status = DiagnosticStatus.DRAFT
     diagnostic.created_at = begun + min(timedelta(days=2), (at - begun) / 2)
-    diagnostic.submitted_at = diagnostic.reviewed_at = diagnostic.reviewed_by = None
     diagnostic._submit_at = at
 
 
-def _copy(diagnostic, at, by):
-    """The version after a deferral (as `reopen` makes it): a draft copy with its rows."""
-    new = Diagnostic(
-        **{
-            f.attname: getattr(diagnostic, f.attname)
-            for f in Diagnostic._meta.concrete_fields
-            if f.attname not in ("id", "previous_id")
-        }
-    )
-    new.previous = diagnostic
-    new.number = diagnostic.number + 1
-    new.status = DiagnosticStatus.DRAFT
-    new.author = by
-    new.created_at = at
-    new.submitted_at = new.reviewed_at = new.reviewed_by = None
-    new.version = 1
-    return new
-
-
-def _submit(ctx, diagnostics, manager):
+def _submit(ctx, diagnostics):
     """The paused files' steps from their submission on (`ctx.submissions`), in order: each
     submission through `Diagnostic.submit_many` (the rules of `submit`; the file moves to « en
-    attente d'admission » in the submission's name, on its history's day and by its author); a
-    deferral (« compléments demandés ») marks the version examined (`mark_reviewed_many`) and
-    moves the file back through `move_many` (the reopening's owner), a new version copied; the
-    admission decision and what follows are handed to the cellule (`ctx.awaiting`). Returns
-    how many versions were added."""
+    attente d'admission » in the submission's name, on its history's day and by its author);
+    the cellule's next decision — admission, or « compléments demandés » (the diagnostic
+    reopened, then submitted again) — and what follows are handed to the cellule
+    (`ctx.awaiting`); an exit before it goes through `move_many`."""
     submissions = ctx.submissions
     current = {
         d.household_id: d
@@ -216,9 +191,8 @@ def _submit(ctx, diagnostics, manager):
         .select_related("household")
         .prefetch_related("steps", "budget_lines", "debts", "housing_history")
     }
-    added = 0
     for step_no in range(max((len(steps) for steps in submissions.values()), default=0)):
-        moves, submits, reviews, copies = [], [], [], []
+        moves, submits = [], []
         for pk in sorted(submissions):
             steps = submissions[pk]
             if step_no >= len(steps) or pk in ctx.awaiting:
@@ -226,20 +200,12 @@ def _submit(ctx, diagnostics, manager):
             before, after, at, by, reason, decision, exit_reason = steps[step_no]
             if before == Status.DIAGNOSTIC and after == Status.AWAITING_ADMISSION:
                 submits.append((current[pk], dict(by=by, at=at)))
-            elif before == Status.AWAITING_ADMISSION and after in (
-                Status.ADMITTED,
-                Status.NOT_ADMITTED,
-            ):
+            elif before == Status.AWAITING_ADMISSION and after in CELLULE_DECIDES:
                 ctx.awaiting[pk] = steps[step_no:]
             else:
-                diagnostic = current[pk]
-                household = diagnostic.household
-                if after == Status.DIAGNOSTIC:
-                    reviews.append((diagnostic, dict(by=manager, decision=reason, at=at)))
-                    copies.append(_copy(diagnostic, at, diagnostic.author))
                 moves.append(
                     (
-                        household,
+                        current[pk].household,
                         after,
                         dict(
                             by=by,
@@ -251,49 +217,20 @@ def _submit(ctx, diagnostics, manager):
                         ),
                     )
                 )
-        Household.move_many(moves)
-        Diagnostic.mark_reviewed_many(reviews)
-        if copies:
-            Diagnostic.objects.bulk_create(copies)
-            _copy_rows(copies)
-            added += len(copies)
-            for new in (
-                Diagnostic.objects.filter(pk__in=[c.pk for c in copies])
-                .select_related("household")
-                .prefetch_related("steps", "budget_lines", "debts", "housing_history")
-            ):
-                current[new.household_id] = new
         Diagnostic.submit_many(submits)
+        Household.move_many(moves)
     ctx.submissions = {}
-    return added
 
 
-def _copy_rows(copies):
-    for model, related in (
-        (DiagnosticStep, "steps"),
-        (BudgetLine, "budget_lines"),
-        (Debt, "debts"),
-        (HousingHistoryEntry, "housing_history"),
-        (Obstacle, "obstacles"),
-    ):
-        rows = []
-        for new in copies:
-            for row in getattr(new.previous, related).all():
-                row.pk = row.id = None
-                row.diagnostic = new
-                rows.append(row)
-        model.objects.bulk_create(rows, batch_size=2000)
-    DiagnosticEvent.objects.bulk_create(
-        DiagnosticEvent(diagnostic=new, kind=EventKind.CREATED, at=new.created_at, by=new.author)
-        for new in copies
-    )
+# The cellule's decisions on a submitted diagnostic (coordination.demo's `admissions`).
+CELLULE_DECIDES = (Status.ADMITTED, Status.NOT_ADMITTED, Status.DIAGNOSTIC)
 
 
 def _set_level(household, level):
     household.diagnostic_level = level
 
 
-def _diagnostic(rng, household, level, state, workers, manager, now):
+def _diagnostic(rng, household, level, state, workers, now):
     author = household.referent or (workers[household.pk % len(workers)] if workers else None)
     started = max(household.status_changed_at, now - timedelta(days=120)) - timedelta(
         days=rng.randint(20, 60)
@@ -307,10 +244,10 @@ def _diagnostic(rng, household, level, state, workers, manager, now):
     )[0]
     complete = state != DiagnosticStatus.DRAFT or rng.random() < 0.5
     axes = rng.sample(list(taxonomy.ITEMS), k=rng.randint(1, 3))
-    diagnostic = Diagnostic(
+    diagnostic = Diagnostic(  # a draft: its submission is `submit_many`'s (`_submit`)
         household=household,
         level=level,
-        status=state,
+        status=DiagnosticStatus.DRAFT,
         author=author,
         created_at=started,
         admin_situation=AdminSituation.PERMIT if permit else AdminSituation.FRENCH,
@@ -358,11 +295,6 @@ def _diagnostic(rng, household, level, state, workers, manager, now):
         diagnostic.proposed_axes = axes
         diagnostic.intensity = rng.choice(Intensity.values)
         diagnostic.proposed_duration_months = rng.choice([3, 6, 6, 9, 12])
-    if state != DiagnosticStatus.DRAFT:
-        diagnostic.submitted_at = started + timedelta(days=rng.randint(10, 25))
-    if state == DiagnosticStatus.REVIEWED:
-        diagnostic.reviewed_at = diagnostic.submitted_at + timedelta(days=rng.randint(5, 30))
-        diagnostic.reviewed_by = manager
     diagnostic._demo_complete = complete
     return diagnostic
 
@@ -465,24 +397,6 @@ def _children(diagnostics, ctx):  # noqa: C901 — demo data: one draw per child
                 by=diagnostic.author,
             )
         )
-        if diagnostic.submitted_at:
-            events.append(
-                DiagnosticEvent(
-                    diagnostic=diagnostic,
-                    kind=EventKind.SUBMITTED,
-                    at=diagnostic.submitted_at,
-                    by=diagnostic.author,
-                )
-            )
-        if diagnostic.reviewed_at:
-            events.append(
-                DiagnosticEvent(
-                    diagnostic=diagnostic,
-                    kind=EventKind.REVIEWED,
-                    at=diagnostic.reviewed_at,
-                    by=diagnostic.reviewed_by,
-                )
-            )
     DiagnosticStep.objects.bulk_create(steps)
     BudgetLine.objects.bulk_create(lines)
     Debt.objects.bulk_create(debts)

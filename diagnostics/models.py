@@ -7,6 +7,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts import policy
+from caen_accompagnement.bulk import update_all
 from caen_accompagnement.versioning import save_if_unchanged
 from households import outbound, taxonomy
 from households.enums import Owner, Public, Quartier, Status
@@ -523,9 +524,7 @@ class Diagnostic(models.Model):
         stamp = timezone.now()
         for diagnostic, _ in items:
             diagnostic.updated_at = stamp
-        Diagnostic.objects.bulk_update(
-            [d for d, _ in items], ["status", "submitted_at", "updated_at"], batch_size=1000
-        )
+        update_all(Diagnostic, [d for d, _ in items], ["status", "submitted_at", "updated_at"])
         return DiagnosticEvent.objects.bulk_create(events, batch_size=2000)
 
     @transaction.atomic
@@ -559,32 +558,75 @@ class Diagnostic(models.Model):
         stamp = timezone.now()
         for diagnostic, _ in items:
             diagnostic.updated_at = stamp
-        Diagnostic.objects.bulk_update(
+        update_all(
+            Diagnostic,
             [d for d, _ in items],
             ["status", "reviewed_at", "reviewed_by", "updated_at"],
-            batch_size=1000,
         )
         return DiagnosticEvent.objects.bulk_create(events, batch_size=2000)
 
-    @transaction.atomic
-    def reopen(self, *, by):
-        """A new draft version copying this one; this one stays as it was, readable."""
+    def check_reopen(self, *, by, at=None, superseded=None):
+        """The rule of `reopen`, applied in memory (a transmitted version, the current one):
+        the one rule code of `reopen` and `reopen_many`. `superseded`: does a newer version
+        exist (None: asked here). Returns the new draft (unsaved), a copy of this version at the
+        household's level, by `by`, created `at` (default now)."""
         if self.is_draft:
             raise ValidationError("Ce diagnostic est déjà un brouillon.")
-        if not self.is_current:
+        if not self.is_current if superseded is None else superseded:
             raise ValidationError("Une version plus récente de ce diagnostic existe déjà.")
-        new = Diagnostic.objects.get(pk=self.pk)
-        new.pk = new.id = None
-        new._state.adding = True
+        new = Diagnostic(
+            **{
+                f.attname: getattr(self, f.attname)
+                for f in Diagnostic._meta.concrete_fields
+                if f.attname not in ("id", "previous_id")
+            }
+        )
         new.previous = self
         new.number = self.number + 1
         new.status = DiagnosticStatus.DRAFT
         new.author = by
-        new.created_at = timezone.now()
+        new.created_at = at or timezone.now()
         new.submitted_at = new.reviewed_at = None
         new.reviewed_by = None
         new.version = 1
         new.level = self.household.diagnostic_level or self.level
+        new.household = self.household  # the same file, as loaded by the caller
+        return new
+
+    def reopening_move(self, new):
+        """The household's move back to « diagnostic en cours » in the name of the reopening."""
+        return {
+            "by": new.author,
+            "owner": Owner.REOPENING,
+            "reason": f"Diagnostic rouvert (version {new.number})",
+            "at": new.created_at,
+        }
+
+    def reopening_events(self, new):
+        """The reopened version's event and the new draft's (unsaved), at the reopening."""
+        return [
+            DiagnosticEvent(
+                diagnostic=self,
+                kind=EventKind.REOPENED,
+                by=new.author,
+                at=new.created_at,
+                note=f"Version {new.number} créée",
+            ),
+            DiagnosticEvent(
+                diagnostic=new,
+                kind=EventKind.CREATED,
+                by=new.author,
+                at=new.created_at,
+                note=f"Reprise de la version {self.number}",
+            ),
+        ]
+
+    @transaction.atomic
+    def reopen(self, *, by):
+        """A new draft version copying this one; this one stays as it was, readable."""
+        # The copy is of the stored version; two reopens at once: see below.
+        stored = Diagnostic.objects.get(pk=self.pk)
+        new = stored.check_reopen(by=by, superseded=not self.is_current)
         try:
             # Two reopens at once both pass the check above; the one-to-one on `previous` lets
             # only one insert through. A savepoint keeps the request's transaction usable.
@@ -595,31 +637,44 @@ class Diagnostic(models.Model):
                 "Ce diagnostic vient d'être rouvert par quelqu'un d'autre : "
                 "la nouvelle version est déjà ouverte."
             ) from None
-        for model, related in (
-            (DiagnosticStep, self.steps),
-            (BudgetLine, self.budget_lines),
-            (Debt, self.debts),
-            (HousingHistoryEntry, self.housing_history),
-            (Obstacle, self.obstacles),
-        ):
-            rows = list(related.all())
-            for row in rows:
-                row.pk = row.id = None
-                row.diagnostic = new
-            model.objects.bulk_create(rows)
-        household = self.household
+        copy_version_rows([new])
+        household = new.household = self.household
         if household.can_move_to(Status.DIAGNOSTIC, Owner.REOPENING):
-            household.move_to(
-                Status.DIAGNOSTIC,
-                by=by,
-                owner=Owner.REOPENING,
-                reason=f"Diagnostic rouvert (version {new.number})",
-            )
-        self.events.create(kind=EventKind.REOPENED, by=by, note=f"Version {new.number} créée")
-        new.events.create(
-            kind=EventKind.CREATED, by=by, note=f"Reprise de la version {self.number}"
-        )
+            household.move_to(Status.DIAGNOSTIC, **new.previous.reopening_move(new))
+        DiagnosticEvent.objects.bulk_create(new.previous.reopening_events(new))
         return new
+
+    @staticmethod
+    @transaction.atomic
+    def reopen_many(items):
+        """`reopen` for a batch (the demo's « compléments demandés »): `items` are (diagnostic,
+        {by, at}); `at` dates the act (default now). The rule (`check_reopen`) for every item
+        before anything is written (a version reopened twice in the batch refused); then the
+        households that can go back to « diagnostic en cours » move through `move_many` in the
+        reopening's name (same moment and author), the new drafts are written with a copy of
+        their version's rows and both events. A fixed number of queries. Returns the drafts."""
+        items = list(items)
+        superseded = set(
+            Diagnostic.objects.filter(previous__in=[d.pk for d, _ in items]).values_list(
+                "previous_id", flat=True
+            )
+        )
+        news = []
+        for diagnostic, spec in items:
+            news.append(diagnostic.check_reopen(superseded=diagnostic.pk in superseded, **spec))
+            superseded.add(diagnostic.pk)
+        Household.move_many(
+            (d.household, Status.DIAGNOSTIC, d.reopening_move(new))
+            for (d, _), new in zip(items, news, strict=True)
+            if d.household.can_move_to(Status.DIAGNOSTIC, Owner.REOPENING)
+        )
+        Diagnostic.objects.bulk_create(news, batch_size=1000)
+        copy_version_rows(news)
+        DiagnosticEvent.objects.bulk_create(
+            [event for new in news for event in new.previous.reopening_events(new)],
+            batch_size=2000,
+        )
+        return news
 
     def replace_lines(self, resources, charges):
         """The budget lines become exactly `resources` and `charges` ({kind: amount})."""
@@ -750,6 +805,19 @@ class Diagnostic(models.Model):
                 "effort_rate": result.effort_rate,
             },
         }
+
+
+def copy_version_rows(news):
+    """The rows of each new draft's previous version (steps, budget, debts, housing history,
+    obstacles) copied to it: what `reopen` and `reopen_many` carry over. One query and one
+    insert per table."""
+    previous = {new.previous_id: new for new in news}
+    for model in (DiagnosticStep, BudgetLine, Debt, HousingHistoryEntry, Obstacle):
+        rows = list(model.objects.filter(diagnostic__in=list(previous)).order_by("pk"))
+        for row in rows:
+            row.pk = row.id = None
+            row.diagnostic = previous[row.diagnostic_id]
+        model.objects.bulk_create(rows, batch_size=2000)
 
 
 def start_diagnostic(household, *, by):

@@ -630,21 +630,20 @@ def create_households(
 
 def apply_histories(plans, users, later=None, awaiting=None, levels=None, submissions=None):
     """Each file's history after its creation, through the owners' rules (`move_many`, the
-    batch form of `move_to`): its moves in order, each with its date and its owner, up to
-    « en attente d'admission » (with `submissions`: up to the submission, below). The cellule's admission decision
-    (« admis », « non admis ») and the steps after it are left in `awaiting` (household pk →
-    its steps as (from, to, at, by, reason, decision, exit reason)) for coordination.demo,
-    which records the decisions through `record_admissions`, the batch form of
-    `do_record_decision`, then hands the steps from « accompagné » on to `later`, for
-    accompaniments.demo (`Accompaniment.begin_many` / `close_many`, once the documents are
-    signed). Before that, the cellule's level decision (« en attente de niveau » → « diagnostic
-    en cours ») and the steps after it are left in `levels` (household pk → (level, steps)),
-    for coordination.demo too (`record_decisions`, then `move_many` up to the admission
-    decision, the rest to `awaiting`). Without `levels` or `awaiting`, those decisions are
-    applied here (`move_many`). With `submissions`, a file stops at its diagnostic's
-    submission (« diagnostic en cours » → « en attente d'admission »): that step and the ones
-    after it go to `submissions` (household pk → steps), for diagnostics.demo, which submits the
-    diagnostic through `Diagnostic.submit_many` (the file moving in the submission's name)."""
+    batch form of `move_to`): its moves in order, each with its date and its owner, up to the
+    first step an owner above `move_to` takes, where the file stops; that step and the ones after
+    it are left to that owner's app, as (from, to, at, by, reason, decision, exit reason):
+    - with `levels`, its inscription on a cellule's agenda (« présélectionné » → « en attente
+      de niveau »): household pk → (the level the cellule decides, its steps), for
+      coordination.demo (`Meeting.add_items`, then the level decisions through
+      `record_decisions`, then `move_many` up to the submission, the rest to `submissions`);
+    - with `submissions`, its diagnostic's submission (« diagnostic en cours » → « en attente
+      d'admission »): household pk → steps, for diagnostics.demo (`Diagnostic.submit_many`);
+    - with `awaiting`, the cellule's admission decision (« admis », « non admis »), for
+      coordination.demo (`record_decisions`);
+    - « accompagné » and after, in `later`, for accompaniments.demo (`Accompaniment.begin_many`
+      / `close_many`, once the documents are signed).
+    Without `levels`, `submissions` or `awaiting`, those steps are applied here (`move_many`)."""
     moves = []
     later = {} if later is None else later
     for step in range(1, max(len(p.changes) for p in plans)):
@@ -654,7 +653,7 @@ def apply_histories(plans, users, later=None, awaiting=None, levels=None, submis
             before, after, at, by, reason, decision, exit_reason = p.changes[step]
             row = (before, after, at, users[by], reason, decision, exit_reason)
             if levels is not None and (
-                p.household.pk in levels or (before == S.AWAITING_LEVEL and after == S.DIAGNOSTIC)
+                p.household.pk in levels or (before == S.PRESELECTED and after == S.AWAITING_LEVEL)
             ):
                 levels.setdefault(p.household.pk, (p.level, []))[1].append(row)
                 continue

@@ -2,8 +2,11 @@
 what the transition owners write (`Household.create_files`, `Household.move_many`, the
 batch forms of `record_creation` and `move_to`, sharing their rule code; the accompaniments by
 `Accompaniment.begin_many` / `close_many`, those of `begin` and `close`; the submissions by
-`Diagnostic.submit_many`, that of `submit`), and each file agrees
-with its records: status dates, accompaniment dates, signed documents, cellule decisions."""
+`Diagnostic.submit_many`, that of `submit`; the inscriptions on an agenda by `Meeting.add_items`,
+that of `add_item`; the « compléments demandés » by `record_decisions` and
+`Diagnostic.reopen_many`, that of `reopen`; the agendas' publication and the minutes by
+`Meeting.publish_agendas` and `approve_minutes_many`), and each file agrees with its records:
+status dates, accompaniment dates, signed documents, cellule decisions, agendas, minutes."""
 
 import io
 import re
@@ -36,6 +39,27 @@ AROUND_THE_OWNERS = [
     r"Accompaniment\.objects\.(create|bulk_create|update)",
     r"AccompanimentEvent",
     r"\.closed_on\s*=(?!=)",
+    # The cellule's records made around `Meeting.add_items`, `publish_agendas`,
+    # `record_attendance`, `approve_minutes_many` and `record_decisions`: an agenda item, a
+    # decision, a minutes version built or written, a publication, an approval or the attendance
+    # assigned.
+    r"AgendaItem\s*\(",
+    r"AgendaItem\.objects\.(create|bulk_create|update)",
+    r"\.items\.create",
+    r"\bDecision\s*\(",
+    r"Decision\.objects\.(create|bulk_create|update)",
+    r"\bMinutes\s*\(",
+    r"Minutes\.objects\.(create|bulk_create|update)",
+    r"\bminutes_approved_at\b(?!__)",
+    r"\bagenda_published_(at|by)\b(?!__)",
+    r"\.attendees\.(set|add|through)",
+    r"\.members\.through",
+    # A diagnostic's version copied, submitted, examined or reopened around `submit_many`,
+    # `mark_reviewed_many` and `reopen_many`.
+    r"\.previous(_id)?\s*=(?!=)",
+    r"\.number\s*=(?!=)",
+    r"\b(submitted_at|reviewed_at|reviewed_by)\s*=(?!=)",
+    r"EventKind\.(SUBMITTED|REVIEWED|REOPENED)",
 ]
 
 
@@ -147,9 +171,7 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
         statuses.add(household.status)
         # Cellule decisions fall on a cellule's day, and the cellule recorded them that day.
         for row in rows:
-            if row.owner in (Owner.LEVEL, Owner.ADMISSION) or (
-                row.owner == Owner.REOPENING and row.decision
-            ):
+            if row.owner in (Owner.LEVEL, Owner.ADMISSION, Owner.REOPENING):
                 assert local(row.at) in cellule_days, (household.reference, row.decision)
                 assert local(row.at) in decided.get(household.pk, set()), household.reference
         # Each level decision, admission or non-admission is the cellule's decision, recorded
@@ -236,6 +258,91 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
     assert submissions and submissions == submitted
     for diagnostic in Diagnostic.objects.exclude(status=DiagnosticStatus.DRAFT):
         assert diagnostic.submission_problems() == {}, diagnostic.household.reference
+    _check_the_cellules_records()
     out = io.StringIO()
     call_command("check_pipeline", stdout=out, stderr=io.StringIO())
     assert "aucune incohérence" in out.getvalue()
+
+
+def _check_the_cellules_records():  # noqa: C901 — one check per record of the cellule
+    """The agendas, deferrals and minutes of the demo are what their owners write."""
+    from accounts.enums import Role
+    from accounts.models import User
+    from coordination.enums import ItemKind, MeetingKind, Outcome
+    from coordination.models import AgendaItem, Decision, Meeting
+    from diagnostics.enums import EventKind as DiagnosticEventKind
+    from diagnostics.models import Diagnostic, DiagnosticEvent
+
+    local = timezone.localdate
+    # Every inscription (« présélectionné » → « en attente de niveau », the agenda's move) is
+    # a level item of that household on a cellule's agenda, added at that moment by that
+    # author (`Meeting.add_items`), its reason naming that cellule, before its agenda was
+    # published.
+    level_items = {}
+    for item in AgendaItem.objects.filter(kind=ItemKind.LEVEL).select_related("meeting"):
+        level_items.setdefault(item.household_id, []).append(item)
+    inscriptions = list(StatusChange.objects.filter(owner=Owner.AGENDA))
+    assert inscriptions
+    for row in inscriptions:
+        assert row.to_status == Status.AWAITING_LEVEL
+        matching = [
+            item
+            for item in level_items.get(row.household_id, [])
+            if (item.added_at, item.added_by_id) == (row.at, row.by_id)
+            and row.reason == f"Inscrit à l'ordre du jour de la {item.meeting.label.lower()}"
+        ]
+        assert len(matching) == 1, row.household_id
+        published = matching[0].meeting.agenda_published_at
+        assert published is None or published > row.at
+    # Every cellule: its points inscribed before its agenda was published, its decisions
+    # recorded the day it sat, before its minutes were approved. Every past cellule published
+    # before it sat, its attendance noted, its minutes approved by the manager: version 1 of
+    # its `Minutes`, at the approval's moment (`approve_minutes_many`; its PDF rendered on its
+    # first download).
+    manager = User.objects.with_role(Role.CCAS_MANAGER).order_by("pk").first()
+    past = 0
+    for meeting in Meeting.objects.filter(kind=MeetingKind.CELLULE).prefetch_related(
+        "items__decision", "minutes_versions", "attendees"
+    ):
+        published, approved = meeting.agenda_published_at, meeting.minutes_approved_at
+        for item in meeting.items.all():
+            assert item.added_at is not None and item.added_by_id is not None
+            assert published is None or item.added_at < published
+            if hasattr(item, "decision"):
+                assert local(item.decision.recorded_at) == local(meeting.date)
+                assert approved is None or item.decision.recorded_at < approved
+        if meeting.date < timezone.now():
+            past += 1
+            assert published is not None and published < meeting.date
+            assert meeting.attendees.all()
+            assert [
+                (v.number, v.approved_by_id, v.approved_at) for v in meeting.minutes_versions.all()
+            ] == [(1, manager.pk, approved)]
+        else:
+            assert approved is None and not meeting.minutes_versions.all()
+    assert past > 4
+    # Every « compléments demandés » is the cellule's deferral (its reason written), followed at
+    # the same moment and by the same author by the diagnostic's reopening (`reopen_many`): the
+    # reopened event, the new version, the file back to « diagnostic en cours » in the
+    # reopening's name; and each reopening is one.
+    deferrals = {
+        (d.item.household_id, d.recorded_at, d.recorded_by_id)
+        for d in Decision.objects.filter(outcome=Outcome.DEFERRED).select_related("item")
+        if d.reason
+    }
+    reopened = {
+        (e.diagnostic.household_id, e.at, e.by_id)
+        for e in DiagnosticEvent.objects.filter(kind=DiagnosticEventKind.REOPENED).select_related(
+            "diagnostic"
+        )
+    }
+    versions = {
+        (d.household_id, d.created_at, d.author_id)
+        for d in Diagnostic.objects.filter(previous__isnull=False)
+    }
+    moves = {
+        (row.household_id, row.at, row.by_id)
+        for row in StatusChange.objects.filter(owner=Owner.REOPENING)
+    }
+    assert deferrals and deferrals == reopened == versions == moves
+    assert Decision.objects.filter(outcome=Outcome.DEFERRED).count() == len(deferrals)

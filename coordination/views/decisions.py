@@ -234,6 +234,7 @@ def minutes_correct(request, pk):
 def minutes_download(request, minutes_pk):
     minutes = get_object_or_404(_minutes_qs(request.user), pk=minutes_pk)
     log(request, Action.EXPORT, minutes, label=minutes.filename)
+    minutes.ensure_pdf()  # a version approved in a batch (the demo) is rendered now
     return private_file_response(minutes.pdf, minutes.filename)
 
 

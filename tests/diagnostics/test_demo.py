@@ -44,16 +44,22 @@ def test_demo_covers_every_level_and_state_and_is_idempotent():
                 (*submit, now - timedelta(days=10), worker, "", "", ""),
             ]
         ctx.submissions[household.pk] = steps
+    paused = list(ctx.submissions)
     demo.seed(ctx)
+    # Drafts and submissions here; « examiné » and the reopened versions are the cellule's
+    # (coordination.demo: record_decisions, Diagnostic.reopen_many).
     combos = set(Diagnostic.objects.values_list("level", "status"))
     for level in (1, 2, 3):
-        for state in DiagnosticStatus.values:
+        for state in (DiagnosticStatus.DRAFT, DiagnosticStatus.SUBMITTED):
             assert (level, state) in combos
-    assert Diagnostic.objects.filter(number=2, previous__isnull=False).exists()
-    # Each submission by the owner (submit_many), moving its household on the history's day.
-    for household in Household.objects.filter(pk__in=list(ctx.submissions)):
+    # Each submission by the owner (submit_many), moving its household on the history's day;
+    # the cellule's « compléments demandés » and what follows are handed to it.
+    assert len(paused) == 10
+    for household in Household.objects.filter(pk__in=paused):
         assert household.status == Status.AWAITING_ADMISSION
     assert Diagnostic.objects.filter(status=DiagnosticStatus.SUBMITTED).count() == 10
+    assert sorted(steps[0][:2] for steps in ctx.awaiting.values()) == [defer] * 3
+    assert all(len(steps) == 2 for steps in ctx.awaiting.values())
     # Sent diagnostics are complete, the household level matches the current diagnostic's.
     for diagnostic in Diagnostic.objects.exclude(status=DiagnosticStatus.DRAFT):
         assert diagnostic.missing_for_submission() == [], diagnostic

@@ -28,9 +28,11 @@ from .run_due_jobs import run_due_jobs
 from .setup_schedules import setup_schedules
 
 # (app, function of its demo module), in this order. An app's demo may have phases run at
-# the point of the history they belong to: the cellule's admissions (coordination.demo's
-# `admissions`) come after the submitted diagnostics and before the documents and the
-# accompaniments of the admitted files; the rest of the cellule's demo after them.
+# the point of the history they belong to: the cellule's inscriptions, agendas and level
+# decisions (coordination.demo's `levels`) before the diagnostics; its admissions and
+# deferrals, attendance and minutes (`admissions`) after the submitted diagnostics and before
+# the documents and the accompaniments of the admitted files; the rest of the cellule's demo
+# after them.
 DEMO_STEPS = [
     ("accounts", "seed"),
     ("households", "seed"),
@@ -54,17 +56,19 @@ class DemoContext:
     # household pk → its steps from « accompagné » on, left by households.demo to the
     # accompaniment's owners (accompaniments.demo: begin_many, close_many, then move_many).
     later: dict = field(default_factory=dict)
-    # household pk → its steps from the cellule's admission decision on, left by households.demo
-    # at « en attente d'admission » to the cellule (coordination.demo.admissions:
-    # record_admissions, then move_many up to « admis », the rest handed to `later`).
+    # household pk → its steps from the cellule's decision on its submitted diagnostic on
+    # (admission, non-admission, « compléments demandés »), left by diagnostics.demo to the
+    # cellule (coordination.demo.admissions: record_decisions, a deferral's reopen_many and new
+    # submission, then move_many up to « admis », the rest handed to `later`).
     awaiting: dict = field(default_factory=dict)
-    # household pk → (its level, its steps from the cellule's level decision on), left by
-    # households.demo at « en attente de niveau » (coordination.demo.levels: record_decisions,
-    # then move_many up to the submission, the rest handed to `submissions`).
+    # household pk → (the level the cellule decides, its steps from its inscription on an agenda
+    # on), left by households.demo at « présélectionné » (coordination.demo.levels:
+    # Meeting.add_items, publish_agendas, record_decisions, then move_many up to the
+    # submission, the rest handed to `submissions`).
     levels: dict = field(default_factory=dict)
     # household pk → its steps from its diagnostic's submission on, left at « diagnostic en
-    # cours » (diagnostics.demo: Diagnostic.submit_many, the deferrals through move_many, the
-    # steps from the admission decision on handed to `awaiting`).
+    # cours » (diagnostics.demo: Diagnostic.submit_many, the cellule's next decision and what
+    # follows handed to `awaiting`).
     submissions: dict = field(default_factory=dict)
 
 
