@@ -161,6 +161,11 @@ class Household(models.Model):
             models.Index(
                 fields=["status", "status_changed_at", "id"], name="household_status_since"
             ),
+            # A social worker's caseload (`Accompaniment.objects.caseload_of`): the ids of the
+            # households they follow or stand in for, read from these indexes alone (index-only
+            # scans), not from the households' rows (docs/performance.md).
+            models.Index(fields=["referent", "id"], name="household_referent_ids"),
+            models.Index(fields=["substitute", "id"], name="household_substitute_ids"),
         ]
 
     def __str__(self):

@@ -53,3 +53,16 @@ def test_the_signals_list_reads_its_page_from_the_newest_first_index(ccas_manage
 
     signals = Signal.objects.visible_to(ccas_manager).select_related("household")
     assert "signal_newest" in plan(signals.order_by("-created_at", "-pk")[:25])
+
+
+def test_a_social_workers_caseload_reads_its_households_ids_from_their_indexes(social_worker):
+    """`caseload_of` reads the ids of the households a social worker follows or stands in for
+    from the (referent, id) and (substitute, id) indexes alone (index-only scans), never the
+    households' rows (a sequential scan of the whole table on every /mon-suivi/)."""
+    from accompaniments.models import Accompaniment
+
+    found = plan(Accompaniment.objects.caseload_of(social_worker).values("pk"))
+    assert "Index Only Scan using household_referent_ids" in found, found
+    assert "Index Only Scan using household_substitute_ids" in found, found
+    reads = [line for line in found.splitlines() if " on households_household" in line]
+    assert reads and all("Index Only Scan" in line for line in reads), found
