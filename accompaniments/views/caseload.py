@@ -1,18 +1,6 @@
 from datetime import timedelta
 
-from django.conf import settings
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    Value,
-    When,
-    Window,
-)
+from django.db.models import Count, Q, Window
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,18 +9,14 @@ from accounts import policy
 from accounts.enums import Role
 from accounts.models import User
 from audit.models import log_households
-from caen_accompagnement.dates import AddMonths
 from caen_accompagnement.pagination import PAGE_SIZE, paginate
-from households.enums import Status
 
-from ..enums import EXIT_OF_CLOSURE
 from ..models import (
     Accompaniment,
     Extension,
     ExtensionStatus,
     Signal,
     SignalKind,
-    Survey,
 )
 from .base import _members
 from .visits import caseload_visits
@@ -199,40 +183,14 @@ def _pending_extensions():
 
 
 def _surveys_due_qs(user, today, horizon_days=None):
-    """Post-autonomy surveys not yet done, with their round and due date, soonest first.
-
-    In SQL, as `Accompaniment.next_survey` computes it: the first round without a survey,
-    due 6 months × round after the closure (never after a departure or an adhesion break)."""
-    rounds = range(1, settings.POST_AUTONOMY_SURVEY_ROUNDS + 1)
-    qs = (
-        Accompaniment.objects.closed()
-        .filter(household__status=Status.POST_AUTONOMY, closed_on__isnull=False)
-        .exclude(closure_reason__in=list(EXIT_OF_CLOSURE))
-        .visible_to(user, "accompaniment.change")
-    )
+    """Post-autonomy surveys not yet done (`AccompanimentQuerySet.surveys_due`) on the
+    households the user may change (a social worker: their own), with their round and due
+    date, soonest first."""
+    qs = Accompaniment.objects.visible_to(user, "accompaniment.change")
     if not user.has_role(Role.CCAS_MANAGER):
         qs = qs.filter(Q(household__referent=user) | Q(household__substitute=user))
-    qs = qs.annotate(
-        survey_round=Case(
-            *(
-                When(
-                    ~Exists(Survey.objects.filter(accompaniment=OuterRef("pk"), round=n)),
-                    then=Value(n),
-                )
-                for n in rounds
-            ),
-            default=None,
-            output_field=IntegerField(),
-        )
-    ).annotate(survey_due_on=AddMonths("closed_on", F("survey_round") * 6))
-    # Every round done: no round, no due date (NULL, never ≤ a date either).
-    if horizon_days is None:
-        qs = qs.filter(survey_due_on__isnull=False)
-    else:
-        qs = qs.filter(survey_due_on__lte=today + timedelta(days=horizon_days))
-    return qs.select_related("household", "household__referent").order_by(
-        "survey_due_on", "-start", "-pk"
-    )
+    until = None if horizon_days is None else today + timedelta(days=horizon_days)
+    return qs.surveys_due(until).select_related("household", "household__referent")
 
 
 def _survey_rows(accompaniments, today):
