@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.db.models import Count, Q, Window
+from django.db.models import Count, Exists, OuterRef, Q, Window
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -79,7 +79,7 @@ def caseload(request):
     )
     page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in pks]
     cards = [_card(acc, cadence) for acc, cadence in page]
-    open_signals, open_signals_total = _open_signals(qs)
+    open_signals, open_signals_total = _open_signals(user, is_manager)
     pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
     surveys, surveys_due_total = _first_of(
         _surveys_due_qs(user, today, horizon_days=30)
@@ -162,11 +162,17 @@ def _first_of(qs, size=PANEL_SIZE):
     return rows, rows[0].panel_total if rows else 0
 
 
-def _open_signals(caseload):
-    """Caen habitat's signals on the caseload's households waiting for the référent."""
+def _open_signals(user, is_manager):
+    """Caen habitat's signals on the caseload's households waiting for the référent: each
+    signal's household probed by its key (an active accompaniment; the user's own unless a
+    manager), not checked against the caseload's ids (`caseload_of`), which the planner reads
+    whole for each signal (docs/performance.md)."""
+    active = Accompaniment.objects.active().filter(household=OuterRef("household"))
+    signals = Signal.objects.filter(Exists(active))
+    if not is_manager:
+        signals = signals.filter(Q(household__referent=user) | Q(household__substitute=user))
     return _first_of(
-        Signal.objects.filter(household__in=caseload.values("household"))
-        .unacknowledged()
+        signals.unacknowledged()
         .exclude(kind=SignalKind.ADHESION_LOSS)
         .select_related("household")
         .only("kind", "created_at", *PANEL_HOUSEHOLD)
