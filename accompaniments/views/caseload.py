@@ -33,12 +33,13 @@ def caseload(request):
     today = timezone.localdate()
     is_manager = user.has_role(Role.CCAS_MANAGER)
     qs = Accompaniment.objects.caseload_of(user)
-    referents, selected_referent = [], None
+    referents, selected_referent, referent_id = [], None, None
     if is_manager:
         referents = list(User.objects.social_workers())
         selected_referent = request.GET.get("referent", "")
         if selected_referent.isdigit():
-            qs = qs.filter(household__referent_id=int(selected_referent))
+            referent_id = int(selected_referent)
+            qs = qs.filter(household__referent_id=referent_id)
     # Sorted and counted by the database over the whole caseload (docs/performance.md), from
     # the accompaniments' rows alone (their last visit and contact are stored on them: no
     # contact is read): one narrow query reads the asked page's ids (LIMIT/OFFSET, the most
@@ -79,7 +80,7 @@ def caseload(request):
     )
     page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in pks]
     cards = [_card(acc, cadence) for acc, cadence in page]
-    open_signals, open_signals_total = _open_signals(user, is_manager)
+    open_signals, open_signals_total = _open_signals(user, is_manager, referent_id)
     pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
     surveys, surveys_due_total = _first_of(
         _surveys_due_qs(user, today, horizon_days=30)
@@ -162,15 +163,18 @@ def _first_of(qs, size=PANEL_SIZE):
     return rows, rows[0].panel_total if rows else 0
 
 
-def _open_signals(user, is_manager):
+def _open_signals(user, is_manager, referent_id=None):
     """Caen habitat's signals on the caseload's households waiting for the référent: each
     signal's household probed by its key (an active accompaniment; the user's own unless a
-    manager), not checked against the caseload's ids (`caseload_of`), which the planner reads
-    whole for each signal (docs/performance.md)."""
+    manager, the chosen référent's if the manager chose one), not checked against the
+    caseload's ids (`caseload_of`), which the planner reads whole for each signal
+    (docs/performance.md)."""
     active = Accompaniment.objects.active().filter(household=OuterRef("household"))
     signals = Signal.objects.filter(Exists(active))
     if not is_manager:
         signals = signals.filter(Q(household__referent=user) | Q(household__substitute=user))
+    elif referent_id is not None:
+        signals = signals.filter(household__referent_id=referent_id)
     return _first_of(
         signals.unacknowledged()
         .exclude(kind=SignalKind.ADHESION_LOSS)

@@ -150,8 +150,8 @@ VISIT_PANEL_FIELDS = ("kind", "starts_at", "accompaniment__household__created_at
 def caseload_visits(caseload, now=None):
     """What /mon-suivi/ adds about appointments (templates/accompaniments/_caseload_visits.html):
     visits missed (planned, passed, no contact logged that day: from the next morning), the
-    next seven days' visits (one query), and messages to households that failed. Two queries, whatever
-    the caseload's size; file references only."""
+    next seven days' visits (one query), and messages to households that failed. Two queries,
+    whatever the caseload's size; file references only."""
     now = now or timezone.now()
     # Only what the panels show (a household's reference: its id and creation date, never its
     # whole row): these small queries cost mostly in the columns read (docs/performance.md).
