@@ -177,6 +177,11 @@ class Household(models.Model):
                 condition=AWAITING_LEVEL_Q,
                 name="household_awaiting_level",
             ),
+            # A social worker's caseload (`Accompaniment.objects.caseload_of`): the ids of the
+            # households they follow or stand in for, read from these indexes alone (index-only
+            # scans), not from the households' rows (docs/performance.md).
+            models.Index(fields=["referent", "id"], name="household_referent_ids"),
+            models.Index(fields=["substitute", "id"], name="household_substitute_ids"),
         ]
 
     def __str__(self):

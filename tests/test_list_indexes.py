@@ -77,3 +77,20 @@ def test_the_signals_list_reads_its_page_from_the_newest_first_index(ccas_manage
 
     signals = Signal.objects.visible_to(ccas_manager).select_related("household")
     assert "signal_newest" in plan(signals.order_by("-created_at", "-pk")[:25])
+
+
+def test_a_social_workers_caseload_reads_its_households_ids_from_their_indexes(social_worker):
+    """`caseload_of` reads the ids of the households a social worker follows or stands in for
+    from the (referent, id) and (substitute, id) indexes alone (index-only scans), never the
+    households' rows (a sequential scan of the whole table on every /mon-suivi/)."""
+    from accompaniments.models import Accompaniment
+
+    caseload = Accompaniment.objects.caseload_of(social_worker).values("pk")
+    plan(caseload)  # PostgreSQL only, scans and sorts priced out
+    with connection.cursor() as cursor:  # and the index scans that read the rows
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    found = caseload.explain()
+    assert "Join" not in found and "Nested Loop" not in found, found
+    assert "Index Only Scan using household_referent_ids" in found, found
+    assert "Index Only Scan using household_substitute_ids" in found, found

@@ -3,12 +3,25 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Case, Count, F, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
 from django.utils import timezone
 
 from accounts import policy
 from accounts.enums import Role
+from caen_accompagnement.dates import AddMonths
 from diagnostics.models import Intensity
 from diagnostics.rhythms import rhythm_of, step_by_intensity
 from households import taxonomy
@@ -31,6 +44,7 @@ from ..enums import (
     ObjectiveStatus,
     SignalKind,
 )
+from .closure import Survey
 from .contact import AdhesionRecord, Contact
 
 MIN_MONTHS, MAX_MONTHS = 3, 12
@@ -64,7 +78,52 @@ class AccompanimentQuerySet(models.QuerySet):
         qs = self.active()
         if user.has_role(Role.CCAS_MANAGER):
             return qs
-        return qs.filter(Q(household__referent=user) | Q(household__substitute=user))
+        return qs.followed_by(user)
+
+    def followed_by(self, user):
+        """Those of the households `user` is the référent or the substitute of: their ids read
+        from the (referent, id) and (substitute, id) indexes alone, not by a join that scans the
+        households' rows (docs/performance.md)."""
+        households = Household.objects.values("pk")
+        return self.filter(
+            Q(household__in=households.filter(referent=user))
+            | Q(household__in=households.filter(substitute=user))
+        )
+
+    def with_next_survey(self):
+        """`next_survey` in SQL: `survey_round`, the first post-autonomy survey round not done
+        (NULL once every round is), and `survey_due_on`, 6 months × that round after the
+        closure. Each round's test is an index-only probe of (accompaniment, round). Like
+        `survey_schedule`, it means something only for an accompaniment closed otherwise than by
+        an exit (`surveys_due` keeps those)."""
+        rounds = range(1, settings.POST_AUTONOMY_SURVEY_ROUNDS + 1)
+        return self.annotate(
+            survey_round=Case(
+                *(
+                    When(
+                        ~Exists(Survey.objects.filter(accompaniment=OuterRef("pk"), round=n)),
+                        then=Value(n),
+                    )
+                    for n in rounds
+                ),
+                default=None,
+                output_field=IntegerField(),
+            )
+        ).annotate(survey_due_on=AddMonths("closed_on", F("survey_round") * 6))
+
+    def surveys_due(self, until=None):
+        """The accompaniments owing a post-autonomy survey (`with_next_survey`; by `until` when
+        given), the soonest due first: closed (neither by a departure nor an adhesion break,
+        which have no survey, like `survey_schedule`) of a household in post-autonomy."""
+        qs = (
+            self.closed()
+            .filter(household__status=Status.POST_AUTONOMY, closed_on__isnull=False)
+            .exclude(closure_reason__in=list(EXIT_OF_CLOSURE))
+            .with_next_survey()
+        )
+        # Every round done: no round, no due date (NULL, never ≤ a date either).
+        due = {"survey_due_on__isnull": False} if until is None else {"survey_due_on__lte": until}
+        return qs.filter(**due).order_by("survey_due_on", "-start", "-pk")
 
     def with_cadence(self):
         """The cadence's due dates (docs/cadence.md), computed by the database from each

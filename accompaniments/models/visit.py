@@ -24,8 +24,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Case, DurationField, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from accounts import policy
@@ -203,18 +203,48 @@ class PlannedVisitQuerySet(models.QuerySet):
         """Still planned after their day (so from the next morning), with no contact reaching
         the household logged on that day."""
         start_of_today, _ = day_bounds(today or timezone.localdate())
-        contact_that_day = Contact.objects.filter(
-            accompaniment=OuterRef("accompaniment"),
-            kind__in=CONTACT_KINDS_REACHING,
-            at__date=OuterRef("day"),  # both in Europe/Paris
-        )
         return (
             self.planned()
             .filter(starts_at__lt=start_of_today)
             .annotate(day=TruncDate("starts_at"))
-            .exclude(Exists(contact_that_day))
+            .exclude(Exists(_contact_that_day()))
             .order_by("-starts_at")
         )
+
+    def missed_or_upcoming(self, now, until, size):
+        """`missed` (the latest first) and `upcoming` until `until` (the soonest first), at
+        most `size` of each, in one query sorted by time (the missed ones come first): both
+        ranked by their distance to `now` (a window ROW_NUMBER per side of `now`)."""
+        start_of_today, _ = day_bounds(timezone.localdate(now))
+        is_missed = Q(starts_at__lt=start_of_today)
+        return (
+            self.planned()
+            .filter(is_missed | Q(starts_at__gte=now, starts_at__lt=until))
+            .annotate(day=TruncDate("starts_at"))
+            .exclude(is_missed & Exists(_contact_that_day()))
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[Q(starts_at__lt=now)],
+                    order_by=Case(
+                        When(starts_at__lt=now, then=Value(now) - F("starts_at")),
+                        default=F("starts_at") - Value(now),
+                        output_field=DurationField(),
+                    ).asc(),
+                )
+            )
+            .filter(rank__lte=size)
+            .order_by("starts_at", "pk")
+        )
+
+
+def _contact_that_day():
+    """A contact reaching the household on the planned visit's day (its `day` annotation)."""
+    return Contact.objects.filter(
+        accompaniment=OuterRef("accompaniment"),
+        kind__in=CONTACT_KINDS_REACHING,
+        at__date=OuterRef("day"),  # both in Europe/Paris
+    )
 
 
 class PlannedVisit(models.Model):

@@ -1,18 +1,6 @@
 from datetime import timedelta
 
-from django.conf import settings
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    Value,
-    When,
-    Window,
-)
+from django.db.models import Count, Exists, OuterRef, Q, Window
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,18 +9,14 @@ from accounts import policy
 from accounts.enums import Role
 from accounts.models import User
 from audit.models import log_households
-from caen_accompagnement.dates import AddMonths
 from caen_accompagnement.pagination import PAGE_SIZE, paginate
-from households.enums import Status
 
-from ..enums import EXIT_OF_CLOSURE
 from ..models import (
     Accompaniment,
     Extension,
     ExtensionStatus,
     Signal,
     SignalKind,
-    Survey,
 )
 from .base import _members
 from .visits import caseload_visits
@@ -49,12 +33,13 @@ def caseload(request):
     today = timezone.localdate()
     is_manager = user.has_role(Role.CCAS_MANAGER)
     qs = Accompaniment.objects.caseload_of(user)
-    referents, selected_referent = [], None
+    referents, selected_referent, referent_id = [], None, None
     if is_manager:
         referents = list(User.objects.social_workers())
         selected_referent = request.GET.get("referent", "")
         if selected_referent.isdigit():
-            qs = qs.filter(household__referent_id=int(selected_referent))
+            referent_id = int(selected_referent)
+            qs = qs.filter(household__referent_id=referent_id)
     # Sorted and counted by the database over the whole caseload (docs/performance.md), from
     # the accompaniments' rows alone (their last visit and contact are stored on them: no
     # contact is read): one narrow query reads the asked page's ids (LIMIT/OFFSET, the most
@@ -95,7 +80,7 @@ def caseload(request):
     )
     page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in pks]
     cards = [_card(acc, cadence) for acc, cadence in page]
-    open_signals, open_signals_total = _open_signals(qs)
+    open_signals, open_signals_total = _open_signals(user, is_manager, referent_id)
     pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
     surveys, surveys_due_total = _first_of(
         _surveys_due_qs(user, today, horizon_days=30)
@@ -178,11 +163,20 @@ def _first_of(qs, size=PANEL_SIZE):
     return rows, rows[0].panel_total if rows else 0
 
 
-def _open_signals(caseload):
-    """Caen habitat's signals on the caseload's households waiting for the référent."""
+def _open_signals(user, is_manager, referent_id=None):
+    """Caen habitat's signals on the caseload's households waiting for the référent: each
+    signal's household probed by its key (an active accompaniment; the user's own unless a
+    manager, the chosen référent's if the manager chose one), not checked against the
+    caseload's ids (`caseload_of`), which the planner reads whole for each signal
+    (docs/performance.md)."""
+    active = Accompaniment.objects.active().filter(household=OuterRef("household"))
+    signals = Signal.objects.filter(Exists(active))
+    if not is_manager:
+        signals = signals.filter(Q(household__referent=user) | Q(household__substitute=user))
+    elif referent_id is not None:
+        signals = signals.filter(household__referent_id=referent_id)
     return _first_of(
-        Signal.objects.filter(household__in=caseload.values("household"))
-        .unacknowledged()
+        signals.unacknowledged()
         .exclude(kind=SignalKind.ADHESION_LOSS)
         .select_related("household")
         .only("kind", "created_at", *PANEL_HOUSEHOLD)
@@ -199,40 +193,14 @@ def _pending_extensions():
 
 
 def _surveys_due_qs(user, today, horizon_days=None):
-    """Post-autonomy surveys not yet done, with their round and due date, soonest first.
-
-    In SQL, as `Accompaniment.next_survey` computes it: the first round without a survey,
-    due 6 months × round after the closure (never after a departure or an adhesion break)."""
-    rounds = range(1, settings.POST_AUTONOMY_SURVEY_ROUNDS + 1)
-    qs = (
-        Accompaniment.objects.closed()
-        .filter(household__status=Status.POST_AUTONOMY, closed_on__isnull=False)
-        .exclude(closure_reason__in=list(EXIT_OF_CLOSURE))
-        .visible_to(user, "accompaniment.change")
-    )
+    """Post-autonomy surveys not yet done (`AccompanimentQuerySet.surveys_due`) on the
+    households the user may change (a social worker: their own), with their round and due
+    date, soonest first."""
+    qs = Accompaniment.objects.visible_to(user, "accompaniment.change")
     if not user.has_role(Role.CCAS_MANAGER):
         qs = qs.filter(Q(household__referent=user) | Q(household__substitute=user))
-    qs = qs.annotate(
-        survey_round=Case(
-            *(
-                When(
-                    ~Exists(Survey.objects.filter(accompaniment=OuterRef("pk"), round=n)),
-                    then=Value(n),
-                )
-                for n in rounds
-            ),
-            default=None,
-            output_field=IntegerField(),
-        )
-    ).annotate(survey_due_on=AddMonths("closed_on", F("survey_round") * 6))
-    # Every round done: no round, no due date (NULL, never ≤ a date either).
-    if horizon_days is None:
-        qs = qs.filter(survey_due_on__isnull=False)
-    else:
-        qs = qs.filter(survey_due_on__lte=today + timedelta(days=horizon_days))
-    return qs.select_related("household", "household__referent").order_by(
-        "survey_due_on", "-start", "-pk"
-    )
+    until = None if horizon_days is None else today + timedelta(days=horizon_days)
+    return qs.surveys_due(until).select_related("household", "household__referent")
 
 
 def _survey_rows(accompaniments, today):

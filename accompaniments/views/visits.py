@@ -150,8 +150,8 @@ VISIT_PANEL_FIELDS = ("kind", "starts_at", "accompaniment__household__created_at
 def caseload_visits(caseload, now=None):
     """What /mon-suivi/ adds about appointments (templates/accompaniments/_caseload_visits.html):
     visits missed (planned, passed, no contact logged that day: from the next morning), the
-    next seven days' visits, and messages to households that failed. Three queries, whatever
-    the caseload's size; file references only."""
+    next seven days' visits (one query), and messages to households that failed. Two queries,
+    whatever the caseload's size; file references only."""
     now = now or timezone.now()
     # Only what the panels show (a household's reference: its id and creation date, never its
     # whole row): these small queries cost mostly in the columns read (docs/performance.md).
@@ -167,8 +167,9 @@ def caseload_visits(caseload, now=None):
         .only("kind", "channel", "tries", "error", *(f"visit__{f}" for f in VISIT_PANEL_FIELDS))
         .order_by("-created_at")
     )
+    shown = list(visits.missed_or_upcoming(now, now + WEEK, size=50))
     return {
-        "missed_visits": list(visits.missed(timezone.localdate(now))[:50]),
-        "upcoming_visits": list(visits.upcoming(now).filter(starts_at__lt=now + WEEK)[:50]),
+        "missed_visits": [v for v in reversed(shown) if v.starts_at < now],
+        "upcoming_visits": [v for v in shown if v.starts_at >= now],
         "failed_visit_messages": list(failed[:50]),
     }

@@ -201,3 +201,42 @@ def test_read_contacts_gives_the_annotated_cadence_and_the_same_compliance_in_on
         assert len(ctx.captured_queries) == 1
         assert result[0] == annotated.cadence(today), (intensity, start, contacts)
         assert vars(result[1]) == vars(annotated.compliance(today))
+
+
+def test_with_next_survey_is_next_survey_for_every_pattern_of_rounds_done(settings):
+    """`AccompanimentQuerySet.with_next_survey` (what the caseload's and the surveys' pages
+    read) gives `next_survey`'s round and date for every subset of rounds done, gaps included,
+    and `surveys_due` keeps those due by a date (none after a departure), soonest first."""
+    settings.POST_AUTONOMY_SURVEY_ROUNDS = 3
+    answers = {"done_on": D(2027, 9, 1), "rent_paid": "yes", "autonomy": "full"}
+    closings = [D(2026, 8, 31), D(2027, 2, 28), D(2027, 3, 31)]
+    subsets = [s for n in range(4) for s in itertools.combinations([1, 2, 3], n)]
+    for (closed_on, done), reason in itertools.product(
+        itertools.product(closings, subsets), [ClosureReason.AUTONOMY, ClosureReason.DEPARTURE]
+    ):
+        acc = AccompanimentFactory(
+            household=HouseholdFactory(status=Status.POST_AUTONOMY),
+            start=closed_on - datetime.timedelta(days=200),
+            planned_end=closed_on,
+            status=AccompanimentStatus.CLOSED,
+            closed_on=closed_on,
+            closure_reason=reason,
+        )
+        for n in done:
+            Survey.objects.create(accompaniment=acc, round=n, due_on=closed_on, **answers)
+    rows = Accompaniment.objects.with_next_survey().prefetch_related("surveys")
+    python = {}
+    for acc in rows:
+        expected = acc.next_survey()
+        if acc.closure_reason == ClosureReason.AUTONOMY:
+            assert (acc.survey_round, acc.survey_due_on) == (expected or (None, None))
+        if expected is not None:
+            python[acc.pk] = expected
+    until = D(2027, 12, 31)
+    due = Accompaniment.objects.surveys_due(until)
+    assert {acc.pk: (acc.survey_round, acc.survey_due_on) for acc in due} == {
+        pk: nxt for pk, nxt in python.items() if nxt[1] <= until
+    }
+    dates = [acc.survey_due_on for acc in due]
+    assert dates == sorted(dates) and len(dates) > 3
+    assert len(Accompaniment.objects.surveys_due()) == len(python)

@@ -368,3 +368,31 @@ def test_team_caseload_panels_are_bounded_and_queries_constant(
     assert f"Signalements à prendre en compte ({PANEL_SIZE + 2})" in page
     assert f"Enquêtes post-autonomie à venir ({PANEL_SIZE + 2})" in page
     assert "Voir toutes les enquêtes" in page
+
+
+@pytest.mark.django_db
+def test_the_managers_referent_filter_applies_to_the_open_signals(
+    client, ccas_manager, social_worker, other_social_worker
+):
+    """The open signals panel follows the caseload: the team's, or the chosen référent's."""
+    from accompaniments.enums import AccompanimentStatus
+
+    mine = accompaniment_of(social_worker, visit=D(2027, 3, 1))
+    theirs = accompaniment_of(other_social_worker, visit=D(2027, 3, 1))
+    closed = AccompanimentFactory(  # no longer in the caseload: nor its signals
+        household=HouseholdFactory(referent=social_worker, status=Status.POST_AUTONOMY),
+        status=AccompanimentStatus.CLOSED,
+    )
+    for acc in (mine, theirs, closed):
+        SignalFactory(household=acc.household)
+    client.force_login(ccas_manager)
+    url = reverse("accompaniments:caseload")
+
+    def households(**params):
+        context = client.get(url, params).context
+        return {s.household_id for s in context["open_signals"]}, context["open_signals_total"]
+
+    assert households() == ({mine.household_id, theirs.household_id}, 2)
+    assert households(referent=other_social_worker.pk) == ({theirs.household_id}, 1)
+    client.force_login(social_worker)
+    assert households() == ({mine.household_id}, 1)

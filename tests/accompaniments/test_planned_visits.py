@@ -445,3 +445,49 @@ def test_only_the_households_referent_or_the_direction_plans(
     assert client.get(url).status_code == 404
     client.force_login(ccas_manager)
     assert client.get(reverse("accompaniments:visit_plan", args=[acc.pk])).status_code == 200
+
+
+def test_missed_and_upcoming_visits_in_one_query_are_those_of_missed_and_upcoming(
+    acc, social_worker, django_assert_num_queries
+):
+    """The caseload's two appointment panels come from one query (`missed_or_upcoming`: a
+    window ROW_NUMBER keeps at most `size` on each side of now, the nearest to now), with the
+    visits `missed` and `upcoming` list, in their orders."""
+    from accompaniments.models import Accompaniment
+    from accompaniments.views.visits import WEEK, caseload_visits
+
+    hours = [-200, -75, -50, -30, -26, -2, 1, 3, 30, 100, 160, 170, 200]
+    for h in hours:
+        PlannedVisit.objects.create(
+            accompaniment=acc,
+            kind=VisitKind.HOME_VISIT,
+            starts_at=NOW + datetime.timedelta(hours=h),
+            worker=social_worker,
+        )
+    PlannedVisit.objects.create(  # cancelled: in neither panel
+        accompaniment=acc,
+        kind=VisitKind.PHONE_CALL,
+        starts_at=NOW - datetime.timedelta(hours=48),
+        worker=social_worker,
+        status=VisitStatus.CANCELLED,
+    )
+    # A contact on the day of the visit 50 h ago: that one was not missed.
+    ContactFactory(
+        accompaniment=acc, kind=ContactKind.PHONE_CALL, at=NOW - datetime.timedelta(hours=49)
+    )
+    visits = PlannedVisit.objects.filter(accompaniment=acc)
+    today = timezone.localdate(NOW)
+    for size in (2, 3, 50):
+        missed = list(visits.missed(today)[:size])
+        upcoming = list(visits.upcoming(NOW).filter(starts_at__lt=NOW + WEEK)[:size])
+        with django_assert_num_queries(1):
+            both = list(visits.missed_or_upcoming(NOW, NOW + WEEK, size))
+        assert both == sorted(missed, key=lambda v: v.starts_at) + upcoming
+        assert len(missed) == min(size, 4) and len(upcoming) == min(size, 5)
+    caseload = Accompaniment.objects.caseload_of(social_worker)
+    with django_assert_num_queries(2):  # the visits, the failed reminders
+        panels = caseload_visits(caseload, NOW)
+    assert panels["missed_visits"] == list(visits.missed(today)[:50])
+    assert panels["upcoming_visits"] == list(
+        visits.upcoming(NOW).filter(starts_at__lt=NOW + WEEK)[:50]
+    )
