@@ -107,8 +107,10 @@ def seed(ctx):
     if Diagnostic.objects.exists():  # already seeded: the « à faire » households stay so
         ctx.stdout.write("Diagnostics : déjà présents.")
         return
+    # The files whose level a cellule decided (coordination.demo's `levels`): a file archived
+    # before any cellule has no diagnostic.
     households = list(
-        Household.objects.filter(status__in=STATE_OF_STATUS)
+        Household.objects.filter(status__in=STATE_OF_STATUS, diagnostic_level__isnull=False)
         .prefetch_related("members")
         .order_by("pk")
     )
@@ -124,25 +126,14 @@ def seed(ctx):
     plans = []  # (household, level, state)
     for state, members in buckets.items():
         for index, household in enumerate(members):
-            if index < 3 and not household.diagnostic_level:  # every level in every state
-                level = index + 1  # (a level the cellule decided stays: its decision says it)
-            else:
-                level = household.diagnostic_level or household.suggested_diagnostic_level
             if (
                 state == DiagnosticStatus.DRAFT
                 and index >= 3
                 and index % 3 == 0
                 and household.pk not in submissions
             ):
-                # « à faire »: level decided, diagnostic not started.
-                _set_level(household, level)
-                continue
-            plans.append((household, level, state))
-    for household, level, _state in plans:
-        _set_level(household, level)
-    Household.objects.bulk_update(
-        [h for h in households if h.diagnostic_level], ["diagnostic_level"]
-    )
+                continue  # « à faire »: level decided, diagnostic not started.
+            plans.append((household, household.diagnostic_level, state))
 
     diagnostics = []
     # Draws keyed by the position in the (ordered) plan, not by primary keys: the database's
@@ -224,10 +215,6 @@ def _submit(ctx, diagnostics):
 
 # The cellule's decisions on a submitted diagnostic (coordination.demo's `admissions`).
 CELLULE_DECIDES = (Status.ADMITTED, Status.NOT_ADMITTED, Status.DIAGNOSTIC)
-
-
-def _set_level(household, level):
-    household.diagnostic_level = level
 
 
 def _diagnostic(rng, household, level, state, workers, now):

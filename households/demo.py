@@ -553,7 +553,7 @@ def plan_household(base_seed: int, n: int, today: date) -> Plan:  # noqa: C901 �
             )
         )
         previous = status
-    household.diagnostic_level = level
+    plan.level = level  # the cellule's decision sets it (coordination.demo)
     # The file starts « présélectionné » (the model's default) on the day of its creation row;
     # the owners then move it along its path (apply_histories).
     assert plan.changes[0][:2] == ("", Household().status)
@@ -588,9 +588,6 @@ def create_households(
     for start in range(0, len(missing), BATCH):
         plans = [plan_household(base_seed, n, today) for n in missing[start : start + BATCH]]
         for p in plans:
-            p.level = p.household.diagnostic_level
-            if levels is not None:  # the level is the cellule's decision's (coordination.demo)
-                p.household.diagnostic_level = None
             if p.referent:
                 _at, ref, sub = p.referent
                 p.household.referent = users[ref]

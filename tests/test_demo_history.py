@@ -60,6 +60,9 @@ AROUND_THE_OWNERS = [
     r"\.number\s*=(?!=)",
     r"\b(submitted_at|reviewed_at|reviewed_by)\s*=(?!=)",
     r"EventKind\.(SUBMITTED|REVIEWED|REOPENED)",
+    # A household's diagnostic level set around `set_diagnostic_level(s)`.
+    r"\.diagnostic_level\s*=(?!=)",
+    r"\[\s*\"diagnostic_level\"\s*\]",
 ]
 
 
@@ -258,6 +261,12 @@ def test_each_demo_history_is_what_the_owners_write_and_agrees_with_the_records(
     assert submissions and submissions == submitted
     for diagnostic in Diagnostic.objects.exclude(status=DiagnosticStatus.DRAFT):
         assert diagnostic.submission_problems() == {}, diagnostic.household.reference
+    # A diagnostic belongs to a file whose level a cellule decided: each went through
+    # « diagnostic en cours » (none for a file archived before any cellule).
+    leveled = set(
+        StatusChange.objects.filter(to_status=Status.DIAGNOSTIC).values_list("household", flat=True)
+    )
+    assert set(Diagnostic.objects.values_list("household", flat=True)) <= leveled
     _check_the_cellules_records()
     out = io.StringIO()
     call_command("check_pipeline", stdout=out, stderr=io.StringIO())

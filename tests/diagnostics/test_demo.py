@@ -28,6 +28,7 @@ def test_demo_covers_every_level_and_state_and_is_idempotent():
             status_changed_at=begun,
             referent=worker,
             public=Public.EVICTION_THREAT if index % 2 else Public.THIRD_PARTY,
+            diagnostic_level=index % 3 + 1,  # decided by a cellule (coordination.demo)
         )
     HouseholdFactory(status=Status.PRESELECTED)
     ctx = DemoContext(rng=random.Random(14), households=16, now=now, stdout=io.StringIO())
