@@ -10,6 +10,7 @@ from accounts.enums import Role
 from accounts.models import User
 from audit.models import log_households
 from caen_accompagnement.pagination import PAGE_SIZE, paginate
+from households.models import Household
 
 from ..models import (
     Accompaniment,
@@ -18,7 +19,6 @@ from ..models import (
     Signal,
     SignalKind,
 )
-from .base import _members
 from .visits import caseload_visits
 
 # The window counts the caseload's sorting query reads on the first row of the page.
@@ -75,11 +75,13 @@ def caseload(request):
         Accompaniment.objects.filter(pk__in=pks)
         .with_open_signals()
         .select_related("household", "household__referent")
-        .prefetch_related(_members())
         .in_bulk()
     )
     page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in pks]
-    cards = [_card(acc, cadence) for acc, cadence in page]
+    # The names from one query of the members' names (no Person built, no prefetch).
+    names = Household.display_names([acc.household for acc, _ in page])
+    urls = {name: _url_of(name) for name in CARD_URLS.values()}
+    cards = [_card(acc, cadence, names, urls) for acc, cadence in page]
     open_signals, open_signals_total = _open_signals(user, is_manager, referent_id)
     pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
     surveys, surveys_due_total = _first_of(
@@ -120,20 +122,36 @@ def caseload(request):
     )
 
 
-def _card(acc, cadence):
+# A card's links: key in the card → URL name, each taking the accompaniment's pk.
+CARD_URLS = {
+    "url": "accompaniments:detail",
+    "contact_url": "accompaniments:contact_create",
+    "plan_url": "accompaniments:visit_plan",
+}
+_PK = 987654321  # a pk no URL contains otherwise: `_url_of` splits the reversed URL on it
+
+
+def _url_of(name):
+    """`lambda pk: reverse(name, args=[pk])` at the cost of one `reverse` for the page (75 of
+    them were some 3 ms of the caseload's Python: docs/performance.md)."""
+    head, tail = reverse(name, args=[_PK]).split(str(_PK))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _card(acc, cadence, names, urls):
     """What a card of the caseload shows, its links and dates formatted once here: a template
     variable costs some fifty function calls, a `|date` or `{% url %}` over a hundred, and 25
-    cards of thirty of them were a third of the page (docs/performance.md)."""
+    cards of thirty of them were a third of the page (docs/performance.md). `names`: the
+    households' display names (`Household.display_names`); `urls`: `_url_of` each of
+    CARD_URLS."""
     household = acc.household
     return {
         "acc": acc,
         "cadence": cadence,
         "reference": household.reference,
-        "name": household.display_name,
+        "name": names[household.pk],
         "referent": household.referent,
-        "url": acc.get_absolute_url(),
-        "contact_url": reverse("accompaniments:contact_create", args=[acc.pk]),
-        "plan_url": reverse("accompaniments:visit_plan", args=[acc.pk]),
+        **{key: urls[name](acc.pk) for key, name in CARD_URLS.items()},
         "urgency": cadence.urgency,
         "urgency_label": cadence.urgency_label,
         "days_late": cadence.days_late,
