@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, Window
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from audit.models import log_households
 from caen_accompagnement.pagination import PAGE_SIZE, paginate
 from households.models import Household
 
+from ..cadence import DUE_THIS_WEEK, OVERDUE, UP_TO_DATE
 from ..models import (
     Accompaniment,
     Extension,
@@ -155,27 +157,38 @@ def _url_of(name):
 
 
 def _card(acc, cadence, names, urls):
-    """What a card of the caseload shows, its links and dates formatted once here: a template
-    variable costs some fifty function calls, a `|date` or `{% url %}` over a hundred, and 25
-    cards of thirty of them were a third of the page (docs/performance.md). `names`: the
-    households' display names (`Household.display_names`); `urls`: `_url_of` each of
-    CARD_URLS."""
+    """What a card of the caseload shows, its links, dates, classes and labels formatted once
+    here: a template variable costs some fifty function calls, a `|date` or `{% url %}` over a
+    hundred, an `{% if %}` chain a few variables, and 25 cards of thirty of them were a third
+    of the page (docs/performance.md). `names`: the households' display names
+    (`Household.display_names`); `urls`: `_url_of` each of CARD_URLS."""
     household = acc.household
+    urgency, days_late, signals = cadence.urgency, cadence.days_late, acc.open_signals
     return {
-        "acc": acc,
-        "cadence": cadence,
         "reference": household.reference,
         "name": names[household.pk],
-        "referent": household.referent,
+        "referent": str(household.referent) if household.referent else "—",
         **{key: urls[name](acc.pk) for key, name in CARD_URLS.items()},
-        "urgency": cadence.urgency,
-        "urgency_label": cadence.urgency_label,
-        "days_late": cadence.days_late,
+        "border": URGENCY_BORDERS[urgency],
+        "badge_class": URGENCY_BADGES[urgency],
+        "badge": f"{cadence.urgency_label} ({days_late} j)" if days_late else cadence.urgency_label,
         "visit_due": _day(cadence.visit_due),
+        "visit_overdue": cadence.visit_overdue,
         "call_due": _day(cadence.call_due),
-        "last_visit": _day(acc.last_visit_on),
-        "last_contact": _day(acc.last_contact_on),
+        "call_overdue": cadence.call_overdue,
+        "last_visit": _day(acc.last_visit_on) or "aucune",
+        "last_contact": _day(acc.last_contact_on) or "aucun",
+        "signals": f"{signals} signalement{pluralize(signals)}" if signals else "",
     }
+
+
+# A card's border and badge by its urgency (accompaniments/cadence.py).
+URGENCY_BORDERS = {OVERDUE: "border-danger", DUE_THIS_WEEK: "border-warning", UP_TO_DATE: ""}
+URGENCY_BADGES = {
+    OVERDUE: "text-bg-danger",
+    DUE_THIS_WEEK: "text-bg-warning",
+    UP_TO_DATE: "text-bg-success",
+}
 
 
 def _day(value):
