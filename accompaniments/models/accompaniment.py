@@ -6,7 +6,6 @@ from django.db import models, transaction
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     Func,
     IntegerField,
@@ -54,6 +53,33 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+class NextSurveyRound(Func):
+    """The first of the rounds 1 to `rounds` without a survey of the accompaniment whose pk is
+    the expression, NULL once every round is done: `CASE WHEN NOT EXISTS (… round = 1) THEN 1
+    WHEN … ELSE NULL END`, each round's test an index-only probe of (accompaniment, round).
+    Written as SQL text rather than a `Case` of `Exists`: Django built and compiled those
+    subqueries on every request, several milliseconds of /mon-suivi/ (docs/performance.md)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, pk, rounds, **extra):
+        super().__init__(pk, **extra)
+        self.rounds = rounds
+
+    def as_sql(self, compiler, connection, **extra):
+        quote = connection.ops.quote_name
+        table = quote(Survey._meta.db_table)
+        accompaniment = quote(Survey._meta.get_field("accompaniment").column)
+        round_ = quote(Survey._meta.get_field("round").column)
+        probe = (
+            f"NOT EXISTS (SELECT 1 FROM {table} s WHERE s.{accompaniment} = %(expressions)s"
+            f" AND s.{round_} = {{n}})"
+        )
+        whens = " ".join(f"WHEN {probe.format(n=n)} THEN {n}" for n in range(1, self.rounds + 1))
+        template = f"CASE {whens} ELSE NULL END"
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+
 class AccompanimentQuerySet(models.QuerySet):
     def visible_to(self, user, action="accompaniment.view"):
         return self.filter(policy.household_q(user, action, prefix="household__"))
@@ -96,19 +122,8 @@ class AccompanimentQuerySet(models.QuerySet):
         closure. Each round's test is an index-only probe of (accompaniment, round). Like
         `survey_schedule`, it means something only for an accompaniment closed otherwise than by
         an exit (`surveys_due` keeps those)."""
-        rounds = range(1, settings.POST_AUTONOMY_SURVEY_ROUNDS + 1)
         return self.annotate(
-            survey_round=Case(
-                *(
-                    When(
-                        ~Exists(Survey.objects.filter(accompaniment=OuterRef("pk"), round=n)),
-                        then=Value(n),
-                    )
-                    for n in rounds
-                ),
-                default=None,
-                output_field=IntegerField(),
-            )
+            survey_round=NextSurveyRound("pk", settings.POST_AUTONOMY_SURVEY_ROUNDS)
         ).annotate(survey_due_on=AddMonths("closed_on", F("survey_round") * 6))
 
     def surveys_due(self, until=None):

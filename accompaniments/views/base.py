@@ -1,20 +1,10 @@
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from accounts import policy
-from households.models import Person
 
 from ..models import (
     Accompaniment,
 )
-
-
-def _members():
-    return Prefetch(
-        "household__members",
-        queryset=Person.objects.order_by("position", "pk"),
-        to_attr="ordered_members",  # `Household.members_list` reads it: no manager per row
-    )
 
 
 def _accompaniment(request, pk, action="accompaniment.view"):

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, Window
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,7 +11,9 @@ from accounts.enums import Role
 from accounts.models import User
 from audit.models import log_households
 from caen_accompagnement.pagination import PAGE_SIZE, paginate
+from households.models import Household
 
+from ..cadence import DUE_THIS_WEEK, OVERDUE, UP_TO_DATE
 from ..models import (
     Accompaniment,
     Extension,
@@ -18,7 +21,6 @@ from ..models import (
     Signal,
     SignalKind,
 )
-from .base import _members
 from .visits import caseload_visits
 
 # The window counts the caseload's sorting query reads on the first row of the page.
@@ -75,11 +77,14 @@ def caseload(request):
         Accompaniment.objects.filter(pk__in=pks)
         .with_open_signals()
         .select_related("household", "household__referent")
-        .prefetch_related(_members())
+        .only(*CARD_FIELDS)
         .in_bulk()
     )
     page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in pks]
-    cards = [_card(acc, cadence) for acc, cadence in page]
+    # The names from one query of the members' names (no Person built, no prefetch).
+    names = Household.display_names([acc.household for acc, _ in page])
+    urls = {name: _url_of(name) for name in CARD_URLS.values()}
+    cards = [_card(acc, cadence, names, urls) for acc, cadence in page]
     open_signals, open_signals_total = _open_signals(user, is_manager, referent_id)
     pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
     surveys, surveys_due_total = _first_of(
@@ -120,28 +125,70 @@ def caseload(request):
     )
 
 
-def _card(acc, cadence):
-    """What a card of the caseload shows, its links and dates formatted once here: a template
-    variable costs some fifty function calls, a `|date` or `{% url %}` over a hundred, and 25
-    cards of thirty of them were a third of the page (docs/performance.md)."""
+# What a card reads of its rows (their cadence, the household's reference and name, the
+# référent's name), not the household's and the référent's whole rows: decoding them was some
+# 2 ms of the page (docs/performance.md).
+CARD_FIELDS = (
+    "household",
+    "start",
+    "intensity",
+    "last_visit_on",
+    "last_contact_on",
+    "household__created_at",
+    "household__anonymised_at",
+    "household__referent__first_name",
+    "household__referent__last_name",
+    "household__referent__email",
+)
+# A card's links: key in the card → URL name, each taking the accompaniment's pk.
+CARD_URLS = {
+    "url": "accompaniments:detail",
+    "contact_url": "accompaniments:contact_create",
+    "plan_url": "accompaniments:visit_plan",
+}
+_PK = 987654321  # a pk no URL contains otherwise: `_url_of` splits the reversed URL on it
+
+
+def _url_of(name):
+    """`lambda pk: reverse(name, args=[pk])` at the cost of one `reverse` for the page (75 of
+    them were some 3 ms of the caseload's Python: docs/performance.md)."""
+    head, tail = reverse(name, args=[_PK]).split(str(_PK))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _card(acc, cadence, names, urls):
+    """What a card of the caseload shows, its links, dates, classes and labels formatted once
+    here: a template variable costs some fifty function calls, a `|date` or `{% url %}` over a
+    hundred, an `{% if %}` chain a few variables, and 25 cards of thirty of them were a third
+    of the page (docs/performance.md). `names`: the households' display names
+    (`Household.display_names`); `urls`: `_url_of` each of CARD_URLS."""
     household = acc.household
+    urgency, days_late, signals = cadence.urgency, cadence.days_late, acc.open_signals
     return {
-        "acc": acc,
-        "cadence": cadence,
         "reference": household.reference,
-        "name": household.display_name,
-        "referent": household.referent,
-        "url": acc.get_absolute_url(),
-        "contact_url": reverse("accompaniments:contact_create", args=[acc.pk]),
-        "plan_url": reverse("accompaniments:visit_plan", args=[acc.pk]),
-        "urgency": cadence.urgency,
-        "urgency_label": cadence.urgency_label,
-        "days_late": cadence.days_late,
+        "name": names[household.pk],
+        "referent": str(household.referent) if household.referent else "—",
+        **{key: urls[name](acc.pk) for key, name in CARD_URLS.items()},
+        "border": URGENCY_BORDERS[urgency],
+        "badge_class": URGENCY_BADGES[urgency],
+        "badge": f"{cadence.urgency_label} ({days_late} j)" if days_late else cadence.urgency_label,
         "visit_due": _day(cadence.visit_due),
+        "visit_overdue": cadence.visit_overdue,
         "call_due": _day(cadence.call_due),
-        "last_visit": _day(acc.last_visit_on),
-        "last_contact": _day(acc.last_contact_on),
+        "call_overdue": cadence.call_overdue,
+        "last_visit": _day(acc.last_visit_on) or "aucune",
+        "last_contact": _day(acc.last_contact_on) or "aucun",
+        "signals": f"{signals} signalement{pluralize(signals)}" if signals else "",
     }
+
+
+# A card's border and badge by its urgency (accompaniments/cadence.py).
+URGENCY_BORDERS = {OVERDUE: "border-danger", DUE_THIS_WEEK: "border-warning", UP_TO_DATE: ""}
+URGENCY_BADGES = {
+    OVERDUE: "text-bg-danger",
+    DUE_THIS_WEEK: "text-bg-warning",
+    UP_TO_DATE: "text-bg-success",
+}
 
 
 def _day(value):

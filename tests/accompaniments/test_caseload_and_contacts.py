@@ -396,3 +396,48 @@ def test_the_managers_referent_filter_applies_to_the_open_signals(
     assert households(referent=other_social_worker.pk) == ({theirs.household_id}, 1)
     client.force_login(social_worker)
     assert households() == ({mine.household_id}, 1)
+
+
+def card_of(page, reference):
+    """The text of the caseload card of the household `reference`, its spaces collapsed."""
+    card = re.search(
+        rf'<li class="card[^"]*"\s+data-household="{reference}">(.*?)</li>', page, re.S
+    )
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", card.group(1))).split())
+
+
+@pytest.mark.django_db
+def test_a_card_shows_the_reference_persons_name_its_referent_and_its_signals(
+    client, ccas_manager, social_worker
+):
+    """The card's name is the reference person's even when another member comes first, the
+    référent "—" for a household without one, "aucune"/"aucun" without contacts, and the
+    signals counted singular and plural (`_card`)."""
+    alone = HouseholdFactory(
+        referent=None,
+        status=Status.ACCOMPANIED,
+        members=[
+            {"first_name": "Léo", "last_name": "Enfant", "relation": "child", "position": 0},
+            {"first_name": "Anne", "last_name": "Durand", "relation": "reference", "position": 1},
+        ],
+    )
+    AccompanimentFactory(household=alone, start=START, planned_end=D(2027, 10, 4))
+    SignalFactory(household=alone)
+    followed = accompaniment_of(social_worker, visit=D(2027, 2, 10), call=D(2027, 2, 26))
+    SignalFactory(household=followed.household)
+    SignalFactory(household=followed.household)
+    client.force_login(ccas_manager)
+    page = client.get(reverse("accompaniments:caseload")).content.decode()
+
+    card = card_of(page, alone.reference)
+    assert f"{alone.reference} — {alone.display_name}" in card
+    assert "Anne" in alone.display_name and "Léo" not in alone.display_name
+    assert "Dernière visite : aucune · Dernier contact : aucun · Référent : —" in card
+    assert card.endswith("· 1 signalement")
+    card = card_of(page, followed.household.reference)
+    assert (
+        f"Dernière visite : 10/02/2027 · Dernier contact : 26/02/2027 · Référent : {social_worker}"
+        in card
+    )
+    assert card.endswith("· 2 signalements")
+    assert "En retard (" in card
