@@ -59,6 +59,7 @@ def test_the_worklist_counts_drafts_and_transmitted_ones_from_the_index_alone(cc
         .order_by()
         .values("pk", "status")
     )
+    require_postgresql("plans d'exécution")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_bitmapscan = off")
     found = plan(counted)

@@ -774,9 +774,10 @@ class Accompaniment(models.Model):
             this.refresh_last_contacts()
         elif contact.kind in CONTACT_KINDS_REACHING:  # a failed attempt changes neither
             day = Value(_local(contact.at))
+            # Coalesce: PostgreSQL's GREATEST skips a NULL, SQLite's MAX returns it.
             this.update(
-                last_contact_on=Greatest("last_contact_on", day),
-                last_visit_on=Greatest("last_visit_on", day)
+                last_contact_on=Greatest(Coalesce("last_contact_on", day), day),
+                last_visit_on=Greatest(Coalesce("last_visit_on", day), day)
                 if contact.kind == ContactKind.HOME_VISIT
                 else F("last_visit_on"),
             )
