@@ -16,7 +16,8 @@ from accounts.enums import Role
 from accounts.models import User
 from diagnostics.models import Diagnostic
 from households import taxonomy
-from households.enums import TRANSITIONS, Status
+from households.demo import step_move
+from households.enums import Status
 from households.models import Household
 
 from .cadence import add_months
@@ -324,21 +325,7 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
     for step in range(2, max((len(steps) for steps in later.values()), default=0)):
         for pk in sorted(later):
             if step < len(later[pk]):
-                before, after, at, by, reason, decision, exit_reason = later[pk][step]
-                moves.append(
-                    (
-                        households[pk],
-                        after,
-                        dict(
-                            by=by,
-                            owner=TRANSITIONS[before][after],
-                            reason=reason,
-                            decision=decision,
-                            exit_reason=exit_reason,
-                            at=at,
-                        ),
-                    )
-                )
+                moves.append(step_move(households[pk], later[pk][step]))
     if moves:
         Household.move_many(moves)
     visits = _planned_visits(ctx, today) if first else 0

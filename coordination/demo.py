@@ -28,8 +28,8 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.models import User
 from diagnostics.models import Diagnostic
-from households.demo import cellule_on_or_before
-from households.enums import TRANSITIONS, Public, Status
+from households.demo import cellule_on_or_before, step_move
+from households.enums import Public, Status
 from households.models import Household
 
 from .actions import EvictionShare, eviction_share, record_decisions
@@ -356,19 +356,10 @@ def _next_steps(ctx, steps_of, pause, paused):
             steps = steps_of[pk]
             if step_no >= len(steps):
                 continue
-            before, after, at, by, reason, decision, exit_reason = steps[step_no]
             if pk in paused or pause(steps[step_no]):
                 paused.setdefault(pk, []).append(steps[step_no])
                 continue
-            spec = dict(
-                by=by,
-                owner=TRANSITIONS[before][after],
-                reason=reason,
-                decision=decision,
-                exit_reason=exit_reason,
-                at=at,
-            )
-            moves.append((pk, after, spec))
+            moves.append(step_move(pk, steps[step_no]))
     if moves:
         households = Household.objects.in_bulk({pk for pk, _after, _spec in moves})
         Household.move_many((households[pk], after, spec) for pk, after, spec in moves)

@@ -17,7 +17,8 @@ from django.core.files.storage import default_storage
 
 from accounts.models import User
 from households import taxonomy
-from households.enums import TRANSITIONS, Employment, Public, Quartier, Status
+from households.demo import step_move
+from households.enums import Employment, Public, Quartier, Status
 from households.models import Household
 
 from . import budget as budget_rules
@@ -194,20 +195,7 @@ def _submit(ctx, diagnostics):
             elif before == Status.AWAITING_ADMISSION and after in CELLULE_DECIDES:
                 ctx.awaiting[pk] = steps[step_no:]
             else:
-                moves.append(
-                    (
-                        current[pk].household,
-                        after,
-                        dict(
-                            by=by,
-                            owner=TRANSITIONS[before][after],
-                            reason=reason,
-                            decision=decision,
-                            exit_reason=exit_reason,
-                            at=at,
-                        ),
-                    )
-                )
+                moves.append(step_move(current[pk].household, steps[step_no]))
         Diagnostic.submit_many(submits)
         Household.move_many(moves)
     ctx.submissions = {}

@@ -625,6 +625,21 @@ def create_households(
     return len(missing)
 
 
+def step_move(household, step):
+    """The `Household.move_many` item of a history step (from, to, at, by, reason, decision,
+    exit reason): the move in the name of its `TRANSITIONS` owner."""
+    before, after, at, by, reason, decision, exit_reason = step
+    spec = dict(
+        by=by,
+        owner=TRANSITIONS[before][after],
+        reason=reason,
+        decision=decision,
+        exit_reason=exit_reason,
+        at=at,
+    )
+    return household, after, spec
+
+
 def apply_histories(plans, users, later=None, awaiting=None, levels=None, submissions=None):
     """Each file's history after its creation, through the owners' rules (`move_many`, the
     batch form of `move_to`): its moves in order, each with its date and its owner, up to the
@@ -669,20 +684,7 @@ def apply_histories(plans, users, later=None, awaiting=None, levels=None, submis
             if after == S.ACCOMPANIED or p.household.pk in later:
                 later.setdefault(p.household.pk, []).append(row)
                 continue
-            moves.append(
-                (
-                    p.household,
-                    after,
-                    dict(
-                        by=users[by],
-                        owner=TRANSITIONS[before][after],
-                        reason=reason,
-                        decision=decision,
-                        exit_reason=exit_reason,
-                        at=at,
-                    ),
-                )
-            )
+            moves.append(step_move(p.household, row))
     Household.move_many(moves)
 
 
