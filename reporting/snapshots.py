@@ -5,6 +5,7 @@ Exports, yearly bilans, PDFs and the households behind a figure stay computed li
 """
 
 import copy
+import re
 
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +18,11 @@ from .models import DashboardSnapshot
 from .periods import Period
 from .presentation import decorate
 from .suppression import suppress
+
+# The stored fragment is sent as is on every view of the dashboard: its templates' indentation
+# and blank lines were 40 % of it (535 KB of 10,000 households' figures, 295 KB without). HTML
+# collapses white space anyway, and the fragment has no <pre> nor <textarea>.
+INDENTATION = re.compile(r"[ \t\r]*\n\s*")
 
 
 def scope_key(scope: Scope) -> str:
@@ -46,13 +52,16 @@ def compute_and_store(scope, *, suppressed, can_drill, computed=None):
     key = scope_key(scope)
     raw = series.compute_with_series(scope) if computed is None else computed
     shown = decorate(suppress(raw) if suppressed else raw)
-    html = render_to_string(
-        "reporting/_figures.html",
-        {
-            "figures": shown,
-            "can_drill": can_drill,
-            "drill_url": reverse("reporting:households") + "?" + key + "&",
-        },
+    html = INDENTATION.sub(
+        "\n",
+        render_to_string(
+            "reporting/_figures.html",
+            {
+                "figures": shown,
+                "can_drill": can_drill,
+                "drill_url": reverse("reporting:households") + "?" + key + "&",
+            },
+        ),
     )
     snapshot = DashboardSnapshot.store(key, suppressed=suppressed, can_drill=can_drill, html=html)
     return snapshot, shown

@@ -73,6 +73,13 @@ def test_a_fresh_snapshot_is_served_without_recomputing(
     assert DashboardSnapshot.objects.count() == 1
 
 
+def test_the_stored_fragment_carries_no_indentation_nor_blank_line(world, client, ccas_manager):
+    client.force_login(ccas_manager)
+    html = figures_html(dashboard(client))
+    assert "Origine des ménages" in html and "<table" in html
+    assert re.search(r"\n[ \t]|\n\n", html) is None  # half its weight at 10,000 households
+
+
 def test_an_expired_snapshot_is_computed_again(
     world, client, ccas_manager, social_worker, settings
 ):
