@@ -139,10 +139,28 @@ def test_a_month_step_is_clamped_to_the_end_of_the_shorter_month():
     assert rows[acc.pk].call_due == D(2027, 2, 15)
 
 
+SURVEY_ANSWERS = {"done_on": D(2027, 9, 1), "rent_paid": "yes", "autonomy": "full"}
+
+
+def closed_with_surveys(household, closed_on, reason, done):
+    """An accompaniment of `household` closed on `closed_on` for `reason`, 200 days long, with
+    the survey rounds `done` answered."""
+    acc = AccompanimentFactory(
+        household=household,
+        start=closed_on - datetime.timedelta(days=200),
+        planned_end=closed_on,
+        status=AccompanimentStatus.CLOSED,
+        closed_on=closed_on,
+        closure_reason=reason,
+    )
+    for n in done:
+        Survey.objects.create(accompaniment=acc, round=n, due_on=closed_on, **SURVEY_ANSWERS)
+    return acc
+
+
 def test_surveys_due_in_sql_are_those_of_next_survey(settings, social_worker):
     settings.POST_AUTONOMY_SURVEY_ROUNDS = 3
     today = D(2028, 3, 1)
-    answers = {"done_on": D(2027, 9, 1), "rent_paid": "yes", "autonomy": "full"}
     cases = [
         (D(2026, 8, 31), ClosureReason.AUTONOMY, []),  # 28/02/2027, late
         (D(2027, 8, 31), ClosureReason.AUTONOMY, [1]),  # round 2: 31/08/2028, not yet
@@ -152,17 +170,12 @@ def test_surveys_due_in_sql_are_those_of_next_survey(settings, social_worker):
         (D(2027, 9, 15), ClosureReason.AUTONOMY, []),  # 15/03/2028: within 30 days
     ]
     for closed_on, reason, done in cases:
-        household = HouseholdFactory(referent=social_worker, status=Status.POST_AUTONOMY)
-        acc = AccompanimentFactory(
-            household=household,
-            start=closed_on - datetime.timedelta(days=200),
-            planned_end=closed_on,
-            status=AccompanimentStatus.CLOSED,
-            closed_on=closed_on,
-            closure_reason=reason,
+        closed_with_surveys(
+            HouseholdFactory(referent=social_worker, status=Status.POST_AUTONOMY),
+            closed_on,
+            reason,
+            done,
         )
-        for n in done:
-            Survey.objects.create(accompaniment=acc, round=n, due_on=closed_on, **answers)
     python = []
     for acc in Accompaniment.objects.filter(household__referent=social_worker):
         if (nxt := acc.next_survey()) is not None:
@@ -208,22 +221,12 @@ def test_with_next_survey_is_next_survey_for_every_pattern_of_rounds_done(settin
     read) gives `next_survey`'s round and date for every subset of rounds done, gaps included,
     and `surveys_due` keeps those due by a date (none after a departure), soonest first."""
     settings.POST_AUTONOMY_SURVEY_ROUNDS = 3
-    answers = {"done_on": D(2027, 9, 1), "rent_paid": "yes", "autonomy": "full"}
     closings = [D(2026, 8, 31), D(2027, 2, 28), D(2027, 3, 31)]
     subsets = [s for n in range(4) for s in itertools.combinations([1, 2, 3], n)]
     for (closed_on, done), reason in itertools.product(
         itertools.product(closings, subsets), [ClosureReason.AUTONOMY, ClosureReason.DEPARTURE]
     ):
-        acc = AccompanimentFactory(
-            household=HouseholdFactory(status=Status.POST_AUTONOMY),
-            start=closed_on - datetime.timedelta(days=200),
-            planned_end=closed_on,
-            status=AccompanimentStatus.CLOSED,
-            closed_on=closed_on,
-            closure_reason=reason,
-        )
-        for n in done:
-            Survey.objects.create(accompaniment=acc, round=n, due_on=closed_on, **answers)
+        closed_with_surveys(HouseholdFactory(status=Status.POST_AUTONOMY), closed_on, reason, done)
     rows = Accompaniment.objects.with_next_survey().prefetch_related("surveys")
     python = {}
     for acc in rows:

@@ -42,6 +42,21 @@ def written():
     )
 
 
+def refused_alike(single, batch, ok, cases, *, by, at):
+    """Each (meeting, message) of `cases` refused with `message` by the single owner (the
+    meeting's method `single`) and by the batch owner `batch` beside the acceptable item `ok`,
+    and nothing written."""
+    before = written()
+    for meeting, message in cases:
+        with pytest.raises(ValidationError) as exc:
+            getattr(meeting, single)(by=by)
+        assert message in str(exc.value)
+        with pytest.raises(ValidationError) as exc:
+            batch([ok, (meeting, dict(by=by, at=at))])
+        assert message in str(exc.value)
+        assert written() == before
+
+
 # --- add_items --------------------------------------------------------------------------------
 def test_add_items_inscribes_in_the_agendas_name_at_the_moment_given(members, ccas_manager):
     meeting = MeetingFactory(members=members)
@@ -138,19 +153,8 @@ def test_publish_agendas_refuses_what_publish_agenda_refuses_and_writes_nothing(
     AgendaItemFactory(meeting=published)
     at = timezone.now() - datetime.timedelta(days=8)
     ok = (ready, dict(by=ccas_manager, at=at))
-    before = written()
-    for meeting, message in (
-        (empty, "vide"),
-        (incomplete, "service contentieux"),
-        (published, "déjà publié"),
-    ):
-        with pytest.raises(ValidationError) as exc:
-            meeting.publish_agenda(by=ccas_manager)
-        assert message in str(exc.value)
-        with pytest.raises(ValidationError) as exc:
-            Meeting.publish_agendas([ok, (meeting, dict(by=ccas_manager, at=at))])
-        assert message in str(exc.value)
-        assert written() == before
+    cases = [(empty, "vide"), (incomplete, "service contentieux"), (published, "déjà publié")]
+    refused_alike("publish_agenda", Meeting.publish_agendas, ok, cases, by=ccas_manager, at=at)
     # A past publication, recorded at its moment, sends nothing (the meeting has sat).
     Meeting.publish_agendas([ok])
     ready.refresh_from_db()
@@ -173,19 +177,15 @@ def test_approve_minutes_many_refuses_what_approve_minutes_refuses_and_writes_no
     nobody = MeetingFactory(members=members, published=True, past=True)
     at = timezone.now() - AN_HOUR_AGO
     ok = (sat, dict(by=ccas_manager, at=at))
-    before = written()
-    for meeting, message in (
+    cases = [
         (unpublished, "pas été publié"),
         (to_come, "pas encore eu lieu"),
         (nobody, "Notez les présents"),
-    ):
-        with pytest.raises(ValidationError) as exc:
-            meeting.approve_minutes(by=ccas_manager)
-        assert message in str(exc.value)
-        with pytest.raises(ValidationError) as exc:
-            Meeting.approve_minutes_many([ok, (meeting, dict(by=ccas_manager, at=at))])
-        assert message in str(exc.value)
-        assert written() == before
+    ]
+    refused_alike(
+        "approve_minutes", Meeting.approve_minutes_many, ok, cases, by=ccas_manager, at=at
+    )
+    before = written()
     # Not in the future, and not before the meeting.
     for moment in (timezone.now() + AN_HOUR_AGO, sat.date - AN_HOUR_AGO):
         with pytest.raises(ValidationError) as exc:
