@@ -3,13 +3,13 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Q, Window
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts import policy
 from accounts.enums import Role
 from accounts.models import User
 from audit.models import log_households
+from caen_accompagnement.hrefs import pk_href
 from caen_accompagnement.pagination import PAGE_SIZE, paginate
 from households.models import Household
 
@@ -83,7 +83,7 @@ def caseload(request):
     page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in pks]
     # The names from one query of the members' names (no Person built, no prefetch).
     names = Household.display_names([acc.household for acc, _ in page])
-    urls = {name: _url_of(name) for name in CARD_URLS.values()}
+    urls = {name: pk_href(name) for name in CARD_URLS.values()}
     cards = [_card(acc, cadence, names, urls) for acc, cadence in page]
     open_signals, open_signals_total = _open_signals(user, is_manager, referent_id)
     pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
@@ -146,14 +146,6 @@ CARD_URLS = {
     "contact_url": "accompaniments:contact_create",
     "plan_url": "accompaniments:visit_plan",
 }
-_PK = 987654321  # a pk no URL contains otherwise: `_url_of` splits the reversed URL on it
-
-
-def _url_of(name):
-    """`lambda pk: reverse(name, args=[pk])` at the cost of one `reverse` for the page (75 of
-    them were some 3 ms of the caseload's Python: docs/performance.md)."""
-    head, tail = reverse(name, args=[_PK]).split(str(_PK))
-    return lambda pk: f"{head}{pk}{tail}"
 
 
 def _card(acc, cadence, names, urls):
@@ -161,7 +153,7 @@ def _card(acc, cadence, names, urls):
     here: a template variable costs some fifty function calls, a `|date` or `{% url %}` over a
     hundred, an `{% if %}` chain a few variables, and 25 cards of thirty of them were a third
     of the page (docs/performance.md). `names`: the households' display names
-    (`Household.display_names`); `urls`: `_url_of` each of CARD_URLS."""
+    (`Household.display_names`); `urls`: `pk_href` of each of CARD_URLS."""
     household = acc.household
     urgency, days_late, signals = cadence.urgency, cadence.days_late, acc.open_signals
     return {
