@@ -37,8 +37,10 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"agent{n}@test.caen.fr")
-    first_name = factory.Faker("first_name", locale="fr_FR")
-    last_name = factory.Faker("last_name", locale="fr_FR")
+    # Staff names never drawn from the pool of the households' names: a page or PDF checked for
+    # the absence of a household's name also shows the name of the user logged in.
+    first_name = factory.Sequence(lambda n: f"Agent{n}")
+    last_name = "Programme"
     password = factory.django.Password("Mot-de-passe-Test-2026!")
     organisation = factory.SubFactory(OrganisationFactory)
 
