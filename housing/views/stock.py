@@ -22,7 +22,10 @@ from ..models import (
 def dwelling_list(request):
     queryset = Dwelling.objects.with_open_proposal().order_by("available_from", "reference")
     dwelling_filter = DwellingFilter(request.GET or None, queryset=queryset)
-    page = paginate(request, dwelling_filter.qs, per_page=50)
+    total = Dwelling.objects.count()
+    # Unfiltered, the list holds them all: its paginator is handed the total, not a 2nd COUNT.
+    filtered = any(v for name in dwelling_filter.filters for v in request.GET.getlist(name))
+    page = paginate(request, dwelling_filter.qs, per_page=50, count=total if not filtered else None)
     return render(
         request,
         "housing/dwelling_list.html",
@@ -30,7 +33,7 @@ def dwelling_list(request):
             "filter": dwelling_filter,
             "page_obj": page,
             "dwellings": page.object_list,
-            "total": Dwelling.objects.count(),
+            "total": total,
             "can_change": policy.can(request.user, "housing.change"),
         },
     )

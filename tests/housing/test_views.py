@@ -70,6 +70,28 @@ def test_dwelling_list_constant_queries(client, letting_officer, django_assert_m
     assert len(response.context["dwellings"]) == 43
 
 
+def test_the_unfiltered_dwelling_list_counts_the_stock_once(client, letting_officer, count_queries):
+    DwellingFactory.create_batch(3)
+    DwellingFactory(quartier=Quartier.GRACE_DE_DIEU)
+    client.force_login(letting_officer)
+    url = reverse("housing:dwelling_list")
+    for params, counts, caption in [
+        ({}, 1, "4 logements sur 4."),
+        ({"page": "1"}, 1, "4 logements sur 4."),
+        ({"quartier": Quartier.GRACE_DE_DIEU}, 2, "1 logement sur 4."),
+    ]:
+        with count_queries() as ctx:
+            page = client.get(url, params).content.decode()
+        assert (
+            sum(
+                "COUNT(" in q["sql"] and "housing_dwelling" in q["sql"]
+                for q in ctx.captured_queries
+            )
+            == counts
+        ), params
+        assert caption in " ".join(page.split()), params
+
+
 @time_machine.travel(NOW)
 def test_matching_page_and_proposal(client, letting_officer):
     household = admitted_household(
