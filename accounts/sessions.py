@@ -44,3 +44,14 @@ class SessionStore(DatabaseSessionStore):
             expire_date = timezone.make_aware(expire_date, datetime.UTC)
         self.expire_date = expire_date
         return model(session_key=self.session_key, session_data=data, expire_date=expire_date)
+
+
+def purge_expired(now=None):
+    """Delete the sessions whose expiry has passed (Django leaves them to `clearsessions`, and
+    a logout by inactivity leaves its row behind): the number deleted. Run every night by the
+    job `accounts.purge_expired_sessions` (notifications/tasks.py)."""
+    return (
+        SessionStore.get_model_class()
+        .objects.filter(expire_date__lt=now or timezone.now())
+        .delete()[0]
+    )

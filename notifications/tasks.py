@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from accounts import sessions
 from audit.models import AuditEntry, FormSubmission
 from caen_accompagnement.celery import periodic_job
 
@@ -52,3 +53,14 @@ def purge_expired_entries(run):
     """Retention (docs/access.md): entries older than AUDIT_RETENTION_DAYS leave the log; the
     one-time form keys older than FORM_KEY_RETENTION_DAYS go too (audit/once.py)."""
     return AuditEntry.purge_expired() + FormSubmission.purge_expired()
+
+
+# accounts sits below this app too: the expired sessions' purge is declared here as well.
+PURGE_SESSIONS = "accounts.purge_expired_sessions"
+
+
+@periodic_job(PURGE_SESSIONS)
+def purge_expired_sessions(run):
+    """Sessions whose expiry has passed (SESSION_IDLE_SECONDS after the last request) leave the
+    database: Django's own engine never deletes them (docs/security.md)."""
+    return sessions.purge_expired()

@@ -27,6 +27,12 @@ SCHEDULES = {
         _crontab("15", hour="3"),
         "Supprime les entrées du journal plus anciennes que AUDIT_RETENTION_DAYS (docs/access.md).",
     ),
+    "Suppression des sessions expirées": (
+        "accounts.purge_expired_sessions",
+        _crontab("20", hour="3"),
+        "Supprime les sessions dont l'expiration est passée (30 minutes d'inactivité) : Django "
+        "ne les supprime jamais lui-même.",
+    ),
     # Hourly: an abandoned file lives at most IMPORT_PENDING_HOURS plus one hour.
     "Suppression des imports non confirmés": (
         "households.purge_abandoned_imports",
