@@ -315,6 +315,9 @@ FORM_RENDERER = "caen_accompagnement.forms.FormRenderer"
 
 # --- Programme settings.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# The periodic jobs' runs (notifications.JobRun) and the outbox's done messages are kept
+# this long, for the operators' page and the admin (notifications.purge_job_records).
+JOB_RECORD_RETENTION_DAYS = env.int("JOB_RECORD_RETENTION_DAYS", default=90)
 # Retention (docs/privacy.md): a file with no contact for ACTIVE_RETENTION_YEARS is archived;
 # ARCHIVE_RETENTION_YEARS after its archiving, it is anonymised, ANONYMISATION_NOTICE_DAYS after
 # a retention report first announced it (the daily job `privacy.apply_retention`).

@@ -65,7 +65,7 @@ def mail_backoff(tries: int) -> timedelta:
 class JobRun(models.Model):
     """One run of a periodic job: written by the job itself, read by the operators' page."""
 
-    job = models.CharField("tâche", max_length=100, db_index=True)
+    job = models.CharField("tâche", max_length=100)
     started_at = models.DateTimeField("début", default=timezone.now)
     finished_at = models.DateTimeField("fin", null=True, blank=True)
     outcome = models.CharField(
@@ -79,6 +79,9 @@ class JobRun(models.Model):
         verbose_name = "exécution de tâche"
         verbose_name_plural = "exécutions des tâches"
         ordering = ["-started_at", "-pk"]
+        # A job's last run is one step down this index (`latest_of`), not a pass over its
+        # history (1,500 runs a day: the relay every minute, the mails every 5).
+        indexes = [models.Index(fields=["job", "-id"], name="jobrun_latest")]
 
     def __str__(self):
         return f"{self.job} — {self.started_at:%d/%m/%Y %H:%M}"
@@ -97,6 +100,23 @@ class JobRun(models.Model):
         Notification.objects.deliver_each(
             run.notifications.filter(mail_state=MailState.PENDING).values_list("pk", flat=True)
         )
+
+    @classmethod
+    def latest_of(cls, jobs):
+        """The last run of each of `jobs` (names): one statement, one index step per job."""
+        latest = Q(pk__in=[])
+        for job in jobs:
+            latest |= Q(pk=Subquery(cls.objects.filter(job=job).order_by("-id").values("pk")[:1]))
+        return cls.objects.filter(latest).order_by()
+
+    @classmethod
+    def purge_expired(cls, now=None):
+        """Runs older than JOB_RECORD_RETENTION_DAYS, and the outbox's messages done before
+        then, deleted (their notifications stay): the number of rows deleted."""
+        limit = (now or timezone.now()) - timedelta(days=settings.JOB_RECORD_RETENTION_DAYS)
+        runs = cls.objects.filter(started_at__lt=limit).delete()[0]
+        done = OutboxMessage.objects.filter(done_at__lt=limit).delete()[0]
+        return runs + done
 
     def finish(self, outcome, error=""):
         self.outcome, self.error, self.finished_at = outcome, error[:300], timezone.now()

@@ -6,7 +6,7 @@ from accounts import sessions
 from audit.models import AuditEntry, FormSubmission
 from caen_accompagnement.celery import periodic_job
 
-from .models import Notification, OutboxMessage, send_digests
+from .models import JobRun, Notification, OutboxMessage, send_digests
 
 SEND_MAILS = "notifications.send_mails"
 SEND_DIGESTS = "notifications.send_digests"
@@ -64,3 +64,13 @@ def purge_expired_sessions(run):
     """Sessions whose expiry has passed (SESSION_IDLE_SECONDS after the last request) leave the
     database: Django's own engine never deletes them (docs/security.md)."""
     return sessions.purge_expired()
+
+
+PURGE_JOB_RECORDS = "notifications.purge_job_records"
+
+
+@periodic_job(PURGE_JOB_RECORDS)
+def purge_job_records(run):
+    """The jobs' own records past JOB_RECORD_RETENTION_DAYS: their runs (about 1,500 a day)
+    and the outbox's messages done (one per background change asked for)."""
+    return JobRun.purge_expired()

@@ -64,3 +64,83 @@ def test_a_failing_job_records_its_failure(settings):
         app.tasks["audit.purge_expired_entries"].apply().get()
     run = JobRun.objects.get(job="audit.purge_expired_entries")
     assert run.outcome == Outcome.FAILED and run.processed is None and "TypeError" in run.error
+
+
+def test_the_jobs_page_reads_each_jobs_last_run_in_one_query(count_queries):
+    from notifications.views import job_rows
+
+    first = JobRun.objects.create(job="notifications.relay_outbox")
+    purge = JobRun.objects.create(job="audit.purge_expired_entries")
+    last = JobRun.objects.create(job="notifications.relay_outbox")
+    JobRun.objects.create(job="une.tache.retiree")  # no longer scheduled: not shown
+    with count_queries() as ctx:
+        runs = {row["task"]: row["run"] for row in job_rows()}
+    assert len(ctx.captured_queries) == 1
+    assert runs["notifications.relay_outbox"] == last != first
+    assert runs["audit.purge_expired_entries"] == purge
+    assert runs["notifications.send_mails"] is None
+    assert "une.tache.retiree" not in runs
+
+
+def test_a_jobs_last_run_is_one_step_down_its_index():
+    """1,500 runs a day: the last run of a daily job is read from `jobrun_latest`, not found by
+    grouping the whole history (the page's former `GROUP BY job`) nor by walking back through
+    a day of the relay's runs."""
+    from django.db import connection
+
+    from tests.conftest import require_postgresql
+
+    require_postgresql("plans d'exécution")
+    JobRun.objects.create(job="audit.purge_expired_entries")  # at night; then a day of relays
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO notifications_jobrun (job, started_at, outcome, error)"
+            " SELECT 'notifications.relay_outbox', now(), 'success', ''"
+            " FROM generate_series(1, 5000)"
+        )
+        cursor.execute("ANALYZE notifications_jobrun")
+    plan = JobRun.latest_of(["audit.purge_expired_entries"]).explain()
+    assert "jobrun_latest" in plan, plan
+
+
+def test_the_nightly_purge_drops_old_runs_and_done_messages_only(settings):
+    from accounts.models import User
+    from notifications.models import Notification, OutboxMessage
+
+    settings.JOB_RECORD_RETENTION_DAYS = 90
+    now = timezone.now()
+    old_run = JobRun.objects.create(
+        job="notifications.relay_outbox", started_at=now - timedelta(days=91)
+    )
+    recent_run = JobRun.objects.create(
+        job="notifications.relay_outbox", started_at=now - timedelta(days=89)
+    )
+    notification = Notification.objects.create(
+        recipient=User.objects.create(email="agent@test.caen.fr"),
+        kind="contact_due",
+        title="Contact à faire",
+        url="/",
+        object_ref="x",
+        due_on=now.date(),
+        job=old_run,
+    )
+    days = timedelta(days=91)
+    old_done = OutboxMessage.objects.create(task="t", next_at=now - days, done_at=now - days)
+    kept = [
+        OutboxMessage.objects.create(task="t", next_at=now - days),  # never run: still owed
+        OutboxMessage.objects.create(task="t", next_at=now - days, failed_at=now - days),
+        OutboxMessage.objects.create(task="t", next_at=now, done_at=now - timedelta(days=89)),
+    ]
+
+    call_command("setup_schedules", stdout=io.StringIO())
+    entry = PeriodicTask.objects.get(task="notifications.purge_job_records")
+    app.loader.import_default_modules()
+    assert app.tasks[entry.task].apply().get() == 2  # what beat runs, by its name
+
+    assert not JobRun.objects.filter(pk=old_run.pk).exists()
+    assert JobRun.objects.filter(pk=recent_run.pk).exists()
+    assert JobRun.objects.get(job=entry.task).processed == 2  # the purge's own run
+    notification.refresh_from_db()
+    assert notification.job is None  # the notification stays
+    assert not OutboxMessage.objects.filter(pk=old_done.pk).exists()
+    assert set(OutboxMessage.objects.all()) == set(kept)

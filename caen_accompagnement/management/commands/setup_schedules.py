@@ -33,6 +33,12 @@ SCHEDULES = {
         "Supprime les sessions dont l'expiration est passée (30 minutes d'inactivité) : Django "
         "ne les supprime jamais lui-même.",
     ),
+    "Suppression des exécutions de tâches et relais anciens": (
+        "notifications.purge_job_records",
+        _crontab("25", hour="3"),
+        "Supprime les exécutions des tâches périodiques et les tâches en attente exécutées "
+        "depuis plus de JOB_RECORD_RETENTION_DAYS jours (90 par défaut).",
+    ),
     # Hourly: an abandoned file lives at most IMPORT_PENDING_HOURS plus one hour.
     "Suppression des imports non confirmés": (
         "households.purge_abandoned_imports",
