@@ -62,6 +62,9 @@ def mail_backoff(tries: int) -> timedelta:
     return timedelta(minutes=5 * 2 ** max(0, tries - 1))
 
 
+PURGE_BATCH = 5000
+
+
 class JobRun(models.Model):
     """One run of a periodic job: written by the job itself, read by the operators' page."""
 
@@ -114,9 +117,13 @@ class JobRun(models.Model):
         """Runs older than JOB_RECORD_RETENTION_DAYS, and the outbox's messages done before
         then, deleted (their notifications stay): the number of rows deleted."""
         limit = (now or timezone.now()) - timedelta(days=settings.JOB_RECORD_RETENTION_DAYS)
-        runs = cls.objects.filter(started_at__lt=limit).delete()[0]
-        done = OutboxMessage.objects.filter(done_at__lt=limit).delete()[0]
-        return runs + done
+        old = cls.objects.filter(started_at__lt=limit).order_by()
+        deleted = 0
+        # In batches: Django loads the runs it deletes (to unlink their notifications), and a
+        # first purge may meet a year of them.
+        while batch := list(old.values_list("pk", flat=True)[:PURGE_BATCH]):
+            deleted += cls.objects.filter(pk__in=batch).delete()[0]
+        return deleted + OutboxMessage.objects.filter(done_at__lt=limit).delete()[0]
 
     def finish(self, outcome, error=""):
         self.outcome, self.error, self.finished_at = outcome, error[:300], timezone.now()

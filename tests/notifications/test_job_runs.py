@@ -103,14 +103,16 @@ def test_a_jobs_last_run_is_one_step_down_its_index():
     assert "jobrun_latest" in plan, plan
 
 
-def test_the_nightly_purge_drops_old_runs_and_done_messages_only(settings):
+def test_the_nightly_purge_drops_old_runs_and_done_messages_only(settings, monkeypatch):
     from accounts.models import User
     from notifications.models import Notification, OutboxMessage
 
     settings.JOB_RECORD_RETENTION_DAYS = 90
+    monkeypatch.setattr("notifications.models.PURGE_BATCH", 1)  # two batches of old runs
     now = timezone.now()
-    old_run = JobRun.objects.create(
-        job="notifications.relay_outbox", started_at=now - timedelta(days=91)
+    old_run, older_run = (
+        JobRun.objects.create(job="notifications.relay_outbox", started_at=now - timedelta(days=d))
+        for d in (91, 400)
     )
     recent_run = JobRun.objects.create(
         job="notifications.relay_outbox", started_at=now - timedelta(days=89)
@@ -135,11 +137,11 @@ def test_the_nightly_purge_drops_old_runs_and_done_messages_only(settings):
     call_command("setup_schedules", stdout=io.StringIO())
     entry = PeriodicTask.objects.get(task="notifications.purge_job_records")
     app.loader.import_default_modules()
-    assert app.tasks[entry.task].apply().get() == 2  # what beat runs, by its name
+    assert app.tasks[entry.task].apply().get() == 3  # what beat runs, by its name
 
-    assert not JobRun.objects.filter(pk=old_run.pk).exists()
+    assert not JobRun.objects.filter(pk__in=[old_run.pk, older_run.pk]).exists()
     assert JobRun.objects.filter(pk=recent_run.pk).exists()
-    assert JobRun.objects.get(job=entry.task).processed == 2  # the purge's own run
+    assert JobRun.objects.get(job=entry.task).processed == 3  # the purge's own run
     notification.refresh_from_db()
     assert notification.job is None  # the notification stays
     assert not OutboxMessage.objects.filter(pk=old_done.pk).exists()
