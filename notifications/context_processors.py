@@ -4,7 +4,8 @@ def unread(request):
     database while it renders)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"unread_notifications": 0}
-    from .models import Notification
+        return {"unread_notifications": 0, "unread_beyond_badge": False}
+    from .models import BADGE_CAP, Notification
 
-    return {"unread_notifications": Notification.objects.unread_count(user)}
+    unread = Notification.objects.unread_count(user)
+    return {"unread_notifications": unread, "unread_beyond_badge": unread >= BADGE_CAP}

@@ -124,3 +124,42 @@ def test_the_menu_follows_the_roles_and_the_page(client, social_worker):
     assert reverse("housing:import") not in elsewhere
     RoleAssignment.objects.create(user=social_worker, role=Role.LETTING_OFFICER)
     assert reverse("housing:import") in client.get(reverse("accessibility")).content.decode()
+
+
+def test_a_backlog_of_unread_reminders_is_counted_up_to_the_badges_99_plus(
+    client, social_worker, count_queries
+):
+    """A référent with 400 unread reminders (the demo's) paid their count on every page; the
+    badge reads at most 100 of them and says « 99+ » from 100 on."""
+    household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=social_worker,
+            kind=Kind.CONTACT_OVERDUE,
+            title="Rappel",
+            url="/",
+            object_ref=f"accompaniment:{n}",
+            household=household,
+            due_on=timezone.localdate(),
+        )
+        for n in range(99)
+    )
+    client.force_login(social_worker)
+    assert badge(client) == 99
+    page = client.get(reverse("accessibility")).content.decode()
+    assert "99+" not in page and "non lues" in page
+    Notification.objects.create(
+        recipient=social_worker,
+        kind=Kind.CONTACT_OVERDUE,
+        title="Rappel",
+        url="/",
+        object_ref="accompaniment:100",
+        household=household,
+        due_on=timezone.localdate(),
+    )
+    with count_queries() as ctx:
+        page = client.get(reverse("accessibility")).content.decode()
+    assert '<span class="badge text-bg-warning" aria-hidden="true">99+</span>' in page
+    assert "plus de 99 non lues" in page
+    (count,) = [q["sql"] for q in ctx.captured_queries if "notifications_notification" in q["sql"]]
+    assert "LIMIT 100" in count
