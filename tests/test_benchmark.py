@@ -187,6 +187,11 @@ def test_last_line_is_one_json_object_with_every_figure_and_verdict():
     }
 
 
+def test_the_table_says_what_the_yardstick_checked():
+    assert benchmark.health_checks_label(["database", "redis"]) == "vérifie PostgreSQL et Redis"
+    assert benchmark.health_checks_label(["database"]) == "vérifie PostgreSQL ; pas de REDIS_URL"
+
+
 def test_the_floor_is_a_reference_row_of_the_json_held_to_no_target():
     """The stock admin index, measured in the same run: its time and × /sante/ in the table and
     in the last line's JSON under "floor", and no target about it."""
