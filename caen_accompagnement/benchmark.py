@@ -69,7 +69,7 @@ HEALTH_CHECKS = {"database": "PostgreSQL", "redis": "Redis"}
 
 def health_checks_label(checks):
     """What the yardstick checked, for the table: `/sante/` with REDIS_URL set also opens a
-    Redis connection, 3 to 4 times its time without (docs/performance.md)."""
+    Redis connection, 2.5 to 4 times its time without (docs/performance.md)."""
     named = " et ".join(HEALTH_CHECKS.get(check, check) for check in checks)
     return f"vérifie {named}" + ("" if "redis" in checks else " ; pas de REDIS_URL")
 

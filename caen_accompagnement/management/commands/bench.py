@@ -399,7 +399,7 @@ class Command(BaseCommand):
             status, rps, errors = measure("/sante/")
             health_ms = 4 / rps * 1000
             # What /sante/ checked: the database, and Redis when REDIS_URL is set (a fresh
-            # connection each time): its time, the yardstick, differs by a factor of 3 to 4.
+            # connection each time): its time, the yardstick, differs by a factor of 2.5 to 4.
             checked = sorted(json.loads(benchmark.get(server.url + "/sante/")[1])["services"])
             figures["health"] = {"ms": health_ms, "rps": rps, "errors": errors, "checks": checked}
             status, rps, errors = measure(ADMIN_CHANGELIST, "admin")
