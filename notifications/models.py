@@ -185,10 +185,10 @@ class NotificationQuerySet(models.QuerySet):
     def unread_count(self, user) -> int:
         """The header badge: `visible_to(user).unread().count()`, counted up to BADGE_CAP (the
         badge then says « 99+ »), its SQL built once per process for each (user, roles) and
-        run as is afterwards. Building and compiling the QuerySet
-        cost more than running it (1.1 of 1.7 ms at 10,000 households): that SQL is a function
-        of the user's id, activity and roles alone (the policy's rules, fixed at start-up), so
-        the same text and parameters count exactly what the QuerySet would, on every page.
+        run as is afterwards. Building and compiling the QuerySet cost more than running it
+        (1.1 of 1.7 ms at 10,000 households): that SQL is a function of the user's id,
+        activity and roles alone (the policy's rules, fixed at start-up), so the same text
+        and parameters count exactly what the QuerySet would, on every page.
         Called on the manager: a filter of the QuerySet it is called on would be ignored."""
         key = (self.db, user.pk, user.is_active, user.roles)
         if key not in _UNREAD_COUNT_SQL:

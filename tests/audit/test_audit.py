@@ -300,14 +300,18 @@ def test_the_journal_never_counts_the_log(client, ccas_manager, count_queries):
     with count_queries() as ctx:
         full = client.get(JOURNAL).content.decode()
     assert not [q for q in ctx.captured_queries if "COUNT(" in q["sql"] and "audit" in q["sql"]]
-    assert "entrées 1 à 50" in full and "Suivante" not in full  # exactly one page
+    assert "la plus ancienne : 1 à 50" in full and "Suivante" not in full  # exactly one page
     log(None, Action.VIEW, actor=ccas_manager, object_type="x")
     assert "Suivante" in client.get(JOURNAL).content.decode()
     second = client.get(JOURNAL, {"page": 2}).content.decode()
-    assert "entrées 51 à 51" in second and "Précédente" in second and "Suivante" not in second
+    assert (
+        "la plus ancienne : 51 à 51" in second
+        and "Précédente" in second
+        and "Suivante" not in second
+    )
     beyond = client.get(JOURNAL, {"page": 9}).content.decode()
     assert "Aucune entrée." in beyond and "?page=8" in beyond
-    assert "entrées 1 à 50" in client.get(JOURNAL, {"page": "abc"}).content.decode()
+    assert "la plus ancienne : 1 à 50" in client.get(JOURNAL, {"page": "abc"}).content.decode()
     assert client.get(JOURNAL, {"page": "9" * 30}).status_code == 200  # no bigint overflow
 
 
