@@ -574,10 +574,10 @@ def create_households(
     count: int,
     base_seed: int,
     today: date,
-    later=None,
-    awaiting=None,
-    levels=None,
-    submissions=None,
+    later: dict,
+    awaiting: dict,
+    levels: dict,
+    submissions: dict,
 ) -> int:
     """Create the demo households numbered 1..count that are not there yet; returns how many.
     `levels` receives each file's level and steps from the cellule's level decision on,
@@ -640,44 +640,38 @@ def step_move(household, step):
     return household, after, spec
 
 
-def apply_histories(plans, users, later=None, awaiting=None, levels=None, submissions=None):
+def apply_histories(plans, users, later, awaiting, levels, submissions):
     """Each file's history after its creation, through the owners' rules (`move_many`, the
     batch form of `move_to`): its moves in order, each with its date and its owner, up to the
     first step an owner above `move_to` takes, where the file stops; that step and the ones after
     it are left to that owner's app, as (from, to, at, by, reason, decision, exit reason):
-    - with `levels`, its inscription on a cellule's agenda (« présélectionné » → « en attente
+    - in `levels`, its inscription on a cellule's agenda (« présélectionné » → « en attente
       de niveau »): household pk → (the level the cellule decides, its steps), for
       coordination.demo (`Meeting.add_items`, then the level decisions through
       `record_decisions`, then `move_many` up to the submission, the rest to `submissions`);
-    - with `submissions`, its diagnostic's submission (« diagnostic en cours » → « en attente
+    - in `submissions`, its diagnostic's submission (« diagnostic en cours » → « en attente
       d'admission »): household pk → steps, for diagnostics.demo (`Diagnostic.submit_many`);
-    - with `awaiting`, the cellule's admission decision (« admis », « non admis »), for
+    - in `awaiting`, the cellule's admission decision (« admis », « non admis »), for
       coordination.demo (`record_decisions`);
     - « accompagné » and after, in `later`, for accompaniments.demo (`Accompaniment.begin_many`
-      / `close_many`, once the documents are signed).
-    Without `levels`, `submissions` or `awaiting`, those steps are applied here (`move_many`)."""
+      / `close_many`, once the documents are signed)."""
     moves = []
-    later = {} if later is None else later
     for step in range(1, max(len(p.changes) for p in plans)):
         for p in plans:
             if step >= len(p.changes):
                 continue
             before, after, at, by, reason, decision, exit_reason = p.changes[step]
             row = (before, after, at, users[by], reason, decision, exit_reason)
-            if levels is not None and (
-                p.household.pk in levels or (before == S.PRESELECTED and after == S.AWAITING_LEVEL)
-            ):
+            if p.household.pk in levels or (before == S.PRESELECTED and after == S.AWAITING_LEVEL):
                 levels.setdefault(p.household.pk, (p.level, []))[1].append(row)
                 continue
-            if submissions is not None and (
-                p.household.pk in submissions
-                or (before == S.DIAGNOSTIC and after == S.AWAITING_ADMISSION)
+            if p.household.pk in submissions or (
+                before == S.DIAGNOSTIC and after == S.AWAITING_ADMISSION
             ):
                 submissions.setdefault(p.household.pk, []).append(row)
                 continue
-            if awaiting is not None and (
-                p.household.pk in awaiting
-                or (before == S.AWAITING_ADMISSION and after in (S.ADMITTED, S.NOT_ADMITTED))
+            if p.household.pk in awaiting or (
+                before == S.AWAITING_ADMISSION and after in (S.ADMITTED, S.NOT_ADMITTED)
             ):
                 awaiting.setdefault(p.household.pk, []).append(row)
                 continue
