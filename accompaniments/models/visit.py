@@ -24,17 +24,19 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
-from django.db.models import Case, DurationField, Exists, F, OuterRef, Q, Value, When, Window
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models import BooleanField, F, Func, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts import policy
+from accounts.enums import Role
 from caen_accompagnement import sms
 from caen_accompagnement.dates import start_of_day
 from households.outbound import check_outbound
 
 from ..enums import (
     CONTACT_KINDS_REACHING,
+    AccompanimentStatus,
     EventKind,
     MessageKind,
     MessageState,
@@ -206,45 +208,75 @@ class PlannedVisitQuerySet(models.QuerySet):
         return (
             self.planned()
             .filter(starts_at__lt=start_of_today)
-            .annotate(day=TruncDate("starts_at"))
-            .exclude(Exists(_contact_that_day()))
+            .exclude(ReachedThatDay())
             .order_by("-starts_at")
         )
 
     def missed_or_upcoming(self, now, until, size):
         """`missed` (the latest first) and `upcoming` until `until` (the soonest first), at
-        most `size` of each, in one query sorted by time (the missed ones come first): both
-        ranked by their distance to `now` (a window ROW_NUMBER per side of `now`)."""
-        start_of_today, _ = day_bounds(timezone.localdate(now))
-        is_missed = Q(starts_at__lt=start_of_today)
-        return (
-            self.planned()
-            .filter(is_missed | Q(starts_at__gte=now, starts_at__lt=until))
-            .annotate(day=TruncDate("starts_at"))
-            .exclude(is_missed & Exists(_contact_that_day()))
-            .annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=[Q(starts_at__lt=now)],
-                    order_by=Case(
-                        When(starts_at__lt=now, then=Value(now) - F("starts_at")),
-                        default=F("starts_at") - Value(now),
-                        output_field=DurationField(),
-                    ).asc(),
-                )
-            )
-            .filter(rank__lte=size)
-            .order_by("starts_at", "pk")
+        most `size` of each, in one query sorted by time (the missed ones come first): the rows
+        whose id is among the `size` latest missed or the `size` soonest upcoming (two sliced
+        subqueries; SQLite refuses a LIMIT inside a UNION's parts). A window ROW_NUMBER per
+        side of `now` did the same with twice the compiling and several times the execution
+        (docs/performance.md)."""
+        missed = self.missed(timezone.localdate(now))[:size]
+        upcoming = self.planned().filter(starts_at__gte=now, starts_at__lt=until)
+        upcoming = upcoming.order_by("starts_at")[:size]
+        return self.filter(
+            Q(pk__in=missed.values("pk")) | Q(pk__in=upcoming.values("pk"))
+        ).order_by("starts_at", "pk")
+
+    def of_caseload(self, user, referent_id=None):
+        """The visits of `Accompaniment.objects.caseload_of(user)` (`caseload_q`)."""
+        return self.filter(caseload_q(user, referent_id))
+
+
+def caseload_q(user, referent_id=None, prefix=""):
+    """The planned visits (through `prefix`, the rows leading to one) of
+    `Accompaniment.objects.caseload_of(user)`, narrowed to one référent's households when given,
+    as the manager's filter does: tested on the accompaniment and household rows the caseload's
+    panels join anyway, rather than `IN` that caseload's subquery, which Django compiled again
+    for each panel (tests/accompaniments/test_planned_visits.py holds both equal)."""
+    household = f"{prefix}accompaniment__household__"
+    q = Q(**{f"{prefix}accompaniment__status": AccompanimentStatus.ACTIVE})
+    if not user.has_role(Role.CCAS_MANAGER):
+        q &= Q(**{f"{household}referent": user}) | Q(**{f"{household}substitute": user})
+    if referent_id is not None:
+        q &= Q(**{f"{household}referent_id": referent_id})
+    return q
+
+
+class ReachedThatDay(Func):
+    """Whether a contact reaching the household (`CONTACT_KINDS_REACHING`) was logged on the
+    planned visit's day, both days in the current time zone (Europe/Paris): `EXISTS` over the
+    contacts of its accompaniment, an index probe of (accompaniment, kind). Written as SQL text
+    rather than `Exists(Contact.objects.filter(…OuterRef…))`, which Django built and compiled on
+    every /mon-suivi/ (about 1 ms of the page; the same choice as `NextSurveyRound`,
+    docs/performance.md)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, **extra):
+        super().__init__(F("accompaniment_id"), TruncDate("starts_at"), **extra)
+
+    def as_sql(self, compiler, connection, **extra):
+        (accompaniment, accompaniment_params), (day, day_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
         )
-
-
-def _contact_that_day():
-    """A contact reaching the household on the planned visit's day (its `day` annotation)."""
-    return Contact.objects.filter(
-        accompaniment=OuterRef("accompaniment"),
-        kind__in=CONTACT_KINDS_REACHING,
-        at__date=OuterRef("day"),  # both in Europe/Paris
-    )
+        quote = connection.ops.quote_name
+        field = Contact._meta.get_field
+        contact_day, contact_day_params = connection.ops.datetime_cast_date_sql(
+            f"c.{quote(field('at').column)}", (), timezone.get_current_timezone_name()
+        )
+        kinds = ", ".join(["%s"] * len(CONTACT_KINDS_REACHING))
+        sql = (
+            f"EXISTS (SELECT 1 FROM {quote(Contact._meta.db_table)} c"
+            f" WHERE c.{quote(field('accompaniment').column)} = {accompaniment}"
+            f" AND c.{quote(field('kind').column)} IN ({kinds})"
+            f" AND {contact_day} = {day})"
+        )
+        params = [*accompaniment_params, *CONTACT_KINDS_REACHING, *contact_day_params, *day_params]
+        return sql, params
 
 
 class PlannedVisit(models.Model):

@@ -120,7 +120,7 @@ def caseload(request):
             "pending_extensions": pending_extensions,
             "pending_extensions_total": pending_extensions_total,
             "saved_draft": request.GET.get("brouillon_enregistre", ""),
-            **caseload_visits(qs),  # planned visits (docs/reminders.md)
+            **caseload_visits(user, referent_id),  # planned visits (docs/reminders.md)
         },
     )
 

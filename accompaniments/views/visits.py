@@ -17,6 +17,7 @@ from households.models import Household
 
 from ..forms import PlannedVisitForm, ReminderConsentForm
 from ..models import PlannedVisit, ReminderChannel, ReminderConsent, VisitKind, VisitMessage
+from ..models.visit import caseload_q
 from .base import _accompaniment
 
 ACTION = "accompaniment.change"
@@ -147,22 +148,23 @@ def reminder_consent(request, household_pk):
 VISIT_PANEL_FIELDS = ("kind", "starts_at", "accompaniment__household__created_at")
 
 
-def caseload_visits(caseload, now=None):
+def caseload_visits(user, referent_id=None, now=None):
     """What /mon-suivi/ adds about appointments (templates/accompaniments/_caseload_visits.html):
     visits missed (planned, passed, no contact logged that day: from the next morning), the
-    next seven days' visits (one query), and messages to households that failed. Two queries,
+    next seven days' visits (one query), and messages to households that failed, on the
+    caseload `caseload_of(user)` (one référent's, when the manager chose one). Two queries,
     whatever the caseload's size; file references only."""
     now = now or timezone.now()
     # Only what the panels show (a household's reference: its id and creation date, never its
     # whole row): these small queries cost mostly in the columns read (docs/performance.md).
     visits = (
-        PlannedVisit.objects.filter(accompaniment__in=caseload.values("pk"))
+        PlannedVisit.objects.of_caseload(user, referent_id)
         .select_related("accompaniment__household")
         .only(*VISIT_PANEL_FIELDS)
     )
     failed = (
         VisitMessage.objects.failed()
-        .filter(visit__accompaniment__in=caseload.values("pk"), visit__starts_at__gte=now - WEEK)
+        .filter(caseload_q(user, referent_id, prefix="visit__"), visit__starts_at__gte=now - WEEK)
         .select_related("visit__accompaniment__household")
         .only("kind", "channel", "tries", "error", *(f"visit__{f}" for f in VISIT_PANEL_FIELDS))
         .order_by("-created_at")

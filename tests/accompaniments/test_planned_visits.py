@@ -27,6 +27,7 @@ from accompaniments.models import (
     VisitStatus,
 )
 from accompaniments.models.visit import spoken_datetime
+from accounts.enums import Role
 from households.enums import Status
 from households.outbound import findings_of, fold
 from notifications.models import JobRun, OutboxMessage
@@ -447,13 +448,47 @@ def test_only_the_households_referent_or_the_direction_plans(
     assert client.get(reverse("accompaniments:visit_plan", args=[acc.pk])).status_code == 200
 
 
+def test_the_panels_caseload_through_joins_is_caseload_of(
+    social_worker, other_social_worker, ccas_manager
+):
+    """`caseload_q` (the panels' caseload, tested through their joins) selects the visits of
+    `Accompaniment.objects.caseload_of` for a social worker (référent or substitute), the
+    manager, and the manager narrowed to one référent; a closed accompaniment's are in none."""
+    from accompaniments.enums import AccompanimentStatus
+    from accompaniments.models import Accompaniment
+
+    households = [
+        HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED),
+        HouseholdFactory(
+            referent=other_social_worker, substitute=social_worker, status=Status.ACCOMPANIED
+        ),
+        HouseholdFactory(referent=other_social_worker, status=Status.ACCOMPANIED),
+        HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED),
+    ]
+    accompaniments = [AccompanimentFactory(household=h) for h in households]
+    Accompaniment.objects.filter(pk=accompaniments[3].pk).update(status=AccompanimentStatus.CLOSED)
+    for accompaniment in accompaniments:
+        plan(accompaniment, social_worker)
+    for user, referent_id, expected in [
+        (social_worker, None, 2),
+        (other_social_worker, None, 2),
+        (ccas_manager, None, 3),
+        (ccas_manager, other_social_worker.pk, 2),
+    ]:
+        caseload = Accompaniment.objects.caseload_of(user)
+        if referent_id is not None:
+            caseload = caseload.filter(household__referent_id=referent_id)
+        through_joins = set(PlannedVisit.objects.of_caseload(user, referent_id))
+        assert through_joins == set(PlannedVisit.objects.filter(accompaniment__in=caseload))
+        assert len(through_joins) == expected
+
+
 def test_missed_and_upcoming_visits_in_one_query_are_those_of_missed_and_upcoming(
     acc, social_worker, django_assert_num_queries
 ):
-    """The caseload's two appointment panels come from one query (`missed_or_upcoming`: a
-    window ROW_NUMBER keeps at most `size` on each side of now, the nearest to now), with the
+    """The caseload's two appointment panels come from one query (`missed_or_upcoming`: the
+    `size` latest missed and the `size` soonest upcoming, joined by UNION ALL), with the
     visits `missed` and `upcoming` list, in their orders."""
-    from accompaniments.models import Accompaniment
     from accompaniments.views.visits import WEEK, caseload_visits
 
     hours = [-200, -75, -50, -30, -26, -2, 1, 3, 30, 100, 160, 170, 200]
@@ -484,9 +519,9 @@ def test_missed_and_upcoming_visits_in_one_query_are_those_of_missed_and_upcomin
             both = list(visits.missed_or_upcoming(NOW, NOW + WEEK, size))
         assert both == sorted(missed, key=lambda v: v.starts_at) + upcoming
         assert len(missed) == min(size, 4) and len(upcoming) == min(size, 5)
-    caseload = Accompaniment.objects.caseload_of(social_worker)
+    assert social_worker.has_role(Role.SOCIAL_WORKER)  # roles read once, as by the middleware
     with django_assert_num_queries(2):  # the visits, the failed reminders
-        panels = caseload_visits(caseload, NOW)
+        panels = caseload_visits(social_worker, now=NOW)
     assert panels["missed_visits"] == list(visits.missed(today)[:50])
     assert panels["upcoming_visits"] == list(
         visits.upcoming(NOW).filter(starts_at__lt=NOW + WEEK)[:50]
