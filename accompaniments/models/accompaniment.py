@@ -186,18 +186,7 @@ class AccompanimentQuerySet(models.QuerySet):
         """`open_signals`: the household's signals waiting for the référent's acknowledgement
         (adhesion loss needs none). A correlated count: on a sorted, LIMITed page PostgreSQL
         computes it for the page's rows only, after the sort."""
-        from .signal import Signal
-
-        waiting = (
-            Signal.objects.filter(household=OuterRef("household_id"))
-            .unacknowledged()
-            .exclude(kind=SignalKind.ADHESION_LOSS)
-            .order_by()
-            .values("household")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return self.annotate(open_signals=Coalesce(Subquery(waiting), 0))
+        return self.annotate(open_signals=_OpenSignals())
 
     def with_urgency(self, today):
         """`with_cadence` plus each accompaniment's `urgency` on `today` (cadence.OVERDUE,
@@ -254,6 +243,35 @@ def _latest_contacts():
         "last_visit_on": Subquery(contacts.filter(kind=ContactKind.HOME_VISIT)[:1]),
         "last_contact_on": Subquery(contacts.filter(kind__in=CONTACT_KINDS_REACHING)[:1]),
     }
+
+
+class _OpenSignals(Func):
+    """The household's signals not acknowledged, an adhesion loss (which needs no
+    acknowledgement) aside: `(SELECT COUNT(*) FROM signal s WHERE s.household_id = … AND
+    s.acknowledged_at IS NULL AND s.kind <> 'adhesion_loss')`. SQL text rather than a
+    `Subquery` of a grouped `Signal` QuerySet, which Django built and compiled on every
+    /mon-suivi/ (0.6 ms; the same choice as `NextSurveyRound`, docs/performance.md)."""
+
+    output_field = models.IntegerField()
+
+    def __init__(self, **extra):
+        super().__init__(F("household_id"), **extra)
+
+    def as_sql(self, compiler, connection, **extra):
+        from .signal import Signal
+
+        household, params = compiler.compile(self.get_source_expressions()[0])
+        quote = connection.ops.quote_name
+
+        def column(name):
+            return quote(Signal._meta.get_field(name).column)
+
+        sql = (
+            f"(SELECT COUNT(*) FROM {quote(Signal._meta.db_table)} s"
+            f" WHERE s.{column('household')} = {household}"
+            f" AND s.{column('acknowledged_at')} IS NULL AND s.{column('kind')} <> %s)"
+        )
+        return sql, [*params, SignalKind.ADHESION_LOSS]
 
 
 class _CountOver(Func):
