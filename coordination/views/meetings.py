@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -10,6 +9,7 @@ from accounts.policy import action_required
 from audit.models import Action, log
 from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors, flash_errors
+from caen_accompagnement.pagination import paginate
 
 from .. import agenda as agenda_module
 from ..actions import eviction_share
@@ -40,17 +40,12 @@ def meeting_list(request):
         context["comites"] = Meeting.objects.comites_visible_to(user).order_by("-date")
         return render(request, "coordination/minutes_list.html", context)
     now = timezone.now()
-    # Without DISTINCT: an item has at most one decision, so the join repeats no item, and
-    # the counts are grouped by hashing rather than by sorting every item (13,000 rows at
-    # 10,000 households).
-    meetings = Meeting.objects.visible_to(user).annotate(
-        n_items=Count("items"),
-        n_decisions=Count("items__decision"),
-    )
+    meetings = Meeting.objects.visible_to(user).with_item_counts()
     can_plan = policy.can(user, "cellule.convene")
     context.update(
         upcoming=meetings.cellules().upcoming(now),
-        past=meetings.cellules().past(now),
+        # Ten a page, the latest first: their counts are computed for the page's ten only.
+        past=paginate(request, meetings.cellules().past(now), "page_passees", per_page=10),
         comites=meetings.comites().order_by("-date"),
         can_plan=can_plan,
         no_cellule_next_quarter=can_plan and next_quarter_gap(now),
