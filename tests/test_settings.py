@@ -218,3 +218,26 @@ def test_production_renders_with_cached_templates_and_no_template_guard():
     assert s["string_if_invalid"] == ""
     assert s["session_save_every_request"] is False
     assert s["session_refresh_seconds"] == 60
+
+
+def test_the_server_process_tunes_its_garbage_collector():
+    """gunicorn's worker (and `runserver`) load `caen_accompagnement.wsgi`: start-up's objects
+    frozen out of the collector's scans, young collections every 50,000 allocations."""
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    env.update(SECRET_KEY="test-only", DJANGO_SETTINGS_MODULE="caen_accompagnement.settings")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gc; import caen_accompagnement.wsgi; "
+            "print(gc.get_threshold()[0], gc.get_freeze_count())",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    threshold, frozen = map(int, out.stdout.split())
+    assert threshold == 50_000
+    assert frozen > 10_000  # Django and the apps, not a handful of objects
