@@ -6,6 +6,7 @@ from accounts import policy
 from audit.models import Action, log
 from audit.once import submitted_once
 from caen_accompagnement.pagination import paginate
+from caen_accompagnement.templatetags.fr_format import format_euros
 
 from .. import imports
 from ..filters import DwellingFilter
@@ -33,10 +34,34 @@ def dwelling_list(request):
             "filter": dwelling_filter,
             "page_obj": page,
             "dwellings": page.object_list,
+            "rows": _dwelling_rows(page.object_list),
             "total": total,
             "can_change": policy.can(request.user, "housing.change"),
         },
     )
+
+
+def _dwelling_rows(dwellings):
+    """The cells of each row of the stock list, formatted once here rather than by the template
+    (50 rows a page, ten cells each, with `|euros`, `|date` and `{% if %}` chains: two thirds of
+    the page's rendering; the same choice as the households list, docs/performance.md)."""
+    return [
+        {
+            "reference": d.reference,
+            "address": d.address,
+            "quartier": d.get_quartier_display(),
+            "typology": d.typology,
+            "kind": "collectif" if d.is_collective else "individuel",
+            "floor": "RDC" if d.floor == 0 else str(d.floor),
+            "lift": d.has_lift,
+            "rent": format_euros(d.rent),
+            "charges": format_euros(d.charges),
+            "available_from": f"{d.available_from:%d/%m/%Y}" if d.available_from else "—",
+            "landlord": d.landlord,
+            "state": "Loué" if d.is_let else "Proposé" if d.has_open_proposal else "Disponible",
+        }
+        for d in dwellings
+    ]
 
 
 @policy.action_required("housing.change")

@@ -56,6 +56,44 @@ def test_dwelling_list_filters(client, letting_officer):
     assert refs(q="vau") == ["VAU-T2"]
 
 
+def test_dwelling_list_rows_say_floor_lift_amounts_date_and_state(client, letting_officer):
+    """Each row's cells, formatted by the view (`_dwelling_rows`): the ground floor as « RDC »,
+    the lift, French amounts, the availability date or « — », and the state."""
+    DwellingFactory(
+        reference="A-RDC",
+        floor=0,
+        has_lift=False,
+        is_collective=False,
+        rent=Decimal("1234.5"),
+        charges=Decimal("0"),
+        available_from=None,
+    )
+    DwellingFactory(reference="B-3", floor=3, has_lift=True, is_let=True)
+    ProposalFactory(dwelling=DwellingFactory(reference="C-PROP", floor=2, has_lift=False))
+    client.force_login(letting_officer)
+    html = client.get(reverse("housing:dwelling_list")).content.decode()
+
+    def cells(reference):
+        row = re.search(rf"<tr>\s*<td>{reference}</td>(.*?)</tr>", html, re.S).group(1)
+        found = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        return [re.sub(r"[ \n]+", " ", c).strip() for c in found]  # spaces of the amounts kept
+
+    assert cells("A-RDC")[2:] == [
+        'T2 <span class="small text-muted">individuel</span>',
+        "RDC",
+        "1\u202f234,50\u00a0€",
+        "0,00\u00a0€",
+        "—",
+        "Caen habitat",
+        "Disponible",
+    ]
+    assert cells("B-3")[3] == '3 <span class="small">(ascenseur)</span>'
+    assert cells("B-3")[-1] == "Loué"
+    assert cells("B-3")[6] == "01/12/2026"
+    assert cells("C-PROP")[3] == "2"
+    assert cells("C-PROP")[-1] == "Proposé"
+
+
 def test_dwelling_list_constant_queries(client, letting_officer, django_assert_max_num_queries):
     client.force_login(letting_officer)
     url = reverse("housing:dwelling_list")
