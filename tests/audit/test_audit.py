@@ -256,6 +256,42 @@ def test_journal_lists_entries_newest_first(client, ccas_manager, journal):
     assert "10/02/2026" in html
 
 
+def test_journal_rows_say_the_paris_time_the_actor_the_action_and_dashes(
+    client, ccas_manager, journal
+):
+    """Each row's cells, formatted by the view (`audit.views._rows`): the time in Paris, the
+    actor's name, the action's label, the object, the household's id, « — » where nothing."""
+    one, _two = journal
+    with time_machine.travel(datetime.datetime(2026, 7, 1, 22, 5, 9, tzinfo=datetime.UTC)):
+        AuditEntry.objects.create(action=Action.EXPORT, object_type="reporting.Bilan", ip=None)
+    client.force_login(ccas_manager)
+    html = client.get(JOURNAL).content.decode()
+    rows = [
+        [re.sub(r"\s+", " ", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", html.split("<tbody>")[1], re.S)
+    ]
+    export = AuditEntry.objects.get(action=Action.EXPORT)
+    assert rows[0] == [
+        "02/07/2026 00:05:09",
+        "—",
+        export.get_action_display(),
+        "reporting.Bilan",
+        "—",
+        "",
+        "—",
+    ]
+    update = AuditEntry.objects.get(action=Action.UPDATE)
+    assert next(row for row in rows if row[2] == "Modification") == [
+        "10/02/2026 11:00:00",
+        str(update.actor),
+        "Modification",
+        f"households.Household {one.pk}",
+        str(one.pk),
+        "Identité et composition",
+        update.ip or "—",
+    ]
+
+
 def test_journal_filters(client, ccas_manager, social_worker, letting_officer, journal):
     one, two = journal
     client.force_login(ccas_manager)
