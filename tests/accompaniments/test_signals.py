@@ -1,11 +1,16 @@
 """Signals (§3.2.3): Caen habitat reports reach the référent at once; loss of adhesion reaches
 Caen habitat and is what the cellule agenda is built from."""
 
+import datetime
 import html
+import re
+from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from accompaniments.models import Signal, SignalKind
 from accompaniments.tasks import notify_signal
@@ -166,7 +171,6 @@ def test_signal_list_scope(client, in_programme, social_worker, other_social_wor
 
 @pytest.mark.django_db
 def test_incident_counts_for_reporting(in_programme):
-    import datetime
 
     SignalFactory(household=in_programme, kind=SignalKind.UNPAID_RENT)
     SignalFactory(household=in_programme, kind=SignalKind.UNPAID_RENT)
@@ -310,3 +314,42 @@ def test_signal_list_shows_25_a_page_and_counts_them_all(client, ccas_manager, i
     second = client.get(url, {"page": 2})
     assert len(second.context["signals"]) == 1
     assert "Page 2 sur 2" in second.content.decode()
+
+
+@pytest.mark.django_db
+def test_signal_list_rows_say_date_file_kind_amount_author_and_state(
+    client, in_programme, debt_officer
+):
+    """Each row's cells, formatted by the view (`_rows`): the time in Paris, the file's
+    reference and initials (never a name), the kind with its amount in euros, the author, and
+    the acknowledgement (its date, « en attente », or « — » for an adhesion loss)."""
+    with time_machine.travel(datetime.datetime(2026, 7, 1, 22, 30, tzinfo=datetime.UTC)):
+        rent = SignalFactory(
+            household=in_programme,
+            kind=SignalKind.UNPAID_RENT,
+            amount=Decimal("1234.5"),
+            months=3,
+            created_by=debt_officer,
+        )
+    loss = SignalFactory(household=in_programme, kind=SignalKind.ADHESION_LOSS)
+    seen = SignalFactory(household=in_programme, acknowledged_at=timezone.now())
+    client.force_login(debt_officer)
+    body = client.get(reverse("accompaniments:signals")).content.decode()
+
+    def cells(signal):
+        row = re.search(rf'<tr>((?:(?!</tr>).)*?/{signal.pk}/"(?:(?!</tr>).)*)</tr>', body, re.S)
+        found = re.findall(r"<td>(.*?)</td>", row.group(1), re.S)
+        text = [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in found]
+        return [re.sub(r"[ \n]+", " ", c).strip() for c in text]
+
+    household = f"{in_programme.reference} ({in_programme.initials})"
+    assert cells(rent) == [
+        "02/07/2026 00:30",
+        household,
+        "Impayé de loyer — 1\u202f234,50\u00a0€ (3 mois)",
+        str(debt_officer),
+        "en attente",
+    ]
+    assert cells(loss)[2:] == [loss.get_kind_display(), "—", "—"]
+    assert cells(seen)[4] == f"le {timezone.localtime(seen.acknowledged_at):%d/%m/%Y}"
+    assert in_programme.display_name not in body
