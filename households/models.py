@@ -45,6 +45,22 @@ AWAITING_LEVEL_Q = Q(status=Status.AWAITING_LEVEL) | Q(
 )
 
 
+# What a row of the households list shows (`with_list_data`, households/views.py `_list_rows`):
+# the reference (id, creation date), the name (members, or anonymised), the size, the public,
+# the status and since when, the référent's name.
+LIST_COLUMNS = (
+    "created_at",
+    "anonymised_at",
+    "declared_size",
+    "public",
+    "status",
+    "status_changed_at",
+    "referent__first_name",
+    "referent__last_name",
+    "referent__email",
+)
+
+
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user, action="household.view"):
         # No join: a scope reached through another app's tables is a subquery of household ids
@@ -79,10 +95,22 @@ class HouseholdQuerySet(models.QuerySet):
         return self.prefetch_related("members", "sources")  # Person's Meta.ordering
 
     def with_list_data(self):
-        """What the list page shows, in a constant number of queries."""
+        """What the list page shows, in a constant number of queries: of each household, its
+        référent, its members and its lists only the columns a row shows (the whole rows, an
+        address, phones, birth dates and import hashes among them, cost more to send and decode
+        than the queries to run: docs/performance.md)."""
+        members = Person.objects.only(
+            "household", "position", "relation", "first_name", "last_name"
+        )
         return (
             self.select_related("referent")
-            .with_members_and_sources()
+            .only(*LIST_COLUMNS)
+            .prefetch_related(
+                models.Prefetch("members", queryset=members),  # Person's Meta.ordering
+                models.Prefetch(
+                    "sources", queryset=HouseholdSource.objects.only("household", "source")
+                ),
+            )
             .annotate(has_open_duplicate=Exists(PossibleDuplicate.objects.open_for(OuterRef("pk"))))
         )
 
