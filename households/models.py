@@ -96,9 +96,9 @@ class HouseholdQuerySet(models.QuerySet):
 
     def with_list_data(self):
         """What the list page shows, in a constant number of queries: of each household, its
-        référent, its members and its lists only the columns a row shows (the whole rows, an
-        address, phones, birth dates and import hashes among them, cost more to send and decode
-        than the queries to run: docs/performance.md)."""
+        référent, its members and its lists only the columns a row shows, not their whole rows
+        (an address, phones, birth dates, import hashes: no personal detail the list does not
+        show is read, and about 0.4 ms less SQL at 10,000 households, docs/performance.md)."""
         members = Person.objects.only(
             "household", "position", "relation", "first_name", "last_name"
         )
