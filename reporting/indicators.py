@@ -58,6 +58,7 @@ from accompaniments.models import (
     SignalKind,
     Survey,
 )
+from caen_accompagnement.subqueries import count_of
 from diagnostics.models import LEVEL_CHOICES, Diagnostic, Obstacle
 from households import taxonomy
 from households.enums import (
@@ -151,17 +152,6 @@ class EpochDays(Func):
     template = "(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0)"
     arg_joiner = " - "
     output_field = models.FloatField()
-
-
-class SubqueryCount(Subquery):
-    """The number of rows of `queryset` (correlated through OuterRef)."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
-    output_field = IntegerField()
-
-
-def count_of(queryset):
-    return SubqueryCount(queryset.order_by().values("pk"))
 
 
 def members(relation):

@@ -3,12 +3,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import policy
 from accounts.enums import Role
 from caen_accompagnement.celery import enqueue_on_commit
+from caen_accompagnement.subqueries import count_of
 from diagnostics.models import LEVEL_CHOICES
 from households.enums import Owner, Public, Status
 from households.models import Household
@@ -74,15 +74,9 @@ class MeetingQuerySet(models.QuerySet):
         PostgreSQL computes them for the page's meetings only, after the sort. Joining every
         agenda item and decision and grouping by meeting read them all (13,000 at 10,000
         households: 11 ms a view of /cellule/, docs/performance.md)."""
-        items = AgendaItem.objects.filter(meeting=models.OuterRef("pk")).order_by()
-        counted = items.values("meeting").annotate(n=models.Count("pk")).values("n")
-        decision = Decision.objects.filter(item=models.OuterRef("pk"))
-        decided = items.filter(models.Exists(decision)).values("meeting")
-        decided = decided.annotate(n=models.Count("pk")).values("n")
-        return self.annotate(
-            n_items=Coalesce(models.Subquery(counted), 0),
-            n_decisions=Coalesce(models.Subquery(decided), 0),
-        )
+        items = AgendaItem.objects.filter(meeting=models.OuterRef("pk"))
+        decided = models.Exists(Decision.objects.filter(item=models.OuterRef("pk")))
+        return self.annotate(n_items=count_of(items), n_decisions=count_of(items.filter(decided)))
 
     def comites_visible_to(self, user):
         """Comités de suivi: every one for the roles of "comite.view" (the DDCS included)."""
