@@ -4,6 +4,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BoundField, CheckboxSelectMultiple, RadioSelect, Select
 from django.forms.renderers import DjangoTemplates
+from django.template.base import render_value_in_context
+from django.template.context import Context
+from django.utils.html import escape
+from django.utils.safestring import SafeData, mark_safe
 
 
 def add_errors(form, exc: ValidationError, field_map=None):
@@ -50,7 +54,64 @@ class AccessibleBoundField(BoundField):
         return isinstance(widget, Select) or widget.use_required_attribute(self.initial)
 
 
+SELECT_TEMPLATE = "django/forms/widgets/select.html"
+OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+
+
 class FormRenderer(DjangoTemplates):
-    """settings.FORM_RENDERER: Django's own, with the bound field above for every form."""
+    """settings.FORM_RENDERER: Django's own, with the bound field above for every form, and its
+    `<select>` written here rather than by an `{% include %}` of two templates for each option.
+
+    The select of Django's templates cost about 25 µs an option: the filter forms' 30 to 60
+    options were 1 to 1.5 ms of a list page (docs/performance.md, « The filter forms »). The
+    markup is character for character that of Django's templates, `select.html`,
+    `select_option.html` and `attrs.html`: tests/test_form_renderer.py compares both on every
+    filter form and on edge cases, so a Django upgrade that changes them fails there. A widget
+    with other templates than these goes through the templates."""
 
     bound_field_class = AccessibleBoundField
+
+    def render(self, template_name, context, request=None):
+        widget = context.get("widget") if template_name == SELECT_TEMPLATE else None
+        if widget is not None and all(
+            option["template_name"] == OPTION_TEMPLATE
+            for _group, options, _index in widget["optgroups"]
+            for option in options
+        ):
+            return mark_safe(_select(widget))
+        return super().render(template_name, context, request=request)
+
+
+def _select(widget):
+    text = Context(autoescape=True)  # `{{ value }}`'s localisation and escaping
+    parts = [f'<select name="{render_value_in_context(widget["name"], text)}"']
+    parts.append(_attrs(widget["attrs"], text))
+    parts.append(">")
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{render_value_in_context(group_name, text)}">')
+        for option in options:
+            parts.append(f'\n  <option value="{_as_s(option["value"])}"')
+            parts.append(_attrs(option["attrs"], text))
+            # select_option.html ends with a newline, which the include keeps
+            parts.append(f'>{render_value_in_context(option["label"], text)}</option>\n')
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+def _attrs(attrs, text):
+    """django/forms/widgets/attrs.html."""
+    return "".join(
+        f" {render_value_in_context(name, text)}"
+        + ("" if value is True else f'="{_as_s(value)}"')
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _as_s(value):
+    """`{{ value|stringformat:'s' }}`: the text of `value`, escaped unless marked safe."""
+    formatted = "%s" % (str(value) if isinstance(value, tuple) else value)
+    return formatted if isinstance(value, SafeData) else escape(formatted)
