@@ -95,22 +95,14 @@ class HouseholdQuerySet(models.QuerySet):
         return self.prefetch_related("members", "sources")  # Person's Meta.ordering
 
     def with_list_data(self):
-        """What the list page shows, in a constant number of queries: of each household, its
-        référent, its members and its lists only the columns a row shows, not their whole rows
-        (an address, phones, birth dates, import hashes: no personal detail the list does not
-        show is read, and about 0.4 ms less SQL at 10,000 households, docs/performance.md)."""
-        members = Person.objects.only(
-            "household", "position", "relation", "first_name", "last_name"
-        )
+        """What the list page shows of each household and its référent: only the columns a
+        row shows, not their whole rows (an address, phones, birth dates: no personal detail the
+        list does not show is read, docs/performance.md). Its members' names and number and
+        its lists are read for the page afterwards, as values (`names_and_member_counts`,
+        `HouseholdSource.labels_of`)."""
         return (
             self.select_related("referent")
             .only(*LIST_COLUMNS)
-            .prefetch_related(
-                models.Prefetch("members", queryset=members),  # Person's Meta.ordering
-                models.Prefetch(
-                    "sources", queryset=HouseholdSource.objects.only("household", "source")
-                ),
-            )
             .annotate(has_open_duplicate=Exists(PossibleDuplicate.objects.open_for(OuterRef("pk"))))
         )
 
@@ -260,9 +252,15 @@ class Household(models.Model):
         """{pk: display_name} of a page of households, from one query of their members' names
         (the reference person, else the first member, as `reference_person`): no Person built
         per member, no prefetch per household (a list page's rows, docs/performance.md)."""
-        names = {h.pk: "(ménage anonymisé)" for h in households if h.anonymised_at}
+        return Household.names_and_member_counts(households)[0]
+
+    @staticmethod
+    def names_and_member_counts(households):
+        """({pk: display_name}, {pk: number of members}) of a page of households, from the one
+        query of `display_names` (the households list shows both: `size_from`)."""
+        anonymised = {h.pk for h in households if h.anonymised_at}
         members = (
-            Person.objects.filter(household__in=[h.pk for h in households if h.pk not in names])
+            Person.objects.filter(household__in=[h.pk for h in households])
             .order_by(
                 "household_id",
                 models.Case(models.When(relation=Relation.REFERENCE, then=0), default=1),
@@ -271,9 +269,18 @@ class Household(models.Model):
             )
             .values_list("household_id", "first_name", "last_name")
         )
+        names, counts = {}, {}
         for household_id, first_name, last_name in members:
-            names.setdefault(household_id, Person.name_of(first_name, last_name))
-        return {h.pk: names.get(h.pk, "(sans membre)") for h in households}
+            counts[household_id] = counts.get(household_id, 0) + 1
+            if household_id not in anonymised and household_id not in names:
+                names[household_id] = Person.name_of(first_name, last_name)
+        return (
+            {
+                h.pk: "(ménage anonymisé)" if h.pk in anonymised else names.get(h.pk, "(sans membre)")
+                for h in households
+            },
+            {h.pk: counts.get(h.pk, 0) for h in households},
+        )
 
     @property
     def initials(self) -> str:
@@ -293,7 +300,11 @@ class Household(models.Model):
 
     @property
     def size(self) -> int:
-        return max(len(self.members_list), self.declared_size or 0)
+        return self.size_from(len(self.members_list))
+
+    def size_from(self, member_count) -> int:
+        """The household's size, its members counted elsewhere (`names_and_member_counts`)."""
+        return max(member_count, self.declared_size or 0)
 
     @property
     def family_structure(self):
@@ -706,6 +717,9 @@ class Person(models.Model):
         return years
 
 
+SOURCE_LABELS = dict(Source.choices)  # as get_source_display: an unknown value shows as is
+
+
 class HouseholdSource(models.Model):
     """A priority list the household came from, with the list's own reference and decision date."""
 
@@ -726,6 +740,20 @@ class HouseholdSource(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} {self.reference}"
+
+    @staticmethod
+    def labels_of(households):
+        """{pk: [the names of its lists]} of a page of households, in the order of `sources`
+        (first imported first), from one query of two columns (the households list)."""
+        labels = {h.pk: [] for h in households}
+        rows = (
+            HouseholdSource.objects.filter(household__in=list(labels))
+            .order_by("first_imported_at", "pk")
+            .values_list("household_id", "source")
+        )
+        for household_id, source in rows:
+            labels[household_id].append(SOURCE_LABELS.get(source, source))
+        return labels
 
 
 class StatusChange(models.Model):

@@ -22,7 +22,7 @@ from caen_accompagnement.versioning import STALE_MESSAGE
 from . import panels
 from .filters import HouseholdFilter
 from .forms import HouseholdForm, ReferentForm, StatusChangeForm, member_formset
-from .models import Household
+from .models import Household, HouseholdSource
 
 
 @policy.action_required("household.view")
@@ -48,20 +48,23 @@ def _list_rows(page):
     """The cells of each row, a dict a row, its link made once for the page: the template
     resolved a chain of model attributes and a `{% url %}` per cell (docs/performance.md)."""
     href = pk_href("households:detail")
+    households = list(page)
+    names, member_counts = Household.names_and_member_counts(households)
+    sources = HouseholdSource.labels_of(households)
     return [
         {
             "href": href(household.pk),
             "reference": household.reference,
             "duplicate": household.has_open_duplicate,
-            "name": household.display_name,
-            "size": str(household.size),
+            "name": names[household.pk],
+            "size": str(household.size_from(member_counts[household.pk])),
             "public": household.get_public_display(),
             "status": household.get_status_display(),
             "status_changed_at": household.status_changed_at,
-            "sources": [source.get_source_display() for source in household.sources.all()],
+            "sources": sources[household.pk],
             "referent": str(household.referent) if household.referent else "—",
         }
-        for household in page
+        for household in households
     ]
 
 

@@ -402,9 +402,34 @@ def test_display_names_of_a_page_are_each_households_display_name_in_one_query(
         ),
         HouseholdFactory(anonymised_at=timezone.now()),
     ]
+    households[2].declared_size = 3
+    households[2].save()
     listed = list(Household.objects.filter(pk__in=[h.pk for h in households]))
     expected = {h.pk: Household.objects.get(pk=h.pk).display_name for h in households}
     assert expected[households[0].pk] == "Claire MARTIN"
     assert expected[households[1].pk] == "Paul ROUX"
     with django_assert_num_queries(1):
         assert Household.display_names(listed) == expected
+    sizes = {h.pk: Household.objects.get(pk=h.pk).size for h in households}
+    assert sizes[households[2].pk] == 3
+    with django_assert_num_queries(1):
+        names, counts = Household.names_and_member_counts(listed)
+    assert names == expected
+    assert {h.pk: h.size_from(counts[h.pk]) for h in listed} == sizes
+
+
+def test_labels_of_a_page_are_each_households_sources_in_one_query(django_assert_num_queries):
+    from households.models import HouseholdSource
+
+    households = [HouseholdFactory(), HouseholdFactory(), HouseholdFactory()]
+    HouseholdSource.objects.filter(household=households[2]).delete()
+    for source, reference in (("dalo", "D-1"), ("codesi", "C-1")):
+        HouseholdSource.objects.create(household=households[0], source=source, reference=reference)
+    expected = {
+        h.pk: [s.get_source_display() for s in Household.objects.get(pk=h.pk).sources.all()]
+        for h in households
+    }
+    assert len(expected[households[0].pk]) >= 2
+    assert expected[households[2].pk] == []
+    with django_assert_num_queries(1):
+        assert HouseholdSource.labels_of(households) == expected
