@@ -94,7 +94,7 @@ def _select(widget):
             parts.append(f'\n  <option value="{_as_s(option["value"])}"')
             parts.append(_attrs(option["attrs"], text))
             # select_option.html ends with a newline, which the include keeps
-            parts.append(f'>{render_value_in_context(option["label"], text)}</option>\n')
+            parts.append(f">{render_value_in_context(option['label'], text)}</option>\n")
         if group_name:
             parts.append("\n  </optgroup>")
     parts.append("\n</select>")
@@ -104,8 +104,7 @@ def _select(widget):
 def _attrs(attrs, text):
     """django/forms/widgets/attrs.html."""
     return "".join(
-        f" {render_value_in_context(name, text)}"
-        + ("" if value is True else f'="{_as_s(value)}"')
+        f" {render_value_in_context(name, text)}" + ("" if value is True else f'="{_as_s(value)}"')
         for name, value in attrs.items()
         if value is not False
     )

@@ -276,7 +276,9 @@ class Household(models.Model):
                 names[household_id] = Person.name_of(first_name, last_name)
         return (
             {
-                h.pk: "(ménage anonymisé)" if h.pk in anonymised else names.get(h.pk, "(sans membre)")
+                h.pk: "(ménage anonymisé)"
+                if h.pk in anonymised
+                else names.get(h.pk, "(sans membre)")
                 for h in households
             },
             {h.pk: counts.get(h.pk, 0) for h in households},

@@ -48,7 +48,7 @@ CASES = [
                 ("z", lazy_text()),
                 ("Vide", []),
             ],
-            attrs={"data-titre": 'guillemets " et \' & <>', "aria-required": "true"},
+            attrs={"data-titre": "guillemets \" et ' & <>", "aria-required": "true"},
         ),
         'nom"bizarre',
         "y",
