@@ -20,7 +20,7 @@ The first scopes read the household's own fields. A scope reached through a high
 """
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from .enums import Role
 
@@ -169,8 +169,10 @@ def household_q(user, action: str, prefix: str = "") -> Q:
     """A filter on Household (or on a model reaching it through `prefix`, e.g. "household__").
 
     Archived households are left out for every action but ARCHIVE_VIEW."""
-    live = _not_archived(action, prefix)
     scope = _scope_q(user, action, prefix)
+    if prefix and not scope:
+        return _archived_or_not_without_join(action, prefix)
+    live = _not_archived(action, prefix)
     return scope & live if scope else live
 
 
@@ -178,6 +180,22 @@ def _not_archived(action, prefix):
     if action == ARCHIVE_VIEW:
         return Q(**{f"{prefix}status": ARCHIVED_STATUS})
     return ~Q(**{f"{prefix}status": ARCHIVED_STATUS})
+
+
+def _archived_or_not_without_join(action, prefix):
+    """`_not_archived` for a model reaching the household through `prefix`, when nothing else
+    is asked of the household (a scope of ALL): whether its household is among the archived
+    ones (an index of 1,164 at 10,000 households), rather than a join to every household to
+    read its status. A count of the direction's 759 signals: 1.4 → 0.3 ms
+    (docs/performance.md, « The direction's scope without a join »)."""
+    from django.apps import apps  # the policy sits below the households app
+
+    archived = Exists(
+        apps.get_model("households", "Household").objects.filter(
+            status=ARCHIVED_STATUS, pk=OuterRef(prefix.removesuffix("__"))
+        )
+    )
+    return Q(archived) if action == ARCHIVE_VIEW else ~Q(archived)
 
 
 def _scope_q(user, action: str, prefix: str = "") -> Q:

@@ -73,6 +73,25 @@ def test_scope_through_a_prefix():
     assert list(HouseholdSource.objects.filter(q).values_list("reference", flat=True)) == ["D-1"]
 
 
+def test_the_whole_programme_through_a_prefix_reads_no_household_row():
+    """A scope of ALL through a foreign key (the direction's lists of signals, diagnostics…):
+    the archived households are left out (or, for the archive, kept alone) by an anti join on
+    the archived ones, not by a join to every household (docs/performance.md)."""
+    from households.models import HouseholdSource
+
+    manager = make_user(Role.CCAS_MANAGER)
+    for status, reference in ((Status.EXITED, "live"), (Status.ARCHIVED, "archived")):
+        HouseholdSource.objects.create(
+            household=HouseholdFactory(status=status), source="dalo", reference=reference
+        )
+    for action, expected in (("household.view", ["live"]), (policy.ARCHIVE_VIEW, ["archived"])):
+        listed = HouseholdSource.objects.filter(
+            policy.household_q(manager, action, prefix="household__")
+        )
+        assert list(listed.values_list("reference", flat=True)) == expected
+        assert "JOIN" not in str(listed.query)
+
+
 def test_the_agenda_scope_is_given_by_coordination_not_written_in_the_policy():
     """accounts is the bottom layer: coordination gives the AGENDA scope as its own QuerySet
     method (CoordinationConfig.ready()); the policy holds none of its joins."""
