@@ -258,7 +258,29 @@ class Household(models.Model):
     def names_and_member_counts(households):
         """({pk: display_name}, {pk: number of members}) of a page of households, from the one
         query of `display_names` (the households list shows both: `size_from`)."""
-        anonymised = {h.pk for h in households if h.anonymised_at}
+        people, counts = Household._reference_people(households)
+        names = {
+            h.pk: "(ménage anonymisé)"
+            if h.anonymised_at
+            else (Person.name_of(*people[h.pk]) if h.pk in people else "(sans membre)")
+            for h in households
+        }
+        return names, counts
+
+    @staticmethod
+    def initials_of(households):
+        """{pk: initials} of a page of households, from one query of their members' names (the
+        signals list, the letting board: no Person built per member)."""
+        people = Household._reference_people(households)[0]
+        return {
+            h.pk: Household.initials_from(*people[h.pk]) if h.pk in people else "—"
+            for h in households
+        }
+
+    @staticmethod
+    def _reference_people(households):
+        """({pk: (first name, last name) of `reference_person`}, {pk: number of members}) of a
+        page of households, from one query: the reference person, else the first member."""
         members = (
             Person.objects.filter(household__in=[h.pk for h in households])
             .order_by(
@@ -269,20 +291,11 @@ class Household(models.Model):
             )
             .values_list("household_id", "first_name", "last_name")
         )
-        names, counts = {}, {}
+        people, counts = {}, {}
         for household_id, first_name, last_name in members:
             counts[household_id] = counts.get(household_id, 0) + 1
-            if household_id not in anonymised and household_id not in names:
-                names[household_id] = Person.name_of(first_name, last_name)
-        return (
-            {
-                h.pk: "(ménage anonymisé)"
-                if h.pk in anonymised
-                else names.get(h.pk, "(sans membre)")
-                for h in households
-            },
-            {h.pk: counts.get(h.pk, 0) for h in households},
-        )
+            people.setdefault(household_id, (first_name, last_name))
+        return people, {h.pk: counts.get(h.pk, 0) for h in households}
 
     @property
     def initials(self) -> str:
@@ -290,7 +303,11 @@ class Household(models.Model):
         person = self.reference_person
         if not person:
             return "—"
-        return f"{(person.first_name[:1] or '?').upper()}. {(person.last_name[:1] or '?').upper()}."
+        return self.initials_from(person.first_name, person.last_name)
+
+    @staticmethod
+    def initials_from(first_name, last_name) -> str:
+        return f"{(first_name[:1] or '?').upper()}. {(last_name[:1] or '?').upper()}."
 
     # --- derived characteristics (§7.1) -----------------------------------------------
     @property

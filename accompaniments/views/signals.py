@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -12,7 +11,7 @@ from caen_accompagnement.forms import add_errors, flash_errors
 from caen_accompagnement.hrefs import pk_href
 from caen_accompagnement.pagination import paginate
 from caen_accompagnement.templatetags.fr_format import format_euros
-from households.models import Household, Person
+from households.models import Household
 
 from ..forms import (
     AcknowledgeForm,
@@ -32,14 +31,7 @@ def signals(request):
     # Only what a row shows (the household's reference and initials, the signal's author), not
     # whole rows nor the référent and acknowledger it joined and never showed: the 25 rows' 60
     # columns cost more to send and decode than the query to run (docs/performance.md).
-    qs = (
-        Signal.objects.visible_to(user)
-        .select_related("household", "created_by")
-        .only(*ROW_FIELDS)
-        .prefetch_related(
-            Prefetch("household__members", queryset=Person.objects.only(*INITIALS_FIELDS))
-        )
-    )
+    qs = Signal.objects.visible_to(user).select_related("household", "created_by").only(*ROW_FIELDS)
     show = request.GET.get("etat", "")
     if show == "a-traiter":
         qs = qs.unacknowledged().exclude(kind=SignalKind.ADHESION_LOSS)
@@ -70,7 +62,6 @@ ROW_FIELDS = (
     "created_by__last_name",
     "created_by__email",
 )
-INITIALS_FIELDS = ("household", "position", "relation", "first_name", "last_name")
 
 
 def _rows(signals):
@@ -78,10 +69,11 @@ def _rows(signals):
     as the households list, docs/performance.md)."""
     href = pk_href("accompaniments:signal_detail")
     kinds = dict(SignalKind.choices)
+    initials = Household.initials_of([signal.household for signal in signals])
     return [
         {
             "created_at": f"{timezone.localtime(signal.created_at):%d/%m/%Y %H:%M}",
-            "household": f"{signal.household.reference} ({signal.household.initials})",
+            "household": f"{signal.household.reference} ({initials[signal.household_id]})",
             "href": href(signal.pk),
             "kind": kinds.get(signal.kind, signal.kind),
             "amount": (

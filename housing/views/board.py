@@ -1,13 +1,13 @@
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts import policy
 from audit.models import log_households
 from caen_accompagnement.hrefs import pk_href
-from households.models import Person
+from households.models import Household
 
 from ..models import (
     Dwelling,
@@ -29,7 +29,6 @@ GLIDE_FIELDS = (
     "dwelling__typology",
     "dwelling__quartier",
 )
-INITIALS_FIELDS = ("household", "position", "relation", "first_name", "last_name")
 
 
 @policy.action_required("housing.view")
@@ -42,10 +41,8 @@ def letting_board(request):
         .filter(planned_glide_date__lte=horizon)
         .select_related("household", "dwelling")
         .only(*GLIDE_FIELDS)
-        .prefetch_related(
-            Prefetch("household__members", queryset=Person.objects.only(*INITIALS_FIELDS))
-        )
     )
+    initials = Household.initials_of([rehousing.household for rehousing in glides])
     available = Dwelling.objects.available()
     soon = available.filter(available_from__lte=today + timedelta(days=60)).order_by(
         "available_from", "reference"
@@ -71,7 +68,7 @@ def letting_board(request):
             "late": rehousing.planned_glide_date < today,
             "href": pathway(rehousing.household_id),
             "reference": rehousing.household.reference,
-            "initials": rehousing.household.initials,
+            "initials": initials[rehousing.household_id],
             "place": rehousing.place_label,
             "lease_start": rehousing.lease_start,
         }

@@ -416,6 +416,11 @@ def test_display_names_of_a_page_are_each_households_display_name_in_one_query(
         names, counts = Household.names_and_member_counts(listed)
     assert names == expected
     assert {h.pk: h.size_from(counts[h.pk]) for h in listed} == sizes
+    initials = {h.pk: Household.objects.get(pk=h.pk).initials for h in households}
+    assert initials[households[0].pk] == "C. M."
+    assert initials[households[2].pk] == "—"
+    with django_assert_num_queries(1):
+        assert Household.initials_of(listed) == initials
 
 
 def test_labels_of_a_page_are_each_households_sources_in_one_query(django_assert_num_queries):
