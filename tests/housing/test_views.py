@@ -8,8 +8,10 @@ import pytest
 import time_machine
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import Action, AuditEntry
+from caen_accompagnement.templatetags.fr_format import format_euros
 from households.enums import Quartier, Relation, Status
 from housing.models import (
     Dwelling,
@@ -379,6 +381,17 @@ def test_letting_board(client, letting_officer, social_worker, other_social_work
         pending.household_id,
     }
     assert entries.count() == 3  # two visits: the glide twice, the proposal once
+    # The cells, formatted by the view as the template's filters did: dates, amounts, links.
+    page = re.sub(r"[ \n]+", " ", client.get(reverse("housing:letting_board")).content.decode())
+    assert "01/07/2026" in page  # the lease's start
+    free = Dwelling.objects.get(reference="FREE-SOON")
+    assert f"<td>{format_euros(free.total_cost)}</td>" in page and "\xa0€" in page
+    proposed_on = timezone.localtime(pending.proposed_at).strftime("%d/%m/%Y")
+    pathway = reverse("housing:pathway", args=[pending.household_id])
+    assert (
+        f'{pending.dwelling.reference} proposé le {proposed_on} à <a href="{pathway}">'
+        f"{pending.household.reference}</a>"
+    ) in page
     # A social worker sees only the glides of the households they follow.
     client.force_login(other_social_worker)
     assert list(client.get(reverse("housing:letting_board")).context["glides"]) == []
