@@ -21,7 +21,11 @@ class Organisation(models.Model):
 
 class UserQuerySet(models.QuerySet):
     def with_role(self, role):
-        return self.filter(role_assignments__role=role, is_active=True).distinct()
+        """Active users holding `role`: each once, tested by a probe of their roles rather than
+        a join made distinct again (which sorted every column of the users: 0.7 → 0.1 ms of
+        PostgreSQL for the référent lists of the filter forms, docs/performance.md)."""
+        holds = RoleAssignment.objects.filter(user=models.OuterRef("pk"), role=role)
+        return self.filter(models.Exists(holds), is_active=True)
 
     def social_workers(self):
         return self.with_role(Role.SOCIAL_WORKER).order_by("last_name", "first_name")
