@@ -320,6 +320,8 @@ def seed(ctx):  # noqa: C901 — demo data: one straight script of seeded random
         for acc, closure in closures
     )
     Survey.objects.bulk_create(surveys, batch_size=1000)
+    # bulk_create bypasses `Survey.save`: the stored next survey's date, recomputed once.
+    Accompaniment.objects.filter(pk__in=[acc.pk for acc in accs]).refresh_next_surveys()
     households = {acc.household_id: acc.household for acc in accs}
     moves = []
     for step in range(2, max((len(steps) for steps in later.values()), default=0)):

@@ -79,6 +79,11 @@ def annotated_households():
             stale_last_contacts=Exists(
                 Accompaniment.objects.filter(household=OuterRef("pk")).stale_last_contacts()
             ),
+            # The next survey's date stored on its accompaniments (for /mon-suivi/'s panel)
+            # is the one their closure and surveys give.
+            stale_next_survey=Exists(
+                Accompaniment.objects.filter(household=OuterRef("pk")).stale_next_surveys()
+            ),
             last_status=Subquery(last_change.values("to_status")[:1]),
             last_status_at=Subquery(last_change.values("at")[:1]),
         )
@@ -121,7 +126,8 @@ def _history_problems(household):
 def _accompaniment_problems(household):
     """Accompanied ⇔ one active accompaniment started after both documents were signed;
     post-autonomy ⇒ an accompaniment closed for autonomy or rehousing; the last visit and
-    contact stored on each accompaniment are the latest of its contacts."""
+    contact stored on each accompaniment are the latest of its contacts, and its next survey's
+    date the one its closure and surveys give."""
     status, n_active = household.status, household.n_active or 0
     problems = []
     if status == Status.ACCOMPANIED:
@@ -141,6 +147,11 @@ def _accompaniment_problems(household):
         problems.append(
             "dernière visite ou dernier contact enregistré sur l'accompagnement différent de "
             "ceux de ses contacts"
+        )
+    if household.stale_next_survey:
+        problems.append(
+            "date de la prochaine enquête post-autonomie enregistrée sur l'accompagnement "
+            "différente de celle que donnent sa clôture et ses enquêtes"
         )
     return problems
 

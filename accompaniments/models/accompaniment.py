@@ -57,8 +57,9 @@ class NextSurveyRound(Func):
     """The first of the rounds 1 to `rounds` without a survey of the accompaniment whose pk is
     the expression, NULL once every round is done: `CASE WHEN NOT EXISTS (… round = 1) THEN 1
     WHEN … ELSE NULL END`, each round's test an index-only probe of (accompaniment, round).
-    Written as SQL text rather than a `Case` of `Exists`: Django built and compiled those
-    subqueries on every request, several milliseconds of /mon-suivi/ (docs/performance.md)."""
+    Written as SQL text rather than a `Case` of `Exists`, which Django built and compiled for
+    each use (docs/performance.md). Used now to recompute and check the stored
+    `next_survey_on` (`refresh_next_surveys`, `stale_next_surveys`)."""
 
     output_field = IntegerField()
 
@@ -116,29 +117,32 @@ class AccompanimentQuerySet(models.QuerySet):
             | Q(household__in=households.filter(substitute=user))
         )
 
-    def with_next_survey(self):
-        """`next_survey` in SQL: `survey_round`, the first post-autonomy survey round not done
-        (NULL once every round is), and `survey_due_on`, 6 months × that round after the
-        closure. Each round's test is an index-only probe of (accompaniment, round). Like
-        `survey_schedule`, it means something only for an accompaniment closed otherwise than by
-        an exit (`surveys_due` keeps those)."""
-        return self.annotate(
-            survey_round=NextSurveyRound("pk", settings.POST_AUTONOMY_SURVEY_ROUNDS)
-        ).annotate(survey_due_on=AddMonths("closed_on", F("survey_round") * 6))
-
     def surveys_due(self, until=None):
-        """The accompaniments owing a post-autonomy survey (`with_next_survey`; by `until` when
-        given), the soonest due first: closed (neither by a departure nor an adhesion break,
-        which have no survey, like `survey_schedule`) of a household in post-autonomy."""
-        qs = (
-            self.closed()
-            .filter(household__status=Status.POST_AUTONOMY, closed_on__isnull=False)
-            .exclude(closure_reason__in=list(EXIT_OF_CLOSURE))
-            .with_next_survey()
+        """The accompaniments owing a post-autonomy survey (by `until` when given), the soonest
+        due first: closed (neither by a departure nor an adhesion break, which have no survey,
+        like `survey_schedule`) of a household in post-autonomy. Read from the stored
+        `next_survey_on` through its index, not computed for every closed accompaniment
+        (docs/performance.md, « The next survey's date, stored »)."""
+        qs = self.closed().filter(
+            household__status=Status.POST_AUTONOMY, next_survey_on__isnull=False
         )
-        # Every round done: no round, no due date (NULL, never ≤ a date either).
-        due = {"survey_due_on__isnull": False} if until is None else {"survey_due_on__lte": until}
-        return qs.filter(**due).order_by("survey_due_on", "-start", "-pk")
+        if until is not None:
+            qs = qs.filter(next_survey_on__lte=until)
+        return qs.order_by("next_survey_on", "-start", "-pk")
+
+    def refresh_next_surveys(self):
+        """Recomputes the stored `next_survey_on` from the closures and the surveys done (one
+        UPDATE): after surveys written in bulk (the demo), which `Survey.save` did not see."""
+        return self.update(next_survey_on=_owed_survey_on())
+
+    def stale_next_surveys(self):
+        """Those whose stored `next_survey_on` is not `next_survey`'s date: none, while every
+        closure and survey goes through its owners (read by `check_pipeline`)."""
+        never = Value(date.min)
+        return self.alias(
+            next_survey_stored=Coalesce("next_survey_on", never),
+            next_survey_found=Coalesce(_owed_survey_on(), never),
+        ).exclude(next_survey_stored=F("next_survey_found"))
 
     def with_cadence(self):
         """The cadence's due dates (docs/cadence.md), computed by the database from each
@@ -228,6 +232,21 @@ class AccompanimentQuerySet(models.QuerySet):
         )
         counts["up_to_date"] = counts["total"] - counts["overdue"] - counts["week"]
         return counts
+
+
+def _owed_survey_on():
+    """`next_survey`'s date as SQL: NULL unless closed otherwise than by an exit, then 6 months
+    × the first round without a survey after the closure (NULL once every round is done)."""
+    return Case(
+        When(
+            Q(closed_on__isnull=False) & ~Q(closure_reason__in=list(EXIT_OF_CLOSURE)),
+            then=AddMonths(
+                "closed_on", NextSurveyRound("pk", settings.POST_AUTONOMY_SURVEY_ROUNDS) * 6
+            ),
+        ),
+        default=None,
+        output_field=models.DateField(),
+    )
 
 
 def _latest_contacts():
@@ -335,12 +354,33 @@ class Accompaniment(models.Model):
     last_contact_on = models.DateField(
         "dernier contact ayant joint le ménage", null=True, editable=False
     )
+    # The due date of its next post-autonomy survey (`next_survey`), NULL when it owes none
+    # (open, closed by an exit, every round done): /mon-suivi/'s panel and the surveys page
+    # read the due ones through its index (docs/performance.md). Kept by `save`, `close_many`,
+    # `Survey.save` and `Survey.delete`; `refresh_next_surveys` after a bulk write; checked by
+    # check_pipeline.
+    next_survey_on = models.DateField("prochaine enquête post-autonomie", null=True, editable=False)
 
     objects = AccompanimentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "accompagnement"
         ordering = ["-start", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["next_survey_on"],
+                condition=Q(next_survey_on__isnull=False),
+                name="accompaniment_next_survey",
+            )
+        ]
+
+    def save(self, *args, **kwargs):
+        """Keeps `next_survey_on` (an accompaniment created or changed closed, as tests and
+        the admin may): the one place besides `close_many`, which writes in bulk."""
+        self.next_survey_on = self._owed_survey_on()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "next_survey_on"}
+        super().save(*args, **kwargs)
 
     def __str__(self):
         return f"Accompagnement {self.household.reference} du {self.start:%d/%m/%Y}"
@@ -666,6 +706,7 @@ class Accompaniment(models.Model):
         "closure_note",
         "closure_reason_detail",
         "closed_by",
+        "next_survey_on",
     ]
 
     @transaction.atomic
@@ -723,6 +764,7 @@ class Accompaniment(models.Model):
                 end_interview=acc.pk in interviewed,
                 **spec,
             )
+            acc.next_survey_on = acc._owed_survey_on({})  # a survey follows its closure
             moves.append((acc.household, status, move))
             events.append(event)
         Household.move_many(moves)  # its rules refuse before anything is written
@@ -821,15 +863,46 @@ class Accompaniment(models.Model):
         return rhythm.compliance(self.start, end, visits, contacts, self.rhythm)
 
     # --- post-autonomy survey (§7) ----------------------------------------------------
-    def survey_schedule(self):
-        """[(round, due_on, survey or None)]: 6 months after closure, then every 6 months."""
+    def survey_schedule(self, done=None):
+        """[(round, due_on, survey or None)]: 6 months after closure, then every 6 months.
+        `done`: {round: survey} when the caller read them."""
         if not self.closed_on or self.closure_reason in EXIT_OF_CLOSURE:
             return []
-        done = {s.round: s for s in self.surveys.all()}
+        if done is None:
+            done = {s.round: s for s in self.surveys.all()}
         return [
             (n, rhythm.add_months(self.closed_on, 6 * n), done.get(n))
             for n in range(1, settings.POST_AUTONOMY_SURVEY_ROUNDS + 1)
         ]
+
+    def _surveys_done(self):
+        return {s.round: s for s in Survey.objects.filter(accompaniment=self)}
+
+    def _owed_survey_on(self, done=None):
+        """`next_survey`'s date, or None. `done`: its surveys {round: survey}, read afresh when
+        not given (only for an accompaniment that may owe one)."""
+        if not self.closed_on or self.closure_reason in EXIT_OF_CLOSURE:
+            return None
+        if done is None:
+            done = self._surveys_done() if self.pk else {}
+        return next((due for _n, due, survey in self.survey_schedule(done) if not survey), None)
+
+    def record_survey(self):
+        """Keeps `next_survey_on` once one of its surveys is saved or deleted: the one place,
+        called by `Survey.save` and `Survey.delete`."""
+        self.next_survey_on = self._owed_survey_on()
+        Accompaniment.objects.filter(pk=self.pk).update(next_survey_on=self.next_survey_on)
+
+    @property
+    def next_survey_round(self):
+        """The round `next_survey_on` is the due date of (None when none is owed)."""
+        if self.next_survey_on is None or self.closed_on is None:
+            return None
+        rounds = range(1, settings.POST_AUTONOMY_SURVEY_ROUNDS + 1)
+        return next(
+            (n for n in rounds if rhythm.add_months(self.closed_on, 6 * n) == self.next_survey_on),
+            None,
+        )
 
     def next_survey(self):
         for n, due, survey in self.survey_schedule():

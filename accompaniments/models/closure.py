@@ -85,6 +85,15 @@ class Survey(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.accompaniment.record_survey()  # its next survey's date
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        self.accompaniment.record_survey()
+        return deleted
+
     class Meta:
         verbose_name = "enquête post-autonomie"
         ordering = ["accompaniment", "round"]

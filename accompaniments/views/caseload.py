@@ -91,7 +91,7 @@ def caseload(request):
         _surveys_due_qs(user, today, horizon_days=30)
         .select_related(None)
         .select_related("household")
-        .only(*PANEL_HOUSEHOLD)
+        .only("closed_on", "next_survey_on", *PANEL_HOUSEHOLD)
     )
     surveys_due = _survey_rows(surveys, today)
     log_households(
@@ -246,9 +246,9 @@ def _survey_rows(accompaniments, today):
     return [
         {
             "accompaniment": acc,
-            "round": acc.survey_round,
-            "due_on": acc.survey_due_on,
-            "late": acc.survey_due_on < today,
+            "round": acc.next_survey_round,
+            "due_on": acc.next_survey_on,
+            "late": acc.next_survey_on < today,
         }
         for acc in accompaniments
     ]

@@ -21,9 +21,11 @@ from accompaniments.models import (
     Survey,
 )
 from accompaniments.views.caseload import _surveys_due
+from caen_accompagnement.dates import add_months
 from diagnostics.models import Intensity
 from diagnostics.rhythms import RHYTHMS, rhythm_of
 from households.enums import Status
+from reporting.integrity import violations
 from tests.factories import HouseholdFactory
 
 from .factories import AccompanimentFactory, ContactFactory
@@ -216,10 +218,11 @@ def test_read_contacts_gives_the_annotated_cadence_and_the_same_compliance_in_on
         assert vars(result[1]) == vars(annotated.compliance(today))
 
 
-def test_with_next_survey_is_next_survey_for_every_pattern_of_rounds_done(settings):
-    """`AccompanimentQuerySet.with_next_survey` (what the caseload's and the surveys' pages
-    read) gives `next_survey`'s round and date for every subset of rounds done, gaps included,
-    and `surveys_due` keeps those due by a date (none after a departure), soonest first."""
+def test_the_stored_next_survey_is_next_survey_for_every_pattern_of_rounds_done(settings):
+    """The stored `next_survey_on` (what the caseload's and the surveys' pages read) and its
+    round are `next_survey`'s for every subset of rounds done, gaps included, and
+    `surveys_due` keeps those due by a date (none after a departure), soonest first; the SQL
+    that recomputes it in bulk (`refresh_next_surveys`, `stale_next_surveys`) agrees."""
     settings.POST_AUTONOMY_SURVEY_ROUNDS = 3
     closings = [D(2026, 8, 31), D(2027, 2, 28), D(2027, 3, 31)]
     subsets = [s for n in range(4) for s in itertools.combinations([1, 2, 3], n)]
@@ -227,19 +230,47 @@ def test_with_next_survey_is_next_survey_for_every_pattern_of_rounds_done(settin
         itertools.product(closings, subsets), [ClosureReason.AUTONOMY, ClosureReason.DEPARTURE]
     ):
         closed_with_surveys(HouseholdFactory(status=Status.POST_AUTONOMY), closed_on, reason, done)
-    rows = Accompaniment.objects.with_next_survey().prefetch_related("surveys")
+    rows = Accompaniment.objects.prefetch_related("surveys")
     python = {}
     for acc in rows:
         expected = acc.next_survey()
-        if acc.closure_reason == ClosureReason.AUTONOMY:
-            assert (acc.survey_round, acc.survey_due_on) == (expected or (None, None))
+        assert (acc.next_survey_round, acc.next_survey_on) == (expected or (None, None))
         if expected is not None:
             python[acc.pk] = expected
+    Accompaniment.objects.update(next_survey_on=None)
+    Accompaniment.objects.refresh_next_surveys()
+    assert {acc.pk: acc.next_survey_on for acc in rows} == dict(
+        Accompaniment.objects.values_list("pk", "next_survey_on")
+    )
     until = D(2027, 12, 31)
     due = Accompaniment.objects.surveys_due(until)
-    assert {acc.pk: (acc.survey_round, acc.survey_due_on) for acc in due} == {
+    assert {acc.pk: (acc.next_survey_round, acc.next_survey_on) for acc in due} == {
         pk: nxt for pk, nxt in python.items() if nxt[1] <= until
     }
-    dates = [acc.survey_due_on for acc in due]
+    dates = [acc.next_survey_on for acc in due]
     assert dates == sorted(dates) and len(dates) > 3
     assert len(Accompaniment.objects.surveys_due()) == len(python)
+    # The stored date (what `surveys_due` reads) is `next_survey`'s for every pattern, kept
+    # by `Survey.save` and `Survey.delete`, and the bulk refresh gives the same.
+    stored = dict(Accompaniment.objects.values_list("pk", "next_survey_on"))
+    assert stored == {acc.pk: (acc.next_survey() or (None, None))[1] for acc in rows}
+    assert not Accompaniment.objects.stale_next_surveys().exists()
+    Survey.objects.filter(round=2).delete()  # a queryset's delete: no `Survey.delete`
+    stale = set(Accompaniment.objects.stale_next_surveys())
+    assert stale and all(acc.closure_reason == ClosureReason.AUTONOMY for acc in stale)
+    message = (
+        "date de la prochaine enquête post-autonomie enregistrée sur l'accompagnement "
+        "différente de celle que donnent sa clôture et ses enquêtes"
+    )
+    reported = {reference for reference, problem in violations() if problem == message}
+    assert reported == {acc.household.reference for acc in stale}
+    Accompaniment.objects.refresh_next_surveys()
+    assert not Accompaniment.objects.stale_next_surveys().exists()
+    survey = Survey.objects.filter(
+        round=1, accompaniment__closure_reason=ClosureReason.AUTONOMY
+    ).first()
+    acc = survey.accompaniment
+    survey.delete()
+    acc.refresh_from_db()
+    assert acc.next_survey_on == acc.next_survey()[1] == add_months(acc.closed_on, 6)
+    assert not Accompaniment.objects.stale_next_surveys().exists()

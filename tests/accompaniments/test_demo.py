@@ -58,6 +58,9 @@ def test_demo_is_realistic_and_idempotent():
     # recomputed once (what the caseload sorts by).
     assert Accompaniment.objects.exclude(last_contact_on=None).exists()
     assert not Accompaniment.objects.stale_last_contacts().exists()
+    # And the surveys written in bulk: the next survey's date recomputed once.
+    assert Accompaniment.objects.exclude(next_survey_on=None).exists()
+    assert not Accompaniment.objects.stale_next_surveys().exists()
     assert any(a.cadence().urgency == OVERDUE for a in active)
     assert any(a.cadence().urgency != OVERDUE for a in active)
     assert any(a.is_extended for a in active)

@@ -327,6 +327,8 @@ def test_closure_on_departure_exits_the_programme(acc, social_worker):
     acc.household.refresh_from_db()
     assert acc.household.status == Status.EXITED and acc.household.exit_reason == "departure"
     assert acc.survey_schedule() == []
+    acc.refresh_from_db()
+    assert acc.next_survey_on is None  # no survey after an exit
 
 
 @pytest.mark.django_db
@@ -346,6 +348,9 @@ def test_survey_due_dates(settings, acc, social_worker):
         (3, D(2028, 2, 29)),
     ]
     assert acc.next_survey() == (1, D(2027, 2, 28))
+    # The closure stores it (what /mon-suivi/'s panel and the surveys page read).
+    acc.refresh_from_db()
+    assert (acc.next_survey_on, acc.next_survey_round) == (D(2027, 2, 28), 1)
 
 
 @pytest.mark.django_db
@@ -357,11 +362,15 @@ def test_survey_is_recorded_round_after_round(client, settings, acc, social_work
     url = reverse("accompaniments:survey_create", args=[acc.pk])
     answers = {"done_on": "2027-03-10", "rent_paid": "yes", "autonomy": "full"}
     client.post(url, answers)
+    acc.refresh_from_db()
+    assert (acc.next_survey_on, acc.next_survey_round) == (D(2027, 8, 31), 2)
     client.post(url, {**answers, "done_on": "2027-03-12"})
     assert [(s.round, s.due_on) for s in acc.surveys.all()] == [
         (1, D(2027, 2, 28)),
         (2, D(2027, 8, 31)),
     ]
+    acc.refresh_from_db()
+    assert acc.next_survey_on is None  # every round done
     response = client.get(url)
     assert response.status_code == 302  # every round done
     response = client.post(
