@@ -20,6 +20,7 @@ from caen_accompagnement.pagination import paginate
 from caen_accompagnement.versioning import STALE_MESSAGE
 
 from . import panels
+from .enums import Public, Status
 from .filters import HouseholdFilter
 from .forms import HouseholdForm, ReferentForm, StatusChangeForm, member_formset
 from .models import Household, HouseholdSource
@@ -48,6 +49,8 @@ def _list_rows(page):
     """The cells of each row, a dict a row, its link made once for the page: the template
     resolved a chain of model attributes and a `{% url %}` per cell (docs/performance.md)."""
     href = pk_href("households:detail")
+    # Labels from the choices once, not `get_…_display`, which rebuilds a dict of them a call.
+    publics, statuses = dict(Public.choices), dict(Status.choices)
     households = list(page)
     names, member_counts = Household.names_and_member_counts(households)
     sources = HouseholdSource.labels_of(households)
@@ -58,8 +61,8 @@ def _list_rows(page):
             "duplicate": household.has_open_duplicate,
             "name": names[household.pk],
             "size": str(household.size_from(member_counts[household.pk])),
-            "public": household.get_public_display(),
-            "status": household.get_status_display(),
+            "public": publics.get(household.public, household.public),
+            "status": statuses.get(household.status, household.status),
             "status_changed_at": household.status_changed_at,
             "sources": sources[household.pk],
             "referent": str(household.referent) if household.referent else "—",

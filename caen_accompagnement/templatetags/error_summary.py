@@ -29,7 +29,9 @@ def _forms(value, depth=0):
         yield value
     elif depth < MAX_DEPTH and isinstance(value, list | tuple | dict):
         for item in value.values() if isinstance(value, dict) else value:
-            yield from _forms(item, depth + 1)
+            # A list page's rows are hundreds of texts: no generator made for each.
+            if isinstance(item, BaseForm | BaseFormSet | list | tuple | dict):
+                yield from _forms(item, depth + 1)
 
 
 def _form_entries(form):

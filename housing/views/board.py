@@ -8,6 +8,7 @@ from accounts import policy
 from audit.models import log_households
 from caen_accompagnement.hrefs import pk_href
 from caen_accompagnement.templatetags.fr_format import format_euros
+from households.enums import Quartier
 from households.models import Household
 
 from ..models import (
@@ -86,12 +87,13 @@ def letting_board(request):
         }
         for proposal in pending
     ]
+    quartiers = dict(Quartier.choices)  # not `get_quartier_display`: a dict built a call
     soon_rows = [
         {
             "available_from": _day(dwelling.available_from),
             "reference": dwelling.reference,
             "address": dwelling.address,
-            "quartier": dwelling.get_quartier_display(),
+            "quartier": quartiers.get(dwelling.quartier, dwelling.quartier),
             "typology": dwelling.typology,
             "total_cost": format_euros(dwelling.total_cost),
         }

@@ -7,6 +7,7 @@ from audit.models import Action, log
 from audit.once import submitted_once
 from caen_accompagnement.pagination import paginate
 from caen_accompagnement.templatetags.fr_format import format_euros
+from households.enums import Quartier
 
 from .. import imports
 from ..filters import DwellingFilter
@@ -44,12 +45,14 @@ def dwelling_list(request):
 def _dwelling_rows(dwellings):
     """The cells of each row of the stock list, formatted once here rather than by the template
     (50 rows a page, ten cells each, with `|euros`, `|date` and `{% if %}` chains: two thirds of
-    the page's rendering; the same choice as the households list, docs/performance.md)."""
+    the page's rendering; the same choice as the households list, docs/performance.md). The
+    labels from the choices once, not `get_quartier_display`, which rebuilds a dict a call."""
+    quartiers = dict(Quartier.choices)
     return [
         {
             "reference": d.reference,
             "address": d.address,
-            "quartier": d.get_quartier_display(),
+            "quartier": quartiers.get(d.quartier, d.quartier),
             "typology": d.typology,
             "kind": "collectif" if d.is_collective else "individuel",
             "floor": "RDC" if d.floor == 0 else str(d.floor),
