@@ -9,6 +9,7 @@ from audit.models import Action, AuditEntry
 from coordination.models import AgendaItem, ItemKind, Meeting
 from diagnostics.enums import Severity
 from households.enums import Status
+from households.models import Household
 from tests.factories import HouseholdFactory, make_user
 
 from .factories import DiagnosticFactory, add_obstacle, ready_to_submit
@@ -181,3 +182,22 @@ def test_worklist_counts_the_current_drafts_and_transmitted_of_the_workers_house
     assert "3 brouillons" in html and "1 diagnostic transmis" in html
     assert len(response.context["in_progress"]) == 3
     assert len(response.context["awaiting_review"]) == 1
+
+
+def test_the_manager_s_worklist_counts_every_household_s_diagnostics_but_the_archived(
+    client, social_worker, other_social_worker, ccas_manager
+):
+    """The direction's sections are scoped by the diagnostics' own policy filter (an anti join
+    on the archived households, docs/performance.md): every worker's, an archived file left
+    out of the lists and of the counts."""
+    for worker in (social_worker, other_social_worker):
+        DiagnosticFactory(household__referent=worker)
+        ready_to_submit(DiagnosticFactory(household__referent=worker)).submit(by=worker)
+    archived = DiagnosticFactory(household__referent=social_worker)
+    Household.objects.filter(pk=archived.household_id).update(status=Status.ARCHIVED)
+    client.force_login(ccas_manager)
+    response = client.get(reverse("diagnostics:list"))
+    html = response.content.decode()
+    assert "2 brouillons" in html and "2 diagnostics transmis" in html
+    assert archived.pk not in {d.pk for d in response.context["in_progress"]}
+    assert len(response.context["awaiting_review"]) == 2
