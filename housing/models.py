@@ -419,10 +419,12 @@ class Rehousing(models.Model):
         self.save(update_fields=["glided_on", "glide_recorded_by"])
 
 
-def stays_in_place(household) -> bool:
+def stays_in_place(household, rehousings=None) -> bool:
     """An eviction-prevention household with no rehousing stays in its dwelling
-    (docs/domain.md §1.2)."""
-    return household.public == Public.EVICTION_THREAT and not household.rehousings.exists()
+    (docs/domain.md §1.2). `rehousings`: its rehousings, when the caller read them."""
+    if household.public != Public.EVICTION_THREAT:
+        return False
+    return not (household.rehousings.exists() if rehousings is None else rehousings)
 
 
 class DocumentKind(models.TextChoices):

@@ -24,7 +24,7 @@ def household_panel(user, household, link=True):
         "documents": documents,
         "convention": latest.get(DocumentKind.CONVENTION),
         "contract": latest.get(DocumentKind.CONTRACT),
-        "stays_in_place": not rehousings and stays_in_place(household),
+        "stays_in_place": stays_in_place(household, rehousings),
         "both_signed": signed_for_lease(
             latest, max(rehousings, key=lambda r: (r.lease_start, r.pk), default=None)
         ),

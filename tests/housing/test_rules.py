@@ -237,6 +237,9 @@ def test_eviction_prevention_household_staying_in_place_needs_no_rehousing(letti
     # A later move to cheaper housing is a rehousing like any other.
     record(staying, letting_officer, solution=Solution.DIRECT, dwelling=DwellingFactory())
     assert not stays_in_place(staying)
+    # With the rehousings the caller read (the household file's panel): the same answer.
+    assert not stays_in_place(staying, list(staying.rehousings.all()))
+    assert stays_in_place(staying, []) and not stays_in_place(other, [])
 
 
 def test_both_signed_looks_at_the_latest_versions():
