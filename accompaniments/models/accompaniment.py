@@ -133,7 +133,7 @@ class AccompanimentQuerySet(models.QuerySet):
     def refresh_next_surveys(self):
         """Recomputes the stored `next_survey_on` from the closures and the surveys done (one
         UPDATE): after surveys written in bulk (the demo), which `Survey.save` did not see."""
-        return self.update(next_survey_on=_owed_survey_on())
+        return self.update(next_survey_on=_owed_survey_on_sql())
 
     def stale_next_surveys(self):
         """Those whose stored `next_survey_on` is not `next_survey`'s date: none, while every
@@ -141,7 +141,7 @@ class AccompanimentQuerySet(models.QuerySet):
         never = Value(date.min)
         return self.alias(
             next_survey_stored=Coalesce("next_survey_on", never),
-            next_survey_found=Coalesce(_owed_survey_on(), never),
+            next_survey_found=Coalesce(_owed_survey_on_sql(), never),
         ).exclude(next_survey_stored=F("next_survey_found"))
 
     def with_cadence(self):
@@ -234,7 +234,7 @@ class AccompanimentQuerySet(models.QuerySet):
         return counts
 
 
-def _owed_survey_on():
+def _owed_survey_on_sql():
     """`next_survey`'s date as SQL: NULL unless closed otherwise than by an exit, then 6 months
     × the first round without a survey after the closure (NULL once every round is done)."""
     return Case(
@@ -375,8 +375,9 @@ class Accompaniment(models.Model):
         ]
 
     def save(self, *args, **kwargs):
-        """Keeps `next_survey_on` (an accompaniment created or changed closed, as tests and
-        the admin may): the one place besides `close_many`, which writes in bulk."""
+        """Keeps `next_survey_on` whenever the accompaniment itself is saved (created or
+        changed closed, as tests and the admin may); `close_many`, which writes in bulk, and
+        `record_survey` keep it otherwise."""
         self.next_survey_on = self._owed_survey_on()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "next_survey_on"}
