@@ -21,6 +21,7 @@ print(json.dumps({
     "db": {k: str(db.get(k)) for k in ("ENGINE", "NAME", "HOST", "PORT", "USER")},
     "atomic": db["ATOMIC_REQUESTS"],
     "health_checks": db["CONN_HEALTH_CHECKS"],
+    "db_options": {k: v for k, v in db.get("OPTIONS", {}).items() if k != "options"},
     "cache": settings.CACHES["default"],
     "broker": settings.CELERY_BROKER_URL,
     "eager": settings.CELERY_TASK_ALWAYS_EAGER,
@@ -53,6 +54,7 @@ VARIABLES = (
     "CSRF_TRUSTED_ORIGINS",
     "TRUSTED_PROXIES",
     "SESSION_REFRESH_SECONDS",
+    "DB_PREPARED_STATEMENTS",
 )
 
 
@@ -158,6 +160,35 @@ def test_postgresql_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_prepared_statements_are_on_for_postgresql_and_one_variable_away():
+    url = "postgres://caen@db.interne:5432/caen_prod"
+    on = settings_with(SECRET_KEY="k", DATABASE_URL=url)["db_options"]
+    assert on == {"server_side_binding": True, "prepare_threshold": 2}
+    off = settings_with(SECRET_KEY="k", DATABASE_URL=url, DB_PREPARED_STATEMENTS="0")
+    assert off["db_options"] == {}  # behind PgBouncer in transaction mode
+    assert settings_with(SECRET_KEY="k")["db_options"] == {}  # SQLite
+
+
+@pytest.mark.django_db
+def test_a_statement_run_again_on_a_connection_is_prepared(social_worker):
+    """PostgreSQL parses (and, once its generic plan is as good, plans) a page's statements
+    once per connection instead of on every run (docs/performance.md, « Prepared
+    statements »): from its second run, a query is a prepared statement of the session."""
+    require_postgresql("instructions préparées de PostgreSQL")
+    from accounts.models import User
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    for _ in range(3):
+        assert User.objects.filter(email=social_worker.email).count() == 1
+    assert any(
+        '"accounts_user"' in statement and "$1" in statement for statement in prepared()
+    ), prepared()
 
 
 @pytest.mark.django_db
