@@ -186,9 +186,8 @@ def test_a_statement_run_again_on_a_connection_is_prepared(social_worker):
 
     for _ in range(3):
         assert User.objects.filter(email=social_worker.email).count() == 1
-    assert any(
-        '"accounts_user"' in statement and "$1" in statement for statement in prepared()
-    ), prepared()
+    statements = prepared()
+    assert any('"accounts_user"' in s and "$1" in s for s in statements), statements
 
 
 @pytest.mark.django_db
