@@ -11,6 +11,7 @@ from accounts.models import User
 from audit.models import log_households
 from caen_accompagnement.hrefs import pk_href
 from caen_accompagnement.pagination import PAGE_SIZE, paginate
+from caen_accompagnement.templatetags.fr_format import format_day
 from households.models import Household
 
 from ..cadence import DUE_THIS_WEEK, OVERDUE, UP_TO_DATE
@@ -164,12 +165,12 @@ def _card(acc, cadence, names, urls):
         "border": URGENCY_BORDERS[urgency],
         "badge_class": URGENCY_BADGES[urgency],
         "badge": f"{cadence.urgency_label} ({days_late} j)" if days_late else cadence.urgency_label,
-        "visit_due": _day(cadence.visit_due),
+        "visit_due": format_day(cadence.visit_due),
         "visit_overdue": cadence.visit_overdue,
-        "call_due": _day(cadence.call_due),
+        "call_due": format_day(cadence.call_due),
         "call_overdue": cadence.call_overdue,
-        "last_visit": _day(acc.last_visit_on) or "aucune",
-        "last_contact": _day(acc.last_contact_on) or "aucun",
+        "last_visit": format_day(acc.last_visit_on) or "aucune",
+        "last_contact": format_day(acc.last_contact_on) or "aucun",
         "signals": f"{signals} signalement{pluralize(signals)}" if signals else "",
     }
 
@@ -181,11 +182,6 @@ URGENCY_BADGES = {
     DUE_THIS_WEEK: "text-bg-warning",
     UP_TO_DATE: "text-bg-success",
 }
-
-
-def _day(value):
-    """A date as `|date:"d/m/Y"` prints it ("" for none)."""
-    return f"{value:%d/%m/%Y}" if value else ""
 
 
 # Each panel shows at most PANEL_SIZE items, the most pressing first, and says how many there

@@ -12,6 +12,11 @@ register = template.Library()
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 
 
+def format_day(value):
+    """A date as `|date:"d/m/Y"` prints it ("" for none): a list's rows formatted by its view."""
+    return f"{value:%d/%m/%Y}" if value else ""
+
+
 def format_euros(value, decimals=2):
     if value is None or value == "":
         return "—"

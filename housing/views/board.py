@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts import policy
 from audit.models import log_households
 from caen_accompagnement.hrefs import pk_href
-from caen_accompagnement.templatetags.fr_format import format_euros
+from caen_accompagnement.templatetags.fr_format import format_day, format_euros
 from households.enums import Quartier
 from households.models import Household
 
@@ -68,20 +68,20 @@ def letting_board(request):
     pathway = pk_href("housing:pathway")
     glide_rows = [
         {
-            "planned": _day(rehousing.planned_glide_date),
+            "planned": format_day(rehousing.planned_glide_date),
             "late": rehousing.planned_glide_date < today,
             "href": pathway(rehousing.household_id),
             "reference": rehousing.household.reference,
             "initials": initials[rehousing.household_id],
             "place": rehousing.place_label,
-            "lease_start": _day(rehousing.lease_start),
+            "lease_start": format_day(rehousing.lease_start),
         }
         for rehousing in glides
     ]
     pending_rows = [
         {
             "dwelling": proposal.dwelling.reference,
-            "proposed_on": _day(timezone.localtime(proposal.proposed_at)),
+            "proposed_on": format_day(timezone.localtime(proposal.proposed_at)),
             "href": pathway(proposal.household_id),
             "reference": proposal.household.reference,
         }
@@ -90,7 +90,7 @@ def letting_board(request):
     quartiers = dict(Quartier.choices)  # not `get_quartier_display`: a dict built a call
     soon_rows = [
         {
-            "available_from": _day(dwelling.available_from),
+            "available_from": format_day(dwelling.available_from),
             "reference": dwelling.reference,
             "address": dwelling.address,
             "quartier": quartiers.get(dwelling.quartier, dwelling.quartier),
@@ -112,8 +112,3 @@ def letting_board(request):
             "pending_rows": pending_rows,
         },
     )
-
-
-def _day(day):
-    """A date as the template's `|date:"d/m/Y"` writes it ("" for none)."""
-    return f"{day:%d/%m/%Y}" if day else ""

@@ -6,7 +6,7 @@ from accounts import policy
 from audit.models import Action, log
 from audit.once import submitted_once
 from caen_accompagnement.pagination import paginate
-from caen_accompagnement.templatetags.fr_format import format_euros
+from caen_accompagnement.templatetags.fr_format import format_day, format_euros
 from households.enums import Quartier
 
 from .. import imports
@@ -59,7 +59,7 @@ def _dwelling_rows(dwellings):
             "lift": d.has_lift,
             "rent": format_euros(d.rent),
             "charges": format_euros(d.charges),
-            "available_from": f"{d.available_from:%d/%m/%Y}" if d.available_from else "—",
+            "available_from": format_day(d.available_from) or "—",
             "landlord": d.landlord,
             "state": "Loué" if d.is_let else "Proposé" if d.has_open_proposal else "Disponible",
         }
