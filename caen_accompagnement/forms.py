@@ -85,14 +85,14 @@ class FormRenderer(DjangoTemplates):
 def _select(widget):
     text = Context(autoescape=True)  # `{{ value }}`'s localisation and escaping
     parts = [f'<select name="{render_value_in_context(widget["name"], text)}"']
-    parts.append(_attrs(widget["attrs"], text))
+    parts.append(attrs_html(widget["attrs"], text))
     parts.append(">")
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
             parts.append(f'\n  <optgroup label="{render_value_in_context(group_name, text)}">')
         for option in options:
             parts.append(f'\n  <option value="{_as_s(option["value"])}"')
-            parts.append(_attrs(option["attrs"], text))
+            parts.append(attrs_html(option["attrs"], text))
             # select_option.html ends with a newline, which the include keeps
             parts.append(f">{render_value_in_context(option['label'], text)}</option>\n")
         if group_name:
@@ -101,7 +101,7 @@ def _select(widget):
     return "".join(parts)
 
 
-def _attrs(attrs, text):
+def attrs_html(attrs, text):
     """django/forms/widgets/attrs.html."""
     return "".join(
         f" {render_value_in_context(name, text)}" + ("" if value is True else f'="{_as_s(value)}"')
