@@ -234,7 +234,9 @@ def record_decisions(items, *, share=None):
             checked_texts=checked,
         )
         decided.add(item.pk)
-        decision = Decision(item=item, outcome=outcome, reason=reason, recorded_by=by)
+        decision = Decision(
+            item=item, meeting=meeting, outcome=outcome, reason=reason, recorded_by=by
+        )
         decision.recorded_at = at or decision.recorded_at
         decisions.append(decision)
         if item.kind in (ItemKind.MANUAL, ItemKind.REVIEW):

@@ -6,7 +6,7 @@ same row (a fixed number of queries, whatever the number of households), and yie
 prints them.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 
 from accompaniments.enums import EXIT_OF_CLOSURE, AccompanimentStatus
 from accompaniments.models import Accompaniment
@@ -69,6 +69,8 @@ def annotated_households():
                 decisions.filter(outcome__in=[Outcome.ADMITTED, Outcome.NOT_ADMITTED])
             ),
             on_level_agenda=Exists(coming_level_item),
+            # The meeting stored on its decisions (for /cellule/'s counts) is their item's.
+            decision_off_its_meeting=Exists(decisions.exclude(meeting=F("item__meeting"))),
             has_transmitted=Exists(
                 Diagnostic.objects.filter(household=OuterRef("pk")).exclude(
                     status=DiagnosticStatus.DRAFT
@@ -106,6 +108,11 @@ def check(household):
         *_accompaniment_problems(household),
         *_level_problems(household),
         *_decision_problems(household),
+        *(
+            ["décision rattachée à une autre réunion que celle de son point d'ordre du jour"]
+            if household.decision_off_its_meeting
+            else []
+        ),
     ]
 
 

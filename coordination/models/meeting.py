@@ -70,13 +70,14 @@ class MeetingQuerySet(models.QuerySet):
 
     def with_item_counts(self):
         """`n_items` (the agenda's points) and `n_decisions` (those decided) of each meeting,
-        as correlated counts probing the (meeting) and (item) indexes: on a sorted, LIMITed page
-        PostgreSQL computes them for the page's meetings only, after the sort. Joining every
-        agenda item and decision and grouping by meeting read them all (13,000 at 10,000
-        households: 11 ms a view of /cellule/, docs/performance.md)."""
+        as correlated counts on the items' and the decisions' (meeting) indexes: on a sorted,
+        LIMITed page PostgreSQL computes them for the page's meetings only, after the sort.
+        Joining every agenda item and decision and grouping by meeting read them all (13,000
+        at 10,000 households: 11 ms a view of /cellule/); probing each point of a meeting for
+        its decision, 8 ms for the ten past cellules of /cellule/ (docs/performance.md)."""
         items = AgendaItem.objects.filter(meeting=models.OuterRef("pk"))
-        decided = models.Exists(Decision.objects.filter(item=models.OuterRef("pk")))
-        return self.annotate(n_items=count_of(items), n_decisions=count_of(items.filter(decided)))
+        decisions = Decision.objects.filter(meeting=models.OuterRef("pk"))
+        return self.annotate(n_items=count_of(items), n_decisions=count_of(decisions))
 
     def comites_visible_to(self, user):
         """Comités de suivi: every one for the roles of "comite.view" (the DDCS included)."""
@@ -605,6 +606,12 @@ class Decision(models.Model):
     """One decision per agenda item, attributable, frozen once the minutes are approved."""
 
     item = models.OneToOneField(AgendaItem, on_delete=models.PROTECT, related_name="decision")
+    # The item's meeting, kept here (`save`, `record_decisions`) so that a meeting's decisions
+    # are counted on one index rather than by probing each of its points (`with_item_counts`);
+    # an item never changes meeting, and `check_pipeline` checks the two agree.
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="decisions", editable=False
+    )
     outcome = models.CharField("décision", max_length=20, choices=Outcome.choices)
     level = models.PositiveSmallIntegerField(
         "niveau de diagnostic",
@@ -634,6 +641,10 @@ class Decision(models.Model):
 
     def __str__(self):
         return self.summary
+
+    def save(self, *args, **kwargs):
+        self.meeting_id = self.item.meeting_id
+        super().save(*args, **kwargs)
 
     @property
     def summary(self):

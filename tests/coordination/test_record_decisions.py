@@ -73,6 +73,7 @@ def test_a_batch_records_the_decisions_moves_the_households_and_reviews_the_diag
             decision.reason,
         )
         assert decision.recorded_at == at
+        assert decision.meeting_id == meeting.pk  # kept for /cellule/'s counts
     diagnostic.refresh_from_db()
     assert (diagnostic.status, diagnostic.reviewed_at) == (DiagnosticStatus.REVIEWED, at)
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accompaniments.models import Accompaniment
 from coordination.actions import do_record_decision
 from coordination.enums import ItemKind, Outcome
-from coordination.models import Meeting
+from coordination.models import Decision, Meeting
 from diagnostics.models import start_diagnostic
 from households.enums import Public, Status
 from housing.models import AgreementDocument, DocumentKind, Rehousing, Solution
@@ -194,3 +194,22 @@ def test_queries_do_not_grow_with_the_households(letting_officer):
     for _ in range(6):
         HouseholdFactory(status=Status.ACCOMPANIED).record_creation(by=letting_officer)
     assert measure() == (few, found * 7)
+
+
+def test_a_decision_kept_on_another_meeting_than_its_item_s_is_found(
+    cellule, ccas_manager, social_worker, letting_officer, debt_officer
+):
+    """`Decision.meeting` (for /cellule/'s counts) is its item's meeting, as its owners write
+    it; moved by hand, check_pipeline says so."""
+    household = accompanied_through_the_owners(
+        cellule, ccas_manager, social_worker, letting_officer, debt_officer
+    )
+    decisions = Decision.objects.filter(item__household=household)
+    assert decisions.count() == 2
+    assert all(d.meeting_id == d.item.meeting_id for d in decisions)
+    assert [m for ref, m in violations() if ref == household.reference] == []
+    other = cellule(days_ago=100)
+    decisions.filter(outcome=Outcome.LEVEL).update(meeting=other)
+    assert [m for ref, m in violations() if ref == household.reference] == [
+        "décision rattachée à une autre réunion que celle de son point d'ordre du jour"
+    ]
