@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -9,7 +10,9 @@ from accounts.policy import action_required
 from audit.models import Action, log
 from audit.once import submitted_once
 from caen_accompagnement.forms import add_errors, flash_errors
+from caen_accompagnement.hrefs import pk_href
 from caen_accompagnement.pagination import paginate
+from caen_accompagnement.templatetags.fr_format import format_day
 
 from .. import agenda as agenda_module
 from ..actions import eviction_share
@@ -33,20 +36,32 @@ from .base import _meeting, _minutes_qs
 @action_required("minutes.view")
 def meeting_list(request):
     user = request.user
-    minutes = _minutes_qs(user).order_by("-meeting__date", "-number")
-    context = {"minutes": minutes}
+    minutes = (
+        _minutes_qs(user)
+        .select_related(None)
+        .select_related("meeting")
+        .only("number", "correction", "approved_at", "meeting__kind", "meeting__date")
+        .order_by("-meeting__date", "-number")
+    )
+    context = {"minutes_rows": _minutes_rows(minutes)}
     if not policy.can(user, "meeting.view"):
         # DDCS / Département: approved minutes and the comités de suivi, nothing of the files.
         context["comites"] = Meeting.objects.comites_visible_to(user).order_by("-date")
         return render(request, "coordination/minutes_list.html", context)
     now = timezone.now()
-    meetings = Meeting.objects.visible_to(user).with_item_counts()
+    meetings = (
+        Meeting.objects.visible_to(user)
+        .with_item_counts()
+        .only("kind", "date", "place", "agenda_published_at", "minutes_approved_at")
+    )
     can_plan = policy.can(user, "cellule.convene")
+    # Ten a page, the latest first: their counts are computed for the page's ten only.
+    past = paginate(request, meetings.cellules().past(now), "page_passees", per_page=10)
     context.update(
-        upcoming=meetings.cellules().upcoming(now),
-        # Ten a page, the latest first: their counts are computed for the page's ten only.
-        past=paginate(request, meetings.cellules().past(now), "page_passees", per_page=10),
-        comites=meetings.comites().order_by("-date"),
+        upcoming_rows=_meeting_rows(meetings.cellules().upcoming(now)),
+        past=past,
+        past_rows=_meeting_rows(past),
+        comite_rows=_meeting_rows(meetings.comites().order_by("-date")),
         can_plan=can_plan,
         no_cellule_next_quarter=can_plan and next_quarter_gap(now),
         no_comite_this_year=policy.can(user, "meeting.plan")
@@ -54,6 +69,57 @@ def meeting_list(request):
         share=eviction_share() if can_plan else None,
     )
     return render(request, "coordination/list.html", context)
+
+
+def _meeting_rows(meetings):
+    """The cells of each meeting's row, formatted here: the template resolved a chain of
+    attributes, a `|date` and a `{% url %}` in each (docs/performance.md)."""
+    rows = []
+    for meeting in meetings:
+        local = timezone.localtime(meeting.date)
+        if meeting.kind == MeetingKind.COMITE:
+            agenda = decisions = "—"
+        else:
+            decisions = f"{meeting.n_decisions} / {meeting.n_items}"
+            if meeting.agenda_published_at:
+                agenda = f"Publié ({meeting.n_items} point{pluralize(meeting.n_items)})"
+            else:
+                agenda = "En préparation"
+        approved = meeting.minutes_approved_at
+        rows.append(
+            {
+                "href": meeting.get_absolute_url(),
+                "label": meeting.label,
+                "time": f"{local:%H:%M}",
+                "place": meeting.place,
+                "agenda": agenda,
+                "decisions": decisions,
+                "minutes": f"Approuvé le {format_day(timezone.localtime(approved))}"
+                if approved
+                else "—",
+            }
+        )
+    return rows
+
+
+def _minutes_rows(minutes):
+    """The approved minutes' rows, formatted here (as `_meeting_rows`)."""
+    href = pk_href("coordination:minutes_download")
+    rows = []
+    for version in minutes:
+        day = format_day(timezone.localtime(version.meeting.date))
+        later = f" (version {version.number})" if version.number > 1 else ""
+        rows.append(
+            {
+                "meeting": version.meeting.label,
+                "number": version.number,
+                "correction": version.correction,
+                "approved": format_day(timezone.localtime(version.approved_at)),
+                "href": href(version.pk),
+                "link": f"Télécharger le compte rendu du {day}{later} (PDF)",
+            }
+        )
+    return rows
 
 
 # --- calendar and members -------------------------------------------------------------------
