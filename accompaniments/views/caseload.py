@@ -3,7 +3,8 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Q, Window
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import dateformat, timezone
 
 from accounts import policy
 from accounts.enums import Role
@@ -19,8 +20,11 @@ from ..models import (
     Accompaniment,
     Extension,
     ExtensionStatus,
+    MessageKind,
+    ReminderChannel,
     Signal,
     SignalKind,
+    VisitKind,
 )
 from .visits import caseload_visits
 
@@ -95,6 +99,7 @@ def caseload(request):
         .only("closed_on", "next_survey_on", *PANEL_HOUSEHOLD)
     )
     surveys_due = _survey_rows(surveys, today)
+    visits = caseload_visits(user, referent_id)  # planned visits (docs/reminders.md)
     log_households(
         request,
         [acc.household for acc, _ in page]
@@ -121,7 +126,8 @@ def caseload(request):
             "pending_extensions": pending_extensions,
             "pending_extensions_total": pending_extensions_total,
             "saved_draft": request.GET.get("brouillon_enregistre", ""),
-            **caseload_visits(user, referent_id),  # planned visits (docs/reminders.md)
+            **visits,
+            **_panel_rows(open_signals, pending_extensions, surveys_due, visits, is_manager),
         },
     )
 
@@ -182,6 +188,74 @@ URGENCY_BADGES = {
     DUE_THIS_WEEK: "text-bg-warning",
     UP_TO_DATE: "text-bg-success",
 }
+
+
+def _panel_rows(signals, extensions, surveys, visits, is_manager):
+    """The panels' items as the text and links they show, formatted here (as the cards): a
+    `get_absolute_url`, a `|date` and a chain of attributes in each item of six panels were
+    some 3 ms of the page. `visits`: `caseload_visits`'s lists."""
+    detail = pk_href("accompaniments:detail")
+    contact = pk_href("accompaniments:contact_create")
+    signal_href = pk_href("accompaniments:signal_detail")
+    signal_kinds, visit_kinds = dict(SignalKind.choices), dict(VisitKind.choices)
+    message_kinds, channels = dict(MessageKind.choices), dict(ReminderChannel.choices)
+
+    def at(value, pattern="d/m/Y à H:i"):
+        return dateformat.format(timezone.localtime(value), pattern)
+
+    def link(accompaniment):
+        return {"href": detail(accompaniment.pk), "reference": accompaniment.household.reference}
+
+    return {
+        "signal_rows": [
+            {
+                "href": signal_href(signal.pk),
+                "text": f"{signal_kinds.get(signal.kind, signal.kind)} — "
+                f"{signal.household.reference}",
+                "day": format_day(timezone.localtime(signal.created_at)),
+            }
+            for signal in signals
+        ],
+        "extension_rows": [
+            link(extension.accompaniment) | {"until": format_day(extension.until)}
+            for extension in extensions
+        ],
+        "survey_rows": [
+            link(survey["accompaniment"])
+            | {"round": survey["round"], "due": format_day(survey["due_on"])}
+            | {"late": survey["late"]}
+            for survey in surveys
+        ],
+        "missed_rows": [
+            link(visit.accompaniment)
+            | {
+                "what": f"{visit_kinds.get(visit.kind, visit.kind).lower()} du {at(visit.starts_at)}",
+                "contact_href": "" if is_manager else contact(visit.accompaniment_id),
+                "move_href": reverse(
+                    "accompaniments:visit_move", args=[visit.accompaniment_id, visit.pk]
+                ),
+            }
+            for visit in visits["missed_visits"]
+        ],
+        "failed_rows": [
+            link(message.visit.accompaniment)
+            | {
+                "what": f"{message_kinds.get(message.kind, message.kind).lower()} par "
+                f"{channels.get(message.channel, message.channel)} du rendez-vous du "
+                f"{at(message.visit.starts_at)} — échec après {message.tries} "
+                f"essai{pluralize(message.tries)} ({message.error})",
+            }
+            for message in visits["failed_visit_messages"]
+        ],
+        "upcoming_rows": [
+            link(visit.accompaniment)
+            | {
+                "when": at(visit.starts_at, "l d/m à H:i"),
+                "kind": visit_kinds.get(visit.kind, visit.kind).lower(),
+            }
+            for visit in visits["upcoming_visits"]
+        ],
+    }
 
 
 # Each panel shows at most PANEL_SIZE items, the most pressing first, and says how many there

@@ -301,7 +301,13 @@ def test_failed_sends_are_retried_then_shown_on_the_caseload_and_the_file(
     client.force_login(social_worker)
     page = html.unescape(client.get(reverse("accompaniments:caseload")).content.decode())
     assert "Rappels non envoyés aux ménages (1)" in page
-    assert acc.household.reference in page.split('id="failed-visit-messages"')[1]
+    panel = page.split('id="failed-visit-messages"')[1]
+    assert acc.household.reference in panel
+    at = timezone.localtime(message.visit.starts_at)
+    assert (
+        f"rappel par SMS du rendez-vous du {at:%d/%m/%Y à %H:%M} — échec après 2 essais "
+        f"({message.error}). Prévenez le ménage autrement." in " ".join(panel.split())
+    )
     file_page = html.unescape(client.get(acc.household.get_absolute_url()).content.decode())
     assert "Rappel par SMS : échec" in file_page
 
@@ -320,9 +326,12 @@ def test_a_visit_passed_without_contact_shows_on_the_caseload_the_next_morning(
         client.force_login(social_worker)
         response = client.get(url)
         assert response.context["missed_visits"] == [visit]
-        assert "Rendez-vous passés sans contact saisi (1)" in html.unescape(
-            response.content.decode()
-        )
+        page = html.unescape(response.content.decode())
+        assert "Rendez-vous passés sans contact saisi (1)" in page
+        at = timezone.localtime(visit.starts_at)
+        assert f"visite à domicile du {at:%d/%m/%Y à %H:%M}" in page
+        assert reverse("accompaniments:visit_move", args=[acc.pk, visit.pk]) in page
+        assert reverse("accompaniments:contact_create", args=[acc.pk]) in page
         # A contact logged that day (even without the form) clears it.
         ContactFactory(accompaniment=acc, kind=ContactKind.HOME_VISIT, at=later_that_day)
         assert client.get(url).context["missed_visits"] == []
