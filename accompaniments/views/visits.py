@@ -157,11 +157,7 @@ def caseload_visits(user, referent_id=None, now=None):
     now = now or timezone.now()
     # Only what the panels show (a household's reference: its id and creation date, never its
     # whole row): these small queries cost mostly in the columns read (docs/performance.md).
-    visits = (
-        PlannedVisit.objects.of_caseload(user, referent_id)
-        .select_related("accompaniment__household")
-        .only(*VISIT_PANEL_FIELDS)
-    )
+    visits = PlannedVisit.objects.of_caseload(user, referent_id)
     failed = (
         VisitMessage.objects.failed()
         .filter(caseload_q(user, referent_id, prefix="visit__"), visit__starts_at__gte=now - WEEK)
@@ -169,7 +165,11 @@ def caseload_visits(user, referent_id=None, now=None):
         .only("kind", "channel", "tries", "error", *(f"visit__{f}" for f in VISIT_PANEL_FIELDS))
         .order_by("-created_at")
     )
-    shown = list(visits.missed_or_upcoming(now, now + WEEK, size=50))
+    shown = list(
+        visits.missed_or_upcoming(now, now + WEEK, size=50)
+        .select_related("accompaniment__household")
+        .only(*VISIT_PANEL_FIELDS)
+    )
     return {
         "missed_visits": [v for v in reversed(shown) if v.starts_at < now],
         "upcoming_visits": [v for v in shown if v.starts_at >= now],

@@ -528,6 +528,15 @@ def test_missed_and_upcoming_visits_in_one_query_are_those_of_missed_and_upcomin
             both = list(visits.missed_or_upcoming(NOW, NOW + WEEK, size))
         assert both == sorted(missed, key=lambda v: v.starts_at) + upcoming
         assert len(missed) == min(size, 4) and len(upcoming) == min(size, 5)
+    # The caseload's filters (joins to the accompaniment and household) are in the two
+    # subqueries only: the outer query reads the rows by id.
+    sql = str(
+        PlannedVisit.objects.of_caseload(social_worker)
+        .missed_or_upcoming(NOW, NOW + WEEK, 50)
+        .query
+    )
+    outer = sql.split("IN (SELECT")[0]
+    assert "JOIN" not in outer and "JOIN" in sql, sql
     assert social_worker.has_role(Role.SOCIAL_WORKER)  # roles read once, as by the middleware
     with django_assert_num_queries(2):  # the visits, the failed reminders
         panels = caseload_visits(social_worker, now=NOW)
