@@ -15,10 +15,12 @@ from audit.filters import AuditFilter
 from audit.models import AuditEntry
 from caen_accompagnement.templatetags.bootstrap_fields import bootstrap_field, bootstrap_form
 from households.filters import HouseholdFilter
+from households.forms import ReferentForm, StatusChangeForm
 from households.models import Household
 from housing.filters import DwellingFilter
 from housing.models import Dwelling
 from reporting.forms import ReportFilterForm
+from tests.factories import HouseholdFactory
 
 
 def spaced(html):
@@ -191,3 +193,27 @@ def test_every_list_filter_form_is_written_as_crispy_writes_it(social_worker, cc
         form = ReportFilterForm(data)
         form.is_valid()
         assert_same_fields(form)
+
+
+@pytest.mark.django_db
+def test_the_household_file_s_forms_are_written_as_crispy_writes_them(social_worker):
+    household = HouseholdFactory()
+    cases = [
+        StatusChangeForm(household),
+        StatusChangeForm(household, {"current_status": household.status, "to_status": "x"}),
+        StatusChangeForm(household, {"current_status": "autre", "reason": "Motif"}),  # stale
+        ReferentForm(household=household),
+        ReferentForm({"referent-referent": "0", "referent-reason": "<b>gras</b>"}),
+        ReferentForm(
+            {
+                "referent-referent": str(social_worker.pk),
+                "referent-substitute": str(social_worker.pk),
+            }
+        ),
+    ]
+    for form in cases:
+        if form.is_bound:
+            form.is_valid()
+        assert spaced(bootstrap_form(form)) == spaced(as_crispy_form(form))
+    assert cases[2].non_field_errors()  # the stale one goes through crispy's error box
+    assert "invalid-feedback" in bootstrap_form(cases[5])
