@@ -23,9 +23,11 @@ class HouseholdFilter(django_filters.FilterSet):
         empty_label="Toutes",
         method="filter_source",
     )
-    referent = django_filters.ModelChoiceFilter(
+    # The social workers' names from one SQL statement, not a queryset Django builds and
+    # compiles on every view of the list (`social_worker_choices`, docs/performance.md).
+    referent = django_filters.ChoiceFilter(
         label="Référent",
-        queryset=User.objects.social_workers(),
+        choices=User.objects.social_worker_choices,
         empty_label="Tous",
         null_label="Sans référent",
     )

@@ -279,14 +279,15 @@ class ReferentForm(forms.Form):
 
     def __init__(self, *args, household=None, **kwargs):
         super().__init__(*args, **kwargs)
-        workers = User.objects.social_workers()
-        self.fields["referent"].queryset = workers
-        self.fields["substitute"].queryset = workers
-        # Both lists offer the same workers: read once (one query), not once per list.
-        # Validation still checks the choice against the queryset.
-        choices = list(iter(self.fields["referent"].choices))  # iter: no COUNT for its length
-        self.fields["referent"].choices = choices
-        self.fields["substitute"].choices = choices
+        # Both lists offer the same workers: read once (one SQL statement,
+        # `social_worker_choices`), not once per list. Validation still checks the choice
+        # against the queryset.
+        names = User.objects.social_worker_choices()
+        for name in ("referent", "substitute"):
+            field = self.fields[name]
+            field.queryset = User.objects.social_workers()
+            blank = [] if field.empty_label is None else [("", field.empty_label)]
+            field.choices = [*blank, *names]
         if household is not None and not self.is_bound:
             self.initial.update(referent=household.referent_id, substitute=household.substitute_id)
 

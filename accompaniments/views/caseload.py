@@ -42,7 +42,7 @@ def caseload(request):
     qs = Accompaniment.objects.caseload_of(user)
     referents, selected_referent, referent_id = [], None, None
     if is_manager:
-        referents = list(User.objects.social_workers())
+        referents = User.objects.social_worker_choices()  # [(pk, name)]
         selected_referent = request.GET.get("referent", "")
         if selected_referent.isdigit():
             referent_id = int(selected_referent)
