@@ -275,6 +275,15 @@ class Rehousing(models.Model):
     class Meta:
         verbose_name = "relogement"
         ordering = ["-lease_start", "-pk"]
+        indexes = [
+            # The letting board's and the reminders' glides to come (`glides_to_come`): a few
+            # dozen rows of thousands of rehousings, read by their planned date.
+            models.Index(
+                fields=["planned_glide_date", "id"],
+                name="rehousing_glide_to_come",
+                condition=models.Q(solution=Solution.SLIDING_LEASE, glided_on__isnull=True),
+            ),
+        ]
 
     def __str__(self):
         where = self.dwelling.reference if self.dwelling_id else self.structure_name

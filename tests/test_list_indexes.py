@@ -106,3 +106,10 @@ def test_a_social_workers_caseload_reads_its_households_ids_from_their_indexes(s
     assert "Join" not in found and "Nested Loop" not in found, found
     assert "Index Only Scan using household_referent_ids" in found, found
     assert "Index Only Scan using household_substitute_ids" in found, found
+
+
+def test_the_letting_board_reads_the_glides_to_come_from_their_partial_index(letting_officer):
+    from housing.models import Rehousing
+
+    glides = Rehousing.objects.visible_to(letting_officer).glides_to_come()
+    assert "rehousing_glide_to_come" in plan(glides)
