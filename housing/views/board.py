@@ -1,7 +1,9 @@
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import policy
@@ -19,6 +21,10 @@ from ..models import (
 )
 
 # --- letting officer's board --------------------------------------------------------------
+# The dwellings available within SOON_DAYS: the SOON_SHOWN soonest, the others in the stock
+# page filtered alike (a board of a hundred rows was the page's largest part).
+SOON_DAYS = 60
+SOON_SHOWN = 25
 # What a glide's row shows (templates/housing/letting_board.html), not whole rows: the date,
 # the household's reference (id, creation date) and initials, the dwelling's label, the lease.
 GLIDE_FIELDS = (
@@ -46,9 +52,8 @@ def letting_board(request):
     )
     initials = Household.initials_of([rehousing.household for rehousing in glides])
     available = Dwelling.objects.available()
-    soon = available.filter(available_from__lte=today + timedelta(days=60)).order_by(
-        "available_from", "reference"
-    )
+    soon_until = today + timedelta(days=SOON_DAYS)
+    soon = available.filter(available_from__lte=soon_until).order_by("available_from", "reference")
     by_typology = available.values("typology").annotate(n=Count("pk")).order_by("typology")
     pending = list(
         DwellingProposal.objects.visible_to(request.user)
@@ -97,8 +102,15 @@ def letting_board(request):
             "typology": dwelling.typology,
             "total_cost": format_euros(dwelling.total_cost),
         }
-        for dwelling in soon[:100]
+        for dwelling in soon[:SOON_SHOWN]
     ]
+    # The others are in the stock, filtered alike (`DwellingFilter`: the same dwellings).
+    soon_all = "?".join(
+        [
+            reverse("housing:dwelling_list"),
+            urlencode({"availability": "available", "available_before": soon_until.isoformat()}),
+        ]
+    )
     return render(
         request,
         "housing/letting_board.html",
@@ -108,6 +120,7 @@ def letting_board(request):
             "glide_rows": glide_rows,
             "soon_rows": soon_rows,
             "soon_count": soon.count(),
+            "soon_all": soon_all,
             "by_typology": by_typology,
             "pending_rows": pending_rows,
         },

@@ -1,6 +1,7 @@
 """Pages: stock list, matching, pathway actions, letting board, the household-page partial."""
 
 import datetime
+import html
 import re
 from decimal import Decimal
 
@@ -697,3 +698,26 @@ def test_only_the_letting_officer_writes_the_pathway(
     client.force_login(letting_officer)
     for url, data in posts:
         assert client.post(url, data).status_code == 302
+
+
+@time_machine.travel(NOW)
+def test_the_board_shows_the_25_soonest_dwellings_and_links_to_all_of_them(client, letting_officer):
+    """The soonest SOON_SHOWN available dwellings, then a link to the stock page filtered alike:
+    the same dwellings, none silently left out."""
+    for day in range(1, 31):
+        DwellingFactory(
+            reference=f"SOON-{day:02d}",
+            available_from=timezone.localdate() + datetime.timedelta(days=day),
+        )
+    DwellingFactory(
+        reference="LATER", available_from=timezone.localdate() + datetime.timedelta(days=90)
+    )
+    client.force_login(letting_officer)
+    response = client.get(reverse("housing:letting_board"))
+    page = response.content.decode()
+    shown = re.findall(r"SOON-\d\d", page)
+    assert shown == [f"SOON-{day:02d}" for day in range(1, 26)]
+    assert "Logements disponibles dans les 60 jours (30)" in page
+    link = re.search(r'<a href="([^"]+)">Voir les 30 logements disponibles', page).group(1)
+    stock = client.get(html.unescape(link)).content.decode()
+    assert "30 logements sur 31" in " ".join(stock.split())
