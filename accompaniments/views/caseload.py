@@ -222,8 +222,11 @@ def _panel_rows(signals, extensions, surveys, visits, is_manager):
         ],
         "survey_rows": [
             link(survey["accompaniment"])
-            | {"round": survey["round"], "due": format_day(survey["due_on"])}
-            | {"late": survey["late"]}
+            | {
+                "round": survey["round"],
+                "due": format_day(survey["due_on"]),
+                "late": survey["late"],
+            }
             for survey in surveys
         ],
         "missed_rows": [

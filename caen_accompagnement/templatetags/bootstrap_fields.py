@@ -1,4 +1,5 @@
-"""crispy-bootstrap5's markup for the list pages' filter forms, written in Python.
+"""crispy-bootstrap5's markup for the list pages' filter forms (and the household file's
+status and référent forms), written in Python.
 
 `{{ field|as_crispy_field }}` renders crispy-bootstrap5's `field.html` through Django's
 templates: about 0.25 ms a field, 1.1 to 1.4 ms of each filter form, the largest single part of
@@ -24,15 +25,18 @@ from caen_accompagnement.forms import attrs_html
 
 register = template.Library()
 
-# Widgets written here (others go through crispy).
+# Widgets left to crispy (a list of checkboxes is a RadioSelect too: it is tested first).
 FALLBACK = (forms.FileInput, forms.RadioSelect, forms.MultiWidget)
 
 
 def _kind(field):
+    """How `field` is written here, or None: through crispy."""
     widget = field.field.widget
+    if getattr(field.form, "helper", None) is not None:
+        return None
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "checkboxes"
-    if isinstance(widget, FALLBACK) or getattr(field.form, "helper", None) is not None:
+    if isinstance(widget, FALLBACK):
         return None
     if widget.is_hidden:
         return "hidden"
