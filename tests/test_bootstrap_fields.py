@@ -5,6 +5,7 @@ empty, filled and refused, and on edge cases."""
 import re
 
 import pytest
+from crispy_forms.helper import FormHelper
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
 from django import forms
 from django.test import RequestFactory
@@ -135,6 +136,12 @@ def test_what_is_not_written_here_goes_through_crispy():
     files = WithFile()
     assert bootstrap_field(files["upload"]) == as_crispy_field(files["upload"])
     assert bootstrap_field(files["kind"]) == as_crispy_field(files["kind"])
+    helped = Everything()
+    helped.helper = FormHelper()
+    helped.helper.field_class = "col-8"  # what crispy's helper changes in the markup
+    for name in ("boxes", "text"):
+        assert bootstrap_field(helped[name]) == as_crispy_field(helped[name])
+        assert "col-8" in bootstrap_field(helped[name])
 
 
 def test_a_field_renders_no_template_but_its_widget_s():
