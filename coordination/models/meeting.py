@@ -149,8 +149,13 @@ class Meeting(models.Model):
 
     @property
     def label(self):
-        name = "Cellule" if self.kind == MeetingKind.CELLULE else "Comité de suivi"
-        return f"{name} du {self.local_date:%d/%m/%Y}"
+        return self.label_of(self.kind, self.local_date)
+
+    @staticmethod
+    def label_of(kind, local_date):
+        """`label` from a meeting's kind and local date (a list's rows read as values)."""
+        name = "Cellule" if kind == MeetingKind.CELLULE else "Comité de suivi"
+        return f"{name} du {local_date:%d/%m/%Y}"
 
     @property
     def decision_label(self):

@@ -36,13 +36,7 @@ from .base import _meeting, _minutes_qs
 @action_required("minutes.view")
 def meeting_list(request):
     user = request.user
-    minutes = (
-        _minutes_qs(user)
-        .select_related(None)
-        .select_related("meeting")
-        .only("number", "correction", "approved_at", "meeting__kind", "meeting__date")
-        .order_by("-meeting__date", "-number")
-    )
+    minutes = _minutes_qs(user).select_related(None).order_by("-meeting__date", "-number")
     context = {"minutes_rows": _minutes_rows(minutes)}
     if not policy.can(user, "meeting.view"):
         # DDCS / Département: approved minutes and the comités de suivi, nothing of the files.
@@ -73,10 +67,16 @@ def meeting_list(request):
 
 def _meeting_rows(meetings):
     """The cells of each meeting's row, formatted here: the template resolved a chain of
-    attributes, a `|date` and a `{% url %}` in each (docs/performance.md)."""
+    attributes, a `|date` and a `{% url %}` in each (docs/performance.md). The links are made
+    once a table, the time zone read once."""
+    zone = timezone.get_current_timezone()
+    hrefs = {
+        MeetingKind.CELLULE: pk_href("coordination:detail"),
+        MeetingKind.COMITE: pk_href("coordination:comite"),
+    }
     rows = []
     for meeting in meetings:
-        local = timezone.localtime(meeting.date)
+        local = timezone.localtime(meeting.date, zone)
         if meeting.kind == MeetingKind.COMITE:
             agenda = decisions = "—"
         else:
@@ -88,13 +88,13 @@ def _meeting_rows(meetings):
         approved = meeting.minutes_approved_at
         rows.append(
             {
-                "href": meeting.get_absolute_url(),
-                "label": meeting.label,
+                "href": hrefs.get(meeting.kind, hrefs[MeetingKind.CELLULE])(meeting.pk),
+                "label": Meeting.label_of(meeting.kind, local),
                 "time": f"{local:%H:%M}",
                 "place": meeting.place,
                 "agenda": agenda,
                 "decisions": decisions,
-                "minutes": f"Approuvé le {format_day(timezone.localtime(approved))}"
+                "minutes": f"Approuvé le {format_day(timezone.localtime(approved, zone))}"
                 if approved
                 else "—",
             }
@@ -103,20 +103,24 @@ def _meeting_rows(meetings):
 
 
 def _minutes_rows(minutes):
-    """The approved minutes' rows, formatted here (as `_meeting_rows`)."""
+    """The approved minutes' rows from their values (no model built), formatted here (as
+    `_meeting_rows`)."""
     href = pk_href("coordination:minutes_download")
+    zone = timezone.get_current_timezone()
     rows = []
-    for version in minutes:
-        day = format_day(timezone.localtime(version.meeting.date))
-        later = f" (version {version.number})" if version.number > 1 else ""
+    for pk, number, correction, approved_at, kind, date in minutes.values_list(
+        "pk", "number", "correction", "approved_at", "meeting__kind", "meeting__date"
+    ):
+        local = timezone.localtime(date, zone)
+        later = f" (version {number})" if number > 1 else ""
         rows.append(
             {
-                "meeting": version.meeting.label,
-                "number": version.number,
-                "correction": version.correction,
-                "approved": format_day(timezone.localtime(version.approved_at)),
-                "href": href(version.pk),
-                "link": f"Télécharger le compte rendu du {day}{later} (PDF)",
+                "meeting": Meeting.label_of(kind, local),
+                "number": number,
+                "correction": correction,
+                "approved": format_day(timezone.localtime(approved_at, zone)),
+                "href": href(pk),
+                "link": f"Télécharger le compte rendu du {format_day(local)}{later} (PDF)",
             }
         )
     return rows
