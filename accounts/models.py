@@ -83,7 +83,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
             )
             rows = cursor.fetchall()
         return [
-            (pk, User(first_name=first, last_name=last, email=email).__str__())
+            (pk, str(User(first_name=first, last_name=last, email=email)))
             for pk, first, last, email in rows
         ]
 

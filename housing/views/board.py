@@ -105,12 +105,8 @@ def letting_board(request):
         for dwelling in soon[:SOON_SHOWN]
     ]
     # The others are in the stock, filtered alike (`DwellingFilter`: the same dwellings).
-    soon_all = "?".join(
-        [
-            reverse("housing:dwelling_list"),
-            urlencode({"availability": "available", "available_before": soon_until.isoformat()}),
-        ]
-    )
+    filtered = {"availability": "available", "available_before": soon_until.isoformat()}
+    soon_all = f"{reverse('housing:dwelling_list')}?{urlencode(filtered)}"
     return render(
         request,
         "housing/letting_board.html",
