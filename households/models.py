@@ -61,6 +61,23 @@ LIST_COLUMNS = (
 )
 
 
+def rows_of_households(model, columns, household_ids, *, order, params=()):
+    """The rows (tuples of `columns`, SQL) of `model`'s table for the households
+    `household_ids`, ordered by `order` (SQL, its parameters `params`), in one statement: no
+    QuerySet built and compiled for a page's members or lists (`Household._reference_people`,
+    `HouseholdSource.labels_of`, docs/performance.md)."""
+    if not household_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {connection.ops.quote_name(model._meta.db_table)}"
+            f" WHERE household_id IN ({', '.join(['%s'] * len(household_ids))})"
+            f" ORDER BY {order}",
+            [*household_ids, *params],
+        )
+        return cursor.fetchall()
+
+
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user, action="household.view"):
         # No join: a scope reached through another app's tables is a subquery of household ids
@@ -287,18 +304,13 @@ class Household(models.Model):
         10,000 households, docs/performance.md); tests/households/test_models.py holds it
         equal to `reference_person` and `size`."""
         ids = [h.pk for h in households]
-        if not ids:
-            return {}, {}
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT household_id, first_name, last_name FROM {quote(Person._meta.db_table)}"
-                f" WHERE household_id IN ({', '.join(['%s'] * len(ids))})"
-                " ORDER BY household_id, CASE WHEN relation = %s THEN 0 ELSE 1 END,"
-                " position, id",
-                [*ids, Relation.REFERENCE.value],
-            )
-            members = cursor.fetchall()
+        members = rows_of_households(
+            Person,
+            "household_id, first_name, last_name",
+            ids,
+            order="household_id, CASE WHEN relation = %s THEN 0 ELSE 1 END, position, id",
+            params=[Relation.REFERENCE.value],
+        )
         people, counts = {}, {}
         for household_id, first_name, last_name in members:
             counts[household_id] = counts.get(household_id, 0) + 1
@@ -775,17 +787,9 @@ class HouseholdSource(models.Model):
         Django built and compiled the same query on every view of it (0.55 → 0.2 ms,
         docs/performance.md, as `Household._reference_people`)."""
         labels = {h.pk: [] for h in households}
-        if not labels:
-            return labels
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT household_id, source"
-                f" FROM {connection.ops.quote_name(HouseholdSource._meta.db_table)}"
-                f" WHERE household_id IN ({', '.join(['%s'] * len(labels))})"
-                " ORDER BY first_imported_at, id",
-                list(labels),
-            )
-            rows = cursor.fetchall()
+        rows = rows_of_households(
+            HouseholdSource, "household_id, source", list(labels), order="first_imported_at, id"
+        )
         for household_id, source in rows:
             labels[household_id].append(SOURCE_LABELS.get(source, source))
         return labels

@@ -70,10 +70,7 @@ def _meeting_rows(meetings):
     attributes, a `|date` and a `{% url %}` in each (docs/performance.md). The links are made
     once a table, the time zone read once."""
     zone = timezone.get_current_timezone()
-    hrefs = {
-        MeetingKind.CELLULE: pk_href("coordination:detail"),
-        MeetingKind.COMITE: pk_href("coordination:comite"),
-    }
+    cellule_href, comite_href = pk_href("coordination:detail"), pk_href("coordination:comite")
     rows = []
     for meeting in meetings:
         local = timezone.localtime(meeting.date, zone)
@@ -88,7 +85,10 @@ def _meeting_rows(meetings):
         approved = meeting.minutes_approved_at
         rows.append(
             {
-                "href": hrefs.get(meeting.kind, hrefs[MeetingKind.CELLULE])(meeting.pk),
+                # as `get_absolute_url`
+                "href": (comite_href if meeting.kind == MeetingKind.COMITE else cellule_href)(
+                    meeting.pk
+                ),
                 "label": Meeting.label_of(meeting.kind, local),
                 "time": f"{local:%H:%M}",
                 "place": meeting.place,
