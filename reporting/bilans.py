@@ -4,16 +4,15 @@ from django.utils import timezone
 
 from accounts import policy
 
-from .indicators import Scope, compute
+from .indicators import Scope
 from .periods import Period
-from .series import attach_measures
+from .series import compute_with_measures
 from .suppression import suppress
 
 
 def live(year) -> dict:
     """Today's figures of the year, with the series of its means and funnel."""
-    scope = Scope(Period.year(year))
-    figures = attach_measures(compute(scope), scope)
+    figures = compute_with_measures(Scope(Period.year(year)))
     figures["bilan"] = {
         "year": year,
         "version": None,

@@ -428,22 +428,36 @@ def attach_measures(figures, scope, step=None):
     return figures
 
 
+def compute_with_measures(scope, step=None, counted=None):
+    """`indicators.compute` with each mean's and the funnel's series (the bilan's figures, equal
+    to `attach_measures(compute(scope), scope)`): a mean's or the funnel's rows for the period
+    come from its series' query (the same aggregate, unfiltered by bucket), not from a query of
+    their own. `counted` as for `compute`."""
+    measured = {key: _measure_counted(key, scope, step) for key in MEASURE_SERIES}
+    figures = compute(
+        scope,
+        counted=counted,
+        measured={key: rows for key, (_s, rows) in measured.items()},
+    )
+    for group in figures["groups"]:
+        for table in group["tables"]:
+            key = f"{group['key']}.{table['key']}"
+            if key in measured:
+                table["series"] = measured[key][0]
+    return figures
+
+
 def compute_with_series(scope, step=None):
     """The dashboard's figures (`indicators.compute`), every count table, mean and the funnel
     with its series, before suppression. A figure for the period comes from its series'
     query (the same aggregate, unfiltered by bucket), not from a query of its own."""
     counted = tables_counted(list(TABLES), scope, step)
-    measured = {key: _measure_counted(key, scope, step) for key in MEASURE_SERIES}
-    figures = compute(
-        scope,
-        counted={key: (values, total) for key, (_s, values, total) in counted.items()},
-        measured={key: rows for key, (_s, rows) in measured.items()},
+    figures = compute_with_measures(
+        scope, step, counted={key: (values, total) for key, (_s, values, total) in counted.items()}
     )
     for group in figures["groups"]:
         for table in group["tables"]:
             key = f"{group['key']}.{table['key']}"
             if key in counted and table["kind"] == "counts":
                 table["series"] = counted[key][0]
-            elif key in measured:
-                table["series"] = measured[key][0]
     return figures

@@ -99,3 +99,23 @@ def test_the_dashboard_figures_equal_the_figures_counted_table_by_table(demo):
                     table["series"] = table_series(key, scope)
         fast.pop("generated_at"), slow.pop("generated_at")
         assert fast == slow, scope
+
+
+def test_the_bilan_reads_its_means_and_funnel_once_each(demo):
+    """The yearly bilan's period rows of the means and the funnel come from their series'
+    queries (`compute_with_measures`): the same figures as computing them apart, the funnel's
+    aggregate over every household run once, not twice."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reporting import bilans
+
+    with time_machine.travel(NOW, tick=False):
+        with CaptureQueriesContext(connection) as queries:
+            fast = bilans.live(2025)
+        scope = Scope(Period.year(2025))
+        slow = attach_measures(compute(scope), scope)
+    funnel = [q for q in queries.captured_queries if '"first_1"' in q["sql"]]
+    assert len(funnel) == 1
+    fast.pop("bilan")
+    assert fast == slow
