@@ -77,12 +77,14 @@ def caseload(request):
     if page.number != asked:  # past the end: the paginator shows the last page
         pks, _ = page_and_counts(page.number)
     # Their cadence from their stored last visit and contact, in Python (`cadence`: the rule
-    # the database's dates are tested equal to).
+    # the database's dates are tested equal to). Read by id, unsorted: `pks` gives the order,
+    # and the model's default ordering only cost its compiling (0.25 ms).
     shown = (
         Accompaniment.objects.filter(pk__in=pks)
         .with_open_signals()
         .select_related("household", "household__referent")
         .only(*CARD_FIELDS)
+        .order_by()
         .in_bulk()
     )
     page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in pks]

@@ -60,6 +60,20 @@ def test_caseload_sorted_by_urgency_with_counts(client, social_worker, other_soc
 
 
 @pytest.mark.django_db
+def test_the_cards_rows_are_read_by_id_unsorted(client, social_worker, count_queries):
+    """The page's ids come sorted by urgency; the query reading their cards leaves the model's
+    default ordering out (its compiling was a cost with no use), and the cards keep the order."""
+    late = accompaniment_of(social_worker, visit=D(2027, 1, 5))
+    up_to_date = accompaniment_of(social_worker, visit=D(2027, 3, 10), start=D(2027, 2, 1))
+    client.force_login(social_worker)
+    with count_queries() as ctx:
+        response = client.get(reverse("accompaniments:caseload"))
+    cards = [q["sql"] for q in ctx.captured_queries if 'AS "open_signals"' in q["sql"]]
+    assert len(cards) == 1 and "ORDER BY" not in cards[0]
+    assert [acc.pk for acc, _ in response.context["rows"]] == [late.pk, up_to_date.pk]
+
+
+@pytest.mark.django_db
 def test_manager_sees_the_whole_team(client, ccas_manager, social_worker, other_social_worker):
     mine = accompaniment_of(social_worker)
     theirs = accompaniment_of(other_social_worker)
