@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts import policy
 from audit.models import log_households
 from caen_accompagnement.hrefs import pk_href
+from caen_accompagnement.pagination import paginate
 from caen_accompagnement.templatetags.fr_format import format_day, format_euros
 from households.enums import Quartier
 from households.models import Household
@@ -43,13 +44,19 @@ GLIDE_FIELDS = (
 def letting_board(request):
     today = timezone.localdate()
     horizon = today + timedelta(days=90)
-    glides = list(
+    # A page of glides at a time, the late ones first (the soonest date first): a list that
+    # grows with the programme, the whole of it was the board's largest part at 10,000
+    # households (docs/performance.md).
+    glides = paginate(
+        request,
         Rehousing.objects.visible_to(request.user)
         .glides_to_come()
         .filter(planned_glide_date__lte=horizon)
         .select_related("household", "dwelling")
-        .only(*GLIDE_FIELDS)
+        .only(*GLIDE_FIELDS),
+        "page_glissements",
     )
+    glides.object_list = list(glides.object_list)
     initials = Household.initials_of([rehousing.household for rehousing in glides])
     available = Dwelling.objects.available()
     soon_until = today + timedelta(days=SOON_DAYS)

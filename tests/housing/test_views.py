@@ -541,6 +541,31 @@ def test_board_and_matching_constant_queries(
 
 
 @time_machine.travel(NOW)
+def test_the_board_shows_the_glides_a_page_at_a_time(client, letting_officer):
+    """The glides to come grow with the programme: 25 a page, the late ones first, the total in
+    the table's caption, the next page a link away and logged when shown."""
+    glides = [
+        RehousingFactory(
+            lease_start=datetime.date(2026, 1, 1),
+            planned_glide_date=datetime.date(2026, 10, 1) + datetime.timedelta(days=3 * i),
+        )
+        for i in range(30)  # the first ones late (NOW is 20/11/2026)
+    ]
+    client.force_login(letting_officer)
+    board = reverse("housing:letting_board")
+    response = client.get(board)
+    assert list(response.context["glides"]) == glides[:25]
+    page = re.sub(r"[ \n]+", " ", response.content.decode())
+    assert "<caption>30 glissements de bail à venir ou en retard</caption>" in page
+    assert "(en retard)" in page
+    assert 'href="?page_glissements=2#glissements"' in page
+    response = client.get(board + "?page_glissements=2")
+    assert list(response.context["glides"]) == glides[25:]
+    logged = AuditEntry.objects.filter(label="Glissements et disponibilités")
+    assert set(logged.values_list("household_id", flat=True)) == {g.household_id for g in glides}
+
+
+@time_machine.travel(NOW)
 def test_every_solution_recorded_through_the_page(client, letting_officer):
     """The form hands every rule to `Rehousing.record`: a social residence needs no dwelling."""
     client.force_login(letting_officer)
