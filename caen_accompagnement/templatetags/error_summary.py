@@ -15,6 +15,11 @@ from django.forms.formsets import BaseFormSet
 register = template.Library()
 
 MAX_DEPTH = 3  # forms sit in the context, or in lists of (object, form) pairs one level down
+# Tuples of types, made once: `A | B` in the loop built a union for each of a list page's
+# hundreds of cells (0.67 against 0.2 ms for 125 rows, docs/performance.md).
+FORMS = (BaseForm, BaseFormSet)
+CONTAINERS = (list, tuple, dict)
+SEARCHED = FORMS + CONTAINERS
 
 
 @dataclass(frozen=True)
@@ -25,12 +30,12 @@ class Entry:
 
 
 def _forms(value, depth=0):
-    if isinstance(value, BaseForm | BaseFormSet):
+    if isinstance(value, FORMS):
         yield value
-    elif depth < MAX_DEPTH and isinstance(value, list | tuple | dict):
+    elif depth < MAX_DEPTH and isinstance(value, CONTAINERS):
         for item in value.values() if isinstance(value, dict) else value:
             # A list page's rows are hundreds of texts: no generator made for each.
-            if isinstance(item, BaseForm | BaseFormSet | list | tuple | dict):
+            if isinstance(item, SEARCHED):
                 yield from _forms(item, depth + 1)
 
 
