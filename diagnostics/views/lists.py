@@ -6,6 +6,7 @@ from accounts import policy
 from audit.models import log_households
 from caen_accompagnement.hrefs import pk_href
 from caen_accompagnement.pagination import paginate
+from caen_accompagnement.templatetags.fr_format import format_day, since
 from households.enums import Status
 from households.models import Household
 
@@ -93,6 +94,7 @@ def worklist(request):
     names = Household.display_names(shown)
     log_households(request, shown, "Liste des diagnostics")
     can_start = policy.can(user, "diagnostic.change")
+    rows = _rows(to_do, in_progress, awaiting_review, awaiting_level, names, can_start)
     return render(
         request,
         "diagnostics/list.html",
@@ -101,8 +103,7 @@ def worklist(request):
             "in_progress": in_progress,
             "awaiting_review": awaiting_review,
             "awaiting_level": awaiting_level,
-            **_rows(to_do, in_progress, awaiting_review, awaiting_level, names, can_start),
-            "now": timezone.now(),
+            **rows,
             "can_start": can_start,
         },
     )
@@ -112,14 +113,16 @@ def _rows(to_do, in_progress, awaiting_review, awaiting_level, names, can_start)
     """Each section's rows as the cells it shows, a dict a row, its link made once per page:
     the template resolved chains of model attributes and a `{% url %}` per row, two thirds of
     the page's rendering at 100 rows (docs/performance.md). Small numbers as text: the same
-    digits without a localisation per cell."""
+    digits without a localisation per cell. Durations and dates too, as the filters `since`
+    and `date` printed them, in the zone read once (the filters asked for it a cell)."""
+    now, zone = timezone.now(), timezone.get_current_timezone()
 
     def household_cells(household, href):
         return {
             "reference": household.reference,
             "name": names[household.pk],
             "referent": str(household.referent) if household.referent else "—",
-            "waiting_since": household.status_changed_at,
+            "waiting_since": since(household.status_changed_at, now),
             "href": href(household.pk),
         }
 
@@ -147,10 +150,21 @@ def _rows(to_do, in_progress, awaiting_review, awaiting_level, names, can_start)
         ],
         "in_progress_rows": [
             diagnostic_cells(d, open_draft)
-            | {"number": str(d.number), "created_at": d.created_at, "updated_at": d.updated_at}
+            | {
+                "number": str(d.number),
+                "started": since(d.created_at, now),
+                "updated_at": f"{timezone.localtime(d.updated_at, zone):%d/%m/%Y %H:%M}",
+            }
             for d in in_progress
         ],
         "awaiting_review_rows": [
-            diagnostic_cells(d, detail) | {"submitted_at": d.submitted_at} for d in awaiting_review
+            diagnostic_cells(d, detail)
+            | {
+                "submitted_on": format_day(timezone.localtime(d.submitted_at, zone))
+                if d.submitted_at
+                else "",
+                "waiting_since": since(d.submitted_at, now),
+            }
+            for d in awaiting_review
         ],
     }

@@ -812,6 +812,9 @@ def test_worklist_shows_how_long_each_diagnostic_has_waited(client, social_worke
     assert "1 semaine, 5 jours" in _row(page, to_start.reference)  # 12 days
     assert "5 jours" in _row(page, in_progress.household.reference)
     assert "3 jours" in _row(page, sent.household.reference)
+    # The dates as `|date` printed them, in Paris time (09:00 UTC is 11:00 in October).
+    assert "08/10/2026 11:00" in _row(page, in_progress.household.reference)
+    assert "10/10/2026" in _row(page, sent.household.reference)
 
 
 # --- versions: field-by-field comparison ------------------------------------------------
