@@ -266,6 +266,8 @@ def test_referent_form_reads_the_social_workers_once_for_both_lists(social_worke
     assert len(ctx.captured_queries) == 1
     for worker in (social_worker, other):
         assert html.count(f'value="{worker.pk}"') == 2
+    # Shown unbound (the household file), it builds no queryset of workers: nothing validates.
+    assert all(form.fields[name].queryset.query.is_empty() for name in ("referent", "substitute"))
     manager = make_user(Role.CCAS_MANAGER, email="chef.ccas@ccas.caen.fr")
     refused = ReferentForm(referent_data(referent=manager.pk), household=household)
     assert not refused.is_valid()
