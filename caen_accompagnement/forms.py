@@ -56,48 +56,22 @@ class AccessibleBoundField(BoundField):
 
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
-INPUT_TEMPLATE = "django/forms/widgets/input.html"
-# Django's templates of these inputs are `{% include "django/forms/widgets/input.html" %}` and a
-# newline, which the renderer strips (tests/test_form_renderer.py reads them to be sure).
-INCLUDING_INPUT = frozenset(
-    f"django/forms/widgets/{name}.html"
-    for name in (
-        "checkbox",
-        "color",
-        "date",
-        "datetime",
-        "email",
-        "hidden",
-        "number",
-        "password",
-        "search",
-        "tel",
-        "text",
-        "time",
-        "url",
-    )
-)
-INPUT_TEMPLATES = INCLUDING_INPUT | {INPUT_TEMPLATE}
 
 
 class FormRenderer(DjangoTemplates):
     """settings.FORM_RENDERER: Django's own, with the bound field above for every form, and its
-    `<select>` and `<input>` written here rather than by an `{% include %}` of templates (for a
-    select, two for each option).
+    `<select>` written here rather than by an `{% include %}` of two templates for each option.
 
     The select of Django's templates cost about 25 µs an option: the filter forms' 30 to 60
-    options were 1 to 1.5 ms of a list page (docs/performance.md, « The filter forms' selects »);
-    an input about 150 µs. The markup is character for character that of Django's templates,
-    `select.html`, `select_option.html`, `input.html`, the inputs' templates including it and
-    `attrs.html`: tests/test_form_renderer.py compares both on every filter form and on edge
-    cases, so a Django upgrade that changes them fails there. A widget with other templates
-    than these goes through the templates."""
+    options were 1 to 1.5 ms of a list page (docs/performance.md, « The filter forms' selects »). The
+    markup is character for character that of Django's templates, `select.html`,
+    `select_option.html` and `attrs.html`: tests/test_form_renderer.py compares both on every
+    filter form and on edge cases, so a Django upgrade that changes them fails there. A widget
+    with other templates than these goes through the templates."""
 
     bound_field_class = AccessibleBoundField
 
     def render(self, template_name, context, request=None):
-        if template_name in INPUT_TEMPLATES:
-            return mark_safe(_input(context["widget"]))
         widget = context.get("widget") if template_name == SELECT_TEMPLATE else None
         if widget is not None and all(
             option["template_name"] == OPTION_TEMPLATE
@@ -124,20 +98,6 @@ def _select(widget):
         if group_name:
             parts.append("\n  </optgroup>")
     parts.append("\n</select>")
-    return "".join(parts)
-
-
-def _input(widget):
-    """django/forms/widgets/input.html."""
-    text = Context(autoescape=True)  # `{{ value }}`'s localisation and escaping
-    parts = [
-        f'<input type="{render_value_in_context(widget["type"], text)}"'
-        f' name="{render_value_in_context(widget["name"], text)}"'
-    ]
-    if widget["value"] is not None:
-        parts.append(f' value="{_as_s(widget["value"])}"')
-    parts.append(attrs_html(widget["attrs"], text))
-    parts.append(">")  # the template's final newline: stripped by the renderer
     return "".join(parts)
 
 

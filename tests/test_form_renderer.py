@@ -1,6 +1,5 @@
-"""The form renderer writes `<select>` and `<input>` itself (caen_accompagnement/forms.py):
-character for character what Django's templates write, on edge cases and on every filter form
-of the lists."""
+"""The form renderer writes `<select>` itself (caen_accompagnement/forms.py): character for
+character what Django's templates write, on edge cases and on every filter form of the lists."""
 
 import pytest
 from django import forms
@@ -13,7 +12,7 @@ from django.utils.safestring import mark_safe
 from accounts.models import User
 from audit.filters import AuditFilter
 from audit.models import AuditEntry
-from caen_accompagnement.forms import INCLUDING_INPUT, INPUT_TEMPLATES, FormRenderer
+from caen_accompagnement.forms import FormRenderer
 from households.filters import HouseholdFilter
 from households.models import Household
 from housing.filters import DwellingFilter
@@ -102,75 +101,6 @@ def test_a_select_with_other_option_templates_goes_through_them():
     assert "<input" in ours
 
 
-class RangeInput(forms.widgets.Input):  # Django's bare `input.html`
-    input_type = "range"
-
-
-INPUT_CASES = [
-    (RangeInput(), "curseur", 3, {"min": 0, "max": 10}),
-    (forms.TextInput(), "nom", None, None),
-    (forms.TextInput(), "nom", "", {"id": "id_nom", "required": True, "disabled": False}),
-    (
-        forms.TextInput(
-            attrs={"placeholder": "« Dupont » & <fils>", "data-x": mark_safe("a&amp;b")}
-        ),
-        'nom"bizarre',
-        "O'Brien <script>",
-        {"aria-required": "true"},
-    ),
-    (forms.TextInput(), "paresseux", lazy_text(), None),
-    (forms.HiddenInput(), "cle", "abc123", {"id": "id_cle"}),
-    (forms.NumberInput(), "nombre", 0, {"min": 0, "step": "0.01"}),
-    (forms.EmailInput(), "mel", "a+b@exemple.fr", None),
-    (forms.PasswordInput(), "secret", "ignoré", None),
-    (forms.DateInput(attrs={"type": "date"}), "jour", "2026-11-30", None),
-    (forms.DateInput(), "jour", __import__("datetime").date(2026, 11, 30), None),
-    (forms.CheckboxInput(), "coche", True, {"id": "id_coche"}),
-    (forms.CheckboxInput(), "coche", False, None),
-    (forms.CheckboxInput(), "coche", "oui", None),
-    (forms.TimeInput(), "heure", "09:30", None),
-    (forms.URLInput(), "lien", "https://exemple.fr/?a=1&b=2", None),
-    (forms.SearchInput(), "q", "logement", None),
-    (forms.TelInput(), "tel", "+33 2 31 00 00 00", None),
-    (forms.ColorInput(), "couleur", "#ff0000", None),
-    (forms.DateTimeInput(), "moment", "30/11/2026 10:00", None),
-]
-
-
-@pytest.mark.parametrize("widget, name, value, attrs", INPUT_CASES)
-def test_an_input_is_written_as_django_s_templates_write_it(widget, name, value, attrs):
-    stock, ours = both(widget, name, value, attrs)
-    assert ours == stock
-
-
-def test_the_inputs_written_here_are_those_whose_templates_only_include_input_html():
-    """If a Django upgrade (or an installed app) changed one of them, the renderer would write
-    what they no longer write: it must then leave them to the templates."""
-    for name in INCLUDING_INPUT:
-        source = OURS.get_template(name).template.source
-        assert source == '{% include "django/forms/widgets/input.html" %}\n', name
-    covered = {widget.template_name for widget, *_ in INPUT_CASES}
-    assert covered == INPUT_TEMPLATES
-
-
-def test_an_input_renders_no_template():
-    rendered = []
-
-    def record(sender, template, **kwargs):
-        rendered.append(template.name)
-
-    template_rendered.connect(record)
-    try:
-        forms.TextInput().render("nom", "Dupont", renderer=STOCK)
-        stock = list(rendered)
-        rendered.clear()
-        forms.TextInput().render("nom", "Dupont", renderer=OURS)
-    finally:
-        template_rendered.disconnect(record)
-    assert "django/forms/widgets/attrs.html" in stock
-    assert rendered == []
-
-
 @pytest.mark.django_db
 def test_every_list_filter_form_is_written_as_django_s_templates_write_it(
     social_worker, other_social_worker, ccas_manager
@@ -188,18 +118,14 @@ def test_every_list_filter_form_is_written_as_django_s_templates_write_it(
         DwellingFilter({}, queryset=Dwelling.objects.all(), request=request).form,
         ReportFilterForm({}),
     ]
-    selects = inputs = 0
+    selects = 0
     for form in forms_:
         for name, field in form.fields.items():
-            bound = form[name]
-            if isinstance(field.widget, forms.Select):
-                attrs = bound.build_widget_attrs({"class": "form-select"})
-                selects += 1
-            elif field.widget.template_name in INCLUDING_INPUT:
-                attrs = bound.build_widget_attrs({"class": "form-control"})
-                inputs += 1
-            else:
+            if not isinstance(field.widget, forms.Select):
                 continue
+            bound = form[name]
+            attrs = bound.build_widget_attrs({"class": "form-select"})
             stock, ours = both(field.widget, bound.html_name, bound.value(), attrs)
             assert ours == stock, (type(form).__name__, name)
-    assert selects >= 8 and inputs >= 4
+            selects += 1
+    assert selects >= 8
