@@ -56,7 +56,6 @@ def letting_board(request):
         .only(*GLIDE_FIELDS),
         "page_glissements",
     )
-    glides.object_list = list(glides.object_list)
     initials = Household.initials_of([rehousing.household for rehousing in glides])
     available = Dwelling.objects.available()
     soon_until = today + timedelta(days=SOON_DAYS)
