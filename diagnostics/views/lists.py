@@ -15,11 +15,22 @@ from ..models import (
     DiagnosticStatus,
 )
 
-
 # --- lists ----------------------------------------------------------------------------
+# The work list's lists in the pathway's order (the first for the managers only): the key of
+# each in ?liste=, the label of its tab.
+SECTIONS = {
+    "niveau": "Niveau à fixer",
+    "a-faire": "À faire",
+    "en-cours": "En cours",
+    "transmis": "Transmis",
+}
+
+
 @policy.action_required("diagnostic.view_detail")
 def worklist(request):
-    """Diagnostics to do and in progress for the current worker (all of them for a manager)."""
+    """Diagnostics to do, in progress and transmitted for the current worker (every worker's
+    for a manager, with the households whose diagnostic level is to be set), one list at a
+    time under tabs that count each."""
     user = request.user
     sets_level = policy.can(user, "diagnostic.set_level")
     households = Household.objects.visible_to(user, "diagnostic.view_detail")
@@ -72,45 +83,54 @@ def worklist(request):
     awaiting_review = diagnostics.filter(status=DiagnosticStatus.SUBMITTED).order_by(
         "submitted_at", "pk"
     )
-    # Each section is paginated on its own parameter; its page links keep the others'.
-    to_do = paginate(request, to_do, "page_a_faire")
-    in_progress = paginate(request, in_progress, "page_en_cours", count=diagnostic_counts["drafts"])
-    awaiting_review = paginate(
-        request, awaiting_review, "page_transmis", count=diagnostic_counts["submitted"]
-    )
-    awaiting_level = None
+    lists = {"a-faire": to_do, "en-cours": in_progress, "transmis": awaiting_review}
+    counts = {
+        "a-faire": to_do.count(),
+        "en-cours": diagnostic_counts["drafts"],
+        "transmis": diagnostic_counts["submitted"],
+    }
     if sets_level:
-        awaiting_level = paginate(
-            request,
+        awaiting_level = (
             households.awaiting_level()
             .select_related("referent")
             .only(*household_columns, "public", "has_codesi_social_report", *referent_columns)
-            .order_by("status_changed_at", "pk"),
-            "page_niveau",
+            .order_by("status_changed_at", "pk")
         )
-    shown = [*(awaiting_level or []), *to_do]
-    shown += [diagnostic.household for diagnostic in [*in_progress, *awaiting_review]]
-    # The reference person's name of every section's household, in one query.
+        lists = {"niveau": awaiting_level, **lists}
+        counts = {"niveau": awaiting_level.count(), **counts}
+    # One list at a time, chosen in ?liste= (by default the first holding something): each
+    # list's count in its tab, the rows of one, 25 a page, the longest waiting first.
+    section = request.GET.get("liste")
+    if section not in lists:
+        section = next((key for key, count in counts.items() if count), next(iter(lists)))
+    page = paginate(request, lists[section], count=counts[section])
+    if section in ("niveau", "a-faire"):
+        shown = list(page)
+    else:
+        shown = [diagnostic.household for diagnostic in page]
+    # The reference person's name of each household shown, in one query.
     names = Household.display_names(shown)
     log_households(request, shown, "Liste des diagnostics")
     can_start = policy.can(user, "diagnostic.change")
-    rows = _rows(to_do, in_progress, awaiting_review, awaiting_level, names, can_start)
+    tabs = [
+        {"key": key, "label": SECTIONS[key], "count": count, "current": key == section}
+        for key, count in counts.items()
+    ]
     return render(
         request,
         "diagnostics/list.html",
         {
-            "to_do": to_do,
-            "in_progress": in_progress,
-            "awaiting_review": awaiting_review,
-            "awaiting_level": awaiting_level,
-            **rows,
+            "section": section,
+            "tabs": tabs,
+            "page": page,
+            "rows": _rows(section, page, names, can_start),
             "can_start": can_start,
         },
     )
 
 
-def _rows(to_do, in_progress, awaiting_review, awaiting_level, names, can_start):
-    """Each section's rows as the cells it shows, a dict a row, its link made once per page:
+def _rows(section, page, names, can_start):
+    """The list's rows as the cells it shows, a dict a row, its link made once per page:
     the template resolved chains of model attributes and a `{% url %}` per row, two thirds of
     the page's rendering at 100 rows (docs/performance.md). Small numbers as text: the same
     digits without a localisation per cell. Durations and dates too, as the filters `since`
@@ -134,37 +154,38 @@ def _rows(to_do, in_progress, awaiting_review, awaiting_level, names, can_start)
             "href": href(diagnostic.pk),
         }
 
-    set_level = pk_href("coordination:provisional_level")
-    start = pk_href("diagnostics:start")
-    detail = pk_href("diagnostics:detail")
-    open_draft = pk_href("diagnostics:edit") if can_start else detail
-    return {
-        "awaiting_level_rows": [
+    if section == "niveau":
+        set_level = pk_href("coordination:provisional_level")
+        return [
             household_cells(h, set_level) | {"level": str(h.suggested_diagnostic_level)}
-            for h in awaiting_level or []
-        ],
-        "to_do_rows": [
+            for h in page
+        ]
+    if section == "a-faire":
+        start = pk_href("diagnostics:start")
+        return [
             household_cells(h, start)
             | {"level": str(h.diagnostic_level), "provisional": h.diagnostic_level_provisional}
-            for h in to_do
-        ],
-        "in_progress_rows": [
+            for h in page
+        ]
+    detail = pk_href("diagnostics:detail")
+    if section == "en-cours":
+        open_draft = pk_href("diagnostics:edit") if can_start else detail
+        return [
             diagnostic_cells(d, open_draft)
             | {
                 "number": str(d.number),
                 "started": since(d.created_at, now),
                 "updated_at": f"{timezone.localtime(d.updated_at, zone):%d/%m/%Y %H:%M}",
             }
-            for d in in_progress
-        ],
-        "awaiting_review_rows": [
-            diagnostic_cells(d, detail)
-            | {
-                "submitted_on": format_day(timezone.localtime(d.submitted_at, zone))
-                if d.submitted_at
-                else "",
-                "waiting_since": since(d.submitted_at, now),
-            }
-            for d in awaiting_review
-        ],
-    }
+            for d in page
+        ]
+    return [
+        diagnostic_cells(d, detail)
+        | {
+            "submitted_on": format_day(timezone.localtime(d.submitted_at, zone))
+            if d.submitted_at
+            else "",
+            "waiting_since": since(d.submitted_at, now),
+        }
+        for d in page
+    ]

@@ -134,22 +134,29 @@ def test_worklist_constant_queries(client, social_worker, ccas_manager, count_qu
             d.submit(by=social_worker)
             HouseholdFactory(referent=social_worker, status=Status.AWAITING_LEVEL)
 
-    counts = []
-    for user in (social_worker, ccas_manager):
+    url = reverse("diagnostics:list")
+    lists = ("niveau", "a-faire", "en-cours", "transmis")
+    for made, user in ((5, social_worker), (10, ccas_manager)):
         client.force_login(user)
         make(1)
-        with count_queries() as small:
-            assert client.get(reverse("diagnostics:list")).status_code == 200
+        small = {}
+        for shown in lists:
+            with count_queries() as small[shown]:
+                assert client.get(url, {"liste": shown}).status_code == 200
         make(4)
-        with count_queries() as large:
-            response = client.get(reverse("diagnostics:list"))
-        assert len(large.captured_queries) == len(small.captured_queries)
-        counts.append(len(large.captured_queries))
-        # Only the columns shown: no diagnostic answers, no household address (docs/performance.md).
-        sql = " ".join(q["sql"] for q in large.captured_queries)
-        assert '"proposed_axes"' not in sql and '"households_household"."address"' not in sql
-    page = response.content.decode()
-    assert "Niveau de diagnostic à fixer" in page and "En cours" in page
+        for shown in lists:
+            with count_queries() as large:
+                response = client.get(url, {"liste": shown})
+            # (?liste=niveau shows the social worker their first list: they set no level.)
+            assert len(response.context["rows"]) == made
+            assert len(large.captured_queries) == len(small[shown].captured_queries)
+            # Only the columns shown: no diagnostic answers, no household address
+            # (docs/performance.md).
+            sql = " ".join(q["sql"] for q in large.captured_queries)
+            assert '"proposed_axes"' not in sql and '"households_household"."address"' not in sql
+    assert "Niveau de diagnostic à fixer" not in response.content.decode()
+    response = client.get(url, {"liste": "niveau"})
+    assert "Niveau de diagnostic à fixer" in response.content.decode()
 
 
 def test_it_admin_reads_no_diagnostic_in_the_django_admin(client, admin_user, social_worker):
@@ -177,11 +184,13 @@ def test_worklist_counts_the_current_drafts_and_transmitted_of_the_workers_house
         by=other_social_worker
     )
     client.force_login(social_worker)
-    response = client.get(reverse("diagnostics:list"))
-    html = response.content.decode()
-    assert "3 brouillons" in html and "1 diagnostic transmis" in html
-    assert len(response.context["in_progress"]) == 3
-    assert len(response.context["awaiting_review"]) == 1
+    url = reverse("diagnostics:list")
+    drafts = client.get(url, {"liste": "en-cours"})
+    assert "3 brouillons" in drafts.content.decode() and len(drafts.context["page"]) == 3
+    sent = client.get(url, {"liste": "transmis"})
+    assert "1 diagnostic transmis" in sent.content.decode() and len(sent.context["page"]) == 1
+    # Each tab counts its list, whichever is shown.
+    assert "En cours (3)" in sent.content.decode() and "Transmis (1)" in drafts.content.decode()
 
 
 def test_the_manager_s_worklist_counts_every_household_s_diagnostics_but_the_archived(
@@ -196,8 +205,9 @@ def test_the_manager_s_worklist_counts_every_household_s_diagnostics_but_the_arc
     archived = DiagnosticFactory(household__referent=social_worker)
     Household.objects.filter(pk=archived.household_id).update(status=Status.ARCHIVED)
     client.force_login(ccas_manager)
-    response = client.get(reverse("diagnostics:list"))
-    html = response.content.decode()
-    assert "2 brouillons" in html and "2 diagnostics transmis" in html
-    assert archived.pk not in {d.pk for d in response.context["in_progress"]}
-    assert len(response.context["awaiting_review"]) == 2
+    url = reverse("diagnostics:list")
+    drafts = client.get(url, {"liste": "en-cours"})
+    assert "2 brouillons" in drafts.content.decode()
+    assert archived.pk not in {d.pk for d in drafts.context["page"]}
+    sent = client.get(url, {"liste": "transmis"})
+    assert "2 diagnostics transmis" in sent.content.decode() and len(sent.context["page"]) == 2

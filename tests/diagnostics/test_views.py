@@ -807,14 +807,18 @@ def test_worklist_shows_how_long_each_diagnostic_has_waited(client, social_worke
         sent = ready_to_submit(DiagnosticFactory(household__referent=social_worker))
         sent.submit(by=social_worker)
     client.force_login(social_worker)
+    url = reverse("diagnostics:list")
     with time_machine.travel(start + datetime.timedelta(days=12, hours=1), tick=False):
-        page = client.get(reverse("diagnostics:list")).content.decode()
-    assert "1 semaine, 5 jours" in _row(page, to_start.reference)  # 12 days
-    assert "5 jours" in _row(page, in_progress.household.reference)
-    assert "3 jours" in _row(page, sent.household.reference)
+        to_do, drafts, sent_list = (
+            client.get(url, {"liste": shown}).content.decode()
+            for shown in ("a-faire", "en-cours", "transmis")
+        )
+    assert "1 semaine, 5 jours" in _row(to_do, to_start.reference)  # 12 days
+    assert "5 jours" in _row(drafts, in_progress.household.reference)
+    assert "3 jours" in _row(sent_list, sent.household.reference)
     # The dates as `|date` printed them, in Paris time (09:00 UTC is 11:00 in October).
-    assert "08/10/2026 11:00" in _row(page, in_progress.household.reference)
-    assert "10/10/2026" in _row(page, sent.household.reference)
+    assert "08/10/2026 11:00" in _row(drafts, in_progress.household.reference)
+    assert "10/10/2026" in _row(sent_list, sent.household.reference)
 
 
 # --- versions: field-by-field comparison ------------------------------------------------
@@ -859,24 +863,33 @@ def test_worklist_logs_one_view_per_household_shown(
     theirs = DiagnosticFactory(household__referent=other_social_worker)
     no_level = HouseholdFactory(referent=social_worker, status=Status.AWAITING_LEVEL)
     views = AuditEntry.objects.filter(action=Action.VIEW, label="Liste des diagnostics")
-    mine = [to_start.pk, in_progress.household_id, sent.household_id]
+    url = reverse("diagnostics:list")
 
     client.force_login(social_worker)
-    client.get(reverse("diagnostics:list"), REMOTE_ADDR="10.0.0.5")
-    assert sorted(views.values_list("household_id", flat=True)) == sorted(mine)
+    client.get(url, REMOTE_ADDR="10.0.0.5")  # their first list: to start
+    assert list(views.values_list("household_id", flat=True)) == [to_start.pk]
+    client.get(url, {"liste": "en-cours"}, REMOTE_ADDR="10.0.0.5")
+    assert sorted(views.values_list("household_id", flat=True)) == sorted(
+        [to_start.pk, in_progress.household_id]
+    )
     assert {(e.actor, e.ip, e.object_type) for e in views} == {
         (social_worker, "10.0.0.5", "households.Household")
     }
 
     client.force_login(ccas_manager)  # the whole team, and the levels to set
-    client.get(reverse("diagnostics:list"), REMOTE_ADDR="10.0.0.6")
-    assert sorted(views.filter(actor=ccas_manager).values_list("household_id", flat=True)) == (
-        sorted([*mine, theirs.household_id, no_level.pk])
+    for shown in ("niveau", "a-faire", "en-cours", "transmis"):
+        client.get(url, {"liste": shown}, REMOTE_ADDR="10.0.0.6")
+    manager_s = views.filter(actor=ccas_manager)
+    assert sorted(manager_s.values_list("household_id", flat=True)) == sorted(
+        [no_level.pk, to_start.pk, in_progress.household_id, theirs.household_id]
+        + [sent.household_id]
     )
-    assert set(views.filter(actor=ccas_manager).values_list("ip", flat=True)) == {"10.0.0.6"}
+    assert set(manager_s.values_list("ip", flat=True)) == {"10.0.0.6"}
 
 
-def test_worklist_sections_are_paginated_each_on_its_own(client, ccas_manager, social_worker):
+def test_worklist_shows_one_list_at_a_time_each_counted_and_paginated(
+    client, ccas_manager, social_worker
+):
     from caen_accompagnement.pagination import PAGE_SIZE
 
     to_start = [
@@ -887,18 +900,27 @@ def test_worklist_sections_are_paginated_each_on_its_own(client, ccas_manager, s
     client.force_login(ccas_manager)
     url = reverse("diagnostics:list")
 
-    first = client.get(url)
-    assert len(first.context["to_do"]) == PAGE_SIZE
+    first = client.get(url)  # the first list holding something, in the pathway's order
+    assert first.context["section"] == "niveau"
+    assert {h.pk for h in first.context["page"]} == {h.pk for h in no_level}
     html = first.content.decode()
-    assert f"{PAGE_SIZE + 1} diagnostics à commencer" in html  # counted over every page
-    assert 'href="?page_a_faire=2#titre-a-faire"' in html
-    assert "page_niveau=" not in html  # a section on one page has no page links
+    assert "2 ménages en attente d'un niveau" in html
+    assert to_start[0].reference not in html  # another list's rows are not read
+    # Every list's tab counts it; the one shown is the current page.
+    current = re.search(r'<a class="nav-link active"[^>]*aria-current="page">([^<]*)</a>', html)
+    assert current.group(1) == "Niveau à fixer (2)"
+    assert f">À faire ({PAGE_SIZE + 1})</a>" in html and ">En cours (0)</a>" in html
+    assert "page=" not in html  # a list on one page has no page links
 
-    second = client.get(url, {"page_niveau": 1, "page_a_faire": 2})
-    assert [h.pk for h in second.context["to_do"]] == [to_start[-1].pk]
-    assert {h.pk for h in second.context["awaiting_level"]} == {h.pk for h in no_level}
+    second = client.get(url, {"liste": "a-faire", "page": 2})
+    assert [h.pk for h in second.context["page"]] == [to_start[-1].pk]
     html = second.content.decode()
-    assert f"{PAGE_SIZE + 1} diagnostics à commencer" in html
-    # The link back keeps the other section's page.
-    assert 'href="?page_niveau=1&amp;page_a_faire=1#titre-a-faire"' in html
-    assert 'aria-label="Pages : à faire"' in html
+    assert f"{PAGE_SIZE + 1} diagnostics à commencer" in html  # counted over every page
+    assert 'href="?liste=a-faire&amp;page=1#titre-a-faire"' in html  # the link back keeps it
+    current = re.search(r'<a class="nav-link active"[^>]*aria-current="page">([^<]*)</a>', html)
+    assert current.group(1) == f"À faire ({PAGE_SIZE + 1})"
+
+    # A list not offered to the user (a social worker sets no level) shows their first.
+    client.force_login(social_worker)
+    mine = client.get(url, {"liste": "niveau"})
+    assert mine.context["section"] == "a-faire" and "Niveau à fixer" not in mine.content.decode()
