@@ -63,11 +63,11 @@ class FormRenderer(DjangoTemplates):
     `<select>` written here rather than by an `{% include %}` of two templates for each option.
 
     The select of Django's templates cost about 25 µs an option: the filter forms' 30 to 60
-    options were 1 to 1.5 ms of a list page (docs/performance.md, « The filter forms' selects »). The
-    markup is character for character that of Django's templates, `select.html`,
-    `select_option.html` and `attrs.html`: tests/test_form_renderer.py compares both on every
-    filter form and on edge cases, so a Django upgrade that changes them fails there. A widget
-    with other templates than these goes through the templates."""
+    options were 1 to 1.5 ms of a list page (docs/performance.md, « The filter forms'
+    selects »). The markup is character for character that of Django's templates,
+    `select.html`, `select_option.html` and `attrs.html`: tests/test_form_renderer.py compares
+    both on every filter form and on edge cases, so a Django upgrade that changes them fails
+    there. A widget with other templates than these goes through the templates."""
 
     bound_field_class = AccessibleBoundField
 

@@ -24,6 +24,7 @@ SECTIONS = {
     "en-cours": "En cours",
     "transmis": "Transmis",
 }
+HOUSEHOLD_LISTS = ("niveau", "a-faire")  # rows of households; the others of diagnostics
 
 
 @policy.action_required("diagnostic.view_detail")
@@ -83,28 +84,25 @@ def worklist(request):
     awaiting_review = diagnostics.filter(status=DiagnosticStatus.SUBMITTED).order_by(
         "submitted_at", "pk"
     )
-    lists = {"a-faire": to_do, "en-cours": in_progress, "transmis": awaiting_review}
-    counts = {
-        "a-faire": to_do.count(),
-        "en-cours": diagnostic_counts["drafts"],
-        "transmis": diagnostic_counts["submitted"],
-    }
+    lists = {}  # in the pathway's order, as SECTIONS
     if sets_level:
-        awaiting_level = (
+        lists["niveau"] = (
             households.awaiting_level()
             .select_related("referent")
             .only(*household_columns, "public", "has_codesi_social_report", *referent_columns)
             .order_by("status_changed_at", "pk")
         )
-        lists = {"niveau": awaiting_level, **lists}
-        counts = {"niveau": awaiting_level.count(), **counts}
+    lists |= {"a-faire": to_do, "en-cours": in_progress, "transmis": awaiting_review}
+    # The household lists counted a COUNT each, the diagnostics' two from their one query.
+    counts = {key: lists[key].count() for key in HOUSEHOLD_LISTS if key in lists}
+    counts |= {"en-cours": diagnostic_counts["drafts"], "transmis": diagnostic_counts["submitted"]}
     # One list at a time, chosen in ?liste= (by default the first holding something): each
     # list's count in its tab, the rows of one, 25 a page, the longest waiting first.
     section = request.GET.get("liste")
     if section not in lists:
         section = next((key for key, count in counts.items() if count), next(iter(lists)))
     page = paginate(request, lists[section], count=counts[section])
-    if section in ("niveau", "a-faire"):
+    if section in HOUSEHOLD_LISTS:
         shown = list(page)
     else:
         shown = [diagnostic.household for diagnostic in page]
