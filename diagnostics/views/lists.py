@@ -111,7 +111,13 @@ def worklist(request):
     log_households(request, shown, "Liste des diagnostics")
     can_start = policy.can(user, "diagnostic.change")
     tabs = [
-        {"key": key, "label": SECTIONS[key], "count": count, "current": key == section}
+        {
+            "key": key,
+            "label": f"{SECTIONS[key]} ({count})",
+            "href": f"?liste={key}",
+            "count": count,
+            "current": key == section,
+        }
         for key, count in counts.items()
     ]
     return render(
