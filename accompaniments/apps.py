@@ -7,7 +7,15 @@ class AccompanimentsConfig(AppConfig):
 
     def ready(self):
         from households import panels
+        from households.enums import Status
 
-        from .panels import household_panel
+        from .panels import household_panel, visible
 
-        panels.register("accompaniments/_household_accompaniment.html", household_panel)
+        panels.register(
+            "accompagnement",
+            "Accompagnement",
+            "accompaniments/_household_accompaniment.html",
+            visible=visible,
+            build=household_panel,
+            steps={Status.ACCOMPANIED, Status.POST_AUTONOMY},
+        )

@@ -7,6 +7,14 @@ from accounts import policy
 from households.enums import Status
 
 
+def visible(user, household):
+    """Whether the file's « Accompagnement » tab has anything for `user`: the accompaniment,
+    or Caen habitat's signal form (no query)."""
+    return policy.can(user, "accompaniment.view", household) or (
+        household.in_programme and policy.can(user, "signal.create", household)
+    )
+
+
 def household_panel(user, household):
     """The latest accompaniment (one query), its cadence (from the days of its last visit and
     contact stored on it: no query) and its compliance (one query over its contacts reaching

@@ -6,10 +6,15 @@ from .enums import OrientationOutcome
 from .models import Orientation
 
 
+def visible(user, household):
+    """Only who reads CCAS notes (an orientation can reveal a health follow-up, e.g. to the
+    EPSM); no query."""
+    return policy.can(user, "contact.view", household)
+
+
 def household_panel(user, household):
-    """Nothing unless the user reads CCAS notes (an orientation can reveal a health follow-up,
-    e.g. to the EPSM); else the orientations, in one query."""
-    if not policy.can(user, "contact.view", household):
+    """The orientations, in one query (nothing unless `visible`)."""
+    if not visible(user, household):
         return {"visible": False}
     return {
         "visible": True,

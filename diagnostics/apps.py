@@ -7,7 +7,15 @@ class DiagnosticsConfig(AppConfig):
 
     def ready(self):
         from households import panels
+        from households.enums import Status
 
-        from .panels import household_panel
+        from .panels import household_panel, visible
 
-        panels.register("diagnostics/_household_diagnostics.html", household_panel)
+        panels.register(
+            "diagnostic",
+            "Diagnostic",
+            "diagnostics/_household_diagnostics.html",
+            visible=visible,
+            build=household_panel,
+            steps={Status.DIAGNOSTIC, Status.AWAITING_ADMISSION},
+        )

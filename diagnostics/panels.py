@@ -5,6 +5,13 @@ from accounts import policy
 from .models import DiagnosticStatus
 
 
+def visible(user, household):
+    """Whether the file's « Diagnostic » tab has anything for `user` (no query)."""
+    return policy.can(user, "diagnostic.view_detail", household) or policy.can(
+        user, "diagnostic.view_synthesis", household
+    )
+
+
 def household_panel(user, household):
     """What the household file shows of its diagnostics to `user`: one query for the versions."""
     can_detail = policy.can(user, "diagnostic.view_detail", household)

@@ -240,6 +240,10 @@ class Household(models.Model):
     def get_absolute_url(self):
         return reverse("households:detail", args=[self.pk])
 
+    def tab_url(self, tab):
+        """The file opened on `tab` (households/panels.py), e.g. after an action made there."""
+        return f"{self.get_absolute_url()}?onglet={tab}"
+
     @property
     def members_list(self):
         """Members in display order (uses the prefetch when there is one). A list page may

@@ -80,23 +80,21 @@ def _visible_household(request, pk):
     queryset = (
         Household.objects.visible_to(request.user)
         .select_related("referent", "substitute")
-        .with_members_and_sources()
+        .prefetch_related("members")  # Person's Meta.ordering; the lists: « Situation » only
     )
     return get_object_or_404(queryset, pk=pk)
 
 
 def _detail(request, household, *, status_form=None, referent_form=None):
-    """Render the household file (also after a refused status or référent form: status 400,
-    the typed text kept)."""
+    """Render the household file, one tab at a time (households/panels.py): « Situation »
+    (identity, members, lists, pathway, référent) or one later step's panel, by default the
+    household's step's. After a refused status or référent form: « Situation », status 400,
+    the typed text kept."""
     refused = status_form is not None or referent_form is not None
     user = request.user
     log(request, Action.VIEW, household)
-    can_change_status = policy.can(user, "household.change_status", household)
-    can_assign = policy.can(user, "household.assign_referent", household)
-    if status_form is None and can_change_status and household.next_statuses:
-        status_form = StatusChangeForm(household)
-    if referent_form is None and can_assign:
-        referent_form = ReferentForm(household=household)
+    asked = panels.SITUATION if refused else request.GET.get("onglet")
+    tabs, panel = panels.tabs(user, household, asked)
     pairs = [
         (pair, pair.other if pair.household_id == household.pk else pair.household)
         for pair in household.open_duplicates()
@@ -106,30 +104,42 @@ def _detail(request, household, *, status_form=None, referent_form=None):
         .filter(pk__in=[other.pk for _, other in pairs])
         .values_list("pk", flat=True)
     )
-    duplicates = [
-        {"pair": pair, "other": other, "visible": other.pk in visible} for pair, other in pairs
-    ]
-    return render(
-        request,
-        "households/detail.html",
-        {
-            "household": household,
-            "members": household.members_list,
-            "sources": list(household.sources.all()),
-            "timeline": list(household.status_changes.select_related("by")),
-            "referent_history": list(
-                household.referent_assignments.select_related("referent", "substitute", "by")
-            ),
-            "duplicates": duplicates,
-            "can_change": policy.can(user, "household.change", household),
-            "can_see_debt": policy.can(user, "debt.view", household),
-            "status_form": status_form if can_change_status else None,
-            "referent_form": referent_form if can_assign else None,
-            # The later steps' panels, each app's data gathered here (households/panels.py).
-            "panels": panels.gather(user, household),
-        },
-        status=400 if refused else 200,
-    )
+    context = {
+        "household": household,
+        "tabs": tabs,
+        "duplicates": [
+            {"pair": pair, "other": other, "visible": other.pk in visible} for pair, other in pairs
+        ],
+        "can_change": policy.can(user, "household.change", household),
+    }
+    if panel is None:
+        context.update(_situation(user, household, status_form, referent_form))
+    else:
+        # The later step's panel, its app's data (households/panels.py).
+        context["panel"] = {"template": panel.template, "data": panel.build(user, household)}
+    return render(request, "households/detail.html", context, status=400 if refused else 200)
+
+
+def _situation(user, household, status_form, referent_form):
+    """The « Situation » tab: identity, members, lists, pathway and référent, with the status
+    and référent forms for who may use them."""
+    can_change_status = policy.can(user, "household.change_status", household)
+    can_assign = policy.can(user, "household.assign_referent", household)
+    if status_form is None and can_change_status and household.next_statuses:
+        status_form = StatusChangeForm(household)
+    if referent_form is None and can_assign:
+        referent_form = ReferentForm(household=household)
+    return {
+        "members": household.members_list,
+        "sources": list(household.sources.all()),
+        "timeline": list(household.status_changes.select_related("by")),
+        "referent_history": list(
+            household.referent_assignments.select_related("referent", "substitute", "by")
+        ),
+        "can_see_debt": policy.can(user, "debt.view", household),
+        "status_form": status_form if can_change_status else None,
+        "referent_form": referent_form if can_assign else None,
+    }
 
 
 @policy.action_required("household.view")
@@ -174,7 +184,7 @@ def _edit(request, household, *, creating):
                 messages.success(request, f"Le dossier {household.reference} a été créé.")
             else:
                 messages.success(request, "Les modifications ont été enregistrées.")
-            return redirect(household)
+            return redirect(household.tab_url(panels.SITUATION))
     return _render_form(request, household, form, formset, creating)
 
 
@@ -235,7 +245,7 @@ def change_status(request, pk):
                 label=f"Statut : {previous} → {household.get_status_display()}",
             )
             messages.success(request, f"Statut changé : « {household.get_status_display()} ».")
-            return redirect(household)
+            return redirect(household.tab_url(panels.SITUATION))
     return _detail(request, household, status_form=form)
 
 
@@ -259,5 +269,5 @@ def assign_referent(request, pk):
         else:
             log(request, Action.UPDATE, household, label=f"Référent : {referent}")
             messages.success(request, f"{referent} est désormais référent(e) de ce ménage.")
-            return redirect(household)
+            return redirect(household.tab_url(panels.SITUATION))
     return _detail(request, household, referent_form=form)

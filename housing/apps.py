@@ -8,7 +8,15 @@ class HousingConfig(AppConfig):
 
     def ready(self):
         from households import panels
+        from households.enums import Status
 
-        from .panels import household_panel
+        from .panels import household_panel, visible
 
-        panels.register("housing/_household_pathway.html", household_panel)
+        panels.register(
+            "logement",
+            "Logement",
+            "housing/_household_pathway.html",
+            visible=visible,
+            build=household_panel,
+            steps={Status.ADMITTED},
+        )

@@ -5,10 +5,15 @@ from accounts import policy
 from .models import DocumentKind, latest_by_kind, signed_for_lease, stays_in_place
 
 
+def visible(user, household):
+    """Whether the file's « Logement » tab has anything for `user` (no query)."""
+    return policy.can(user, "housing.view", household)
+
+
 def household_panel(user, household, link=True):
     """What the pathway panel shows to `user`: proposals, rehousings and documents, one query
     each. `link`: to the pathway page (not on that page itself)."""
-    if not policy.can(user, "housing.view", household):
+    if not visible(user, household):
         return {"visible": False}
     documents = list(
         household.agreement_documents.select_related("rehousing").order_by("kind", "-number")

@@ -8,6 +8,12 @@ class PrivacyConfig(AppConfig):
     def ready(self):
         from households import panels
 
-        from .panels import household_panel
+        from .panels import household_panel, visible
 
-        panels.register("privacy/_household_privacy.html", household_panel)
+        panels.register(
+            "donnees",
+            "Données personnelles",
+            "privacy/_household_privacy.html",
+            visible=visible,
+            build=household_panel,
+        )

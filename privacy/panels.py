@@ -3,12 +3,20 @@
 from accounts import policy
 
 
+def visible(user, household):
+    """For who records the notice, answers access requests or reads CCAS notes (no query)."""
+    return any(
+        policy.can(user, action, household)
+        for action in ("household.record_notice", "household.access_request", "contact.view")
+    )
+
+
 def household_panel(user, household):
     """The information notice given and the access-request link, for those who record it or
     answer access requests (CCAS): one query."""
     can_record = policy.can(user, "household.record_notice", household)
     can_access = policy.can(user, "household.access_request", household)
-    if not (can_record or can_access or policy.can(user, "contact.view", household)):
+    if not visible(user, household):
         return {"visible": False}
     return {
         "visible": True,

@@ -110,7 +110,7 @@ def record_notice(request, pk):
         )
         log(request, Action.CREATE, notice, household=household, label="Notice d'information")
         messages.success(request, "La remise de la notice d'information est enregistrée.")
-        return redirect(household)
+        return redirect(household.tab_url("donnees"))
     return render(
         request,
         "privacy/notice_form.html",

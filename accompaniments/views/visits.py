@@ -131,7 +131,7 @@ def reminder_consent(request, household_pk):
                 label=f"Rappels des rendez-vous : {consent.get_channel_display()}",
             )
             messages.success(request, "L'accord du ménage pour les rappels est enregistré.")
-            return redirect(household)
+            return redirect(household.tab_url("accompagnement"))
     return render(
         request,
         "accompaniments/reminder_consent.html",

@@ -98,7 +98,7 @@ def orientation_create(request, household_pk):
             label="Orientation vers un partenaire",
         )
         messages.success(request, f"Orientation vers {orientation.partner} enregistrée.")
-        return redirect(household)
+        return redirect(household.tab_url("orientations"))
     return render(
         request,
         "coordination/orientation_form.html",
@@ -121,4 +121,4 @@ def orientation_outcome(request, pk):
         messages.success(request, "Suite de l'orientation enregistrée.")
     else:
         messages.error(request, "Choisissez la suite donnée à l'orientation.")
-    return redirect(orientation.household)
+    return redirect(orientation.household.tab_url("orientations"))

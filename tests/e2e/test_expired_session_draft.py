@@ -56,7 +56,7 @@ def test_the_typed_text_survives_an_expired_session(page, login_as, social_worke
 
     page.get_by_role("button", name="Enregistrer").first.click()
     page.wait_for_load_state("networkidle")
-    expect(page).to_have_url(ending(f"/menages/{household.pk}/"))
+    expect(page).to_have_url(ending(f"/menages/{household.pk}/?onglet=situation"))
     household.refresh_from_db()
     assert household.observations == TEXT
     assert draft_keys(page) == []  # saved: the draft is gone

@@ -28,9 +28,9 @@ def test_letting_officer_creates_finds_and_moves_a_household(
     page.locator("#id_members-2-relation").select_option("child")
     page.get_by_role("button", name="Enregistrer").click()
 
-    expect(page).to_have_url(re.compile(r"/menages/\d+/$"))
+    expect(page).to_have_url(re.compile(r"/menages/\d+/\?onglet=situation$"))
     household = Household.objects.get()
-    expect(page).to_have_url(ending(f"/menages/{household.pk}/"))
+    expect(page).to_have_url(ending(f"/menages/{household.pk}/?onglet=situation"))
     expect(
         page.get_by_role("heading", name=f"{household.reference} — Noémie LEFÈVRE")
     ).to_be_visible()

@@ -23,8 +23,8 @@ SAMPLES = [
     ("location", "/menages/nouveau/", "case à cocher", "main input[type=checkbox]"),
     ("location", "/menages/nouveau/", "bouton principal", "main button.btn-primary"),
     ("location", "/menages/nouveau/", "bouton secondaire", "#add-member"),
-    ("direction", "/menages/{household}/", "liste déroulante", "main select"),
-    ("direction", "/menages/{household}/", "zone de texte", "main textarea"),
+    ("direction", "/menages/{household}/?onglet=situation", "liste déroulante", "main select"),
+    ("direction", "/menages/{household}/?onglet=situation", "zone de texte", "main textarea"),
 ]
 
 

@@ -14,8 +14,18 @@ from households.models import Household
 CASES = [
     (None, "/connexion/", "Se connecter", {"#id_username": "inconnu@demo.caen.fr"}),
     ("location", "/menages/nouveau/", "Enregistrer", {"#id_address": "12 rue Écuyère"}),
-    ("direction", "/menages/{household}/", "Enregistrer le changement de statut", {}),
-    ("direction", "/menages/{household}/", "Affecter", {"#id_referent-referent": ""}),
+    (
+        "direction",
+        "/menages/{household}/?onglet=situation",
+        "Enregistrer le changement de statut",
+        {},
+    ),
+    (
+        "direction",
+        "/menages/{household}/?onglet=situation",
+        "Affecter",
+        {"#id_referent-referent": ""},
+    ),
     (
         "ts1",
         "/accompagnements/{accompaniment}/contacts/nouveau/",

@@ -161,7 +161,7 @@ def test_edit_button_and_status_form_show_where_the_role_may_write(client, world
     client.force_login(users[role])
     for kind in reads or ():
         household = households[kind]
-        body = client.get(reverse("households:detail", args=[household.pk])).content.decode()
+        body = client.get(household.tab_url("situation")).content.decode()
         may_write = kind in (edits or ())
         assert (reverse("households:edit", args=[household.pk]) in body) == may_write, kind
         assert ("Modifier l&#x27;identité" in body or "Modifier l'identité" in body) == may_write

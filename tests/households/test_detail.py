@@ -155,8 +155,9 @@ def test_rent_debt_shown_only_to_roles_reading_debts(client, social_worker, othe
 
 def test_file_shows_the_pathway_panels_for_ccas(client, social_worker, household):
     client.force_login(social_worker)
-    html = client.get(household.get_absolute_url()).content.decode()
-    assert 'id="titre-diagnostics-' in html
+    url = household.get_absolute_url()
+    assert 'id="titre-diagnostics-' in client.get(url, {"onglet": "diagnostic"}).content.decode()
+    html = client.get(url, {"onglet": "accompagnement"}).content.decode()
     assert 'id="accompaniment-title"' in html
 
 
@@ -172,14 +173,116 @@ def test_file_hides_the_diagnostic_panel_from_tenancy_officers(client, tenancy_o
 def test_file_shows_partner_orientations_to_ccas_only(
     client, social_worker, letting_officer, household
 ):
+    tab = {"onglet": "orientations"}
     client.force_login(social_worker)
-    ccas_html = client.get(household.get_absolute_url()).content.decode()
+    ccas_html = client.get(household.get_absolute_url(), tab).content.decode()
     client.force_login(letting_officer)
-    letting_html = client.get(household.get_absolute_url()).content.decode()
+    letting_html = client.get(household.get_absolute_url(), tab).content.decode()
     assert "Orientations vers des partenaires" in ccas_html
     assert "Orientations vers des partenaires" not in letting_html
 
 
 def test_file_shows_the_housing_pathway_to_letting_officers(client, letting_officer, household):
     client.force_login(letting_officer)
-    assert "Parcours logement" in client.get(household.get_absolute_url()).content.decode()
+    response = client.get(household.get_absolute_url(), {"onglet": "logement"})
+    assert "Parcours logement" in response.content.decode()
+
+
+# --- one tab at a time (households/panels.py) -----------------------------------------------
+def tab_keys(response):
+    return [tab["key"] for tab in response.context["tabs"]]
+
+
+def current_tab(response):
+    [current] = [tab["key"] for tab in response.context["tabs"] if tab["current"]]
+    return current
+
+
+@pytest.mark.parametrize(
+    ("status", "tab"),
+    [
+        (Status.PRESELECTED, "situation"),
+        (Status.AWAITING_LEVEL, "situation"),
+        (Status.DIAGNOSTIC, "diagnostic"),
+        (Status.AWAITING_ADMISSION, "diagnostic"),
+        (Status.ADMITTED, "logement"),
+        (Status.ACCOMPANIED, "accompagnement"),
+        (Status.POST_AUTONOMY, "accompagnement"),
+        (Status.EXITED, "situation"),
+    ],
+)
+def test_the_file_opens_on_the_households_step(client, social_worker, status, tab):
+    household = HouseholdFactory(referent=social_worker, status=status, tenant=True)
+    client.force_login(social_worker)
+    response = client.get(detail(household))
+    assert current_tab(response) == tab
+    html = response.content.decode()
+    tabs = html[html.index('<nav aria-label="Parties du dossier"') :]
+    tabs = tabs[: tabs.index("</nav>")]
+    assert tabs.count('aria-current="page"') == 1
+    # The other tabs are links to themselves, one panel built: the shown one.
+    assert f'href="?onglet={tab}"' in html
+    assert ('id="identite"' in html) == (tab == "situation")
+    assert ('id="accompaniment-title"' in html) == (tab == "accompagnement")
+
+
+def test_each_tab_shows_its_part_of_the_file(client, social_worker, household):
+    client.force_login(social_worker)
+    expected = {
+        "situation": 'id="identite"',
+        "diagnostic": 'id="titre-diagnostics-',
+        "orientations": "Orientations vers des partenaires",
+        "logement": "Parcours logement",
+        "accompagnement": 'id="accompaniment-title"',
+        "donnees": "Données personnelles</h2>",
+    }
+    for tab, marker in expected.items():
+        response = client.get(detail(household), {"onglet": tab})
+        assert current_tab(response) == tab
+        html = response.content.decode()
+        assert marker in html, tab
+        assert [other for other, mark in expected.items() if mark in html] == [tab]
+
+
+def test_a_tab_the_user_may_not_read_is_neither_offered_nor_shown(client, tenancy_officer):
+    tenant = HouseholdFactory(tenant=True, status=Status.DIAGNOSTIC)
+    client.force_login(tenancy_officer)
+    response = client.get(detail(tenant), {"onglet": "diagnostic"})
+    assert response.status_code == 200
+    assert "diagnostic" not in tab_keys(response) and "orientations" not in tab_keys(response)
+    # Asked or by the household's step, it falls back to « Situation ».
+    assert current_tab(response) == "situation"
+    assert 'id="titre-diagnostics-' not in response.content.decode()
+
+
+def test_an_unknown_tab_opens_the_default_one(client, social_worker):
+    household = HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+    client.force_login(social_worker)
+    response = client.get(detail(household), {"onglet": "n-importe-quoi"})
+    assert response.status_code == 200 and current_tab(response) == "accompagnement"
+
+
+def test_a_refused_status_form_comes_back_on_the_situation_tab(client, ccas_manager):
+    household = HouseholdFactory(status=Status.ACCOMPANIED)
+    client.force_login(ccas_manager)
+    response = client.post(
+        reverse("households:change_status", args=[household.pk]),
+        {"to_status": Status.EXITED, "reason": "  "},
+    )
+    assert response.status_code == 400
+    assert current_tab(response) == "situation"
+    assert response.context["status_form"].errors
+
+
+def test_an_orientation_recorded_brings_back_to_its_tab(client, social_worker, household):
+    from coordination.enums import PartnerCategory
+    from coordination.models import Partner
+
+    partner = Partner.objects.create(name="SIAO", category=PartnerCategory.SIGNALEMENT)
+    client.force_login(social_worker)
+    url = reverse("coordination:orientation_create", args=[household.pk])
+    data = {"partner": partner.pk, "on": "2026-11-02", "reason": "Accès aux droits"}
+    response = client.post(url, data)
+    assert response.url == household.tab_url("orientations")
+    page = client.get(response.url)
+    assert current_tab(page) == "orientations" and "SIAO" in page.content.decode()

@@ -1,4 +1,4 @@
-"""The household file composes, it does not query: its view gathers each app's panel
+"""The household file composes, it does not query: its view builds the shown tab's panel
 (households/panels.py) with a bounded number of queries, whatever the household's history."""
 
 import pytest
@@ -16,26 +16,27 @@ from tests.factories import HouseholdFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
-# The roles that open the file, and the most queries each may run (session, user, roles,
-# household, members, sources, audit row, duplicates, timeline, référents, the panels).
-# Each count includes the header's unread-notification count (notifications).
+# The roles that open the file, and the most queries each tab may run (session, user, roles,
+# household, members, sources, audit row, duplicates; « Situation »: timeline, référents and
+# the référent form's choices; another tab: its panel's). Each count includes the header's
+# unread-notification count (notifications).
 READERS = {
-    # + the personal-data panel's notice (privacy); + the planned visits with their messages
-    # and the consent to reminders (accompaniments, docs/reminders.md)
-    Role.SOCIAL_WORKER: 26,
-    Role.CCAS_MANAGER: 28,
-    Role.LETTING_OFFICER: 20,
-    Role.DEBT_OFFICER: 20,
-    Role.TENANCY_OFFICER: 19,
-    Role.CELLULE_MEMBER: 19,
+    Role.SOCIAL_WORKER: 17,
+    Role.CCAS_MANAGER: 17,
+    Role.LETTING_OFFICER: 15,
+    Role.DEBT_OFFICER: 15,
+    Role.TENANCY_OFFICER: 15,
+    Role.CELLULE_MEMBER: 15,
 }
-PANELS = [
-    "diagnostics/_household_diagnostics.html",
-    "housing/_household_pathway.html",
-    "accompaniments/_household_accompaniment.html",
-    "coordination/_household_orientations.html",
-    "privacy/_household_privacy.html",
-]
+# Each tab's panel template (« Situation » has none: households/detail.html itself).
+PANELS = {
+    "situation": None,
+    "diagnostic": "diagnostics/_household_diagnostics.html",
+    "orientations": "coordination/_household_orientations.html",
+    "logement": "housing/_household_pathway.html",
+    "accompagnement": "accompaniments/_household_accompaniment.html",
+    "donnees": "privacy/_household_privacy.html",
+}
 
 
 @pytest.fixture
@@ -94,8 +95,9 @@ def add_history(household, accompaniment, partner, by, versions):
         ReferentAssignment.objects.create(household=household, referent=by, by=by)
 
 
-def read_file(client, user, household):
-    """The file's response, its queries, and those run once its template started rendering."""
+def read_file(client, user, household, tab):
+    """The file's response on `tab`, its queries, and those run once its template started
+    rendering."""
     client.force_login(user)
     marks = []
 
@@ -106,7 +108,8 @@ def read_file(client, user, household):
     template_rendered.connect(on_render)
     try:
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(reverse("households:detail", args=[household.pk]))
+            url = reverse("households:detail", args=[household.pk])
+            response = client.get(url, {"onglet": tab})
     finally:
         template_rendered.disconnect(on_render)
     assert response.status_code == 200
@@ -115,18 +118,26 @@ def read_file(client, user, household):
 
 
 @pytest.mark.parametrize("role", list(READERS))
-def test_the_file_runs_the_same_queries_however_long_the_history(client, world, role):
+def test_each_tab_runs_the_same_queries_however_long_the_history(client, world, role):
     require_postgresql("les nombres de requêtes sont mesurés sur la base de production")
     users, household, accompaniment, partner = world
     worker = users[Role.SOCIAL_WORKER]
     add_history(household, accompaniment, partner, worker, versions=1)
-    _, short, _ = read_file(client, users[role], household)
+    response, *_ = read_file(client, users[role], household, "situation")
+    tabs = [tab["key"] for tab in response.context["tabs"]]
+    assert tabs[0] == "situation" and len(tabs) > 1
+    short = {tab: read_file(client, users[role], household, tab)[1] for tab in tabs}
     add_history(household, accompaniment, partner, worker, versions=4)
-    response, long, rendering = read_file(client, users[role], household)
-    assert long == short <= READERS[role]
-    # Rendering reads nothing: every panel's data was gathered by the view.
-    assert not [sql for sql in rendering if sql.lstrip().upper().startswith("SELECT")]
-    assert [entry["template"] for entry in response.context["panels"]] == PANELS
+    for tab in tabs:
+        response, long, rendering = read_file(client, users[role], household, tab)
+        assert long == short[tab] <= READERS[role], tab
+        # Rendering reads nothing: the tab's panel was built by the view, and only that one.
+        assert not [sql for sql in rendering if sql.lstrip().upper().startswith("SELECT")]
+        used = {t.name for t in response.templates}
+        assert [name for name in PANELS.values() if name in used] == [PANELS[tab]] * bool(
+            PANELS[tab]
+        ), tab
+        assert [t["key"] for t in response.context["tabs"] if t["current"]] == [tab]
 
 
 def test_the_panels_still_render_where_no_view_gathered_them(world):

@@ -95,7 +95,7 @@ def test_letting_officer_creates_a_household_with_members(client, letting_office
     response = client.post(CREATE, data)
     household = Household.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("households:detail", args=[household.pk])
+    assert response.url == household.tab_url("situation")
     assert [p.first_name for p in household.members_list] == ["Claire", "Théo", "Léa"]
     assert [p.position for p in household.members_list] == [0, 1, 2]
     assert household.family_structure == "single_parent"

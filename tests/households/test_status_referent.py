@@ -232,7 +232,7 @@ def test_admission_is_not_offered_outside_the_cellule(client, social_worker, cca
     assert eviction_share().would_exceed(household)
     for user in (social_worker, ccas_manager):
         client.force_login(user)
-        form = client.get(household.get_absolute_url()).context["status_form"]
+        form = client.get(household.tab_url("situation")).context["status_form"]
         assert Status.ADMITTED not in {value for value, _ in form.fields["to_status"].choices}
         response = client.post(
             status_url(household),

@@ -113,10 +113,11 @@ def test_the_referent_records_the_information_notice(client, social_worker, hous
     assert not InformationNotice.objects.exists()
     response = client.post(url, {"given_on": "2026-03-02", "method": NoticeMethod.HANDED})
     assert response.status_code == 302
+    assert response.url == household.tab_url("donnees")  # back where it was recorded
     notice = InformationNotice.objects.get()
     assert (notice.household, notice.recorded_by) == (household, social_worker)
     assert notice.given_on == datetime.date(2026, 3, 2)
-    page = client.get(household.get_absolute_url()).content.decode()
+    page = client.get(response.url).content.decode()
     assert "Notice d'information remise le 02/03/2026" in page
     assert AuditEntry.objects.filter(
         label="Notice d'information", household_id=household.pk
