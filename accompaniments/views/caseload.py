@@ -1,4 +1,5 @@
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, OuterRef, Q, Window
 from django.shortcuts import render
@@ -26,16 +27,21 @@ from ..models import (
     SignalKind,
     VisitKind,
 )
-from .visits import caseload_visits
+from .visits import caseload_agenda, caseload_visits
 
 # The window counts the caseload's sorting query reads on the first row of the page.
 TOTALS = ("urgency_total", "urgency_overdue", "urgency_week")
+# The page's two tabs (?onglet=): what to act on (the default), and what is coming.
+AGENDA = "agenda"
+TABS = {"": "Accompagnements", AGENDA: "Agenda et enquêtes"}
 
 
 # --- caseload --------------------------------------------------------------------------
 @policy.action_required("accompaniment.view")
 def caseload(request):
-    """The référent's households sorted by urgency (the manager: the whole team's)."""
+    """The référent's households sorted by urgency (the manager: the whole team's), under
+    what asks for action (signals, missed visits, failed reminders, extensions to decide);
+    the agenda tab (`?onglet=agenda`): the week's visits and the coming surveys."""
     user = request.user
     today = timezone.localdate()
     is_manager = user.has_role(Role.CCAS_MANAGER)
@@ -47,6 +53,25 @@ def caseload(request):
         if selected_referent.isdigit():
             referent_id = int(selected_referent)
             qs = qs.filter(household__referent_id=referent_id)
+    tab = AGENDA if request.GET.get("onglet") == AGENDA else ""
+    keep = {"referent": selected_referent} if selected_referent else {}
+    context = {
+        "tab": tab,
+        "tabs": [
+            {
+                "label": label,
+                "href": "?" + urlencode({"onglet": key, **keep} if key else keep),
+                "current": key == tab,
+            }
+            for key, label in TABS.items()
+        ],
+        "today": today,
+        "is_manager": is_manager,
+        "referents": referents,
+        "selected_referent": selected_referent,
+    }
+    if tab == AGENDA:
+        return _agenda(request, user, today, referent_id, context)
     # Sorted and counted by the database over the whole caseload (docs/performance.md), from
     # the accompaniments' rows alone (their last visit and contact are stored on them: no
     # contact is read): one narrow query reads the asked page's ids (LIMIT/OFFSET, the most
@@ -94,6 +119,40 @@ def caseload(request):
     cards = [_card(acc, cadence, names, urls) for acc, cadence in page]
     open_signals, open_signals_total = _open_signals(user, is_manager, referent_id)
     pending_extensions, pending_extensions_total = _pending_extensions() if is_manager else ([], 0)
+    visits = caseload_visits(user, referent_id)  # missed visits, failed reminders
+    log_households(
+        request,
+        [acc.household for acc, _ in page]
+        + [signal.household for signal in open_signals]
+        + [extension.accompaniment.household for extension in pending_extensions]
+        + [visit.accompaniment.household for visit in visits["missed_visits"]]
+        + [m.visit.accompaniment.household for m in visits["failed_visit_messages"]],
+        "Mon suivi",
+    )
+    return render(
+        request,
+        "accompaniments/caseload.html",
+        context
+        | {
+            "rows": page,
+            "cards": cards,
+            "counts": counts,
+            "open_signals": open_signals,
+            "open_signals_total": open_signals_total,
+            "pending_extensions": pending_extensions,
+            "pending_extensions_total": pending_extensions_total,
+            "saved_draft": request.GET.get("brouillon_enregistre", ""),
+            **visits,
+            **_panel_rows(open_signals, pending_extensions, visits, is_manager),
+        },
+    )
+
+
+def _agenda(request, user, today, referent_id, context):
+    """/mon-suivi/'s agenda tab: the caseload's visits of the next seven days, and the
+    post-autonomy surveys due within 30 days (late ones first), each as a panel of
+    `_panel_rows`'s kind. Three queries besides the page's own."""
+    upcoming = caseload_agenda(user, referent_id)
     surveys, surveys_due_total = _first_of(
         _surveys_due_qs(user, today, horizon_days=30)
         .select_related(None)
@@ -101,35 +160,21 @@ def caseload(request):
         .only("closed_on", "next_survey_on", *PANEL_HOUSEHOLD)
     )
     surveys_due = _survey_rows(surveys, today)
-    visits = caseload_visits(user, referent_id)  # planned visits (docs/reminders.md)
     log_households(
         request,
-        [acc.household for acc, _ in page]
-        + [signal.household for signal in open_signals]
-        + [extension.accompaniment.household for extension in pending_extensions]
+        [visit.accompaniment.household for visit in upcoming]
         + [survey["accompaniment"].household for survey in surveys_due],
-        "Mon suivi",
+        "Mon suivi (agenda)",
     )
     return render(
         request,
         "accompaniments/caseload.html",
-        {
-            "rows": page,
-            "cards": cards,
-            "counts": counts,
-            "today": today,
-            "is_manager": is_manager,
-            "referents": referents,
-            "selected_referent": selected_referent,
-            "open_signals": open_signals,
-            "open_signals_total": open_signals_total,
+        context
+        | {
+            "upcoming_visits": upcoming,
             "surveys_due": surveys_due,
             "surveys_due_total": surveys_due_total,
-            "pending_extensions": pending_extensions,
-            "pending_extensions_total": pending_extensions_total,
-            "saved_draft": request.GET.get("brouillon_enregistre", ""),
-            **visits,
-            **_panel_rows(open_signals, pending_extensions, surveys_due, visits, is_manager),
+            **_agenda_rows(upcoming, surveys_due),
         },
     )
 
@@ -192,7 +237,17 @@ URGENCY_BADGES = {
 }
 
 
-def _panel_rows(signals, extensions, surveys, visits, is_manager):
+def _at(value, pattern="d/m/Y à H:i"):
+    return dateformat.format(timezone.localtime(value), pattern)
+
+
+def _link(accompaniment, detail):
+    """A panel item's link to the accompaniment, by its household's reference. `detail`:
+    `pk_href("accompaniments:detail")`, made once a page."""
+    return {"href": detail(accompaniment.pk), "reference": accompaniment.household.reference}
+
+
+def _panel_rows(signals, extensions, visits, is_manager):
     """The panels' items as the text and links they show, formatted here (as the cards): a
     `get_absolute_url`, a `|date` and a chain of attributes in each item of six panels were
     some 3 ms of the page. `visits`: `caseload_visits`'s lists."""
@@ -201,13 +256,6 @@ def _panel_rows(signals, extensions, surveys, visits, is_manager):
     signal_href = pk_href("accompaniments:signal_detail")
     signal_kinds, visit_kinds = dict(SignalKind.choices), dict(VisitKind.choices)
     message_kinds, channels = dict(MessageKind.choices), dict(ReminderChannel.choices)
-
-    def at(value, pattern="d/m/Y à H:i"):
-        return dateformat.format(timezone.localtime(value), pattern)
-
-    def link(accompaniment):
-        return {"href": detail(accompaniment.pk), "reference": accompaniment.household.reference}
-
     return {
         "signal_rows": [
             {
@@ -219,22 +267,14 @@ def _panel_rows(signals, extensions, surveys, visits, is_manager):
             for signal in signals
         ],
         "extension_rows": [
-            link(extension.accompaniment) | {"until": format_day(extension.until)}
+            _link(extension.accompaniment, detail) | {"until": format_day(extension.until)}
             for extension in extensions
         ],
-        "survey_rows": [
-            link(survey["accompaniment"])
-            | {
-                "round": survey["round"],
-                "due": format_day(survey["due_on"]),
-                "late": survey["late"],
-            }
-            for survey in surveys
-        ],
         "missed_rows": [
-            link(visit.accompaniment)
+            _link(visit.accompaniment, detail)
             | {
-                "what": f"{visit_kinds.get(visit.kind, visit.kind).lower()} du {at(visit.starts_at)}",
+                "what": f"{visit_kinds.get(visit.kind, visit.kind).lower()} du "
+                f"{_at(visit.starts_at)}",
                 "contact_href": "" if is_manager else contact(visit.accompaniment_id),
                 "move_href": reverse(
                     "accompaniments:visit_move", args=[visit.accompaniment_id, visit.pk]
@@ -243,22 +283,39 @@ def _panel_rows(signals, extensions, surveys, visits, is_manager):
             for visit in visits["missed_visits"]
         ],
         "failed_rows": [
-            link(message.visit.accompaniment)
+            _link(message.visit.accompaniment, detail)
             | {
                 "what": f"{message_kinds.get(message.kind, message.kind).lower()} par "
                 f"{channels.get(message.channel, message.channel)} du rendez-vous du "
-                f"{at(message.visit.starts_at)} — échec après {message.tries} "
+                f"{_at(message.visit.starts_at)} — échec après {message.tries} "
                 f"essai{pluralize(message.tries)} ({message.error})",
             }
             for message in visits["failed_visit_messages"]
         ],
+    }
+
+
+def _agenda_rows(upcoming, surveys):
+    """The agenda tab's items, formatted here (as `_panel_rows`)."""
+    detail = pk_href("accompaniments:detail")
+    visit_kinds = dict(VisitKind.choices)
+    return {
         "upcoming_rows": [
-            link(visit.accompaniment)
+            _link(visit.accompaniment, detail)
             | {
-                "when": at(visit.starts_at, "l d/m à H:i"),
+                "when": _at(visit.starts_at, "l d/m à H:i"),
                 "kind": visit_kinds.get(visit.kind, visit.kind).lower(),
             }
-            for visit in visits["upcoming_visits"]
+            for visit in upcoming
+        ],
+        "survey_rows": [
+            _link(survey["accompaniment"], detail)
+            | {
+                "round": survey["round"],
+                "due": format_day(survey["due_on"]),
+                "late": survey["late"],
+            }
+            for survey in surveys
         ],
     }
 

@@ -149,11 +149,12 @@ VISIT_PANEL_FIELDS = ("kind", "starts_at", "accompaniment__household__created_at
 
 
 def caseload_visits(user, referent_id=None, now=None):
-    """What /mon-suivi/ adds about appointments (templates/accompaniments/_caseload_visits.html):
-    visits missed (planned, passed, no contact logged that day: from the next morning), the
-    next seven days' visits (one query), and messages to households that failed, on the
-    caseload `caseload_of(user)` (one référent's, when the manager chose one). Two queries,
-    whatever the caseload's size; file references only."""
+    """What /mon-suivi/ says about appointments to act on
+    (templates/accompaniments/_caseload_visits.html): visits missed (planned, passed, no
+    contact logged that day: from the next morning) and messages to households that failed,
+    on the caseload `caseload_of(user)` (one référent's, when the manager chose one), 50 of
+    each at most. Two queries, whatever the caseload's size; file references only. The week's
+    coming visits are on the agenda tab (`caseload_agenda`)."""
     now = now or timezone.now()
     # Only what the panels show (a household's reference: its id and creation date, never its
     # whole row): these small queries cost mostly in the columns read (docs/performance.md).
@@ -165,13 +166,21 @@ def caseload_visits(user, referent_id=None, now=None):
         .only("kind", "channel", "tries", "error", *(f"visit__{f}" for f in VISIT_PANEL_FIELDS))
         .order_by("-created_at")
     )
-    shown = list(
-        visits.missed_or_upcoming(now, now + WEEK, size=50)
-        .select_related("accompaniment__household")
-        .only(*VISIT_PANEL_FIELDS)
-    )
+    missed = visits.missed(timezone.localdate(now)).select_related("accompaniment__household")
     return {
-        "missed_visits": [v for v in reversed(shown) if v.starts_at < now],
-        "upcoming_visits": [v for v in shown if v.starts_at >= now],
+        "missed_visits": list(missed.only(*VISIT_PANEL_FIELDS)[:50]),
         "failed_visit_messages": list(failed[:50]),
     }
+
+
+def caseload_agenda(user, referent_id=None, now=None):
+    """The next seven days' visits of the caseload (as `caseload_visits`), the soonest 50
+    first: /mon-suivi/'s agenda tab. One query."""
+    now = now or timezone.now()
+    upcoming = (
+        PlannedVisit.objects.of_caseload(user, referent_id)
+        .upcoming(now)
+        .filter(starts_at__lt=now + WEEK)
+        .select_related("accompaniment__household")
+    )
+    return list(upcoming.only(*VISIT_PANEL_FIELDS)[:50])

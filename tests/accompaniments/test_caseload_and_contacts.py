@@ -349,14 +349,15 @@ def test_team_caseload_panels_are_bounded_and_queries_constant(
     client.force_login(ccas_manager)
     url = reverse("accompaniments:caseload")
 
-    def measure():
-        client.get(url)
+    def measure(tab=""):
+        client.get(url, {"onglet": tab})
         with count_queries() as ctx:
-            response = client.get(url)
+            response = client.get(url, {"onglet": tab})
         return len(ctx.captured_queries), response
 
     accompaniment_of(social_worker, visit=D(2027, 3, 1))
     few, _ = measure()
+    few_agenda, _ = measure("agenda")
     for i in range(30):
         acc = accompaniment_of(social_worker, visit=D(2027, 2, 1 + i % 28), call=D(2027, 3, 1))
         if i < PANEL_SIZE + 2:
@@ -375,13 +376,21 @@ def test_team_caseload_panels_are_bounded_and_queries_constant(
     assert queries == few
     context = response.context
     assert len(context["rows"]) == 25 and context["counts"]["total"] == 31
-    for key in ("open_signals", "pending_extensions", "surveys_due"):
+    for key in ("open_signals", "pending_extensions"):
         assert len(context[key]) == PANEL_SIZE
         assert context[f"{key}_total"] == PANEL_SIZE + 2
     page = response.content.decode()
     assert f"Signalements à prendre en compte ({PANEL_SIZE + 2})" in page
+    # The surveys are on the agenda tab: not read on the first one.
+    assert "surveys_due" not in context and "Enquêtes post-autonomie" not in page
+    queries, response = measure("agenda")
+    assert queries == few_agenda + 1  # + the access log's one statement: nothing was shown
+    assert len(response.context["surveys_due"]) == PANEL_SIZE
+    assert response.context["surveys_due_total"] == PANEL_SIZE + 2
+    page = response.content.decode()
     assert f"Enquêtes post-autonomie à venir ({PANEL_SIZE + 2})" in page
     assert "Voir toutes les enquêtes" in page
+    assert "count-overdue" not in page and "Signalements à prendre" not in page
 
 
 @pytest.mark.django_db

@@ -493,13 +493,12 @@ def test_the_panels_caseload_through_joins_is_caseload_of(
         assert len(through_joins) == expected
 
 
-def test_missed_and_upcoming_visits_in_one_query_are_those_of_missed_and_upcoming(
+def test_the_caseloads_missed_and_coming_visits_are_those_of_missed_and_upcoming(
     acc, social_worker, django_assert_num_queries
 ):
-    """The caseload's two appointment panels come from one query (`missed_or_upcoming`: the
-    `size` latest missed and the `size` soonest upcoming, joined by UNION ALL), with the
-    visits `missed` and `upcoming` list, in their orders."""
-    from accompaniments.views.visits import WEEK, caseload_visits
+    """The caseload's missed visits (its first tab) and the week's coming ones (its agenda)
+    are the visits `missed` and `upcoming` list, in their orders, 50 at most, one query each."""
+    from accompaniments.views.visits import WEEK, caseload_agenda, caseload_visits
 
     hours = [-200, -75, -50, -30, -26, -2, 1, 3, 30, 100, 160, 170, 200]
     for h in hours:
@@ -522,26 +521,50 @@ def test_missed_and_upcoming_visits_in_one_query_are_those_of_missed_and_upcomin
     )
     visits = PlannedVisit.objects.filter(accompaniment=acc)
     today = timezone.localdate(NOW)
-    for size in (2, 3, 50):
-        missed = list(visits.missed(today)[:size])
-        upcoming = list(visits.upcoming(NOW).filter(starts_at__lt=NOW + WEEK)[:size])
-        with django_assert_num_queries(1):
-            both = list(visits.missed_or_upcoming(NOW, NOW + WEEK, size))
-        assert both == sorted(missed, key=lambda v: v.starts_at) + upcoming
-        assert len(missed) == min(size, 4) and len(upcoming) == min(size, 5)
-    # The caseload's filters (joins to the accompaniment and household) are in the two
-    # subqueries only: the outer query reads the rows by id.
-    sql = str(
-        PlannedVisit.objects.of_caseload(social_worker)
-        .missed_or_upcoming(NOW, NOW + WEEK, 50)
-        .query
-    )
-    outer = sql.split("IN (SELECT")[0]
-    assert "JOIN" not in outer and "JOIN" in sql, sql
     assert social_worker.has_role(Role.SOCIAL_WORKER)  # roles read once, as by the middleware
-    with django_assert_num_queries(2):  # the visits, the failed reminders
+    with django_assert_num_queries(2):  # the missed visits, the failed reminders
         panels = caseload_visits(social_worker, now=NOW)
-    assert panels["missed_visits"] == list(visits.missed(today)[:50])
-    assert panels["upcoming_visits"] == list(
-        visits.upcoming(NOW).filter(starts_at__lt=NOW + WEEK)[:50]
-    )
+    missed = list(visits.missed(today)[:50])
+    assert panels["missed_visits"] == missed and len(missed) == 4
+    assert [v.starts_at for v in missed] == sorted((v.starts_at for v in missed), reverse=True)
+    with django_assert_num_queries(1):
+        upcoming = caseload_agenda(social_worker, now=NOW)
+    assert upcoming == list(visits.upcoming(NOW).filter(starts_at__lt=NOW + WEEK)[:50])
+    assert len(upcoming) == 5
+
+
+def test_the_caseload_shows_missed_visits_and_its_agenda_the_weeks_coming_ones(
+    client, acc, social_worker, ccas_manager
+):
+    """/mon-suivi/ opens on what to act on (a missed visit among it); its agenda tab holds the
+    week's coming visits, its links keeping the manager's référent filter."""
+    from audit.models import AuditEntry
+
+    for hours in (-30, 26):
+        PlannedVisit.objects.create(
+            accompaniment=acc,
+            kind=VisitKind.HOME_VISIT,
+            starts_at=NOW + datetime.timedelta(hours=hours),
+            worker=social_worker,
+        )
+    url = reverse("accompaniments:caseload")
+    client.force_login(social_worker)
+    first = html.unescape(client.get(url).content.decode())
+    assert "Rendez-vous passés sans contact saisi (1)" in first
+    assert "Rendez-vous des 7 prochains jours" not in first and "mardi 30/11" not in first
+    assert '<nav aria-label="Vues du suivi"' in first and 'href="?onglet=agenda"' in first
+    agenda = client.get(url, {"onglet": "agenda"})
+    page = html.unescape(agenda.content.decode())
+    assert "Rendez-vous des 7 prochains jours" in page
+    assert f'mardi 30/11 à 11:00 : <a href="{acc.get_absolute_url()}">' in page
+    assert f"{acc.household.reference}</a>, visite à domicile" in page
+    assert "Rendez-vous passés sans contact saisi" not in page and "count-overdue" not in page
+    assert [tab["current"] for tab in agenda.context["tabs"]] == [False, True]
+    # What the agenda showed is in the access log, as for the first tab.
+    logged = AuditEntry.objects.filter(label="Mon suivi (agenda)")
+    assert list(logged.values_list("household_id", flat=True)) == [acc.household_id]
+    client.force_login(ccas_manager)
+    filtered = client.get(url, {"onglet": "agenda", "referent": social_worker.pk})
+    hrefs = [tab["href"] for tab in filtered.context["tabs"]]
+    assert hrefs == [f"?referent={social_worker.pk}", f"?onglet=agenda&referent={social_worker.pk}"]
+    assert '<input type="hidden" name="onglet" value="agenda">' in filtered.content.decode()
