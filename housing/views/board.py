@@ -40,44 +40,64 @@ GLIDE_FIELDS = (
 )
 
 
+# The board's three lists (?liste=), in the order a letting officer works through them, each
+# counted in its tab, one shown at a time (as the diagnostics worklist).
+LISTS = {
+    "glissements": "Baux glissants",
+    "propositions": "Propositions en attente",
+    "disponibles": "Logements disponibles",
+}
+
+
 @policy.action_required("housing.view")
 def letting_board(request):
+    """The leases to glide (90 days ahead and late), the proposals waiting for an answer and
+    the dwellings available within SOON_DAYS: one list at a time under tabs counting each, by
+    default the first holding something."""
     today = timezone.localdate()
     horizon = today + timedelta(days=90)
-    # A page of glides at a time, the late ones first (the soonest date first): a list that
-    # grows with the programme, the whole of it was the board's largest part at 10,000
-    # households (docs/performance.md).
-    glides = paginate(
-        request,
-        Rehousing.objects.visible_to(request.user)
-        .glides_to_come()
-        .filter(planned_glide_date__lte=horizon)
-        .select_related("household", "dwelling")
-        .only(*GLIDE_FIELDS),
-        "page_glissements",
+    glides = Rehousing.objects.visible_to(request.user).glides_to_come()
+    glides = glides.filter(planned_glide_date__lte=horizon)
+    pending = DwellingProposal.objects.visible_to(request.user).filter(
+        status=ProposalStatus.PENDING
     )
-    initials = Household.initials_of([rehousing.household for rehousing in glides])
     available = Dwelling.objects.available()
     soon_until = today + timedelta(days=SOON_DAYS)
-    soon = available.filter(available_from__lte=soon_until).order_by("available_from", "reference")
-    by_typology = available.values("typology").annotate(n=Count("pk")).order_by("typology")
-    pending = list(
-        DwellingProposal.objects.visible_to(request.user)
-        .filter(status=ProposalStatus.PENDING)
-        .select_related("dwelling", "household")  # the board shows its reference, no names
-        .only("proposed_at", "dwelling__reference", "household__created_at")
-    )
-    log_households(
-        request,
-        [r.household_id for r in glides] + [p.household_id for p in pending],
-        "Glissements et disponibilités",
-    )
-    # The rows as the cells they show, the pathway's link made once for the page: the template
-    # resolved a chain of model attributes and a `{% url %}` per cell, for some 150 rows
-    # (docs/performance.md).
-    # Dates and amounts are formatted here too: Django's `date` filter was 200 calls a view.
+    soon = available.filter(available_from__lte=soon_until)
+    counts = {"glissements": glides.count(), "propositions": pending.count()}
+    counts["disponibles"] = soon.count()
+    section = request.GET.get("liste")
+    if section not in LISTS:
+        section = next((key for key, count in counts.items() if count), "glissements")
+    tabs = [
+        {"label": f"{label} ({counts[key]})", "href": f"?liste={key}", "current": key == section}
+        for key, label in LISTS.items()
+    ]
+    context = {"today": today, "section": section, "tabs": tabs, "count": counts[section]}
     pathway = pk_href("housing:pathway")
-    glide_rows = [
+    if section == "glissements":
+        context.update(_glides(request, glides, counts[section], today, pathway))
+    elif section == "propositions":
+        context.update(_pending(request, pending, counts[section], pathway))
+    else:
+        context.update(_available(request, available, soon, counts[section], soon_until))
+    return render(request, "housing/letting_board.html", context)
+
+
+def _glides(request, glides, count, today, pathway):
+    """A page of glides, the late ones first (the soonest date first): a list that grows with
+    the programme, the whole of it was the board's largest part at 10,000 households
+    (docs/performance.md). The rows as the cells they show, dates formatted here: the template
+    resolved a chain of model attributes, a `{% url %}` and a `|date` per cell."""
+    page = paginate(
+        request,
+        glides.select_related("household", "dwelling").only(*GLIDE_FIELDS),
+        keep=["liste"],
+        count=count,
+    )
+    initials = Household.initials_of([rehousing.household for rehousing in page])
+    log_households(request, [r.household_id for r in page], "Glissements et disponibilités")
+    rows = [
         {
             "planned": format_day(rehousing.planned_glide_date),
             "late": rehousing.planned_glide_date < today,
@@ -87,19 +107,41 @@ def letting_board(request):
             "place": rehousing.place_label,
             "lease_start": format_day(rehousing.lease_start),
         }
-        for rehousing in glides
+        for rehousing in page
     ]
-    pending_rows = [
+    return {"page": page, "glide_rows": rows}
+
+
+def _pending(request, pending, count, pathway):
+    """A page of the proposals waiting for the household's answer, the oldest first; the board
+    shows the dwelling's and the file's references, no name."""
+    page = paginate(
+        request,
+        pending.select_related("dwelling", "household")
+        .only("proposed_at", "dwelling__reference", "household__created_at")
+        .order_by("proposed_at", "pk"),
+        keep=["liste"],
+        count=count,
+    )
+    log_households(request, [p.household_id for p in page], "Glissements et disponibilités")
+    rows = [
         {
             "dwelling": proposal.dwelling.reference,
             "proposed_on": format_day(timezone.localtime(proposal.proposed_at)),
             "href": pathway(proposal.household_id),
             "reference": proposal.household.reference,
         }
-        for proposal in pending
+        for proposal in page
     ]
+    return {"page": page, "pending_rows": rows}
+
+
+def _available(request, available, soon, count, soon_until):
+    """The SOON_SHOWN soonest dwellings available within SOON_DAYS, the stock by typology, and
+    a link to the others in the stock page, filtered alike (`DwellingFilter`: the same
+    dwellings, none silently left out)."""
     quartiers = dict(Quartier.choices)  # not `get_quartier_display`: a dict built a call
-    soon_rows = [
+    rows = [
         {
             "available_from": format_day(dwelling.available_from),
             "reference": dwelling.reference,
@@ -108,22 +150,11 @@ def letting_board(request):
             "typology": dwelling.typology,
             "total_cost": format_euros(dwelling.total_cost),
         }
-        for dwelling in soon[:SOON_SHOWN]
+        for dwelling in soon.order_by("available_from", "reference")[:SOON_SHOWN]
     ]
-    # The others are in the stock, filtered alike (`DwellingFilter`: the same dwellings).
     filtered = {"availability": "available", "available_before": soon_until.isoformat()}
-    soon_all = f"{reverse('housing:dwelling_list')}?{urlencode(filtered)}"
-    return render(
-        request,
-        "housing/letting_board.html",
-        {
-            "today": today,
-            "glides": glides,
-            "glide_rows": glide_rows,
-            "soon_rows": soon_rows,
-            "soon_count": soon.count(),
-            "soon_all": soon_all,
-            "by_typology": by_typology,
-            "pending_rows": pending_rows,
-        },
-    )
+    return {
+        "soon_rows": rows,
+        "soon_all": f"{reverse('housing:dwelling_list')}?{urlencode(filtered)}",
+        "by_typology": available.values("typology").annotate(n=Count("pk")).order_by("typology"),
+    }

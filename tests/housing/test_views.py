@@ -369,24 +369,35 @@ def test_letting_board(client, letting_officer, social_worker, other_social_work
     DwellingFactory(reference="FREE-SOON", available_from=datetime.date(2026, 12, 10))
     DwellingFactory(reference="FREE-LATER", available_from=datetime.date(2027, 5, 1))
     client.force_login(letting_officer)
-    response = client.get(reverse("housing:letting_board"))
-    assert list(response.context["glides"]) == [soon]
+    board = reverse("housing:letting_board")
+    response = client.get(board)  # the first list holding something: the glides
+    assert list(response.context["page"]) == [soon]
     page = response.content.decode()
-    assert "10/01/2027" in page and "FREE-SOON" in page and "FREE-LATER" not in page
-    # The access log: one VIEW row per household the board names (glides, pending proposals).
+    assert "10/01/2027" in page and "FREE-SOON" not in page
+    tabs = [(tab["label"], tab["current"]) for tab in response.context["tabs"]]
+    assert tabs == [
+        ("Baux glissants (1)", True),
+        ("Propositions en attente (0)", False),
+        ("Logements disponibles (1)", False),
+    ]
+    available = client.get(board, {"liste": "disponibles"}).content.decode()
+    assert "FREE-SOON" in available and "FREE-LATER" not in available
+    assert "10/01/2027" not in available
+    # The access log: one VIEW row per household a list names (glides, pending proposals).
     pending = ProposalFactory()
-    client.get(reverse("housing:letting_board"))
+    client.get(board, {"liste": "propositions"})
     entries = AuditEntry.objects.filter(action=Action.VIEW, label="Glissements et disponibilités")
     assert set(entries.values_list("household_id", flat=True)) == {
         soon.household_id,
         pending.household_id,
     }
-    assert entries.count() == 3  # two visits: the glide twice, the proposal once
+    assert entries.count() == 2  # the glides' list, then the proposals'
     # The cells, formatted by the view as the template's filters did: dates, amounts, links.
-    page = re.sub(r"[ \n]+", " ", client.get(reverse("housing:letting_board")).content.decode())
+    page = re.sub(r"[ \n]+", " ", client.get(board).content.decode())
     assert "01/07/2026" in page  # the lease's start
     free = Dwelling.objects.get(reference="FREE-SOON")
-    assert f"<td>{format_euros(free.total_cost)}</td>" in page and "\xa0€" in page
+    assert f"<td>{format_euros(free.total_cost)}</td>" in available and "\xa0€" in available
+    page = re.sub(r"[ \n]+", " ", client.get(board, {"liste": "propositions"}).content.decode())
     proposed_on = timezone.localtime(pending.proposed_at).strftime("%d/%m/%Y")
     pathway = reverse("housing:pathway", args=[pending.household_id])
     assert (
@@ -395,7 +406,7 @@ def test_letting_board(client, letting_officer, social_worker, other_social_work
     ) in page
     # A social worker sees only the glides of the households they follow.
     client.force_login(other_social_worker)
-    assert list(client.get(reverse("housing:letting_board")).context["glides"]) == []
+    assert list(client.get(board, {"liste": "glissements"}).context["page"]) == []
 
 
 @time_machine.travel(NOW)
@@ -526,15 +537,19 @@ def test_board_and_matching_constant_queries(
             ProposalFactory()
             DwellingFactory(typology="T1", available_from=datetime.date(2026, 12, 1))
 
+    lists = ("glissements", "propositions", "disponibles")
     add_rows(2)
-    with django_assert_max_num_queries(30) as few_board:
-        client.get(board)
+    few_board = {}
+    for name in lists:
+        with django_assert_max_num_queries(30) as few_board[name]:
+            client.get(board, {"liste": name})
     with django_assert_max_num_queries(30) as few_matching:
         client.get(matching)
     add_rows(15)
-    with django_assert_max_num_queries(len(few_board.captured_queries)):
-        response = client.get(board)
-    assert len(response.context["glides"]) == 17
+    for name in lists:
+        with django_assert_max_num_queries(len(few_board[name].captured_queries)):
+            response = client.get(board, {"liste": name})
+        assert response.context["count"] == 17 and response.context["section"] == name
     with django_assert_max_num_queries(len(few_matching.captured_queries)):
         response = client.get(matching)
     assert response.context["match_count"] == 17
@@ -554,13 +569,16 @@ def test_the_board_shows_the_glides_a_page_at_a_time(client, letting_officer):
     client.force_login(letting_officer)
     board = reverse("housing:letting_board")
     response = client.get(board)
-    assert list(response.context["glides"]) == glides[:25]
+    assert list(response.context["page"]) == glides[:25]
     page = re.sub(r"[ \n]+", " ", response.content.decode())
     assert "<caption>30 glissements de bail à venir ou en retard</caption>" in page
     assert "(en retard)" in page
-    assert 'href="?page_glissements=2#glissements"' in page
-    response = client.get(board + "?page_glissements=2")
-    assert list(response.context["glides"]) == glides[25:]
+    assert 'href="?page=2#glissements"' in page
+    response = client.get(board + "?page=2")
+    assert list(response.context["page"]) == glides[25:]
+    # Chosen by its tab, the list's page links keep it.
+    response = client.get(board + "?liste=glissements")
+    assert 'href="?liste=glissements&amp;page=2#glissements"' in response.content.decode()
     logged = AuditEntry.objects.filter(label="Glissements et disponibilités")
     assert set(logged.values_list("household_id", flat=True)) == {g.household_id for g in glides}
 
@@ -738,7 +756,8 @@ def test_the_board_shows_the_25_soonest_dwellings_and_links_to_all_of_them(clien
         reference="LATER", available_from=timezone.localdate() + datetime.timedelta(days=90)
     )
     client.force_login(letting_officer)
-    response = client.get(reverse("housing:letting_board"))
+    response = client.get(reverse("housing:letting_board"))  # no glide: the dwellings first
+    assert response.context["section"] == "disponibles"
     page = response.content.decode()
     shown = re.findall(r"SOON-\d\d", page)
     assert shown == [f"SOON-{day:02d}" for day in range(1, 26)]
@@ -746,3 +765,25 @@ def test_the_board_shows_the_25_soonest_dwellings_and_links_to_all_of_them(clien
     link = re.search(r'<a href="([^"]+)">Voir les 30 logements disponibles', page).group(1)
     stock = client.get(html.unescape(link)).content.decode()
     assert "30 logements sur 31" in " ".join(stock.split())
+
+
+@time_machine.travel(NOW)
+def test_the_boards_pending_proposals_a_page_at_a_time_the_longest_waiting_first(
+    client, letting_officer
+):
+    """The proposals waiting for an answer were one unbounded list: now 25 a page, the oldest
+    first, counted in their tab."""
+    proposals = [
+        ProposalFactory(proposed_at=timezone.now() - datetime.timedelta(days=30 - i))
+        for i in range(27)
+    ]
+    client.force_login(letting_officer)
+    board = reverse("housing:letting_board")
+    response = client.get(board)  # no glide: the proposals first
+    assert response.context["section"] == "propositions"
+    assert list(response.context["page"]) == proposals[:25]
+    page = response.content.decode()
+    assert "Propositions en attente de réponse (27)" in page
+    assert "Propositions en attente (27)" in page  # its tab
+    response = client.get(board, {"liste": "propositions", "page": 2})
+    assert list(response.context["page"]) == proposals[25:]
