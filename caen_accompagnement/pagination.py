@@ -94,3 +94,24 @@ def _with_page(kept, param, number):
     query = kept.copy()
     query[param] = number
     return query
+
+
+def one_list(request, labels, counts, param="liste"):
+    """A page of several lists showing one at a time under tabs (components/tabs.html): the
+    list asked in `request.GET[param]` if it is one of `counts`' keys, else the first holding
+    something (else the first), and the tabs, each labelled with its list's count.
+    `labels`: {key: label}; `counts`: {key: count}, in the tabs' order."""
+    shown = request.GET.get(param)
+    if shown not in counts:
+        shown = next((key for key, count in counts.items() if count), next(iter(counts)))
+    tabs = [
+        {
+            "key": key,
+            "label": f"{labels[key]} ({count})",
+            "href": f"?{param}={key}",
+            "count": count,
+            "current": key == shown,
+        }
+        for key, count in counts.items()
+    ]
+    return shown, tabs

@@ -5,7 +5,7 @@ from django.utils import timezone
 from accounts import policy
 from audit.models import log_households
 from caen_accompagnement.hrefs import pk_href
-from caen_accompagnement.pagination import paginate
+from caen_accompagnement.pagination import one_list, paginate
 from caen_accompagnement.templatetags.fr_format import format_day, since
 from households.enums import Status
 from households.models import Household
@@ -98,9 +98,7 @@ def worklist(request):
     counts |= {"en-cours": diagnostic_counts["drafts"], "transmis": diagnostic_counts["submitted"]}
     # One list at a time, chosen in ?liste= (by default the first holding something): each
     # list's count in its tab, the rows of one, 25 a page, the longest waiting first.
-    section = request.GET.get("liste")
-    if section not in lists:
-        section = next((key for key, count in counts.items() if count), next(iter(lists)))
+    section, tabs = one_list(request, SECTIONS, counts)
     page = paginate(request, lists[section], count=counts[section])
     if section in HOUSEHOLD_LISTS:
         shown = list(page)
@@ -110,16 +108,6 @@ def worklist(request):
     names = Household.display_names(shown)
     log_households(request, shown, "Liste des diagnostics")
     can_start = policy.can(user, "diagnostic.change")
-    tabs = [
-        {
-            "key": key,
-            "label": f"{SECTIONS[key]} ({count})",
-            "href": f"?liste={key}",
-            "count": count,
-            "current": key == section,
-        }
-        for key, count in counts.items()
-    ]
     return render(
         request,
         "diagnostics/list.html",

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts import policy
 from audit.models import log_households
 from caen_accompagnement.hrefs import pk_href
-from caen_accompagnement.pagination import paginate
+from caen_accompagnement.pagination import one_list, paginate
 from caen_accompagnement.templatetags.fr_format import format_day, format_euros
 from households.enums import Quartier
 from households.models import Household
@@ -66,13 +66,7 @@ def letting_board(request):
     soon = available.filter(available_from__lte=soon_until)
     counts = {"glissements": glides.count(), "propositions": pending.count()}
     counts["disponibles"] = soon.count()
-    section = request.GET.get("liste")
-    if section not in LISTS:
-        section = next((key for key, count in counts.items() if count), "glissements")
-    tabs = [
-        {"label": f"{label} ({counts[key]})", "href": f"?liste={key}", "current": key == section}
-        for key, label in LISTS.items()
-    ]
+    section, tabs = one_list(request, LISTS, counts)
     context = {"today": today, "section": section, "tabs": tabs, "count": counts[section]}
     pathway = pk_href("housing:pathway")
     if section == "glissements":
