@@ -92,14 +92,15 @@ def _detail(request, household, *, status_form=None, referent_form=None):
     the typed text kept."""
     refused = status_form is not None or referent_form is not None
     user = request.user
-    log(request, Action.VIEW, household)
+    log_households(request, [household], "")  # the row `log` writes, in one cheap statement
     asked = panels.SITUATION if refused else request.GET.get("onglet")
     tabs, panel = panels.tabs(user, household, asked)
     pairs = [
         (pair, pair.other if pair.household_id == household.pk else pair.household)
         for pair in household.open_duplicates()
     ]
-    visible = set(
+    # Which of the other files the user may open (one query, only when there are pairs).
+    visible = pairs and set(
         Household.objects.visible_to(user)
         .filter(pk__in=[other.pk for _, other in pairs])
         .values_list("pk", flat=True)

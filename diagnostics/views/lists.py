@@ -59,19 +59,13 @@ def worklist(request):
         drafts=Count("pk", filter=Q(status=DiagnosticStatus.DRAFT)),
         submitted=Count("pk", filter=Q(status=DiagnosticStatus.SUBMITTED)),
     )
-    to_do = (
-        households.filter(status=Status.DIAGNOSTIC, diagnostic_level__isnull=False)
-        .exclude(Exists(open_diagnostic))
-        .select_related("referent")
-        .only(
-            *household_columns,
-            "diagnostic_level",
-            "diagnostic_level_provisional",
-            *referent_columns,
-        )
-        .order_by("status_changed_at", "pk")
-    )
-    diagnostics = current.select_related("household").only(
+    to_do = households.filter(
+        status=Status.DIAGNOSTIC, diagnostic_level__isnull=False
+    ).exclude(Exists(open_diagnostic))
+    # Each list's QuerySet is built for the list shown only: building and compiling a
+    # QuerySet costs more than the page's SQL (docs/performance.md); the household lists are
+    # counted from their filters alone.
+    diagnostic_columns = (
         "household__created_at",
         "household__anonymised_at",
         "level",
@@ -80,26 +74,36 @@ def worklist(request):
         "updated_at",
         "submitted_at",
     )
-    in_progress = diagnostics.drafts().order_by("created_at", "pk")
-    awaiting_review = diagnostics.filter(status=DiagnosticStatus.SUBMITTED).order_by(
-        "submitted_at", "pk"
-    )
-    lists = {}  # in the pathway's order, as SECTIONS
-    if sets_level:
-        lists["niveau"] = (
-            households.awaiting_level()
-            .select_related("referent")
-            .only(*household_columns, "public", "has_codesi_social_report", *referent_columns)
-            .order_by("status_changed_at", "pk")
+    lists = {  # in the pathway's order, as SECTIONS
+        "niveau": lambda: households.awaiting_level()
+        .select_related("referent")
+        .only(*household_columns, "public", "has_codesi_social_report", *referent_columns)
+        .order_by("status_changed_at", "pk"),
+        "a-faire": lambda: to_do.select_related("referent")
+        .only(
+            *household_columns,
+            "diagnostic_level",
+            "diagnostic_level_provisional",
+            *referent_columns,
         )
-    lists |= {"a-faire": to_do, "en-cours": in_progress, "transmis": awaiting_review}
+        .order_by("status_changed_at", "pk"),
+        "en-cours": lambda: current.drafts()
+        .select_related("household")
+        .only(*diagnostic_columns)
+        .order_by("created_at", "pk"),
+        "transmis": lambda: current.filter(status=DiagnosticStatus.SUBMITTED)
+        .select_related("household")
+        .only(*diagnostic_columns)
+        .order_by("submitted_at", "pk"),
+    }
     # The household lists counted a COUNT each, the diagnostics' two from their one query.
-    counts = {key: lists[key].count() for key in HOUSEHOLD_LISTS if key in lists}
+    counts = {"niveau": households.awaiting_level().count()} if sets_level else {}
+    counts["a-faire"] = to_do.count()
     counts |= {"en-cours": diagnostic_counts["drafts"], "transmis": diagnostic_counts["submitted"]}
     # One list at a time, chosen in ?liste= (by default the first holding something): each
     # list's count in its tab, the rows of one, 25 a page, the longest waiting first.
     section, tabs = one_list(request, SECTIONS, counts)
-    page = paginate(request, lists[section], count=counts[section])
+    page = paginate(request, lists[section](), count=counts[section])
     if section in HOUSEHOLD_LISTS:
         shown = list(page)
     else:
