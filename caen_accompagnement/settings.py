@@ -206,6 +206,9 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ENGINE = "accounts.sessions"  # Django's database sessions, knowing their expiry
 SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Statements built once per process (caen_accompagnement/statements.py): with this on (the
+# tests; `make run`), each is built again on every call and checked against the one kept.
+CHECK_STATEMENTS = env.bool("CHECK_STATEMENTS", default=DEBUG)
 # --- HTTPS, safe by default: SSL redirect, HSTS and secure cookies unless LOCAL_HTTP=1
 # (implied by DEBUG=1, i.e. `make run`). Each can still be set on its own.
 LOCAL_HTTP = env.bool("LOCAL_HTTP", default=DEBUG)

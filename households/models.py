@@ -227,8 +227,13 @@ class Household(models.Model):
     # --- identity ---------------------------------------------------------------------
     @property
     def reference(self) -> str:
-        year = timezone.localtime(self.created_at).year if self.created_at else timezone.now().year
-        return f"LA-{year}-{self.pk:04d}" if self.pk else "LA-nouveau"
+        return self.reference_of(self.pk, self.created_at)
+
+    @staticmethod
+    def reference_of(pk, created_at) -> str:
+        """`reference` from the household's id and creation time (a row read as values)."""
+        year = timezone.localtime(created_at).year if created_at else timezone.now().year
+        return f"LA-{year}-{pk:04d}" if pk else "LA-nouveau"
 
     @staticmethod
     def pk_from_reference(text):

@@ -1,7 +1,7 @@
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -11,6 +11,7 @@ from accounts import policy
 from accounts.enums import Role
 from accounts.models import User
 from audit.models import log_households
+from caen_accompagnement import statements
 from caen_accompagnement.hrefs import pk_href
 from caen_accompagnement.pagination import PAGE_SIZE, paginate
 from caen_accompagnement.templatetags.fr_format import format_day
@@ -45,14 +46,18 @@ def caseload(request):
     user = request.user
     today = timezone.localdate()
     is_manager = user.has_role(Role.CCAS_MANAGER)
-    qs = Accompaniment.objects.caseload_of(user)
     referents, selected_referent, referent_id = [], None, None
     if is_manager:
         referents = User.objects.social_worker_choices()  # [(pk, name)]
         selected_referent = request.GET.get("referent", "")
         if selected_referent.isdigit():
             referent_id = int(selected_referent)
-            qs = qs.filter(household__referent_id=referent_id)
+
+    def caseload():
+        """The caseload's QuerySet (the chosen référent's for a manager who chose one)."""
+        qs = Accompaniment.objects.caseload_of(user)
+        return qs if referent_id is None else qs.filter(household__referent_id=referent_id)
+
     tab = AGENDA if request.GET.get("onglet") == AGENDA else ""
     keep = {"referent": selected_referent} if selected_referent else {}
     context = {
@@ -72,18 +77,26 @@ def caseload(request):
     }
     if tab == AGENDA:
         return _agenda(request, user, today, referent_id, context)
+
     # Sorted and counted by the database over the whole caseload (docs/performance.md), from
     # the accompaniments' rows alone (their last visit and contact are stored on them: no
     # contact is read): one narrow query reads the asked page's ids (LIMIT/OFFSET, the most
-    # urgent first) with the counts; a second reads those 25 rows whole.
-    ordered = qs.by_urgency(today).with_urgency_totals(today)
-
+    # urgent first) with the counts, its SQL built once per user, roles, référent filter, day
+    # and page (caen_accompagnement/statements.py); a second reads those 25 rows whole.
     def page_and_counts(number):
         """The asked page's ids and the counts (one query)."""
         start = (number - 1) * PAGE_SIZE
-        rows = list(ordered.values("pk", *TOTALS)[start : start + PAGE_SIZE])
+        rows = statements.rows(
+            ("caseload", user.pk, user.roles, referent_id, today, start),
+            lambda: (
+                caseload()
+                .by_urgency(today)
+                .with_urgency_totals(today)
+                .values("pk", *TOTALS)[start : start + PAGE_SIZE]
+            ),
+        )
         if not rows:  # no caseload, or a page past the end: count apart
-            return [], qs.urgency_counts(today)
+            return [], caseload().urgency_counts(today)
         total, overdue, week = (rows[0][name] for name in TOTALS)
         counts = {"total": total, "overdue": overdue, "week": week}
         counts["up_to_date"] = total - overdue - week
@@ -92,10 +105,11 @@ def caseload(request):
     asked = request.GET.get("page", "")
     asked = int(asked) if asked.isdigit() and int(asked) > 0 else 1
     pks, counts = page_and_counts(asked)
-    # The page links keep the référent filter, not the one-shot draft confirmation.
+    # The page links keep the référent filter, not the one-shot draft confirmation. The
+    # paginator numbers the pages from the count; the rows are those of `pks`.
     page = paginate(
         request,
-        ordered.values_list("pk", flat=True),
+        range(counts["total"]),
         keep=["referent"] if selected_referent else [],
         count=counts["total"],
     )
@@ -123,10 +137,10 @@ def caseload(request):
     log_households(
         request,
         [acc.household for acc, _ in page]
-        + [signal.household for signal in open_signals]
+        + [signal["household_id"] for signal in open_signals]
         + [extension.accompaniment.household for extension in pending_extensions]
-        + [visit.accompaniment.household for visit in visits["missed_visits"]]
-        + [m.visit.accompaniment.household for m in visits["failed_visit_messages"]],
+        + [visit["household_id"] for visit in visits["missed_visits"]]
+        + [message["household_id"] for message in visits["failed_visit_messages"]],
         "Mon suivi",
     )
     return render(
@@ -247,6 +261,15 @@ def _link(accompaniment, detail):
     return {"href": detail(accompaniment.pk), "reference": accompaniment.household.reference}
 
 
+def _row_link(row, detail):
+    """`_link` for a panel's row read as values (`statements.rows`): its `accompaniment_id`,
+    `household_id` and `household_created_at`."""
+    return {
+        "href": detail(row["accompaniment_id"]),
+        "reference": Household.reference_of(row["household_id"], row["household_created_at"]),
+    }
+
+
 def _panel_rows(signals, extensions, visits, is_manager):
     """The panels' items as the text and links they show, formatted here (as the cards): a
     `get_absolute_url`, a `|date` and a chain of attributes in each item of six panels were
@@ -259,10 +282,10 @@ def _panel_rows(signals, extensions, visits, is_manager):
     return {
         "signal_rows": [
             {
-                "href": signal_href(signal.pk),
-                "text": f"{signal_kinds.get(signal.kind, signal.kind)} — "
-                f"{signal.household.reference}",
-                "day": format_day(timezone.localtime(signal.created_at)),
+                "href": signal_href(signal["pk"]),
+                "text": f"{signal_kinds.get(signal['kind'], signal['kind'])} — "
+                + Household.reference_of(signal["household_id"], signal["household_created_at"]),
+                "day": format_day(timezone.localtime(signal["created_at"])),
             }
             for signal in signals
         ],
@@ -271,24 +294,24 @@ def _panel_rows(signals, extensions, visits, is_manager):
             for extension in extensions
         ],
         "missed_rows": [
-            _link(visit.accompaniment, detail)
+            _row_link(visit, detail)
             | {
-                "what": f"{visit_kinds.get(visit.kind, visit.kind).lower()} du "
-                f"{_at(visit.starts_at)}",
-                "contact_href": "" if is_manager else contact(visit.accompaniment_id),
+                "what": f"{visit_kinds.get(visit['kind'], visit['kind']).lower()} du "
+                f"{_at(visit['starts_at'])}",
+                "contact_href": "" if is_manager else contact(visit["accompaniment_id"]),
                 "move_href": reverse(
-                    "accompaniments:visit_move", args=[visit.accompaniment_id, visit.pk]
+                    "accompaniments:visit_move", args=[visit["accompaniment_id"], visit["pk"]]
                 ),
             }
             for visit in visits["missed_visits"]
         ],
         "failed_rows": [
-            _link(message.visit.accompaniment, detail)
+            _row_link(message, detail)
             | {
-                "what": f"{message_kinds.get(message.kind, message.kind).lower()} par "
-                f"{channels.get(message.channel, message.channel)} du rendez-vous du "
-                f"{_at(message.visit.starts_at)} — échec après {message.tries} "
-                f"essai{pluralize(message.tries)} ({message.error})",
+                "what": f"{message_kinds.get(message['kind'], message['kind']).lower()} par "
+                f"{channels.get(message['channel'], message['channel'])} du rendez-vous du "
+                f"{_at(message['starts_at'])} — échec après {message['tries']} "
+                f"essai{pluralize(message['tries'])} ({message['error']})",
             }
             for message in visits["failed_visit_messages"]
         ],
@@ -335,23 +358,36 @@ def _first_of(qs, size=PANEL_SIZE):
 
 
 def _open_signals(user, is_manager, referent_id=None):
-    """Caen habitat's signals on the caseload's households waiting for the référent: each
+    """Caen habitat's signals on the caseload's households waiting for the référent, as
+    values (`pk`, `kind`, `created_at`, `household_id`, `household_created_at`): each
     signal's household probed by its key (an active accompaniment; the user's own unless a
     manager, the chosen référent's if the manager chose one), not checked against the
     caseload's ids (`caseload_of`), which the planner reads whole for each signal
-    (docs/performance.md)."""
-    active = Accompaniment.objects.active().filter(household=OuterRef("household"))
-    signals = Signal.objects.filter(Exists(active))
-    if not is_manager:
-        signals = signals.filter(Q(household__referent=user) | Q(household__substitute=user))
-    elif referent_id is not None:
-        signals = signals.filter(household__referent_id=referent_id)
-    return _first_of(
-        signals.unacknowledged()
-        .exclude(kind=SignalKind.ADHESION_LOSS)
-        .select_related("household")
-        .only("kind", "created_at", *PANEL_HOUSEHOLD)
-    )
+    (docs/performance.md). Its SQL built once per user, role and référent filter
+    (caen_accompagnement/statements.py)."""
+
+    def build():
+        active = Accompaniment.objects.active().filter(household=OuterRef("household"))
+        signals = Signal.objects.filter(Exists(active))
+        if not is_manager:
+            signals = signals.filter(Q(household__referent=user) | Q(household__substitute=user))
+        elif referent_id is not None:
+            signals = signals.filter(household__referent_id=referent_id)
+        return (
+            signals.unacknowledged()
+            .exclude(kind=SignalKind.ADHESION_LOSS)
+            .values(
+                "pk",
+                "kind",
+                "created_at",
+                "household_id",
+                household_created_at=F("household__created_at"),
+            )
+            .annotate(panel_total=Window(Count("pk")))[:PANEL_SIZE]
+        )
+
+    rows = statements.rows(("caseload-signals", user.pk, is_manager, referent_id), build)
+    return rows, rows[0]["panel_total"] if rows else 0
 
 
 def _pending_extensions():

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -12,6 +13,8 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from audit.models import Action, log
 from audit.once import submitted_once
+from caen_accompagnement import statements
+from caen_accompagnement.dates import start_of_day
 from caen_accompagnement.forms import add_errors, flash_errors
 from households.models import Household
 
@@ -151,25 +154,54 @@ VISIT_PANEL_FIELDS = ("kind", "starts_at", "accompaniment__household__created_at
 def caseload_visits(user, referent_id=None, now=None):
     """What /mon-suivi/ says about appointments to act on
     (templates/accompaniments/_caseload_visits.html): visits missed (planned, passed, no
-    contact logged that day: from the next morning) and messages to households that failed,
-    on the caseload `caseload_of(user)` (one référent's, when the manager chose one), 50 of
-    each at most. Two queries, whatever the caseload's size; file references only. The week's
-    coming visits are on the agenda tab (`caseload_agenda`)."""
-    now = now or timezone.now()
-    # Only what the panels show (a household's reference: its id and creation date, never its
-    # whole row): these small queries cost mostly in the columns read (docs/performance.md).
-    visits = PlannedVisit.objects.of_caseload(user, referent_id)
-    failed = (
-        VisitMessage.objects.failed()
-        .filter(caseload_q(user, referent_id, prefix="visit__"), visit__starts_at__gte=now - WEEK)
-        .select_related("visit__accompaniment__household")
-        .only("kind", "channel", "tries", "error", *(f"visit__{f}" for f in VISIT_PANEL_FIELDS))
-        .order_by("-created_at")
-    )
-    missed = visits.missed(timezone.localdate(now)).select_related("accompaniment__household")
+    contact logged that day: from the next morning) and messages to households that failed for
+    the visits of the last seven days, on the caseload `caseload_of(user)` (one référent's,
+    when the manager chose one), 50 of each at most. Two queries, whatever the caseload's size,
+    their SQL built once per user, roles, référent filter and day
+    (caen_accompagnement/statements.py); rows as values: file references only (the
+    household's id and creation date, never its whole row), as `accompaniment_id`,
+    `household_id` and `household_created_at`. The week's coming visits are on the agenda tab
+    (`caseload_agenda`)."""
+    today = timezone.localdate(now or timezone.now())
+    key = (user.pk, user.roles, referent_id, today)
+
+    def missed():
+        return (
+            PlannedVisit.objects.of_caseload(user, referent_id)
+            .missed(today)
+            .values(
+                "pk",
+                "kind",
+                "starts_at",
+                "accompaniment_id",
+                household_id=F("accompaniment__household_id"),
+                household_created_at=F("accompaniment__household__created_at"),
+            )[:50]
+        )
+
+    def failed():
+        return (
+            VisitMessage.objects.failed()
+            .filter(
+                caseload_q(user, referent_id, prefix="visit__"),
+                visit__starts_at__gte=start_of_day(today - WEEK),
+            )
+            .values(
+                "kind",
+                "channel",
+                "tries",
+                "error",
+                starts_at=F("visit__starts_at"),
+                accompaniment_id=F("visit__accompaniment_id"),
+                household_id=F("visit__accompaniment__household_id"),
+                household_created_at=F("visit__accompaniment__household__created_at"),
+            )
+            .order_by("-created_at")[:50]
+        )
+
     return {
-        "missed_visits": list(missed.only(*VISIT_PANEL_FIELDS)[:50]),
-        "failed_visit_messages": list(failed[:50]),
+        "missed_visits": statements.rows(("caseload-missed", *key), missed),
+        "failed_visit_messages": statements.rows(("caseload-failed", *key), failed),
     }
 
 

@@ -59,9 +59,9 @@ def worklist(request):
         drafts=Count("pk", filter=Q(status=DiagnosticStatus.DRAFT)),
         submitted=Count("pk", filter=Q(status=DiagnosticStatus.SUBMITTED)),
     )
-    to_do = households.filter(
-        status=Status.DIAGNOSTIC, diagnostic_level__isnull=False
-    ).exclude(Exists(open_diagnostic))
+    to_do = households.filter(status=Status.DIAGNOSTIC, diagnostic_level__isnull=False).exclude(
+        Exists(open_diagnostic)
+    )
     # Each list's QuerySet is built for the list shown only: building and compiling a
     # QuerySet costs more than the page's SQL (docs/performance.md); the household lists are
     # counted from their filters alone.
@@ -75,26 +75,34 @@ def worklist(request):
         "submitted_at",
     )
     lists = {  # in the pathway's order, as SECTIONS
-        "niveau": lambda: households.awaiting_level()
-        .select_related("referent")
-        .only(*household_columns, "public", "has_codesi_social_report", *referent_columns)
-        .order_by("status_changed_at", "pk"),
-        "a-faire": lambda: to_do.select_related("referent")
-        .only(
-            *household_columns,
-            "diagnostic_level",
-            "diagnostic_level_provisional",
-            *referent_columns,
-        )
-        .order_by("status_changed_at", "pk"),
-        "en-cours": lambda: current.drafts()
-        .select_related("household")
-        .only(*diagnostic_columns)
-        .order_by("created_at", "pk"),
-        "transmis": lambda: current.filter(status=DiagnosticStatus.SUBMITTED)
-        .select_related("household")
-        .only(*diagnostic_columns)
-        .order_by("submitted_at", "pk"),
+        "niveau": lambda: (
+            households.awaiting_level()
+            .select_related("referent")
+            .only(*household_columns, "public", "has_codesi_social_report", *referent_columns)
+            .order_by("status_changed_at", "pk")
+        ),
+        "a-faire": lambda: (
+            to_do.select_related("referent")
+            .only(
+                *household_columns,
+                "diagnostic_level",
+                "diagnostic_level_provisional",
+                *referent_columns,
+            )
+            .order_by("status_changed_at", "pk")
+        ),
+        "en-cours": lambda: (
+            current.drafts()
+            .select_related("household")
+            .only(*diagnostic_columns)
+            .order_by("created_at", "pk")
+        ),
+        "transmis": lambda: (
+            current.filter(status=DiagnosticStatus.SUBMITTED)
+            .select_related("household")
+            .only(*diagnostic_columns)
+            .order_by("submitted_at", "pk")
+        ),
     }
     # The household lists counted a COUNT each, the diagnostics' two from their one query.
     counts = {"niveau": households.awaiting_level().count()} if sets_level else {}

@@ -413,7 +413,7 @@ def test_the_managers_referent_filter_applies_to_the_open_signals(
 
     def households(**params):
         context = client.get(url, params).context
-        return {s.household_id for s in context["open_signals"]}, context["open_signals_total"]
+        return {s["household_id"] for s in context["open_signals"]}, context["open_signals_total"]
 
     assert households() == ({mine.household_id, theirs.household_id}, 2)
     assert households(referent=other_social_worker.pk) == ({theirs.household_id}, 1)

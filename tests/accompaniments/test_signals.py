@@ -125,7 +125,7 @@ def test_open_signal_shows_in_the_caseload(client, social_worker):
     signal = SignalFactory(household=acc.household)
     client.force_login(social_worker)
     response = client.get(reverse("accompaniments:caseload"))
-    assert response.context["open_signals"] == [signal]
+    assert [s["pk"] for s in response.context["open_signals"]] == [signal.pk]
     assert response.context["rows"][0][0].open_signals == 1
 
 
