@@ -115,7 +115,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["last_name", "first_name", "email"]
 
     def __str__(self):
-        return self.get_full_name() or self.email
+        return self.name_of(self.first_name, self.last_name, self.email)
+
+    @staticmethod
+    def name_of(first_name, last_name, email):
+        """`str(user)` from its columns (a row read as values)."""
+        return f"{first_name} {last_name}".strip() or email
 
     def get_full_name(self):
         return f"{self.first_name} {self.last_name}".strip()

@@ -17,7 +17,7 @@ from caen_accompagnement.pagination import PAGE_SIZE, paginate
 from caen_accompagnement.templatetags.fr_format import format_day
 from households.models import Household
 
-from ..cadence import DUE_THIS_WEEK, OVERDUE, UP_TO_DATE
+from ..cadence import DUE_THIS_WEEK, OVERDUE, UP_TO_DATE, Cadence
 from ..models import (
     Accompaniment,
     Extension,
@@ -80,11 +80,12 @@ def caseload(request):
 
     # Sorted and counted by the database over the whole caseload (docs/performance.md), from
     # the accompaniments' rows alone (their last visit and contact are stored on them: no
-    # contact is read): one narrow query reads the asked page's ids (LIMIT/OFFSET, the most
-    # urgent first) with the counts, its SQL built once per user, roles, référent filter, day
-    # and page (caen_accompagnement/statements.py); a second reads those 25 rows whole.
+    # contact is read): one narrow query reads the asked page's ids and due dates (LIMIT/
+    # OFFSET, the most urgent first) with the counts; a second reads what the cards show of
+    # those 25. Each one's SQL built once (caen_accompagnement/statements.py): per user,
+    # roles, référent filter, day and page; per page of ids.
     def page_and_counts(number):
-        """The asked page's ids and the counts (one query)."""
+        """The asked page's rows (`pk`, `visit_due`, `call_due`) and the counts (one query)."""
         start = (number - 1) * PAGE_SIZE
         rows = statements.rows(
             ("caseload", user.pk, user.roles, referent_id, today, start),
@@ -92,7 +93,7 @@ def caseload(request):
                 caseload()
                 .by_urgency(today)
                 .with_urgency_totals(today)
-                .values("pk", *TOTALS)[start : start + PAGE_SIZE]
+                .values("pk", "visit_due", "call_due", *TOTALS)[start : start + PAGE_SIZE]
             ),
         )
         if not rows:  # no caseload, or a page past the end: count apart
@@ -100,13 +101,13 @@ def caseload(request):
         total, overdue, week = (rows[0][name] for name in TOTALS)
         counts = {"total": total, "overdue": overdue, "week": week}
         counts["up_to_date"] = total - overdue - week
-        return [row["pk"] for row in rows], counts
+        return rows, counts
 
     asked = request.GET.get("page", "")
     asked = int(asked) if asked.isdigit() and int(asked) > 0 else 1
-    pks, counts = page_and_counts(asked)
+    ordered, counts = page_and_counts(asked)
     # The page links keep the référent filter, not the one-shot draft confirmation. The
-    # paginator numbers the pages from the count; the rows are those of `pks`.
+    # paginator numbers the pages from the count; the rows are those of `ordered`.
     page = paginate(
         request,
         range(counts["total"]),
@@ -114,21 +115,31 @@ def caseload(request):
         count=counts["total"],
     )
     if page.number != asked:  # past the end: the paginator shows the last page
-        pks, _ = page_and_counts(page.number)
-    # Their cadence from their stored last visit and contact, in Python (`cadence`: the rule
-    # the database's dates are tested equal to). Read by id, unsorted: `pks` gives the order,
-    # and the model's default ordering only cost its compiling (0.25 ms).
-    shown = (
-        Accompaniment.objects.filter(pk__in=pks)
-        .with_open_signals()
-        .select_related("household", "household__referent")
-        .only(*CARD_FIELDS)
-        .order_by()
-        .in_bulk()
-    )
-    page.object_list = [(shown[pk], shown[pk].cadence(today)) for pk in pks]
+        ordered, _ = page_and_counts(page.number)
+    # Their cadence from the due dates the database computed (`with_cadence`, tested equal to
+    # the Python rule `cadence`); what the cards show read by id, unsorted (`ordered` gives the
+    # order).
+    pks = tuple(row["pk"] for row in ordered)
+    shown = {
+        row["pk"]: row
+        for row in statements.rows(
+            ("caseload-cards", pks),
+            lambda: (
+                Accompaniment.objects.filter(pk__in=pks)
+                .with_open_signals()
+                .values("pk", "household_id", "last_visit_on", "last_contact_on", "open_signals")
+                .annotate(**CARD_HOUSEHOLD)
+                .order_by()
+            ),
+        )
+    }
+    page.object_list = [
+        (shown[row["pk"]], Cadence(row["visit_due"], row["call_due"], today)) for row in ordered
+    ]
     # The names from one query of the members' names (no Person built, no prefetch).
-    names = Household.display_names([acc.household for acc, _ in page])
+    names = Household.display_names_of(
+        [(acc["household_id"], acc["household_anonymised_at"]) for acc, _ in page]
+    )
     urls = {name: pk_href(name) for name in CARD_URLS.values()}
     cards = [_card(acc, cadence, names, urls) for acc, cadence in page]
     open_signals, open_signals_total = _open_signals(user, is_manager, referent_id)
@@ -136,7 +147,7 @@ def caseload(request):
     visits = caseload_visits(user, referent_id)  # missed visits, failed reminders
     log_households(
         request,
-        [acc.household for acc, _ in page]
+        [acc["household_id"] for acc, _ in page]
         + [signal["household_id"] for signal in open_signals]
         + [extension.accompaniment.household for extension in pending_extensions]
         + [visit["household_id"] for visit in visits["missed_visits"]]
@@ -196,18 +207,14 @@ def _agenda(request, user, today, referent_id, context):
 # What a card reads of its rows (their cadence, the household's reference and name, the
 # référent's name), not the household's and the référent's whole rows: decoding them was some
 # 2 ms of the page (docs/performance.md).
-CARD_FIELDS = (
-    "household",
-    "start",
-    "intensity",
-    "last_visit_on",
-    "last_contact_on",
-    "household__created_at",
-    "household__anonymised_at",
-    "household__referent__first_name",
-    "household__referent__last_name",
-    "household__referent__email",
-)
+# What a card shows of the household, beside the accompaniment's own columns.
+CARD_HOUSEHOLD = {
+    "household_created_at": F("household__created_at"),
+    "household_anonymised_at": F("household__anonymised_at"),
+    "referent_first_name": F("household__referent__first_name"),
+    "referent_last_name": F("household__referent__last_name"),
+    "referent_email": F("household__referent__email"),
+}
 # A card's links: key in the card → URL name, each taking the accompaniment's pk.
 CARD_URLS = {
     "url": "accompaniments:detail",
@@ -220,15 +227,20 @@ def _card(acc, cadence, names, urls):
     """What a card of the caseload shows, its links, dates, classes and labels formatted once
     here: a template variable costs some fifty function calls, a `|date` or `{% url %}` over a
     hundred, an `{% if %}` chain a few variables, and 25 cards of thirty of them were a third
-    of the page (docs/performance.md). `names`: the households' display names
-    (`Household.display_names`); `urls`: `pk_href` of each of CARD_URLS."""
-    household = acc.household
-    urgency, days_late, signals = cadence.urgency, cadence.days_late, acc.open_signals
+    of the page (docs/performance.md). `acc`: the accompaniment's row (its values and
+    CARD_HOUSEHOLD); `names`: the households' display names (`Household.display_names_of`);
+    `urls`: `pk_href` of each of CARD_URLS."""
+    urgency, days_late, signals = cadence.urgency, cadence.days_late, acc["open_signals"]
+    referent = (
+        User.name_of(acc["referent_first_name"], acc["referent_last_name"], acc["referent_email"])
+        if acc["referent_email"]
+        else "—"
+    )
     return {
-        "reference": household.reference,
-        "name": names[household.pk],
-        "referent": str(household.referent) if household.referent else "—",
-        **{key: urls[name](acc.pk) for key, name in CARD_URLS.items()},
+        "reference": Household.reference_of(acc["household_id"], acc["household_created_at"]),
+        "name": names[acc["household_id"]],
+        "referent": referent,
+        **{key: urls[name](acc["pk"]) for key, name in CARD_URLS.items()},
         "border": URGENCY_BORDERS[urgency],
         "badge_class": URGENCY_BADGES[urgency],
         "badge": f"{cadence.urgency_label} ({days_late} j)" if days_late else cadence.urgency_label,
@@ -236,8 +248,8 @@ def _card(acc, cadence, names, urls):
         "visit_overdue": cadence.visit_overdue,
         "call_due": format_day(cadence.call_due),
         "call_overdue": cadence.call_overdue,
-        "last_visit": format_day(acc.last_visit_on) or "aucune",
-        "last_contact": format_day(acc.last_contact_on) or "aucun",
+        "last_visit": format_day(acc["last_visit_on"]) or "aucune",
+        "last_contact": format_day(acc["last_contact_on"]) or "aucun",
         "signals": f"{signals} signalement{pluralize(signals)}" if signals else "",
     }
 

@@ -54,7 +54,7 @@ def test_caseload_sorted_by_urgency_with_counts(client, social_worker, other_soc
     client.force_login(social_worker)
     response = client.get(reverse("accompaniments:caseload"))
     assert response.status_code == 200
-    order = [acc.pk for acc, _ in response.context["rows"]]
+    order = [acc["pk"] for acc, _ in response.context["rows"]]
     assert order == [very_late.pk, late.pk, this_week.pk, up_to_date.pk]
     assert response.context["counts"] == {"total": 4, "overdue": 2, "week": 1, "up_to_date": 1}
 
@@ -70,7 +70,7 @@ def test_the_cards_rows_are_read_by_id_unsorted(client, social_worker, count_que
         response = client.get(reverse("accompaniments:caseload"))
     cards = [q["sql"] for q in ctx.captured_queries if 'AS "open_signals"' in q["sql"]]
     assert len(cards) == 1 and "ORDER BY" not in cards[0]
-    assert [acc.pk for acc, _ in response.context["rows"]] == [late.pk, up_to_date.pk]
+    assert [acc["pk"] for acc, _ in response.context["rows"]] == [late.pk, up_to_date.pk]
 
 
 @pytest.mark.django_db
@@ -79,9 +79,9 @@ def test_manager_sees_the_whole_team(client, ccas_manager, social_worker, other_
     theirs = accompaniment_of(other_social_worker)
     client.force_login(ccas_manager)
     rows = client.get(reverse("accompaniments:caseload")).context["rows"]
-    assert {acc.pk for acc, _ in rows} == {mine.pk, theirs.pk}
+    assert {acc["pk"] for acc, _ in rows} == {mine.pk, theirs.pk}
     url = reverse("accompaniments:caseload") + f"?referent={other_social_worker.pk}"
-    assert [acc.pk for acc, _ in client.get(url).context["rows"]] == [theirs.pk]
+    assert [acc["pk"] for acc, _ in client.get(url).context["rows"]] == [theirs.pk]
 
 
 @pytest.mark.django_db
@@ -290,7 +290,7 @@ def test_caseload_logs_one_view_per_household_shown(
     client.force_login(ccas_manager)
     url = reverse("accompaniments:caseload") + f"?referent={social_worker.pk}"
     response = client.get(url, REMOTE_ADDR="10.0.0.9")
-    assert [acc.pk for acc, _ in response.context["rows"]] != []
+    assert [acc["pk"] for acc, _ in response.context["rows"]] != []
     managers = views.filter(actor=ccas_manager)
     assert sorted(managers.values_list("household_id", flat=True)) == sorted(
         [acc.household_id for acc in mine] + [theirs.household_id]
@@ -312,7 +312,7 @@ def test_team_caseload_is_paginated_and_counted_over_the_whole_caseload(
     counts = {"total": PAGE_SIZE + 2, "overdue": 2, "week": 0, "up_to_date": PAGE_SIZE}
 
     first = client.get(url, {"referent": social_worker.pk})
-    shown = [acc.pk for acc, _ in first.context["rows"]]
+    shown = [acc["pk"] for acc, _ in first.context["rows"]]
     assert len(shown) == PAGE_SIZE
     assert set(shown[:2]) == {acc.pk for acc in late}  # the most urgent come first
     assert first.context["counts"] == counts
@@ -321,17 +321,17 @@ def test_team_caseload_is_paginated_and_counted_over_the_whole_caseload(
     assert f"referent={social_worker.pk}&amp;page=2" in html
 
     second = client.get(url, {"referent": social_worker.pk, "page": 2})
-    rest = [acc.pk for acc, _ in second.context["rows"]]
+    rest = [acc["pk"] for acc, _ in second.context["rows"]]
     assert len(rest) == 2 and not set(rest) & set(shown)
     assert set(shown + rest) == {acc.pk for acc in up_to_date + late}
     assert second.context["counts"] == counts
 
     # A page past the end shows the last one, a page that is no number the first, same counts.
     past = client.get(url, {"referent": social_worker.pk, "page": 9})
-    assert [acc.pk for acc, _ in past.context["rows"]] == rest
+    assert [acc["pk"] for acc, _ in past.context["rows"]] == rest
     assert past.context["counts"] == counts
     wrong = client.get(url, {"referent": social_worker.pk, "page": "x"})
-    assert [acc.pk for acc, _ in wrong.context["rows"]] == shown
+    assert [acc["pk"] for acc, _ in wrong.context["rows"]] == shown
     assert wrong.context["counts"] == counts
 
 

@@ -126,7 +126,7 @@ def test_open_signal_shows_in_the_caseload(client, social_worker):
     client.force_login(social_worker)
     response = client.get(reverse("accompaniments:caseload"))
     assert [s["pk"] for s in response.context["open_signals"]] == [signal.pk]
-    assert response.context["rows"][0][0].open_signals == 1
+    assert response.context["rows"][0][0]["open_signals"] == 1
 
 
 @pytest.mark.django_db
@@ -219,7 +219,7 @@ def test_adhesion_loss_is_not_a_signal_left_to_acknowledge_in_the_caseload(clien
     # It cannot be acknowledged (Caen habitat and the cellule act on it): the card must not
     # announce a signal the référent could never clear.
     assert response.context["open_signals"] == []
-    assert response.context["rows"][0][0].open_signals == 0
+    assert response.context["rows"][0][0]["open_signals"] == 0
     assert "signalement" not in response.content.decode().split('id="caseload"')[1]
 
 
