@@ -5,8 +5,8 @@ On /mon-suivi/ Django spent more time building and compiling the small QuerySets
 took to run them (0.1 to 1 ms). Their SQL text and parameters are a function of a few values
 — the user's id and roles, the manager's référent filter, the day, the page — and of nothing
 read from the database: `rows(key, build)` compiles `build()` the first time a key is met
-and runs the same text and parameters afterwards, as the header badge's count does
-(`NotificationQuerySet.unread_count`).
+and runs the same text and parameters afterwards; `count(key, build)` counts its rows the
+same way (the header badge on every page, the worklist's tabs).
 
 The key must name everything the SQL depends on. With `settings.CHECK_STATEMENTS` (on in the
 tests, tests/conftest.py) every call builds and compiles the QuerySet again and fails if its
@@ -30,10 +30,27 @@ _BUILT = {}
 def rows(key, build, using=DEFAULT_DB_ALIAS):
     """The rows of `build()`, a `values()` QuerySet on `using`, as the dicts iterating it
     gives, its SQL compiled once per `key`."""
-    key = (using, key)
+    return _run(key, build, using, counted=False)
+
+
+def count(key, build, using=DEFAULT_DB_ALIAS):
+    """How many rows `build()` has (a `values()` QuerySet; sliced to count up to a cap), its
+    SQL compiled once per `key`: `SELECT COUNT(*) FROM (…)`, without its ordering unless
+    sliced (as `QuerySet.count()`)."""
+
+    def unordered():
+        queryset = build()
+        return queryset if queryset.query.is_sliced else queryset.order_by()
+
+    found = _run(key, unordered, using, counted=True)
+    return found[0]["count"] if found else 0
+
+
+def _run(key, build, using, counted):
+    key = (using, counted, key)
     statement = _BUILT.get(key)
     if statement is None or settings.CHECK_STATEMENTS:
-        fresh = _compile(build(), using)
+        fresh = _compile(build(), using, counted)
         if statement is not None and fresh[:3] != statement[:3]:  # sql, params, names
             raise AssertionError(
                 f"statements.rows: the key {key!r} does not name everything its SQL depends "
@@ -54,10 +71,10 @@ def rows(key, build, using=DEFAULT_DB_ALIAS):
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
-def _compile(queryset, using):
+def _compile(queryset, using, counted):
     """(sql, params, names, converters) of a `values()` QuerySet: its columns named as
-    `ValuesIterable` names them, Django's converters by column; (None, …) when it cannot
-    match a row."""
+    `ValuesIterable` names them, Django's converters by column; its rows counted instead when
+    `counted`; (None, …) when it cannot match a row."""
     query = queryset.query
     names = (
         tuple(query.selected)
@@ -69,6 +86,8 @@ def _compile(queryset, using):
         sql, params = compiler.as_sql()
     except EmptyResultSet:
         return None, (), names, {}
+    if counted:
+        return f"SELECT COUNT(*) FROM ({sql}) AS counted", tuple(params), ("count",), {}
     converters = compiler.get_converters([column for column, _, _ in compiler.select])
     return sql, tuple(params), names, converters
 

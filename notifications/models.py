@@ -16,16 +16,16 @@ from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
 from django.core.mail import EmailMessage
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import IntegrityError, connections, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.lookups import IsNull
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts import policy
+from caen_accompagnement import statements
 
 from .enums import KIND_ACTIONS, Channel, Kind, MailState, Outcome
 
@@ -133,8 +133,6 @@ class JobRun(models.Model):
 
 
 # The badge's count statement by (database, user id, is_active, roles): NotificationQuerySet.unread_count.
-_UNREAD_COUNT_SQL = {}
-UNREAD_COUNT_SQL_KEPT = 5000
 BADGE_CAP = 100  # from 100 unread, templates/base.html shows « 99+ »
 
 
@@ -185,34 +183,17 @@ class NotificationQuerySet(models.QuerySet):
     def unread_count(self, user) -> int:
         """The header badge: `visible_to(user).unread().count()`, counted up to BADGE_CAP (the
         badge then says « 99+ »), its SQL built once per process for each (user, roles) and
-        run as is afterwards. Building and compiling the QuerySet cost more than running it
-        (1.1 of 1.7 ms at 10,000 households): that SQL is a function of the user's id,
-        activity and roles alone (the policy's rules, fixed at start-up), so the same text
-        and parameters count exactly what the QuerySet would, on every page.
+        run as is afterwards (caen_accompagnement/statements.py). Building and compiling the
+        QuerySet cost more than running it (1.1 of 1.7 ms at 10,000 households): that SQL is a
+        function of the user's id, activity and roles alone (the policy's rules, fixed at
+        start-up). Counted up to BADGE_CAP: a backlog of unread reminders (400 for a demo
+        référent) costs no more than 100 on every page.
         Called on the manager: a filter of the QuerySet it is called on would be ignored."""
-        key = (self.db, user.pk, user.is_active, user.roles)
-        if key not in _UNREAD_COUNT_SQL:
-            visible = self.visible_to(user).unread().order_by().values("pk").query
-            try:
-                sql, params = visible.get_compiler(self.db).as_sql()
-            except EmptyResultSet:  # no kind the user's roles may read: nothing to count
-                statement = None
-            else:
-                # Counted up to BADGE_CAP: a backlog of unread reminders (400 for a demo
-                # référent) costs no more than 100 on every page; the badge says « 99+ ».
-                statement = (
-                    f"SELECT COUNT(*) FROM ({sql} LIMIT {BADGE_CAP}) AS visible",
-                    params,
-                )
-            if len(_UNREAD_COUNT_SQL) >= UNREAD_COUNT_SQL_KEPT:
-                _UNREAD_COUNT_SQL.clear()  # a bound, far above the programme's accounts
-            _UNREAD_COUNT_SQL[key] = statement
-        statement = _UNREAD_COUNT_SQL[key]
-        if statement is None:
-            return 0
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(*statement)
-            return cursor.fetchone()[0]
+        return statements.count(
+            ("unread", user.pk, user.is_active, user.roles),
+            lambda: self.visible_to(user).unread().order_by().values("pk")[:BADGE_CAP],
+            using=self.db,
+        )
 
     def mail_due(self, now=None):
         """Immediate mails not sent yet whose next try has come (first try or after a backoff)."""
