@@ -21,6 +21,7 @@ count cast to int).
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.query import get_related_populators
 
 # A bound far above what a day of the programme's users makes (a key per user, day and page).
 KEPT = 5000
@@ -46,19 +47,83 @@ def count(key, build, using=DEFAULT_DB_ALIAS):
     return found[0]["count"] if found else 0
 
 
+def instances(key, build, using=DEFAULT_DB_ALIAS):
+    """The model instances of `build()`, a QuerySet on `using` (its `select_related` and
+    annotations kept; no `prefetch_related`), as iterating it makes them, its SQL compiled
+    once per `key`: `Model.from_db` for each row, the related objects and annotations set as
+    Django's `ModelIterable` sets them."""
+    key = (using, "instances", key)
+    statement = _BUILT.get(key)
+    if statement is None or settings.CHECK_STATEMENTS:
+        fresh = _compile_instances(build(), using)
+        _keep(key, statement, fresh)
+        statement = fresh
+    sql, params, making, converters = statement
+    if sql is None:  # a condition that cannot hold (e.g. `pk__in=[]`): no row
+        return []
+    model, start, end, init_list, populators, annotations = making
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        if converters:
+            row = _converted(row, converters, connection)
+        obj = model.from_db(using, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for name, position in annotations.items():
+            setattr(obj, name, row[position])
+        found.append(obj)
+    return found
+
+
+def _compile_instances(queryset, using):
+    """(sql, params, how to make the instances, converters) of a QuerySet of instances, as
+    `ModelIterable` reads its compiler."""
+    if queryset._prefetch_related_lookups:
+        raise TypeError("statements.instances: prefetch_related is not run; read it apart.")
+    compiler = queryset.query.get_compiler(using)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return None, (), None, {}
+    select, klass_info = compiler.select, compiler.klass_info
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    making = (
+        klass_info["model"],
+        start,
+        end,
+        [column[0].target.attname for column in select[start:end]],
+        get_related_populators(klass_info, select, using),
+        dict(compiler.annotation_col_map),
+    )
+    converters = compiler.get_converters([column for column, _, _ in select])
+    return sql, tuple(params), making, converters
+
+
+def _keep(key, statement, fresh):
+    """Keeps `fresh` for `key`; under CHECK_STATEMENTS, first fails if it differs from the
+    statement kept (`statement`, or None)."""
+    if statement is not None and fresh[:2] != statement[:2]:  # sql, params
+        raise AssertionError(
+            f"statements: the key {key!r} does not name everything its SQL depends "
+            f"on:\n{statement[:2]}\n!=\n{fresh[:2]}"
+        )
+    if len(_BUILT) >= KEPT:
+        _BUILT.clear()
+    _BUILT[key] = fresh
+
+
 def _run(key, build, using, counted):
     key = (using, counted, key)
     statement = _BUILT.get(key)
     if statement is None or settings.CHECK_STATEMENTS:
         fresh = _compile(build(), using, counted)
-        if statement is not None and fresh[:3] != statement[:3]:  # sql, params, names
-            raise AssertionError(
-                f"statements.rows: the key {key!r} does not name everything its SQL depends "
-                f"on:\n{statement}\n!=\n{fresh}"
-            )
-        if len(_BUILT) >= KEPT:
-            _BUILT.clear()
-        _BUILT[key] = statement = fresh
+        _keep(key, statement, fresh)
+        statement = fresh
     sql, params, names, converters = statement
     if sql is None:  # a condition that cannot hold (e.g. `pk__in=[]`): no row
         return []

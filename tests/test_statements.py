@@ -112,3 +112,38 @@ def test_the_caseload_keeps_its_statements_and_its_panels_follow_the_data(
     signal.acknowledged_at = timezone.now()
     signal.save(update_fields=["acknowledged_at"])
     assert client.get(url).context["open_signals"] == []
+
+
+def test_instances_are_those_of_the_queryset_related_objects_and_annotations_included(
+    built_once, social_worker
+):
+    """`instances` makes the objects iterating the QuerySet makes: the same fields, the
+    `select_related` objects already there (no query to reach them), the annotations."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    acc = AccompanimentFactory(
+        household=HouseholdFactory(referent=social_worker, status=Status.ACCOMPANIED)
+    )
+    SignalFactory(household=acc.household)
+
+    def build():
+        return (
+            Accompaniment.objects.filter(household__referent=social_worker)
+            .select_related("household__referent")
+            .with_open_signals()
+        )
+
+    expected = list(build())
+    for _ in range(2):  # compiled, then run as kept
+        found = statements.instances(("test-instances", social_worker.pk), build)
+        with CaptureQueriesContext(connection) as queries:
+            referent = found[0].household.referent
+        assert not queries.captured_queries and referent == social_worker
+        assert [(a.pk, a.start, a.household_id, a.open_signals) for a in found] == [
+            (a.pk, a.start, a.household_id, a.open_signals) for a in expected
+        ]
+        assert found[0].open_signals == 1 and found[0]._state.adding is False
+    assert statements.instances(("none",), lambda: Signal.objects.filter(pk__in=[])) == []
+    with pytest.raises(TypeError, match="prefetch_related"):
+        statements.instances(("prefetch",), lambda: Signal.objects.prefetch_related("household"))

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.enums import Role
+from caen_accompagnement import statements
 from caen_accompagnement.dates import AddMonths
 from diagnostics.models import Intensity
 from diagnostics.rhythms import rhythm_of, step_by_intensity
@@ -847,9 +848,16 @@ class Accompaniment(models.Model):
         self.refresh_from_db(fields=["last_visit_on", "last_contact_on"])
 
     def read_contacts(self):
-        """The (kind, at) of the contacts that reach the household, in one query: give them to
-        `compliance` (the household file's panel, with `cadence`, which reads none)."""
-        return list(self.contacts.filter(kind__in=CONTACT_KINDS_REACHING).values_list("kind", "at"))
+        """The (kind, at) of the contacts that reach the household, in one query (its SQL built
+        once per accompaniment: caen_accompagnement/statements.py): give them to `compliance`
+        (the household file's panel, with `cadence`, which reads none)."""
+        rows = statements.rows(
+            ("contacts-reaching", self.pk),
+            lambda: Contact.objects.filter(
+                accompaniment_id=self.pk, kind__in=CONTACT_KINDS_REACHING
+            ).values("kind", "at"),
+        )
+        return [(row["kind"], row["at"]) for row in rows]
 
     def compliance(self, today=None, rows=None):
         # docs/cadence.md: to today, or to the closing date (not the planned end: an
