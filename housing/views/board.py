@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from accounts import policy
 from audit.models import log_households
+from caen_accompagnement import statements
 from caen_accompagnement.hrefs import pk_href
-from caen_accompagnement.pagination import one_list, paginate
+from caen_accompagnement.pagination import PAGE_SIZE, one_list, paginate
 from caen_accompagnement.templatetags.fr_format import format_day, format_euros
 from households.enums import Quartier
 from households.models import Household
@@ -54,40 +55,59 @@ def letting_board(request):
     """The leases to glide (90 days ahead and late), the proposals waiting for an answer and
     the dwellings available within SOON_DAYS: one list at a time under tabs counting each, by
     default the first holding something."""
-    today = timezone.localdate()
+    user, today = request.user, timezone.localdate()
     horizon = today + timedelta(days=90)
-    glides = Rehousing.objects.visible_to(request.user).glides_to_come()
-    glides = glides.filter(planned_glide_date__lte=horizon)
-    pending = DwellingProposal.objects.visible_to(request.user).filter(
-        status=ProposalStatus.PENDING
-    )
-    available = Dwelling.objects.available()
     soon_until = today + timedelta(days=SOON_DAYS)
-    soon = available.filter(available_from__lte=soon_until)
-    counts = {"glissements": glides.count(), "propositions": pending.count()}
-    counts["disponibles"] = soon.count()
+
+    def glides():
+        return (
+            Rehousing.objects.visible_to(user)
+            .glides_to_come()
+            .filter(planned_glide_date__lte=horizon)
+        )
+
+    def pending():
+        return DwellingProposal.objects.visible_to(user).filter(status=ProposalStatus.PENDING)
+
+    def soon():
+        return Dwelling.objects.available().filter(available_from__lte=soon_until)
+
+    # The tabs' counts and the glides' page are statements built once per user, roles and
+    # day (caen_accompagnement/statements.py); the other lists are built when shown.
+    key = (user.pk, user.is_active, user.roles, today)
+    counts = {
+        "glissements": statements.count(("board-glides", *key), lambda: glides().values("pk")),
+        "propositions": statements.count(("board-pending", *key), lambda: pending().values("pk")),
+        "disponibles": statements.count(("board-soon", *key), lambda: soon().values("pk")),
+    }
     section, tabs = one_list(request, LISTS, counts)
     context = {"today": today, "section": section, "tabs": tabs, "count": counts[section]}
     pathway = pk_href("housing:pathway")
     if section == "glissements":
-        context.update(_glides(request, glides, counts[section], today, pathway))
+        context.update(_glides(request, glides, key, counts[section], today, pathway))
     elif section == "propositions":
-        context.update(_pending(request, pending, counts[section], pathway))
+        context.update(_pending(request, pending(), counts[section], pathway))
     else:
-        context.update(_available(request, available, soon, counts[section], soon_until))
+        available = Dwelling.objects.available()
+        context.update(_available(request, available, soon(), counts[section], soon_until))
     return render(request, "housing/letting_board.html", context)
 
 
-def _glides(request, glides, count, today, pathway):
+def _glides(request, glides, key, count, today, pathway):
     """A page of glides, the late ones first (the soonest date first): a list that grows with
     the programme, the whole of it was the board's largest part at 10,000 households
     (docs/performance.md). The rows as the cells they show, dates formatted here: the template
-    resolved a chain of model attributes, a `{% url %}` and a `|date` per cell."""
-    page = paginate(
-        request,
-        glides.select_related("household", "dwelling").only(*GLIDE_FIELDS),
-        keep=["liste"],
-        count=count,
+    resolved a chain of model attributes, a `{% url %}` and a `|date` per cell. `glides`
+    builds the list's QuerySet; `key`, what its SQL depends on beside the page."""
+    page = paginate(request, range(count), keep=["liste"], count=count)
+    start = (page.number - 1) * PAGE_SIZE
+    page.object_list = statements.instances(
+        ("board-glides-page", *key, start),
+        lambda: (
+            glides()
+            .select_related("household", "dwelling")
+            .only(*GLIDE_FIELDS)[start : start + PAGE_SIZE]
+        ),
     )
     initials = Household.initials_of([rehousing.household for rehousing in page])
     log_households(request, [r.household_id for r in page], "Glissements et disponibilités")
