@@ -67,12 +67,12 @@ def visits_panel(user, household, acc):
                 .order_by("-starts_at")[:10]
             ),
         )
-    # Each visit's messages as `message_list` (the template's), read in one statement.
+    # Each visit's messages as `message_list` (the template's), read in one statement, in
+    # their model's order (the newest first).
     ids = tuple(visit.pk for visit in visits)
     messages = {}
     for message in statements.instances(
-        ("file-visit-messages", ids),
-        lambda: VisitMessage.objects.filter(visit_id__in=ids).order_by("visit_id", "pk"),
+        ("file-visit-messages", ids), lambda: VisitMessage.objects.filter(visit_id__in=ids)
     ):
         messages.setdefault(message.visit_id, []).append(message)
     for visit in visits:

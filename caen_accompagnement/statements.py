@@ -6,7 +6,9 @@ took to run them (0.1 to 1 ms). Their SQL text and parameters are a function of 
 — the user's id and roles, the manager's référent filter, the day, the page — and of nothing
 read from the database: `rows(key, build)` compiles `build()` the first time a key is met
 and runs the same text and parameters afterwards; `count(key, build)` counts its rows the
-same way (the header badge on every page, the worklist's tabs).
+same way (the header badge on every page, the worklist's tabs); `instances(key, build)` makes
+its model instances as Django would (the households list, the file's accompaniment panel).
+A process keeps them until it ends (a deploy restarts it with the new code), at most KEPT.
 
 The key must name everything the SQL depends on. With `settings.CHECK_STATEMENTS` (on in the
 tests, tests/conftest.py) every call builds and compiles the QuerySet again and fails if its
