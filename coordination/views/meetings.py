@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -9,6 +10,7 @@ from accounts import policy
 from accounts.policy import action_required
 from audit.models import Action, log
 from audit.once import submitted_once
+from caen_accompagnement import statements
 from caen_accompagnement.forms import add_errors, flash_errors
 from caen_accompagnement.hrefs import pk_href
 from caen_accompagnement.pagination import paginate
@@ -36,7 +38,26 @@ from .base import _meeting, _minutes_qs
 @action_required("minutes.view")
 def meeting_list(request):
     user = request.user
-    minutes = _minutes_qs(user).select_related(None).order_by("-meeting__date", "-number")
+    # The approved minutes and the comités: statements built once per user and roles
+    # (caen_accompagnement/statements.py); the cellules split at this instant between coming
+    # and past are built on each view.
+    key = (user.pk, user.is_active, user.roles)
+    minutes = statements.rows(
+        ("cellule-minutes", *key),
+        lambda: (
+            _minutes_qs(user)
+            .select_related(None)
+            .order_by("-meeting__date", "-number")
+            .values(
+                "pk",
+                "number",
+                "correction",
+                "approved_at",
+                meeting_kind=F("meeting__kind"),
+                meeting_date=F("meeting__date"),
+            )
+        ),
+    )
     context = {"minutes_rows": _minutes_rows(minutes)}
     if not policy.can(user, "meeting.view"):
         # DDCS / Département: approved minutes and the comités de suivi, nothing of the files.
@@ -55,7 +76,11 @@ def meeting_list(request):
         upcoming_rows=_meeting_rows(meetings.cellules().upcoming(now)),
         past=past,
         past_rows=_meeting_rows(past),
-        comite_rows=_meeting_rows(meetings.comites().order_by("-date")),
+        comite_rows=_meeting_rows(
+            statements.instances(
+                ("cellule-comites", *key), lambda: meetings.comites().order_by("-date")
+            )
+        ),
         can_plan=can_plan,
         no_cellule_next_quarter=can_plan and next_quarter_gap(now),
         no_comite_this_year=policy.can(user, "meeting.plan")
@@ -103,14 +128,19 @@ def _meeting_rows(meetings):
 
 
 def _minutes_rows(minutes):
-    """The approved minutes' rows from their values (no model built), formatted here (as
+    """The approved minutes' rows from their values (`pk`, `number`, `correction`,
+    `approved_at`, `meeting_kind`, `meeting_date`: no model built), formatted here (as
     `_meeting_rows`)."""
     href = pk_href("coordination:minutes_download")
     zone = timezone.get_current_timezone()
     rows = []
-    for pk, number, correction, approved_at, kind, date in minutes.values_list(
-        "pk", "number", "correction", "approved_at", "meeting__kind", "meeting__date"
-    ):
+    for minute in minutes:
+        pk, number, correction = minute["pk"], minute["number"], minute["correction"]
+        approved_at, kind, date = (
+            minute["approved_at"],
+            minute["meeting_kind"],
+            minute["meeting_date"],
+        )
         local = timezone.localtime(date, zone)
         later = f" (version {number})" if number > 1 else ""
         rows.append(
