@@ -25,8 +25,10 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.query import get_related_populators
 
-# A bound far above what a day of the programme's users makes (a key per user, day and page).
-KEPT = 5000
+# A bound on what a process keeps: a statement is 0.2 to 4 KB of SQL with its parameters, and
+# the keys by id (a file, a page of cards) grow with the files read in a day; past it, the
+# dict is emptied and the statements compiled again as they come.
+KEPT = 2000
 _BUILT = {}
 
 
