@@ -147,3 +147,13 @@ def test_instances_are_those_of_the_queryset_related_objects_and_annotations_inc
     assert statements.instances(("none",), lambda: Signal.objects.filter(pk__in=[])) == []
     with pytest.raises(TypeError, match="prefetch_related"):
         statements.instances(("prefetch",), lambda: Signal.objects.prefetch_related("household"))
+
+
+def test_a_process_keeps_at_most_kept_statements(built_once, monkeypatch):
+    """Past KEPT statements the memo is emptied, then fills again as they come."""
+    monkeypatch.setattr(statements, "KEPT", 3)
+    for n in range(3):
+        statements.count(("bounded", n), lambda: Signal.objects.values("pk"))
+    assert len(built_once) == 3
+    statements.count(("bounded", 3), lambda: Signal.objects.values("pk"))
+    assert list(built_once) == [("default", True, ("bounded", 3))]
