@@ -56,24 +56,14 @@ def instances(key, build, using=DEFAULT_DB_ALIAS):
     annotations kept; no `prefetch_related`), as iterating it makes them, its SQL compiled
     once per `key`: `Model.from_db` for each row, the related objects and annotations set as
     Django's `ModelIterable` sets them."""
-    key = (using, "instances", key)
-    statement = _BUILT.get(key)
-    if statement is None or settings.CHECK_STATEMENTS:
-        fresh = _compile_instances(build(), using)
-        _keep(key, statement, fresh)
-        statement = fresh
-    sql, params, making, converters = statement
+    sql, params, making, converters = _statement(
+        (using, "instances", key), lambda: _compile_instances(build(), using)
+    )
     if sql is None:  # a condition that cannot hold (e.g. `pk__in=[]`): no row
         return []
     model, start, end, init_list, populators, annotations = making
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     found = []
-    for row in rows:
-        if converters:
-            row = _converted(row, converters, connection)
+    for row in _fetch(sql, params, converters, using):
         obj = model.from_db(using, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, obj)
@@ -108,36 +98,41 @@ def _compile_instances(queryset, using):
     return sql, tuple(params), making, converters
 
 
-def _keep(key, statement, fresh):
-    """Keeps `fresh` for `key`; under CHECK_STATEMENTS, first fails if it differs from the
-    statement kept (`statement`, or None)."""
-    if statement is not None and fresh[:2] != statement[:2]:  # sql, params
-        raise AssertionError(
-            f"statements: the key {key!r} does not name everything its SQL depends "
-            f"on:\n{statement[:2]}\n!=\n{fresh[:2]}"
-        )
-    if len(_BUILT) >= KEPT:
-        _BUILT.clear()
-    _BUILT[key] = fresh
-
-
-def _run(key, build, using, counted):
-    key = (using, counted, key)
+def _statement(key, build_statement):
+    """The statement kept for `key`, compiled by `build_statement()` when there is none; under
+    CHECK_STATEMENTS compiled on every call, and a failure if it differs from the one kept."""
     statement = _BUILT.get(key)
     if statement is None or settings.CHECK_STATEMENTS:
-        fresh = _compile(build(), using, counted)
-        _keep(key, statement, fresh)
-        statement = fresh
-    sql, params, names, converters = statement
-    if sql is None:  # a condition that cannot hold (e.g. `pk__in=[]`): no row
-        return []
+        fresh = build_statement()
+        if statement is not None and fresh[:2] != statement[:2]:  # sql, params
+            raise AssertionError(
+                f"statements: the key {key!r} does not name everything its SQL depends "
+                f"on:\n{statement[:2]}\n!=\n{fresh[:2]}"
+            )
+        if len(_BUILT) >= KEPT:
+            _BUILT.clear()
+        _BUILT[key] = statement = fresh
+    return statement
+
+
+def _fetch(sql, params, converters, using):
+    """The rows of `sql` on `using`, each through `converters`."""
     connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if converters:
         rows = [_converted(row, converters, connection) for row in rows]
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    return rows
+
+
+def _run(key, build, using, counted):
+    sql, params, names, converters = _statement(
+        (using, counted, key), lambda: _compile(build(), using, counted)
+    )
+    if sql is None:  # a condition that cannot hold (e.g. `pk__in=[]`): no row
+        return []
+    return [dict(zip(names, row, strict=True)) for row in _fetch(sql, params, converters, using)]
 
 
 def _compile(queryset, using, counted):

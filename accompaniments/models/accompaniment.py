@@ -864,9 +864,7 @@ class Accompaniment(models.Model):
         # accompaniment still open past it still owes its visits and calls).
         end = self.closed_on or today or timezone.localdate()
         if rows is None:  # `read_contacts`'s rows when the caller already read them
-            rows = list(
-                self.contacts.filter(kind__in=CONTACT_KINDS_REACHING).values_list("kind", "at")
-            )
+            rows = self.read_contacts()
         visits = [_local(at) for kind, at in rows if kind == ContactKind.HOME_VISIT]
         contacts = [_local(at) for _, at in rows]
         return rhythm.compliance(self.start, end, visits, contacts, self.rhythm)

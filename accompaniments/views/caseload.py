@@ -204,10 +204,9 @@ def _agenda(request, user, today, referent_id, context):
     )
 
 
-# What a card reads of its rows (their cadence, the household's reference and name, the
-# référent's name), not the household's and the référent's whole rows: decoding them was some
+# What a card reads of the household and its référent beside the accompaniment's own columns
+# (the reference, the name, the référent's name), not their whole rows: decoding them was some
 # 2 ms of the page (docs/performance.md).
-# What a card shows of the household, beside the accompaniment's own columns.
 CARD_HOUSEHOLD = {
     "household_created_at": F("household__created_at"),
     "household_anonymised_at": F("household__anonymised_at"),
@@ -369,6 +368,13 @@ def _first_of(qs, size=PANEL_SIZE):
     return rows, rows[0].panel_total if rows else 0
 
 
+def _first_rows(key, build, size=PANEL_SIZE):
+    """`_first_of` for the `values()` QuerySet `build()` makes, its SQL built once per `key`
+    (caen_accompagnement/statements.py): rows as dicts."""
+    rows = statements.rows(key, lambda: build().annotate(panel_total=Window(Count("pk")))[:size])
+    return rows, rows[0]["panel_total"] if rows else 0
+
+
 def _open_signals(user, is_manager, referent_id=None):
     """Caen habitat's signals on the caseload's households waiting for the référent, as
     values (`pk`, `kind`, `created_at`, `household_id`, `household_created_at`): each
@@ -395,11 +401,9 @@ def _open_signals(user, is_manager, referent_id=None):
                 "household_id",
                 household_created_at=F("household__created_at"),
             )
-            .annotate(panel_total=Window(Count("pk")))[:PANEL_SIZE]
         )
 
-    rows = statements.rows(("caseload-signals", user.pk, is_manager, referent_id), build)
-    return rows, rows[0]["panel_total"] if rows else 0
+    return _first_rows(("caseload-signals", user.pk, is_manager, referent_id), build)
 
 
 def _pending_extensions():
